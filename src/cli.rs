@@ -1,0 +1,66 @@
+//! The command line: every subcommand and flag (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "genpath",
+    version,
+    about = "A terminal trainer for the craft of AI image generation",
+    long_about = "genpath walks you through three stages — fluency, control, systems — with exercises \
+                  that run your recipe through an image generator and check the images automatically.\n\n\
+                  Run `genpath` with no command to open the studio (TUI).",
+    after_help = "Exit codes: 0 ok, 1 checks failed, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The workspace folder [default: $GENPATH_HOME, else the platform data dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Load exercises from this folder instead of the built-in curriculum
+    #[arg(long, global = true, value_name = "DIR", env = "GENPATH_CURRICULUM")]
+    pub curriculum: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a workspace (every other command creates the default one on first use)
+    Init {
+        /// Where to create it [default: the default workspace]
+        dir: Option<PathBuf>,
+        /// Your name, shown in reports and portfolios
+        #[arg(long)]
+        name: Option<String>,
+        /// Your learner id (letters, digits, '-', '_')
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Show the stages and exercises with your status on each
+    Path,
+    /// Show an exercise: brief, deliverable, checks, hints
+    Show {
+        /// Exercise id or a unique prefix (e.g. `fluency.first-image`, `first`)
+        exercise: String,
+    },
+    /// Reveal the next hint of an exercise
+    Hint { exercise: String },
+    /// Show milestones, attempts and best results
+    Progress {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore the starter recipe of an exercise (your history is kept)
+    Reset { exercise: String },
+    /// Show the configuration in effect and where files live
+    Config,
+}

@@ -1,0 +1,70 @@
+//! One file per subcommand. Commands print plain text to stdout and never
+//! touch the terminal UI; they share the engine with it.
+
+pub mod config;
+pub mod hint;
+pub mod init;
+pub mod path;
+pub mod progress;
+pub mod reset;
+pub mod show;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::cli::GlobalArgs;
+use crate::curriculum::{Curriculum, Source};
+use crate::workspace::{self, Workspace};
+
+/// A problem with what the user asked for (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The checks ran and the work did not pass (exit code 1); the verdict has been printed.
+#[derive(Debug, thiserror::Error)]
+#[error("checks failed")]
+pub struct ChecksFailed;
+
+/// Shown when `genpath` runs with no command before the studio exists.
+pub const NO_TUI_YET: &str = "The genpath studio (TUI) is not part of this build yet.\n\
+Use the commands instead: `genpath path` to see the exercises, `genpath show ID` to read one,\n\
+`genpath --help` for everything else.";
+
+/// What most commands need: the workspace and the curriculum.
+pub struct Env {
+    pub workspace: Workspace,
+    pub curriculum: Curriculum,
+}
+
+impl Env {
+    pub fn load(global: &GlobalArgs) -> Result<Env> {
+        let curriculum = load_curriculum(global.curriculum.as_ref())?;
+        let root = workspace::locate(global.workspace.as_deref())?;
+        let workspace = Workspace::open(&root)?;
+        Ok(Env { workspace, curriculum })
+    }
+
+    pub fn learner(&self) -> &str {
+        &self.workspace.config.learner.id
+    }
+}
+
+pub fn load_curriculum(dir: Option<&PathBuf>) -> Result<Curriculum> {
+    let source = match dir {
+        Some(d) => Source::Folder(d.clone()),
+        None => Source::Embedded,
+    };
+    let described = source.describe();
+    Curriculum::load(source)
+        .map_err(anyhow::Error::new)
+        .with_context(|| format!("Failed to load the curriculum ({described})"))
+}
+
+/// Local time of an ISO-8601 UTC timestamp, for people.
+pub fn local_time(iso: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(iso)
+        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| iso.to_string())
+}

@@ -1,0 +1,63 @@
+//! `genpath path`: the stages and exercises with the learner's status.
+
+use anyhow::Result;
+
+use super::Env;
+use crate::progress::{self, ExerciseStatus};
+
+pub fn run(env: &Env) -> Result<()> {
+    let store = env.workspace.store()?;
+    let learner = env.learner();
+    let p = progress::compute(
+        &env.curriculum,
+        &store.exercise_stats(learner)?,
+        &store.milestones(learner)?,
+        &store.stage_unlocks(learner)?,
+    );
+    println!(
+        "{} — {} — learner: {}",
+        env.curriculum.title,
+        env.curriculum.source.describe(),
+        env.workspace.config.learner.name
+    );
+    let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
+    for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
+        println!();
+        let state = if sp.milestone_reached {
+            match &sp.milestone_reached_at {
+                Some(at) => format!("milestone reached {}", super::local_time(at)),
+                None => "milestone reached".to_string(),
+            }
+        } else if sp.unlocked {
+            format!("{}/{} passed", sp.passed, sp.exercises.len())
+        } else {
+            let after =
+                stage.unlock_after.as_deref().and_then(|a| env.curriculum.stage(a)).map_or("", |s| s.title.as_str());
+            format!("locked until the {after} milestone")
+        };
+        println!("{}  ({state})", stage.title);
+        println!("  {}", stage.summary.lines().next().unwrap_or(""));
+        println!("  milestone: {}", stage.milestone.title);
+        for e in &sp.exercises {
+            let mark = if p.next.as_deref() == Some(e.id.as_str()) {
+                "→"
+            } else {
+                match e.status {
+                    ExerciseStatus::Passed => "✔",
+                    ExerciseStatus::Attempted => "✗",
+                    ExerciseStatus::Open => "○",
+                    ExerciseStatus::Locked => "·",
+                }
+            };
+            let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
+            let milestone = if stage.milestone.pass.contains(&e.id) { "  (milestone)" } else { "" };
+            println!("  {mark} {:<width$}  {:<42} {score}{milestone}", e.id, e.title);
+        }
+    }
+    println!();
+    match &p.next {
+        Some(next) => println!("Next: `genpath show {next}`"),
+        None => println!("Every exercise on the path is passed."),
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! `genpath progress [--json]`: milestones, attempts and best results.
+
+use anyhow::{Context, Result};
+
+use super::{Env, local_time};
+use crate::progress;
+
+pub fn run(env: &Env, json: bool) -> Result<()> {
+    let store = env.workspace.store()?;
+    let learner = env.learner();
+    let p = progress::compute(
+        &env.curriculum,
+        &store.exercise_stats(learner)?,
+        &store.milestones(learner)?,
+        &store.stage_unlocks(learner)?,
+    );
+    if json {
+        let out = serde_json::json!({
+            "learner": { "id": learner, "name": env.workspace.config.learner.name },
+            "progress": p,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).context("Failed to encode progress as JSON")?);
+        return Ok(());
+    }
+    println!("Progress of {} ({learner})", env.workspace.config.learner.name);
+    println!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0);
+    println!();
+    println!("Milestones:");
+    for s in &p.stages {
+        let when = match (&s.milestone_reached_at, s.milestone_reached) {
+            (Some(at), _) => format!("reached {}", local_time(at)),
+            (None, true) => "reached".to_string(),
+            (None, false) if s.unlocked => "not yet".to_string(),
+            (None, false) => "locked".to_string(),
+        };
+        println!("  {:<10} {:<44} {when}", s.title, s.milestone_title);
+    }
+    println!();
+    println!("  {:<36} {:>8} {:>6}  status", "exercise", "attempts", "best");
+    for s in &p.stages {
+        for e in &s.exercises {
+            let best = e.best_score.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
+            println!("  {:<36} {:>8} {:>6}  {}", e.id, e.attempts, best, e.status.as_str());
+        }
+    }
+    if let Some(next) = &p.next {
+        println!();
+        println!("Next: {next}");
+    }
+    Ok(())
+}

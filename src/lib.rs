@@ -1,0 +1,16 @@
+//! genpath: a terminal trainer for the craft of AI image generation.
+//!
+//! The engine (curriculum, recipe, checks, store, progress) knows nothing of
+//! the terminal; the CLI commands and the TUI are thin front ends over it.
+
+pub mod checks;
+pub mod cli;
+pub mod color;
+pub mod commands;
+pub mod config;
+pub mod curriculum;
+pub mod diagnostics;
+pub mod progress;
+pub mod recipe;
+pub mod store;
+pub mod workspace;

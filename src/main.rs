@@ -1,0 +1,85 @@
+//! Parse the command line, set up logging, dispatch, and map errors to exit codes.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use genpath::cli::{Cli, Command};
+use genpath::commands::{self, ChecksFailed, Env, UsageError};
+use genpath::curriculum::LookupError;
+use genpath::diagnostics::Diagnostics;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<ChecksFailed>().is_some() => ExitCode::from(1),
+        Err(e) => {
+            report(&e);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let Some(command) = cli.command else {
+        println!("{}", commands::NO_TUI_YET);
+        return Ok(());
+    };
+    if let Command::Init { dir, name, id } = command {
+        return commands::init::run(&cli.global, dir, name, id);
+    }
+    let env = Env::load(&cli.global)?;
+    init_logging(&env.workspace.log_path());
+    tracing::info!(command = ?command, "start");
+    match command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Path => commands::path::run(&env),
+        Command::Show { exercise } => commands::show::run(&env, &exercise),
+        Command::Hint { exercise } => commands::hint::run(&env, &exercise),
+        Command::Progress { json } => commands::progress::run(&env, json),
+        Command::Reset { exercise } => commands::reset::run(&env, &exercise),
+        Command::Config => commands::config::run(&env),
+    }
+}
+
+/// Logs go to the workspace's log file, never to the screen.
+fn init_logging(path: &std::path::Path) {
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(path) else { return };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GENPATH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Print an error and its causes; located problems one per line.
+fn report(e: &anyhow::Error) {
+    eprintln!("error: {e}");
+    for cause in e.chain().skip(1) {
+        if let Some(d) = cause.downcast_ref::<Diagnostics>() {
+            eprint!("{d}");
+        } else {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+    let hint = if e.downcast_ref::<LookupError>().is_some() || e.downcast_ref::<UsageError>().is_some() {
+        None
+    } else if e.chain().any(|c| c.downcast_ref::<Diagnostics>().is_some()) {
+        Some("Fix the problems above and run the command again.")
+    } else {
+        None
+    };
+    if let Some(h) = hint {
+        eprintln!("{h}");
+    }
+}

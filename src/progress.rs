@@ -1,0 +1,165 @@
+//! Progress rules: which exercises are open, which milestones hold, what to
+//! do next. Pure functions over the curriculum and the stored stats, so the
+//! CLI, the TUI and the reports agree by construction.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::curriculum::{Curriculum, Stage};
+use crate::store::{ExerciseStats, MilestoneRow};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExerciseStatus {
+    /// Its stage is not open yet.
+    Locked,
+    /// Open, never attempted.
+    Open,
+    /// Attempted, not yet passed.
+    Attempted,
+    Passed,
+}
+
+impl ExerciseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExerciseStatus::Locked => "locked",
+            ExerciseStatus::Open => "open",
+            ExerciseStatus::Attempted => "attempted",
+            ExerciseStatus::Passed => "passed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExerciseProgress {
+    pub id: String,
+    pub title: String,
+    pub status: ExerciseStatus,
+    pub attempts: u32,
+    pub best_score: Option<u32>,
+    pub passed_at: Option<String>,
+    pub last_at: Option<String>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageProgress {
+    pub id: String,
+    pub title: String,
+    pub unlocked: bool,
+    /// Why the stage is open: "start", "milestone:<stage>" or "instructor".
+    pub unlocked_by: Option<String>,
+    pub milestone_title: String,
+    /// When the milestone was recorded; `None` while not reached.
+    pub milestone_reached_at: Option<String>,
+    pub milestone_reached: bool,
+    pub passed: u32,
+    pub exercises: Vec<ExerciseProgress>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathProgress {
+    pub stages: Vec<StageProgress>,
+    /// The suggested next exercise.
+    pub next: Option<String>,
+    pub attempts: u32,
+    pub seconds: f64,
+}
+
+/// Whether a stage's milestone rule holds for these stats.
+pub fn milestone_holds(stage: &Stage, stats: &HashMap<&str, &ExerciseStats>) -> bool {
+    let passed = |id: &str| stats.get(id).is_some_and(|s| s.passed);
+    let all_required = stage.milestone.pass.iter().all(|id| passed(id));
+    let count = stage.exercises.iter().filter(|id| passed(id)).count() as u32;
+    all_required && stage.milestone.min_passed.is_none_or(|n| count >= n)
+}
+
+/// The stages whose milestone rule holds (used when an attempt completes).
+pub fn milestones_holding(curriculum: &Curriculum, stats: &[ExerciseStats]) -> Vec<String> {
+    let by_id: HashMap<&str, &ExerciseStats> = stats.iter().map(|s| (s.exercise.as_str(), s)).collect();
+    curriculum.stages.iter().filter(|s| milestone_holds(s, &by_id)).map(|s| s.id.clone()).collect()
+}
+
+/// The whole path's state for one learner.
+pub fn compute(
+    curriculum: &Curriculum,
+    stats: &[ExerciseStats],
+    milestones: &[MilestoneRow],
+    instructor_unlocks: &[String],
+) -> PathProgress {
+    let by_id: HashMap<&str, &ExerciseStats> = stats.iter().map(|s| (s.exercise.as_str(), s)).collect();
+    let recorded: HashMap<&str, &MilestoneRow> = milestones.iter().map(|m| (m.stage.as_str(), m)).collect();
+    let reached = |stage: &Stage| recorded.contains_key(stage.id.as_str()) || milestone_holds(stage, &by_id);
+
+    let mut stages = Vec::with_capacity(curriculum.stages.len());
+    for stage in &curriculum.stages {
+        let unlocked_by = match &stage.unlock_after {
+            None => Some("start".to_string()),
+            Some(after) if curriculum.stage(after).is_some_and(reached) => Some(format!("milestone:{after}")),
+            Some(_) if instructor_unlocks.iter().any(|s| s == &stage.id) => Some("instructor".to_string()),
+            Some(_) => None,
+        };
+        let unlocked = unlocked_by.is_some();
+        let exercises: Vec<ExerciseProgress> = stage
+            .exercises
+            .iter()
+            .filter_map(|id| curriculum.exercise(id))
+            .map(|e| {
+                let s = by_id.get(e.id.as_str());
+                let status = match s {
+                    Some(s) if s.passed => ExerciseStatus::Passed,
+                    _ if !unlocked => ExerciseStatus::Locked,
+                    Some(s) if s.attempts > 0 => ExerciseStatus::Attempted,
+                    _ => ExerciseStatus::Open,
+                };
+                ExerciseProgress {
+                    id: e.id.clone(),
+                    title: e.title.clone(),
+                    status,
+                    attempts: s.map_or(0, |s| s.attempts),
+                    best_score: s.and_then(|s| s.best_score),
+                    passed_at: s.and_then(|s| s.first_passed_at.clone()),
+                    last_at: s.and_then(|s| s.last_at.clone()),
+                    seconds: s.map_or(0.0, |s| s.seconds),
+                }
+            })
+            .collect();
+        stages.push(StageProgress {
+            id: stage.id.clone(),
+            title: stage.title.clone(),
+            unlocked,
+            unlocked_by,
+            milestone_title: stage.milestone.title.clone(),
+            milestone_reached_at: recorded.get(stage.id.as_str()).map(|m| m.reached_at.clone()),
+            milestone_reached: reached(stage),
+            passed: exercises.iter().filter(|e| e.status == ExerciseStatus::Passed).count() as u32,
+            exercises,
+        });
+    }
+    let next = suggest_next(&stages);
+    PathProgress {
+        next,
+        attempts: stats.iter().map(|s| s.attempts).sum(),
+        seconds: stats.iter().fold(0.0, |acc, s| acc + s.seconds),
+        stages,
+    }
+}
+
+/// The first unpassed exercise of the first open stage whose milestone is
+/// not yet reached; an attempted one before a fresh one in that stage, so a
+/// learner finishes what they started.
+fn suggest_next(stages: &[StageProgress]) -> Option<String> {
+    let open: Vec<&StageProgress> = stages.iter().filter(|s| s.unlocked).collect();
+    let stage = open
+        .iter()
+        .find(|s| !s.milestone_reached)
+        .or_else(|| open.iter().find(|s| s.passed < s.exercises.len() as u32))?;
+    stage
+        .exercises
+        .iter()
+        .find(|e| e.status == ExerciseStatus::Attempted)
+        .or_else(|| stage.exercises.iter().find(|e| e.status == ExerciseStatus::Open))
+        .map(|e| e.id.clone())
+}

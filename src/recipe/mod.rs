@@ -1,0 +1,504 @@
+//! The recipe: a learner's documented, re-runnable answer (prompt, seed,
+//! sampler, size, conditioning …), read from TOML and resolved into one
+//! concrete request per image.
+//!
+//! A set deliverable is one base recipe plus `[[shot]]` tables; writing the
+//! character once and varying only the scene is the consistency lesson, so the
+//! base prompt may hold `{scene}`, filled from each shot's `scene`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};
+
+/// Largest width or height accepted unless the config says otherwise.
+pub const DEFAULT_MAX_SIDE: u32 = 2048;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    pub prompt: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub negative: String,
+    /// `None` or `-1`: random, and the used seed is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    #[serde(default = "default_steps")]
+    pub steps: u32,
+    #[serde(default = "default_cfg")]
+    pub cfg: f32,
+    #[serde(default = "default_sampler")]
+    pub sampler: String,
+    #[serde(default = "default_side")]
+    pub width: u32,
+    #[serde(default = "default_side")]
+    pub height: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Hosted backends' quality tier (e.g. OpenAI's low/medium/high).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<Init>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub control: Vec<Control>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shot: Vec<Shot>,
+}
+
+fn default_steps() -> u32 {
+    28
+}
+fn default_cfg() -> f32 {
+    7.0
+}
+fn default_sampler() -> String {
+    "euler_a".to_string()
+}
+fn default_side() -> u32 {
+    512
+}
+fn default_strength() -> f32 {
+    0.5
+}
+fn default_weight() -> f32 {
+    1.0
+}
+
+/// img2img and inpainting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Init {
+    pub image: String,
+    #[serde(default = "default_strength")]
+    pub strength: f32,
+    /// White = repaint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
+    /// Blur radius applied to the mask edge, in pixels.
+    #[serde(default)]
+    pub mask_blur: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlKind {
+    Edges,
+    Mask,
+    Pose,
+    Depth,
+}
+
+impl ControlKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlKind::Edges => "edges",
+            ControlKind::Mask => "mask",
+            ControlKind::Pose => "pose",
+            ControlKind::Depth => "depth",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub kind: ControlKind,
+    pub image: String,
+    #[serde(default = "default_weight")]
+    pub weight: f32,
+}
+
+/// An identity reference (IP-adapter-like).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// An image file, or absent when `shot` names an earlier image of the same set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// 1-based index of an earlier shot in this recipe whose image is the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shot: Option<u32>,
+    #[serde(default = "default_reference_weight")]
+    pub weight: f32,
+}
+
+fn default_reference_weight() -> f32 {
+    0.8
+}
+
+/// Per-image overrides in a set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shot {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Fills `{scene}` in the base prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<String>,
+    /// Replaces the whole prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfg: Option<f32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<Init>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<Vec<Control>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+}
+
+/// One image's worth of recipe: a base with a shot applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resolved {
+    pub prompt: String,
+    pub negative: String,
+    pub seed: Option<i64>,
+    pub steps: u32,
+    pub cfg: f32,
+    pub sampler: String,
+    pub width: u32,
+    pub height: u32,
+    pub model: Option<String>,
+    pub quality: Option<String>,
+    pub init: Option<Init>,
+    pub control: Vec<Control>,
+    pub reference: Option<Reference>,
+}
+
+/// Limits a recipe must respect, from config.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_side: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_side: DEFAULT_MAX_SIDE }
+    }
+}
+
+impl Recipe {
+    /// Parse and validate recipe text; every problem is located in the file.
+    pub fn parse(file: &str, text: &str, limits: Limits) -> Result<Recipe, Diagnostics> {
+        let recipe: Recipe = parse_toml(file, text)?;
+        let mut diags = Diagnostics::default();
+        for (path, message) in recipe.problems(limits) {
+            let segs: Vec<Seg<'_>> = path
+                .iter()
+                .map(|p| match p {
+                    PathPart::Key(k) => Seg::Key(k),
+                    PathPart::Index(i) => Seg::Index(*i),
+                })
+                .collect();
+            diags.push(Diagnostic::at(file, text, span_of(text, &segs), message));
+        }
+        diags.into_result().map(|()| recipe)
+    }
+
+    /// Semantic problems, each with the path of the offending value.
+    pub fn problems(&self, limits: Limits) -> Vec<(Vec<PathPart>, String)> {
+        use PathPart::{Index as I, Key as K};
+        let mut out = Vec::new();
+        if self.prompt.trim().is_empty() && self.shot.iter().all(|s| s.prompt.is_none()) {
+            out.push((vec![K("prompt")], "prompt is empty: describe what to draw".to_string()));
+        }
+        side_problems(&mut out, vec![], self.width, self.height, limits);
+        common_problems(
+            &mut out,
+            vec![],
+            self.steps,
+            self.cfg,
+            self.init.as_ref(),
+            &self.control,
+            self.reference.as_ref(),
+        );
+        if self.prompt.contains("{scene}") && self.shot.is_empty() {
+            out.push((
+                vec![K("prompt")],
+                "prompt uses {scene} but the recipe has no [[shot]] tables to fill it".into(),
+            ));
+        }
+        for (i, s) in self.shot.iter().enumerate() {
+            let base = vec![K("shot"), I(i)];
+            if s.scene.is_some() && s.prompt.is_none() && !self.prompt.contains("{scene}") {
+                out.push((
+                    [base.clone(), vec![K("scene")]].concat(),
+                    "this shot sets `scene` but the base prompt has no {scene} placeholder to put it in".into(),
+                ));
+            }
+            side_problems(
+                &mut out,
+                base.clone(),
+                s.width.unwrap_or(self.width),
+                s.height.unwrap_or(self.height),
+                limits,
+            );
+            common_problems(
+                &mut out,
+                base.clone(),
+                s.steps.unwrap_or(self.steps),
+                s.cfg.unwrap_or(self.cfg),
+                s.init.as_ref(),
+                s.control.as_deref().unwrap_or(&[]),
+                s.reference.as_ref(),
+            );
+            if let Some(n) = s.reference.as_ref().and_then(|r| r.shot)
+                && (n == 0 || n as usize > i)
+            {
+                out.push((
+                    [base, vec![K("reference"), K("shot")]].concat(),
+                    format!("reference.shot = {n} must name an earlier shot (1 to {i})"),
+                ));
+            }
+        }
+        if let Some(n) = self.reference.as_ref().and_then(|r| r.shot)
+            && (n == 0 || n as usize > self.shot.len())
+        {
+            out.push((
+                vec![K("reference"), K("shot")],
+                format!("reference.shot = {n} must name one of this recipe's {} [[shot]] tables", self.shot.len()),
+            ));
+        }
+        out
+    }
+
+    /// The concrete per-image recipes: one per `[[shot]]`, or the base alone.
+    ///
+    /// A base-level `reference.shot = N` applies to every shot after the N-th
+    /// (the N-th itself is drawn without it), which is how a set says "use the
+    /// first image as the reference for the rest".
+    pub fn resolve(&self) -> Vec<Resolved> {
+        let base = Resolved {
+            prompt: self.prompt.replace("{scene}", "").trim().to_string(),
+            negative: self.negative.clone(),
+            seed: self.seed.filter(|s| *s >= 0),
+            steps: self.steps,
+            cfg: self.cfg,
+            sampler: self.sampler.clone(),
+            width: self.width,
+            height: self.height,
+            model: self.model.clone(),
+            quality: self.quality.clone(),
+            init: self.init.clone(),
+            control: self.control.clone(),
+            reference: self.reference.clone(),
+        };
+        if self.shot.is_empty() {
+            return vec![base];
+        }
+        self.shot
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let prompt = match (&s.prompt, &s.scene) {
+                    (Some(p), _) => p.clone(),
+                    (None, Some(scene)) => self.prompt.replace("{scene}", scene),
+                    (None, None) => self.prompt.replace("{scene}", ""),
+                };
+                let reference = match &s.reference {
+                    Some(r) => Some(r.clone()),
+                    None => self.reference.clone().filter(|r| r.shot.is_none_or(|n| (n as usize) <= i)),
+                };
+                Resolved {
+                    prompt: tidy(&prompt),
+                    negative: s.negative.clone().unwrap_or_else(|| self.negative.clone()),
+                    seed: s.seed.or(self.seed).filter(|s| *s >= 0),
+                    steps: s.steps.unwrap_or(self.steps),
+                    cfg: s.cfg.unwrap_or(self.cfg),
+                    sampler: self.sampler.clone(),
+                    width: s.width.unwrap_or(self.width),
+                    height: s.height.unwrap_or(self.height),
+                    model: self.model.clone(),
+                    quality: self.quality.clone(),
+                    init: s.init.clone().or_else(|| self.init.clone()),
+                    control: s.control.clone().unwrap_or_else(|| self.control.clone()),
+                    reference,
+                }
+            })
+            .collect()
+    }
+
+    /// Every file path the recipe refers to (init, mask, controls, references).
+    pub fn asset_paths(&self) -> Vec<&str> {
+        fn push<'a>(
+            v: &mut Vec<&'a str>,
+            init: Option<&'a Init>,
+            control: &'a [Control],
+            reference: Option<&'a Reference>,
+        ) {
+            if let Some(i) = init {
+                v.push(&i.image);
+                v.extend(i.mask.as_deref());
+            }
+            v.extend(control.iter().map(|c| c.image.as_str()));
+            v.extend(reference.and_then(|r| r.image.as_deref()));
+        }
+        let mut v = Vec::new();
+        push(&mut v, self.init.as_ref(), &self.control, self.reference.as_ref());
+        for s in &self.shot {
+            push(&mut v, s.init.as_ref(), s.control.as_deref().unwrap_or(&[]), s.reference.as_ref());
+        }
+        v
+    }
+
+    /// How many images the recipe makes.
+    pub fn image_count(&self) -> usize {
+        self.shot.len().max(1)
+    }
+}
+
+/// Collapse the whitespace and stray commas a `{scene}` substitution can leave.
+fn tidy(prompt: &str) -> String {
+    let parts: Vec<&str> = prompt.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    parts.join(", ")
+}
+
+/// A step in the path to a recipe value (owned, for returning problems).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathPart {
+    Key(&'static str),
+    Index(usize),
+}
+
+fn side_problems(out: &mut Vec<(Vec<PathPart>, String)>, base: Vec<PathPart>, w: u32, h: u32, limits: Limits) {
+    for (name, v) in [("width", w), ("height", h)] {
+        let path = [base.clone(), vec![PathPart::Key(name)]].concat();
+        if v == 0 || v > limits.max_side {
+            out.push((path, format!("{name} = {v} is outside 8–{} (the configured maximum)", limits.max_side)));
+        } else if v % 8 != 0 {
+            out.push((path, format!("{name} = {v} is not a multiple of 8; try {}", (v / 8).max(1) * 8)));
+        }
+    }
+}
+
+fn common_problems(
+    out: &mut Vec<(Vec<PathPart>, String)>,
+    base: Vec<PathPart>,
+    steps: u32,
+    cfg: f32,
+    init: Option<&Init>,
+    control: &[Control],
+    reference: Option<&Reference>,
+) {
+    use PathPart::{Index as I, Key as K};
+    let at = |tail: &[PathPart]| [base.clone(), tail.to_vec()].concat();
+    if !(1..=150).contains(&steps) {
+        out.push((at(&[K("steps")]), format!("steps = {steps} is outside 1–150")));
+    }
+    if !(cfg.is_finite() && (0.0..=30.0).contains(&cfg)) {
+        out.push((at(&[K("cfg")]), format!("cfg = {cfg} is outside 0–30")));
+    }
+    if let Some(i) = init {
+        if !(i.strength.is_finite() && (0.0..=1.0).contains(&i.strength)) {
+            out.push((at(&[K("init"), K("strength")]), format!("init.strength = {} is outside 0–1", i.strength)));
+        }
+        if i.mask_blur > 64 {
+            out.push((at(&[K("init"), K("mask_blur")]), format!("init.mask_blur = {} is over 64 px", i.mask_blur)));
+        }
+    }
+    for (n, c) in control.iter().enumerate() {
+        if !(c.weight.is_finite() && (0.0..=2.0).contains(&c.weight)) {
+            out.push((at(&[K("control"), I(n), K("weight")]), format!("control weight {} is outside 0–2", c.weight)));
+        }
+    }
+    if let Some(r) = reference {
+        if !(r.weight.is_finite() && (0.0..=1.0).contains(&r.weight)) {
+            out.push((at(&[K("reference"), K("weight")]), format!("reference.weight = {} is outside 0–1", r.weight)));
+        }
+        if r.image.is_some() == r.shot.is_some() {
+            out.push((at(&[K("reference")]), "a reference needs exactly one of `image` or `shot`".into()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Recipe, Diagnostics> {
+        Recipe::parse("r.toml", text, Limits::default())
+    }
+
+    #[test]
+    fn minimal_recipe_gets_defaults() {
+        let r = parse("prompt = \"a fox\"\n").unwrap();
+        assert_eq!((r.width, r.height, r.steps), (512, 512, 28));
+        assert_eq!(r.resolve().len(), 1);
+        assert_eq!(r.resolve()[0].seed, None);
+    }
+
+    #[test]
+    fn negative_seed_means_random() {
+        let r = parse("prompt = \"a fox\"\nseed = -1\n").unwrap();
+        assert_eq!(r.resolve()[0].seed, None);
+    }
+
+    #[test]
+    fn semantic_errors_are_located() {
+        let err = parse("prompt = \"a fox\"\nwidth = 500\n[init]\nimage = \"x.png\"\nstrength = 1.5\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("r.toml:2:9: width = 500 is not a multiple of 8"), "{text}");
+        assert!(text.contains("r.toml:5:12: init.strength = 1.5 is outside 0–1"), "{text}");
+    }
+
+    #[test]
+    fn unknown_control_kind_is_an_error() {
+        let err = parse("prompt = \"a\"\n[[control]]\nkind = \"scribble\"\nimage = \"e.png\"\n").unwrap_err();
+        assert!(err.to_string().contains("r.toml:3:8"), "{err}");
+        assert!(err.to_string().contains("scribble"), "{err}");
+    }
+
+    #[test]
+    fn too_large_is_refused() {
+        let err = Recipe::parse("r.toml", "prompt = \"a\"\nwidth = 4096\n", Limits { max_side: 2048 }).unwrap_err();
+        assert!(err.to_string().contains("outside 8–2048"), "{err}");
+    }
+
+    #[test]
+    fn shots_fill_scene_and_reference_earlier_shot() {
+        let r = parse(
+            r#"prompt = "pip the fox, orange fur, {scene}"
+seed = 7
+reference = { shot = 1, weight = 0.8 }
+[[shot]]
+scene = "on a beach"
+[[shot]]
+scene = "in a forest"
+seed = 8
+"#,
+        )
+        .unwrap();
+        let v = r.resolve();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].prompt, "pip the fox, orange fur, on a beach");
+        assert_eq!(v[0].reference, None, "the first shot is the reference itself");
+        assert_eq!(v[1].reference.as_ref().and_then(|r| r.shot), Some(1));
+        assert_eq!((v[0].seed, v[1].seed), (Some(7), Some(8)));
+    }
+
+    #[test]
+    fn reference_to_a_later_shot_is_refused() {
+        let err = parse(
+            "prompt = \"a {scene}\"\n[[shot]]\nscene = \"x\"\nreference = { shot = 2 }\n[[shot]]\nscene = \"y\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("must name an earlier shot"), "{err}");
+    }
+}

@@ -1,0 +1,625 @@
+//! The workspace database: one SQLite file (`genpath.db`) in WAL mode with
+//! foreign keys on, upgraded in place by `PRAGMA user_version` migrations.
+//!
+//! This is the only module that writes SQL. An attempt is written before its
+//! backend is called (status `running`) and completed in one transaction, so
+//! a crash leaves either a running row (later shown as interrupted) or a
+//! complete result — never a half-recorded one.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use thiserror::Error;
+
+pub use schema::VERSION as SCHEMA_VERSION;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "{path} was written by a newer genpath (database schema version {found}; this genpath understands up to {known}). \
+         Upgrade genpath to open it; the file has not been changed."
+    )]
+    NewerSchema { path: String, found: i64, known: i64 },
+    #[error("database error in {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("attempt {0} does not exist")]
+    NoSuchAttempt(i64),
+    #[error("attempt {id} is already {status}; it cannot be completed twice")]
+    AttemptNotRunning { id: i64, status: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What happened to an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttemptStatus {
+    Running,
+    Passed,
+    Failed,
+    Error,
+    Cancelled,
+    Interrupted,
+}
+
+impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Running => "running",
+            AttemptStatus::Passed => "passed",
+            AttemptStatus::Failed => "failed",
+            AttemptStatus::Error => "error",
+            AttemptStatus::Cancelled => "cancelled",
+            AttemptStatus::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> AttemptStatus {
+        match s {
+            "running" => AttemptStatus::Running,
+            "passed" => AttemptStatus::Passed,
+            "failed" => AttemptStatus::Failed,
+            "cancelled" => AttemptStatus::Cancelled,
+            "interrupted" => AttemptStatus::Interrupted,
+            _ => AttemptStatus::Error,
+        }
+    }
+}
+
+/// An attempt about to start.
+#[derive(Debug, Clone)]
+pub struct NewAttempt<'a> {
+    pub learner: &'a str,
+    pub exercise: &'a str,
+    pub recipe_text: &'a str,
+    pub backend: &'a str,
+}
+
+/// One image an attempt produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageRecord {
+    pub path: String,
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub seed: Option<i64>,
+}
+
+/// One check outcome as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRecord {
+    pub check: String,
+    pub passed: bool,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub severity: String,
+    pub message: String,
+}
+
+/// The result of an attempt that ran to the end.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub passed: bool,
+    pub score: u32,
+    pub cost: f64,
+    pub images: Vec<ImageRecord>,
+    pub checks: Vec<CheckRecord>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttemptRow {
+    pub id: i64,
+    pub learner: String,
+    pub exercise: String,
+    pub recipe_text: String,
+    pub recipe_sha256: String,
+    pub backend: String,
+    pub status: AttemptStatus,
+    pub score: Option<u32>,
+    pub cost: f64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A learner's record on one exercise, the input of the progress rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExerciseStats {
+    pub exercise: String,
+    pub attempts: u32,
+    pub best_score: Option<u32>,
+    pub passed: bool,
+    pub first_passed_at: Option<String>,
+    pub last_at: Option<String>,
+    /// Time spent in finished attempts.
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MilestoneRow {
+    pub stage: String,
+    pub attempt: Option<i64>,
+    pub reached_at: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// The current time as UTC ISO-8601 with milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Open (creating if needed) and upgrade the database at `path`.
+    ///
+    /// A database from a newer genpath is refused before anything is written
+    /// to it: not even the journal mode is touched.
+    pub fn open(path: &Path) -> Result<Store> {
+        let label = path.display().to_string();
+        let err = |source| StoreError::Sqlite { path: label.clone(), source };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+        if found > schema::VERSION {
+            return Err(StoreError::NewerSchema { path: label, found, known: schema::VERSION });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        let mut store = Store { conn, path: path.to_path_buf() };
+        store.migrate(found)?;
+        Ok(store)
+    }
+
+    /// A private in-memory database (tests and benchmarks).
+    pub fn open_in_memory() -> Result<Store> {
+        let err = |source| StoreError::Sqlite { path: ":memory:".into(), source };
+        let conn = Connection::open_in_memory().map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        let mut store = Store { conn, path: PathBuf::from(":memory:") };
+        store.migrate(0)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| StoreError::Sqlite { path: self.path.display().to_string(), source }
+    }
+
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let version = i as i64 + 1;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+            // Another process may have migrated while we waited for the lock.
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+            if now >= version {
+                continue;
+            }
+            tx.execute_batch(sql).map_err(err)?;
+            tx.pragma_update(None, "user_version", version).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(self.err())
+    }
+
+    /// `PRAGMA integrity_check`'s answer; "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(self.err())
+    }
+
+    // ---- learners -------------------------------------------------------
+
+    /// Create the learner or update their name and email.
+    pub fn upsert_learner(&self, id: &str, name: &str, email: Option<&str>) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO learners (id, name, email, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, email = COALESCE(excluded.email, learners.email)",
+                params![id, name, email, now()],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    // ---- attempts -------------------------------------------------------
+
+    /// Record an attempt as running, before any backend call.
+    pub fn begin_attempt(&self, a: &NewAttempt<'_>) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO attempts (learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, started_at, pid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
+                params![
+                    a.learner,
+                    a.exercise,
+                    a.recipe_text,
+                    sha256_hex(a.recipe_text.as_bytes()),
+                    a.backend,
+                    now(),
+                    std::process::id()
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Complete a running attempt in one transaction: its images, check
+    /// results and status, then any stage milestones that now hold.
+    ///
+    /// `milestones` is given the learner's updated per-exercise stats (this
+    /// attempt included) and returns the stage ids whose milestone is reached;
+    /// new ones are recorded against this attempt.
+    pub fn finish_attempt(
+        &mut self,
+        id: i64,
+        done: &Finished,
+        milestones: impl FnOnce(&[ExerciseStats]) -> Vec<String>,
+    ) -> Result<Vec<String>> {
+        let path = self.path.display().to_string();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let (learner, status): (String, String) = tx
+            .query_row("SELECT learner_id, status FROM attempts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(err)?
+            .ok_or(StoreError::NoSuchAttempt(id))?;
+        if status != "running" {
+            return Err(StoreError::AttemptNotRunning { id, status });
+        }
+        {
+            let mut img = tx
+                .prepare_cached(
+                    "INSERT INTO images (attempt_id, idx, path, sha256, width, height, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for (i, m) in done.images.iter().enumerate() {
+                img.execute(params![id, i as i64, m.path, m.sha256, m.width, m.height, m.seed]).map_err(err)?;
+            }
+            let mut chk = tx
+                .prepare_cached(
+                    "INSERT INTO check_results (attempt_id, idx, check_name, passed, value, threshold, severity, message)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(err)?;
+            for (i, c) in done.checks.iter().enumerate() {
+                let value = c.value.filter(|v| v.is_finite());
+                let threshold = c.threshold.filter(|v| v.is_finite());
+                chk.execute(params![id, i as i64, c.check, c.passed, value, threshold, c.severity, c.message])
+                    .map_err(err)?;
+            }
+        }
+        let finished = now();
+        tx.execute(
+            &format!(
+                "UPDATE attempts SET status = ?2, score = ?3, cost = ?4, finished_at = ?5, seconds = {} WHERE id = ?1",
+                seconds_since_start("?5")
+            ),
+            params![id, if done.passed { "passed" } else { "failed" }, done.score, done.cost, finished],
+        )
+        .map_err(err)?;
+        // Only a pass can complete a milestone; skip the stats otherwise.
+        let stats = if done.passed { exercise_stats(&tx, &learner).map_err(err)? } else { Vec::new() };
+        let mut reached = Vec::new();
+        for stage in if done.passed { milestones(&stats) } else { Vec::new() } {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO milestones (learner_id, stage_id, attempt_id, reached_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![learner, stage, id, finished],
+                )
+                .map_err(err)?;
+            if n > 0 {
+                reached.push(stage);
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(reached)
+    }
+
+    /// End a running attempt without a verdict (backend error, cancel, crash).
+    pub fn abandon_attempt(&self, id: i64, status: AttemptStatus, reason: &str) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                &format!("UPDATE attempts SET status = ?2, error = ?3, finished_at = ?4, seconds = {} WHERE id = ?1 AND status = 'running'", seconds_since_start("?4")),
+                params![id, status.as_str(), reason, now()],
+            )
+            .map_err(self.err())?;
+        if n == 0 {
+            let status: Option<String> = self
+                .conn
+                .query_row("SELECT status FROM attempts WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(self.err())?;
+            return Err(match status {
+                None => StoreError::NoSuchAttempt(id),
+                Some(status) => StoreError::AttemptNotRunning { id, status },
+            });
+        }
+        Ok(())
+    }
+
+    /// Attempts still marked running, with the process id that started each.
+    pub fn running_attempts(&self) -> Result<Vec<(i64, Option<u32>)>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, pid FROM attempts WHERE status = 'running' ORDER BY id")
+            .map_err(self.err())?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    pub fn attempt(&self, id: i64) -> Result<AttemptRow> {
+        self.conn
+            .query_row(&format!("{ATTEMPT_SELECT} WHERE id = ?1"), [id], attempt_row)
+            .optional()
+            .map_err(self.err())?
+            .ok_or(StoreError::NoSuchAttempt(id))
+    }
+
+    /// A learner's attempts at an exercise, newest first.
+    pub fn attempts(&self, learner: &str, exercise: &str) -> Result<Vec<AttemptRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{ATTEMPT_SELECT} WHERE learner_id = ?1 AND exercise_id = ?2 ORDER BY id DESC"))
+            .map_err(self.err())?;
+        let rows = st.query_map([learner, exercise], attempt_row).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    pub fn images(&self, attempt: i64) -> Result<Vec<ImageRecord>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT path, sha256, width, height, seed FROM images WHERE attempt_id = ?1 ORDER BY idx")
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([attempt], |r| {
+                Ok(ImageRecord {
+                    path: r.get(0)?,
+                    sha256: r.get(1)?,
+                    width: r.get(2)?,
+                    height: r.get(3)?,
+                    seed: r.get(4)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    pub fn check_results(&self, attempt: i64) -> Result<Vec<CheckRecord>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT check_name, passed, value, threshold, severity, message FROM check_results WHERE attempt_id = ?1 ORDER BY idx",
+            )
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([attempt], |r| {
+                Ok(CheckRecord {
+                    check: r.get(0)?,
+                    passed: r.get(1)?,
+                    value: r.get(2)?,
+                    threshold: r.get(3)?,
+                    severity: r.get(4)?,
+                    message: r.get(5)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    /// Per-exercise stats for a learner (every exercise they attempted).
+    pub fn exercise_stats(&self, learner: &str) -> Result<Vec<ExerciseStats>> {
+        exercise_stats(&self.conn, learner).map_err(self.err())
+    }
+
+    pub fn milestones(&self, learner: &str) -> Result<Vec<MilestoneRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT stage_id, attempt_id, reached_at FROM milestones WHERE learner_id = ?1 ORDER BY reached_at",
+            )
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([learner], |r| Ok(MilestoneRow { stage: r.get(0)?, attempt: r.get(1)?, reached_at: r.get(2)? }))
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    /// Stages an instructor opened for a learner regardless of milestones.
+    pub fn stage_unlocks(&self, learner: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT stage_id FROM stage_unlocks WHERE learner_id = ?1 ORDER BY stage_id")
+            .map_err(self.err())?;
+        let rows = st.query_map([learner], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    pub fn unlock_stage(&self, learner: &str, stage: &str, reason: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO stage_unlocks (learner_id, stage_id, reason, unlocked_at) VALUES (?1, ?2, ?3, ?4)",
+                params![learner, stage, reason, now()],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
+    /// How many hints the learner has seen for an exercise.
+    pub fn hints_revealed(&self, learner: &str, exercise: &str) -> Result<u32> {
+        let n: Option<u32> = self
+            .conn
+            .query_row(
+                "SELECT revealed FROM hints WHERE learner_id = ?1 AND exercise_id = ?2",
+                [learner, exercise],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Reveal one more hint (up to `available`); returns how many are now revealed.
+    pub fn reveal_hint(&self, learner: &str, exercise: &str, available: u32) -> Result<u32> {
+        let next = (self.hints_revealed(learner, exercise)? + 1).min(available);
+        self.conn
+            .execute(
+                "INSERT INTO hints (learner_id, exercise_id, revealed, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(learner_id, exercise_id) DO UPDATE SET revealed = excluded.revealed, updated_at = excluded.updated_at",
+                params![learner, exercise, next, now()],
+            )
+            .map_err(self.err())?;
+        Ok(next)
+    }
+}
+
+/// SQL for the seconds between the row's `started_at` and the time bound to
+/// `param` (SET expressions see the old row, so the new `finished_at` is
+/// passed in rather than read back).
+fn seconds_since_start(param: &str) -> String {
+    format!("(julianday({param}) - julianday(started_at)) * 86400.0")
+}
+
+const ATTEMPT_SELECT: &str = "SELECT id, learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, score, cost, \
+     started_at, finished_at, error FROM attempts";
+
+fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
+    Ok(AttemptRow {
+        id: r.get(0)?,
+        learner: r.get(1)?,
+        exercise: r.get(2)?,
+        recipe_text: r.get(3)?,
+        recipe_sha256: r.get(4)?,
+        backend: r.get(5)?,
+        status: AttemptStatus::parse(&r.get::<_, String>(6)?),
+        score: r.get(7)?,
+        cost: r.get(8)?,
+        started_at: r.get(9)?,
+        finished_at: r.get(10)?,
+        error: r.get(11)?,
+    })
+}
+
+fn exercise_stats(conn: &Connection, learner: &str) -> rusqlite::Result<Vec<ExerciseStats>> {
+    let mut st = conn.prepare_cached(
+        "SELECT exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
+                MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at),
+                COALESCE(SUM(seconds), 0)
+         FROM attempts WHERE learner_id = ?1 GROUP BY exercise_id ORDER BY exercise_id",
+    )?;
+    let rows = st.query_map([learner], |r| {
+        Ok(ExerciseStats {
+            exercise: r.get(0)?,
+            attempts: r.get(1)?,
+            best_score: r.get(2)?,
+            passed: r.get::<_, Option<bool>>(3)?.unwrap_or(false),
+            first_passed_at: r.get(4)?,
+            last_at: r.get(5)?,
+            seconds: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(passed: bool, score: u32) -> Finished {
+        Finished {
+            passed,
+            score,
+            cost: 0.0,
+            images: vec![ImageRecord { path: "a.png".into(), sha256: "00".into(), width: 8, height: 8, seed: Some(1) }],
+            checks: vec![CheckRecord {
+                check: "format".into(),
+                passed,
+                value: Some(f64::NAN),
+                threshold: Some(1.0),
+                severity: "essential".into(),
+                message: "m".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn attempt_lifecycle_and_stats() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert_learner("ada", "Ada", None).unwrap();
+        let a = NewAttempt {
+            learner: "ada",
+            exercise: "fluency.first-image",
+            recipe_text: "prompt = \"x\"",
+            backend: "builtin",
+        };
+        let id1 = s.begin_attempt(&a).unwrap();
+        assert_eq!(s.attempt(id1).unwrap().status, AttemptStatus::Running);
+        s.finish_attempt(id1, &finished(false, 40), |_| vec![]).unwrap();
+        let id2 = s.begin_attempt(&a).unwrap();
+        let reached = s
+            .finish_attempt(id2, &finished(true, 90), |stats| {
+                assert!(stats.iter().any(|x| x.passed));
+                vec!["fluency".into()]
+            })
+            .unwrap();
+        assert_eq!(reached, vec!["fluency".to_string()]);
+        let stats = s.exercise_stats("ada").unwrap();
+        assert_eq!(stats.len(), 1);
+        assert_eq!((stats[0].attempts, stats[0].best_score, stats[0].passed), (2, Some(90), true));
+        assert_eq!(s.milestones("ada").unwrap()[0].attempt, Some(id2));
+        assert_eq!(s.images(id2).unwrap().len(), 1);
+        assert_eq!(s.check_results(id2).unwrap()[0].value, None, "NaN is stored as NULL");
+        // A finished attempt cannot be finished or abandoned again.
+        assert!(matches!(
+            s.finish_attempt(id2, &finished(true, 1), |_| vec![]),
+            Err(StoreError::AttemptNotRunning { .. })
+        ));
+        assert!(matches!(s.abandon_attempt(id2, AttemptStatus::Error, "x"), Err(StoreError::AttemptNotRunning { .. })));
+    }
+
+    #[test]
+    fn abandoned_attempt_keeps_reason() {
+        let s = Store::open_in_memory().unwrap();
+        s.upsert_learner("ada", "Ada", None).unwrap();
+        let id = s.begin_attempt(&NewAttempt { learner: "ada", exercise: "e", recipe_text: "", backend: "b" }).unwrap();
+        s.abandon_attempt(id, AttemptStatus::Error, "backend unreachable").unwrap();
+        let row = s.attempt(id).unwrap();
+        assert_eq!(row.status, AttemptStatus::Error);
+        assert_eq!(row.error.as_deref(), Some("backend unreachable"));
+    }
+
+    #[test]
+    fn hints_count_up_to_available() {
+        let s = Store::open_in_memory().unwrap();
+        s.upsert_learner("ada", "Ada", None).unwrap();
+        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 1);
+        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 2);
+        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 2);
+        assert_eq!(s.hints_revealed("ada", "e").unwrap(), 2);
+    }
+}

@@ -1,0 +1,181 @@
+//! The learner's folder: `genpath.toml`, `recipes/`, `outputs/`, `genpath.db`
+//! and `logs/`. Every command opens (and on first use creates) one, so a new
+//! user needs no set-up step.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::config::{self, Config};
+use crate::curriculum::{Curriculum, Exercise};
+use crate::store::{AttemptStatus, Store};
+
+/// Names the workspace folder when `--workspace` is not given.
+pub const ENV_HOME: &str = "GENPATH_HOME";
+pub const CONFIG_FILE: &str = "genpath.toml";
+pub const DB_FILE: &str = "genpath.db";
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub config: Config,
+    /// Held for the life of the process: a running attempt whose process no
+    /// longer holds its lock was interrupted (crash, kill -9, power loss).
+    _lock: File,
+}
+
+/// Where the workspace is: `--workspace`, else `$GENPATH_HOME`, else the platform data dir.
+pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(p) = explicit {
+        return Ok(p.to_path_buf());
+    }
+    if let Some(home) = std::env::var_os(ENV_HOME).filter(|h| !h.is_empty()) {
+        return Ok(PathBuf::from(home));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "genpath").context(
+        "Failed to find a home directory for the default workspace; pass --workspace DIR or set GENPATH_HOME",
+    )?;
+    Ok(dirs.data_dir().to_path_buf())
+}
+
+impl Workspace {
+    /// Open the workspace at `root`, creating any part that is missing.
+    pub fn open(root: &Path) -> Result<Workspace> {
+        for dir in ["", "recipes", "outputs", "logs", ".locks"] {
+            let d = root.join(dir);
+            std::fs::create_dir_all(&d).with_context(|| format!("Failed to create {}", d.display()))?;
+        }
+        let config_path = root.join(CONFIG_FILE);
+        if !config_path.exists() {
+            write_atomic(&config_path, config::TEMPLATE.as_bytes())?;
+        }
+        let config = Config::load(&config_path)?.with_env();
+        let lock_path = root.join(".locks").join(format!("{}.lock", std::process::id()));
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("Failed to create {}", lock_path.display()))?;
+        lock.lock().with_context(|| format!("Failed to lock {}", lock_path.display()))?;
+        Ok(Workspace { root: root.to_path_buf(), config, _lock: lock })
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+    pub fn db_path(&self) -> PathBuf {
+        self.root.join(DB_FILE)
+    }
+    pub fn recipes_dir(&self) -> PathBuf {
+        self.root.join("recipes")
+    }
+    pub fn outputs_dir(&self) -> PathBuf {
+        self.root.join("outputs")
+    }
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("logs").join("genpath.log")
+    }
+
+    /// The learner's answer file for an exercise: `recipes/<exercise id>/<file>`.
+    pub fn answer_path(&self, exercise: &Exercise) -> PathBuf {
+        self.recipes_dir().join(&exercise.id).join(&exercise.deliverable.file)
+    }
+
+    /// Open the database, record the learner and mark attempts whose process
+    /// died as interrupted.
+    pub fn store(&self) -> Result<Store> {
+        let store = Store::open(&self.db_path())?;
+        let l = &self.config.learner;
+        store.upsert_learner(&l.id, &l.name, l.email.as_deref())?;
+        self.reap_interrupted(&store)?;
+        Ok(store)
+    }
+
+    /// Running attempts whose owning process no longer holds its lock file
+    /// were cut off mid-run; record them as interrupted.
+    pub fn reap_interrupted(&self, store: &Store) -> Result<Vec<i64>> {
+        let mut reaped = Vec::new();
+        for (id, pid) in store.running_attempts()? {
+            if pid == Some(std::process::id()) {
+                continue;
+            }
+            let alive = pid.is_some_and(|pid| self.process_alive(pid));
+            if !alive {
+                store.abandon_attempt(
+                    id,
+                    AttemptStatus::Interrupted,
+                    "the process running this attempt stopped before it finished",
+                )?;
+                reaped.push(id);
+            }
+        }
+        Ok(reaped)
+    }
+
+    /// Whether the genpath process `pid` still holds its workspace lock.
+    fn process_alive(&self, pid: u32) -> bool {
+        let path = self.root.join(".locks").join(format!("{pid}.lock"));
+        let Ok(f) = OpenOptions::new().write(true).open(&path) else { return false };
+        match f.try_lock() {
+            Ok(()) => {
+                // Nobody holds it: its owner is gone. Tidy up.
+                let _ = f.unlock();
+                let _ = std::fs::remove_file(&path);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// Write the exercise's starter into the learner's recipes folder,
+    /// keeping the previous answer as a numbered backup.
+    pub fn reset_answer(&self, curriculum: &Curriculum, exercise: &Exercise) -> Result<PathBuf> {
+        let starter = curriculum
+            .read(&exercise.starter_path())
+            .with_context(|| format!("Failed to read the starter of {}", exercise.id))?;
+        let dest = self.answer_path(exercise);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
+        }
+        if dest.exists() {
+            let backup = next_backup(&dest);
+            std::fs::rename(&dest, &backup).with_context(|| format!("Failed to keep {}", backup.display()))?;
+        }
+        write_atomic(&dest, &starter)?;
+        Ok(dest)
+    }
+
+    /// The answer file, created from the starter on first use.
+    pub fn ensure_answer(&self, curriculum: &Curriculum, exercise: &Exercise) -> Result<PathBuf> {
+        let dest = self.answer_path(exercise);
+        if dest.exists() { Ok(dest) } else { self.reset_answer(curriculum, exercise) }
+    }
+}
+
+fn next_backup(path: &Path) -> PathBuf {
+    (1..)
+        .map(|n| path.with_extension(format!("toml.{n}.bak")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| path.with_extension("bak"))
+}
+
+/// Write a file so that readers see the old or the new content, never half:
+/// write a temporary file beside it, flush it to disk, then rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("Failed to write {}", path.display()))
+}
