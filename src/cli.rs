@@ -63,4 +63,12 @@ pub enum Command {
     Reset { exercise: String },
     /// Show the configuration in effect and where files live
     Config,
+    /// Render any recipe with the built-in renderer, outside an exercise
+    Render {
+        /// The recipe file
+        recipe: PathBuf,
+        /// Where to write the images [default: the current folder]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }

@@ -36,11 +36,14 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Init { dir, name, id } = command {
         return commands::init::run(&cli.global, dir, name, id);
     }
+    if let Command::Render { recipe, out } = command {
+        return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
+    }
     let env = Env::load(&cli.global)?;
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
-        Command::Init { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Render { .. } => unreachable!("handled above"),
         Command::Path => commands::path::run(&env),
         Command::Show { exercise } => commands::show::run(&env, &exercise),
         Command::Hint { exercise } => commands::hint::run(&env, &exercise),

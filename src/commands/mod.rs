@@ -6,6 +6,7 @@ pub mod hint;
 pub mod init;
 pub mod path;
 pub mod progress;
+pub mod render;
 pub mod reset;
 pub mod show;
 

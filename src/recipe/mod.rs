@@ -6,6 +6,9 @@
 //! character once and varying only the scene is the consistency lesson, so the
 //! base prompt may hold `{scene}`, filled from each shot's `scene`.
 
+pub mod infotext;
+pub mod png;
+
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};

@@ -1,0 +1,256 @@
+//! Conditioning and image inputs: control maps that fix the layout, identity
+//! references read from pixels, image-to-image and inpainting.
+
+use image::{GrayImage, RgbImage};
+
+use super::effects::Buf;
+use super::plan::{Frac, Plan, ReferenceIdentity, Rgb};
+use super::scene;
+use crate::backend::ControlInput;
+use crate::color::{mix, shade};
+use crate::recipe::ControlKind;
+
+/// Bounding box (fractions) of pixels where `keep` holds, if any.
+fn bbox(img: &GrayImage, keep: impl Fn(u8) -> bool) -> Option<Frac> {
+    let (w, h) = img.dimensions();
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for (x, y, p) in img.enumerate_pixels() {
+        if keep(p.0[0]) {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+    }
+    (x0 <= x1).then(|| Frac {
+        x: x0 as f32 / w as f32,
+        y: y0 as f32 / h as f32,
+        w: (x1 - x0 + 1) as f32 / w as f32,
+        h: (y1 - y0 + 1) as f32 / h as f32,
+    })
+}
+
+fn lerp_box(a: Frac, b: Frac, t: f32) -> Frac {
+    let t = t.clamp(0.0, 1.0);
+    Frac { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t, w: a.w + (b.w - a.w) * t, h: a.h + (b.h - a.h) * t }
+}
+
+/// Region maps and poses move the subject; their weight sets how far.
+pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
+    let t = (c.weight / 0.8).clamp(0.0, 1.0);
+    match c.kind {
+        ControlKind::Mask => {
+            // White = subject, mid grey = keep calm (text), black = background.
+            if let Some(b) = bbox(&c.image, |v| v >= 200) {
+                plan.subject_box = lerp_box(plan.subject_box, b, t);
+                plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
+            }
+            if t > 0.5
+                && let Some(calm) = bbox(&c.image, |v| (64..200).contains(&v))
+            {
+                plan.calm.push(calm);
+            }
+        }
+        ControlKind::Pose => {
+            // A stick figure drawn light on dark (or dark on light): the character stands there.
+            let mean = c.image.pixels().map(|p| p.0[0] as f32).sum::<f32>() / (c.image.len().max(1) as f32);
+            let ink = |v: u8| if mean < 128.0 { v >= 128 } else { v < 128 };
+            if let Some(b) = bbox(&c.image, ink) {
+                plan.subject_box = lerp_box(plan.subject_box, b, t);
+                plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
+            }
+        }
+        ControlKind::Edges | ControlKind::Depth => {}
+    }
+}
+
+/// Inpainting: the new subject goes where the mask says.
+pub fn place_in_mask(plan: &mut Plan, mask: &GrayImage) {
+    if let Some(b) = bbox(mask, |v| v >= 128) {
+        let aspect = plan.subject_box.w / plan.subject_box.h.max(1e-3);
+        let (mut w, mut h) = (b.w * 0.9, b.h * 0.9);
+        if w / h > aspect { w = h * aspect } else { h = w / aspect }
+        plan.subject_box = Frac { x: b.x + (b.w - w) / 2.0, y: b.y + (b.h - h) / 2.0, w, h };
+    }
+}
+
+/// Edge control: the picture is rebuilt from the regions the edge map
+/// encloses — sky above, ground below, subject inside — with the map's
+/// lines as outlines. Weight below 0.8 blends it with the free render.
+pub fn apply_edges(buf: &mut Buf, plan: &Plan, c: &ControlInput) {
+    let (w, h) = (buf.w, buf.h);
+    let img = &c.image;
+    if img.width() as usize != w || img.height() as usize != h {
+        return;
+    }
+    let mean = img.pixels().map(|p| p.0[0] as f32).sum::<f32>() / (w * h).max(1) as f32;
+    let edge: Vec<bool> = img.pixels().map(|p| if mean < 128.0 { p.0[0] >= 128 } else { p.0[0] < 128 }).collect();
+    // Label the non-edge regions (4-connected) and note which borders they touch.
+    let mut label = vec![u32::MAX; w * h];
+    let mut regions: Vec<(usize, bool, bool)> = Vec::new(); // (size, touches top, touches other border)
+    let mut stack = Vec::new();
+    for start in 0..w * h {
+        if edge[start] || label[start] != u32::MAX {
+            continue;
+        }
+        let id = regions.len() as u32;
+        let (mut size, mut top, mut border) = (0usize, false, false);
+        label[start] = id;
+        stack.push(start);
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (x, y) = (i % w, i / w);
+            top |= y == 0;
+            border |= x == 0 || x == w - 1 || y == h - 1;
+            let mut visit = |j: usize| {
+                if !edge[j] && label[j] == u32::MAX {
+                    label[j] = id;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+        regions.push((size, top, border));
+    }
+    // Interior regions are the subject; the largest carries the body colour.
+    let mut interior: Vec<usize> = (0..regions.len()).filter(|&r| !regions[r].1 && !regions[r].2).collect();
+    interior.sort_by_key(|&r| std::cmp::Reverse(regions[r].0));
+    let (sky_top, sky_bottom, _) = scene::sky(plan.lighting);
+    let ground = ground_color(buf, plan);
+    let outline = shade(plan.body, -0.6);
+    let t = (c.weight / 0.8).clamp(0.0, 1.0);
+    for i in 0..w * h {
+        let y = i / w;
+        let target: Rgb = if edge[i] {
+            outline
+        } else {
+            let r = label[i] as usize;
+            match interior.iter().position(|&x| x == r) {
+                Some(0) => shade(plan.body, 0.12 - 0.24 * (y as f32 / h as f32)),
+                Some(k) if k % 2 == 1 => plan.accent,
+                Some(_) => shade(plan.body, -0.2),
+                None if regions[r].1 => mix(sky_top, sky_bottom, y as f32 / h as f32),
+                None => ground,
+            }
+        };
+        let p = &mut buf.px[i];
+        for k in 0..3 {
+            p[k] += (target[k] as f32 - p[k]) * t;
+        }
+    }
+}
+
+fn ground_color(buf: &Buf, plan: &Plan) -> Rgb {
+    let y = ((plan.horizon + 1.0) / 2.0 * buf.h as f32) as usize;
+    let row = &buf.px[y.min(buf.h - 1) * buf.w..][..buf.w];
+    let avg = row.iter().fold([0f32; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]).map(|v| (v / buf.w as f32) as u8);
+    avg
+}
+
+/// Image-to-image: low strength keeps the init's structure and palette;
+/// middle strength keeps its structure but repaints it in the prompt's
+/// palette; high strength keeps little.
+pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
+    let restyle = (strength * 1.6).clamp(0.0, 1.0);
+    let replace = ((strength - 0.55) / 0.45).clamp(0.0, 1.0);
+    let ramp = [shade(plan.body, -0.55), plan.body, plan.accent, shade(plan.accent, 0.7)];
+    for (i, p) in buf.px.iter_mut().enumerate() {
+        let o = init.as_raw()[i * 3..i * 3 + 3].iter().map(|v| *v as f32).collect::<Vec<_>>();
+        let l = 0.299 * o[0] + 0.587 * o[1] + 0.114 * o[2];
+        let t = (l / 255.0) * 3.0;
+        let k = (t.floor() as usize).min(2);
+        let c = mix(ramp[k], ramp[k + 1], t - k as f32);
+        let cl = (0.299 * c[0] as f32 + 0.587 * c[1] as f32 + 0.114 * c[2] as f32).max(1.0);
+        // Keep the init's luminance so its structure survives the new palette.
+        let styled: [f32; 3] = [0, 1, 2].map(|j| (c[j] as f32 * l / cl).clamp(0.0, 255.0));
+        for j in 0..3 {
+            let kept = o[j] + (styled[j] - o[j]) * restyle;
+            p[j] = kept + (p[j] - kept) * replace;
+        }
+    }
+}
+
+/// Inpainting: outside the (optionally blurred) mask the init pixels are kept
+/// exactly; inside, the new render shows.
+pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32) {
+    let (w, h) = out.dimensions();
+    let mut m: Vec<f32> = mask.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
+    if blur > 0 {
+        let mut b = Buf { w: w as usize, h: h as usize, px: m.iter().map(|v| [*v, *v, *v]).collect() };
+        super::effects::box_blur(&mut b, blur as usize);
+        m = b.px.iter().map(|p| p[0]).collect();
+    }
+    for (i, (o, px)) in out.pixels_mut().zip(init.pixels()).enumerate() {
+        let a = m[i];
+        if a <= 0.0 {
+            *o = *px;
+        } else if a < 1.0 {
+            for k in 0..3 {
+                o.0[k] = (px.0[k] as f32 + (o.0[k] as f32 - px.0[k] as f32) * a).round() as u8;
+            }
+        }
+    }
+}
+
+/// Read an identity from a reference image's pixels: the dominant colours of
+/// its subject (what differs from the border), the subject's proportions,
+/// and whether its surface is patterned.
+pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
+    let small = image::imageops::resize(img, 96, 96, image::imageops::FilterType::Triangle);
+    let (w, h) = small.dimensions();
+    // Background estimate: the mean of the border pixels.
+    let mut border = [0f32; 3];
+    let mut n = 0.0;
+    for (x, y, p) in small.enumerate_pixels() {
+        if x == 0 || y == 0 || x == w - 1 || y == h - 1 {
+            (0..3).for_each(|k| border[k] += p.0[k] as f32);
+            n += 1.0;
+        }
+    }
+    let border = border.map(|v| v / n);
+    let far = |p: &image::Rgb<u8>| (0..3).map(|k| (p.0[k] as f32 - border[k]).abs()).sum::<f32>() > 60.0;
+    // Colour histogram of subject pixels in 4-bit bins.
+    let mut bins = std::collections::BTreeMap::<u16, (u32, [u32; 3])>::new();
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    let mut changes = 0u32;
+    let mut count = 0u32;
+    for (x, y, p) in small.enumerate_pixels() {
+        if !far(p) {
+            continue;
+        }
+        count += 1;
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        let key = ((p.0[0] as u16 >> 4) << 8) | ((p.0[1] as u16 >> 4) << 4) | (p.0[2] as u16 >> 4);
+        let e = bins.entry(key).or_insert((0, [0; 3]));
+        e.0 += 1;
+        (0..3).for_each(|k| e.1[k] += p.0[k] as u32);
+        if x + 1 < w {
+            let q = small.get_pixel(x + 1, y);
+            if far(q) && (0..3).map(|k| (p.0[k] as i32 - q.0[k] as i32).abs()).sum::<i32>() > 90 {
+                changes += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(u32, Rgb)> =
+        bins.values().map(|(c, s)| (*c, [0, 1, 2].map(|k| (s[k] / (*c).max(1)) as u8))).collect();
+    ranked.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
+    let body = ranked.first().map_or([128, 128, 128], |r| r.1);
+    let accent = ranked
+        .iter()
+        .skip(1)
+        .find(|(_, c)| (0..3).map(|k| (c[k] as i32 - body[k] as i32).abs()).sum::<i32>() > 80)
+        .map_or(body, |r| r.1);
+    let aspect = if x1 >= x0 && y1 >= y0 { (x1 - x0 + 1) as f32 / (y1 - y0 + 1) as f32 } else { 0.8 };
+    ReferenceIdentity { body, accent, aspect, patterned: count > 0 && changes as f32 / count as f32 > 0.12, weight }
+}

@@ -1,0 +1,220 @@
+//! Whole-image passes over a float RGB buffer: style finishes, the light's
+//! colour grade, cfg's saturation, and the noise and softness of too few
+//! steps. Per-pixel randomness comes from position hashes, so results do
+//! not depend on order or threads.
+
+use super::plan::Plan;
+use super::rng;
+use super::vocab::Style;
+
+/// A float RGB image in 0–255.
+pub struct Buf {
+    pub w: usize,
+    pub h: usize,
+    pub px: Vec<[f32; 3]>,
+}
+
+impl Buf {
+    pub fn from_rgba(data: &[u8], w: usize, h: usize) -> Buf {
+        Buf { w, h, px: data.chunks_exact(4).map(|p| [p[0] as f32, p[1] as f32, p[2] as f32]).collect() }
+    }
+    pub fn to_rgb8(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.w * self.h * 3);
+        for p in &self.px {
+            out.extend(p.iter().map(|v| v.round().clamp(0.0, 255.0) as u8));
+        }
+        out
+    }
+    fn luma(p: [f32; 3]) -> f32 {
+        0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]
+    }
+}
+
+/// Separable box blur of radius `r` (repeated, it approximates a Gaussian).
+pub fn box_blur(b: &mut Buf, r: usize) {
+    if r == 0 || b.w == 0 || b.h == 0 {
+        return;
+    }
+    let (w, h) = (b.w, b.h);
+    let mut tmp = vec![[0f32; 3]; w * h];
+    let norm = 1.0 / (2 * r + 1) as f32;
+    for y in 0..h {
+        let row = &b.px[y * w..(y + 1) * w];
+        let mut acc = [0f32; 3];
+        for i in 0..=2 * r {
+            let p = row[(i as isize - r as isize).clamp(0, w as isize - 1) as usize];
+            (0..3).for_each(|k| acc[k] += p[k]);
+        }
+        for x in 0..w {
+            tmp[y * w + x] = acc.map(|v| v * norm);
+            let add = row[(x + r + 1).min(w - 1)];
+            let sub = row[(x as isize - r as isize).max(0) as usize];
+            (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
+        }
+    }
+    for x in 0..w {
+        let mut acc = [0f32; 3];
+        for i in 0..=2 * r {
+            let p = tmp[(i as isize - r as isize).clamp(0, h as isize - 1) as usize * w + x];
+            (0..3).for_each(|k| acc[k] += p[k]);
+        }
+        for y in 0..h {
+            b.px[y * w + x] = acc.map(|v| v * norm);
+            let add = tmp[(y + r + 1).min(h - 1) * w + x];
+            let sub = tmp[(y as isize - r as isize).max(0) as usize * w + x];
+            (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
+        }
+    }
+}
+
+/// The finish of a style.
+pub fn style(b: &mut Buf, plan: &Plan) {
+    let scale = (b.w.min(b.h) as f32 / 512.0).max(0.25);
+    match plan.style {
+        Style::FlatVector => {}
+        Style::Clay => {
+            box_blur(b, (scale * 1.0).round() as usize);
+            vignette(b, 0.12);
+        }
+        Style::Photographic => {
+            box_blur(b, (scale * 1.0).round() as usize);
+            vignette(b, 0.25);
+            if plan.has("grain") {
+                grain(b, plan.noise_seed ^ 0x5eed, 6.0);
+            }
+        }
+        Style::Watercolor => {
+            let orig: Vec<[f32; 3]> = b.px.clone();
+            box_blur(b, (scale * 3.0).round().max(1.0) as usize);
+            box_blur(b, (scale * 2.0).round().max(1.0) as usize);
+            // Pigment pools at edges; paper shows through in light washes.
+            for (i, p) in b.px.iter_mut().enumerate() {
+                let (x, y) = ((i % b.w) as u32, (i / b.w) as u32);
+                let o = orig[i];
+                let edge = (Buf::luma(o) - Buf::luma(*p)).abs() / 255.0;
+                let paper = 0.94 + 0.06 * rng::at(plan.noise_seed ^ 0xaa, x / 3, y / 3);
+                for k in 0..3 {
+                    let wash = p[k] * 0.82 + 255.0 * 0.18;
+                    p[k] = (wash * paper - edge * 60.0).clamp(0.0, 255.0);
+                }
+            }
+        }
+        Style::PixelArt => {
+            let block = ((b.w.min(b.h) / 80).max(3)) as usize;
+            let (w, h) = (b.w, b.h);
+            for by in (0..h).step_by(block) {
+                for bx in (0..w).step_by(block) {
+                    let mut acc = [0f32; 3];
+                    let mut n = 0.0;
+                    for y in by..(by + block).min(h) {
+                        for x in bx..(bx + block).min(w) {
+                            let p = b.px[y * w + x];
+                            (0..3).for_each(|k| acc[k] += p[k]);
+                            n += 1.0;
+                        }
+                    }
+                    let c = acc.map(|v| ((v / n / 255.0 * 5.0).round() / 5.0 * 255.0).clamp(0.0, 255.0));
+                    for y in by..(by + block).min(h) {
+                        for x in bx..(bx + block).min(w) {
+                            b.px[y * w + x] = c;
+                        }
+                    }
+                }
+            }
+        }
+        Style::LineArt => {
+            let (w, h) = (b.w, b.h);
+            let lum: Vec<f32> = b.px.iter().map(|p| Buf::luma(*p)).collect();
+            for y in 0..h {
+                for x in 0..w {
+                    let at = |dx: isize, dy: isize| {
+                        let xx = (x as isize + dx).clamp(0, w as isize - 1) as usize;
+                        let yy = (y as isize + dy).clamp(0, h as isize - 1) as usize;
+                        lum[yy * w + xx]
+                    };
+                    let gx = at(1, 0) - at(-1, 0);
+                    let gy = at(0, 1) - at(0, -1);
+                    let g = (gx * gx + gy * gy).sqrt();
+                    let ink = (g / 40.0).clamp(0.0, 1.0);
+                    let p = &mut b.px[y * w + x];
+                    for k in 0..3 {
+                        let tint = 250.0 * 0.9 + p[k] * 0.1;
+                        p[k] = tint * (1.0 - ink) + 25.0 * ink;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn vignette(b: &mut Buf, amount: f32) {
+    let (cx, cy) = (b.w as f32 / 2.0, b.h as f32 / 2.0);
+    let max = (cx * cx + cy * cy).sqrt();
+    for (i, p) in b.px.iter_mut().enumerate() {
+        let (x, y) = ((i % b.w) as f32 - cx, (i / b.w) as f32 - cy);
+        let d = (x * x + y * y).sqrt() / max;
+        let f = 1.0 - amount * d * d;
+        p.iter_mut().for_each(|v| *v *= f);
+    }
+}
+
+fn grain(b: &mut Buf, seed: u64, sigma: f32) {
+    for (i, p) in b.px.iter_mut().enumerate() {
+        let n = (rng::at(seed, (i % b.w) as u32, (i / b.w) as u32) - 0.5) * 2.0 * sigma;
+        p.iter_mut().for_each(|v| *v += n);
+    }
+}
+
+/// The light's colour cast.
+pub fn grade(b: &mut Buf, factors: [f32; 3]) {
+    for p in &mut b.px {
+        for k in 0..3 {
+            p[k] *= factors[k];
+        }
+    }
+}
+
+/// cfg: low values wash colours out and flatten contrast; the sweet spot
+/// (5–9) leaves them alone; high values oversaturate and posterise.
+pub fn cfg(b: &mut Buf, cfg: f32) {
+    let (sat, contrast, levels) = if cfg < 5.0 {
+        (0.45 + 0.11 * cfg, 0.7 + 0.06 * cfg, None)
+    } else if cfg <= 9.0 {
+        return;
+    } else {
+        let over = cfg - 9.0;
+        (1.0 + over * 0.16, 1.0 + over * 0.05, (cfg > 11.0).then(|| (28.0 - (cfg - 11.0) * 2.5).max(4.0)))
+    };
+    for p in &mut b.px {
+        let l = Buf::luma(*p);
+        for k in 0..3 {
+            let v = l + (p[k] - l) * sat;
+            let v = 128.0 + (v - 128.0) * contrast;
+            p[k] = match levels {
+                Some(n) => ((v.clamp(0.0, 255.0) / 255.0 * n).round() / n * 255.0).clamp(0.0, 255.0),
+                None => v,
+            };
+        }
+    }
+}
+
+/// Too few steps: the image has not converged — soft and noisy.
+pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
+    let residual = (-(steps as f32) / 7.0).exp();
+    let scale = b.w.min(b.h) as f32 / 512.0;
+    let radius = (residual * 6.0 * scale).round() as usize;
+    box_blur(b, radius);
+    let sigma = 70.0 * residual;
+    if sigma < 0.5 {
+        return;
+    }
+    for (i, p) in b.px.iter_mut().enumerate() {
+        let (x, y) = ((i % b.w) as u32, (i / b.w) as u32);
+        // Blotchy latent-like noise: a coarse component plus fine grain, per channel.
+        for (k, v) in p.iter_mut().enumerate() {
+            let coarse = rng::at(seed ^ (k as u64 + 1) * 0x1234_5678, x / 4, y / 4) - 0.5;
+            let fine = rng::at(seed ^ (k as u64 + 7) * 0x8765_4321, x, y) - 0.5;
+            *v += (coarse * 1.2 + fine) * sigma;
+        }
+    }
+}

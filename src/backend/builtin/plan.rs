@@ -1,0 +1,351 @@
+//! From prompt, seed and settings to a concrete picture plan: which subject
+//! with which identity, where, in which scene, light and style.
+//!
+//! This is where the renderer teaches: attributes the prompt pins down are
+//! kept (with a little seed jitter); attributes it leaves open come from a
+//! hash of the seed *and the whole prompt*, so editing the scene words
+//! changes an under-specified character, as it does with real models.
+
+use std::collections::BTreeSet;
+
+use super::prompt::{Parsed, TermKind};
+use super::rng::{Rng, hash};
+use super::vocab::*;
+use crate::color::{from_hsl, to_hsl};
+
+pub type Rgb = [u8; 3];
+
+/// A box in fractions of the image (x, y, w, h).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frac {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
+}
+
+impl Frac {
+    pub fn intersects(&self, o: &Frac) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+/// Identity as read from a reference image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceIdentity {
+    pub body: Rgb,
+    pub accent: Rgb,
+    /// Subject box aspect (w / h) of the reference.
+    pub aspect: f32,
+    pub patterned: bool,
+    pub weight: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub subject: Subject,
+    pub body: Rgb,
+    pub accent: Rgb,
+    pub pattern: Pattern,
+    pub accessory: Accessory,
+    /// Colour of the accessory (the accent unless the prompt names one).
+    pub accessory_color: Rgb,
+    pub proportions: Proportions,
+    pub eyes: Eyes,
+    pub scene: Scene,
+    pub lighting: Lighting,
+    pub style: Style,
+    /// Subject box in fractions of the image.
+    pub subject_box: Frac,
+    /// Ground line in fractions of the height.
+    pub horizon: f32,
+    /// Areas to keep calm (copy space, text-safe regions).
+    pub calm: Vec<Frac>,
+    /// Brand colours from hex codes in the prompt.
+    pub brand: Vec<Rgb>,
+    /// Elements removed by the negative prompt.
+    pub removed: BTreeSet<&'static str>,
+    /// Seed for background details (changes with steps on ancestral samplers).
+    pub detail_seed: u64,
+    /// Seed for per-pixel noise.
+    pub noise_seed: u64,
+}
+
+impl Plan {
+    pub fn has(&self, element: &str) -> bool {
+        !self.removed.contains(element)
+    }
+}
+
+/// The knobs that shape a plan besides the prompt.
+pub struct Settings<'a> {
+    pub seed: u64,
+    pub steps: u32,
+    pub cfg: f32,
+    pub sampler: &'a str,
+    pub aspect: f32,
+}
+
+/// Chance that a pinned attribute is ignored: low cfg loosens adherence;
+/// a weight above 1 holds it tighter.
+fn ignore_chance(cfg: f32, weight: f32) -> f32 {
+    let loose = ((4.5 - cfg) / 4.5).clamp(0.0, 1.0) * 0.7;
+    loose / (weight * weight).max(0.25)
+}
+
+fn jitter(c: Rgb, rng: &mut Rng, amount: f32) -> Rgb {
+    let (h, s, l) = to_hsl(c);
+    from_hsl(h + rng.range(-4.0, 4.0) * amount, s + rng.range(-0.03, 0.03) * amount, l + rng.range(-0.025, 0.025) * amount)
+}
+
+pub fn plan(parsed: &Parsed, negative: &Parsed, prompt: &str, s: &Settings<'_>, reference: Option<&ReferenceIdentity>) -> Plan {
+    let seed_bytes = s.seed.to_le_bytes();
+    let normalized = prompt.trim().to_lowercase();
+    // Unpinned attributes: seed + whole prompt (entanglement).
+    let mut open = Rng::new(hash(&[b"open", &seed_bytes, normalized.as_bytes()]));
+    // Pinned attributes' jitter: seed only, so a full character sheet holds across scenes.
+    let mut pinned = Rng::new(hash(&[b"pinned", &seed_bytes]));
+    // Low-cfg adherence decisions.
+    let mut loose = Rng::new(hash(&[b"loose", &seed_bytes, normalized.as_bytes()]));
+    let steps_bytes = if is_ancestral(s.sampler) { s.steps.to_le_bytes() } else { [0; 4] };
+    let detail_seed = hash(&[b"detail", &seed_bytes, &steps_bytes, normalized.as_bytes()]);
+    let noise_seed = hash(&[b"noise", &seed_bytes, &steps_bytes]);
+
+    // Very low cfg can swap what went where.
+    let swap_colors = s.cfg < 2.5 && loose.chance(0.5);
+    let mut keep = |w: f32| !loose.chance(ignore_chance(s.cfg, w));
+
+    let subject = parsed
+        .best(|k| if let TermKind::Subject(x) = k { Some(*x) } else { None })
+        .map(|(x, _)| x)
+        .unwrap_or_else(|| open.pick(&SUBJECTS.iter().map(|s| s.subject).collect::<Vec<_>>()));
+    let info = subject.info();
+
+    // Colours: tied to a body or accent word when one follows in the same chunk.
+    let mut body_c: Option<(Rgb, f32)> = None;
+    let mut accent_c: Option<(Rgb, f32)> = None;
+    let mut accessory_c: Option<(Rgb, f32)> = None;
+    let mut loose_colors: Vec<(Rgb, f32)> = Vec::new();
+    let mut brand = Vec::new();
+    for (i, t) in parsed.terms.iter().enumerate() {
+        let c = match t.kind {
+            TermKind::Color(c) => c,
+            TermKind::Hex(c) => {
+                brand.push(c);
+                c
+            }
+            _ => continue,
+        };
+        let next = parsed.terms[i + 1..]
+            .iter()
+            .take_while(|n| n.chunk == t.chunk)
+            .find(|n| !matches!(n.kind, TermKind::Neutral | TermKind::Color(_) | TermKind::Hex(_)));
+        match next.map(|n| n.kind) {
+            Some(TermKind::BodyWord | TermKind::Subject(_)) if body_c.is_none() => body_c = Some((c, t.weight)),
+            Some(TermKind::AccentWord) if accent_c.is_none() => accent_c = Some((c, t.weight)),
+            Some(TermKind::Accessory(_)) if accessory_c.is_none() => accessory_c = Some((c, t.weight)),
+            _ => loose_colors.push((c, t.weight)),
+        }
+    }
+    let mut loose_iter = loose_colors.into_iter();
+    let body_c = body_c.or_else(|| loose_iter.next());
+    let accent_c = accent_c.or_else(|| loose_iter.next());
+
+    let random_color = |rng: &mut Rng, base: Rgb| {
+        let (h, sat, l) = to_hsl(base);
+        if rng.chance(0.5) {
+            from_hsl(h + rng.range(-40.0, 40.0), (sat + rng.range(-0.2, 0.2)).clamp(0.15, 0.95), (l + rng.range(-0.15, 0.15)).clamp(0.2, 0.85))
+        } else {
+            let (_, c) = COLORS[rng.below(COLORS.len())];
+            c
+        }
+    };
+    let mut body: Rgb = match body_c {
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+        _ => random_color(&mut open, info.colors[0]),
+    };
+    let mut accent = match accent_c {
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+        _ => random_color(&mut open, info.colors[1]),
+    };
+    let accessory_color = match accessory_c {
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+        _ => accent,
+    };
+    if swap_colors {
+        std::mem::swap(&mut body, &mut accent);
+    }
+
+    macro_rules! attribute {
+        ($variant:ident, $table:expr) => {{
+            let pinned_value = parsed.best(|k| if let TermKind::$variant(x) = k { Some(*x) } else { None });
+            match pinned_value {
+                Some((x, w)) if keep(w) => Some(x),
+                _ => None,
+            }
+        }};
+    }
+    let pattern = attribute!(Pattern, PATTERNS).unwrap_or_else(|| {
+        if open.chance(0.5) { Pattern::Plain } else { open.pick(&[Pattern::Stripes, Pattern::Spots, Pattern::Checks]) }
+    });
+    let accessory = if info.class == SubjectClass::Product {
+        Accessory::None
+    } else {
+        attribute!(Accessory, ACCESSORIES).unwrap_or_else(|| {
+            if open.chance(0.4) {
+                Accessory::None
+            } else {
+                open.pick(&[Accessory::Scarf, Accessory::Hat, Accessory::Glasses, Accessory::Bowtie, Accessory::Crown, Accessory::Cape])
+            }
+        })
+    };
+    let proportions = attribute!(Proportions, PROPORTIONS).unwrap_or_else(|| {
+        open.pick(&[Proportions::Regular, Proportions::Regular, Proportions::Chubby, Proportions::Slim, Proportions::Tall])
+    });
+    let eyes = attribute!(Eyes, EYES).unwrap_or_else(|| open.pick(&[Eyes::Round, Eyes::Round, Eyes::Sleepy, Eyes::Sparkly, Eyes::Dots]));
+
+    let scene_pinned = parsed.best(|k| if let TermKind::Scene(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
+    let scene = scene_pinned.unwrap_or_else(|| open.pick(&SCENES.iter().map(|(x, _)| *x).collect::<Vec<_>>()));
+    let lighting = parsed.best(|k| if let TermKind::Lighting(x) = k { Some(*x) } else { None }).map(|(x, _)| x).unwrap_or(
+        match scene {
+            Scene::NightCity | Scene::Space => Lighting::Night,
+            Scene::Studio | Scene::Office | Scene::Kitchen => Lighting::Soft,
+            Scene::Snow => Lighting::Overcast,
+            _ => open.pick(&[Lighting::Noon, Lighting::Noon, Lighting::GoldenHour, Lighting::Sunrise, Lighting::Overcast]),
+        },
+    );
+    let style = parsed.best(|k| if let TermKind::Style(x) = k { Some(*x) } else { None }).map(|(x, _)| x).unwrap_or(Style::FlatVector);
+
+    // Reference identity: pull palette, proportions and pattern toward the reference.
+    let (mut proportions, mut pattern) = (proportions, pattern);
+    if let Some(r) = reference {
+        let w = r.weight.clamp(0.0, 1.0);
+        body = crate::color::mix(body, r.body, w);
+        accent = crate::color::mix(accent, r.accent, w);
+        if w >= 0.5 {
+            proportions = if r.aspect > 1.05 {
+                Proportions::Chubby
+            } else if r.aspect < 0.72 {
+                Proportions::Tall
+            } else {
+                proportions
+            };
+            if !r.patterned {
+                pattern = Pattern::Plain;
+            }
+        }
+    }
+
+    // Composition.
+    let framing = parsed.best(|k| if let TermKind::Framing(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
+    let place = parsed.best(|k| if let TermKind::Place(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
+    let copy = parsed.best(|k| if let TermKind::CopySpace(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
+    let thirds = parsed.terms.iter().any(|t| t.kind == TermKind::Thirds);
+    let mut layout = Rng::new(hash(&[b"layout", &seed_bytes, &steps_bytes, normalized.as_bytes()]));
+    let size = match framing {
+        Some(Framing::CloseUp) => 0.82,
+        Some(Framing::Medium) => 0.56,
+        Some(Framing::Wide) => 0.32,
+        None => layout.range(0.46, 0.62),
+    };
+    let mut cx = 0.5 + layout.range(-0.1, 0.1);
+    let mut cy = 0.56 + layout.range(-0.04, 0.04);
+    match place {
+        Some(Side::Left) => cx = 0.3,
+        Some(Side::Right) => cx = 0.7,
+        Some(Side::Center) => cx = 0.5,
+        Some(Side::Top) => cy = 0.36,
+        Some(Side::Bottom) => cy = 0.66,
+        None => {}
+    }
+    let mut calm = Vec::new();
+    match copy {
+        Some(Side::Left) => {
+            cx = cx.max(0.66);
+            calm.push(Frac { x: 0.0, y: 0.0, w: 0.48, h: 1.0 });
+        }
+        Some(Side::Right) => {
+            cx = cx.min(0.34);
+            calm.push(Frac { x: 0.52, y: 0.0, w: 0.48, h: 1.0 });
+        }
+        Some(Side::Top) => {
+            cy = cy.max(0.66);
+            calm.push(Frac { x: 0.0, y: 0.0, w: 1.0, h: 0.42 });
+        }
+        Some(Side::Bottom) => {
+            cy = cy.min(0.38);
+            calm.push(Frac { x: 0.0, y: 0.58, w: 1.0, h: 0.42 });
+        }
+        _ => {}
+    }
+    if thirds {
+        cx = match (cx - 0.5).partial_cmp(&0.0) {
+            Some(std::cmp::Ordering::Less) => 1.0 / 3.0,
+            Some(std::cmp::Ordering::Greater) => 2.0 / 3.0,
+            _ if layout.chance(0.5) => 1.0 / 3.0,
+            _ => 2.0 / 3.0,
+        };
+        // Upper thirds line by default: it leaves a little headroom above the subject.
+        let low = place == Some(Side::Bottom) || copy == Some(Side::Top) || framing == Some(Framing::Wide);
+        cy = if low { 2.0 / 3.0 } else { 1.0 / 3.0 };
+    }
+    let base_aspect = match info.class {
+        SubjectClass::Character => 0.78,
+        SubjectClass::Product => 0.95,
+    };
+    let aspect = base_aspect
+        * match proportions {
+            Proportions::Chubby => 1.22,
+            Proportions::Slim => 0.82,
+            Proportions::Tall => 0.78,
+            _ => 1.0,
+        };
+    let size = if proportions == Proportions::Tiny { size * 0.7 } else { size };
+    let h = size;
+    let w = (h * aspect / s.aspect).min(0.95);
+    let mut bx = Frac { x: cx - w / 2.0, y: cy - h / 2.0, w, h };
+    if framing != Some(Framing::CloseUp) {
+        bx.x = bx.x.clamp(0.02, 0.98 - bx.w);
+        bx.y = bx.y.clamp(0.04, 0.98 - bx.h);
+    }
+    let horizon = (bx.y + bx.h * 0.82).clamp(0.35, 0.8);
+
+    let removed: BTreeSet<&'static str> =
+        negative.terms.iter().filter_map(|t| if let TermKind::Element(e) = t.kind { Some(e) } else { None }).collect();
+    let mut removed = removed;
+    // Negative words that name the pinned pattern or accessory remove them too.
+    for t in &negative.terms {
+        match t.kind {
+            TermKind::Pattern(_) => {
+                removed.insert("pattern");
+            }
+            TermKind::Accessory(_) => {
+                removed.insert("accessory");
+            }
+            _ => {}
+        }
+    }
+    let pattern = if removed.contains("pattern") { Pattern::Plain } else { pattern };
+    let accessory = if removed.contains("accessory") { Accessory::None } else { accessory };
+
+    Plan {
+        subject,
+        body,
+        accent,
+        pattern,
+        accessory,
+        accessory_color,
+        proportions,
+        eyes,
+        scene,
+        lighting,
+        style,
+        subject_box: bx,
+        horizon,
+        calm,
+        brand,
+        removed,
+        detail_seed,
+        noise_seed,
+    }
+}

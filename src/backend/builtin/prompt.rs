@@ -1,0 +1,253 @@
+//! Reading a prompt the way the renderer needs it: A1111 weight syntax,
+//! comma-separated chunks, multi-word phrases matched longest first, hex
+//! colours, and a list of the words it did not understand.
+
+use std::sync::OnceLock;
+
+use super::vocab::*;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TermKind {
+    Subject(Subject),
+    Scene(Scene),
+    Lighting(Lighting),
+    Style(Style),
+    Pattern(Pattern),
+    Accessory(Accessory),
+    Proportions(Proportions),
+    Eyes(Eyes),
+    Framing(Framing),
+    Place(Side),
+    CopySpace(Side),
+    Thirds,
+    Color([u8; 3]),
+    Hex([u8; 3]),
+    BodyWord,
+    AccentWord,
+    Element(&'static str),
+    Neutral,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub kind: TermKind,
+    pub weight: f32,
+    /// Index of the comma-separated chunk the term came from.
+    pub chunk: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub terms: Vec<Term>,
+    pub understood: Vec<String>,
+    pub unknown: Vec<String>,
+}
+
+impl Parsed {
+    /// The strongest term of a kind selected by `pick`, with its weight.
+    pub fn best<T>(&self, pick: impl Fn(&TermKind) -> Option<T>) -> Option<(T, f32)> {
+        let mut best: Option<(T, f32)> = None;
+        for t in &self.terms {
+            if let Some(v) = pick(&t.kind)
+                && best.as_ref().is_none_or(|(_, w)| t.weight > *w)
+            {
+                best = Some((v, t.weight));
+            }
+        }
+        best
+    }
+}
+
+/// Every phrase of the vocabulary as lowercase words, longest first.
+fn phrases() -> &'static Vec<(Vec<&'static str>, TermKind)> {
+    static TABLE: OnceLock<Vec<(Vec<&'static str>, TermKind)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut v: Vec<(Vec<&'static str>, TermKind)> = Vec::new();
+        let mut add = |words: &'static str, kind: TermKind| v.push((words.split_whitespace().collect(), kind));
+        for s in SUBJECTS {
+            for w in s.words {
+                add(w, TermKind::Subject(s.subject));
+            }
+        }
+        for (x, ws) in SCENES {
+            ws.iter().for_each(|w| add(w, TermKind::Scene(*x)));
+        }
+        for (x, ws) in LIGHTINGS {
+            ws.iter().for_each(|w| add(w, TermKind::Lighting(*x)));
+        }
+        for (x, ws) in STYLES {
+            ws.iter().for_each(|w| add(w, TermKind::Style(*x)));
+        }
+        for (x, ws) in PATTERNS {
+            ws.iter().for_each(|w| add(w, TermKind::Pattern(*x)));
+        }
+        for (x, ws) in ACCESSORIES {
+            ws.iter().for_each(|w| add(w, TermKind::Accessory(*x)));
+        }
+        for (x, ws) in PROPORTIONS {
+            ws.iter().for_each(|w| add(w, TermKind::Proportions(*x)));
+        }
+        for (x, ws) in EYES {
+            ws.iter().for_each(|w| add(w, TermKind::Eyes(*x)));
+        }
+        for (x, ws) in FRAMINGS {
+            ws.iter().for_each(|w| add(w, TermKind::Framing(*x)));
+        }
+        for (x, ws) in PLACEMENTS {
+            ws.iter().for_each(|w| add(w, TermKind::Place(*x)));
+        }
+        for (x, ws) in COPY_SPACE {
+            ws.iter().for_each(|w| add(w, TermKind::CopySpace(*x)));
+        }
+        THIRDS.iter().for_each(|w| add(w, TermKind::Thirds));
+        for (name, c) in COLORS {
+            add(name, TermKind::Color(*c));
+        }
+        BODY_WORDS.iter().for_each(|w| add(w, TermKind::BodyWord));
+        ACCENT_WORDS.iter().for_each(|w| add(w, TermKind::AccentWord));
+        for (e, ws) in ELEMENTS {
+            ws.iter().for_each(|w| add(w, TermKind::Element(e)));
+        }
+        NEUTRAL.iter().for_each(|w| add(w, TermKind::Neutral));
+        // Longest first; among equals, the table order above decides (stable sort).
+        v.sort_by_key(|(words, _)| std::cmp::Reverse(words.len()));
+        v
+    })
+}
+
+/// Split A1111-style emphasis into (text, weight) segments:
+/// `(word:1.3)` sets a weight, `(word)` multiplies by 1.1, `[word]` by 1/1.1.
+fn weighted_segments(prompt: &str) -> Vec<(String, f32)> {
+    let mut out: Vec<(String, f32)> = Vec::new();
+    let mut stack: Vec<(char, usize)> = Vec::new(); // bracket and index in `out` where its text starts
+    let mut cur = String::new();
+    let chars: Vec<char> = prompt.chars().collect();
+    let weight_of = |stack: &Vec<(char, usize)>| -> f32 {
+        stack.iter().map(|(b, _)| if *b == '(' { 1.1 } else { 1.0 / 1.1 }).product()
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                cur.push(chars[i + 1]);
+                i += 1;
+            }
+            '(' | '[' => {
+                out.push((std::mem::take(&mut cur), weight_of(&stack)));
+                stack.push((c, out.len()));
+            }
+            ')' | ']' if stack.last().is_some_and(|(b, _)| (*b == '(') == (c == ')')) => {
+                let w = weight_of(&stack);
+                let (b, start) = stack.pop().unwrap_or(('(', out.len()));
+                // `(text:1.3)`: an explicit weight replaces this bracket's 1.1.
+                let mut explicit = None;
+                if b == '('
+                    && let Some(colon) = cur.rfind(':')
+                    && let Ok(x) = cur[colon + 1..].trim().parse::<f32>()
+                    && x.is_finite()
+                {
+                    explicit = Some(x.clamp(0.0, 3.0));
+                    cur.truncate(colon);
+                }
+                out.push((std::mem::take(&mut cur), w));
+                if let Some(x) = explicit {
+                    let outer = w / 1.1;
+                    for seg in &mut out[start..] {
+                        seg.1 = seg.1 / w * outer * x;
+                    }
+                }
+            }
+            _ => cur.push(c),
+        }
+        i += 1;
+    }
+    out.push((cur, weight_of(&stack)));
+    out.retain(|(t, _)| !t.trim().is_empty());
+    out
+}
+
+fn tokenize(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && !matches!(c, '#' | '-' | '+' | '\'')))
+        .map(|w| w.trim_matches(|c: char| c == '-' || c == '\'').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Parse a prompt into terms, noting what was and was not understood.
+pub fn parse(prompt: &str) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut chunk = 0usize;
+    for (text, weight) in weighted_segments(prompt) {
+        let pieces: Vec<&str> = text.split(',').collect();
+        for (pi, piece) in pieces.iter().enumerate() {
+            if pi > 0 {
+                chunk += 1;
+            }
+            let words = tokenize(piece);
+            let mut i = 0;
+            while i < words.len() {
+                if let Some(hex) = words[i].strip_prefix('#').and_then(|_| crate::color::parse_hex(&words[i])) {
+                    parsed.terms.push(Term { kind: TermKind::Hex(hex), weight, chunk });
+                    parsed.understood.push(words[i].clone());
+                    i += 1;
+                    continue;
+                }
+                let hit = phrases().iter().find(|(p, _)| {
+                    p.len() <= words.len() - i && p.iter().zip(&words[i..]).all(|(a, b)| *a == b.as_str())
+                });
+                match hit {
+                    Some((p, kind)) => {
+                        parsed.terms.push(Term { kind: *kind, weight, chunk });
+                        parsed.understood.push(p.join(" "));
+                        i += p.len();
+                    }
+                    None => {
+                        if words[i].parse::<f64>().is_err() && !parsed.unknown.contains(&words[i]) {
+                            parsed.unknown.push(words[i].clone());
+                        }
+                        i += 1;
+                    }
+                }
+            }
+        }
+        if text.trim_end().ends_with(',') {
+            chunk += 1;
+        }
+    }
+    parsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_follow_a1111() {
+        let s = weighted_segments("a (fox:1.3), [forest], ((red))");
+        let w = |t: &str| s.iter().find(|(x, _)| x.contains(t)).map(|(_, w)| *w).unwrap();
+        assert!((w("fox") - 1.3).abs() < 1e-5);
+        assert!((w("forest") - 1.0 / 1.1).abs() < 1e-5);
+        assert!((w("red") - 1.21).abs() < 1e-5);
+        assert!((w("a ") - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn phrases_match_longest_first() {
+        let p = parse("a fox in a night city, copy space on the left, golden hour");
+        let kinds: Vec<TermKind> = p.terms.iter().map(|t| t.kind).filter(|k| *k != TermKind::Neutral).collect();
+        assert!(kinds.contains(&TermKind::Subject(Subject::Fox)));
+        assert!(kinds.contains(&TermKind::Scene(Scene::NightCity)));
+        assert!(kinds.contains(&TermKind::CopySpace(Side::Left)));
+        assert!(kinds.contains(&TermKind::Lighting(Lighting::GoldenHour)));
+        assert!(!kinds.contains(&TermKind::Scene(Scene::CityStreet)));
+        assert!(p.unknown.is_empty(), "{:?}", p.unknown);
+    }
+
+    #[test]
+    fn unknown_words_are_reported_and_hex_understood() {
+        let p = parse("a flibbertigibbet fox, #FF5A36");
+        assert_eq!(p.unknown, vec!["flibbertigibbet".to_string()]);
+        assert!(p.terms.iter().any(|t| t.kind == TermKind::Hex([255, 90, 54])));
+    }
+}

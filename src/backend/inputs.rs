@@ -1,0 +1,132 @@
+//! Turning a recipe's file references into decoded inputs, with clear errors
+//! (missing file, undecodable image, size mismatch) before any backend runs.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, GrayImage, RgbImage, imageops::FilterType};
+use thiserror::Error;
+
+use super::{ControlInput, Inputs};
+use crate::recipe::Resolved;
+
+/// Largest side genpath will decode; bigger files are refused, not read.
+pub const MAX_DECODE_SIDE: u32 = 8192;
+
+#[derive(Debug, Error)]
+pub enum InputError {
+    #[error("asset not found: {path} (looked {looked})")]
+    Missing { path: String, looked: String },
+    #[error("cannot read image {path}: {reason}")]
+    Undecodable { path: String, reason: String },
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+/// Where a recipe's relative paths are looked up: next to the recipe first,
+/// then in the exercise's folder (its assets).
+pub struct AssetDirs<'a> {
+    pub recipe_dir: Option<PathBuf>,
+    /// Reads a file of the exercise by relative path (embedded or on disk).
+    pub exercise: Option<&'a dyn Fn(&str) -> Option<Vec<u8>>>,
+    pub exercise_label: String,
+}
+
+impl AssetDirs<'_> {
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, InputError> {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            return std::fs::read(p).map_err(|_| InputError::Missing { path: path.into(), looked: "at that absolute path".into() });
+        }
+        let mut looked = Vec::new();
+        if let Some(dir) = &self.recipe_dir {
+            let full = dir.join(p);
+            if let Ok(b) = std::fs::read(&full) {
+                return Ok(b);
+            }
+            looked.push(format!("in {}", dir.display()));
+        }
+        if let Some(read) = self.exercise
+            && let Some(b) = read(path)
+        {
+            return Ok(b);
+        }
+        if self.exercise.is_some() {
+            looked.push(format!("in {}", self.exercise_label));
+        }
+        Err(InputError::Missing { path: path.into(), looked: looked.join(" and ") })
+    }
+}
+
+/// Decode an image with dimension limits (a decompression bomb is refused).
+pub fn decode(path: &str, bytes: &[u8]) -> Result<DynamicImage, InputError> {
+    let err = |reason: String| InputError::Undecodable { path: path.into(), reason };
+    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| err(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_DECODE_SIDE);
+    limits.max_image_height = Some(MAX_DECODE_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    reader.decode().map_err(|e| err(e.to_string()))
+}
+
+/// Load every input a resolved recipe names. `earlier` holds the images made
+/// so far in this set, for `reference = { shot = N }`.
+pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<Inputs, InputError> {
+    let (w, h) = (r.width, r.height);
+    let mut inputs = Inputs::default();
+    if let Some(init) = &r.init {
+        let img = decode(&init.image, &dirs.read(&init.image)?)?.to_rgb8();
+        if let Some(mask_path) = &init.mask {
+            let mask = decode(mask_path, &dirs.read(mask_path)?)?.to_luma8();
+            if mask.dimensions() != img.dimensions() {
+                return Err(InputError::Mismatch(format!(
+                    "mask {mask_path} is {}×{} but the init image {} is {}×{}: they must be the same size",
+                    mask.width(),
+                    mask.height(),
+                    init.image,
+                    img.width(),
+                    img.height()
+                )));
+            }
+            if img.dimensions() != (w, h) {
+                return Err(InputError::Mismatch(format!(
+                    "inpainting keeps the pixels outside the mask exactly, so the init image {} ({}×{}) must match the recipe's size {w}×{h}",
+                    init.image,
+                    img.width(),
+                    img.height()
+                )));
+            }
+            inputs.mask = Some(mask);
+            inputs.init = Some(img);
+        } else {
+            inputs.init = Some(fit(img, w, h));
+        }
+    }
+    for c in &r.control {
+        let img = decode(&c.image, &dirs.read(&c.image)?)?.to_luma8();
+        let img = if img.dimensions() == (w, h) { img } else { image::imageops::resize(&img, w, h, FilterType::Triangle) };
+        inputs.controls.push(ControlInput { kind: c.kind, image: img, weight: c.weight });
+    }
+    if let Some(reference) = &r.reference {
+        let img = match (&reference.image, reference.shot) {
+            (Some(path), _) => decode(path, &dirs.read(path)?)?.to_rgb8(),
+            (None, Some(n)) => earlier
+                .get(n as usize - 1)
+                .cloned()
+                .ok_or_else(|| InputError::Mismatch(format!("reference.shot = {n} has not been generated yet")))?,
+            (None, None) => return Err(InputError::Mismatch("a reference needs `image` or `shot`".into())),
+        };
+        inputs.reference = Some((img, reference.weight));
+    }
+    Ok(inputs)
+}
+
+fn fit(img: RgbImage, w: u32, h: u32) -> RgbImage {
+    if img.dimensions() == (w, h) { img } else { image::imageops::resize(&img, w, h, FilterType::Triangle) }
+}
+
+/// A grey image from raw pixels (for tests).
+pub fn gray(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> GrayImage {
+    GrayImage::from_fn(w, h, |x, y| image::Luma([f(x, y)]))
+}

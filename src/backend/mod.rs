@@ -1,0 +1,145 @@
+//! Generation backends behind one trait: the built-in practice renderer
+//! (offline, deterministic) and, later, real services.
+//!
+//! A request carries a resolved recipe and its inputs already decoded, so a
+//! backend never touches the file system; a missing asset or a size mismatch
+//! is reported by the loader before any backend is called.
+
+pub mod builtin;
+pub mod inputs;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use image::{GrayImage, RgbImage};
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::recipe::{ControlKind, Resolved};
+
+/// One image to make.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub recipe: Resolved,
+    pub inputs: Inputs,
+}
+
+/// Decoded inputs of a request.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// img2img source, at the recipe's size.
+    pub init: Option<RgbImage>,
+    /// Inpainting mask (white = repaint), same size as `init`.
+    pub mask: Option<GrayImage>,
+    pub controls: Vec<ControlInput>,
+    /// Identity reference image and its weight.
+    pub reference: Option<(RgbImage, f32)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ControlInput {
+    pub kind: ControlKind,
+    pub image: GrayImage,
+    pub weight: f32,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Generation {
+    /// The PNG file as written (with infotext chunks).
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    /// The seed actually used.
+    pub seed: i64,
+    pub seconds: f64,
+    /// Money spent on this image (0 for local backends).
+    pub cost: f64,
+    /// Prompt words the backend acted on, and words it did not understand.
+    pub understood: Vec<String>,
+    pub not_understood: Vec<String>,
+}
+
+/// What a backend can do, checked before any call is made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Description {
+    pub name: String,
+    pub kind: String,
+    pub img2img: bool,
+    pub inpaint: bool,
+    pub controls: Vec<ControlKind>,
+    pub reference: bool,
+    /// Same request, same bytes.
+    pub deterministic: bool,
+    /// Price per image, if it costs money.
+    pub price_per_image: Option<f64>,
+}
+
+#[derive(Debug, Error)]
+pub enum BackendError {
+    #[error("{backend} cannot do what this recipe asks: {missing}")]
+    Unsupported { backend: String, missing: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("{message} (the service may succeed if asked again)")]
+    Transient { message: String, retry_after: Option<f64> },
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl BackendError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, BackendError::Transient { .. })
+    }
+}
+
+/// Progress reports from a backend, and the way it learns it should stop.
+pub trait Progress: Send + Sync {
+    /// `done` of `total` sampling steps of the current image.
+    fn step(&self, _done: u32, _total: u32) {}
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// A progress sink that ignores reports and can be cancelled from another thread.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(pub Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Progress for Cancel {
+    fn cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub trait Backend: Send + Sync {
+    fn describe(&self) -> Description;
+    fn generate(&self, request: &Request, progress: &dyn Progress) -> Result<Generation, BackendError>;
+}
+
+/// Refuse a request the backend cannot serve, naming the missing capability.
+pub fn check_capabilities(d: &Description, r: &Request) -> Result<(), BackendError> {
+    let missing = |what: String| Err(BackendError::Unsupported { backend: d.name.clone(), missing: what });
+    if r.inputs.mask.is_some() && !d.inpaint {
+        return missing("inpainting ([init] with a mask)".into());
+    }
+    if r.inputs.init.is_some() && !d.img2img {
+        return missing("image-to-image ([init])".into());
+    }
+    for c in &r.inputs.controls {
+        if !d.controls.contains(&c.kind) {
+            let have = d.controls.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+            return missing(format!("a `{}` control (it supports: {})", c.kind.as_str(), if have.is_empty() { "none" } else { &have }));
+        }
+    }
+    if r.inputs.reference.is_some() && !d.reference {
+        return missing("an identity [reference]".into());
+    }
+    Ok(())
+}
