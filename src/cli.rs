@@ -63,6 +63,9 @@ pub enum Command {
     Reset { exercise: String },
     /// Show the configuration in effect and where files live
     Config,
+    /// Tools for curriculum authors and genpath developers
+    #[command(subcommand)]
+    Dev(DevCommand),
     /// Render any recipe with the built-in renderer, outside an exercise
     Render {
         /// The recipe file
@@ -71,4 +74,10 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Print the built-in renderer's vocabulary as Markdown (curriculum/vocabulary.md)
+    Vocabulary,
 }

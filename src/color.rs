@@ -19,21 +19,6 @@ pub fn to_hex(c: [u8; 3]) -> String {
     format!("#{:02X}{:02X}{:02X}", c[0], c[1], c[2])
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(parse_hex("#FF5A36"), Some([255, 90, 54]));
-        assert_eq!(parse_hex("ff5a36"), Some([255, 90, 54]));
-        assert_eq!(parse_hex("#fa3"), Some([255, 170, 51]));
-        assert_eq!(parse_hex("#GG0000"), None);
-        assert_eq!(parse_hex("#FF5A3"), None);
-        assert_eq!(to_hex([255, 90, 54]), "#FF5A36");
-    }
-}
-
 /// Linear mix of two sRGB colours (t = 0 gives `a`).
 pub fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
     let t = t.clamp(0.0, 1.0);
@@ -89,4 +74,19 @@ pub fn from_hsl(h: f32, s: f32, l: f32) -> [u8; 3] {
         (v * 255.0).round().clamp(0.0, 255.0) as u8
     };
     [f(h + 1.0 / 3.0), f(h), f(h - 1.0 / 3.0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(parse_hex("#FF5A36"), Some([255, 90, 54]));
+        assert_eq!(parse_hex("ff5a36"), Some([255, 90, 54]));
+        assert_eq!(parse_hex("#fa3"), Some([255, 170, 51]));
+        assert_eq!(parse_hex("#GG0000"), None);
+        assert_eq!(parse_hex("#FF5A3"), None);
+        assert_eq!(to_hex([255, 90, 54]), "#FF5A36");
+    }
 }

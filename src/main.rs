@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use genpath::cli::{Cli, Command};
+use genpath::cli::{Cli, Command, DevCommand};
 use genpath::commands::{self, ChecksFailed, Env, UsageError};
 use genpath::curriculum::LookupError;
 use genpath::diagnostics::Diagnostics;
@@ -36,6 +36,10 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Init { dir, name, id } = command {
         return commands::init::run(&cli.global, dir, name, id);
     }
+    if let Command::Dev(DevCommand::Vocabulary) = command {
+        print!("{}", genpath::backend::builtin::vocab::markdown());
+        return Ok(());
+    }
     if let Command::Render { recipe, out } = command {
         return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
     }
@@ -43,7 +47,9 @@ fn run(cli: Cli) -> Result<()> {
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
-        Command::Init { .. } | Command::Render { .. } => unreachable!("handled above"),
+        Command::Init { .. } | Command::Render { .. } | Command::Dev(DevCommand::Vocabulary) => {
+            unreachable!("handled above")
+        }
         Command::Path => commands::path::run(&env),
         Command::Show { exercise } => commands::show::run(&env, &exercise),
         Command::Hint { exercise } => commands::hint::run(&env, &exercise),

@@ -178,3 +178,15 @@ fn malformed_config_is_located() {
     let err = stderr(&o);
     assert!(err.contains("genpath.toml:3:1"), "{err}");
 }
+
+#[test]
+fn vocabulary_doc_is_generated_from_the_renderer_tables() {
+    let committed =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum/vocabulary.md"))
+            .unwrap();
+    assert_eq!(
+        committed,
+        genpath::backend::builtin::vocab::markdown(),
+        "curriculum/vocabulary.md is stale: run `cargo run -- dev vocabulary > curriculum/vocabulary.md`"
+    );
+}

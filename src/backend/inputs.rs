@@ -23,12 +23,14 @@ pub enum InputError {
     Mismatch(String),
 }
 
+/// Reads a file of an exercise by relative path (embedded or on disk).
+pub type ExerciseFiles<'a> = &'a dyn Fn(&str) -> Option<Vec<u8>>;
+
 /// Where a recipe's relative paths are looked up: next to the recipe first,
 /// then in the exercise's folder (its assets).
 pub struct AssetDirs<'a> {
     pub recipe_dir: Option<PathBuf>,
-    /// Reads a file of the exercise by relative path (embedded or on disk).
-    pub exercise: Option<&'a dyn Fn(&str) -> Option<Vec<u8>>>,
+    pub exercise: Option<ExerciseFiles<'a>>,
     pub exercise_label: String,
 }
 
@@ -36,7 +38,8 @@ impl AssetDirs<'_> {
     pub fn read(&self, path: &str) -> Result<Vec<u8>, InputError> {
         let p = Path::new(path);
         if p.is_absolute() {
-            return std::fs::read(p).map_err(|_| InputError::Missing { path: path.into(), looked: "at that absolute path".into() });
+            return std::fs::read(p)
+                .map_err(|_| InputError::Missing { path: path.into(), looked: "at that absolute path".into() });
         }
         let mut looked = Vec::new();
         if let Some(dir) = &self.recipe_dir {
@@ -61,7 +64,8 @@ impl AssetDirs<'_> {
 /// Decode an image with dimension limits (a decompression bomb is refused).
 pub fn decode(path: &str, bytes: &[u8]) -> Result<DynamicImage, InputError> {
     let err = |reason: String| InputError::Undecodable { path: path.into(), reason };
-    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| err(e.to_string()))?;
+    let mut reader =
+        image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| err(e.to_string()))?;
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_DECODE_SIDE);
     limits.max_image_height = Some(MAX_DECODE_SIDE);
@@ -105,7 +109,8 @@ pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<
     }
     for c in &r.control {
         let img = decode(&c.image, &dirs.read(&c.image)?)?.to_luma8();
-        let img = if img.dimensions() == (w, h) { img } else { image::imageops::resize(&img, w, h, FilterType::Triangle) };
+        let img =
+            if img.dimensions() == (w, h) { img } else { image::imageops::resize(&img, w, h, FilterType::Triangle) };
         inputs.controls.push(ControlInput { kind: c.kind, image: img, weight: c.weight });
     }
     if let Some(reference) = &r.reference {

@@ -135,11 +135,53 @@ pub fn check_capabilities(d: &Description, r: &Request) -> Result<(), BackendErr
     for c in &r.inputs.controls {
         if !d.controls.contains(&c.kind) {
             let have = d.controls.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
-            return missing(format!("a `{}` control (it supports: {})", c.kind.as_str(), if have.is_empty() { "none" } else { &have }));
+            return missing(format!(
+                "a `{}` control (it supports: {})",
+                c.kind.as_str(),
+                if have.is_empty() { "none" } else { &have }
+            ));
         }
     }
     if r.inputs.reference.is_some() && !d.reference {
         return missing("an identity [reference]".into());
     }
     Ok(())
+}
+
+/// Build the backend a config names (`builtin`, or a `[backends.NAME]` table).
+pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result<Box<dyn Backend>> {
+    use crate::config::BackendKind;
+    use anyhow::Context;
+    if name == "builtin" && !config.backends.contains_key("builtin") {
+        return Ok(Box::new(builtin::Builtin::new()));
+    }
+    let table = config.backends.get(name).with_context(|| {
+        let mut known: Vec<&str> = config.backends.keys().map(String::as_str).collect();
+        known.insert(0, "builtin");
+        format!(
+            "no backend named '{name}' in genpath.toml (known: {}); add a [backends.{name}] table",
+            known.join(", ")
+        )
+    })?;
+    match table.kind {
+        BackendKind::Builtin => {
+            let service = match table.options.get("service") {
+                None => None,
+                Some(v) => Some(
+                    v.clone()
+                        .try_into::<builtin::ServiceProfile>()
+                        .with_context(|| format!("[backends.{name}].service is not a valid service profile"))?,
+                ),
+            };
+            if let Some(other) = table.options.keys().find(|k| *k != "service") {
+                anyhow::bail!(
+                    "[backends.{name}] has an unknown key '{other}' (a builtin backend takes only `service`)"
+                );
+            }
+            Ok(Box::new(builtin::Builtin { name: name.to_string(), service }))
+        }
+        other => anyhow::bail!(
+            "backend '{name}' is of kind {other:?}, which this build of genpath cannot call yet; use the builtin backend"
+        ),
+    }
 }

@@ -3,6 +3,7 @@
 //! This module knows nothing of terminals or storage; commands and the TUI
 //! call it and present its outcomes.
 
+pub mod analysis;
 pub mod registry;
 
 use serde::{Deserialize, Serialize};

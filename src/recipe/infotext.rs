@@ -25,7 +25,11 @@ pub fn a1111_sampler(name: &str) -> String {
 
 /// Quote a value the way A1111 does when it holds `,`, `:` or a newline.
 fn quote(v: &str) -> String {
-    if v.contains([',', ':', '\n']) { serde_json::to_string(v).unwrap_or_else(|_| v.to_string()) } else { v.to_string() }
+    if v.contains([',', ':', '\n']) {
+        serde_json::to_string(v).unwrap_or_else(|_| v.to_string())
+    } else {
+        v.to_string()
+    }
 }
 
 fn number(v: f32) -> String {

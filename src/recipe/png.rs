@@ -25,7 +25,8 @@ fn latin1(s: &str) -> bool {
 /// Encode an RGB image with provenance chunks. Deterministic: same input, same bytes.
 pub fn encode(img: &RgbImage, r: &Resolved, seed: i64, backend: &str) -> Result<Vec<u8>, png::EncodingError> {
     let info = super::infotext::format(r, seed, backend);
-    let provenance = Provenance { genpath: env!("CARGO_PKG_VERSION").into(), backend: backend.into(), seed, recipe: r.clone() };
+    let provenance =
+        Provenance { genpath: env!("CARGO_PKG_VERSION").into(), backend: backend.into(), seed, recipe: r.clone() };
     let json = serde_json::to_string(&provenance).unwrap_or_default();
     encode_with(img, &[("parameters", &info), ("genpath", &json)])
 }
@@ -89,12 +90,20 @@ mod tests {
 
     #[test]
     fn chunks_round_trip_including_non_latin1() {
-        let r = Recipe::parse("r.toml", "prompt = \"ein Fuchs, 狐, on a beach\"\nseed = 5\n", Limits::default()).unwrap().resolve().remove(0);
+        let r = Recipe::parse("r.toml", "prompt = \"ein Fuchs, 狐, on a beach\"\nseed = 5\n", Limits::default())
+            .unwrap()
+            .resolve()
+            .remove(0);
         let img = RgbImage::from_pixel(8, 8, image::Rgb([10, 20, 30]));
         let bytes = encode(&img, &r, 5, "builtin").unwrap();
         let chunks = text_chunks(&bytes).unwrap();
         let params = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
-        assert!(params.starts_with("ein Fuchs, 狐, on a beach\nSteps: 28, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x512"), "{params}");
+        assert!(
+            params.starts_with(
+                "ein Fuchs, 狐, on a beach\nSteps: 28, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x512"
+            ),
+            "{params}"
+        );
         let p = provenance(&bytes).unwrap();
         assert_eq!(p.recipe, r);
         assert_eq!(p.seed, 5);

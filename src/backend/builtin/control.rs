@@ -1,6 +1,8 @@
 //! Conditioning and image inputs: control maps that fix the layout, identity
 //! references read from pixels, image-to-image and inpainting.
 
+#![allow(clippy::needless_range_loop)] // numeric kernels index several buffers in step
+
 use image::{GrayImage, RgbImage};
 
 use super::effects::Buf;
@@ -69,7 +71,11 @@ pub fn place_in_mask(plan: &mut Plan, mask: &GrayImage) {
     if let Some(b) = bbox(mask, |v| v >= 128) {
         let aspect = plan.subject_box.w / plan.subject_box.h.max(1e-3);
         let (mut w, mut h) = (b.w * 0.9, b.h * 0.9);
-        if w / h > aspect { w = h * aspect } else { h = w / aspect }
+        if w / h > aspect {
+            w = h * aspect
+        } else {
+            h = w / aspect
+        }
         plan.subject_box = Frac { x: b.x + (b.w - w) / 2.0, y: b.y + (b.h - h) / 2.0, w, h };
     }
 }
@@ -154,8 +160,7 @@ pub fn apply_edges(buf: &mut Buf, plan: &Plan, c: &ControlInput) {
 fn ground_color(buf: &Buf, plan: &Plan) -> Rgb {
     let y = ((plan.horizon + 1.0) / 2.0 * buf.h as f32) as usize;
     let row = &buf.px[y.min(buf.h - 1) * buf.w..][..buf.w];
-    let avg = row.iter().fold([0f32; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]).map(|v| (v / buf.w as f32) as u8);
-    avg
+    row.iter().fold([0f32; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]).map(|v| (v / buf.w as f32) as u8)
 }
 
 /// Image-to-image: low strength keeps the init's structure and palette;
@@ -203,54 +208,38 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
     }
 }
 
-/// Read an identity from a reference image's pixels: the dominant colours of
-/// its subject (what differs from the border), the subject's proportions,
-/// and whether its surface is patterned.
+/// Read an identity from a reference image's pixels: the dominant colours
+/// of its salient subject, the subject's proportions, and whether its
+/// surface is patterned (edge density inside the subject).
 pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
-    let small = image::imageops::resize(img, 96, 96, image::imageops::FilterType::Triangle);
-    let (w, h) = small.dimensions();
-    // Background estimate: the mean of the border pixels.
-    let mut border = [0f32; 3];
-    let mut n = 0.0;
-    for (x, y, p) in small.enumerate_pixels() {
-        if x == 0 || y == 0 || x == w - 1 || y == h - 1 {
-            (0..3).for_each(|k| border[k] += p.0[k] as f32);
-            n += 1.0;
-        }
-    }
-    let border = border.map(|v| v / n);
-    let far = |p: &image::Rgb<u8>| (0..3).map(|k| (p.0[k] as f32 - border[k]).abs()).sum::<f32>() > 60.0;
-    // Colour histogram of subject pixels in 4-bit bins.
-    let mut bins = std::collections::BTreeMap::<u16, (u32, [u32; 3])>::new();
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    let mut changes = 0u32;
-    let mut count = 0u32;
-    for (x, y, p) in small.enumerate_pixels() {
-        if !far(p) {
-            continue;
-        }
-        count += 1;
-        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        let key = ((p.0[0] as u16 >> 4) << 8) | ((p.0[1] as u16 >> 4) << 4) | (p.0[2] as u16 >> 4);
-        let e = bins.entry(key).or_insert((0, [0; 3]));
-        e.0 += 1;
-        (0..3).for_each(|k| e.1[k] += p.0[k] as u32);
-        if x + 1 < w {
-            let q = small.get_pixel(x + 1, y);
-            if far(q) && (0..3).map(|k| (p.0[k] as i32 - q.0[k] as i32).abs()).sum::<i32>() > 90 {
-                changes += 1;
+    use crate::checks::analysis;
+    let est = analysis::subject(img);
+    let small = analysis::working(img, 128);
+    let (w, h) = (small.width() as usize, small.height() as usize);
+    let inside =
+        |x: usize, y: usize| est.mask.get(y * est.w.max(1) + x).is_some_and(|m| *m > 0) && est.w == w && est.h == h;
+    let labs: Vec<[f32; 3]> = small
+        .enumerate_pixels()
+        .filter(|(x, y, _)| inside(*x as usize, *y as usize))
+        .map(|(_, _, p)| analysis::lab(p.0))
+        .collect();
+    let palette = analysis::dominant(&labs, 4);
+    let body = palette.first().map_or([128, 128, 128], |c| analysis::lab_to_rgb(c.0));
+    let accent = palette
+        .iter()
+        .skip(1)
+        .find(|c| palette.first().is_some_and(|b| analysis::delta_e(b.0, c.0) > 15.0))
+        .map_or(body, |c| analysis::lab_to_rgb(c.0));
+    let edges = analysis::canny(&analysis::gray(&small));
+    let (mut n, mut e) = (0usize, 0usize);
+    for y in 0..h {
+        for x in 0..w {
+            if inside(x, y) {
+                n += 1;
+                e += edges[y * w + x] as usize;
             }
         }
     }
-    let mut ranked: Vec<(u32, Rgb)> =
-        bins.values().map(|(c, s)| (*c, [0, 1, 2].map(|k| (s[k] / (*c).max(1)) as u8))).collect();
-    ranked.sort_by_key(|(c, _)| std::cmp::Reverse(*c));
-    let body = ranked.first().map_or([128, 128, 128], |r| r.1);
-    let accent = ranked
-        .iter()
-        .skip(1)
-        .find(|(_, c)| (0..3).map(|k| (c[k] as i32 - body[k] as i32).abs()).sum::<i32>() > 80)
-        .map_or(body, |r| r.1);
-    let aspect = if x1 >= x0 && y1 >= y0 { (x1 - x0 + 1) as f32 / (y1 - y0 + 1) as f32 } else { 0.8 };
-    ReferenceIdentity { body, accent, aspect, patterned: count > 0 && changes as f32 / count as f32 > 0.12, weight }
+    let aspect = (est.bbox[2] * w as f64) / (est.bbox[3] * h as f64).max(1.0);
+    ReferenceIdentity { body, accent, aspect: aspect as f32, patterned: n > 0 && e as f32 / n as f32 > 0.12, weight }
 }

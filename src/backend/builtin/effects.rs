@@ -3,6 +3,8 @@
 //! steps. Per-pixel randomness comes from position hashes, so results do
 //! not depend on order or threads.
 
+#![allow(clippy::needless_range_loop)] // numeric kernels index several buffers in step
+
 use super::plan::Plan;
 use super::rng;
 use super::vocab::Style;
@@ -100,7 +102,7 @@ pub fn style(b: &mut Buf, plan: &Plan) {
             }
         }
         Style::PixelArt => {
-            let block = ((b.w.min(b.h) / 80).max(3)) as usize;
+            let block = (b.w.min(b.h) / 80).max(3);
             let (w, h) = (b.w, b.h);
             for by in (0..h).step_by(block) {
                 for bx in (0..w).step_by(block) {
@@ -212,8 +214,8 @@ pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
         let (x, y) = ((i % b.w) as u32, (i / b.w) as u32);
         // Blotchy latent-like noise: a coarse component plus fine grain, per channel.
         for (k, v) in p.iter_mut().enumerate() {
-            let coarse = rng::at(seed ^ (k as u64 + 1) * 0x1234_5678, x / 4, y / 4) - 0.5;
-            let fine = rng::at(seed ^ (k as u64 + 7) * 0x8765_4321, x, y) - 0.5;
+            let coarse = rng::at(seed ^ ((k as u64 + 1) * 0x1234_5678), x / 4, y / 4) - 0.5;
+            let fine = rng::at(seed ^ ((k as u64 + 7) * 0x8765_4321), x, y) - 0.5;
             *v += (coarse * 1.2 + fine) * sigma;
         }
     }

@@ -89,7 +89,8 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     effects::grade(&mut buf, scene::grade(plan.lighting));
     effects::cfg(&mut buf, r.cfg);
     effects::steps(&mut buf, r.steps, plan.noise_seed);
-    let mut image = RgbImage::from_raw(w, h, buf.to_rgb8()).ok_or_else(|| BackendError::Failed("image buffer size mismatch".into()))?;
+    let mut image = RgbImage::from_raw(w, h, buf.to_rgb8())
+        .ok_or_else(|| BackendError::Failed("image buffer size mismatch".into()))?;
     if let (Some(init), Some(mask)) = (&inputs.init, &inputs.mask) {
         control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur));
     }

@@ -22,16 +22,30 @@ pub fn solid(c: Rgb, alpha: f32) -> Paint<'static> {
 pub fn linear(x0: f32, y0: f32, x1: f32, y1: f32, stops: &[(f32, Rgb, f32)]) -> Paint<'static> {
     let first = stops.first().map_or(Color::BLACK, |(_, c, a)| color(*c, *a));
     let stops: Vec<GradientStop> = stops.iter().map(|(t, c, a)| GradientStop::new(*t, color(*c, *a))).collect();
-    let shader = LinearGradient::new(Point::from_xy(x0, y0), Point::from_xy(x1, y1), stops, SpreadMode::Pad, Transform::identity())
-        .unwrap_or(Shader::SolidColor(first));
+    let shader = LinearGradient::new(
+        Point::from_xy(x0, y0),
+        Point::from_xy(x1, y1),
+        stops,
+        SpreadMode::Pad,
+        Transform::identity(),
+    )
+    .unwrap_or(Shader::SolidColor(first));
     Paint { shader, anti_alias: true, ..Paint::default() }
 }
 
 pub fn radial(cx: f32, cy: f32, r: f32, stops: &[(f32, Rgb, f32)]) -> Paint<'static> {
     let first = stops.first().map_or(Color::BLACK, |(_, c, a)| color(*c, *a));
     let stops: Vec<GradientStop> = stops.iter().map(|(t, c, a)| GradientStop::new(*t, color(*c, *a))).collect();
-    let shader = RadialGradient::new(Point::from_xy(cx, cy), 0.0, Point::from_xy(cx, cy), r.max(0.001), stops, SpreadMode::Pad, Transform::identity())
-        .unwrap_or(Shader::SolidColor(first));
+    let shader = RadialGradient::new(
+        Point::from_xy(cx, cy),
+        0.0,
+        Point::from_xy(cx, cy),
+        r.max(0.001),
+        stops,
+        SpreadMode::Pad,
+        Transform::identity(),
+    )
+    .unwrap_or(Shader::SolidColor(first));
     Paint { shader, anti_alias: true, ..Paint::default() }
 }
 
@@ -135,7 +149,12 @@ impl<'a> Canvas<'a> {
 
     pub fn stroke(&mut self, path: Option<Path>, c: Rgb, alpha: f32, width: f32) {
         if let Some(p) = path {
-            let stroke = Stroke { width, line_cap: tiny_skia::LineCap::Round, line_join: tiny_skia::LineJoin::Round, ..Stroke::default() };
+            let stroke = Stroke {
+                width,
+                line_cap: tiny_skia::LineCap::Round,
+                line_join: tiny_skia::LineJoin::Round,
+                ..Stroke::default()
+            };
             self.pix.stroke_path(&p, &solid(c, alpha), &stroke, self.ts, self.mask);
         }
     }

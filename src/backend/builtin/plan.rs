@@ -6,6 +6,8 @@
 //! hash of the seed *and the whole prompt*, so editing the scene words
 //! changes an under-specified character, as it does with real models.
 
+#![allow(clippy::needless_range_loop)] // numeric kernels index several buffers in step
+
 use std::collections::BTreeSet;
 
 use super::prompt::{Parsed, TermKind};
@@ -95,10 +97,20 @@ fn ignore_chance(cfg: f32, weight: f32) -> f32 {
 
 fn jitter(c: Rgb, rng: &mut Rng, amount: f32) -> Rgb {
     let (h, s, l) = to_hsl(c);
-    from_hsl(h + rng.range(-4.0, 4.0) * amount, s + rng.range(-0.03, 0.03) * amount, l + rng.range(-0.025, 0.025) * amount)
+    from_hsl(
+        h + rng.range(-4.0, 4.0) * amount,
+        s + rng.range(-0.03, 0.03) * amount,
+        l + rng.range(-0.025, 0.025) * amount,
+    )
 }
 
-pub fn plan(parsed: &Parsed, negative: &Parsed, prompt: &str, s: &Settings<'_>, reference: Option<&ReferenceIdentity>) -> Plan {
+pub fn plan(
+    parsed: &Parsed,
+    negative: &Parsed,
+    prompt: &str,
+    s: &Settings<'_>,
+    reference: Option<&ReferenceIdentity>,
+) -> Plan {
     let seed_bytes = s.seed.to_le_bytes();
     let normalized = prompt.trim().to_lowercase();
     // Unpinned attributes: seed + whole prompt (entanglement).
@@ -154,7 +166,11 @@ pub fn plan(parsed: &Parsed, negative: &Parsed, prompt: &str, s: &Settings<'_>, 
     let random_color = |rng: &mut Rng, base: Rgb| {
         let (h, sat, l) = to_hsl(base);
         if rng.chance(0.5) {
-            from_hsl(h + rng.range(-40.0, 40.0), (sat + rng.range(-0.2, 0.2)).clamp(0.15, 0.95), (l + rng.range(-0.15, 0.15)).clamp(0.2, 0.85))
+            from_hsl(
+                h + rng.range(-40.0, 40.0),
+                (sat + rng.range(-0.2, 0.2)).clamp(0.15, 0.95),
+                (l + rng.range(-0.15, 0.15)).clamp(0.2, 0.85),
+            )
         } else {
             let (_, c) = COLORS[rng.below(COLORS.len())];
             c
@@ -195,26 +211,50 @@ pub fn plan(parsed: &Parsed, negative: &Parsed, prompt: &str, s: &Settings<'_>, 
             if open.chance(0.4) {
                 Accessory::None
             } else {
-                open.pick(&[Accessory::Scarf, Accessory::Hat, Accessory::Glasses, Accessory::Bowtie, Accessory::Crown, Accessory::Cape])
+                open.pick(&[
+                    Accessory::Scarf,
+                    Accessory::Hat,
+                    Accessory::Glasses,
+                    Accessory::Bowtie,
+                    Accessory::Crown,
+                    Accessory::Cape,
+                ])
             }
         })
     };
     let proportions = attribute!(Proportions, PROPORTIONS).unwrap_or_else(|| {
-        open.pick(&[Proportions::Regular, Proportions::Regular, Proportions::Chubby, Proportions::Slim, Proportions::Tall])
+        open.pick(&[
+            Proportions::Regular,
+            Proportions::Regular,
+            Proportions::Chubby,
+            Proportions::Slim,
+            Proportions::Tall,
+        ])
     });
-    let eyes = attribute!(Eyes, EYES).unwrap_or_else(|| open.pick(&[Eyes::Round, Eyes::Round, Eyes::Sleepy, Eyes::Sparkly, Eyes::Dots]));
+    let eyes = attribute!(Eyes, EYES)
+        .unwrap_or_else(|| open.pick(&[Eyes::Round, Eyes::Round, Eyes::Sleepy, Eyes::Sparkly, Eyes::Dots]));
 
     let scene_pinned = parsed.best(|k| if let TermKind::Scene(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
     let scene = scene_pinned.unwrap_or_else(|| open.pick(&SCENES.iter().map(|(x, _)| *x).collect::<Vec<_>>()));
-    let lighting = parsed.best(|k| if let TermKind::Lighting(x) = k { Some(*x) } else { None }).map(|(x, _)| x).unwrap_or(
-        match scene {
+    let lighting = parsed
+        .best(|k| if let TermKind::Lighting(x) = k { Some(*x) } else { None })
+        .map(|(x, _)| x)
+        .unwrap_or(match scene {
             Scene::NightCity | Scene::Space => Lighting::Night,
             Scene::Studio | Scene::Office | Scene::Kitchen => Lighting::Soft,
             Scene::Snow => Lighting::Overcast,
-            _ => open.pick(&[Lighting::Noon, Lighting::Noon, Lighting::GoldenHour, Lighting::Sunrise, Lighting::Overcast]),
-        },
-    );
-    let style = parsed.best(|k| if let TermKind::Style(x) = k { Some(*x) } else { None }).map(|(x, _)| x).unwrap_or(Style::FlatVector);
+            _ => open.pick(&[
+                Lighting::Noon,
+                Lighting::Noon,
+                Lighting::GoldenHour,
+                Lighting::Sunrise,
+                Lighting::Overcast,
+            ]),
+        });
+    let style = parsed
+        .best(|k| if let TermKind::Style(x) = k { Some(*x) } else { None })
+        .map(|(x, _)| x)
+        .unwrap_or(Style::FlatVector);
 
     // Reference identity: pull palette, proportions and pattern toward the reference.
     let (mut proportions, mut pattern) = (proportions, pattern);

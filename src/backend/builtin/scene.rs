@@ -71,7 +71,10 @@ pub fn draw(c: &mut Canvas<'_>, plan: &Plan, w: u32, h: u32) {
     if plan.has("shadow") && plan.scene != Scene::Space {
         let b = plan.subject_box;
         let (sx, sy, sw) = ((b.x + b.w / 2.0) * x.w, (b.y + b.h) * x.h, b.w * x.w);
-        c.fill(ellipse(sx, sy - sw * 0.02, sw * 0.48, sw * 0.07), &radial(sx, sy, sw * 0.5, &[(0.0, [0, 0, 0], 0.28), (1.0, [0, 0, 0], 0.0)]));
+        c.fill(
+            ellipse(sx, sy - sw * 0.02, sw * 0.48, sw * 0.07),
+            &radial(sx, sy, sw * 0.5, &[(0.0, [0, 0, 0], 0.28), (1.0, [0, 0, 0], 0.0)]),
+        );
     }
 }
 
@@ -137,7 +140,11 @@ fn tree(c: &mut Canvas<'_>, x: &Ctx<'_>, tx: f32, base: f32, size: f32, leaf: Rg
     if round {
         c.fill_c(ellipse(tx, base - size * 0.6, size * 0.32, size * 0.36), leaf, 1.0);
     } else {
-        c.fill_c(poly(&[(tx, base - size), (tx - size * 0.34, base - size * 0.25), (tx + size * 0.34, base - size * 0.25)]), leaf, 1.0);
+        c.fill_c(
+            poly(&[(tx, base - size), (tx - size * 0.34, base - size * 0.25), (tx + size * 0.34, base - size * 0.25)]),
+            leaf,
+            1.0,
+        );
     }
 }
 
@@ -146,7 +153,10 @@ fn beach(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, light: Rgb) {
     clouds(c, x, 3);
     let sea_end = hy + (x.h - hy) * 0.35;
     if x.plan.has("waves") {
-        c.fill(rect(0.0, hy, x.w, sea_end - hy), &linear(0.0, hy, 0.0, sea_end, &[(0.0, [40, 120, 180], 1.0), (1.0, [90, 190, 210], 1.0)]));
+        c.fill(
+            rect(0.0, hy, x.w, sea_end - hy),
+            &linear(0.0, hy, 0.0, sea_end, &[(0.0, [40, 120, 180], 1.0), (1.0, [90, 190, 210], 1.0)]),
+        );
         for i in 0..4 {
             let y = hy + (sea_end - hy) * (0.25 + 0.2 * i as f32);
             let x0 = x.rng.range(0.0, x.w * 0.6);
@@ -188,7 +198,11 @@ fn city(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, night: bool) {
         let bh = (hy) * x.rng.range(0.3, 0.75);
         let top = hy - bh;
         if x.plan.has("buildings") && x.free(bx, top, bw, bh) {
-            let col = if night { [30 + x.rng.below(20) as u8, 32, 60] } else { mix([150, 160, 175], [200, 190, 180], x.rng.unit()) };
+            let col = if night {
+                [30 + x.rng.below(20) as u8, 32, 60]
+            } else {
+                mix([150, 160, 175], [200, 190, 180], x.rng.unit())
+            };
             c.fill_c(rect(bx, top, bw - 2.0, bh), col, 1.0);
             if x.plan.has("windows") {
                 let ww = bw * 0.16;
@@ -197,7 +211,13 @@ fn city(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, night: bool) {
                     for k in 0..3 {
                         let wx = bx + bw * (0.15 + 0.27 * k as f32);
                         let lit = x.rng.chance(if night { 0.55 } else { 0.0 });
-                        let wc = if lit { [255, 220, 120] } else if night { [45, 50, 80] } else { [210, 225, 240] };
+                        let wc = if lit {
+                            [255, 220, 120]
+                        } else if night {
+                            [45, 50, 80]
+                        } else {
+                            [210, 225, 240]
+                        };
                         c.fill_c(rect(wx, wy, ww, ww * 1.3), wc, 1.0);
                     }
                     wy += ww * 2.2;
@@ -225,8 +245,25 @@ fn city(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, night: bool) {
 fn studio(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
     // A seamless backdrop: neutral by default, tinted by a brand colour when one is given.
     let base = x.plan.brand.get(2).copied().map_or([232, 230, 226], |b| mix([240, 240, 238], b, 0.35));
-    c.fill(rect(0.0, 0.0, x.w, x.h), &radial(x.w * 0.5, hy * 0.7, x.w.max(x.h) * 0.8, &[(0.0, shade(base, 0.35), 1.0), (1.0, shade(base, -0.08), 1.0)]));
-    c.fill(rect(0.0, hy, x.w, x.h - hy), &linear(0.0, hy - x.h * 0.05, 0.0, x.h, &[(0.0, shade(base, 0.2), 0.0), (0.4, shade(base, 0.1), 0.6), (1.0, shade(base, -0.05), 1.0)]));
+    c.fill(
+        rect(0.0, 0.0, x.w, x.h),
+        &radial(
+            x.w * 0.5,
+            hy * 0.7,
+            x.w.max(x.h) * 0.8,
+            &[(0.0, shade(base, 0.35), 1.0), (1.0, shade(base, -0.08), 1.0)],
+        ),
+    );
+    c.fill(
+        rect(0.0, hy, x.w, x.h - hy),
+        &linear(
+            0.0,
+            hy - x.h * 0.05,
+            0.0,
+            x.h,
+            &[(0.0, shade(base, 0.2), 0.0), (0.4, shade(base, 0.1), 0.6), (1.0, shade(base, -0.05), 1.0)],
+        ),
+    );
 }
 
 fn kitchen(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
@@ -271,7 +308,11 @@ fn mountains(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
                 c.fill_c(poly(&[(mx - mw / 2.0, hy), peak, (mx + mw / 2.0, hy)]), col, 1.0);
                 let cap = 0.28;
                 c.fill_c(
-                    poly(&[(peak.0 - mw / 2.0 * cap, hy - mh * (1.0 - cap)), peak, (peak.0 + mw / 2.0 * cap, hy - mh * (1.0 - cap))]),
+                    poly(&[
+                        (peak.0 - mw / 2.0 * cap, hy - mh * (1.0 - cap)),
+                        peak,
+                        (peak.0 + mw / 2.0 * cap, hy - mh * (1.0 - cap)),
+                    ]),
                     [245, 248, 252],
                     1.0,
                 );
@@ -326,7 +367,10 @@ fn office(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
     c.fill_c(rect(0.0, 0.0, x.w, hy), [228, 232, 236], 1.0);
     let (wx, wy, ww, wh) = (x.w * 0.08, x.h * 0.1, x.w * 0.3, hy * 0.5);
     if x.plan.has("windows") && x.free(wx, wy, ww, wh) {
-        c.fill(rect(wx, wy, ww, wh), &linear(0.0, wy, 0.0, wy + wh, &[(0.0, [150, 200, 240], 1.0), (1.0, [210, 235, 250], 1.0)]));
+        c.fill(
+            rect(wx, wy, ww, wh),
+            &linear(0.0, wy, 0.0, wy + wh, &[(0.0, [150, 200, 240], 1.0), (1.0, [210, 235, 250], 1.0)]),
+        );
         c.stroke(rect(wx, wy, ww, wh), [120, 125, 130], 1.0, (x.w * 0.006).max(1.0));
         c.stroke(line(&[(wx + ww / 2.0, wy), (wx + ww / 2.0, wy + wh)]), [120, 125, 130], 1.0, (x.w * 0.004).max(1.0));
     }
@@ -374,7 +418,13 @@ fn space(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
     }
     let (pr, px, py) = (x.w.min(x.h) * 0.12, x.w * x.rng.range(0.15, 0.85), x.h * 0.2);
     if x.free(px - pr, py - pr, 2.0 * pr, 2.0 * pr) && x.plan.has("moon") {
-        c.fill(ellipse(px, py, pr, pr), &radial(px - pr * 0.3, py - pr * 0.3, pr * 1.4, &[(0.0, [250, 170, 110], 1.0), (1.0, [150, 70, 90], 1.0)]));
+        c.fill(
+            ellipse(px, py, pr, pr),
+            &radial(px - pr * 0.3, py - pr * 0.3, pr * 1.4, &[(0.0, [250, 170, 110], 1.0), (1.0, [150, 70, 90], 1.0)]),
+        );
     }
-    c.fill(ellipse(x.w * 0.5, hy + x.h * 0.6, x.w * 0.9, x.h * 0.62), &linear(0.0, hy, 0.0, x.h, &[(0.0, [170, 170, 180], 1.0), (1.0, [110, 110, 125], 1.0)]));
+    c.fill(
+        ellipse(x.w * 0.5, hy + x.h * 0.6, x.w * 0.9, x.h * 0.62),
+        &linear(0.0, hy, 0.0, x.h, &[(0.0, [170, 170, 180], 1.0), (1.0, [110, 110, 125], 1.0)]),
+    );
 }

@@ -52,8 +52,21 @@ impl Clone for ServiceProfile {
 }
 
 impl ServiceProfile {
-    pub fn new(latency_ms: u64, price_per_image: f64, rate_limit_per_minute: u32, failure_rate: f64, fault_seed: u64) -> Self {
-        ServiceProfile { latency_ms, price_per_image, rate_limit_per_minute, failure_rate, fault_seed, state: Mutex::new(State::default()) }
+    pub fn new(
+        latency_ms: u64,
+        price_per_image: f64,
+        rate_limit_per_minute: u32,
+        failure_rate: f64,
+        fault_seed: u64,
+    ) -> Self {
+        ServiceProfile {
+            latency_ms,
+            price_per_image,
+            rate_limit_per_minute,
+            failure_rate,
+            fault_seed,
+            state: Mutex::new(State::default()),
+        }
     }
 
     /// The price of one image of this size.
@@ -72,7 +85,10 @@ impl ServiceProfile {
                 if s.window.len() >= self.rate_limit_per_minute as usize {
                     let oldest = s.window.first().copied().unwrap_or(now);
                     let wait = 60.0 - now.duration_since(oldest).as_secs_f64();
-                    return Err(BackendError::Transient { message: "429 Too Many Requests".into(), retry_after: Some(wait.max(0.01)) });
+                    return Err(BackendError::Transient {
+                        message: "429 Too Many Requests".into(),
+                        retry_after: Some(wait.max(0.01)),
+                    });
                 }
                 s.window.push(now);
             }

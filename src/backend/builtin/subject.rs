@@ -31,7 +31,8 @@ impl Drawer<'_> {
             let b = p.bounds();
             let (cx, cy) = (b.left() + b.width() * 0.35, b.top() + b.height() * 0.3);
             let r = b.width().max(b.height()) * 0.9;
-            let paint = radial(cx, cy, r, &[(0.0, shade(col, 0.28), 1.0), (0.6, col, 1.0), (1.0, shade(col, -0.3), 1.0)]);
+            let paint =
+                radial(cx, cy, r, &[(0.0, shade(col, 0.28), 1.0), (0.6, col, 1.0), (1.0, shade(col, -0.3), 1.0)]);
             self.c.fill(Some(p.clone()), &paint);
         } else {
             self.c.fill_c(Some(p.clone()), col, 1.0);
@@ -89,7 +90,10 @@ fn character(d: &mut Drawer<'_>) {
     let s = d.plan.subject;
     let (hx, hy, hr) = head(s);
     if d.plan.accessory == Accessory::Cape {
-        d.part(poly(&[(0.34, hy + hr * 0.9), (0.66, hy + hr * 0.9), (0.86, 0.98), (0.14, 0.98)]), d.plan.accessory_color);
+        d.part(
+            poly(&[(0.34, hy + hr * 0.9), (0.66, hy + hr * 0.9), (0.86, 0.98), (0.14, 0.98)]),
+            d.plan.accessory_color,
+        );
     }
     match s {
         Subject::Fox => {
@@ -254,7 +258,15 @@ fn accessory_front(d: &mut Drawer<'_>) {
             let (top, base) = (hy - hr * 1.45, hy - hr * 0.8);
             let xs = [hx - hr * 0.6, hx - hr * 0.3, hx, hx + hr * 0.3, hx + hr * 0.6];
             d.part(
-                poly(&[(xs[0], base), (xs[0], top), (xs[1], base - hr * 0.3), (xs[2], top), (xs[3], base - hr * 0.3), (xs[4], top), (xs[4], base)]),
+                poly(&[
+                    (xs[0], base),
+                    (xs[0], top),
+                    (xs[1], base - hr * 0.3),
+                    (xs[2], top),
+                    (xs[3], base - hr * 0.3),
+                    (xs[4], top),
+                    (xs[4], base),
+                ]),
                 [230, 185, 50],
             );
         }
@@ -273,7 +285,15 @@ fn product(d: &mut Drawer<'_>) {
             d.part(rect(0.34, 0.3, 0.04, 0.5), shade(body, 0.45));
         }
         Subject::Sneaker => {
-            d.body(blob(&[(0.08, 0.8), (0.12, 0.5), (0.32, 0.42), (0.5, 0.34), (0.66, 0.48), (0.9, 0.66), (0.94, 0.82)]));
+            d.body(blob(&[
+                (0.08, 0.8),
+                (0.12, 0.5),
+                (0.32, 0.42),
+                (0.5, 0.34),
+                (0.66, 0.48),
+                (0.9, 0.66),
+                (0.94, 0.82),
+            ]));
             d.part(rounded(0.04, 0.8, 0.93, 0.14, 0.06), WHITE);
             d.line(curve((0.24, 0.74), (0.5, 0.7), (0.78, 0.56)), accent, d.unit_px * 0.04);
             for k in 0..3 {
@@ -312,7 +332,10 @@ fn product(d: &mut Drawer<'_>) {
         Subject::Lamp => {
             d.part(ellipse(0.5, 0.95, 0.22, 0.05), accent);
             d.line(line(&[(0.5, 0.93), (0.42, 0.5), (0.56, 0.32)]), accent, d.unit_px * 0.03);
-            d.c.fill(ellipse(0.5, 0.62, 0.34, 0.3), &radial(0.5, 0.62, 0.34, &[(0.0, [255, 240, 180], 0.6), (1.0, [255, 240, 180], 0.0)]));
+            d.c.fill(
+                ellipse(0.5, 0.62, 0.34, 0.3),
+                &radial(0.5, 0.62, 0.34, &[(0.0, [255, 240, 180], 0.6), (1.0, [255, 240, 180], 0.0)]),
+            );
             d.body(poly(&[(0.36, 0.12), (0.64, 0.12), (0.82, 0.42), (0.18, 0.42)]));
         }
         Subject::Backpack => {

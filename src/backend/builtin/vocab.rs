@@ -40,22 +40,102 @@ pub struct SubjectWord {
 }
 
 pub const SUBJECTS: &[SubjectWord] = &[
-    SubjectWord { subject: Subject::Fox, words: &["fox", "foxes"], class: SubjectClass::Character, colors: [[232, 112, 40], [250, 244, 232]] },
-    SubjectWord { subject: Subject::Cat, words: &["cat", "kitten", "kitty"], class: SubjectClass::Character, colors: [[120, 120, 128], [245, 200, 80]] },
-    SubjectWord { subject: Subject::Owl, words: &["owl"], class: SubjectClass::Character, colors: [[140, 100, 70], [245, 190, 70]] },
-    SubjectWord { subject: Subject::Robot, words: &["robot", "droid", "android"], class: SubjectClass::Character, colors: [[150, 170, 190], [60, 200, 220]] },
-    SubjectWord { subject: Subject::Bear, words: &["bear", "teddy"], class: SubjectClass::Character, colors: [[140, 90, 55], [230, 190, 150]] },
-    SubjectWord { subject: Subject::Astronaut, words: &["astronaut", "spaceman", "cosmonaut"], class: SubjectClass::Character, colors: [[240, 240, 244], [255, 140, 40]] },
-    SubjectWord { subject: Subject::Rabbit, words: &["rabbit", "bunny", "hare"], class: SubjectClass::Character, colors: [[235, 225, 215], [245, 160, 175]] },
-    SubjectWord { subject: Subject::Penguin, words: &["penguin"], class: SubjectClass::Character, colors: [[40, 44, 60], [250, 170, 40]] },
-    SubjectWord { subject: Subject::Bottle, words: &["bottle", "water bottle"], class: SubjectClass::Product, colors: [[60, 150, 200], [240, 240, 240]] },
-    SubjectWord { subject: Subject::Sneaker, words: &["sneaker", "sneakers", "shoe", "shoes", "trainer"], class: SubjectClass::Product, colors: [[220, 60, 60], [250, 250, 250]] },
-    SubjectWord { subject: Subject::Mug, words: &["mug", "cup", "coffee mug"], class: SubjectClass::Product, colors: [[245, 240, 230], [60, 110, 180]] },
-    SubjectWord { subject: Subject::Headphones, words: &["headphones", "headset"], class: SubjectClass::Product, colors: [[50, 50, 60], [230, 80, 60]] },
-    SubjectWord { subject: Subject::Watch, words: &["watch", "wristwatch", "smartwatch"], class: SubjectClass::Product, colors: [[190, 190, 200], [70, 60, 50]] },
-    SubjectWord { subject: Subject::Chair, words: &["chair", "armchair"], class: SubjectClass::Product, colors: [[200, 150, 90], [60, 120, 110]] },
-    SubjectWord { subject: Subject::Lamp, words: &["lamp", "desk lamp"], class: SubjectClass::Product, colors: [[240, 200, 80], [60, 60, 70]] },
-    SubjectWord { subject: Subject::Backpack, words: &["backpack", "rucksack", "bag"], class: SubjectClass::Product, colors: [[60, 110, 90], [230, 170, 60]] },
+    SubjectWord {
+        subject: Subject::Fox,
+        words: &["fox", "foxes"],
+        class: SubjectClass::Character,
+        colors: [[232, 112, 40], [250, 244, 232]],
+    },
+    SubjectWord {
+        subject: Subject::Cat,
+        words: &["cat", "kitten", "kitty"],
+        class: SubjectClass::Character,
+        colors: [[120, 120, 128], [245, 200, 80]],
+    },
+    SubjectWord {
+        subject: Subject::Owl,
+        words: &["owl"],
+        class: SubjectClass::Character,
+        colors: [[140, 100, 70], [245, 190, 70]],
+    },
+    SubjectWord {
+        subject: Subject::Robot,
+        words: &["robot", "droid", "android"],
+        class: SubjectClass::Character,
+        colors: [[150, 170, 190], [60, 200, 220]],
+    },
+    SubjectWord {
+        subject: Subject::Bear,
+        words: &["bear", "teddy"],
+        class: SubjectClass::Character,
+        colors: [[140, 90, 55], [230, 190, 150]],
+    },
+    SubjectWord {
+        subject: Subject::Astronaut,
+        words: &["astronaut", "spaceman", "cosmonaut"],
+        class: SubjectClass::Character,
+        colors: [[240, 240, 244], [255, 140, 40]],
+    },
+    SubjectWord {
+        subject: Subject::Rabbit,
+        words: &["rabbit", "bunny", "hare"],
+        class: SubjectClass::Character,
+        colors: [[235, 225, 215], [245, 160, 175]],
+    },
+    SubjectWord {
+        subject: Subject::Penguin,
+        words: &["penguin"],
+        class: SubjectClass::Character,
+        colors: [[40, 44, 60], [250, 170, 40]],
+    },
+    SubjectWord {
+        subject: Subject::Bottle,
+        words: &["bottle", "water bottle"],
+        class: SubjectClass::Product,
+        colors: [[60, 150, 200], [240, 240, 240]],
+    },
+    SubjectWord {
+        subject: Subject::Sneaker,
+        words: &["sneaker", "sneakers", "shoe", "shoes", "trainer"],
+        class: SubjectClass::Product,
+        colors: [[220, 60, 60], [250, 250, 250]],
+    },
+    SubjectWord {
+        subject: Subject::Mug,
+        words: &["mug", "cup", "coffee mug"],
+        class: SubjectClass::Product,
+        colors: [[245, 240, 230], [60, 110, 180]],
+    },
+    SubjectWord {
+        subject: Subject::Headphones,
+        words: &["headphones", "headset"],
+        class: SubjectClass::Product,
+        colors: [[50, 50, 60], [230, 80, 60]],
+    },
+    SubjectWord {
+        subject: Subject::Watch,
+        words: &["watch", "wristwatch", "smartwatch"],
+        class: SubjectClass::Product,
+        colors: [[190, 190, 200], [70, 60, 50]],
+    },
+    SubjectWord {
+        subject: Subject::Chair,
+        words: &["chair", "armchair"],
+        class: SubjectClass::Product,
+        colors: [[200, 150, 90], [60, 120, 110]],
+    },
+    SubjectWord {
+        subject: Subject::Lamp,
+        words: &["lamp", "desk lamp"],
+        class: SubjectClass::Product,
+        colors: [[240, 200, 80], [60, 60, 70]],
+    },
+    SubjectWord {
+        subject: Subject::Backpack,
+        words: &["backpack", "rucksack", "bag"],
+        class: SubjectClass::Product,
+        colors: [[60, 110, 90], [230, 170, 60]],
+    },
 ];
 
 impl Subject {
@@ -243,10 +323,39 @@ pub const PLACEMENTS: &[(Side, &[&str])] = &[
 
 /// Phrases that ask for a calm empty area (the subject moves away from it).
 pub const COPY_SPACE: &[(Side, &[&str])] = &[
-    (Side::Left, &["copy space on the left", "empty space on the left", "negative space on the left", "text space on the left"]),
-    (Side::Right, &["copy space on the right", "empty space on the right", "negative space on the right", "text space on the right"]),
-    (Side::Top, &["copy space on the top", "copy space at the top", "empty space at the top", "negative space at the top", "text space at the top"]),
-    (Side::Bottom, &["copy space on the bottom", "copy space at the bottom", "empty space at the bottom", "negative space at the bottom", "text space at the bottom"]),
+    (
+        Side::Left,
+        &["copy space on the left", "empty space on the left", "negative space on the left", "text space on the left"],
+    ),
+    (
+        Side::Right,
+        &[
+            "copy space on the right",
+            "empty space on the right",
+            "negative space on the right",
+            "text space on the right",
+        ],
+    ),
+    (
+        Side::Top,
+        &[
+            "copy space on the top",
+            "copy space at the top",
+            "empty space at the top",
+            "negative space at the top",
+            "text space at the top",
+        ],
+    ),
+    (
+        Side::Bottom,
+        &[
+            "copy space on the bottom",
+            "copy space at the bottom",
+            "empty space at the bottom",
+            "negative space at the bottom",
+            "text space at the bottom",
+        ],
+    ),
 ];
 
 /// The composition rule that puts the subject on a thirds intersection.
@@ -286,10 +395,14 @@ pub const COLORS: &[(&str, [u8; 3])] = &[
 ];
 
 /// Words naming the subject's main surface: a colour before one sets the body colour.
-pub const BODY_WORDS: &[&str] = &["fur", "body", "coat", "feathers", "skin", "shell", "paint", "case", "leather", "fabric", "finish", "plastic"];
+pub const BODY_WORDS: &[&str] =
+    &["fur", "body", "coat", "feathers", "skin", "shell", "paint", "case", "leather", "fabric", "finish", "plastic"];
 
 /// Words naming the accent: a colour before one sets the accent colour.
-pub const ACCENT_WORDS: &[&str] = &["accent", "accents", "trim", "details", "sole", "cap", "lid", "strap", "straps", "laces", "band", "belly", "visor", "cushions"];
+pub const ACCENT_WORDS: &[&str] = &[
+    "accent", "accents", "trim", "details", "sole", "cap", "lid", "strap", "straps", "laces", "band", "belly", "visor",
+    "cushions",
+];
 
 /// Elements a negative prompt can remove.
 pub const ELEMENTS: &[(&str, &[&str])] = &[
@@ -313,13 +426,95 @@ pub const ELEMENTS: &[(&str, &[&str])] = &[
 
 /// Words that are understood but change nothing (articles, quality tags …).
 pub const NEUTRAL: &[&str] = &[
-    "a", "an", "the", "of", "with", "and", "on", "in", "at", "by", "for", "to", "its", "his", "her", "their", "wearing", "holding",
-    "standing", "sitting", "cute", "happy", "friendly", "mascot", "copy space", "negative space", "empty space", "character", "illustration", "image", "picture", "art", "artwork",
-    "high quality", "best quality", "masterpiece", "detailed", "highly detailed", "sharp", "sharp focus", "4k", "8k", "hd", "clean",
-    "simple", "product", "brand", "logo-free", "background", "scene", "shot", "view", "front view", "side view", "very",
-    "large", "new", "same", "one", "single", "pip", "named", "called", "colors", "colours", "palette", "brand colors",
-    "brand colours", "lighting", "light", "style", "composition", "frame", "subject", "empty", "copy", "text", "area",
-    "left", "right", "top", "bottom", "eyes", "wears", "is", "are", "looking", "camera", "facing",
+    "a",
+    "an",
+    "the",
+    "of",
+    "with",
+    "and",
+    "on",
+    "in",
+    "at",
+    "by",
+    "for",
+    "to",
+    "its",
+    "his",
+    "her",
+    "their",
+    "wearing",
+    "holding",
+    "standing",
+    "sitting",
+    "cute",
+    "happy",
+    "friendly",
+    "mascot",
+    "copy space",
+    "negative space",
+    "empty space",
+    "character",
+    "illustration",
+    "image",
+    "picture",
+    "art",
+    "artwork",
+    "high quality",
+    "best quality",
+    "masterpiece",
+    "detailed",
+    "highly detailed",
+    "sharp",
+    "sharp focus",
+    "4k",
+    "8k",
+    "hd",
+    "clean",
+    "simple",
+    "product",
+    "brand",
+    "logo-free",
+    "background",
+    "scene",
+    "shot",
+    "view",
+    "front view",
+    "side view",
+    "very",
+    "large",
+    "new",
+    "same",
+    "one",
+    "single",
+    "pip",
+    "named",
+    "called",
+    "colors",
+    "colours",
+    "palette",
+    "brand colors",
+    "brand colours",
+    "lighting",
+    "light",
+    "style",
+    "composition",
+    "frame",
+    "subject",
+    "empty",
+    "copy",
+    "text",
+    "area",
+    "left",
+    "right",
+    "top",
+    "bottom",
+    "eyes",
+    "wears",
+    "is",
+    "are",
+    "looking",
+    "camera",
+    "facing",
 ];
 
 /// Samplers the renderer accepts; `_a` (ancestral) ones keep changing with the step count.
@@ -356,7 +551,9 @@ pub fn markdown() -> String {
     out.push_str("# The built-in renderer's vocabulary\n\n");
     out.push_str("Generated by `genpath dev vocabulary` from the renderer's own tables; do not edit by hand.\n\n");
     out.push_str("The built-in backend draws what these words name. Anything the prompt leaves out is chosen from\n");
-    out.push_str("the seed *and the whole prompt*, so changing one word can change an unpinned attribute elsewhere —\n");
+    out.push_str(
+        "the seed *and the whole prompt*, so changing one word can change an unpinned attribute elsewhere —\n",
+    );
     out.push_str("describe what must stay the same. Words it does not know are reported as not understood and still\n");
     out.push_str("perturb the result. `(word:1.3)` weights a word; the negative prompt removes elements.\n\n");
     out.push_str("## Subjects\n\n| subject | words | kind |\n|---|---|---|\n");

@@ -1,0 +1,678 @@
+//! Classical image measurements the checks are built from: greyscale and
+//! Lab conversion, Gaussian blur, Canny edges, tolerant edge F1, Gaussian
+//! SSIM, perceptual hash, saliency, noise and sharpness estimates.
+//!
+//! Every parameter is pinned here (see each doc comment) so a verdict never
+//! depends on an unstated default. Functions take plain buffers and never
+//! panic on odd sizes (1×1, empty).
+
+#![allow(clippy::needless_range_loop)] // numeric kernels index several buffers in step
+
+use image::RgbImage;
+
+/// A single-channel float image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plane {
+    pub w: usize,
+    pub h: usize,
+    pub v: Vec<f32>,
+}
+
+impl Plane {
+    pub fn new(w: usize, h: usize) -> Plane {
+        Plane { w, h, v: vec![0.0; w * h] }
+    }
+    #[inline]
+    pub fn at(&self, x: usize, y: usize) -> f32 {
+        self.v[y * self.w + x]
+    }
+}
+
+/// Greyscale (Rec. 601 luma, 0–255), the convention of OpenCV and scikit-image's rgb2gray*255.
+pub fn gray(img: &RgbImage) -> Plane {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let v = img.pixels().map(|p| 0.299 * p.0[0] as f32 + 0.587 * p.0[1] as f32 + 0.114 * p.0[2] as f32).collect();
+    Plane { w, h, v }
+}
+
+/// Resize so the longer side is `side` (area-averaging when shrinking); the
+/// working size of the checks, so thresholds mean the same at any resolution.
+pub fn working(img: &RgbImage, side: u32) -> RgbImage {
+    let (w, h) = img.dimensions();
+    if w.max(h) <= side || w == 0 || h == 0 {
+        return img.clone();
+    }
+    let s = side as f32 / w.max(h) as f32;
+    let (nw, nh) = (((w as f32 * s).round() as u32).max(1), ((h as f32 * s).round() as u32).max(1));
+    image::imageops::resize(img, nw, nh, image::imageops::FilterType::Triangle)
+}
+
+/// 1-D Gaussian kernel with radius ceil(3σ) (or the given radius), normalised.
+pub fn gaussian_kernel(sigma: f32, radius: usize) -> Vec<f32> {
+    let k: Vec<f32> =
+        (0..=2 * radius).map(|i| (-((i as f32 - radius as f32).powi(2)) / (2.0 * sigma * sigma)).exp()).collect();
+    let sum: f32 = k.iter().sum();
+    k.into_iter().map(|x| x / sum).collect()
+}
+
+/// Separable convolution with reflected borders (scipy's 'reflect': d c b a | a b c d).
+pub fn convolve(p: &Plane, k: &[f32]) -> Plane {
+    if p.w == 0 || p.h == 0 {
+        return p.clone();
+    }
+    let r = k.len() / 2;
+    let reflect = |i: isize, n: usize| -> usize {
+        let n = n as isize;
+        let mut i = i;
+        loop {
+            if i < 0 {
+                i = -i - 1;
+            } else if i >= n {
+                i = 2 * n - i - 1;
+            } else {
+                return i as usize;
+            }
+        }
+    };
+    let (w, h) = (p.w, p.h);
+    let mut tmp = Plane::new(w, h);
+    for y in 0..h {
+        let row = &p.v[y * w..(y + 1) * w];
+        let out = &mut tmp.v[y * w..(y + 1) * w];
+        for x in 0..w {
+            let mut acc = 0.0;
+            if x >= r && x + r < w {
+                for (j, kv) in k.iter().enumerate() {
+                    acc += row[x + j - r] * kv;
+                }
+            } else {
+                for (j, kv) in k.iter().enumerate() {
+                    acc += row[reflect(x as isize + j as isize - r as isize, w)] * kv;
+                }
+            }
+            out[x] = acc;
+        }
+    }
+    let mut out = Plane::new(w, h);
+    for y in 0..h {
+        let o = &mut out.v[y * w..(y + 1) * w];
+        for (j, kv) in k.iter().enumerate() {
+            let sy = reflect(y as isize + j as isize - r as isize, h);
+            let src = &tmp.v[sy * w..(sy + 1) * w];
+            for x in 0..w {
+                o[x] += src[x] * kv;
+            }
+        }
+    }
+    out
+}
+
+/// Canny edge detector with pinned parameters: Gaussian σ = 1.0 (5 taps),
+/// 3×3 Sobel, L2 magnitude, non-maximum suppression, hysteresis with
+/// thresholds 50 (low) and 100 (high) on the 0–255 grey scale's Sobel
+/// response. Returns a 0/1 edge map.
+pub fn canny(g: &Plane) -> Vec<u8> {
+    canny_with(g, 1.0, 50.0, 100.0)
+}
+
+pub fn canny_with(g: &Plane, sigma: f32, low: f32, high: f32) -> Vec<u8> {
+    let (w, h) = (g.w, g.h);
+    let mut edges = vec![0u8; w * h];
+    if w < 3 || h < 3 {
+        return edges;
+    }
+    let b = convolve(g, &gaussian_kernel(sigma, 2));
+    let mut mag = vec![0f32; w * h];
+    let mut dir = vec![0u8; w * h];
+    for y in 1..h - 1 {
+        let (r0, r1, r2) = (&b.v[(y - 1) * w..y * w], &b.v[y * w..(y + 1) * w], &b.v[(y + 1) * w..(y + 2) * w]);
+        for x in 1..w - 1 {
+            let gx = (r0[x + 1] + 2.0 * r1[x + 1] + r2[x + 1]) - (r0[x - 1] + 2.0 * r1[x - 1] + r2[x - 1]);
+            let gy = (r2[x - 1] + 2.0 * r2[x] + r2[x + 1]) - (r0[x - 1] + 2.0 * r0[x] + r0[x + 1]);
+            let m = (gx * gx + gy * gy).sqrt();
+            mag[y * w + x] = m;
+            // Quantise the gradient direction into 4 sectors (0°, 45°, 90°, 135°).
+            let (ax, ay) = (gx.abs(), gy.abs());
+            dir[y * w + x] = if ay <= ax * 0.414_213_56 {
+                0
+            } else if ay >= ax * 2.414_213_6 {
+                2
+            } else if (gx > 0.0) == (gy > 0.0) {
+                1
+            } else {
+                3
+            };
+        }
+    }
+    // Non-maximum suppression: 1 = weak, 2 = strong.
+    let mut class = vec![0u8; w * h];
+    let mut stack = Vec::new();
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let i = y * w + x;
+            let m = mag[i];
+            if m < low {
+                continue;
+            }
+            let (a, c) = match dir[i] {
+                0 => (mag[i - 1], mag[i + 1]),
+                2 => (mag[i - w], mag[i + w]),
+                1 => (mag[i - w - 1], mag[i + w + 1]),
+                _ => (mag[i - w + 1], mag[i + w - 1]),
+            };
+            if m >= a && m > c {
+                if m >= high {
+                    class[i] = 2;
+                    stack.push(i);
+                } else {
+                    class[i] = 1;
+                }
+            }
+        }
+    }
+    // Hysteresis: weak pixels connected (8-way) to strong ones are edges.
+    while let Some(i) = stack.pop() {
+        edges[i] = 1;
+        let (x, y) = (i % w, i / w);
+        for dy in -1isize..=1 {
+            for dx in -1isize..=1 {
+                let (nx, ny) = (x as isize + dx, y as isize + dy);
+                if nx < 0 || ny < 0 || nx >= w as isize || ny >= h as isize {
+                    continue;
+                }
+                let j = ny as usize * w + nx as usize;
+                if class[j] == 1 {
+                    class[j] = 2;
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    edges
+}
+
+/// Dilate a 0/1 map by a disk of radius `r` pixels.
+pub fn dilate(map: &[u8], w: usize, h: usize, r: usize) -> Vec<u8> {
+    if r == 0 {
+        return map.to_vec();
+    }
+    let offsets: Vec<(isize, isize)> = (-(r as isize)..=r as isize)
+        .flat_map(|dy| (-(r as isize)..=r as isize).map(move |dx| (dx, dy)))
+        .filter(|(dx, dy)| dx * dx + dy * dy <= (r * r) as isize)
+        .collect();
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            if map[y * w + x] == 0 {
+                continue;
+            }
+            for (dx, dy) in &offsets {
+                let (nx, ny) = (x as isize + dx, y as isize + dy);
+                if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
+                    out[ny as usize * w + nx as usize] = 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Edge agreement between a predicted and a reference edge map.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EdgeF1 {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// F1 where a predicted edge pixel counts if a reference edge lies within
+/// `r` pixels (and vice versa for recall); `r = 0` is the exact-pixel F1 of
+/// the ControlNet++ paper.
+pub fn edge_f1(pred: &[u8], truth: &[u8], w: usize, h: usize, r: usize) -> EdgeF1 {
+    let (np, nt) = (pred.iter().filter(|v| **v > 0).count(), truth.iter().filter(|v| **v > 0).count());
+    if np == 0 || nt == 0 {
+        let both_empty = np == 0 && nt == 0;
+        let v = if both_empty { 1.0 } else { 0.0 };
+        return EdgeF1 { precision: v, recall: v, f1: v };
+    }
+    let near_truth = dilate(truth, w, h, r);
+    let near_pred = dilate(pred, w, h, r);
+    let tp_p = pred.iter().zip(&near_truth).filter(|(p, t)| **p > 0 && **t > 0).count();
+    let tp_t = truth.iter().zip(&near_pred).filter(|(t, p)| **t > 0 && **p > 0).count();
+    let precision = tp_p as f64 / np as f64;
+    let recall = tp_t as f64 / nt as f64;
+    let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
+    EdgeF1 { precision, recall, f1 }
+}
+
+/// Mean Gaussian SSIM (Wang et al. 2004) of two greyscale images in 0–255:
+/// 11-tap Gaussian window σ = 1.5, K1 = 0.01, K2 = 0.03, population
+/// covariances, averaged over the image with a 5-pixel border cropped —
+/// scikit-image's `structural_similarity(gaussian_weights=True, sigma=1.5,
+/// use_sample_covariance=False, data_range=255)`.
+pub fn ssim(a: &Plane, b: &Plane) -> f64 {
+    ssim_map(a, b).map_or(f64::NAN, |(m, w, h)| {
+        let pad = 5;
+        if w <= 2 * pad || h <= 2 * pad {
+            return m.iter().map(|v| *v as f64).sum::<f64>() / m.len().max(1) as f64;
+        }
+        let mut sum = 0.0f64;
+        for y in pad..h - pad {
+            for x in pad..w - pad {
+                sum += m[y * w + x] as f64;
+            }
+        }
+        sum / ((w - 2 * pad) * (h - 2 * pad)) as f64
+    })
+}
+
+/// The per-pixel SSIM map (for masked averages).
+pub fn ssim_map(a: &Plane, b: &Plane) -> Option<(Vec<f32>, usize, usize)> {
+    if a.w != b.w || a.h != b.h || a.w == 0 || a.h == 0 {
+        return None;
+    }
+    let k = gaussian_kernel(1.5, 5);
+    let (c1, c2) = ((0.01f32 * 255.0).powi(2), (0.03f32 * 255.0).powi(2));
+    let prod = |f: &dyn Fn(f32, f32) -> f32| Plane {
+        w: a.w,
+        h: a.h,
+        v: a.v.iter().zip(&b.v).map(|(x, y)| f(*x, *y)).collect(),
+    };
+    let mx = convolve(a, &k);
+    let my = convolve(b, &k);
+    let mxx = convolve(&prod(&|x, _| x * x), &k);
+    let myy = convolve(&prod(&|_, y| y * y), &k);
+    let mxy = convolve(&prod(&|x, y| x * y), &k);
+    let map = (0..a.v.len())
+        .map(|i| {
+            let (ux, uy) = (mx.v[i], my.v[i]);
+            let vx = mxx.v[i] - ux * ux;
+            let vy = myy.v[i] - uy * uy;
+            let cxy = mxy.v[i] - ux * uy;
+            ((2.0 * ux * uy + c1) * (2.0 * cxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2))
+        })
+        .collect();
+    Some((map, a.w, a.h))
+}
+
+/// 64-bit perceptual hash: 32×32 greyscale, 2-D DCT-II, the 8×8 lowest
+/// frequencies compared with their median (DC excluded from the median).
+pub fn phash(img: &RgbImage) -> u64 {
+    let small = image::imageops::resize(img, 32, 32, image::imageops::FilterType::Triangle);
+    let g = gray(&small);
+    let n = 32usize;
+    let cos: Vec<f32> = (0..8 * n)
+        .map(|i| {
+            let (u, x) = (i / n, i % n);
+            ((std::f32::consts::PI / n as f32) * (x as f32 + 0.5) * u as f32).cos()
+        })
+        .collect();
+    let mut rows = vec![0f32; 8 * n]; // rows[u][y]: DCT along x for each y
+    for y in 0..n {
+        for u in 0..8 {
+            rows[u * n + y] = (0..n).map(|x| g.v[y * n + x] * cos[u * n + x]).sum();
+        }
+    }
+    let mut coef = [0f32; 64];
+    for v in 0..8 {
+        for u in 0..8 {
+            coef[v * 8 + u] = (0..n).map(|y| rows[u * n + y] * cos[v * n + y]).sum();
+        }
+    }
+    let mut sorted: Vec<f32> = coef[1..].to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let median = sorted[sorted.len() / 2];
+    coef.iter().enumerate().fold(0u64, |acc, (i, c)| if *c > median { acc | (1 << i) } else { acc })
+}
+
+pub fn hamming(a: u64, b: u64) -> u32 {
+    (a ^ b).count_ones()
+}
+
+/// CIELAB (D65) of an sRGB pixel.
+pub fn lab(c: [u8; 3]) -> [f32; 3] {
+    use palette::{IntoColor, Lab, Srgb};
+    let l: Lab = Srgb::new(c[0], c[1], c[2]).into_linear::<f32>().into_color();
+    [l.l, l.a, l.b]
+}
+
+/// sRGB bytes of a CIELAB (D65) colour, clamped into gamut.
+pub fn lab_to_rgb(l: [f32; 3]) -> [u8; 3] {
+    use palette::{IntoColor, Lab, LinSrgb, Srgb};
+    let lin: LinSrgb = Lab::<palette::white_point::D65, f32>::new(l[0], l[1], l[2]).into_color();
+    let s: Srgb = Srgb::from_linear(lin);
+    [s.red, s.green, s.blue].map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+}
+
+/// CIEDE2000 colour difference.
+pub fn delta_e(a: [f32; 3], b: [f32; 3]) -> f32 {
+    use palette::Lab;
+    use palette::color_difference::Ciede2000;
+    Lab::<palette::white_point::D65, f32>::new(a[0], a[1], a[2]).difference(Lab::new(b[0], b[1], b[2]))
+}
+
+pub fn chroma(l: [f32; 3]) -> f32 {
+    (l[1] * l[1] + l[2] * l[2]).sqrt()
+}
+
+/// Variance of the 3×3 Laplacian of the greyscale image: low means soft.
+pub fn laplacian_variance(g: &Plane) -> f64 {
+    if g.w < 3 || g.h < 3 {
+        return 0.0;
+    }
+    let (w, h) = (g.w, g.h);
+    let mut sum = 0.0f64;
+    let mut sq = 0.0f64;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let l = g.at(x - 1, y) + g.at(x + 1, y) + g.at(x, y - 1) + g.at(x, y + 1) - 4.0 * g.at(x, y);
+            sum += l as f64;
+            sq += (l * l) as f64;
+        }
+    }
+    let n = ((w - 2) * (h - 2)) as f64;
+    sq / n - (sum / n).powi(2)
+}
+
+/// Immerkær's fast noise estimate (σ in grey levels), from the response to
+/// a Laplacian-difference mask that cancels image structure to first order.
+pub fn noise_sigma(g: &Plane) -> f64 {
+    if g.w < 3 || g.h < 3 {
+        return 0.0;
+    }
+    let (w, h) = (g.w, g.h);
+    let mut sum = 0.0f64;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let v = g.at(x - 1, y - 1) - 2.0 * g.at(x, y - 1) + g.at(x + 1, y - 1) - 2.0 * g.at(x - 1, y)
+                + 4.0 * g.at(x, y)
+                - 2.0 * g.at(x + 1, y)
+                + g.at(x - 1, y + 1)
+                - 2.0 * g.at(x, y + 1)
+                + g.at(x + 1, y + 1);
+            sum += v.abs() as f64;
+        }
+    }
+    (std::f64::consts::PI / 2.0).sqrt() * sum / (6.0 * ((w - 2) * (h - 2)) as f64)
+}
+
+/// A subject estimate: a mask and its bounding box (fractions of the image).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectEstimate {
+    pub mask: Vec<u8>,
+    pub w: usize,
+    pub h: usize,
+    /// (x, y, w, h) in fractions.
+    pub bbox: [f64; 4],
+    pub centroid: [f64; 2],
+    /// False when saliency found nothing usable and the centre 60% was assumed.
+    pub found: bool,
+}
+
+/// Frequency-tuned saliency (Achanta et al. 2009) on a ≤128 px copy: the
+/// distance of each Gaussian-blurred Lab pixel from the image's mean Lab,
+/// thresholded by Otsu; the largest 8-connected component is the subject.
+/// Falls back to the centre 60% when the component is under 1% or over 85%.
+pub fn subject(img: &RgbImage) -> SubjectEstimate {
+    let small = working(img, 128);
+    let (w, h) = (small.width() as usize, small.height() as usize);
+    let fallback = |w: usize, h: usize| {
+        let mut mask = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = ((x as f64 + 0.5) / w as f64, (y as f64 + 0.5) / h as f64);
+                if (0.2..0.8).contains(&fx) && (0.2..0.8).contains(&fy) {
+                    mask[y * w + x] = 1;
+                }
+            }
+        }
+        SubjectEstimate { mask, w, h, bbox: [0.2, 0.2, 0.6, 0.6], centroid: [0.5, 0.5], found: false }
+    };
+    if w < 4 || h < 4 {
+        return fallback(w, h);
+    }
+    let labs: Vec<[f32; 3]> = small.pixels().map(|p| lab(p.0)).collect();
+    let k = gaussian_kernel(1.0, 2);
+    let mut chans = Vec::new();
+    let mut mean = [0f32; 3];
+    for c in 0..3 {
+        let p = Plane { w, h, v: labs.iter().map(|l| l[c]).collect() };
+        mean[c] = p.v.iter().sum::<f32>() / p.v.len() as f32;
+        chans.push(convolve(&p, &k));
+    }
+    let sal: Vec<f32> =
+        (0..w * h).map(|i| ((0..3).map(|c| (chans[c].v[i] - mean[c]).powi(2)).sum::<f32>()).sqrt()).collect();
+    let t = otsu(&sal);
+    let bin: Vec<u8> = sal.iter().map(|v| (*v > t) as u8).collect();
+    let Some(comp) = largest_component(&bin, w, h) else { return fallback(w, h) };
+    let area = comp.iter().filter(|v| **v > 0).count() as f64 / (w * h) as f64;
+    if !(0.01..=0.85).contains(&area) {
+        return fallback(w, h);
+    }
+    let (mut x0, mut y0, mut x1, mut y1, mut sx, mut sy, mut n) = (w, h, 0, 0, 0.0, 0.0, 0.0);
+    for y in 0..h {
+        for x in 0..w {
+            if comp[y * w + x] > 0 {
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+                sx += x as f64 + 0.5;
+                sy += y as f64 + 0.5;
+                n += 1.0;
+            }
+        }
+    }
+    SubjectEstimate {
+        bbox: [
+            x0 as f64 / w as f64,
+            y0 as f64 / h as f64,
+            (x1 - x0 + 1) as f64 / w as f64,
+            (y1 - y0 + 1) as f64 / h as f64,
+        ],
+        centroid: [sx / n / w as f64, sy / n / h as f64],
+        mask: comp,
+        w,
+        h,
+        found: true,
+    }
+}
+
+/// Otsu's threshold over values (256 bins between min and max).
+pub fn otsu(v: &[f32]) -> f32 {
+    let (lo, hi) = v.iter().fold((f32::MAX, f32::MIN), |(a, b), x| (a.min(*x), b.max(*x)));
+    if v.is_empty() || hi - lo < 1e-6 {
+        return hi;
+    }
+    let mut hist = [0u32; 256];
+    for x in v {
+        hist[(((x - lo) / (hi - lo)) * 255.0).round().clamp(0.0, 255.0) as usize] += 1;
+    }
+    let total = v.len() as f64;
+    let sum_all: f64 = hist.iter().enumerate().map(|(i, c)| i as f64 * *c as f64).sum();
+    let (mut wb, mut sb, mut best, mut best_t) = (0.0, 0.0, -1.0, 0usize);
+    for (t, c) in hist.iter().enumerate() {
+        wb += *c as f64;
+        if wb == 0.0 {
+            continue;
+        }
+        let wf = total - wb;
+        if wf == 0.0 {
+            break;
+        }
+        sb += t as f64 * *c as f64;
+        let (mb, mf) = (sb / wb, (sum_all - sb) / wf);
+        let between = wb * wf * (mb - mf).powi(2);
+        if between > best {
+            best = between;
+            best_t = t;
+        }
+    }
+    lo + (best_t as f32 + 0.5) / 255.0 * (hi - lo)
+}
+
+/// The largest 8-connected component of a 0/1 map, as a 0/1 map.
+pub fn largest_component(bin: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
+    let mut label = vec![0u32; w * h];
+    let mut best = (0usize, 0u32);
+    let mut next = 1u32;
+    let mut stack = Vec::new();
+    for s in 0..w * h {
+        if bin[s] == 0 || label[s] != 0 {
+            continue;
+        }
+        let id = next;
+        next += 1;
+        let mut size = 0;
+        label[s] = id;
+        stack.push(s);
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (x, y) = ((i % w) as isize, (i / w) as isize);
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx >= 0 && ny >= 0 && (nx as usize) < w && (ny as usize) < h {
+                        let j = ny as usize * w + nx as usize;
+                        if bin[j] > 0 && label[j] == 0 {
+                            label[j] = id;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        if size > best.0 {
+            best = (size, id);
+        }
+    }
+    (best.0 > 0).then(|| label.iter().map(|l| (*l == best.1) as u8).collect())
+}
+
+/// HSV histogram (8 hue × 4 saturation × 4 value bins), normalised, over
+/// the pixels where `mask` is set (all when `None`).
+pub fn hsv_histogram(img: &RgbImage, mask: Option<(&[u8], usize, usize)>) -> Vec<f32> {
+    let mut hist = vec![0f32; 128];
+    let (w, h) = img.dimensions();
+    for (x, y, p) in img.enumerate_pixels() {
+        if let Some((m, mw, mh)) = mask {
+            let (mx, my) = ((x as usize * mw) / w as usize, (y as usize * mh) / h as usize);
+            if m[my.min(mh - 1) * mw + mx.min(mw - 1)] == 0 {
+                continue;
+            }
+        }
+        let (hue, s, v) = {
+            let (h_, s_, l_) = crate::color::to_hsl(p.0);
+            let v = l_ + s_ * l_.min(1.0 - l_);
+            let s = if v > 0.0 { 2.0 * (1.0 - l_ / v) } else { 0.0 };
+            (h_, s, v)
+        };
+        let hb = ((hue / 45.0) as usize).min(7);
+        let sb = ((s * 4.0) as usize).min(3);
+        let vb = ((v * 4.0) as usize).min(3);
+        hist[hb * 16 + sb * 4 + vb] += 1.0;
+    }
+    let total: f32 = hist.iter().sum();
+    if total > 0.0 {
+        hist.iter_mut().for_each(|v| *v /= total);
+    }
+    hist
+}
+
+pub fn histogram_intersection(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x.min(*y) as f64).sum()
+}
+
+/// Dominant colours: k-means (Hamerly, k clusters, 20 iterations, fixed
+/// seed) on the Lab pixels given, as (centroid, share) sorted by share.
+pub fn dominant(labs: &[[f32; 3]], k: usize) -> Vec<([f32; 3], f64)> {
+    use kmeans_colors::get_kmeans_hamerly;
+    use palette::Lab;
+    if labs.is_empty() {
+        return Vec::new();
+    }
+    let pts: Vec<Lab> = labs.iter().map(|l| Lab::new(l[0], l[1], l[2])).collect();
+    let k = k.min(pts.len()).max(1);
+    let res = get_kmeans_hamerly(k, 20, 0.5, false, &pts, 42);
+    let mut counts = vec![0usize; res.centroids.len()];
+    for i in &res.indices {
+        counts[*i as usize] += 1;
+    }
+    let mut out: Vec<([f32; 3], f64)> = res
+        .centroids
+        .iter()
+        .zip(&counts)
+        .filter(|(_, c)| **c > 0)
+        .map(|(c, n)| ([c.l, c.a, c.b], *n as f64 / pts.len() as f64))
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    out
+}
+
+/// Weighted palette distance: each colour of `a`'s palette to its nearest in
+/// `b`'s, weighted by share, made symmetric by averaging both directions.
+pub fn palette_distance(a: &[([f32; 3], f64)], b: &[([f32; 3], f64)]) -> f64 {
+    let one = |x: &[([f32; 3], f64)], y: &[([f32; 3], f64)]| -> f64 {
+        let total: f64 = x.iter().map(|p| p.1).sum();
+        if total == 0.0 || y.is_empty() {
+            return f64::NAN;
+        }
+        x.iter().map(|(c, s)| s * y.iter().map(|(d, _)| delta_e(*c, *d) as f64).fold(f64::MAX, f64::min)).sum::<f64>()
+            / total
+    };
+    (one(a, b) + one(b, a)) / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plane_from(w: usize, h: usize, f: impl Fn(usize, usize) -> f32) -> Plane {
+        Plane { w, h, v: (0..w * h).map(|i| f(i % w, i / w)).collect() }
+    }
+
+    #[test]
+    fn ciede2000_matches_sharma_pair_1() {
+        // Sharma, Wu & Dalal (2005), test pair 1: ΔE00 = 2.0425.
+        let d = delta_e([50.0, 2.6772, -79.7751], [50.0, 0.0, -82.7485]);
+        assert!((d - 2.0425).abs() < 1e-3, "{d}");
+    }
+
+    #[test]
+    fn canny_finds_a_step_edge_and_nothing_in_flat_areas() {
+        let g = plane_from(64, 64, |x, _| if x < 32 { 40.0 } else { 200.0 });
+        let e = canny(&g);
+        let cols: Vec<usize> = (0..64 * 64).filter(|i| e[*i] > 0).map(|i| i % 64).collect();
+        assert!(!cols.is_empty());
+        assert!(cols.iter().all(|c| (30..=33).contains(c)), "{cols:?}");
+        let flat = plane_from(64, 64, |_, _| 100.0);
+        assert!(canny(&flat).iter().all(|v| *v == 0));
+    }
+
+    #[test]
+    fn ssim_is_one_for_identical_and_lower_for_noise() {
+        let a = plane_from(64, 64, |x, y| ((x * 7 + y * 13) % 255) as f32);
+        assert!((ssim(&a, &a) - 1.0).abs() < 1e-6);
+        let b =
+            plane_from(64, 64, |x, y| ((x * 7 + y * 13) % 255) as f32 + if (x + y) % 2 == 0 { 20.0 } else { -20.0 });
+        assert!(ssim(&a, &b) < 0.95);
+    }
+
+    #[test]
+    fn tolerant_f1_forgives_small_shifts() {
+        let (w, h) = (64, 64);
+        let line = |off: usize| (0..w * h).map(|i| ((i % w) == 20 + off) as u8).collect::<Vec<u8>>();
+        assert_eq!(edge_f1(&line(0), &line(2), w, h, 2).f1, 1.0);
+        assert_eq!(edge_f1(&line(0), &line(2), w, h, 0).f1, 0.0);
+    }
+
+    #[test]
+    fn tiny_images_do_not_panic() {
+        let one = RgbImage::from_pixel(1, 1, image::Rgb([10, 10, 10]));
+        let g = gray(&one);
+        assert_eq!(canny(&g), vec![0]);
+        assert!(!ssim(&g, &g).is_nan());
+        let _ = phash(&one);
+        let s = subject(&one);
+        assert!(!s.found);
+        assert_eq!(laplacian_variance(&g), 0.0);
+        assert_eq!(noise_sigma(&g), 0.0);
+    }
+}
