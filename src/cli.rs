@@ -63,6 +63,31 @@ pub enum Command {
     Reset { exercise: String },
     /// Show the configuration in effect and where files live
     Config,
+    /// Run your recipe for an exercise: generate, check, record
+    Run {
+        exercise: String,
+        /// Use this recipe instead of your answer in the workspace
+        #[arg(long, value_name = "FILE")]
+        recipe: Option<PathBuf>,
+        /// The backend to generate with (a name from genpath.toml, or builtin)
+        #[arg(long, value_name = "NAME", env = "GENPATH_BACKEND")]
+        backend: Option<String>,
+        /// Run an exercise whose stage is still locked
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check existing images against an exercise without generating
+    Check {
+        exercise: String,
+        /// Image files [default: the images of your last attempt]
+        images: Vec<PathBuf>,
+        /// The recipe the images came from [default: your answer]
+        #[arg(long, value_name = "FILE")]
+        recipe: Option<PathBuf>,
+        /// Print the verdict as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]
     Dev(DevCommand),

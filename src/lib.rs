@@ -3,6 +3,7 @@
 //! The engine (curriculum, recipe, checks, store, progress) knows nothing of
 //! the terminal; the CLI commands and the TUI are thin front ends over it.
 
+pub mod attempt;
 pub mod backend;
 pub mod checks;
 pub mod cli;

@@ -1,12 +1,36 @@
 //! The check library: automatic verdicts on images against an exercise.
 //!
-//! This module knows nothing of terminals or storage; commands and the TUI
-//! call it and present its outcomes.
+//! A check is a pure function from (its spec, the images, the context) to an
+//! [`Outcome`] that says what was measured, what was wanted and what to try
+//! next. Thresholds come from exercise.toml; the defaults are documented in
+//! [`registry`]. Images are decoded once ([`Image`]) with dimension limits;
+//! an image that cannot be decoded gives a clear failed outcome in every
+//! check that needs pixels, never a panic.
+//!
+//! Working size: pixel measurements run on a copy whose longer side is at
+//! most [`WORKING_SIDE`] px (area-averaged), so thresholds mean the same at
+//! any resolution. Exceptions, stated in their doc comments: `format` reads
+//! the file as it is, and `outside_mask_preserved` compares at full size.
 
 pub mod analysis;
+mod composition;
+mod consistency;
+mod documents;
+mod edits;
+mod format;
+mod palette;
 pub mod registry;
 
+use std::io::Cursor;
+
+use image::RgbImage;
 use serde::{Deserialize, Serialize};
+
+use crate::curriculum::{CheckSpec, Deliverable, Exercise};
+use crate::recipe::Recipe;
+
+/// Longest side of the copy most checks measure on.
+pub const WORKING_SIDE: u32 = 512;
 
 /// How much a check's failure matters (Exercism's levels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -40,4 +64,223 @@ impl Severity {
             _ => return None,
         })
     }
+}
+
+/// One check's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub check: String,
+    pub passed: bool,
+    /// Close to the line: a person should look (e.g. identity 0.20–0.25).
+    #[serde(default)]
+    pub review: bool,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Outcome {
+    fn new(spec: &CheckSpec, passed: bool, value: Option<f64>, threshold: Option<f64>, message: String) -> Outcome {
+        Outcome { check: spec.check.clone(), passed, review: false, value, threshold, severity: spec.severity, message }
+    }
+    /// The check could not measure (no image, bad input): a failure that says why.
+    fn unmeasured(spec: &CheckSpec, why: impl Into<String>) -> Outcome {
+        Outcome::new(spec, false, None, None, why.into())
+    }
+}
+
+/// The aggregate of an attempt's outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Every essential check passed.
+    pub passed: bool,
+    /// 0–100: essential checks weigh 3, actionable 2; a failed essential caps it at 60.
+    pub score: u32,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Verdict {
+    pub fn from_outcomes(outcomes: Vec<Outcome>) -> Verdict {
+        let weight = |s: Severity| match s {
+            Severity::Essential => 3.0,
+            Severity::Actionable => 2.0,
+            _ => 0.0,
+        };
+        let total: f64 = outcomes.iter().map(|o| weight(o.severity)).sum();
+        let got: f64 = outcomes.iter().filter(|o| o.passed).map(|o| weight(o.severity)).sum();
+        let passed = outcomes.iter().filter(|o| o.severity == Severity::Essential).all(|o| o.passed);
+        let mut score = if total > 0.0 { (100.0 * got / total).round() as u32 } else if passed { 100 } else { 0 };
+        if !passed {
+            score = score.min(60);
+        }
+        Verdict { passed, score, outcomes }
+    }
+}
+
+/// An image handed to the checks, decoded once.
+#[derive(Debug, Clone)]
+pub struct Image {
+    /// How the user knows it (a path).
+    pub label: String,
+    pub bytes: Vec<u8>,
+    pub decoded: Result<Decoded, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Colour pixels; transparent areas are composited over white.
+    pub rgb: RgbImage,
+    pub format: Option<image::ImageFormat>,
+    pub color: image::ColorType,
+    pub width: u32,
+    pub height: u32,
+    /// Every pixel fully transparent: nothing to measure.
+    pub transparent: bool,
+}
+
+impl Image {
+    /// Decode with dimension limits (8192 px a side, 512 MiB); never panics.
+    pub fn load(label: impl Into<String>, bytes: Vec<u8>) -> Image {
+        let label = label.into();
+        let decoded = decode(&bytes);
+        Image { label, bytes, decoded }
+    }
+
+    /// The pixels, or the reason they are not available.
+    pub fn pixels(&self) -> Result<&Decoded, String> {
+        match &self.decoded {
+            Ok(d) if d.transparent => Err(format!("{} is fully transparent: there is nothing to measure", self.label)),
+            Ok(d) if d.width < 2 || d.height < 2 => {
+                Err(format!("{} is {}×{}: too small to measure", self.label, d.width, d.height))
+            }
+            Ok(d) => Ok(d),
+            Err(e) => Err(format!("cannot read {}: {e}", self.label)),
+        }
+    }
+
+    /// The working-size copy.
+    pub fn working(&self) -> Result<RgbImage, String> {
+        self.pixels().map(|d| analysis::working(&d.rgb, WORKING_SIDE))
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<Decoded, String> {
+    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let format = reader.format();
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(crate::backend::inputs::MAX_DECODE_SIDE);
+    limits.max_image_height = Some(crate::backend::inputs::MAX_DECODE_SIDE);
+    limits.max_alloc = Some(512 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => "the image is larger than genpath will decode (8192 px a side)".to_string(),
+        other => other.to_string(),
+    })?;
+    let color = img.color();
+    let (width, height) = (img.width(), img.height());
+    let rgba = img.to_rgba8();
+    let transparent = width > 0 && height > 0 && rgba.pixels().all(|p| p.0[3] == 0);
+    let rgb = RgbImage::from_fn(width, height, |x, y| {
+        let p = rgba.get_pixel(x, y).0;
+        let a = p[3] as f32 / 255.0;
+        image::Rgb([0, 1, 2].map(|k| (p[k] as f32 * a + 255.0 * (1.0 - a)).round() as u8))
+    });
+    Ok(Decoded { rgb, format, color, width, height, transparent })
+}
+
+/// What a pipeline run reports, for the budget and manifest checks.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunReport {
+    pub cost: f64,
+    pub seconds: f64,
+    /// (path, sha256 as recorded, bytes as found on disk)
+    pub assets: Vec<ManifestAsset>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ManifestAsset {
+    pub path: String,
+    pub sha256: String,
+    #[serde(skip)]
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// Regenerates the attempt's images from its recipe (for `reproducible`).
+pub type Reproduce<'a> = &'a dyn Fn() -> Result<Vec<Vec<u8>>, String>;
+
+/// Everything a check may need beyond the images.
+pub struct Context<'a> {
+    pub deliverable: &'a Deliverable,
+    /// The learner's recipe, when the answer is one.
+    pub recipe: Option<&'a Recipe>,
+    /// The answer file's text (decision and other document answers).
+    pub answer: Option<&'a str>,
+    /// Reads a file of the exercise (assets) by relative path.
+    pub assets: &'a dyn Fn(&str) -> Option<Vec<u8>>,
+    pub reproduce: Option<Reproduce<'a>>,
+    pub run: Option<&'a RunReport>,
+    /// The price table (curriculum/pricing.toml), for decisions.
+    pub pricing: Option<&'a str>,
+}
+
+/// Run every check of an exercise.
+pub fn run(exercise: &Exercise, images: &[Image], ctx: &Context<'_>) -> Verdict {
+    let outcomes = exercise.checks.iter().map(|spec| run_one(spec, images, ctx)).collect();
+    Verdict::from_outcomes(outcomes)
+}
+
+/// Run one check.
+pub fn run_one(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
+    let needs_images = !matches!(spec.check.as_str(), "recipe_documented" | "distinct_subjects" | "budget" | "manifest" | "decision");
+    if needs_images && images.is_empty() {
+        return Outcome::unmeasured(spec, "no images to check: run the recipe first, or pass image files");
+    }
+    match spec.check.as_str() {
+        "format" => format::format(spec, images, ctx),
+        "exposure" => format::exposure(spec, images),
+        "clean" => format::clean(spec, images),
+        "palette_coverage" => palette::coverage(spec, images),
+        "required_colors" => palette::required(spec, images),
+        "placement" => composition::placement(spec, images),
+        "rule_of_thirds" => composition::thirds(spec, images),
+        "headroom" => composition::headroom(spec, images),
+        "safe_area" => composition::safe_area(spec, images),
+        "edge_adherence" => edits::edge_adherence(spec, images, ctx),
+        "mask_adherence" => edits::mask_adherence(spec, images, ctx),
+        "structure_kept" => edits::structure_kept(spec, images, ctx),
+        "style_changed" => edits::style_changed(spec, images, ctx),
+        "outside_mask_preserved" => edits::outside_mask_preserved(spec, images, ctx),
+        "inside_changed" => edits::inside_changed(spec, images, ctx),
+        "identity_consistency" => consistency::identity(spec, images),
+        "scene_variety" => consistency::variety(spec, images),
+        "reproducible" => consistency::reproducible(spec, images, ctx),
+        "recipe_documented" => documents::documented(spec, ctx),
+        "distinct_subjects" => documents::distinct_subjects(spec, ctx),
+        "budget" => documents::budget(spec, ctx),
+        "manifest" => documents::manifest(spec, ctx),
+        "decision" => documents::decision(spec, ctx),
+        other => Outcome::unmeasured(spec, format!("unknown check '{other}'")),
+    }
+}
+
+/// Apply `f` to every image's pixels; the first unreadable image fails the check.
+fn per_image<T>(spec: &CheckSpec, images: &[Image], f: impl Fn(&Image, &Decoded) -> T) -> Result<Vec<T>, Outcome> {
+    images.iter().map(|img| img.pixels().map(|d| f(img, d)).map_err(|e| Outcome::unmeasured(spec, e))).collect()
+}
+
+/// "image 3" in a set, nothing for a single image.
+fn which(images: &[Image], i: usize) -> String {
+    if images.len() > 1 { format!(" (image {} of {})", i + 1, images.len()) } else { String::new() }
+}
+
+/// Load and decode an exercise asset named by a check parameter.
+fn asset(spec: &CheckSpec, ctx: &Context<'_>, param: &str) -> Result<Image, Outcome> {
+    let Some(path) = spec.text(param) else {
+        return Err(Outcome::unmeasured(spec, format!("the check needs `{param}`")));
+    };
+    let bytes = (ctx.assets)(path).ok_or_else(|| Outcome::unmeasured(spec, format!("asset not found: {path}")))?;
+    let img = Image::load(path, bytes);
+    img.pixels().map_err(|e| Outcome::unmeasured(spec, e))?;
+    Ok(img)
 }

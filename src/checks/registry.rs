@@ -279,6 +279,9 @@ pub const CHECKS: &[CheckDef] = &[
         params: &[
             num("cost_tolerance", 0.0, 1.0, "relative error allowed in the computed monthly cost, default 0.02"),
             int("min_tradeoff_words", 0, 10_000, "fewest words of trade-offs, default 40"),
+            int("volume", 0, 1_000_000_000, "the monthly image volume the brief states"),
+            of("quality", ParamKind::Text, "the quality tier the brief asks for"),
+            of("require_private", ParamKind::Bool, "the brief forbids sending images to a third party"),
         ],
     },
 ];

@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands print plain text to stdout and never
 //! touch the terminal UI; they share the engine with it.
 
+pub mod check;
 pub mod config;
 pub mod hint;
 pub mod init;
@@ -8,6 +9,8 @@ pub mod path;
 pub mod progress;
 pub mod render;
 pub mod reset;
+pub mod run;
+pub mod verdict;
 pub mod show;
 
 use std::path::PathBuf;

@@ -1,0 +1,238 @@
+//! One attempt at an exercise, start to finish: read the answer, generate
+//! every image, check them, record everything. Shared by `genpath run`, the
+//! TUI and `genpath dev check`, so all three judge the same way.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use crate::backend::inputs::{self, AssetDirs};
+use crate::backend::{Backend, Progress, Request};
+use crate::checks::{self, Context, Image, Verdict};
+use crate::curriculum::{Curriculum, Exercise};
+use crate::recipe::{Limits, Recipe};
+use crate::store::{self, AttemptStatus, CheckRecord, Finished, ImageRecord, NewAttempt, Store};
+use crate::workspace::write_atomic;
+
+/// Reports while an attempt runs (the CLI prints them, the TUI shows them).
+pub trait Observer: Progress {
+    /// Image `index` (0-based) of `total` is about to be generated.
+    fn image_started(&self, _index: usize, _total: usize) {}
+    /// Image `index` is done; `cost` is what it cost.
+    fn image_done(&self, _index: usize, _total: usize, _cost: f64) {}
+    /// The checks are running.
+    fn checking(&self) {}
+}
+
+/// An observer that reports nothing and is never cancelled.
+pub struct Quiet;
+impl Progress for Quiet {}
+impl Observer for Quiet {}
+
+/// What an attempt made.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub images: Vec<Image>,
+    pub seeds: Vec<i64>,
+    pub cost: f64,
+    pub not_understood: Vec<String>,
+}
+
+/// The answer as read from disk.
+pub struct Answer {
+    pub path: PathBuf,
+    pub text: String,
+    /// Present when the answer is a recipe.
+    pub recipe: Option<Recipe>,
+}
+
+impl Answer {
+    /// Read an answer file; a recipe answer is parsed and validated (located errors).
+    pub fn read(exercise: &Exercise, path: &Path, limits: Limits) -> Result<Answer> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("Failed to read {}", path.display()))?;
+        let recipe = if exercise.deliverable.count > 0 {
+            Some(Recipe::parse(&path.display().to_string(), &text, limits)?)
+        } else {
+            None
+        };
+        Ok(Answer { path: path.to_path_buf(), text, recipe })
+    }
+}
+
+/// Where a recipe's assets are found: beside it, then in the exercise.
+pub fn asset_reader<'a>(curriculum: &'a Curriculum, exercise: &'a Exercise) -> impl Fn(&str) -> Option<Vec<u8>> + 'a {
+    move |rel: &str| exercise.file_path(rel).and_then(|p| curriculum.read(&p).ok())
+}
+
+/// Generate every image of a recipe.
+pub fn generate(
+    recipe: &Recipe,
+    recipe_dir: Option<&Path>,
+    exercise_files: &dyn Fn(&str) -> Option<Vec<u8>>,
+    exercise_label: &str,
+    backend: &dyn Backend,
+    observer: &dyn Observer,
+) -> Result<Made> {
+    let dirs = AssetDirs {
+        recipe_dir: recipe_dir.map(Path::to_path_buf),
+        exercise: Some(exercise_files),
+        exercise_label: exercise_label.to_string(),
+    };
+    let shots = recipe.resolve();
+    let total = shots.len();
+    let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
+    let mut earlier: Vec<image::RgbImage> = Vec::new();
+    for (i, shot) in shots.into_iter().enumerate() {
+        observer.image_started(i, total);
+        let inputs = inputs::load(&shot, &dirs, &earlier)?;
+        let g = backend.generate(&Request { recipe: shot, inputs }, observer).map_err(anyhow::Error::new)?;
+        made.cost += g.cost;
+        observer.image_done(i, total, g.cost);
+        for w in g.not_understood {
+            if !made.not_understood.contains(&w) {
+                made.not_understood.push(w);
+            }
+        }
+        let img = Image::load(format!("image {}", i + 1), g.png);
+        if let Ok(d) = img.pixels() {
+            earlier.push(d.rgb.clone());
+        }
+        made.seeds.push(g.seed);
+        made.images.push(img);
+    }
+    Ok(made)
+}
+
+/// Judge an answer: generate (when it is a recipe) and run the checks. No recording.
+pub fn evaluate(
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    backend: &dyn Backend,
+    observer: &dyn Observer,
+) -> Result<(Made, Verdict)> {
+    let files = asset_reader(curriculum, exercise);
+    let label = curriculum.source.display(&exercise.dir);
+    let made = match &answer.recipe {
+        Some(r) => generate(r, answer.path.parent(), &files, &label, backend, observer)?,
+        None => Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() },
+    };
+    observer.checking();
+    let verdict = check(curriculum, exercise, answer, &made.images, Some(backend));
+    Ok((made, verdict))
+}
+
+/// Run the checks on images already made.
+pub fn check(curriculum: &Curriculum, exercise: &Exercise, answer: &Answer, images: &[Image], backend: Option<&dyn Backend>) -> Verdict {
+    let files = asset_reader(curriculum, exercise);
+    let label = curriculum.source.display(&exercise.dir);
+    let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
+    let reproduce = |recipe: &Recipe, backend: &dyn Backend| -> Result<Vec<Vec<u8>>, String> {
+        let again = generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet).map_err(|e| format!("{e:#}"))?;
+        Ok(again.images.into_iter().map(|i| i.bytes).collect())
+    };
+    let reproduce_fn;
+    let reproduce_ref: Option<checks::Reproduce<'_>> = match (&answer.recipe, backend) {
+        (Some(r), Some(b)) => {
+            reproduce_fn = move || reproduce(r, b);
+            Some(&reproduce_fn)
+        }
+        _ => None,
+    };
+    let ctx = Context {
+        deliverable: &exercise.deliverable,
+        recipe: answer.recipe.as_ref(),
+        answer: Some(&answer.text),
+        assets: &files,
+        reproduce: reproduce_ref,
+        run: None,
+        pricing: pricing.as_deref(),
+    };
+    checks::run(exercise, images, &ctx)
+}
+
+/// A recorded attempt's result.
+#[derive(Debug)]
+pub struct Recorded {
+    pub attempt: i64,
+    pub verdict: Verdict,
+    pub images: Vec<PathBuf>,
+    pub cost: f64,
+    pub milestones: Vec<String>,
+    pub not_understood: Vec<String>,
+}
+
+/// Run and record an attempt: the row is written before generation; images
+/// are written atomically; results and milestones land in one transaction.
+/// A backend failure leaves the attempt recorded as `error` with the reason.
+#[allow(clippy::too_many_arguments)]
+pub fn run_recorded(
+    store: &mut Store,
+    outputs: &Path,
+    learner: &str,
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    backend: &dyn Backend,
+    backend_name: &str,
+    observer: &dyn Observer,
+) -> Result<Recorded> {
+    let id = store.begin_attempt(&NewAttempt { learner, exercise: &exercise.id, recipe_text: &answer.text, backend: backend_name })?;
+    let result = evaluate(curriculum, exercise, answer, backend, observer);
+    let (made, verdict) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            let cancelled = e.downcast_ref::<crate::backend::BackendError>().is_some_and(|b| matches!(b, crate::backend::BackendError::Cancelled));
+            let status = if cancelled { AttemptStatus::Cancelled } else { AttemptStatus::Error };
+            store.abandon_attempt(id, status, &format!("{e:#}"))?;
+            return Err(e);
+        }
+    };
+    let dir = outputs.join(&exercise.id).join(format!("attempt-{id}"));
+    let saved = (|| -> Result<Vec<(PathBuf, ImageRecord)>> {
+        std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+        let mut out = Vec::new();
+        for (i, (img, seed)) in made.images.iter().zip(&made.seeds).enumerate() {
+            let path = dir.join(format!("{:02}.png", i + 1));
+            write_atomic(&path, &img.bytes)?;
+            let (w, h) = img.decoded.as_ref().map(|d| (d.width, d.height)).unwrap_or((0, 0));
+            let rel = path.strip_prefix(outputs.parent().unwrap_or(outputs)).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            out.push((path, ImageRecord { path: rel, sha256: store::sha256_hex(&img.bytes), width: w, height: h, seed: Some(*seed) }));
+        }
+        Ok(out)
+    })();
+    let saved = match saved {
+        Ok(s) => s,
+        Err(e) => {
+            store.abandon_attempt(id, AttemptStatus::Error, &format!("{e:#}"))?;
+            return Err(e);
+        }
+    };
+    let finished = Finished {
+        passed: verdict.passed,
+        score: verdict.score,
+        cost: made.cost,
+        images: saved.iter().map(|(_, r)| r.clone()).collect(),
+        checks: verdict
+            .outcomes
+            .iter()
+            .map(|o| CheckRecord {
+                check: o.check.clone(),
+                passed: o.passed,
+                value: o.value,
+                threshold: o.threshold,
+                severity: o.severity.as_str().to_string(),
+                message: o.message.clone(),
+            })
+            .collect(),
+    };
+    let milestones = store.finish_attempt(id, &finished, |stats| crate::progress::milestones_holding(curriculum, stats))?;
+    Ok(Recorded {
+        attempt: id,
+        verdict,
+        images: saved.into_iter().map(|(p, _)| p).collect(),
+        cost: made.cost,
+        milestones,
+        not_understood: made.not_understood,
+    })
+}

@@ -1,0 +1,219 @@
+//! Composition: where the subject is (a saliency estimate, see
+//! [`analysis::subject`]) relative to a target region, the thirds, the top
+//! edge, and a text-safe area.
+
+use super::{Image, Outcome, analysis, per_image, which};
+use crate::curriculum::CheckSpec;
+
+fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    let inter = ix.max(0.0) * iy.max(0.0);
+    let union = a[2] * a[3] + b[2] * b[3] - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
+}
+
+/// GenEval's relation rule between box A (the subject) and box B (the
+/// target): offsets of the centres, shrunk by 0.1 × (sizes summed) per axis,
+/// normalised; "left of" when dx < −0.5 and so on.
+pub fn relation(a: [f64; 4], b: [f64; 4], rel: &str) -> bool {
+    let (ca, cb) = ([a[0] + a[2] / 2.0, a[1] + a[3] / 2.0], [b[0] + b[2] / 2.0, b[1] + b[3] / 2.0]);
+    let off = [ca[0] - cb[0], ca[1] - cb[1]];
+    let norm = (off[0] * off[0] + off[1] * off[1]).sqrt();
+    if rel == "inside" {
+        return ca[0] >= b[0] && ca[0] <= b[0] + b[2] && ca[1] >= b[1] && ca[1] <= b[1] + b[3];
+    }
+    if norm == 0.0 {
+        return false;
+    }
+    let shrink = |o: f64, da: f64, db: f64| (o.abs() - 0.1 * (da + db)).max(0.0) * o.signum();
+    let (dx, dy) = (shrink(off[0], a[2], b[2]) / norm, shrink(off[1], a[3], b[3]) / norm);
+    match rel {
+        "left_of" => dx < -0.5,
+        "right_of" => dx > 0.5,
+        "above" => dy < -0.5,
+        "below" => dy > 0.5,
+        _ => false,
+    }
+}
+
+fn fmt_box(b: [f64; 4]) -> String {
+    format!("[{:.2}, {:.2}, {:.2}, {:.2}]", b[0], b[1], b[2], b[3])
+}
+
+/// `placement`: the subject's box overlaps the target region with IoU ≥
+/// min_iou (default 0.5, the PASCAL VOC convention), or — with `relation` —
+/// stands in that GenEval relation to it.
+pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let Some(region) = spec.region("region") else { return Outcome::unmeasured(spec, "placement needs `region`") };
+    let min = spec.number_or("min_iou", 0.5);
+    let boxes = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default())) {
+        Ok(b) => b,
+        Err(o) => return o,
+    };
+    if let Some(rel) = spec.text("relation") {
+        for (i, s) in boxes.iter().enumerate() {
+            if !relation(s.bbox, region, rel) {
+                return Outcome::new(
+                    spec,
+                    false,
+                    Some(0.0),
+                    Some(1.0),
+                    format!("the subject (box {}) is not {} {}{}", fmt_box(s.bbox), rel.replace('_', " "), fmt_box(region), which(images, i)),
+                );
+            }
+        }
+        return Outcome::new(spec, true, Some(1.0), Some(1.0), format!("the subject is {} the target region", rel.replace('_', " ")));
+    }
+    let ious: Vec<f64> = boxes.iter().map(|s| iou(s.bbox, region)).collect();
+    let (i, worst) = ious.iter().enumerate().fold((0, f64::MAX), |a, (i, v)| if *v < a.1 { (i, *v) } else { a });
+    if worst < min {
+        let s = &boxes[i];
+        let hint = if s.bbox[0] + s.bbox[2] / 2.0 < region[0] + region[2] / 2.0 {
+            "move it right"
+        } else if s.bbox[1] + s.bbox[3] / 2.0 < region[1] + region[3] / 2.0 {
+            "move it down"
+        } else {
+            "move or resize it"
+        };
+        return Outcome::new(
+            spec,
+            false,
+            Some(worst),
+            Some(min),
+            format!(
+                "the subject's box {} overlaps the target {} with IoU {worst:.2} < {min:.2}{}: {hint} (placement words, a mask control).",
+                fmt_box(s.bbox),
+                fmt_box(region),
+                which(images, i)
+            ),
+        );
+    }
+    Outcome::new(spec, true, Some(worst), Some(min), format!("subject in the target region: IoU {worst:.2} ≥ {min:.2}"))
+}
+
+/// `rule_of_thirds`: the subject's centroid lies within max_distance
+/// (default 0.08) × the diagonal of a thirds intersection.
+pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let max = spec.number_or("max_distance", 0.08);
+    let dists = match per_image(spec, images, |img, d| {
+        let s = analysis::subject(&img.working().unwrap_or_default());
+        let (w, h) = (d.width as f64, d.height as f64);
+        let diag = (w * w + h * h).sqrt();
+        let (cx, cy) = (s.centroid[0] * w, s.centroid[1] * h);
+        [1.0 / 3.0, 2.0 / 3.0]
+            .iter()
+            .flat_map(|fx| [1.0 / 3.0, 2.0 / 3.0].map(|fy| ((cx - fx * w).powi(2) + (cy - fy * h).powi(2)).sqrt() / diag))
+            .fold(f64::MAX, f64::min)
+    }) {
+        Ok(d) => d,
+        Err(o) => return o,
+    };
+    let (i, worst) = dists.iter().enumerate().fold((0, 0.0), |a, (i, v)| if *v > a.1 { (i, *v) } else { a });
+    if worst > max {
+        return Outcome::new(
+            spec,
+            false,
+            Some(worst),
+            Some(max),
+            format!(
+                "the subject's centre is {:.2} of the diagonal from the nearest thirds point{} (at most {max:.2}): try \"rule of thirds\" or a left/right placement.",
+                worst,
+                which(images, i)
+            ),
+        );
+    }
+    Outcome::new(spec, true, Some(worst), Some(max), format!("subject on a thirds point: {worst:.2} ≤ {max:.2} of the diagonal"))
+}
+
+/// `headroom`: the space above the subject's box, as a share of the image
+/// height, is within [min, max] (default 5–20%).
+pub fn headroom(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let (lo, hi) = (spec.number_or("min", 0.05), spec.number_or("max", 0.20));
+    let tops = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default()).bbox[1]) {
+        Ok(t) => t,
+        Err(o) => return o,
+    };
+    for (i, t) in tops.iter().enumerate() {
+        if *t < lo {
+            return Outcome::new(spec, false, Some(*t), Some(lo), format!("the subject touches the top{}: headroom {:.0}% < {:.0}%. Frame it smaller or lower (medium shot).", which(images, i), t * 100.0, lo * 100.0));
+        }
+        if *t > hi {
+            return Outcome::new(spec, false, Some(*t), Some(hi), format!("too much empty space above the subject{}: headroom {:.0}% > {:.0}%. Move it up or frame it larger.", which(images, i), t * 100.0, hi * 100.0));
+        }
+    }
+    let t = tops.iter().copied().fold(0.0, f64::max);
+    Outcome::new(spec, true, Some(t), Some(hi), format!("headroom {:.0}% within {:.0}–{:.0}%", t * 100.0, lo * 100.0, hi * 100.0))
+}
+
+/// WCAG 2 relative luminance of an sRGB colour.
+fn luminance(c: [f64; 3]) -> f64 {
+    let lin = |v: f64| {
+        let v = v / 255.0;
+        if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+    };
+    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+}
+
+pub fn wcag_contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// `safe_area`: a declared text area is calm — Canny edge density (working
+/// size) ≤ max_edge_density (default 3%) and at most max_subject_overlap
+/// (default 5%) of it under the subject's box. Reports the WCAG contrast of
+/// `text_color` against the area's mean colour; with `min_contrast` set it
+/// must also reach that.
+pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
+    let (max_edges, max_overlap) = (spec.number_or("max_edge_density", 0.03), spec.number_or("max_subject_overlap", 0.05));
+    let text = spec.text("text_color").and_then(crate::color::parse_hex);
+    let stats = match per_image(spec, images, |img, _| {
+        let w = img.working().unwrap_or_default();
+        let (iw, ih) = (w.width() as usize, w.height() as usize);
+        let edges = analysis::canny(&analysis::gray(&w));
+        let (x0, y0) = ((r[0] * iw as f64) as usize, (r[1] * ih as f64) as usize);
+        let (x1, y1) = (((r[0] + r[2]) * iw as f64) as usize, ((r[1] + r[3]) * ih as f64) as usize);
+        let (mut n, mut e, mut sum) = (0usize, 0usize, [0f64; 3]);
+        for y in y0..y1.min(ih) {
+            for x in x0..x1.min(iw) {
+                n += 1;
+                e += edges[y * iw + x] as usize;
+                let p = w.get_pixel(x as u32, y as u32).0;
+                (0..3).for_each(|k| sum[k] += p[k] as f64);
+            }
+        }
+        let density = e as f64 / n.max(1) as f64;
+        let mean = sum.map(|v| v / n.max(1) as f64);
+        let s = analysis::subject(&w);
+        let b = s.bbox;
+        let ix = ((b[0] + b[2]).min(r[0] + r[2]) - b[0].max(r[0])).max(0.0);
+        let iy = ((b[1] + b[3]).min(r[1] + r[3]) - b[1].max(r[1])).max(0.0);
+        let overlap = if s.found { ix * iy / (r[2] * r[3]) } else { 0.0 };
+        (density, overlap, mean)
+    }) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let mut contrast_note = String::new();
+    for (i, (density, overlap, mean)) in stats.iter().enumerate() {
+        if *density > max_edges {
+            return Outcome::new(spec, false, Some(*density), Some(max_edges), format!("the text area is busy{}: edge density {:.1}% > {:.1}%. Ask for copy space on that side, or remove clutter with the negative prompt.", which(images, i), density * 100.0, max_edges * 100.0));
+        }
+        if *overlap > max_overlap {
+            return Outcome::new(spec, false, Some(*overlap), Some(max_overlap), format!("the subject covers {:.0}% of the text area{} (at most {:.0}%): move the subject away from it.", overlap * 100.0, which(images, i), max_overlap * 100.0));
+        }
+        if let Some(t) = text {
+            let c = wcag_contrast(t.map(|v| v as f64), *mean);
+            if let Some(min) = spec.number("min_contrast")
+                && c < min
+            {
+                return Outcome::new(spec, false, Some(c), Some(min), format!("text colour {} has contrast {c:.1}:1 on the text area{} (at least {min:.1}:1 wanted): make the area lighter or darker.", spec.text("text_color").unwrap_or(""), which(images, i)));
+            }
+            contrast_note = format!("; text colour contrast {c:.1}:1 (WCAG AA wants 4.5:1)");
+        }
+    }
+    let d = stats.iter().map(|s| s.0).fold(0.0, f64::max);
+    Outcome::new(spec, true, Some(d), Some(max_edges), format!("text area calm: edge density {:.1}% ≤ {:.1}%, clear of the subject{contrast_note}", d * 100.0, max_edges * 100.0))
+}

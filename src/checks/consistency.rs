@@ -1,0 +1,220 @@
+//! Sets: the same subject across images, varied scenes, and reproducibility.
+
+use rayon::prelude::*;
+
+use super::{Context, Image, Outcome, analysis, per_image};
+use crate::curriculum::CheckSpec;
+
+struct SubjectLook {
+    palette: Vec<([f32; 3], f64)>,
+    hist: Vec<f32>,
+    bbox: [f64; 4],
+    centroid: [f64; 2],
+    background: u64,
+}
+
+fn look(img: &image::RgbImage) -> SubjectLook {
+    let w = analysis::working(img, 256);
+    let s = analysis::subject(&w);
+    let small = analysis::working(&w, 128);
+    let (sw, sh) = (small.width() as usize, small.height() as usize);
+    let inside = |x: usize, y: usize| s.w == sw && s.h == sh && s.mask[y * sw + x] > 0;
+    let labs: Vec<[f32; 3]> =
+        small.enumerate_pixels().filter(|(x, y, _)| inside(*x as usize, *y as usize)).map(|(_, _, p)| analysis::lab(p.0)).collect();
+    let palette = analysis::dominant(&labs, 5);
+    let hist = analysis::hsv_histogram(&small, Some((&s.mask, s.w, s.h)));
+    // Background: the subject's box filled with the image's mean colour, then hashed.
+    let mut bg = small.clone();
+    let mean = {
+        let n = small.len().max(1) as f64 / 3.0;
+        let mut m = [0f64; 3];
+        small.pixels().for_each(|p| (0..3).for_each(|k| m[k] += p.0[k] as f64));
+        image::Rgb(m.map(|v| (v / n) as u8))
+    };
+    let b = s.bbox;
+    for (x, y, p) in bg.enumerate_pixels_mut() {
+        let (fx, fy) = (x as f64 / sw as f64, y as f64 / sh as f64);
+        if fx >= b[0] && fx <= b[0] + b[2] && fy >= b[1] && fy <= b[1] + b[3] {
+            *p = mean;
+        }
+    }
+    SubjectLook { palette, hist, bbox: s.bbox, centroid: s.centroid, background: analysis::phash(&bg) }
+}
+
+fn looks(spec: &CheckSpec, images: &[Image]) -> Result<Vec<SubjectLook>, Outcome> {
+    let decoded = per_image(spec, images, |_, d| d.rgb.clone())?;
+    Ok(decoded.par_iter().map(look).collect())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// `identity_consistency`: on each image's subject region (saliency mask),
+/// the median pairwise palette distance (k = 5, Lab, CIEDE2000) must be ≤
+/// max_palette_delta_e (default 11), and each image's HSV histogram must
+/// intersect the set's most central image's by ≥ min_histogram_intersection
+/// (default 0.25); between review_histogram_intersection (0.20) and that it
+/// passes as "needs review". Colour is a proxy for identity (it tops out
+/// near AUC 0.85 on real photos): same-coloured look-alikes can fool it.
+pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let (max_de, min_hist, review) = (
+        spec.number_or("max_palette_delta_e", 11.0),
+        spec.number_or("min_histogram_intersection", 0.25),
+        spec.number_or("review_histogram_intersection", 0.20),
+    );
+    if images.len() < 2 {
+        return Outcome::unmeasured(spec, "identity consistency needs at least two images");
+    }
+    let ls = match looks(spec, images) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let n = ls.len();
+    let mut de = Vec::new();
+    let mut inter = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in i + 1..n {
+            de.push(analysis::palette_distance(&ls[i].palette, &ls[j].palette));
+            let v = analysis::histogram_intersection(&ls[i].hist, &ls[j].hist);
+            inter[i][j] = v;
+            inter[j][i] = v;
+        }
+    }
+    let med = median(de);
+    let medoid = (0..n).max_by(|a, b| inter[*a].iter().sum::<f64>().total_cmp(&inter[*b].iter().sum::<f64>())).unwrap_or(0);
+    let (worst_i, worst_h) =
+        (0..n).filter(|i| *i != medoid).map(|i| (i, inter[medoid][i])).fold((0, 1.0), |a, x| if x.1 < a.1 { x } else { a });
+    let proxy = "(colour is a proxy for identity; a person should confirm look-alikes)";
+    if med > max_de {
+        return Outcome::new(
+            spec,
+            false,
+            Some(med),
+            Some(max_de),
+            format!("the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference] {proxy}"),
+        );
+    }
+    if worst_h < review {
+        return Outcome::new(
+            spec,
+            false,
+            Some(worst_h),
+            Some(min_hist),
+            format!("image {} does not look like the others: histogram intersection {worst_h:.2} with the set's central image (at least {min_hist:.2}) {proxy}", worst_i + 1),
+        );
+    }
+    let mut o = Outcome::new(
+        spec,
+        true,
+        Some(med),
+        Some(max_de),
+        format!("one subject across the set: median palette ΔE00 {med:.1} ≤ {max_de:.1}, histogram intersection ≥ {worst_h:.2} {proxy}"),
+    );
+    if worst_h < min_hist {
+        o.review = true;
+        o.message = format!("needs review: image {} is borderline (histogram intersection {worst_h:.2}, {review:.2}–{min_hist:.2}); median palette ΔE00 {med:.1} {proxy}", worst_i + 1);
+    }
+    o
+}
+
+/// `scene_variety`: the backgrounds (the image with the subject's box
+/// blanked) differ: median pairwise pHash distance ≥
+/// min_background_phash_distance (default 16 of 64), and the subject's
+/// position and size spread (standard deviation of centre x, y and box
+/// height, summed) ≥ min_position_spread (default 0). Ten copies of one
+/// image score 0.
+pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let min = spec.number_or("min_background_phash_distance", 16.0);
+    let min_spread = spec.number_or("min_position_spread", 0.0);
+    if images.len() < 2 {
+        return Outcome::unmeasured(spec, "scene variety needs at least two images");
+    }
+    let ls = match looks(spec, images) {
+        Ok(l) => l,
+        Err(o) => return o,
+    };
+    let mut d = Vec::new();
+    for i in 0..ls.len() {
+        for j in i + 1..ls.len() {
+            d.push(analysis::hamming(ls[i].background, ls[j].background) as f64);
+        }
+    }
+    let med = median(d);
+    let sd = |f: &dyn Fn(&SubjectLook) -> f64| {
+        let v: Vec<f64> = ls.iter().map(f).collect();
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    let spread = sd(&|l| l.centroid[0]) + sd(&|l| l.centroid[1]) + sd(&|l| l.bbox[3]);
+    if med < min {
+        return Outcome::new(spec, false, Some(med), Some(min), format!("the scenes are too alike: median background pHash distance {med:.0} < {min:.0}. Give each shot its own scene words."));
+    }
+    if spread < min_spread {
+        return Outcome::new(spec, false, Some(spread), Some(min_spread), format!("the subject sits in the same place at the same size in every image (spread {spread:.3} < {min_spread:.3}): vary framing and placement."));
+    }
+    Outcome::new(spec, true, Some(med), Some(min), format!("varied scenes: median background pHash distance {med:.0} ≥ {min:.0}; subject position spread {spread:.3}"))
+}
+
+/// `reproducible`: the images re-generated from the recipe with the same
+/// backend match: identical pixels pass; otherwise pHash distance ≤
+/// max_phash_distance (4) and SSIM ≥ min_ssim (0.95) count as reproduced (for
+/// hosted backends that are not bit-exact); pHash ≤ 10 or SSIM ≥ 0.85 is
+/// "nearly" (needs review); anything else fails.
+pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
+    let Some(regen) = ctx.reproduce else {
+        return Outcome::unmeasured(spec, "cannot verify reproducibility without a recipe to re-run");
+    };
+    let again = match regen() {
+        Ok(a) => a,
+        Err(e) => return Outcome::unmeasured(spec, format!("re-generating from the recipe failed: {e}")),
+    };
+    if again.len() != images.len() {
+        return Outcome::new(spec, false, None, None, format!("re-running the recipe made {} images, not {}", again.len(), images.len()));
+    }
+    let (max_ph, min_ssim) = (spec.number_or("max_phash_distance", 4.0), spec.number_or("min_ssim", 0.95));
+    let mut worst: Option<(usize, u32, f64)> = None;
+    let mut identical = 0;
+    for (i, (img, bytes)) in images.iter().zip(&again).enumerate() {
+        let other = super::Image::load(format!("re-run of {}", img.label), bytes.clone());
+        let (Ok(a), Ok(b)) = (img.pixels(), other.pixels()) else {
+            return Outcome::unmeasured(spec, format!("image {} or its re-run cannot be read", i + 1));
+        };
+        if a.rgb == b.rgb {
+            identical += 1;
+            continue;
+        }
+        let ph = analysis::hamming(analysis::phash(&a.rgb), analysis::phash(&b.rgb));
+        let ss = if a.rgb.dimensions() == b.rgb.dimensions() {
+            let (x, y) = (analysis::working(&a.rgb, 512), analysis::working(&b.rgb, 512));
+            analysis::ssim(&analysis::gray(&x), &analysis::gray(&y))
+        } else {
+            0.0
+        };
+        if worst.is_none_or(|w| ss < w.2) {
+            worst = Some((i, ph, ss));
+        }
+    }
+    match worst {
+        None => Outcome::new(spec, true, Some(1.0), Some(min_ssim), format!("reproduced exactly: {identical} of {} images identical when re-run from the recipe", images.len())),
+        Some((_, ph, ss)) if ph as f64 <= max_ph && ss >= min_ssim => Outcome::new(spec, true, Some(ss), Some(min_ssim), format!("reproduced: re-runs match (pHash distance ≤ {ph}, SSIM ≥ {ss:.3}), though not bit-exact")),
+        Some((i, ph, ss)) => {
+            let mut o = Outcome::new(
+                spec,
+                false,
+                Some(ss),
+                Some(min_ssim),
+                format!("image {} changes when re-run (pHash distance {ph}, SSIM {ss:.2}): fix the seed (not -1) and keep every setting in the recipe", i + 1),
+            );
+            o.review = ph <= 10 || ss >= 0.85;
+            if o.review {
+                o.message = format!("nearly reproduced: image {} re-runs close but not within tolerance (pHash {ph}, SSIM {ss:.2}); needs review", i + 1);
+            }
+            o
+        }
+    }
+}

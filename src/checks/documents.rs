@@ -1,0 +1,211 @@
+//! Checks on what the learner wrote rather than drew: a documented recipe, a
+//! library of different subjects, a pipeline's budget and manifest, and a
+//! tool decision with its cost worked out.
+
+use serde::Deserialize;
+
+use super::{Context, Image, Outcome, analysis};
+use crate::curriculum::CheckSpec;
+
+fn words(s: &str) -> usize {
+    s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
+}
+
+/// `recipe_documented`: a title, notes of at least min_notes_words (default
+/// 5) words, a fixed seed for every image, and asset paths that stay inside
+/// the workspace (relative, no `..`).
+pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
+    let min_words = spec.number_or("min_notes_words", 5.0) as usize;
+    let mut problems = Vec::new();
+    if r.title.as_deref().is_none_or(|t| t.trim().len() < 3) {
+        problems.push("give it a `title`".to_string());
+    }
+    let n = r.notes.as_deref().map_or(0, words);
+    if n < min_words {
+        problems.push(format!("`notes` has {n} words; write at least {min_words} on why it is made this way"));
+    }
+    if r.resolve().iter().any(|x| x.seed.is_none()) {
+        problems.push("fix the `seed` (a number, not -1) so anyone can re-run it".to_string());
+    }
+    for p in r.asset_paths() {
+        let path = std::path::Path::new(p);
+        if path.is_absolute() || path.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            problems.push(format!("asset path '{p}' leaves the workspace: keep assets beside the recipe"));
+        }
+    }
+    if problems.is_empty() {
+        Outcome::new(spec, true, Some(n as f64), Some(min_words as f64), format!("documented: title, {n} words of notes, fixed seed"))
+    } else {
+        Outcome::new(spec, false, Some(n as f64), Some(min_words as f64), format!("not yet a recipe someone else can use: {}", problems.join("; ")))
+    }
+}
+
+/// `distinct_subjects`: the recipe's images name at least min_subjects
+/// (default 3) different subjects of the built-in vocabulary.
+pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    use crate::backend::builtin::prompt::{TermKind, parse};
+    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
+    let min = spec.number_or("min_subjects", 3.0) as usize;
+    let mut subjects: Vec<&'static str> = Vec::new();
+    for shot in r.resolve() {
+        if let Some((s, _)) = parse(&shot.prompt).best(|k| if let TermKind::Subject(s) = k { Some(*s) } else { None })
+            && !subjects.contains(&s.name())
+        {
+            subjects.push(s.name());
+        }
+    }
+    let n = subjects.len();
+    let passed = n >= min;
+    let msg = if passed {
+        format!("{n} different subjects: {}", subjects.join(", "))
+    } else {
+        format!("{n} different subject{} ({}); the library needs at least {min}: add [[shot]] tables with other subjects", if n == 1 { "" } else { "s" }, subjects.join(", "))
+    };
+    Outcome::new(spec, passed, Some(n as f64), Some(min as f64), msg)
+}
+
+/// `budget`: the run's total cost ≤ max_cost and wall time ≤ max_seconds.
+pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no pipeline run to measure: run the pipeline first") };
+    if let Some(max) = spec.number("max_cost")
+        && run.cost > max + 1e-9
+    {
+        return Outcome::new(spec, false, Some(run.cost), Some(max), format!("over budget: spent {:.2} > {max:.2}. Lower the quality tier or the volume, or stop the run at the budget.", run.cost));
+    }
+    if let Some(max) = spec.number("max_seconds")
+        && run.seconds > max
+    {
+        return Outcome::new(spec, false, Some(run.seconds), Some(max), format!("too slow: {:.0} s > {max:.0} s. Raise concurrency or use a faster backend.", run.seconds));
+    }
+    Outcome::new(spec, true, Some(run.cost), spec.number("max_cost"), format!("within budget: spent {:.2} in {:.0} s", run.cost, run.seconds))
+}
+
+/// `manifest`: every asset is listed with a sha256 that matches the file,
+/// at least min_assets of them, and no two are near-duplicates (pHash
+/// distance ≤ max_duplicate_phash, default 4).
+pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no manifest to read: run the pipeline first") };
+    let min = spec.number_or("min_assets", 1.0) as usize;
+    let max_dup = spec.number_or("max_duplicate_phash", 4.0) as u32;
+    if run.assets.len() < min {
+        return Outcome::new(spec, false, Some(run.assets.len() as f64), Some(min as f64), format!("the manifest lists {} assets; {min} expected", run.assets.len()));
+    }
+    let mut hashes = Vec::new();
+    for a in &run.assets {
+        let Some(bytes) = &a.bytes else {
+            return Outcome::new(spec, false, None, None, format!("{} is listed but missing", a.path));
+        };
+        if crate::store::sha256_hex(bytes) != a.sha256 {
+            return Outcome::new(spec, false, None, None, format!("{} does not match its sha256 in the manifest", a.path));
+        }
+        if let Ok(d) = Image::load(&a.path, bytes.clone()).pixels() {
+            hashes.push((a.path.clone(), analysis::phash(&d.rgb)));
+        }
+    }
+    for i in 0..hashes.len() {
+        for j in i + 1..hashes.len() {
+            let d = analysis::hamming(hashes[i].1, hashes[j].1);
+            if d <= max_dup {
+                return Outcome::new(spec, false, Some(d as f64), Some(max_dup as f64), format!("{} and {} are near-duplicates (pHash distance {d})", hashes[i].0, hashes[j].0));
+            }
+        }
+    }
+    Outcome::new(spec, true, Some(run.assets.len() as f64), Some(min as f64), format!("manifest complete: {} assets, hashes match, no near-duplicates", run.assets.len()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pricing {
+    currency: String,
+    #[serde(default)]
+    backends: Vec<PricedBackend>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PricedBackend {
+    id: String,
+    name: String,
+    #[serde(default)]
+    private: bool,
+    /// Fixed monthly cost (hardware, hosting).
+    #[serde(default)]
+    monthly_fixed: f64,
+    /// Per-image price by quality tier.
+    price_per_image: std::collections::BTreeMap<String, f64>,
+    source: String,
+    as_of: String,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    backend: String,
+    quality: String,
+    monthly_images: u64,
+    monthly_cost: f64,
+    tradeoffs: String,
+}
+
+/// `decision`: the chosen backend is in the price table (and private when
+/// `require_private`), the volume is the brief's (`volume`), the monthly
+/// cost equals fixed + volume × price for the quality tier within
+/// cost_tolerance (default 2%), and the trade-offs are written out (at least
+/// min_tradeoff_words, default 40).
+pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
+    let Some(pricing_text) = ctx.pricing else { return Outcome::unmeasured(spec, "no price table (curriculum/pricing.toml)") };
+    let d: Decision = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => return Outcome::new(spec, false, None, None, format!("the decision file is not valid: {}", e.message())),
+    };
+    let pricing: Pricing = match toml::from_str(pricing_text) {
+        Ok(p) => p,
+        Err(e) => return Outcome::unmeasured(spec, format!("the price table is not valid: {}", e.message())),
+    };
+    let Some(b) = pricing.backends.iter().find(|b| b.id == d.backend) else {
+        let ids = pricing.backends.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", ");
+        return Outcome::new(spec, false, None, None, format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend));
+    };
+    if spec.flag("require_private") == Some(true) && !b.private {
+        return Outcome::new(spec, false, None, None, format!("{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house", b.name));
+    }
+    if let Some(v) = spec.number("volume")
+        && d.monthly_images as f64 != v
+    {
+        return Outcome::new(spec, false, Some(d.monthly_images as f64), Some(v), format!("the brief's volume is {v:.0} images a month, not {}", d.monthly_images));
+    }
+    if let Some(q) = spec.text("quality")
+        && d.quality != q
+    {
+        return Outcome::new(spec, false, None, None, format!("the brief asks for {q} quality, not {}", d.quality));
+    }
+    let Some(price) = b.price_per_image.get(&d.quality) else {
+        let tiers = b.price_per_image.keys().cloned().collect::<Vec<_>>().join(", ");
+        return Outcome::new(spec, false, None, None, format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality));
+    };
+    let expected = b.monthly_fixed + d.monthly_images as f64 * price;
+    let tol = spec.number_or("cost_tolerance", 0.02);
+    if (d.monthly_cost - expected).abs() > tol * expected.max(1.0) {
+        return Outcome::new(
+            spec,
+            false,
+            Some(d.monthly_cost),
+            Some(expected),
+            format!(
+                "monthly cost {:.2} {} does not add up: {} fixed + {} images × {price} ({}, as of {}) = {expected:.2}",
+                d.monthly_cost, pricing.currency, b.monthly_fixed, d.monthly_images, b.source, b.as_of
+            ),
+        );
+    }
+    let n = words(&d.tradeoffs);
+    let min = spec.number_or("min_tradeoff_words", 40.0) as usize;
+    if n < min {
+        return Outcome::new(spec, false, Some(n as f64), Some(min as f64), format!("the trade-offs are {n} words; write at least {min}: what you gain, what you give up, what would change your mind"));
+    }
+    let _ = &b.notes;
+    Outcome::new(spec, true, Some(expected), Some(expected), format!("{} at {expected:.2} {}/month, worked out correctly; trade-offs written ({n} words)", b.name, pricing.currency))
+}

@@ -1,0 +1,204 @@
+//! Technical checks: size and file format, exposure, and cleanliness (no
+//! under-cooked noise or blur, no over-cfg saturation).
+
+use super::{Context, Image, Outcome, analysis, per_image, which};
+use crate::curriculum::CheckSpec;
+
+/// `format`: every image has the exact size (or aspect ratio within ±0.5%),
+/// the file type and colour mode asked for, and the set has the right count.
+/// Reads the files as they are (no working-size copy).
+pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
+    let want_w = spec.number("width").map(|v| v as u32).or(ctx.deliverable.width);
+    let want_h = spec.number("height").map(|v| v as u32).or(ctx.deliverable.height);
+    let aspect = spec.text("aspect").and_then(parse_aspect);
+    let mut problems = Vec::new();
+    let count = ctx.deliverable.count as usize;
+    if count > 0 && images.len() != count {
+        problems.push(format!("{} image{} delivered, {count} asked for", images.len(), if images.len() == 1 { "" } else { "s" }));
+    }
+    let mut ok = 0;
+    for (i, img) in images.iter().enumerate() {
+        let d = match &img.decoded {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push(format!("{} cannot be read: {e}", img.label));
+                continue;
+            }
+        };
+        let mut fine = true;
+        if let Some((aw, ah)) = aspect {
+            let got = d.width as f64 / d.height.max(1) as f64;
+            let want = aw / ah;
+            if (got / want - 1.0).abs() > 0.005 {
+                problems.push(format!("{}×{} is not {}:{}{}", d.width, d.height, aw, ah, which(images, i)));
+                fine = false;
+            }
+        } else if let (Some(w), Some(h)) = (want_w, want_h)
+            && (d.width, d.height) != (w, h)
+        {
+            problems.push(format!("{}×{} instead of {w}×{h}{}: set width = {w} and height = {h}", d.width, d.height, which(images, i)));
+            fine = false;
+        }
+        if let Some(t) = spec.text("file_type") {
+            let got = d.format.map(|f| f.extensions_str().first().copied().unwrap_or("?")).unwrap_or("unknown");
+            let same = got == t || (t == "jpeg" && got == "jpg");
+            if !same {
+                problems.push(format!("file type {got} instead of {t}{}", which(images, i)));
+                fine = false;
+            }
+        }
+        if let Some(mode) = spec.text("color_mode") {
+            let has_alpha = d.color.has_alpha();
+            let grey = !d.color.has_color();
+            let bad = match mode {
+                "rgb" => has_alpha || grey,
+                "rgba" => !has_alpha,
+                _ => false,
+            };
+            if bad {
+                problems.push(format!("colour mode {:?} instead of {mode}{}", d.color, which(images, i)));
+                fine = false;
+            }
+        }
+        if fine {
+            ok += 1;
+        }
+    }
+    let passed = problems.is_empty();
+    let message = if passed {
+        match (want_w, want_h, aspect) {
+            (_, _, Some((a, b))) => format!("{} image(s) at {a}:{b}, as asked", images.len()),
+            (Some(w), Some(h), _) => format!("{} image(s) at {w}×{h}, as asked", images.len()),
+            _ => format!("{} image(s), readable", images.len()),
+        }
+    } else {
+        problems.join("; ")
+    };
+    Outcome::new(spec, passed, Some(ok as f64), Some(images.len().max(count) as f64), message)
+}
+
+fn parse_aspect(s: &str) -> Option<(f64, f64)> {
+    let (a, b) = s.split_once(':')?;
+    let (a, b) = (a.trim().parse::<f64>().ok()?, b.trim().parse::<f64>().ok()?);
+    (a > 0.0 && b > 0.0).then_some((a, b))
+}
+
+/// `exposure`: mean luminance (0–1, Rec. 601 luma) within [min_mean,
+/// max_mean] (default 0.15–0.85) and at most max_clipped (default 2%) of
+/// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
+pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let (lo, hi, max_clip) = (spec.number_or("min_mean", 0.15), spec.number_or("max_mean", 0.85), spec.number_or("max_clipped", 0.02));
+    let stats = match per_image(spec, images, |img, _| {
+        let w = img.working().unwrap_or_default();
+        let g = analysis::gray(&w);
+        let n = g.v.len().max(1) as f64;
+        let mean = g.v.iter().map(|v| *v as f64).sum::<f64>() / n / 255.0;
+        let clipped = g.v.iter().filter(|v| **v <= 2.0 || **v >= 253.0).count() as f64 / n;
+        (mean, clipped)
+    }) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    for (i, (mean, clipped)) in stats.iter().enumerate() {
+        if *mean < lo {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*mean),
+                Some(lo),
+                format!("too dark{}: mean luminance {mean:.2} < {lo:.2}. Brighter lighting words (noon, soft light) or a lighter scene help.", which(images, i)),
+            );
+        }
+        if *mean > hi {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*mean),
+                Some(hi),
+                format!("too bright{}: mean luminance {mean:.2} > {hi:.2}. Darker tones or less blown-out lighting help.", which(images, i)),
+            );
+        }
+        if *clipped > max_clip {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*clipped),
+                Some(max_clip),
+                format!(
+                    "{:.1}% of pixels are clipped to pure black or white{} (at most {:.1}% wanted): lower cfg or soften the lighting.",
+                    clipped * 100.0,
+                    which(images, i),
+                    max_clip * 100.0
+                ),
+            );
+        }
+    }
+    let worst = stats.iter().map(|(m, _)| *m).fold(0.5, |a: f64, m| if (m - 0.5).abs() > (a - 0.5).abs() { m } else { a });
+    Outcome::new(spec, true, Some(worst), None, format!("exposure healthy: mean luminance {worst:.2} within {lo:.2}–{hi:.2}, little clipping"))
+}
+
+/// `clean`: the image has converged and is not over-driven. Measures, at
+/// working size: Immerkær's noise σ (≤ max_noise, default 6 grey levels —
+/// too few steps leave noise), the variance of the Laplacian (≥
+/// min_sharpness when set — too few steps also leave it soft), and the
+/// share of fully saturated pixels (HSV S ≥ 0.97 and V ≥ 0.15; ≤
+/// max_saturated, default 0.25 — very high cfg drives colours to the limit).
+pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let max_noise = spec.number_or("max_noise", 6.0);
+    let min_sharp = spec.number("min_sharpness");
+    let max_sat = spec.number_or("max_saturated", 0.25);
+    let stats = match per_image(spec, images, |img, _| {
+        let w = img.working().unwrap_or_default();
+        let g = analysis::gray(&w);
+        let sat = w
+            .pixels()
+            .filter(|p| {
+                let (mx, mn) = (p.0.iter().max().copied().unwrap_or(0), p.0.iter().min().copied().unwrap_or(0));
+                mx as f32 >= 0.15 * 255.0 && (mx - mn) as f32 / mx.max(1) as f32 >= 0.97
+            })
+            .count() as f64
+            / (w.width() as f64 * w.height() as f64).max(1.0);
+        (analysis::noise_sigma(&g), analysis::laplacian_variance(&g), sat)
+    }) {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    for (i, (noise, sharp, sat)) in stats.iter().enumerate() {
+        if *noise > max_noise {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*noise),
+                Some(max_noise),
+                format!("noisy{}: noise σ {noise:.1} > {max_noise:.1} grey levels. The image has not converged: raise steps (20–30).", which(images, i)),
+            );
+        }
+        if let Some(min) = min_sharp
+            && *sharp < min
+        {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*sharp),
+                Some(min),
+                format!("soft{}: Laplacian variance {sharp:.0} < {min:.0}. Too few steps leave the image blurred: raise steps.", which(images, i)),
+            );
+        }
+        if *sat > max_sat {
+            return Outcome::new(
+                spec,
+                false,
+                Some(*sat),
+                Some(max_sat),
+                format!(
+                    "over-saturated{}: {:.0}% of pixels at full saturation (at most {:.0}%). cfg is too high: try 5–9.",
+                    which(images, i),
+                    sat * 100.0,
+                    max_sat * 100.0
+                ),
+            );
+        }
+    }
+    let noise = stats.iter().map(|s| s.0).fold(0.0, f64::max);
+    Outcome::new(spec, true, Some(noise), Some(max_noise), format!("clean: noise σ {noise:.1} ≤ {max_noise:.1}, colours not over-driven"))
+}

@@ -1,0 +1,109 @@
+//! Brand colour checks in CIELAB with CIEDE2000 distances.
+
+use std::collections::HashMap;
+
+use super::{Image, Outcome, analysis, per_image, which};
+use crate::color::{parse_hex, to_hex};
+use crate::curriculum::CheckSpec;
+
+fn brand(spec: &CheckSpec) -> Vec<([u8; 3], [f32; 3])> {
+    spec.colors("colors").iter().filter_map(|h| parse_hex(h)).map(|c| (c, analysis::lab(c))).collect()
+}
+
+/// Lab of every pixel of a ≤256 px copy, memoised on 5-bit-per-channel colour.
+fn labs(img: &image::RgbImage) -> Vec<[f32; 3]> {
+    let small = analysis::working(img, 256);
+    let mut cache: HashMap<[u8; 3], [f32; 3]> = HashMap::new();
+    small.pixels().map(|p| *cache.entry(p.0).or_insert_with(|| analysis::lab(p.0))).collect()
+}
+
+/// `palette_coverage`: of the chromatic pixels (chroma ≥ min_chroma,
+/// default 10), the share within CIEDE2000 ≤ max_delta_e (default 10) of some
+/// brand colour must be ≥ min_coverage (default 0.75). Neutral greys, black
+/// and white do not count against the brand. Measured on a ≤256 px copy.
+pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let colors = brand(spec);
+    let (min_cov, max_de, min_chroma) =
+        (spec.number_or("min_coverage", 0.75), spec.number_or("max_delta_e", 10.0) as f32, spec.number_or("min_chroma", 10.0) as f32);
+    let covs = match per_image(spec, images, |_, d| {
+        let mut near: HashMap<[i32; 3], bool> = HashMap::new();
+        let (mut chromatic, mut on) = (0usize, 0usize);
+        for l in labs(&d.rgb) {
+            if analysis::chroma(l) < min_chroma {
+                continue;
+            }
+            chromatic += 1;
+            let key = [l[0] as i32, l[1] as i32, l[2] as i32];
+            if *near.entry(key).or_insert_with(|| colors.iter().any(|(_, b)| analysis::delta_e(l, *b) <= max_de)) {
+                on += 1;
+            }
+        }
+        if chromatic == 0 { (1.0, 0) } else { (on as f64 / chromatic as f64, chromatic) }
+    }) {
+        Ok(c) => c,
+        Err(o) => return o,
+    };
+    let names = colors.iter().map(|(c, _)| to_hex(*c)).collect::<Vec<_>>().join(", ");
+    let (worst_i, (worst, _)) =
+        covs.iter().enumerate().fold((0, (f64::MAX, 0)), |a, (i, c)| if c.0 < a.1.0 { (i, *c) } else { a });
+    if worst < min_cov {
+        return Outcome::new(
+            spec,
+            false,
+            Some(worst),
+            Some(min_cov),
+            format!(
+                "only {:.0}% of the colourful pixels are near the brand colours {names}{} (at least {:.0}% wanted). \
+                 Put the hex codes in the prompt and pick a scene that does not bring its own colours (a studio backdrop).",
+                worst * 100.0,
+                which(images, worst_i),
+                min_cov * 100.0
+            ),
+        );
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        Some(min_cov),
+        format!("{:.0}% of the colourful pixels are on brand ({names}); at least {:.0}% wanted", worst * 100.0, min_cov * 100.0),
+    )
+}
+
+/// `required_colors`: each brand colour is matched (ΔE00 ≤ max_delta_e,
+/// default 6) by a k-means cluster (k = 8, Lab, ≤128 px copy) covering at
+/// least min_share (default 3%) of the image.
+pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let colors = brand(spec);
+    let (min_share, max_de) = (spec.number_or("min_share", 0.03), spec.number_or("max_delta_e", 6.0) as f32);
+    let missing = match per_image(spec, images, |_, d| {
+        let small = analysis::working(&d.rgb, 128);
+        let ls: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
+        let clusters = analysis::dominant(&ls, 8);
+        colors
+            .iter()
+            .filter(|(_, b)| !clusters.iter().any(|(c, share)| *share >= min_share && analysis::delta_e(*c, *b) <= max_de))
+            .map(|(c, _)| to_hex(*c))
+            .collect::<Vec<_>>()
+    }) {
+        Ok(m) => m,
+        Err(o) => return o,
+    };
+    let total = colors.len();
+    let worst = missing.iter().enumerate().max_by_key(|(_, m)| m.len());
+    match worst {
+        Some((i, m)) if !m.is_empty() => Outcome::new(
+            spec,
+            false,
+            Some((total - m.len()) as f64),
+            Some(total as f64),
+            format!(
+                "{} missing{}: no colour area of at least {:.0}% within ΔE00 {max_de} of it. Name it in the prompt, on a part large enough to show.",
+                m.join(", "),
+                which(images, i),
+                min_share * 100.0
+            ),
+        ),
+        _ => Outcome::new(spec, true, Some(total as f64), Some(total as f64), format!("all {total} brand colours present")),
+    }
+}

@@ -1,0 +1,49 @@
+//! `genpath check EXERCISE [IMAGES…] [--json]`: check existing images (made
+//! anywhere) against an exercise without generating.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use super::{ChecksFailed, Env, UsageError, verdict};
+use crate::attempt::{self, Answer};
+use crate::checks::Image;
+
+pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>, json: bool) -> Result<()> {
+    let ws = &env.workspace;
+    let exercise = env.curriculum.find(query)?;
+    let recipe_path = match recipe {
+        Some(p) => p,
+        None => ws.ensure_answer(&env.curriculum, exercise)?,
+    };
+    let answer = Answer::read(exercise, &recipe_path, ws.config.limits())?;
+    let images: Vec<Image> = if images.is_empty() {
+        let store = ws.store()?;
+        let last = store.attempts(env.learner(), &exercise.id)?.into_iter().find(|a| a.finished_at.is_some());
+        let Some(last) = last else {
+            return Err(UsageError(format!("no images given and no finished attempt of {} yet: pass image files or `genpath run` first", exercise.id)).into());
+        };
+        store
+            .images(last.id)?
+            .into_iter()
+            .map(|r| {
+                let p = ws.root.join(&r.path);
+                std::fs::read(&p).map(|b| Image::load(p.display().to_string(), b)).with_context(|| format!("Failed to read {}", p.display()))
+            })
+            .collect::<Result<_>>()?
+    } else {
+        images
+            .iter()
+            .map(|p| std::fs::read(p).map(|b| Image::load(p.display().to_string(), b)).with_context(|| format!("Failed to read {}", p.display())))
+            .collect::<Result<_>>()?
+    };
+    let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;
+    let v = attempt::check(&env.curriculum, exercise, &answer, &images, Some(backend.as_ref()));
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v).context("Failed to encode the verdict")?);
+    } else {
+        println!("{} — {} image(s)", exercise.id, images.len());
+        verdict::print(&v);
+    }
+    if v.passed { Ok(()) } else { Err(ChecksFailed.into()) }
+}

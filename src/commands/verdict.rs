@@ -1,0 +1,30 @@
+//! Printing a verdict as plain text (shared by `run` and `check`).
+
+use crate::checks::{Outcome, Verdict};
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else if v.abs() >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+}
+
+/// One line per outcome: mark, name, severity, measured vs wanted, message.
+pub fn outcome_line(o: &Outcome) -> String {
+    let mark = if o.review { "?" } else if o.passed { "✓" } else { "✗" };
+    let measured = match (o.value, o.threshold) {
+        (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
+        (Some(v), None) => number(v),
+        _ => "-".into(),
+    };
+    format!("  {mark} {:<22} {:<11} {:>13}  {}", o.check, o.severity.as_str(), measured, o.message)
+}
+
+pub fn print(v: &Verdict) {
+    for o in &v.outcomes {
+        println!("{}", outcome_line(o));
+    }
+    let failed = v.outcomes.iter().filter(|o| !o.passed && o.severity == crate::checks::Severity::Essential).count();
+    if v.passed {
+        println!("PASSED — score {}/100", v.score);
+    } else {
+        println!("FAILED — score {}/100 ({failed} essential check{} failed)", v.score, if failed == 1 { "" } else { "s" });
+    }
+}
