@@ -123,12 +123,19 @@ pub fn evaluate(
 }
 
 /// Run the checks on images already made.
-pub fn check(curriculum: &Curriculum, exercise: &Exercise, answer: &Answer, images: &[Image], backend: Option<&dyn Backend>) -> Verdict {
+pub fn check(
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    images: &[Image],
+    backend: Option<&dyn Backend>,
+) -> Verdict {
     let files = asset_reader(curriculum, exercise);
     let label = curriculum.source.display(&exercise.dir);
     let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
     let reproduce = |recipe: &Recipe, backend: &dyn Backend| -> Result<Vec<Vec<u8>>, String> {
-        let again = generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet).map_err(|e| format!("{e:#}"))?;
+        let again =
+            generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet).map_err(|e| format!("{e:#}"))?;
         Ok(again.images.into_iter().map(|i| i.bytes).collect())
     };
     let reproduce_fn;
@@ -177,12 +184,19 @@ pub fn run_recorded(
     backend_name: &str,
     observer: &dyn Observer,
 ) -> Result<Recorded> {
-    let id = store.begin_attempt(&NewAttempt { learner, exercise: &exercise.id, recipe_text: &answer.text, backend: backend_name })?;
+    let id = store.begin_attempt(&NewAttempt {
+        learner,
+        exercise: &exercise.id,
+        recipe_text: &answer.text,
+        backend: backend_name,
+    })?;
     let result = evaluate(curriculum, exercise, answer, backend, observer);
     let (made, verdict) = match result {
         Ok(x) => x,
         Err(e) => {
-            let cancelled = e.downcast_ref::<crate::backend::BackendError>().is_some_and(|b| matches!(b, crate::backend::BackendError::Cancelled));
+            let cancelled = e
+                .downcast_ref::<crate::backend::BackendError>()
+                .is_some_and(|b| matches!(b, crate::backend::BackendError::Cancelled));
             let status = if cancelled { AttemptStatus::Cancelled } else { AttemptStatus::Error };
             store.abandon_attempt(id, status, &format!("{e:#}"))?;
             return Err(e);
@@ -196,8 +210,21 @@ pub fn run_recorded(
             let path = dir.join(format!("{:02}.png", i + 1));
             write_atomic(&path, &img.bytes)?;
             let (w, h) = img.decoded.as_ref().map(|d| (d.width, d.height)).unwrap_or((0, 0));
-            let rel = path.strip_prefix(outputs.parent().unwrap_or(outputs)).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            out.push((path, ImageRecord { path: rel, sha256: store::sha256_hex(&img.bytes), width: w, height: h, seed: Some(*seed) }));
+            let rel = path
+                .strip_prefix(outputs.parent().unwrap_or(outputs))
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((
+                path,
+                ImageRecord {
+                    path: rel,
+                    sha256: store::sha256_hex(&img.bytes),
+                    width: w,
+                    height: h,
+                    seed: Some(*seed),
+                },
+            ));
         }
         Ok(out)
     })();
@@ -226,7 +253,8 @@ pub fn run_recorded(
             })
             .collect(),
     };
-    let milestones = store.finish_attempt(id, &finished, |stats| crate::progress::milestones_holding(curriculum, stats))?;
+    let milestones =
+        store.finish_attempt(id, &finished, |stats| crate::progress::milestones_holding(curriculum, stats))?;
     Ok(Recorded {
         attempt: id,
         verdict,

@@ -56,8 +56,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Progress { json } => commands::progress::run(&env, json),
         Command::Reset { exercise } => commands::reset::run(&env, &exercise),
         Command::Config => commands::config::run(&env),
-        Command::Run { exercise, recipe, backend, force } => commands::run::run(&env, &exercise, recipe, backend.as_deref(), force),
-        Command::Check { exercise, images, recipe, json } => commands::check::run(&env, &exercise, images, recipe, json),
+        Command::Run { exercise, recipe, backend, force } => {
+            commands::run::run(&env, &exercise, recipe, backend.as_deref(), force)
+        }
+        Command::Check { exercise, images, recipe, json } => {
+            commands::check::run(&env, &exercise, images, recipe, json)
+        }
     }
 }
 

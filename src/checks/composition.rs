@@ -59,11 +59,23 @@ pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
                     false,
                     Some(0.0),
                     Some(1.0),
-                    format!("the subject (box {}) is not {} {}{}", fmt_box(s.bbox), rel.replace('_', " "), fmt_box(region), which(images, i)),
+                    format!(
+                        "the subject (box {}) is not {} {}{}",
+                        fmt_box(s.bbox),
+                        rel.replace('_', " "),
+                        fmt_box(region),
+                        which(images, i)
+                    ),
                 );
             }
         }
-        return Outcome::new(spec, true, Some(1.0), Some(1.0), format!("the subject is {} the target region", rel.replace('_', " ")));
+        return Outcome::new(
+            spec,
+            true,
+            Some(1.0),
+            Some(1.0),
+            format!("the subject is {} the target region", rel.replace('_', " ")),
+        );
     }
     let ious: Vec<f64> = boxes.iter().map(|s| iou(s.bbox, region)).collect();
     let (i, worst) = ious.iter().enumerate().fold((0, f64::MAX), |a, (i, v)| if *v < a.1 { (i, *v) } else { a });
@@ -103,7 +115,9 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
         let (cx, cy) = (s.centroid[0] * w, s.centroid[1] * h);
         [1.0 / 3.0, 2.0 / 3.0]
             .iter()
-            .flat_map(|fx| [1.0 / 3.0, 2.0 / 3.0].map(|fy| ((cx - fx * w).powi(2) + (cy - fy * h).powi(2)).sqrt() / diag))
+            .flat_map(|fx| {
+                [1.0 / 3.0, 2.0 / 3.0].map(|fy| ((cx - fx * w).powi(2) + (cy - fy * h).powi(2)).sqrt() / diag)
+            })
             .fold(f64::MAX, f64::min)
     }) {
         Ok(d) => d,
@@ -123,7 +137,13 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
             ),
         );
     }
-    Outcome::new(spec, true, Some(worst), Some(max), format!("subject on a thirds point: {worst:.2} ≤ {max:.2} of the diagonal"))
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        Some(max),
+        format!("subject on a thirds point: {worst:.2} ≤ {max:.2} of the diagonal"),
+    )
 }
 
 /// `headroom`: the space above the subject's box, as a share of the image
@@ -136,14 +156,42 @@ pub fn headroom(spec: &CheckSpec, images: &[Image]) -> Outcome {
     };
     for (i, t) in tops.iter().enumerate() {
         if *t < lo {
-            return Outcome::new(spec, false, Some(*t), Some(lo), format!("the subject touches the top{}: headroom {:.0}% < {:.0}%. Frame it smaller or lower (medium shot).", which(images, i), t * 100.0, lo * 100.0));
+            return Outcome::new(
+                spec,
+                false,
+                Some(*t),
+                Some(lo),
+                format!(
+                    "the subject touches the top{}: headroom {:.0}% < {:.0}%. Frame it smaller or lower (medium shot).",
+                    which(images, i),
+                    t * 100.0,
+                    lo * 100.0
+                ),
+            );
         }
         if *t > hi {
-            return Outcome::new(spec, false, Some(*t), Some(hi), format!("too much empty space above the subject{}: headroom {:.0}% > {:.0}%. Move it up or frame it larger.", which(images, i), t * 100.0, hi * 100.0));
+            return Outcome::new(
+                spec,
+                false,
+                Some(*t),
+                Some(hi),
+                format!(
+                    "too much empty space above the subject{}: headroom {:.0}% > {:.0}%. Move it up or frame it larger.",
+                    which(images, i),
+                    t * 100.0,
+                    hi * 100.0
+                ),
+            );
         }
     }
     let t = tops.iter().copied().fold(0.0, f64::max);
-    Outcome::new(spec, true, Some(t), Some(hi), format!("headroom {:.0}% within {:.0}–{:.0}%", t * 100.0, lo * 100.0, hi * 100.0))
+    Outcome::new(
+        spec,
+        true,
+        Some(t),
+        Some(hi),
+        format!("headroom {:.0}% within {:.0}–{:.0}%", t * 100.0, lo * 100.0, hi * 100.0),
+    )
 }
 
 /// WCAG 2 relative luminance of an sRGB colour.
@@ -167,7 +215,8 @@ pub fn wcag_contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
 /// must also reach that.
 pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
-    let (max_edges, max_overlap) = (spec.number_or("max_edge_density", 0.03), spec.number_or("max_subject_overlap", 0.05));
+    let (max_edges, max_overlap) =
+        (spec.number_or("max_edge_density", 0.03), spec.number_or("max_subject_overlap", 0.05));
     let text = spec.text("text_color").and_then(crate::color::parse_hex);
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
@@ -199,21 +248,63 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let mut contrast_note = String::new();
     for (i, (density, overlap, mean)) in stats.iter().enumerate() {
         if *density > max_edges {
-            return Outcome::new(spec, false, Some(*density), Some(max_edges), format!("the text area is busy{}: edge density {:.1}% > {:.1}%. Ask for copy space on that side, or remove clutter with the negative prompt.", which(images, i), density * 100.0, max_edges * 100.0));
+            return Outcome::new(
+                spec,
+                false,
+                Some(*density),
+                Some(max_edges),
+                format!(
+                    "the text area is busy{}: edge density {:.1}% > {:.1}%. Ask for copy space on that side, or remove clutter with the negative prompt.",
+                    which(images, i),
+                    density * 100.0,
+                    max_edges * 100.0
+                ),
+            );
         }
         if *overlap > max_overlap {
-            return Outcome::new(spec, false, Some(*overlap), Some(max_overlap), format!("the subject covers {:.0}% of the text area{} (at most {:.0}%): move the subject away from it.", overlap * 100.0, which(images, i), max_overlap * 100.0));
+            return Outcome::new(
+                spec,
+                false,
+                Some(*overlap),
+                Some(max_overlap),
+                format!(
+                    "the subject covers {:.0}% of the text area{} (at most {:.0}%): move the subject away from it.",
+                    overlap * 100.0,
+                    which(images, i),
+                    max_overlap * 100.0
+                ),
+            );
         }
         if let Some(t) = text {
             let c = wcag_contrast(t.map(|v| v as f64), *mean);
             if let Some(min) = spec.number("min_contrast")
                 && c < min
             {
-                return Outcome::new(spec, false, Some(c), Some(min), format!("text colour {} has contrast {c:.1}:1 on the text area{} (at least {min:.1}:1 wanted): make the area lighter or darker.", spec.text("text_color").unwrap_or(""), which(images, i)));
+                return Outcome::new(
+                    spec,
+                    false,
+                    Some(c),
+                    Some(min),
+                    format!(
+                        "text colour {} has contrast {c:.1}:1 on the text area{} (at least {min:.1}:1 wanted): make the area lighter or darker.",
+                        spec.text("text_color").unwrap_or(""),
+                        which(images, i)
+                    ),
+                );
             }
             contrast_note = format!("; text colour contrast {c:.1}:1 (WCAG AA wants 4.5:1)");
         }
     }
     let d = stats.iter().map(|s| s.0).fold(0.0, f64::max);
-    Outcome::new(spec, true, Some(d), Some(max_edges), format!("text area calm: edge density {:.1}% ≤ {:.1}%, clear of the subject{contrast_note}", d * 100.0, max_edges * 100.0))
+    Outcome::new(
+        spec,
+        true,
+        Some(d),
+        Some(max_edges),
+        format!(
+            "text area calm: edge density {:.1}% ≤ {:.1}%, clear of the subject{contrast_note}",
+            d * 100.0,
+            max_edges * 100.0
+        ),
+    )
 }

@@ -19,8 +19,11 @@ fn look(img: &image::RgbImage) -> SubjectLook {
     let small = analysis::working(&w, 128);
     let (sw, sh) = (small.width() as usize, small.height() as usize);
     let inside = |x: usize, y: usize| s.w == sw && s.h == sh && s.mask[y * sw + x] > 0;
-    let labs: Vec<[f32; 3]> =
-        small.enumerate_pixels().filter(|(x, y, _)| inside(*x as usize, *y as usize)).map(|(_, _, p)| analysis::lab(p.0)).collect();
+    let labs: Vec<[f32; 3]> = small
+        .enumerate_pixels()
+        .filter(|(x, y, _)| inside(*x as usize, *y as usize))
+        .map(|(_, _, p)| analysis::lab(p.0))
+        .collect();
     let palette = analysis::dominant(&labs, 5);
     let hist = analysis::hsv_histogram(&small, Some((&s.mask, s.w, s.h)));
     // Background: the subject's box filled with the image's mean colour, then hashed.
@@ -86,9 +89,12 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         }
     }
     let med = median(de);
-    let medoid = (0..n).max_by(|a, b| inter[*a].iter().sum::<f64>().total_cmp(&inter[*b].iter().sum::<f64>())).unwrap_or(0);
-    let (worst_i, worst_h) =
-        (0..n).filter(|i| *i != medoid).map(|i| (i, inter[medoid][i])).fold((0, 1.0), |a, x| if x.1 < a.1 { x } else { a });
+    let medoid =
+        (0..n).max_by(|a, b| inter[*a].iter().sum::<f64>().total_cmp(&inter[*b].iter().sum::<f64>())).unwrap_or(0);
+    let (worst_i, worst_h) = (0..n)
+        .filter(|i| *i != medoid)
+        .map(|i| (i, inter[medoid][i]))
+        .fold((0, 1.0), |a, x| if x.1 < a.1 { x } else { a });
     let proxy = "(colour is a proxy for identity; a person should confirm look-alikes)";
     if med > max_de {
         return Outcome::new(
@@ -96,7 +102,9 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
             false,
             Some(med),
             Some(max_de),
-            format!("the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference] {proxy}"),
+            format!(
+                "the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference] {proxy}"
+            ),
         );
     }
     if worst_h < review {
@@ -105,7 +113,10 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
             false,
             Some(worst_h),
             Some(min_hist),
-            format!("image {} does not look like the others: histogram intersection {worst_h:.2} with the set's central image (at least {min_hist:.2}) {proxy}", worst_i + 1),
+            format!(
+                "image {} does not look like the others: histogram intersection {worst_h:.2} with the set's central image (at least {min_hist:.2}) {proxy}",
+                worst_i + 1
+            ),
         );
     }
     let mut o = Outcome::new(
@@ -113,11 +124,16 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         true,
         Some(med),
         Some(max_de),
-        format!("one subject across the set: median palette ΔE00 {med:.1} ≤ {max_de:.1}, histogram intersection ≥ {worst_h:.2} {proxy}"),
+        format!(
+            "one subject across the set: median palette ΔE00 {med:.1} ≤ {max_de:.1}, histogram intersection ≥ {worst_h:.2} {proxy}"
+        ),
     );
     if worst_h < min_hist {
         o.review = true;
-        o.message = format!("needs review: image {} is borderline (histogram intersection {worst_h:.2}, {review:.2}–{min_hist:.2}); median palette ΔE00 {med:.1} {proxy}", worst_i + 1);
+        o.message = format!(
+            "needs review: image {} is borderline (histogram intersection {worst_h:.2}, {review:.2}–{min_hist:.2}); median palette ΔE00 {med:.1} {proxy}",
+            worst_i + 1
+        );
     }
     o
 }
@@ -152,12 +168,36 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
     };
     let spread = sd(&|l| l.centroid[0]) + sd(&|l| l.centroid[1]) + sd(&|l| l.bbox[3]);
     if med < min {
-        return Outcome::new(spec, false, Some(med), Some(min), format!("the scenes are too alike: median background pHash distance {med:.0} < {min:.0}. Give each shot its own scene words."));
+        return Outcome::new(
+            spec,
+            false,
+            Some(med),
+            Some(min),
+            format!(
+                "the scenes are too alike: median background pHash distance {med:.0} < {min:.0}. Give each shot its own scene words."
+            ),
+        );
     }
     if spread < min_spread {
-        return Outcome::new(spec, false, Some(spread), Some(min_spread), format!("the subject sits in the same place at the same size in every image (spread {spread:.3} < {min_spread:.3}): vary framing and placement."));
+        return Outcome::new(
+            spec,
+            false,
+            Some(spread),
+            Some(min_spread),
+            format!(
+                "the subject sits in the same place at the same size in every image (spread {spread:.3} < {min_spread:.3}): vary framing and placement."
+            ),
+        );
     }
-    Outcome::new(spec, true, Some(med), Some(min), format!("varied scenes: median background pHash distance {med:.0} ≥ {min:.0}; subject position spread {spread:.3}"))
+    Outcome::new(
+        spec,
+        true,
+        Some(med),
+        Some(min),
+        format!(
+            "varied scenes: median background pHash distance {med:.0} ≥ {min:.0}; subject position spread {spread:.3}"
+        ),
+    )
 }
 
 /// `reproducible`: the images re-generated from the recipe with the same
@@ -174,7 +214,13 @@ pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Ou
         Err(e) => return Outcome::unmeasured(spec, format!("re-generating from the recipe failed: {e}")),
     };
     if again.len() != images.len() {
-        return Outcome::new(spec, false, None, None, format!("re-running the recipe made {} images, not {}", again.len(), images.len()));
+        return Outcome::new(
+            spec,
+            false,
+            None,
+            None,
+            format!("re-running the recipe made {} images, not {}", again.len(), images.len()),
+        );
     }
     let (max_ph, min_ssim) = (spec.number_or("max_phash_distance", 4.0), spec.number_or("min_ssim", 0.95));
     let mut worst: Option<(usize, u32, f64)> = None;
@@ -200,19 +246,37 @@ pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Ou
         }
     }
     match worst {
-        None => Outcome::new(spec, true, Some(1.0), Some(min_ssim), format!("reproduced exactly: {identical} of {} images identical when re-run from the recipe", images.len())),
-        Some((_, ph, ss)) if ph as f64 <= max_ph && ss >= min_ssim => Outcome::new(spec, true, Some(ss), Some(min_ssim), format!("reproduced: re-runs match (pHash distance ≤ {ph}, SSIM ≥ {ss:.3}), though not bit-exact")),
+        None => Outcome::new(
+            spec,
+            true,
+            Some(1.0),
+            Some(min_ssim),
+            format!("reproduced exactly: {identical} of {} images identical when re-run from the recipe", images.len()),
+        ),
+        Some((_, ph, ss)) if ph as f64 <= max_ph && ss >= min_ssim => Outcome::new(
+            spec,
+            true,
+            Some(ss),
+            Some(min_ssim),
+            format!("reproduced: re-runs match (pHash distance ≤ {ph}, SSIM ≥ {ss:.3}), though not bit-exact"),
+        ),
         Some((i, ph, ss)) => {
             let mut o = Outcome::new(
                 spec,
                 false,
                 Some(ss),
                 Some(min_ssim),
-                format!("image {} changes when re-run (pHash distance {ph}, SSIM {ss:.2}): fix the seed (not -1) and keep every setting in the recipe", i + 1),
+                format!(
+                    "image {} changes when re-run (pHash distance {ph}, SSIM {ss:.2}): fix the seed (not -1) and keep every setting in the recipe",
+                    i + 1
+                ),
             );
             o.review = ph <= 10 || ss >= 0.85;
             if o.review {
-                o.message = format!("nearly reproduced: image {} re-runs close but not within tolerance (pHash {ph}, SSIM {ss:.2}); needs review", i + 1);
+                o.message = format!(
+                    "nearly reproduced: image {} re-runs close but not within tolerance (pHash {ph}, SSIM {ss:.2}); needs review",
+                    i + 1
+                );
             }
             o
         }

@@ -35,9 +35,21 @@ pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         }
     }
     if problems.is_empty() {
-        Outcome::new(spec, true, Some(n as f64), Some(min_words as f64), format!("documented: title, {n} words of notes, fixed seed"))
+        Outcome::new(
+            spec,
+            true,
+            Some(n as f64),
+            Some(min_words as f64),
+            format!("documented: title, {n} words of notes, fixed seed"),
+        )
     } else {
-        Outcome::new(spec, false, Some(n as f64), Some(min_words as f64), format!("not yet a recipe someone else can use: {}", problems.join("; ")))
+        Outcome::new(
+            spec,
+            false,
+            Some(n as f64),
+            Some(min_words as f64),
+            format!("not yet a recipe someone else can use: {}", problems.join("; ")),
+        )
     }
 }
 
@@ -60,25 +72,52 @@ pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let msg = if passed {
         format!("{n} different subjects: {}", subjects.join(", "))
     } else {
-        format!("{n} different subject{} ({}); the library needs at least {min}: add [[shot]] tables with other subjects", if n == 1 { "" } else { "s" }, subjects.join(", "))
+        format!(
+            "{n} different subject{} ({}); the library needs at least {min}: add [[shot]] tables with other subjects",
+            if n == 1 { "" } else { "s" },
+            subjects.join(", ")
+        )
     };
     Outcome::new(spec, passed, Some(n as f64), Some(min as f64), msg)
 }
 
 /// `budget`: the run's total cost ≤ max_cost and wall time ≤ max_seconds.
 pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
-    let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no pipeline run to measure: run the pipeline first") };
+    let Some(run) = ctx.run else {
+        return Outcome::unmeasured(spec, "no pipeline run to measure: run the pipeline first");
+    };
     if let Some(max) = spec.number("max_cost")
         && run.cost > max + 1e-9
     {
-        return Outcome::new(spec, false, Some(run.cost), Some(max), format!("over budget: spent {:.2} > {max:.2}. Lower the quality tier or the volume, or stop the run at the budget.", run.cost));
+        return Outcome::new(
+            spec,
+            false,
+            Some(run.cost),
+            Some(max),
+            format!(
+                "over budget: spent {:.2} > {max:.2}. Lower the quality tier or the volume, or stop the run at the budget.",
+                run.cost
+            ),
+        );
     }
     if let Some(max) = spec.number("max_seconds")
         && run.seconds > max
     {
-        return Outcome::new(spec, false, Some(run.seconds), Some(max), format!("too slow: {:.0} s > {max:.0} s. Raise concurrency or use a faster backend.", run.seconds));
+        return Outcome::new(
+            spec,
+            false,
+            Some(run.seconds),
+            Some(max),
+            format!("too slow: {:.0} s > {max:.0} s. Raise concurrency or use a faster backend.", run.seconds),
+        );
     }
-    Outcome::new(spec, true, Some(run.cost), spec.number("max_cost"), format!("within budget: spent {:.2} in {:.0} s", run.cost, run.seconds))
+    Outcome::new(
+        spec,
+        true,
+        Some(run.cost),
+        spec.number("max_cost"),
+        format!("within budget: spent {:.2} in {:.0} s", run.cost, run.seconds),
+    )
 }
 
 /// `manifest`: every asset is listed with a sha256 that matches the file,
@@ -89,7 +128,13 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let min = spec.number_or("min_assets", 1.0) as usize;
     let max_dup = spec.number_or("max_duplicate_phash", 4.0) as u32;
     if run.assets.len() < min {
-        return Outcome::new(spec, false, Some(run.assets.len() as f64), Some(min as f64), format!("the manifest lists {} assets; {min} expected", run.assets.len()));
+        return Outcome::new(
+            spec,
+            false,
+            Some(run.assets.len() as f64),
+            Some(min as f64),
+            format!("the manifest lists {} assets; {min} expected", run.assets.len()),
+        );
     }
     let mut hashes = Vec::new();
     for a in &run.assets {
@@ -97,7 +142,13 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             return Outcome::new(spec, false, None, None, format!("{} is listed but missing", a.path));
         };
         if crate::store::sha256_hex(bytes) != a.sha256 {
-            return Outcome::new(spec, false, None, None, format!("{} does not match its sha256 in the manifest", a.path));
+            return Outcome::new(
+                spec,
+                false,
+                None,
+                None,
+                format!("{} does not match its sha256 in the manifest", a.path),
+            );
         }
         if let Ok(d) = Image::load(&a.path, bytes.clone()).pixels() {
             hashes.push((a.path.clone(), analysis::phash(&d.rgb)));
@@ -107,11 +158,23 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         for j in i + 1..hashes.len() {
             let d = analysis::hamming(hashes[i].1, hashes[j].1);
             if d <= max_dup {
-                return Outcome::new(spec, false, Some(d as f64), Some(max_dup as f64), format!("{} and {} are near-duplicates (pHash distance {d})", hashes[i].0, hashes[j].0));
+                return Outcome::new(
+                    spec,
+                    false,
+                    Some(d as f64),
+                    Some(max_dup as f64),
+                    format!("{} and {} are near-duplicates (pHash distance {d})", hashes[i].0, hashes[j].0),
+                );
             }
         }
     }
-    Outcome::new(spec, true, Some(run.assets.len() as f64), Some(min as f64), format!("manifest complete: {} assets, hashes match, no near-duplicates", run.assets.len()))
+    Outcome::new(
+        spec,
+        true,
+        Some(run.assets.len() as f64),
+        Some(min as f64),
+        format!("manifest complete: {} assets, hashes match, no near-duplicates", run.assets.len()),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -157,10 +220,14 @@ struct Decision {
 /// min_tradeoff_words, default 40).
 pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
-    let Some(pricing_text) = ctx.pricing else { return Outcome::unmeasured(spec, "no price table (curriculum/pricing.toml)") };
+    let Some(pricing_text) = ctx.pricing else {
+        return Outcome::unmeasured(spec, "no price table (curriculum/pricing.toml)");
+    };
     let d: Decision = match toml::from_str(text) {
         Ok(d) => d,
-        Err(e) => return Outcome::new(spec, false, None, None, format!("the decision file is not valid: {}", e.message())),
+        Err(e) => {
+            return Outcome::new(spec, false, None, None, format!("the decision file is not valid: {}", e.message()));
+        }
     };
     let pricing: Pricing = match toml::from_str(pricing_text) {
         Ok(p) => p,
@@ -168,15 +235,36 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     };
     let Some(b) = pricing.backends.iter().find(|b| b.id == d.backend) else {
         let ids = pricing.backends.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", ");
-        return Outcome::new(spec, false, None, None, format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend));
+        return Outcome::new(
+            spec,
+            false,
+            None,
+            None,
+            format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend),
+        );
     };
     if spec.flag("require_private") == Some(true) && !b.private {
-        return Outcome::new(spec, false, None, None, format!("{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house", b.name));
+        return Outcome::new(
+            spec,
+            false,
+            None,
+            None,
+            format!(
+                "{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house",
+                b.name
+            ),
+        );
     }
     if let Some(v) = spec.number("volume")
         && d.monthly_images as f64 != v
     {
-        return Outcome::new(spec, false, Some(d.monthly_images as f64), Some(v), format!("the brief's volume is {v:.0} images a month, not {}", d.monthly_images));
+        return Outcome::new(
+            spec,
+            false,
+            Some(d.monthly_images as f64),
+            Some(v),
+            format!("the brief's volume is {v:.0} images a month, not {}", d.monthly_images),
+        );
     }
     if let Some(q) = spec.text("quality")
         && d.quality != q
@@ -185,7 +273,13 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     }
     let Some(price) = b.price_per_image.get(&d.quality) else {
         let tiers = b.price_per_image.keys().cloned().collect::<Vec<_>>().join(", ");
-        return Outcome::new(spec, false, None, None, format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality));
+        return Outcome::new(
+            spec,
+            false,
+            None,
+            None,
+            format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality),
+        );
     };
     let expected = b.monthly_fixed + d.monthly_images as f64 * price;
     let tol = spec.number_or("cost_tolerance", 0.02);
@@ -204,8 +298,25 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let n = words(&d.tradeoffs);
     let min = spec.number_or("min_tradeoff_words", 40.0) as usize;
     if n < min {
-        return Outcome::new(spec, false, Some(n as f64), Some(min as f64), format!("the trade-offs are {n} words; write at least {min}: what you gain, what you give up, what would change your mind"));
+        return Outcome::new(
+            spec,
+            false,
+            Some(n as f64),
+            Some(min as f64),
+            format!(
+                "the trade-offs are {n} words; write at least {min}: what you gain, what you give up, what would change your mind"
+            ),
+        );
     }
     let _ = &b.notes;
-    Outcome::new(spec, true, Some(expected), Some(expected), format!("{} at {expected:.2} {}/month, worked out correctly; trade-offs written ({n} words)", b.name, pricing.currency))
+    Outcome::new(
+        spec,
+        true,
+        Some(expected),
+        Some(expected),
+        format!(
+            "{} at {expected:.2} {}/month, worked out correctly; trade-offs written ({n} words)",
+            b.name, pricing.currency
+        ),
+    )
 }

@@ -14,7 +14,11 @@ pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome 
     let mut problems = Vec::new();
     let count = ctx.deliverable.count as usize;
     if count > 0 && images.len() != count {
-        problems.push(format!("{} image{} delivered, {count} asked for", images.len(), if images.len() == 1 { "" } else { "s" }));
+        problems.push(format!(
+            "{} image{} delivered, {count} asked for",
+            images.len(),
+            if images.len() == 1 { "" } else { "s" }
+        ));
     }
     let mut ok = 0;
     for (i, img) in images.iter().enumerate() {
@@ -26,6 +30,10 @@ pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome 
             }
         };
         let mut fine = true;
+        if d.transparent {
+            problems.push(format!("{} is fully transparent: nothing would show", img.label));
+            fine = false;
+        }
         if let Some((aw, ah)) = aspect {
             let got = d.width as f64 / d.height.max(1) as f64;
             let want = aw / ah;
@@ -36,7 +44,12 @@ pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome 
         } else if let (Some(w), Some(h)) = (want_w, want_h)
             && (d.width, d.height) != (w, h)
         {
-            problems.push(format!("{}×{} instead of {w}×{h}{}: set width = {w} and height = {h}", d.width, d.height, which(images, i)));
+            problems.push(format!(
+                "{}×{} instead of {w}×{h}{}: set width = {w} and height = {h}",
+                d.width,
+                d.height,
+                which(images, i)
+            ));
             fine = false;
         }
         if let Some(t) = spec.text("file_type") {
@@ -87,7 +100,8 @@ fn parse_aspect(s: &str) -> Option<(f64, f64)> {
 /// max_mean] (default 0.15–0.85) and at most max_clipped (default 2%) of
 /// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
 pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (lo, hi, max_clip) = (spec.number_or("min_mean", 0.15), spec.number_or("max_mean", 0.85), spec.number_or("max_clipped", 0.02));
+    let (lo, hi, max_clip) =
+        (spec.number_or("min_mean", 0.15), spec.number_or("max_mean", 0.85), spec.number_or("max_clipped", 0.02));
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
@@ -106,7 +120,10 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 false,
                 Some(*mean),
                 Some(lo),
-                format!("too dark{}: mean luminance {mean:.2} < {lo:.2}. Brighter lighting words (noon, soft light) or a lighter scene help.", which(images, i)),
+                format!(
+                    "too dark{}: mean luminance {mean:.2} < {lo:.2}. Brighter lighting words (noon, soft light) or a lighter scene help.",
+                    which(images, i)
+                ),
             );
         }
         if *mean > hi {
@@ -115,7 +132,10 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 false,
                 Some(*mean),
                 Some(hi),
-                format!("too bright{}: mean luminance {mean:.2} > {hi:.2}. Darker tones or less blown-out lighting help.", which(images, i)),
+                format!(
+                    "too bright{}: mean luminance {mean:.2} > {hi:.2}. Darker tones or less blown-out lighting help.",
+                    which(images, i)
+                ),
             );
         }
         if *clipped > max_clip {
@@ -133,8 +153,15 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
             );
         }
     }
-    let worst = stats.iter().map(|(m, _)| *m).fold(0.5, |a: f64, m| if (m - 0.5).abs() > (a - 0.5).abs() { m } else { a });
-    Outcome::new(spec, true, Some(worst), None, format!("exposure healthy: mean luminance {worst:.2} within {lo:.2}–{hi:.2}, little clipping"))
+    let worst =
+        stats.iter().map(|(m, _)| *m).fold(0.5, |a: f64, m| if (m - 0.5).abs() > (a - 0.5).abs() { m } else { a });
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        None,
+        format!("exposure healthy: mean luminance {worst:.2} within {lo:.2}–{hi:.2}, little clipping"),
+    )
 }
 
 /// `clean`: the image has converged and is not over-driven. Measures, at
@@ -170,7 +197,10 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 false,
                 Some(*noise),
                 Some(max_noise),
-                format!("noisy{}: noise σ {noise:.1} > {max_noise:.1} grey levels. The image has not converged: raise steps (20–30).", which(images, i)),
+                format!(
+                    "noisy{}: noise σ {noise:.1} > {max_noise:.1} grey levels. The image has not converged: raise steps (20–30).",
+                    which(images, i)
+                ),
             );
         }
         if let Some(min) = min_sharp
@@ -181,7 +211,10 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 false,
                 Some(*sharp),
                 Some(min),
-                format!("soft{}: Laplacian variance {sharp:.0} < {min:.0}. Too few steps leave the image blurred: raise steps.", which(images, i)),
+                format!(
+                    "soft{}: Laplacian variance {sharp:.0} < {min:.0}. Too few steps leave the image blurred: raise steps.",
+                    which(images, i)
+                ),
             );
         }
         if *sat > max_sat {
@@ -200,5 +233,11 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
         }
     }
     let noise = stats.iter().map(|s| s.0).fold(0.0, f64::max);
-    Outcome::new(spec, true, Some(noise), Some(max_noise), format!("clean: noise σ {noise:.1} ≤ {max_noise:.1}, colours not over-driven"))
+    Outcome::new(
+        spec,
+        true,
+        Some(noise),
+        Some(max_noise),
+        format!("clean: noise σ {noise:.1} ≤ {max_noise:.1}, colours not over-driven"),
+    )
 }

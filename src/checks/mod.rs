@@ -110,7 +110,13 @@ impl Verdict {
         let total: f64 = outcomes.iter().map(|o| weight(o.severity)).sum();
         let got: f64 = outcomes.iter().filter(|o| o.passed).map(|o| weight(o.severity)).sum();
         let passed = outcomes.iter().filter(|o| o.severity == Severity::Essential).all(|o| o.passed);
-        let mut score = if total > 0.0 { (100.0 * got / total).round() as u32 } else if passed { 100 } else { 0 };
+        let mut score = if total > 0.0 {
+            (100.0 * got / total).round() as u32
+        } else if passed {
+            100
+        } else {
+            0
+        };
         if !passed {
             score = score.min(60);
         }
@@ -232,7 +238,8 @@ pub fn run(exercise: &Exercise, images: &[Image], ctx: &Context<'_>) -> Verdict 
 
 /// Run one check.
 pub fn run_one(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let needs_images = !matches!(spec.check.as_str(), "recipe_documented" | "distinct_subjects" | "budget" | "manifest" | "decision");
+    let needs_images =
+        !matches!(spec.check.as_str(), "recipe_documented" | "distinct_subjects" | "budget" | "manifest" | "decision");
     if needs_images && images.is_empty() {
         return Outcome::unmeasured(spec, "no images to check: run the recipe first, or pass image files");
     }

@@ -23,8 +23,11 @@ fn labs(img: &image::RgbImage) -> Vec<[f32; 3]> {
 /// and white do not count against the brand. Measured on a ≤256 px copy.
 pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
-    let (min_cov, max_de, min_chroma) =
-        (spec.number_or("min_coverage", 0.75), spec.number_or("max_delta_e", 10.0) as f32, spec.number_or("min_chroma", 10.0) as f32);
+    let (min_cov, max_de, min_chroma) = (
+        spec.number_or("min_coverage", 0.75),
+        spec.number_or("max_delta_e", 10.0) as f32,
+        spec.number_or("min_chroma", 10.0) as f32,
+    );
     let covs = match per_image(spec, images, |_, d| {
         let mut near: HashMap<[i32; 3], bool> = HashMap::new();
         let (mut chromatic, mut on) = (0usize, 0usize);
@@ -66,7 +69,11 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
         true,
         Some(worst),
         Some(min_cov),
-        format!("{:.0}% of the colourful pixels are on brand ({names}); at least {:.0}% wanted", worst * 100.0, min_cov * 100.0),
+        format!(
+            "{:.0}% of the colourful pixels are on brand ({names}); at least {:.0}% wanted",
+            worst * 100.0,
+            min_cov * 100.0
+        ),
     )
 }
 
@@ -82,7 +89,9 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
         let clusters = analysis::dominant(&ls, 8);
         colors
             .iter()
-            .filter(|(_, b)| !clusters.iter().any(|(c, share)| *share >= min_share && analysis::delta_e(*c, *b) <= max_de))
+            .filter(|(_, b)| {
+                !clusters.iter().any(|(c, share)| *share >= min_share && analysis::delta_e(*c, *b) <= max_de)
+            })
             .map(|(c, _)| to_hex(*c))
             .collect::<Vec<_>>()
     }) {
@@ -104,6 +113,12 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 min_share * 100.0
             ),
         ),
-        _ => Outcome::new(spec, true, Some(total as f64), Some(total as f64), format!("all {total} brand colours present")),
+        _ => Outcome::new(
+            spec,
+            true,
+            Some(total as f64),
+            Some(total as f64),
+            format!("all {total} brand colours present"),
+        ),
     }
 }

@@ -177,7 +177,7 @@ pub const CHECKS: &[CheckDef] = &[
         summary: "Gaussian SSIM between the init image and the output",
         params: &[
             req(of("init", ParamKind::Asset, "the init image")),
-            num("min_ssim", 0.0, 1.0, "lowest SSIM, default 0.5"),
+            num("min_ssim", 0.0, 1.0, "lowest SSIM, default 0.7"),
         ],
     },
     CheckDef {

@@ -21,20 +21,30 @@ pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>
         let store = ws.store()?;
         let last = store.attempts(env.learner(), &exercise.id)?.into_iter().find(|a| a.finished_at.is_some());
         let Some(last) = last else {
-            return Err(UsageError(format!("no images given and no finished attempt of {} yet: pass image files or `genpath run` first", exercise.id)).into());
+            return Err(UsageError(format!(
+                "no images given and no finished attempt of {} yet: pass image files or `genpath run` first",
+                exercise.id
+            ))
+            .into());
         };
         store
             .images(last.id)?
             .into_iter()
             .map(|r| {
                 let p = ws.root.join(&r.path);
-                std::fs::read(&p).map(|b| Image::load(p.display().to_string(), b)).with_context(|| format!("Failed to read {}", p.display()))
+                std::fs::read(&p)
+                    .map(|b| Image::load(p.display().to_string(), b))
+                    .with_context(|| format!("Failed to read {}", p.display()))
             })
             .collect::<Result<_>>()?
     } else {
         images
             .iter()
-            .map(|p| std::fs::read(p).map(|b| Image::load(p.display().to_string(), b)).with_context(|| format!("Failed to read {}", p.display())))
+            .map(|p| {
+                std::fs::read(p)
+                    .map(|b| Image::load(p.display().to_string(), b))
+                    .with_context(|| format!("Failed to read {}", p.display()))
+            })
             .collect::<Result<_>>()?
     };
     let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;

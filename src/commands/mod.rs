@@ -10,8 +10,8 @@ pub mod progress;
 pub mod render;
 pub mod reset;
 pub mod run;
-pub mod verdict;
 pub mod show;
+pub mod verdict;
 
 use std::path::PathBuf;
 

@@ -53,10 +53,16 @@ pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option
     let exercise = env.curriculum.find(query)?;
     let mut store = ws.store()?;
     let learner = env.learner();
-    let p = progress::compute(&env.curriculum, &store.exercise_stats(learner)?, &store.milestones(learner)?, &store.stage_unlocks(learner)?);
+    let p = progress::compute(
+        &env.curriculum,
+        &store.exercise_stats(learner)?,
+        &store.milestones(learner)?,
+        &store.stage_unlocks(learner)?,
+    );
     let status = p.stages.iter().flat_map(|s| &s.exercises).find(|e| e.id == exercise.id).map(|e| e.status);
     if status == Some(ExerciseStatus::Locked) && !force {
-        let stage = env.curriculum.stage(&exercise.stage).and_then(|s| s.unlock_after.as_deref()).unwrap_or("the previous");
+        let stage =
+            env.curriculum.stage(&exercise.stage).and_then(|s| s.unlock_after.as_deref()).unwrap_or("the previous");
         return Err(UsageError(format!(
             "{} is locked until you reach the {stage} milestone (`genpath path` shows what is left); an instructor can open it, or pass --force to try it anyway",
             exercise.id
@@ -73,12 +79,27 @@ pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option
     let observer = Cli { started: Instant::now(), cancelled: &CANCELLED, tty: std::io::stderr().is_terminal() };
     let _ = ctrlc_hook();
     println!("{} — {} — backend {name}", exercise.id, path.display());
-    let rec = attempt::run_recorded(&mut store, &ws.outputs_dir(), learner, &env.curriculum, exercise, &answer, backend.as_ref(), &name, &observer);
+    let rec = attempt::run_recorded(
+        &mut store,
+        &ws.outputs_dir(),
+        learner,
+        &env.curriculum,
+        exercise,
+        &answer,
+        backend.as_ref(),
+        &name,
+        &observer,
+    );
     if observer.tty {
         eprint!("\r{:40}\r", "");
     }
     let rec = rec?;
-    println!("attempt {} — {:.1} s{}", rec.attempt, observer.started.elapsed().as_secs_f64(), if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() });
+    println!(
+        "attempt {} — {:.1} s{}",
+        rec.attempt,
+        observer.started.elapsed().as_secs_f64(),
+        if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() }
+    );
     if !rec.not_understood.is_empty() {
         println!("not understood by the backend: {}", rec.not_understood.join(", "));
     }

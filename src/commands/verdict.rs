@@ -3,12 +3,24 @@
 use crate::checks::{Outcome, Verdict};
 
 fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else if v.abs() >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+    if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 /// One line per outcome: mark, name, severity, measured vs wanted, message.
 pub fn outcome_line(o: &Outcome) -> String {
-    let mark = if o.review { "?" } else if o.passed { "✓" } else { "✗" };
+    let mark = if o.review {
+        "?"
+    } else if o.passed {
+        "✓"
+    } else {
+        "✗"
+    };
     let measured = match (o.value, o.threshold) {
         (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
         (Some(v), None) => number(v),
@@ -25,6 +37,10 @@ pub fn print(v: &Verdict) {
     if v.passed {
         println!("PASSED — score {}/100", v.score);
     } else {
-        println!("FAILED — score {}/100 ({failed} essential check{} failed)", v.score, if failed == 1 { "" } else { "s" });
+        println!(
+            "FAILED — score {}/100 ({failed} essential check{} failed)",
+            v.score,
+            if failed == 1 { "" } else { "s" }
+        );
     }
 }

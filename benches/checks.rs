@@ -1,0 +1,68 @@
+//! Check library speed on 1024×1024 inputs.
+//! Targets (issue: checks): Canny ≤ 15 ms, Gaussian SSIM ≤ 25 ms, tolerant
+//! edge F1 ≤ 30 ms (one thread); a 10-image identity check ≤ 400 ms (2 cores).
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use genpath::checks::{self, Context, Image, Severity, analysis};
+use genpath::curriculum::{CheckSpec, Deliverable};
+use image::RgbImage;
+
+fn photo(name: &str, side: u32) -> RgbImage {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos").join(format!("{name}.jpg"));
+    let img = image::open(path).unwrap().to_rgb8();
+    image::imageops::resize(&img, side, side, image::imageops::FilterType::Triangle)
+}
+
+fn bench(c: &mut Criterion) {
+    let a = photo("backpack-00", 1024);
+    let b = photo("backpack-01", 1024);
+    let (ga, gb) = (analysis::gray(&a), analysis::gray(&b));
+    // These kernels are single-threaded by construction (no rayon inside).
+    c.bench_function("checks/canny 1024x1024", |x| x.iter(|| analysis::canny(&ga)));
+    c.bench_function("checks/gaussian ssim 1024x1024", |x| x.iter(|| analysis::ssim(&ga, &gb)));
+    let (ea, eb) = (analysis::canny(&ga), analysis::canny(&gb));
+    c.bench_function("checks/edge f1 r=2 1024x1024", |x| x.iter(|| analysis::edge_f1(&ea, &eb, 1024, 1024, 2)));
+    let names = [
+        "backpack-00",
+        "backpack-01",
+        "backpack-02",
+        "cat-00",
+        "cat-01",
+        "dog-00",
+        "dog-02",
+        "can-00",
+        "clock-00",
+        "vase-00",
+    ];
+    let images: Vec<Image> = names
+        .iter()
+        .map(|n| {
+            let mut out = Vec::new();
+            image::DynamicImage::ImageRgb8(photo(n, 1024))
+                .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+                .unwrap();
+            Image::load(*n, out)
+        })
+        .collect();
+    let spec =
+        CheckSpec { check: "identity_consistency".into(), severity: Severity::Essential, params: Default::default() };
+    let d = Deliverable { file: "r.toml".into(), count: 10, width: None, height: None, description: None };
+    let none = |_: &str| None;
+    let ctx = Context {
+        deliverable: &d,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: None,
+        run: None,
+        pricing: None,
+    };
+    let mut g = c.benchmark_group("checks");
+    g.sample_size(10);
+    g.bench_function("identity consistency, 10 images 1024x1024", |x| x.iter(|| checks::run_one(&spec, &images, &ctx)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,367 @@
+//! The check library on real photographs (DreamBooth, see tests/fixtures/README.md)
+//! and on hostile files. Fixtures are derived in the test: crops, shifts,
+//! JPEG, noise, recolouring.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use genpath::checks::{self, Context, Image, Outcome, Severity, analysis};
+use genpath::curriculum::{CheckSpec, Deliverable};
+use image::{DynamicImage, RgbImage};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).unwrap()
+}
+
+fn photo(name: &str) -> RgbImage {
+    image::load_from_memory(&fixture(&format!("photos/{name}.jpg"))).unwrap().to_rgb8()
+}
+
+fn png(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    DynamicImage::ImageRgb8(img.clone())
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+fn jpeg(img: &RgbImage, q: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, q).encode_image(img).unwrap();
+    out
+}
+
+fn img(label: &str, rgb: &RgbImage) -> Image {
+    Image::load(label, png(rgb))
+}
+
+fn spec(check: &str, params: &str) -> CheckSpec {
+    let table: toml::Table = toml::from_str(params).unwrap();
+    CheckSpec { check: check.into(), severity: Severity::Essential, params: table.into_iter().collect() }
+}
+
+struct Harness {
+    deliverable: Deliverable,
+    assets: HashMap<String, Vec<u8>>,
+}
+
+impl Harness {
+    fn new() -> Self {
+        Harness {
+            deliverable: Deliverable {
+                file: "recipe.toml".into(),
+                count: 0,
+                width: None,
+                height: None,
+                description: None,
+            },
+            assets: HashMap::new(),
+        }
+    }
+    fn asset(mut self, name: &str, bytes: Vec<u8>) -> Self {
+        self.assets.insert(name.into(), bytes);
+        self
+    }
+    fn run(&self, spec: &CheckSpec, images: &[Image]) -> Outcome {
+        let read = |p: &str| self.assets.get(p).cloned();
+        let ctx = Context {
+            deliverable: &self.deliverable,
+            recipe: None,
+            answer: None,
+            assets: &read,
+            reproduce: None,
+            run: None,
+            pricing: None,
+        };
+        checks::run_one(spec, images, &ctx)
+    }
+}
+
+fn shift(img: &RgbImage, dx: i64) -> RgbImage {
+    let (w, h) = img.dimensions();
+    RgbImage::from_fn(w, h, |x, y| *img.get_pixel(((x as i64 - dx).clamp(0, w as i64 - 1)) as u32, y))
+}
+
+fn edge_map(rgb: &RgbImage) -> RgbImage {
+    let e = analysis::canny(&analysis::gray(rgb));
+    RgbImage::from_fn(rgb.width(), rgb.height(), |x, y| {
+        let v = if e[(y * rgb.width() + x) as usize] > 0 { 255 } else { 0 };
+        image::Rgb([v, v, v])
+    })
+}
+
+#[test]
+fn ssim_matches_scikit_image_on_the_fixture_pair() {
+    // Reference: scikit-image 0.26.0 (see tests/fixtures/make_ssim_pair.py).
+    let a = image::load_from_memory(&fixture("ssim-a.png")).unwrap().to_rgb8();
+    let b = image::load_from_memory(&fixture("ssim-b.png")).unwrap().to_rgb8();
+    let s = analysis::ssim(&analysis::gray(&a), &analysis::gray(&b));
+    assert!((s - 0.510063797787085).abs() < 1e-3, "SSIM {s} differs from scikit-image's 0.5101");
+}
+
+#[test]
+fn edge_adherence_forgives_a_2px_shift_and_rejects_an_unrelated_photo() {
+    let base = photo("backpack-00");
+    let control = edge_map(&base);
+    let h = Harness::new().asset("edges.png", png(&control));
+    let s = spec("edge_adherence", "control = \"edges.png\"");
+    let same = h.run(&s, &[img("same", &base)]);
+    assert!(same.passed && same.value.unwrap() > 0.9, "{same:?}");
+    let shifted = h.run(&s, &[img("shifted", &shift(&base, 2))]);
+    assert!(shifted.passed, "a 2 px shift should pass with tolerance: {shifted:?}");
+    let other = h.run(&s, &[img("other", &photo("cat-00"))]);
+    assert!(!other.passed && other.value.unwrap() < 0.35, "an unrelated photo should fail: {other:?}");
+    assert!(other.message.contains("kind = \"edges\""), "the message says what to try: {}", other.message);
+}
+
+fn recolour(img: &RgbImage) -> RgbImage {
+    RgbImage::from_fn(img.width(), img.height(), |x, y| {
+        let (h, s, l) = genpath::color::to_hsl(img.get_pixel(x, y).0);
+        image::Rgb(genpath::color::from_hsl(h + 150.0, s, l))
+    })
+}
+
+#[test]
+fn palette_checks_pass_the_photo_and_fail_it_recoloured() {
+    let can = photo("can-00");
+    // The photo's own dominant colours are the "brand".
+    let small = analysis::working(&can, 128);
+    let dom = analysis::dominant(&small.pixels().map(|p| analysis::lab(p.0)).collect::<Vec<_>>(), 8);
+    let brand: Vec<String> = dom
+        .iter()
+        .filter(|(c, s)| *s > 0.08 && analysis::chroma(*c) > 12.0)
+        .take(2)
+        .map(|(c, _)| format!("\"{}\"", genpath::color::to_hex(analysis::lab_to_rgb(*c))))
+        .collect();
+    assert!(!brand.is_empty());
+    let s = spec("required_colors", &format!("colors = [{}]", brand.join(", ")));
+    let h = Harness::new();
+    let orig = h.run(&s, &[img("can", &can)]);
+    assert!(orig.passed, "{orig:?}");
+    let rec = h.run(&s, &[img("recoloured", &recolour(&can))]);
+    assert!(!rec.passed, "a recoloured subject must fail: {rec:?}");
+    let cov = spec("palette_coverage", &format!("colors = [{}]\nmin_coverage = 0.5", brand.join(", ")));
+    let a = h.run(&cov, &[img("can", &can)]);
+    let b = h.run(&cov, &[img("recoloured", &recolour(&can))]);
+    assert!(a.value.unwrap() > b.value.unwrap() + 0.3, "coverage {a:?} vs recoloured {b:?}");
+    assert!(!b.passed);
+}
+
+#[test]
+fn ten_copies_of_one_image_fail_scene_variety_and_real_scenes_pass() {
+    let h = Harness::new();
+    let s = spec("scene_variety", "min_background_phash_distance = 16");
+    let one = photo("dog-00");
+    let copies: Vec<Image> = (0..10).map(|i| img(&format!("copy {i}"), &one)).collect();
+    let o = h.run(&s, &copies);
+    assert!(!o.passed && o.value == Some(0.0), "{o:?}");
+    let varied: Vec<Image> =
+        ["backpack-00", "cat-00", "dog-02", "clock-00", "vase-00"].iter().map(|n| img(n, &photo(n))).collect();
+    let o = h.run(&s, &varied);
+    assert!(o.passed, "{o:?}");
+}
+
+#[test]
+fn identity_separates_one_subject_from_different_subjects() {
+    let h = Harness::new();
+    let s = spec("identity_consistency", "max_palette_delta_e = 11.0\nmin_histogram_intersection = 0.25");
+    let same: Vec<Image> = ["backpack-00", "backpack-01", "backpack-02"].iter().map(|n| img(n, &photo(n))).collect();
+    let mixed: Vec<Image> = ["backpack-00", "can-00", "cat-00", "clock-00"].iter().map(|n| img(n, &photo(n))).collect();
+    let a = h.run(&s, &same);
+    let b = h.run(&s, &mixed);
+    assert!(a.value.unwrap() < b.value.unwrap(), "same subject ΔE {:?} should be below mixed {:?}", a.value, b.value);
+    assert!(a.passed, "three photos of one backpack: {a:?}");
+    assert!(!b.passed, "four different subjects: {b:?}");
+    assert!(a.message.contains("proxy"), "the message is honest about what colour can show");
+}
+
+#[test]
+fn reproducible_grades_exact_near_and_different() {
+    let base = photo("cat-01");
+    let d = Deliverable { file: "r.toml".into(), count: 1, width: None, height: None, description: None };
+    let run = |again: Vec<u8>| {
+        let regen = move || Ok(vec![again.clone()]);
+        let none = |_: &str| None;
+        let ctx = Context {
+            deliverable: &d,
+            recipe: None,
+            answer: None,
+            assets: &none,
+            reproduce: Some(&regen),
+            run: None,
+            pricing: None,
+        };
+        checks::run_one(&spec("reproducible", ""), &[img("a", &base)], &ctx)
+    };
+    assert!(run(png(&base)).passed);
+    let jpg = run(jpeg(&base, 75));
+    assert!(jpg.passed, "JPEG q75 of the same render counts as reproduced: {jpg:?}");
+    let shifted = run(png(&shift(&base, 8)));
+    assert!(!shifted.passed, "{shifted:?}");
+    let other = run(png(&photo("dog-00")));
+    assert!(!other.passed && !other.review, "{other:?}");
+}
+
+#[test]
+fn structure_kept_and_style_changed_on_a_real_photo() {
+    let base = photo("vase-00");
+    let h = Harness::new().asset("init.png", png(&base));
+    let keep = spec("structure_kept", "init = \"init.png\"");
+    let change = spec("style_changed", "init = \"init.png\"\nmin_delta_e = 8.0");
+    let restyled = recolour(&base);
+    assert!(h.run(&keep, &[img("restyled", &restyled)]).passed);
+    assert!(h.run(&change, &[img("restyled", &restyled)]).passed);
+    assert!(!h.run(&change, &[img("same", &base)]).passed, "an unchanged image did not change style");
+    assert!(!h.run(&keep, &[img("other", &photo("clock-00"))]).passed, "another photo does not keep the structure");
+}
+
+#[test]
+fn inpainting_checks_see_changes_outside_the_mask() {
+    let base = photo("dog-02");
+    let (w, h_) = base.dimensions();
+    let mask = RgbImage::from_fn(w, h_, |x, y| {
+        if x > w / 3 && x < 2 * w / 3 && y > h_ / 3 && y < 2 * h_ / 3 {
+            image::Rgb([255; 3])
+        } else {
+            image::Rgb([0; 3])
+        }
+    });
+    let good = RgbImage::from_fn(w, h_, |x, y| {
+        if mask.get_pixel(x, y).0[0] > 0 { image::Rgb([200, 40, 40]) } else { *base.get_pixel(x, y) }
+    });
+    let h = Harness::new().asset("init.png", png(&base)).asset("mask.png", png(&mask));
+    let outside = spec("outside_mask_preserved", "init = \"init.png\"\nmask = \"mask.png\"");
+    let inside = spec("inside_changed", "init = \"init.png\"\nmask = \"mask.png\"");
+    assert!(h.run(&outside, &[img("good", &good)]).passed);
+    assert!(h.run(&inside, &[img("good", &good)]).passed);
+    let everywhere = recolour(&good);
+    assert!(!h.run(&outside, &[img("repainted everything", &everywhere)]).passed);
+    assert!(!h.run(&inside, &[img("unchanged", &base)]).passed);
+}
+
+#[test]
+fn exposure_and_clean_catch_dark_and_noisy_images() {
+    let base = photo("clock-00");
+    let h = Harness::new();
+    let dark = RgbImage::from_fn(base.width(), base.height(), |x, y| image::Rgb(base.get_pixel(x, y).0.map(|v| v / 6)));
+    assert!(h.run(&spec("exposure", ""), &[img("photo", &base)]).passed);
+    assert!(!h.run(&spec("exposure", ""), &[img("dark", &dark)]).passed);
+    let noisy = RgbImage::from_fn(base.width(), base.height(), |x, y| {
+        let n = ((x * 7919 + y * 104_729) % 61) as i32 - 30;
+        image::Rgb(base.get_pixel(x, y).0.map(|v| (v as i32 + n).clamp(0, 255) as u8))
+    });
+    assert!(h.run(&spec("clean", ""), &[img("photo", &base)]).passed);
+    let o = h.run(&spec("clean", ""), &[img("noisy", &noisy)]);
+    assert!(!o.passed && o.message.contains("steps"), "{o:?}");
+}
+
+#[test]
+fn placement_and_safe_area_on_a_synthetic_layout() {
+    // A dark product on the right third of a light, empty backdrop.
+    let layout = RgbImage::from_fn(768, 512, |x, y| {
+        if (500..680).contains(&x) && (120..420).contains(&y) {
+            image::Rgb([180, 30, 40])
+        } else {
+            image::Rgb([235, 232, 228])
+        }
+    });
+    let h = Harness::new();
+    let right = spec("placement", "region = [0.6, 0.2, 0.3, 0.65]");
+    assert!(h.run(&right, &[img("layout", &layout)]).passed);
+    let left = spec("placement", "region = [0.05, 0.2, 0.3, 0.65]");
+    let o = h.run(&left, &[img("layout", &layout)]);
+    assert!(!o.passed && o.value.unwrap() < 0.1, "{o:?}");
+    let rel = spec("placement", "region = [0.0, 0.0, 0.4, 1.0]\nrelation = \"right_of\"");
+    assert!(h.run(&rel, &[img("layout", &layout)]).passed);
+    let safe = spec("safe_area", "region = [0.05, 0.1, 0.45, 0.8]\ntext_color = \"#1A1A1A\"\nmin_contrast = 4.5");
+    let o = h.run(&safe, &[img("layout", &layout)]);
+    assert!(o.passed && o.message.contains("contrast"), "{o:?}");
+    let busy = spec("safe_area", "region = [0.5, 0.1, 0.45, 0.8]");
+    assert!(!h.run(&busy, &[img("layout", &layout)]).passed);
+    // A real photo has no calm text area where the subject stands.
+    assert!(
+        !h.run(&spec("safe_area", "region = [0.25, 0.25, 0.5, 0.5]"), &[img("photo", &photo("backpack-01"))]).passed
+    );
+}
+
+#[test]
+fn hostile_and_odd_files_give_clear_outcomes_not_panics() {
+    let h = Harness::new();
+    let pixel = RgbImage::from_pixel(1, 1, image::Rgb([120, 10, 10]));
+    let transparent = {
+        let mut out = Vec::new();
+        DynamicImage::ImageRgba8(image::RgbaImage::new(64, 64))
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    let gray16 = {
+        let img = image::ImageBuffer::<image::Luma<u16>, Vec<u16>>::from_fn(64, 64, |x, y| {
+            image::Luma([(x * 1000 + y * 10) as u16])
+        });
+        let mut out = Vec::new();
+        DynamicImage::ImageLuma16(img).write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    };
+    let grey8 = {
+        let mut out = Vec::new();
+        DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(photo("cat-00")).to_luma8())
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    let full = png(&photo("cat-00"));
+    let truncated = full[..full.len() / 2].to_vec();
+    // A PNG header claiming 100000×100000 pixels: a decompression bomb.
+    let bomb = {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, 100_000, 100_000);
+        enc.set_color(png::ColorType::Grayscale);
+        let mut w = enc.write_header().unwrap();
+        let _ = w.write_image_data(&[]);
+        drop(w);
+        out
+    };
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("1x1.png", png(&pixel)),
+        ("transparent.png", transparent),
+        ("gray16.png", gray16),
+        ("grey.png", grey8),
+        ("cmyk.jpg", fixture("cmyk.jpg")),
+        ("truncated.png", truncated),
+        ("bomb.png", bomb),
+        ("empty.png", Vec::new()),
+    ];
+    let all = [
+        spec("format", "width = 64\nheight = 64"),
+        spec("exposure", ""),
+        spec("clean", ""),
+        spec("palette_coverage", "colors = [\"#FF0000\"]"),
+        spec("required_colors", "colors = [\"#FF0000\"]"),
+        spec("placement", "region = [0.1, 0.1, 0.5, 0.5]"),
+        spec("rule_of_thirds", ""),
+        spec("headroom", ""),
+        spec("safe_area", "region = [0.1, 0.1, 0.5, 0.5]"),
+        spec("identity_consistency", ""),
+        spec("scene_variety", ""),
+    ];
+    for (name, bytes) in &files {
+        let image = Image::load(*name, bytes.clone());
+        let pair = [image.clone(), image.clone()];
+        for s in &all {
+            let o = h.run(s, &pair);
+            assert!(o.value.is_none_or(|v| v.is_finite()), "{name} / {}: NaN or infinite value {o:?}", s.check);
+            assert!(!o.message.is_empty());
+            match *name {
+                "truncated.png" | "bomb.png" | "empty.png" | "transparent.png" | "1x1.png" => {
+                    assert!(!o.passed, "{name} / {}: must not pass: {o:?}", s.check)
+                }
+                _ => {}
+            }
+        }
+    }
+    let bomb = Image::load("bomb.png", files[6].1.clone());
+    assert!(bomb.pixels().unwrap_err().contains("larger than genpath will decode"), "{:?}", bomb.pixels().err());
+    let cmyk = Image::load("cmyk.jpg", fixture("cmyk.jpg"));
+    assert!(cmyk.pixels().is_ok(), "CMYK JPEG should decode: {:?}", cmyk.pixels().err());
+}
