@@ -50,6 +50,12 @@ impl Answer {
     /// Read an answer file; a recipe answer is parsed and validated (located errors).
     pub fn read(exercise: &Exercise, path: &Path, limits: Limits) -> Result<Answer> {
         let text = std::fs::read_to_string(path).with_context(|| format!("Failed to read {}", path.display()))?;
+        Self::from_text(exercise, path, text, limits)
+    }
+
+    /// An answer from text (e.g. a starter inside the binary); `path` labels
+    /// it and its folder is searched for assets first.
+    pub fn from_text(exercise: &Exercise, path: &Path, text: String, limits: Limits) -> Result<Answer> {
         let recipe = if exercise.deliverable.count > 0 {
             Some(Recipe::parse(&path.display().to_string(), &text, limits)?)
         } else {

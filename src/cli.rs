@@ -105,4 +105,9 @@ pub enum Command {
 pub enum DevCommand {
     /// Print the built-in renderer's vocabulary as Markdown (curriculum/vocabulary.md)
     Vocabulary,
+    /// Prove every exercise: starter fails its lesson check, solution passes
+    Check {
+        /// Only this exercise
+        exercise: Option<String>,
+    },
 }

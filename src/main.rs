@@ -40,6 +40,10 @@ fn run(cli: Cli) -> Result<()> {
         print!("{}", genpath::backend::builtin::vocab::markdown());
         return Ok(());
     }
+    if let Command::Dev(DevCommand::Check { exercise }) = &command {
+        let curriculum = commands::load_curriculum(cli.global.curriculum.as_ref())?;
+        return commands::dev_check::run(&curriculum, exercise.as_deref());
+    }
     if let Command::Render { recipe, out } = command {
         return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
     }
@@ -47,7 +51,7 @@ fn run(cli: Cli) -> Result<()> {
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
-        Command::Init { .. } | Command::Render { .. } | Command::Dev(DevCommand::Vocabulary) => {
+        Command::Init { .. } | Command::Render { .. } | Command::Dev(_) => {
             unreachable!("handled above")
         }
         Command::Path => commands::path::run(&env),

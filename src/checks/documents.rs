@@ -295,6 +295,28 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
+    if spec.flag("require_cheapest") == Some(true) {
+        let eligible = pricing.backends.iter().filter(|x| spec.flag("require_private") != Some(true) || x.private);
+        let cheapest = eligible
+            .filter_map(|x| {
+                x.price_per_image.get(&d.quality).map(|p| (x, x.monthly_fixed + d.monthly_images as f64 * p))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((c, cost)) = cheapest
+            && c.id != b.id
+        {
+            return Outcome::new(
+                spec,
+                false,
+                Some(expected),
+                Some(cost),
+                format!(
+                    "{} costs {expected:.2} a month at this volume, but {} meets the brief for {cost:.2}: compare every option at the stated volume",
+                    b.name, c.name
+                ),
+            );
+        }
+    }
     let n = words(&d.tradeoffs);
     let min = spec.number_or("min_tradeoff_words", 40.0) as usize;
     if n < min {

@@ -226,27 +226,30 @@ fn init_and_mask(spec: &CheckSpec, ctx: &Context<'_>) -> Result<(RgbImage, GrayI
 
 /// `outside_mask_preserved`: SSIM between init and output averaged over
 /// the pixels outside the mask (mask < 128), at full size, ≥ min_ssim
-/// (default 0.98).
+/// (default 0.98) — and, since SSIM is computed on greyscale and cannot see
+/// a recolouring, the mean CIEDE2000 there ≤ max_delta_e (default 2).
 pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
     let (init, mask) = match init_and_mask(spec, ctx) {
         Ok(x) => x,
         Err(o) => return o,
     };
-    let min = spec.number_or("min_ssim", 0.98);
+    let (min, max_de) = (spec.number_or("min_ssim", 0.98), spec.number_or("max_delta_e", 2.0));
     let vals = match per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() || mask.dimensions() != init.dimensions() {
             return None;
         }
-        let (map, w, _) = analysis::ssim_map(&analysis::gray(&init), &analysis::gray(&d.rgb))?;
-        let (mut sum, mut n) = (0.0f64, 0usize);
-        for (i, m) in mask.pixels().enumerate() {
+        let (map, _, _) = analysis::ssim_map(&analysis::gray(&init), &analysis::gray(&d.rgb))?;
+        let (mut sum, mut de, mut n) = (0.0f64, 0.0f64, 0usize);
+        for (i, ((m, a), b)) in mask.pixels().zip(init.pixels()).zip(d.rgb.pixels()).enumerate() {
             if m.0[0] < 128 {
                 sum += map[i] as f64;
+                if a != b {
+                    de += analysis::delta_e(analysis::lab(a.0), analysis::lab(b.0)) as f64;
+                }
                 n += 1;
             }
         }
-        let _ = w;
-        Some(if n == 0 { 1.0 } else { sum / n as f64 })
+        Some(if n == 0 { (1.0, 0.0) } else { (sum / n as f64, de / n as f64) })
     }) {
         Ok(v) => v,
         Err(o) => return o,
@@ -265,7 +268,7 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
                     ),
                 );
             }
-            Some(s) if *s < min => {
+            Some((s, _)) if *s < min => {
                 return Outcome::new(
                     spec,
                     false,
@@ -277,16 +280,28 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
                     ),
                 );
             }
+            Some((_, de)) if *de > max_de => {
+                return Outcome::new(
+                    spec,
+                    false,
+                    Some(*de),
+                    Some(max_de),
+                    format!(
+                        "colours outside the mask changed{}: mean ΔE00 there {de:.1} > {max_de:.1}. Inpaint with the mask ([init] mask = …) so the rest is kept.",
+                        which(images, i)
+                    ),
+                );
+            }
             _ => {}
         }
     }
-    let worst = vals.iter().flatten().copied().fold(1.0, f64::min);
+    let worst = vals.iter().flatten().map(|v| v.0).fold(1.0, f64::min);
     Outcome::new(
         spec,
         true,
         Some(worst),
         Some(min),
-        format!("everything outside the mask kept: SSIM {worst:.3} ≥ {min:.2}"),
+        format!("everything outside the mask kept: SSIM {worst:.3} ≥ {min:.2}, colours unchanged"),
     )
 }
 

@@ -195,6 +195,7 @@ pub const CHECKS: &[CheckDef] = &[
             req(of("init", ParamKind::Asset, "the init image")),
             req(of("mask", ParamKind::Asset, "the mask (white = repainted)")),
             num("min_ssim", 0.0, 1.0, "lowest SSIM outside the mask, default 0.98"),
+            num("max_delta_e", 0.0, 100.0, "largest mean ΔE00 outside the mask, default 2"),
         ],
     },
     CheckDef {
@@ -282,6 +283,7 @@ pub const CHECKS: &[CheckDef] = &[
             int("volume", 0, 1_000_000_000, "the monthly image volume the brief states"),
             of("quality", ParamKind::Text, "the quality tier the brief asks for"),
             of("require_private", ParamKind::Bool, "the brief forbids sending images to a third party"),
+            of("require_cheapest", ParamKind::Bool, "the choice must be the cheapest backend that meets the brief"),
         ],
     },
 ];

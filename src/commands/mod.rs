@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod config;
+pub mod dev_check;
 pub mod hint;
 pub mod init;
 pub mod path;

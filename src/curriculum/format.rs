@@ -58,6 +58,8 @@ pub struct RawExercise {
     pub title: String,
     pub kind: super::ExerciseKind,
     pub capability: super::Capability,
+    /// The check whose failure teaches this exercise's lesson: the starter must fail it.
+    pub lesson: Spanned<String>,
     pub brief: String,
     pub deliverable: RawDeliverable,
     #[serde(default)]

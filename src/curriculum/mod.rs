@@ -114,6 +114,8 @@ pub struct Exercise {
     pub title: String,
     pub kind: ExerciseKind,
     pub capability: Capability,
+    /// The check the starter must fail: the one that teaches the lesson.
+    pub lesson: String,
     pub brief: String,
     pub deliverable: Deliverable,
     pub checks: Vec<CheckSpec>,
@@ -418,6 +420,12 @@ impl Loader {
                 checks.push(c);
             }
         }
+        if !checks.iter().any(|c: &CheckSpec| &c.check == raw.lesson.get_ref()) && self.diags.len() == before {
+            self.diags.push(text.diag(
+                raw.lesson.span(),
+                format!("lesson '{}' is not one of this exercise's checks", raw.lesson.get_ref()),
+            ));
+        }
         if checks.is_empty() && self.diags.len() == before {
             self.diags.push(Diagnostic::at(
                 &text.label,
@@ -433,6 +441,7 @@ impl Loader {
             title: raw.title,
             kind: raw.kind,
             capability: raw.capability,
+            lesson: raw.lesson.into_inner(),
             brief: raw.brief.trim().to_string(),
             deliverable: Deliverable {
                 file,

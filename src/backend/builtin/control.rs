@@ -37,6 +37,15 @@ fn lerp_box(a: Frac, b: Frac, t: f32) -> Frac {
     Frac { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t, w: a.w + (b.w - a.w) * t, h: a.h + (b.h - a.h) * t }
 }
 
+/// The subject box that makes the subject's drawing (not its box) fill `target`.
+fn fill(plan: &Plan, target: Frac) -> Frac {
+    let (x0, y0, x1, y1) = super::subject::unit_extent(plan);
+    let (ew, eh) = ((x1 - x0).max(0.05), (y1 - y0).max(0.05));
+    let w = target.w / ew;
+    let h = target.h / eh;
+    Frac { x: target.x - x0 * w, y: target.y - y0 * h, w, h }
+}
+
 /// Region maps and poses move the subject; their weight sets how far.
 pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
     let t = (c.weight / 0.8).clamp(0.0, 1.0);
@@ -44,7 +53,7 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
         ControlKind::Mask => {
             // White = subject, mid grey = keep calm (text), black = background.
             if let Some(b) = bbox(&c.image, |v| v >= 200) {
-                plan.subject_box = lerp_box(plan.subject_box, b, t);
+                plan.subject_box = lerp_box(plan.subject_box, fill(plan, b), t);
                 plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
             }
             if t > 0.5
@@ -58,7 +67,7 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
             let mean = c.image.pixels().map(|p| p.0[0] as f32).sum::<f32>() / (c.image.len().max(1) as f32);
             let ink = |v: u8| if mean < 128.0 { v >= 128 } else { v < 128 };
             if let Some(b) = bbox(&c.image, ink) {
-                plan.subject_box = lerp_box(plan.subject_box, b, t);
+                plan.subject_box = lerp_box(plan.subject_box, fill(plan, b), t);
                 plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
             }
         }
@@ -168,7 +177,8 @@ fn ground_color(buf: &Buf, plan: &Plan) -> Rgb {
 /// palette; high strength keeps little.
 pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
     let restyle = (strength * 1.6).clamp(0.0, 1.0);
-    let replace = ((strength - 0.55) / 0.45).clamp(0.0, 1.0);
+    // Structure starts to go past ~0.35 and is mostly gone near 1, as with real models.
+    let replace = ((strength - 0.35) / 0.65).clamp(0.0, 1.0).powf(1.5);
     let ramp = [shade(plan.body, -0.55), plan.body, plan.accent, shade(plan.accent, 0.7)];
     for (i, p) in buf.px.iter_mut().enumerate() {
         let o = init.as_raw()[i * 3..i * 3 + 3].iter().map(|v| *v as f32).collect::<Vec<_>>();

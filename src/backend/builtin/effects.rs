@@ -212,11 +212,13 @@ pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
     }
     for (i, p) in b.px.iter_mut().enumerate() {
         let (x, y) = ((i % b.w) as u32, (i / b.w) as u32);
-        // Blotchy latent-like noise: a coarse component plus fine grain, per channel.
+        // Blotchy latent-like noise: a coarse component plus fine grain (triangular), per channel.
         for (k, v) in p.iter_mut().enumerate() {
             let coarse = rng::at(seed ^ ((k as u64 + 1) * 0x1234_5678), x / 4, y / 4) - 0.5;
-            let fine = rng::at(seed ^ ((k as u64 + 7) * 0x8765_4321), x, y) - 0.5;
-            *v += (coarse * 1.2 + fine) * sigma;
+            let fine = rng::at(seed ^ ((k as u64 + 7) * 0x8765_4321), x, y)
+                + rng::at(seed ^ ((k as u64 + 9) * 0x5555_3333), x, y)
+                - 1.0;
+            *v += (coarse * 0.8 + fine * 1.2) * sigma;
         }
     }
 }

@@ -143,7 +143,9 @@ pub fn plan(
         let c = match t.kind {
             TermKind::Color(c) => c,
             TermKind::Hex(c) => {
-                brand.push(c);
+                if !brand.contains(&c) {
+                    brand.push(c);
+                }
                 c
             }
             _ => continue,
@@ -327,7 +329,8 @@ pub fn plan(
         };
         // Upper thirds line by default: it leaves a little headroom above the subject.
         let low = place == Some(Side::Bottom) || copy == Some(Side::Top) || framing == Some(Framing::Wide);
-        cy = if low { 2.0 / 3.0 } else { 1.0 / 3.0 };
+        // On the upper line, keep a little headroom above a large subject.
+        cy = if low { 2.0 / 3.0 } else { (1.0f32 / 3.0).max(0.1 + size / 2.0).min(0.5) };
     }
     let base_aspect = match info.class {
         SubjectClass::Character => 0.78,

@@ -15,7 +15,10 @@ const WHITE: Rgb = [250, 250, 246];
 struct Drawer<'a> {
     c: Canvas<'a>,
     plan: &'a Plan,
+    /// Where body parts are, for the pattern.
     body_mask: Mask,
+    /// Where later parts cover the body (chest, eyes …): no pattern there.
+    cover_mask: Mask,
     unit_px: f32,
 }
 
@@ -27,6 +30,11 @@ impl Drawer<'_> {
     /// Fill a part; shaded styles get a soft light from the top left.
     fn part(&mut self, path: Option<Path>, col: Rgb) {
         let Some(p) = path else { return };
+        self.cover_mask.fill_path(&p, FillRule::Winding, true, self.c.ts);
+        self.paint(p, col);
+    }
+
+    fn paint(&mut self, p: Path, col: Rgb) {
         if self.shaded() {
             let b = p.bounds();
             let (cx, cy) = (b.left() + b.width() * 0.35, b.top() + b.height() * 0.3);
@@ -38,16 +46,16 @@ impl Drawer<'_> {
             self.c.fill_c(Some(p.clone()), col, 1.0);
         }
         if self.plan.style == Style::FlatVector && self.plan.has("outline") {
-            self.c.stroke(Some(p), shade(col, -0.45), 0.9, 1.6 / self.unit_px);
+            // Near-neutral ink, as flat illustration does: it does not add a colour of its own.
+            self.c.stroke(Some(p), crate::color::mix(col, DARK, 0.8), 0.9, 1.6 / self.unit_px);
         }
     }
 
     /// A body part: also marks where the pattern goes.
     fn body(&mut self, path: Option<Path>) {
-        if let Some(p) = &path {
-            self.body_mask.fill_path(p, FillRule::Winding, true, self.c.ts);
-        }
-        self.part(path, self.plan.body);
+        let Some(p) = path else { return };
+        self.body_mask.fill_path(&p, FillRule::Winding, true, self.c.ts);
+        self.paint(p, self.plan.body);
     }
 
     fn line(&mut self, path: Option<Path>, col: Rgb, width_px: f32) {
@@ -60,19 +68,48 @@ pub fn draw(pix: &mut Pixmap, plan: &Plan) {
     let (w, h) = (pix.width() as f32, pix.height() as f32);
     let b = plan.subject_box;
     let (bx, by, bw, bh) = (b.x * w, b.y * h, b.w * w, b.h * h);
-    let Some(mask) = Mask::new(pix.width(), pix.height()) else { return };
+    let (Some(mask), Some(cover)) = (Mask::new(pix.width(), pix.height()), Mask::new(pix.width(), pix.height())) else {
+        return;
+    };
     let ts = Transform::from_row(bw, 0.0, 0.0, bh, bx, by);
-    let mut d = Drawer { c: Canvas::new(pix), plan, body_mask: mask, unit_px: bw.min(bh).max(1.0) };
+    let mut d = Drawer { c: Canvas::new(pix), plan, body_mask: mask, cover_mask: cover, unit_px: bw.min(bh).max(1.0) };
     d.c.ts = ts;
     match plan.subject.class() {
         SubjectClass::Character => character(&mut d),
         SubjectClass::Product => product(&mut d),
+    }
+    // The pattern goes on the body, not on what covers it.
+    let cover = d.cover_mask.data().to_vec();
+    for (b, c) in d.body_mask.data_mut().iter_mut().zip(cover) {
+        *b = ((*b as u16 * (255 - c as u16)) / 255) as u8;
     }
     pattern(d.c.pix, plan, &d.body_mask, bw.min(bh));
     if plan.subject.class() == SubjectClass::Character {
         face(&mut d);
         accessory_front(&mut d);
     }
+}
+
+/// The part of its unit box the subject's drawing covers (x0, y0, x1, y1),
+/// measured by drawing it once at 128×128 — so a control region can be
+/// filled by the subject itself rather than by its box.
+pub fn unit_extent(plan: &Plan) -> (f32, f32, f32, f32) {
+    let Some(mut pix) = Pixmap::new(128, 128) else { return (0.0, 0.0, 1.0, 1.0) };
+    let mut p = plan.clone();
+    p.subject_box = super::plan::Frac { x: 0.0, y: 0.0, w: 1.0, h: 1.0 };
+    p.style = Style::FlatVector;
+    draw(&mut pix, &p);
+    let (mut x0, mut y0, mut x1, mut y1) = (128u32, 128u32, 0u32, 0u32);
+    for (i, px) in pix.pixels().iter().enumerate() {
+        if px.alpha() > 64 {
+            let (x, y) = (i as u32 % 128, i as u32 / 128);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+    }
+    if x0 > x1 {
+        return (0.0, 0.0, 1.0, 1.0);
+    }
+    (x0 as f32 / 128.0, y0 as f32 / 128.0, (x1 + 1) as f32 / 128.0, (y1 + 1) as f32 / 128.0)
 }
 
 /// Where the head is, per character (centre x, centre y, radius) in unit space.

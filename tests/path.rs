@@ -1,0 +1,63 @@
+//! The learning path end to end: every exercise is honest, and a learner who
+//! copies each solution in turn reaches all three milestones.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use genpath::curriculum::Curriculum;
+
+#[test]
+fn every_starter_fails_its_lesson_and_every_solution_passes() {
+    let curriculum = Curriculum::builtin().unwrap();
+    assert!(curriculum.exercises.len() >= 16, "only {} exercises", curriculum.exercises.len());
+    for stage in ["fluency", "control", "systems"] {
+        assert!(curriculum.stage(stage).is_some_and(|s| !s.exercises.is_empty()), "stage {stage} is empty");
+    }
+    let reports: Vec<_> = {
+        use rayon::prelude::*;
+        curriculum.exercises.par_iter().map(|e| genpath::commands::dev_check::check_exercise(&curriculum, e)).collect()
+    };
+    for (r, e) in reports.iter().zip(&curriculum.exercises) {
+        assert!(r.problems.is_empty(), "{}: {:?}", r.exercise, r.problems);
+        assert!(r.starter_fails.contains(&e.lesson), "{}: the starter must fail its lesson check {}", e.id, e.lesson);
+    }
+}
+
+#[test]
+fn a_learner_who_copies_each_solution_reaches_every_milestone() {
+    let ws = tempfile::tempdir().unwrap();
+    let curriculum = Curriculum::builtin().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // Locked stages refuse to run before their milestone.
+    let o = run(ws.path(), &["run", "control.edge-layout"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
+    for e in &curriculum.exercises {
+        let dest = ws.path().join("recipes").join(&e.id).join(&e.deliverable.file);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(e.solution_path()), &dest).unwrap();
+        let o = run(ws.path(), &["run", &e.id]);
+        assert!(o.status.success(), "{}: {}\n{}", e.id, stdout(&o), stderr(&o));
+        assert!(stdout(&o).contains("PASSED"), "{}", stdout(&o));
+    }
+    let o = run(ws.path(), &["progress", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for stage in v["progress"]["stages"].as_array().unwrap() {
+        assert_eq!(stage["milestone_reached"], true, "{stage}");
+        let at = stage["milestone_reached_at"].as_str().expect("milestone has a date");
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+    let text = stdout(&run(ws.path(), &["progress"]));
+    assert_eq!(text.matches("reached 20").count(), 3, "{text}");
+}
+
+#[test]
+fn dev_check_command_reports_every_exercise() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["dev", "check", "fluency.seeds"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).contains("✓ fluency.seeds"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("starter fails: reproducible"), "{}", stdout(&o));
+}
