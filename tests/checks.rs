@@ -365,3 +365,21 @@ fn hostile_and_odd_files_give_clear_outcomes_not_panics() {
     let cmyk = Image::load("cmyk.jpg", fixture("cmyk.jpg"));
     assert!(cmyk.pixels().is_ok(), "CMYK JPEG should decode: {:?}", cmyk.pixels().err());
 }
+
+#[test]
+fn keypoints_find_the_same_rigid_object_and_not_another() {
+    use genpath::checks::keypoints::inliers;
+    let a = photo("shiny_sneaker-00");
+    // The same photo, cropped and shifted, then JPEG-compressed: the same rigid object.
+    let (w, h) = a.dimensions();
+    let crop = image::imageops::crop_imm(&a, 12, 8, w - 40, h - 30).to_image();
+    let crop = image::load_from_memory(&jpeg(&crop, 80)).unwrap().to_rgb8();
+    let same = inliers(&a, &crop);
+    let other = inliers(&a, &photo("clock-00"));
+    assert!(same >= 15, "a cropped copy of the same object: {same} inliers");
+    assert!(other < 15, "a different object: {other} inliers");
+    let h = Harness::new();
+    let s = spec("identity_consistency", "keypoints = true");
+    let o = h.run(&s, &[img("a", &a), img("crop", &crop), img("a again", &a)]);
+    assert!(o.message.contains("strong evidence of one rigid object"), "{o:?}");
+}

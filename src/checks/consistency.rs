@@ -96,6 +96,20 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         .map(|i| (i, inter[medoid][i]))
         .fold((0, 1.0), |a, x| if x.1 < a.1 { x } else { a });
     let proxy = "(colour is a proxy for identity; a person should confirm look-alikes)";
+    // Rigid products: keypoint matches against the central image are strong evidence (≥ 15 inliers).
+    let keypoints = (spec.flag("keypoints") == Some(true)).then(|| {
+        let rgbs: Vec<&image::RgbImage> = images.iter().filter_map(|i| i.pixels().ok().map(|d| &d.rgb)).collect();
+        let counts: Vec<f64> = (0..rgbs.len())
+            .into_par_iter()
+            .filter(|i| *i != medoid)
+            .map(|i| super::keypoints::inliers(rgbs[medoid], rgbs[i]) as f64)
+            .collect();
+        median(counts)
+    });
+    let note = keypoints.map_or(String::new(), |m| {
+        let verdict = if m >= 15.0 { "strong evidence of one rigid object" } else { "no strong evidence" };
+        format!("; keypoints: median {m:.0} RANSAC inliers with the central image ({verdict})")
+    });
     if med > max_de {
         return Outcome::new(
             spec,
@@ -103,7 +117,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
             Some(med),
             Some(max_de),
             format!(
-                "the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference] {proxy}"
+                "the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference]{note} {proxy}"
             ),
         );
     }
@@ -114,7 +128,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
             Some(worst_h),
             Some(min_hist),
             format!(
-                "image {} does not look like the others: histogram intersection {worst_h:.2} with the set's central image (at least {min_hist:.2}) {proxy}",
+                "image {} does not look like the others: histogram intersection {worst_h:.2} with the set's central image (at least {min_hist:.2}){note} {proxy}",
                 worst_i + 1
             ),
         );
@@ -125,13 +139,13 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         Some(med),
         Some(max_de),
         format!(
-            "one subject across the set: median palette ΔE00 {med:.1} ≤ {max_de:.1}, histogram intersection ≥ {worst_h:.2} {proxy}"
+            "one subject across the set: median palette ΔE00 {med:.1} ≤ {max_de:.1}, histogram intersection ≥ {worst_h:.2}{note} {proxy}"
         ),
     );
-    if worst_h < min_hist {
+    if worst_h < min_hist && keypoints.is_none_or(|m| m < 15.0) {
         o.review = true;
         o.message = format!(
-            "needs review: image {} is borderline (histogram intersection {worst_h:.2}, {review:.2}–{min_hist:.2}); median palette ΔE00 {med:.1} {proxy}",
+            "needs review: image {} is borderline (histogram intersection {worst_h:.2}, {review:.2}–{min_hist:.2}); median palette ΔE00 {med:.1}{note} {proxy}",
             worst_i + 1
         );
     }

@@ -18,6 +18,7 @@ mod consistency;
 mod documents;
 mod edits;
 mod format;
+pub mod keypoints;
 mod palette;
 pub mod registry;
 

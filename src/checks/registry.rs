@@ -224,6 +224,7 @@ pub const CHECKS: &[CheckDef] = &[
                 1.0,
                 "below this, fail; between it and the minimum, needs review; default 0.20",
             ),
+            of("keypoints", ParamKind::Bool, "add ORB keypoint matching (RANSAC inliers) for rigid products"),
             of("keypoints", ParamKind::Bool, "add ORB keypoint matching for rigid products"),
         ],
     },
