@@ -212,7 +212,7 @@ pub fn ransac_inliers(a: &[Keypoint], b: &[Keypoint], m: &[(usize, usize)]) -> u
     if m.len() < 3 {
         return 0;
     }
-    let mut s: u64 = 0x5A_C0FF_EE;
+    let mut s: u64 = 0x5AC0_FFEE;
     let mut pick = |n: usize| {
         s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         ((s >> 33) as usize) % n
