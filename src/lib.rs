@@ -15,4 +15,5 @@ pub mod diagnostics;
 pub mod progress;
 pub mod recipe;
 pub mod store;
+pub mod tui;
 pub mod workspace;

@@ -30,8 +30,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
-        println!("{}", commands::NO_TUI_YET);
-        return Ok(());
+        let env = Env::load(&cli.global)?;
+        init_logging(&env.workspace.log_path());
+        return genpath::tui::run(env);
     };
     if let Command::Init { dir, name, id } = command {
         return commands::init::run(&cli.global, dir, name, id);

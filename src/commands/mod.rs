@@ -32,11 +32,6 @@ pub struct UsageError(pub String);
 #[error("checks failed")]
 pub struct ChecksFailed;
 
-/// Shown when `genpath` runs with no command before the studio exists.
-pub const NO_TUI_YET: &str = "The genpath studio (TUI) is not part of this build yet.\n\
-Use the commands instead: `genpath path` to see the exercises, `genpath show ID` to read one,\n\
-`genpath --help` for everything else.";
-
 /// What most commands need: the workspace and the curriculum.
 pub struct Env {
     pub workspace: Workspace,

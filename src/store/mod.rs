@@ -470,6 +470,21 @@ impl Store {
         Ok(())
     }
 
+    /// Assignments for a learner (directly or through a cohort): (exercise, due date, note).
+    pub fn due_for(&self, learner: &str) -> Result<Vec<(String, String, Option<String>)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT a.exercise_id, COALESCE(a.due_at, ''), a.note FROM assignments a
+                 WHERE a.learner_id = ?1
+                    OR a.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE learner_id = ?1)
+                 ORDER BY a.due_at",
+            )
+            .map_err(self.err())?;
+        let rows = st.query_map([learner], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
     /// How many hints the learner has seen for an exercise.
     pub fn hints_revealed(&self, learner: &str, exercise: &str) -> Result<u32> {
         let n: Option<u32> = self

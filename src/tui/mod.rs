@@ -1,0 +1,424 @@
+//! The studio: a ratatui + crossterm terminal UI over the same engine the
+//! commands use. This module is the only one that touches the terminal.
+//!
+//! One event loop receives everything — keys (from an input thread that can
+//! be paused while an editor owns the terminal), worker reports, file-watch
+//! events and ticks — as [`app::Msg`]s through one channel; [`app::App::update`]
+//! returns [`app::Effect`]s that [`Runtime::execute`] carries out. Attempts
+//! run on a worker thread, so the UI never freezes.
+
+pub mod app;
+mod diff;
+pub mod images;
+pub mod keymap;
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crossterm::event::{self, Event, MouseEventKind};
+
+use self::app::{Action, App, Effect, LastAttempt, Msg, Snapshot};
+use self::images::Images;
+use crate::attempt::{self, Answer, Observer};
+use crate::backend::Progress;
+use crate::checks::{Outcome, Severity, Verdict};
+use crate::commands::Env;
+use crate::progress;
+use crate::store::Store;
+
+/// Everything the studio needs besides the terminal.
+pub struct Runtime {
+    pub app: App,
+    pub env: Arc<Env>,
+    store: Store,
+    tx: Sender<Msg>,
+    pub rx: Receiver<Msg>,
+    cancel: Option<Arc<AtomicBool>>,
+    worker: Option<std::thread::JoinHandle<()>>,
+    watcher: Option<notify::RecommendedWatcher>,
+    pub images: Images,
+    /// Set while an editor owns the terminal: the input thread must not read.
+    pub input_paused: Arc<AtomicBool>,
+}
+
+/// Read what the UI shows from the store.
+pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
+    let learner = env.learner();
+    let stats = store.exercise_stats(learner)?;
+    let milestones = store.milestones(learner)?;
+    let progress = progress::compute(&env.curriculum, &stats, &milestones, &store.stage_unlocks(learner)?);
+    let mut hints = HashMap::new();
+    let mut last = HashMap::new();
+    let mut answers = HashMap::new();
+    for e in &env.curriculum.exercises {
+        let n = store.hints_revealed(learner, &e.id)?;
+        if n > 0 {
+            hints.insert(e.id.clone(), n);
+        }
+        answers.insert(e.id.clone(), env.workspace.answer_path(e));
+    }
+    for s in stats.iter().filter(|s| s.attempts > 0) {
+        if let Some(a) = store.attempts(learner, &s.exercise)?.into_iter().next() {
+            last.insert(s.exercise.clone(), load_last(env, store, a)?);
+        }
+    }
+    let milestone_dates = milestones
+        .iter()
+        .map(|m| (m.stage.clone(), crate::commands::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string()))
+        .collect();
+    Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates })
+}
+
+fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<LastAttempt> {
+    let checks = store.check_results(a.id)?;
+    let verdict = (!checks.is_empty() || a.finished_at.is_some() && a.error.is_none()).then(|| Verdict {
+        passed: a.status == crate::store::AttemptStatus::Passed,
+        score: a.score.unwrap_or(0),
+        outcomes: checks
+            .into_iter()
+            .map(|c| Outcome {
+                check: c.check,
+                passed: c.passed,
+                review: false,
+                value: c.value,
+                threshold: c.threshold,
+                severity: Severity::parse(&c.severity).unwrap_or(Severity::Essential),
+                message: c.message,
+            })
+            .collect(),
+    });
+    let images = store.images(a.id)?.into_iter().map(|i| env.workspace.root.join(i.path)).collect();
+    Ok(LastAttempt { attempt: a, verdict: if a_is_verdict(&verdict) { verdict } else { None }, images })
+}
+
+fn a_is_verdict(v: &Option<Verdict>) -> bool {
+    v.as_ref().is_some_and(|v| !v.outcomes.is_empty())
+}
+
+/// Reports from the worker thread into the event channel.
+struct Reporter {
+    tx: Mutex<Sender<Msg>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Reporter {
+    fn send(&self, m: Msg) {
+        if let Ok(tx) = self.tx.lock() {
+            let _ = tx.send(m);
+        }
+    }
+}
+
+impl Progress for Reporter {
+    fn step(&self, done: u32, total: u32) {
+        self.send(Msg::RunStep { done, total });
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+impl Observer for Reporter {
+    fn image_started(&self, index: usize, total: usize) {
+        self.send(Msg::RunImage { index, total, cost: 0.0 });
+    }
+    fn image_done(&self, index: usize, total: usize, cost: f64) {
+        self.send(Msg::RunImage { index: (index + 1).min(total.saturating_sub(1)), total, cost });
+    }
+    fn checking(&self) {
+        self.send(Msg::RunChecking);
+    }
+}
+
+impl Runtime {
+    pub fn new(env: Env, images: Images) -> Result<Runtime> {
+        let store = env.workspace.store()?;
+        let data = snapshot(&env, &store)?;
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let curriculum = Arc::new(env.curriculum.clone());
+        let app = App::new(
+            curriculum,
+            env.workspace.root.clone(),
+            env.workspace.config.learner.name.clone(),
+            env.workspace.config.backend.clone(),
+            data,
+            color,
+        );
+        let (tx, rx) = channel();
+        Ok(Runtime {
+            app,
+            env: Arc::new(env),
+            store,
+            tx,
+            rx,
+            cancel: None,
+            worker: None,
+            watcher: None,
+            images,
+            input_paused: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    pub fn sender(&self) -> Sender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Feed one message through `update` and carry out its effects.
+    pub fn handle(&mut self, msg: Msg) -> Result<()> {
+        let refresh = matches!(msg, Msg::RunDone(_));
+        if refresh {
+            self.images.clear();
+            if let Some(w) = self.worker.take() {
+                let _ = w.join();
+            }
+            self.cancel = None;
+        }
+        let effects = self.app.update(msg);
+        if refresh {
+            self.refresh()?;
+        }
+        for e in effects {
+            self.execute(e)?;
+        }
+        Ok(())
+    }
+
+    fn refresh(&mut self) -> Result<()> {
+        let s = snapshot(&self.env, &self.store)?;
+        self.app.update(Msg::Refresh(Box::new(s)));
+        Ok(())
+    }
+
+    /// Carry out an effect. Opening an editor is left to the caller that owns the terminal.
+    pub fn execute(&mut self, e: Effect) -> Result<()> {
+        match e {
+            Effect::SpawnRun { exercise } => self.spawn_run(&exercise),
+            Effect::CancelRun => {
+                if let Some(c) = &self.cancel {
+                    c.store(true, Ordering::SeqCst);
+                }
+            }
+            Effect::ResetAnswer { exercise } => {
+                if let Some(ex) = self.env.curriculum.exercise(&exercise) {
+                    self.env.workspace.reset_answer(&self.env.curriculum, ex)?;
+                }
+            }
+            Effect::RevealHint { exercise } => {
+                if let Some(ex) = self.env.curriculum.exercise(&exercise) {
+                    self.store.reveal_hint(self.env.learner(), &exercise, ex.hints.len() as u32)?;
+                }
+            }
+            Effect::Watch(path) => self.watch(path),
+            Effect::LoadHistory { exercise } => {
+                self.app.history = self.store.attempts(self.env.learner(), &exercise)?;
+            }
+            Effect::OpenEditor(_) | Effect::Quit => {}
+        }
+        Ok(())
+    }
+
+    fn spawn_run(&mut self, exercise: &str) {
+        let env = Arc::clone(&self.env);
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Some(Arc::clone(&cancel));
+        let reporter = Reporter { tx: Mutex::new(self.tx.clone()), cancel };
+        let id = exercise.to_string();
+        self.worker = Some(std::thread::spawn(move || {
+            let result = run_in_worker(&env, &id, &reporter);
+            reporter.send(Msg::RunDone(result.map_err(|e| format!("{e:#}"))));
+        }));
+    }
+
+    fn watch(&mut self, path: Option<PathBuf>) {
+        use notify::Watcher;
+        self.watcher = None;
+        let Some(path) = path else { return };
+        let tx = Mutex::new(self.tx.clone());
+        let target = path.clone();
+        let made = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res
+                && (ev.kind.is_modify() || ev.kind.is_create())
+                && ev.paths.iter().any(|p| p.file_name() == target.file_name())
+                && let Ok(tx) = tx.lock()
+            {
+                let _ = tx.send(Msg::RecipeSaved(target.clone()));
+            }
+        });
+        let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+        let _ = std::fs::create_dir_all(&dir);
+        match made.and_then(|mut w| w.watch(&dir, notify::RecursiveMode::NonRecursive).map(|()| w)) {
+            Ok(w) => self.watcher = Some(w),
+            Err(e) => {
+                self.app.watch = false;
+                self.app.status = Some(format!("watching is not available here ({e}); press r to run after saving"));
+            }
+        }
+    }
+
+    /// Wait for the running attempt to finish (tests and shutdown).
+    pub fn wait_for_run(&mut self, timeout: Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.app.run.is_some() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                anyhow::bail!("the attempt did not finish in {timeout:?}");
+            }
+            if let Ok(m) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
+                self.handle(m)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn run_in_worker(env: &Env, id: &str, reporter: &Reporter) -> Result<Box<LastAttempt>> {
+    let ex = env.curriculum.exercise(id).context("unknown exercise")?;
+    let ws = &env.workspace;
+    let mut store = ws.store()?;
+    let path = ws.ensure_answer(&env.curriculum, ex)?;
+    let answer = Answer::read(ex, &path, ws.config.limits())?;
+    let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;
+    let rec = attempt::run_recorded(&mut store, &ws.outputs_dir(), env.learner(), &env.curriculum, ex, &answer, backend.as_ref(), &ws.config.backend, reporter)?;
+    let row = store.attempt(rec.attempt)?;
+    Ok(Box::new(LastAttempt { attempt: row, verdict: Some(rec.verdict), images: rec.images }))
+}
+
+/// The input thread: reads terminal events unless paused.
+fn spawn_input(tx: Sender<Msg>, paused: Arc<AtomicBool>, stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::SeqCst) {
+            if paused.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            match event::poll(Duration::from_millis(50)) {
+                Ok(true) => {
+                    let msg = match event::read() {
+                        Ok(Event::Key(k)) if k.kind == event::KeyEventKind::Press => keymap::action(k).map(Msg::Key),
+                        Ok(Event::Mouse(m)) => match m.kind {
+                            MouseEventKind::ScrollDown => Some(Msg::Key(Action::ScrollDown)),
+                            MouseEventKind::ScrollUp => Some(Msg::Key(Action::ScrollUp)),
+                            _ => None,
+                        },
+                        Ok(Event::Resize(..)) => Some(Msg::Resize),
+                        _ => None,
+                    };
+                    if let Some(m) = msg
+                        && tx.send(m).is_err()
+                    {
+                        return;
+                    }
+                }
+                Ok(false) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    });
+}
+
+/// The editor command: $VISUAL, else $EDITOR, else the first of a few common ones found.
+pub fn editor() -> Option<Vec<String>> {
+    for var in ["VISUAL", "EDITOR"] {
+        if let Ok(v) = std::env::var(var)
+            && !v.trim().is_empty()
+        {
+            return Some(v.split_whitespace().map(str::to_string).collect());
+        }
+    }
+    let path = std::env::var_os("PATH")?;
+    for candidate in ["nano", "vim", "vi", "notepad.exe"] {
+        if std::env::split_paths(&path).any(|d| d.join(candidate).is_file()) {
+            return Some(vec![candidate.to_string()]);
+        }
+    }
+    None
+}
+
+/// Shown when no editor can be found.
+pub const NO_EDITOR: &str = "no editor found: set $EDITOR (for example `export EDITOR=nano`) and press e again";
+
+/// Run the studio until the learner quits. Restores the terminal on exit, on
+/// error and on panic (ratatui's hook).
+pub fn run(env: Env) -> Result<()> {
+    let mut terminal = ratatui::init();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let result = (|| -> Result<()> {
+        let images = Images::detect();
+        let mut rt = Runtime::new(env, images)?;
+        tracing::info!(protocol = %rt.images.protocol_name(), "studio started");
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_input(rt.sender(), Arc::clone(&rt.input_paused), Arc::clone(&stop));
+        let result = event_loop(&mut terminal, &mut rt);
+        stop.store(true, Ordering::SeqCst);
+        if let Some(c) = &rt.cancel {
+            c.store(true, Ordering::SeqCst);
+        }
+        // Let a cancelled attempt record itself as cancelled before we exit.
+        let _ = rt.wait_for_run(Duration::from_secs(10));
+        result
+    })();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()> {
+    loop {
+        terminal.draw(|f| view::draw(f, &rt.app, &mut rt.images))?;
+        if rt.app.quit {
+            return Ok(());
+        }
+        let msg = match rt.rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(m) => m,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
+            Err(e) => return Err(e.into()),
+        };
+        if let Msg::Key(Action::Edit) = msg {
+            edit(terminal, rt)?;
+            continue;
+        }
+        rt.handle(msg)?;
+    }
+}
+
+/// Suspend the UI, run the editor on the recipe, and come back fully
+/// repainted: the input thread is paused first so the editor owns stdin.
+fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()> {
+    use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+    let ex = rt.app.exercise().clone();
+    let path = rt.env.workspace.ensure_answer(&rt.env.curriculum, &ex)?;
+    let Some(cmd) = editor() else {
+        rt.app.status = Some(NO_EDITOR.into());
+        return Ok(());
+    };
+    rt.input_paused.store(true, Ordering::SeqCst);
+    std::thread::sleep(Duration::from_millis(80)); // let the input thread leave its poll
+    let mut out = std::io::stdout();
+    let _ = crossterm::execute!(out, crossterm::event::DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+    let status = std::process::Command::new(&cmd[0]).args(&cmd[1..]).arg(&path).status();
+    enable_raw_mode().context("Failed to return to the studio after editing")?;
+    crossterm::execute!(
+        out,
+        EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        crossterm::event::EnableMouseCapture
+    )
+    .context("Failed to return to the studio after editing")?;
+    // A fresh terminal has no previous frame, so the next draw repaints every cell
+    // (and, unlike `Terminal::clear`, it does not ask the terminal where the cursor is).
+    *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
+    rt.input_paused.store(false, Ordering::SeqCst);
+    rt.app.status = Some(match status {
+        Ok(s) if s.success() => format!("saved {} — r to run", path.display()),
+        Ok(s) => format!("the editor exited with {s}"),
+        Err(e) => format!("could not start the editor '{}': {e}", cmd.join(" ")),
+    });
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! Drawing: one function per view, each a function of the state (plus the
+//! image protocol cache, which ratatui-image keeps mutable). Nothing here
+//! changes what the app knows.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, View};
+use super::diff;
+use super::images::Images;
+use super::keymap;
+use crate::progress::ExerciseStatus;
+
+/// Colours, or none at all when NO_COLOR is set.
+struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.color { Style::default().fg(c) } else { Style::default() }
+    }
+    fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+    fn bad(&self) -> Style {
+        self.fg(Color::Red)
+    }
+    fn dim(&self) -> Style {
+        if self.color { Style::default().fg(Color::DarkGray) } else { Style::default().add_modifier(Modifier::DIM) }
+    }
+    fn accent(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    fn selected(&self) -> Style {
+        if self.color { Style::default().bg(Color::Blue).fg(Color::White) } else { Style::default().add_modifier(Modifier::REVERSED) }
+    }
+}
+
+pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
+    let t = Theme { color: app.color };
+    let area = f.area();
+    let title = format!(
+        " genpath ─ {} ─ backend: {} ─ watch {} ",
+        app.learner,
+        app.backend,
+        if app.watch { "on" } else { "off" }
+    );
+    let outer = Block::default().borders(Borders::ALL).title(Span::styled(title, t.accent())).title_bottom(Line::from(" ? help ").right_aligned());
+    let inner = outer.inner(area);
+    f.render_widget(outer, area);
+    let rows = Layout::default().direction(Direction::Vertical).constraints([Constraint::Min(3), Constraint::Length(2)]).split(inner);
+    match app.view {
+        View::Path => main(f, app, images, rows[0], &t),
+        View::Image => full_image(f, app, images, rows[0], &t),
+        View::History => history(f, app, rows[0], &t),
+        View::Progress => progress(f, app, rows[0], &t),
+        View::Help => help(f, app, rows[0], &t),
+    }
+    footer(f, app, rows[1], &t);
+}
+
+fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let status = match (&app.run, &app.status) {
+        (Some(r), _) => {
+            let secs = r.started.elapsed().as_secs_f64();
+            let what = if r.cancelling {
+                "cancelling".to_string()
+            } else if r.checking {
+                "checking".to_string()
+            } else if r.steps > 0 {
+                format!("image {}/{} step {}/{}", r.image + 1, r.total, r.step, r.steps)
+            } else {
+                format!("image {}/{}", r.image + 1, r.total)
+            };
+            let cost = if r.cost > 0.0 { format!(" ─ cost {:.3}", r.cost) } else { String::new() };
+            Line::from(Span::styled(format!("▶ running {} ─ {what} ─ {secs:.1} s{cost} ─ c cancels", r.exercise), t.accent()))
+        }
+        (None, Some(s)) => Line::from(s.clone()),
+        (None, None) => Line::from(""),
+    };
+    let hints = app.data.hints.get(&app.exercise().id).copied().unwrap_or(0);
+    let keys = match app.view {
+        View::Path if area.width >= 100 => format!(
+            "e edit  r run  w watch  h hint {hints}/{}  ←/→ images  Enter view  a attempts  p progress  x reset  q quit",
+            app.exercise().hints.len()
+        ),
+        View::Path => format!("e edit  r run  w watch  h hint {hints}/{}  ←/→ img  a history  p progress  q quit", app.exercise().hints.len()),
+        View::History => "↑/↓ attempt  q back".to_string(),
+        _ => "↑/↓ scroll  q back".to_string(),
+    };
+    f.render_widget(Paragraph::new(vec![status, Line::from(Span::styled(keys, t.dim()))]), area);
+}
+
+fn main(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
+    let left_w = if area.width >= 110 { 40 } else { (area.width * 2 / 5).max(24) };
+    let cols = Layout::default().direction(Direction::Horizontal).constraints([Constraint::Length(left_w), Constraint::Min(20)]).split(area);
+    path_list(f, app, cols[0], t);
+    detail(f, app, images, cols[1], t);
+}
+
+fn mark(status: ExerciseStatus) -> &'static str {
+    match status {
+        ExerciseStatus::Passed => "✔",
+        ExerciseStatus::Attempted => "✗",
+        ExerciseStatus::Open => "○",
+        ExerciseStatus::Locked => "·",
+    }
+}
+
+fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let block = Block::default().borders(Borders::RIGHT).title(" Path ");
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut selected_line = 0;
+    for (stage, sp) in app.curriculum.stages.iter().zip(&app.data.progress.stages) {
+        let state = if sp.milestone_reached {
+            app.data.milestone_dates.get(&stage.id).map_or("milestone ✔".to_string(), |d| format!("milestone {d}"))
+        } else if sp.unlocked {
+            format!("{}/{}", sp.passed, sp.exercises.len())
+        } else {
+            "locked".to_string()
+        };
+        let head = if sp.milestone_reached { "✔" } else if sp.unlocked { "▶" } else { "🔒" };
+        let name = format!("{head} {}", stage.title);
+        let pad = width.saturating_sub(Line::from(name.as_str()).width() + state.chars().count() + 1);
+        lines.push(Line::from(vec![Span::styled(name, t.accent()), Span::raw(" ".repeat(pad.max(1))), Span::styled(state, t.dim())]));
+        for e in &sp.exercises {
+            let idx = app.curriculum.exercises.iter().position(|x| x.id == e.id).unwrap_or(0);
+            let next = app.data.progress.next.as_deref() == Some(e.id.as_str());
+            let m = if next && e.status != ExerciseStatus::Passed { "→" } else { mark(e.status) };
+            let slug = e.id.split_once('.').map_or(e.id.as_str(), |(_, s)| s);
+            let due = app.data.due.iter().find(|d| d.0 == e.id).map(|d| format!(" due {}", d.1)).unwrap_or_default();
+            let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
+            let label = format!("  {m} {slug}{due}");
+            let pad = width.saturating_sub(label.chars().count() + score.len());
+            let style = if idx == app.selected {
+                selected_line = lines.len();
+                t.selected()
+            } else {
+                match e.status {
+                    ExerciseStatus::Passed => t.ok(),
+                    ExerciseStatus::Locked => t.dim(),
+                    _ => Style::default(),
+                }
+            };
+            lines.push(Line::from(Span::styled(format!("{label}{}{score}", " ".repeat(pad)), style)));
+        }
+    }
+    let h = inner.height as usize;
+    let offset = selected_line.saturating_sub(h.saturating_sub(2));
+    f.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+}
+
+fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
+    let e = app.exercise();
+    let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
+    let best = app.data.progress.stages.iter().flat_map(|s| &s.exercises).find(|x| x.id == e.id).and_then(|x| x.best_score);
+    let last = app.last();
+    let checks_h = last.and_then(|l| l.verdict.as_ref()).map_or(2, |v| 2 * v.outcomes.len() as u16 + 1);
+    let image_h = if last.is_some_and(|l| !l.images.is_empty()) && area.height >= 24 { (area.height / 3).max(6) } else { 0 };
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(2), Constraint::Min(4), Constraint::Length(checks_h.min(area.height / 2)), Constraint::Length(image_h)])
+        .split(area);
+    // Title.
+    let best = best.map(|b| format!("best {b}/100")).unwrap_or_default();
+    let title = format!("{} ─ {}", e.id, e.title);
+    let pad = (rows[0].width as usize).saturating_sub(title.chars().count() + best.len());
+    let meta = format!("{} · {} · {} check{} · answer: {}", e.kind, e.capability.as_str(), e.checks.len(), if e.checks.len() == 1 { "" } else { "s" }, e.deliverable.file);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![Span::styled(title, t.accent()), Span::raw(" ".repeat(pad)), Span::raw(best)]),
+            Line::from(Span::styled(meta, t.dim())),
+        ]),
+        rows[0],
+    );
+    // Brief, checks to run, hints, recipe path.
+    let mut text = Text::default();
+    for (i, para) in reflow(&e.brief).into_iter().enumerate() {
+        if i > 0 {
+            text.push_line(Line::from(""));
+        }
+        text.push_line(Line::from(para));
+    }
+    text.push_line(Line::from(""));
+    text.push_line(Line::from(Span::styled("Checks", t.accent())));
+    for c in &e.checks {
+        text.push_line(Line::from(format!("  {} ({}) {}", c.check, c.severity.as_str(), c.thresholds())));
+    }
+    let seen = app.data.hints.get(&e.id).copied().unwrap_or(0) as usize;
+    if seen > 0 {
+        text.push_line(Line::from(""));
+        for (i, h) in e.hints.iter().take(seen).enumerate() {
+            text.push_line(Line::from(Span::styled(format!("Hint {}/{}: {h}", i + 1, e.hints.len()), t.fg(Color::Yellow))));
+        }
+    }
+    if let Some(p) = app.data.answers.get(&e.id) {
+        text.push_line(Line::from(""));
+        let shown = p.strip_prefix(&app.workspace).unwrap_or(p);
+        text.push_line(Line::from(Span::styled(format!("Recipe: {} (in your workspace)", shown.display()), t.dim())));
+    }
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).scroll((app.brief_scroll, 0)), rows[1]);
+    // Last attempt.
+    let mut lines = Vec::new();
+    match last {
+        None => lines.push(Line::from(Span::styled("No attempt yet: e to edit the recipe, r to run it.", t.dim()))),
+        Some(l) => {
+            let when = crate::commands::local_time(&l.attempt.started_at);
+            let when = when.split(' ').nth(1).unwrap_or(&when).to_string();
+            let verdict = match &l.verdict {
+                Some(v) if v.passed => Span::styled(format!("passed {}/100", v.score), t.ok()),
+                Some(v) => Span::styled(format!("failed {}/100", v.score), t.bad()),
+                None => Span::styled(format!("{} — {}", l.attempt.status.as_str(), l.attempt.error.clone().unwrap_or_default()), t.bad()),
+            };
+            lines.push(Line::from(vec![Span::raw(format!("Last attempt {} at {when} — ", l.attempt.id)), verdict]));
+            if let Some(v) = &l.verdict {
+                for o in &v.outcomes {
+                    let (m, style) = if o.review { ("?", t.fg(Color::Yellow)) } else if o.passed { ("✓", t.ok()) } else { ("✗", t.bad()) };
+                    let measured = match (o.value, o.threshold) {
+                        (Some(v), Some(th)) => format!("{} / {}", short(v), short(th)),
+                        (Some(v), None) => short(v),
+                        _ => "-".into(),
+                    };
+                    let severity = if o.severity == crate::checks::Severity::Essential { String::new() } else { format!("  ({})", o.severity.as_str()) };
+                    lines.push(Line::from(vec![Span::styled(format!("{m} "), style), Span::raw(format!("{:<22} {:>13}{severity}", o.check, measured))]));
+                    lines.push(Line::from(Span::styled(format!("  {}", o.message), t.dim())));
+                }
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rows[2]);
+    // Image preview.
+    if image_h > 0
+        && let Some(l) = last
+    {
+        let i = app.gallery.min(l.images.len().saturating_sub(1));
+        let path = &l.images[i];
+        let caption = format!("image {}/{} ─ {}", i + 1, l.images.len(), path.file_name().and_then(|s| s.to_str()).unwrap_or(""));
+        let parts = Layout::default().direction(Direction::Vertical).constraints([Constraint::Length(1), Constraint::Min(1)]).split(rows[3]);
+        f.render_widget(Paragraph::new(Span::styled(caption, t.dim())), parts[0]);
+        images.render(f, path, parts[1]);
+    }
+}
+
+/// Join the hard-wrapped lines of each paragraph so the terminal can wrap them to its width.
+pub fn reflow(text: &str) -> Vec<String> {
+    text.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty()).collect()
+}
+
+fn short(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else if v.abs() >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+}
+
+fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
+    let Some(l) = app.last() else { return };
+    if l.images.is_empty() {
+        return;
+    }
+    let i = app.gallery.min(l.images.len() - 1);
+    let path = &l.images[i];
+    let parts = Layout::default().direction(Direction::Vertical).constraints([Constraint::Length(1), Constraint::Min(1)]).split(area);
+    let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
+    f.render_widget(Paragraph::new(Span::styled(format!("image {}/{} ─ {} ─ ←/→ step ─ q back", i + 1, l.images.len(), shown.display()), t.dim())), parts[0]);
+    f.render_widget(Clear, parts[1]);
+    images.render(f, path, parts[1]);
+}
+
+fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let cols = Layout::default().direction(Direction::Horizontal).constraints([Constraint::Length(34), Constraint::Min(20)]).split(area);
+    let mut lines = vec![Line::from(Span::styled(format!("Attempts at {}", app.exercise().id), t.accent()))];
+    if app.history.is_empty() {
+        lines.push(Line::from(Span::styled("none yet", t.dim())));
+    }
+    for (i, a) in app.history.iter().enumerate() {
+        let when = crate::commands::local_time(&a.started_at);
+        let score = a.score.map(|s| format!("{s:>3}")).unwrap_or_else(|| "  -".into());
+        let style = if i == app.history_cursor {
+            t.selected()
+        } else if a.status == crate::store::AttemptStatus::Passed {
+            t.ok()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(Span::styled(format!("#{:<4} {when} {:<11} {score}", a.id, a.status.as_str()), style)));
+    }
+    f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::RIGHT)), cols[0]);
+    let mut text = Text::default();
+    if let Some(a) = app.history.get(app.history_cursor) {
+        let prev = app.history.get(app.history_cursor + 1);
+        let title = match prev {
+            Some(p) => format!("recipe of #{} — changes since #{}", a.id, p.id),
+            None => format!("recipe of #{} (the first attempt)", a.id),
+        };
+        text.push_line(Line::from(Span::styled(title, t.accent())));
+        for l in diff::diff(prev.map_or("", |p| p.recipe_text.as_str()), &a.recipe_text) {
+            text.push_line(match l {
+                diff::Line::Same(s) => Line::from(format!("  {s}")),
+                diff::Line::Added(s) if prev.is_some() => Line::from(Span::styled(format!("+ {s}"), t.ok())),
+                diff::Line::Added(s) => Line::from(format!("  {s}")),
+                diff::Line::Removed(s) => Line::from(Span::styled(format!("- {s}"), t.bad())),
+            });
+        }
+        if let Some(e) = &a.error {
+            text.push_line(Line::from(Span::styled(format!("error: {e}"), t.bad())));
+        }
+    }
+    let inner = Rect { x: cols[1].x + 1, width: cols[1].width.saturating_sub(1), ..cols[1] };
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+}
+
+fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let p = &app.data.progress;
+    let mut lines = vec![
+        Line::from(Span::styled(format!("Progress of {}", app.learner), t.accent())),
+        Line::from(format!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0)),
+        Line::from(""),
+        Line::from(Span::styled("Milestones", t.accent())),
+    ];
+    for s in &p.stages {
+        let when = match (app.data.milestone_dates.get(&s.id), s.milestone_reached) {
+            (Some(d), _) => Span::styled(format!("reached {d}"), t.ok()),
+            (None, true) => Span::styled("reached".to_string(), t.ok()),
+            (None, false) if s.unlocked => Span::raw("not yet"),
+            (None, false) => Span::styled("locked".to_string(), t.dim()),
+        };
+        lines.push(Line::from(vec![Span::raw(format!("  {:<9} {:<50} ", s.title, s.milestone_title)), when]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(format!("  {:<34} {:>8} {:>5} {:>7}  status", "exercise", "attempts", "best", "time"), t.accent())));
+    for s in &p.stages {
+        for e in &s.exercises {
+            let best = e.best_score.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
+            let time = if e.seconds > 0.0 { format!("{:.0}s", e.seconds) } else { "-".into() };
+            let style = if e.status == ExerciseStatus::Passed { t.ok() } else { Style::default() };
+            lines.push(Line::from(Span::styled(format!("  {:<34} {:>8} {:>5} {:>7}  {}", e.id, e.attempts, best, time, e.status.as_str()), style)));
+        }
+    }
+    f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
+}
+
+fn help(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let mut lines = vec![Line::from(Span::styled("Keys", t.accent())), Line::from("")];
+    for b in keymap::BINDINGS.iter().filter(|b| !b.help.is_empty()) {
+        let keys = b.keys.iter().map(keymap::key_name).collect::<Vec<_>>().join(" ");
+        let keys = if b.label == "←/→" { "← → [ ]".to_string() } else { keys };
+        lines.push(Line::from(vec![Span::styled(format!("  {keys:<14}"), t.accent()), Span::raw(b.help)]));
+    }
+    lines.push(Line::from(vec![Span::styled(format!("  {:<14}", "Ctrl-C"), t.accent()), Span::raw("quit (a running attempt is cancelled and recorded)")]));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Runs happen in the background: keep browsing while an attempt runs. Logs go to the workspace's logs/genpath.log.",
+        t.dim(),
+    )));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.scroll, 0)), area);
+}

@@ -1,0 +1,100 @@
+//! The real binary in a pseudo-terminal: open the studio, edit the recipe
+//! with an $EDITOR script that writes a passing answer, run it, see the pass,
+//! quit — and find the terminal restored (alternate screen left).
+
+#![cfg(unix)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const BIN: &str = env!("CARGO_BIN_EXE_genpath");
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn contents(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+    /// Wait until the screen shows `text` (no fixed sleeps: poll with a deadline).
+    fn wait_for(&self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.contents().contains(text) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("timed out waiting for {text:?}; the screen shows:\n{}", self.contents());
+    }
+}
+
+#[test]
+fn edit_run_pass_and_quit_in_a_real_terminal() {
+    let ws = tempfile::tempdir().unwrap();
+    let solution = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
+    let editor = ws.path().join("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\ncp '{}' \"$1\"\n", solution.display())).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--workspace");
+    cmd.arg(ws.path());
+    cmd.env("EDITOR", &editor);
+    cmd.env_remove("VISUAL");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("GENPATH_IMAGE_PROTOCOL", "halfblocks");
+    cmd.env_remove("GENPATH_HOME");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(std::num::NonZeroU16::new(30).unwrap(), std::num::NonZeroU16::new(100).unwrap(), 0)));
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let feed = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let mut keys = pair.master.take_writer().unwrap();
+    let screen = Screen { parser: Arc::clone(&parser) };
+
+    screen.wait_for("fluency.first-image", Duration::from_secs(20));
+    assert!(parser.lock().unwrap().screen().alternate_screen(), "the studio draws on the alternate screen");
+    keys.write_all(b"e").unwrap();
+    screen.wait_for("saved", Duration::from_secs(20));
+    keys.write_all(b"r").unwrap();
+    screen.wait_for("PASSED", Duration::from_secs(60));
+    keys.write_all(b"q").unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the studio did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    // Give the reader a moment to drain the last bytes, then check the terminal was restored.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while parser.lock().unwrap().screen().alternate_screen() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!parser.lock().unwrap().screen().alternate_screen(), "the alternate screen was not left");
+    let recipe = std::fs::read_to_string(ws.path().join("recipes/fluency.first-image/recipe.toml")).unwrap();
+    assert_eq!(recipe, std::fs::read_to_string(solution).unwrap(), "the editor's change was kept");
+}
