@@ -18,14 +18,34 @@ fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
     let ids: Vec<String> = env.curriculum.exercises.iter().map(|e| e.id.clone()).collect();
     for i in 0..n {
         let exercise = &ids[i as usize % ids.len()];
-        let id = store.begin_attempt(&NewAttempt { learner: "learner", exercise, recipe_text: "prompt = \"a fox\"\nseed = 1\n", backend: "builtin" }).unwrap();
+        let id = store
+            .begin_attempt(&NewAttempt {
+                learner: "learner",
+                exercise,
+                recipe_text: "prompt = \"a fox\"\nseed = 1\n",
+                backend: "builtin",
+            })
+            .unwrap();
         let done = Finished {
             passed: i % 5 == 0,
             score: i % 100,
             cost: 0.0,
-            images: vec![ImageRecord { path: format!("outputs/{exercise}/attempt-{id}/01.png"), sha256: "0".repeat(64), width: 512, height: 512, seed: Some(1) }],
+            images: vec![ImageRecord {
+                path: format!("outputs/{exercise}/attempt-{id}/01.png"),
+                sha256: "0".repeat(64),
+                width: 512,
+                height: 512,
+                seed: Some(1),
+            }],
             checks: (0..3)
-                .map(|k| CheckRecord { check: format!("check{k}"), passed: k != 1, value: Some(0.5), threshold: Some(0.4), severity: "essential".into(), message: "measured 0.50, wanted 0.40".into() })
+                .map(|k| CheckRecord {
+                    check: format!("check{k}"),
+                    passed: k != 1,
+                    value: Some(0.5),
+                    threshold: Some(0.4),
+                    severity: "essential".into(),
+                    message: "measured 0.50, wanted 0.40".into(),
+                })
                 .collect(),
         };
         store.finish_attempt(id, &done, |_| vec![]).unwrap();
@@ -50,12 +70,19 @@ fn bench(c: &mut Criterion) {
     let env = Env::load(&global).unwrap();
     let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    for (name, action) in [("path", None), ("progress", Some(Action::Progress)), ("history", Some(Action::History)), ("help", Some(Action::Help))] {
+    for (name, action) in [
+        ("path", None),
+        ("progress", Some(Action::Progress)),
+        ("history", Some(Action::History)),
+        ("help", Some(Action::Help)),
+    ] {
         if let Some(a) = action {
             rt.handle(Msg::Key(Action::Back)).unwrap();
             rt.handle(Msg::Key(a)).unwrap();
         }
-        c.bench_function(&format!("tui/draw {name} view 120x40"), |b| b.iter(|| term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap().area));
+        c.bench_function(&format!("tui/draw {name} view 120x40"), |b| {
+            b.iter(|| term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap().area)
+        });
     }
 }
 

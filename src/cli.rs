@@ -75,6 +75,9 @@ pub enum Command {
         /// Run an exercise whose stage is still locked
         #[arg(long)]
         force: bool,
+        /// Do not print image thumbnails after the verdict
+        #[arg(long)]
+        no_images: bool,
     },
     /// Check existing images against an exercise without generating
     Check {
@@ -87,6 +90,9 @@ pub enum Command {
         /// Print the verdict as JSON
         #[arg(long)]
         json: bool,
+        /// Do not print image thumbnails after the verdict
+        #[arg(long)]
+        no_images: bool,
     },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]

@@ -61,11 +61,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Progress { json } => commands::progress::run(&env, json),
         Command::Reset { exercise } => commands::reset::run(&env, &exercise),
         Command::Config => commands::config::run(&env),
-        Command::Run { exercise, recipe, backend, force } => {
-            commands::run::run(&env, &exercise, recipe, backend.as_deref(), force)
+        Command::Run { exercise, recipe, backend, force, no_images } => {
+            commands::run::run(&env, &exercise, recipe, backend.as_deref(), force, !no_images)
         }
-        Command::Check { exercise, images, recipe, json } => {
-            commands::check::run(&env, &exercise, images, recipe, json)
+        Command::Check { exercise, images, recipe, json, no_images } => {
+            commands::check::run(&env, &exercise, images, recipe, json, !no_images)
         }
     }
 }

@@ -139,3 +139,22 @@ fn watch_mode_reruns_when_the_recipe_is_saved() {
     }
     assert!(rt.app.last().is_some(), "saving the recipe in watch mode should run it");
 }
+
+#[test]
+fn no_color_draws_without_colours() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    let colored = |rt: &mut Runtime| {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap();
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset)
+    };
+    rt.app.color = true;
+    assert!(colored(&mut rt));
+    rt.app.color = false;
+    assert!(!colored(&mut rt), "NO_COLOR must leave every cell in the terminal's own colours");
+}

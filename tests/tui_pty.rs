@@ -36,7 +36,8 @@ impl Screen {
 #[test]
 fn edit_run_pass_and_quit_in_a_real_terminal() {
     let ws = tempfile::tempdir().unwrap();
-    let solution = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
+    let solution =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
     let editor = ws.path().join("editor.sh");
     std::fs::write(&editor, format!("#!/bin/sh\ncp '{}' \"$1\"\n", solution.display())).unwrap();
     {
@@ -57,7 +58,11 @@ fn edit_run_pass_and_quit_in_a_real_terminal() {
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
 
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(std::num::NonZeroU16::new(30).unwrap(), std::num::NonZeroU16::new(100).unwrap(), 0)));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(30).unwrap(),
+        std::num::NonZeroU16::new(100).unwrap(),
+        0,
+    )));
     let mut reader = pair.master.try_clone_reader().unwrap();
     let feed = Arc::clone(&parser);
     std::thread::spawn(move || {

@@ -9,7 +9,14 @@ use super::{ChecksFailed, Env, UsageError, verdict};
 use crate::attempt::{self, Answer};
 use crate::checks::Image;
 
-pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>, json: bool) -> Result<()> {
+pub fn run(
+    env: &Env,
+    query: &str,
+    paths: Vec<PathBuf>,
+    recipe: Option<PathBuf>,
+    json: bool,
+    show_images: bool,
+) -> Result<()> {
     let ws = &env.workspace;
     let exercise = env.curriculum.find(query)?;
     let recipe_path = match recipe {
@@ -17,7 +24,8 @@ pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>
         None => ws.ensure_answer(&env.curriculum, exercise)?,
     };
     let answer = Answer::read(exercise, &recipe_path, ws.config.limits())?;
-    let images: Vec<Image> = if images.is_empty() {
+    let mut shown: Vec<PathBuf> = paths.clone();
+    let images: Vec<Image> = if paths.is_empty() {
         let store = ws.store()?;
         let last = store.attempts(env.learner(), &exercise.id)?.into_iter().find(|a| a.finished_at.is_some());
         let Some(last) = last else {
@@ -32,13 +40,14 @@ pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>
             .into_iter()
             .map(|r| {
                 let p = ws.root.join(&r.path);
+                shown.push(p.clone());
                 std::fs::read(&p)
                     .map(|b| Image::load(p.display().to_string(), b))
                     .with_context(|| format!("Failed to read {}", p.display()))
             })
             .collect::<Result<_>>()?
     } else {
-        images
+        paths
             .iter()
             .map(|p| {
                 std::fs::read(p)
@@ -54,6 +63,7 @@ pub fn run(env: &Env, query: &str, images: Vec<PathBuf>, recipe: Option<PathBuf>
     } else {
         println!("{} — {} image(s)", exercise.id, images.len());
         verdict::print(&v);
+        verdict::thumbnails(&shown, show_images);
     }
     if v.passed { Ok(()) } else { Err(ChecksFailed.into()) }
 }

@@ -1,7 +1,6 @@
 //! `genpath run EXERCISE [--recipe FILE] [--backend NAME]`: one attempt from
 //! the shell — generate, check, record — with progress on stderr.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -13,11 +12,11 @@ use crate::attempt::{self, Answer, Observer};
 use crate::backend::Progress;
 use crate::progress::{self, ExerciseStatus};
 
-/// Progress lines on stderr; Ctrl-C cancels cleanly.
+/// A progress bar on stderr (indicatif hides it when stderr is not a
+/// terminal); Ctrl-C cancels cleanly.
 struct Cli {
-    started: Instant,
+    bar: indicatif::ProgressBar,
     cancelled: &'static AtomicBool,
-    tty: bool,
 }
 
 impl Progress for Cli {
@@ -28,27 +27,31 @@ impl Progress for Cli {
 
 impl Observer for Cli {
     fn image_started(&self, index: usize, total: usize) {
-        if self.tty {
-            eprint!("\rgenerating image {}/{total} … {:.1} s ", index + 1, self.started.elapsed().as_secs_f64());
-            let _ = std::io::stderr().flush();
-        }
+        self.bar.set_length(total as u64);
+        self.bar.set_position(index as u64);
+        self.bar.set_message("generating");
     }
-    fn image_done(&self, index: usize, total: usize, _cost: f64) {
-        if !self.tty {
-            eprintln!("image {}/{total} done ({:.1} s)", index + 1, self.started.elapsed().as_secs_f64());
+    fn image_done(&self, index: usize, _total: usize, cost: f64) {
+        self.bar.set_position(index as u64 + 1);
+        if cost > 0.0 {
+            self.bar.set_message(format!("spent {:.3}", cost));
         }
     }
     fn checking(&self) {
-        if self.tty {
-            eprint!("\rchecking …{:30}\r", "");
-            let _ = std::io::stderr().flush();
-        }
+        self.bar.set_message("checking");
     }
 }
 
 static CANCELLED: AtomicBool = AtomicBool::new(false);
 
-pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option<&str>, force: bool) -> Result<()> {
+pub fn run(
+    env: &Env,
+    query: &str,
+    recipe: Option<PathBuf>,
+    backend_name: Option<&str>,
+    force: bool,
+    images: bool,
+) -> Result<()> {
     let ws = &env.workspace;
     let exercise = env.curriculum.find(query)?;
     let mut store = ws.store()?;
@@ -76,7 +79,14 @@ pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option
     let answer = Answer::read(exercise, &path, ws.config.limits())?;
     let name = backend_name.unwrap_or(&ws.config.backend).to_string();
     let backend = crate::backend::from_config(&name, &ws.config)?;
-    let observer = Cli { started: Instant::now(), cancelled: &CANCELLED, tty: std::io::stderr().is_terminal() };
+    let started = Instant::now();
+    let bar = indicatif::ProgressBar::new(exercise.deliverable.count.max(1) as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} image {pos}/{len} {wide_bar} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let observer = Cli { bar, cancelled: &CANCELLED };
     let _ = ctrlc_hook();
     println!("{} — {} — backend {name}", exercise.id, path.display());
     let rec = attempt::run_recorded(
@@ -90,16 +100,10 @@ pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option
         &name,
         &observer,
     );
-    if observer.tty {
-        eprint!("\r{:40}\r", "");
-    }
+    observer.bar.finish_and_clear();
     let rec = rec?;
-    println!(
-        "attempt {} — {:.1} s{}",
-        rec.attempt,
-        observer.started.elapsed().as_secs_f64(),
-        if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() }
-    );
+    let cost = if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() };
+    println!("attempt {} — {:.1} s{cost}", rec.attempt, started.elapsed().as_secs_f64());
     if !rec.not_understood.is_empty() {
         println!("not understood by the backend: {}", rec.not_understood.join(", "));
     }
@@ -107,6 +111,7 @@ pub fn run(env: &Env, query: &str, recipe: Option<PathBuf>, backend_name: Option
     for p in &rec.images {
         println!("image: {}", p.display());
     }
+    verdict::thumbnails(&rec.images, images);
     for m in &rec.milestones {
         let title = env.curriculum.stage(m).map_or(m.as_str(), |s| s.milestone.title.as_str());
         println!("Milestone reached: {title}!");

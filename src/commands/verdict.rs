@@ -44,3 +44,18 @@ pub fn print(v: &Verdict) {
         );
     }
 }
+
+/// Print image thumbnails after the text, when stdout is a terminal (viuer
+/// picks kitty, iTerm or half-blocks); `--no-images` turns this off.
+pub fn thumbnails(paths: &[std::path::PathBuf], enabled: bool) {
+    use std::io::IsTerminal;
+    if !enabled || !std::io::stdout().is_terminal() || paths.is_empty() {
+        return;
+    }
+    let config = viuer::Config { absolute_offset: false, width: Some(24), ..Default::default() };
+    for p in paths.iter().take(6) {
+        if let Ok(img) = image::open(p) {
+            let _ = viuer::print(&img, &config);
+        }
+    }
+}

@@ -42,8 +42,15 @@ pub enum Action {
 pub enum Msg {
     Key(Action),
     /// A worker's progress on the running attempt.
-    RunImage { index: usize, total: usize, cost: f64 },
-    RunStep { done: u32, total: u32 },
+    RunImage {
+        index: usize,
+        total: usize,
+        cost: f64,
+    },
+    RunStep {
+        done: u32,
+        total: u32,
+    },
     RunChecking,
     /// The attempt ended; `Ok` carries what to show.
     RunDone(Result<Box<LastAttempt>, String>),
@@ -59,14 +66,22 @@ pub enum Msg {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    SpawnRun { exercise: String },
+    SpawnRun {
+        exercise: String,
+    },
     CancelRun,
     OpenEditor(PathBuf),
-    ResetAnswer { exercise: String },
-    RevealHint { exercise: String },
+    ResetAnswer {
+        exercise: String,
+    },
+    RevealHint {
+        exercise: String,
+    },
     /// Start or stop watching the selected exercise's recipe.
     Watch(Option<PathBuf>),
-    LoadHistory { exercise: String },
+    LoadHistory {
+        exercise: String,
+    },
     Quit,
 }
 
@@ -141,13 +156,16 @@ pub struct App {
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
 
 impl App {
-    pub fn new(curriculum: Arc<Curriculum>, workspace: PathBuf, learner: String, backend: String, data: Snapshot, color: bool) -> App {
-        let selected = data
-            .progress
-            .next
-            .as_ref()
-            .and_then(|n| curriculum.exercises.iter().position(|e| &e.id == n))
-            .unwrap_or(0);
+    pub fn new(
+        curriculum: Arc<Curriculum>,
+        workspace: PathBuf,
+        learner: String,
+        backend: String,
+        data: Snapshot,
+        color: bool,
+    ) -> App {
+        let selected =
+            data.progress.next.as_ref().and_then(|n| curriculum.exercises.iter().position(|e| &e.id == n)).unwrap_or(0);
         App {
             curriculum,
             workspace,
@@ -197,7 +215,13 @@ impl App {
     /// Whether the selected exercise is open (its stage is unlocked).
     pub fn selected_open(&self) -> bool {
         let id = &self.exercise().id;
-        self.data.progress.stages.iter().flat_map(|s| &s.exercises).find(|e| &e.id == id).is_some_and(|e| e.status != crate::progress::ExerciseStatus::Locked)
+        self.data
+            .progress
+            .stages
+            .iter()
+            .flat_map(|s| &s.exercises)
+            .find(|e| &e.id == id)
+            .is_some_and(|e| e.status != crate::progress::ExerciseStatus::Locked)
     }
 
     fn run_effect(&mut self) -> Vec<Effect> {
@@ -257,7 +281,11 @@ impl App {
                         let id = last.attempt.exercise.clone();
                         let passed = last.verdict.as_ref().is_some_and(|v| v.passed);
                         let score = last.verdict.as_ref().map_or(0, |v| v.score);
-                        self.status = Some(format!("attempt {} {} — score {score}/100", last.attempt.id, if passed { "PASSED" } else { "failed" }));
+                        self.status = Some(format!(
+                            "attempt {} {} — score {score}/100",
+                            last.attempt.id,
+                            if passed { "PASSED" } else { "failed" }
+                        ));
                         self.data.last.insert(id, *last);
                         self.gallery = 0;
                     }
@@ -381,7 +409,8 @@ impl App {
             },
             (_, Action::ToggleWatch) => {
                 self.watch = !self.watch;
-                self.status = Some(if self.watch { "watch on: saving the recipe re-runs it".into() } else { "watch off".into() });
+                self.status =
+                    Some(if self.watch { "watch on: saving the recipe re-runs it".into() } else { "watch off".into() });
                 vec![Effect::Watch(if self.watch { self.data.answers.get(&self.exercise().id).cloned() } else { None })]
             }
             (_, Action::Hint) => {

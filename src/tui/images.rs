@@ -25,7 +25,11 @@ impl Images {
     /// Ask the terminal what it can show; fall back to half-blocks.
     pub fn detect() -> Images {
         let forced = std::env::var(ENV_PROTOCOL).is_ok_and(|v| v == "halfblocks");
-        let picker = if forced { Picker::halfblocks() } else { Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks()) };
+        let picker = if forced {
+            Picker::halfblocks()
+        } else {
+            Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks())
+        };
         Images { picker, cache: HashMap::new() }
     }
 

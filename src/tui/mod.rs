@@ -70,7 +70,9 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
     }
     let milestone_dates = milestones
         .iter()
-        .map(|m| (m.stage.clone(), crate::commands::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string()))
+        .map(|m| {
+            (m.stage.clone(), crate::commands::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
+        })
         .collect();
     Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates })
 }
@@ -284,7 +286,17 @@ fn run_in_worker(env: &Env, id: &str, reporter: &Reporter) -> Result<Box<LastAtt
     let path = ws.ensure_answer(&env.curriculum, ex)?;
     let answer = Answer::read(ex, &path, ws.config.limits())?;
     let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;
-    let rec = attempt::run_recorded(&mut store, &ws.outputs_dir(), env.learner(), &env.curriculum, ex, &answer, backend.as_ref(), &ws.config.backend, reporter)?;
+    let rec = attempt::run_recorded(
+        &mut store,
+        &ws.outputs_dir(),
+        env.learner(),
+        &env.curriculum,
+        ex,
+        &answer,
+        backend.as_ref(),
+        &ws.config.backend,
+        reporter,
+    )?;
     let row = store.attempt(rec.attempt)?;
     Ok(Box::new(LastAttempt { attempt: row, verdict: Some(rec.verdict), images: rec.images }))
 }
@@ -400,7 +412,8 @@ fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()>
     rt.input_paused.store(true, Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(80)); // let the input thread leave its poll
     let mut out = std::io::stdout();
-    let _ = crossterm::execute!(out, crossterm::event::DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ =
+        crossterm::execute!(out, crossterm::event::DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
     let _ = disable_raw_mode();
     let status = std::process::Command::new(&cmd[0]).args(&cmd[1..]).arg(&path).status();
     enable_raw_mode().context("Failed to return to the studio after editing")?;

@@ -36,7 +36,11 @@ impl Theme {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
     fn selected(&self) -> Style {
-        if self.color { Style::default().bg(Color::Blue).fg(Color::White) } else { Style::default().add_modifier(Modifier::REVERSED) }
+        if self.color {
+            Style::default().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::default().add_modifier(Modifier::REVERSED)
+        }
     }
 }
 
@@ -49,10 +53,16 @@ pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
         app.backend,
         if app.watch { "on" } else { "off" }
     );
-    let outer = Block::default().borders(Borders::ALL).title(Span::styled(title, t.accent())).title_bottom(Line::from(" ? help ").right_aligned());
+    let outer = Block::default()
+        .borders(Borders::ALL)
+        .title(Span::styled(title, t.accent()))
+        .title_bottom(Line::from(" ? help ").right_aligned());
     let inner = outer.inner(area);
     f.render_widget(outer, area);
-    let rows = Layout::default().direction(Direction::Vertical).constraints([Constraint::Min(3), Constraint::Length(2)]).split(inner);
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(3), Constraint::Length(2)])
+        .split(inner);
     match app.view {
         View::Path => main(f, app, images, rows[0], &t),
         View::Image => full_image(f, app, images, rows[0], &t),
@@ -77,7 +87,10 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
                 format!("image {}/{}", r.image + 1, r.total)
             };
             let cost = if r.cost > 0.0 { format!(" ─ cost {:.3}", r.cost) } else { String::new() };
-            Line::from(Span::styled(format!("▶ running {} ─ {what} ─ {secs:.1} s{cost} ─ c cancels", r.exercise), t.accent()))
+            Line::from(Span::styled(
+                format!("▶ running {} ─ {what} ─ {secs:.1} s{cost} ─ c cancels", r.exercise),
+                t.accent(),
+            ))
         }
         (None, Some(s)) => Line::from(s.clone()),
         (None, None) => Line::from(""),
@@ -88,7 +101,10 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             "e edit  r run  w watch  h hint {hints}/{}  ←/→ images  Enter view  a attempts  p progress  x reset  q quit",
             app.exercise().hints.len()
         ),
-        View::Path => format!("e edit  r run  w watch  h hint {hints}/{}  ←/→ img  a history  p progress  q quit", app.exercise().hints.len()),
+        View::Path => format!(
+            "e edit  r run  w watch  h hint {hints}/{}  ←/→ img  a history  p progress  q quit",
+            app.exercise().hints.len()
+        ),
         View::History => "↑/↓ attempt  q back".to_string(),
         _ => "↑/↓ scroll  q back".to_string(),
     };
@@ -97,7 +113,10 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
 
 fn main(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
     let left_w = if area.width >= 110 { 40 } else { (area.width * 2 / 5).max(24) };
-    let cols = Layout::default().direction(Direction::Horizontal).constraints([Constraint::Length(left_w), Constraint::Min(20)]).split(area);
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Length(left_w), Constraint::Min(20)])
+        .split(area);
     path_list(f, app, cols[0], t);
     detail(f, app, images, cols[1], t);
 }
@@ -126,10 +145,20 @@ fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         } else {
             "locked".to_string()
         };
-        let head = if sp.milestone_reached { "✔" } else if sp.unlocked { "▶" } else { "🔒" };
+        let head = if sp.milestone_reached {
+            "✔"
+        } else if sp.unlocked {
+            "▶"
+        } else {
+            "🔒"
+        };
         let name = format!("{head} {}", stage.title);
         let pad = width.saturating_sub(Line::from(name.as_str()).width() + state.chars().count() + 1);
-        lines.push(Line::from(vec![Span::styled(name, t.accent()), Span::raw(" ".repeat(pad.max(1))), Span::styled(state, t.dim())]));
+        lines.push(Line::from(vec![
+            Span::styled(name, t.accent()),
+            Span::raw(" ".repeat(pad.max(1))),
+            Span::styled(state, t.dim()),
+        ]));
         for e in &sp.exercises {
             let idx = app.curriculum.exercises.iter().position(|x| x.id == e.id).unwrap_or(0);
             let next = app.data.progress.next.as_deref() == Some(e.id.as_str());
@@ -160,19 +189,42 @@ fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
 fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
     let e = app.exercise();
     let area = Rect { x: area.x + 1, width: area.width.saturating_sub(1), ..area };
-    let best = app.data.progress.stages.iter().flat_map(|s| &s.exercises).find(|x| x.id == e.id).and_then(|x| x.best_score);
+    let best =
+        app.data.progress.stages.iter().flat_map(|s| &s.exercises).find(|x| x.id == e.id).and_then(|x| x.best_score);
     let last = app.last();
     let checks_h = last.and_then(|l| l.verdict.as_ref()).map_or(2, |v| 2 * v.outcomes.len() as u16 + 1);
-    let image_h = if last.is_some_and(|l| !l.images.is_empty()) && area.height >= 24 { (area.height / 3).max(6) } else { 0 };
+    let image_h =
+        if last.is_some_and(|l| !l.images.is_empty()) && area.height >= 24 { (area.height / 3).max(6) } else { 0 };
     let rows = Layout::default()
         .direction(Direction::Vertical)
-        .constraints([Constraint::Length(2), Constraint::Min(4), Constraint::Length(checks_h.min(area.height / 2)), Constraint::Length(image_h)])
+        .constraints([
+            Constraint::Length(2),
+            Constraint::Min(4),
+            Constraint::Length(checks_h.min(area.height / 2)),
+            Constraint::Length(image_h),
+        ])
         .split(area);
     // Title.
     let best = best.map(|b| format!("best {b}/100")).unwrap_or_default();
     let title = format!("{} ─ {}", e.id, e.title);
     let pad = (rows[0].width as usize).saturating_sub(title.chars().count() + best.len());
-    let meta = format!("{} · {} · {} check{} · answer: {}", e.kind, e.capability.as_str(), e.checks.len(), if e.checks.len() == 1 { "" } else { "s" }, e.deliverable.file);
+    let d = &e.deliverable;
+    let size = match (d.width, d.height) {
+        (Some(w), Some(h)) => format!(" {w}×{h}"),
+        _ => String::new(),
+    };
+    let deliver = if d.count == 0 {
+        d.file.clone()
+    } else {
+        format!("{} image{}{size} in {}", d.count, if d.count == 1 { "" } else { "s" }, d.file)
+    };
+    let n = e.checks.len();
+    let meta = format!(
+        "{} · {} · deliver {deliver} · {n} check{}",
+        e.kind,
+        e.capability.as_str(),
+        if n == 1 { "" } else { "s" }
+    );
     f.render_widget(
         Paragraph::new(vec![
             Line::from(vec![Span::styled(title, t.accent()), Span::raw(" ".repeat(pad)), Span::raw(best)]),
@@ -197,7 +249,10 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     if seen > 0 {
         text.push_line(Line::from(""));
         for (i, h) in e.hints.iter().take(seen).enumerate() {
-            text.push_line(Line::from(Span::styled(format!("Hint {}/{}: {h}", i + 1, e.hints.len()), t.fg(Color::Yellow))));
+            text.push_line(Line::from(Span::styled(
+                format!("Hint {}/{}: {h}", i + 1, e.hints.len()),
+                t.fg(Color::Yellow),
+            )));
         }
     }
     if let Some(p) = app.data.answers.get(&e.id) {
@@ -216,19 +271,35 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
             let verdict = match &l.verdict {
                 Some(v) if v.passed => Span::styled(format!("passed {}/100", v.score), t.ok()),
                 Some(v) => Span::styled(format!("failed {}/100", v.score), t.bad()),
-                None => Span::styled(format!("{} — {}", l.attempt.status.as_str(), l.attempt.error.clone().unwrap_or_default()), t.bad()),
+                None => Span::styled(
+                    format!("{} — {}", l.attempt.status.as_str(), l.attempt.error.clone().unwrap_or_default()),
+                    t.bad(),
+                ),
             };
             lines.push(Line::from(vec![Span::raw(format!("Last attempt {} at {when} — ", l.attempt.id)), verdict]));
             if let Some(v) = &l.verdict {
                 for o in &v.outcomes {
-                    let (m, style) = if o.review { ("?", t.fg(Color::Yellow)) } else if o.passed { ("✓", t.ok()) } else { ("✗", t.bad()) };
+                    let (m, style) = if o.review {
+                        ("?", t.fg(Color::Yellow))
+                    } else if o.passed {
+                        ("✓", t.ok())
+                    } else {
+                        ("✗", t.bad())
+                    };
                     let measured = match (o.value, o.threshold) {
                         (Some(v), Some(th)) => format!("{} / {}", short(v), short(th)),
                         (Some(v), None) => short(v),
                         _ => "-".into(),
                     };
-                    let severity = if o.severity == crate::checks::Severity::Essential { String::new() } else { format!("  ({})", o.severity.as_str()) };
-                    lines.push(Line::from(vec![Span::styled(format!("{m} "), style), Span::raw(format!("{:<22} {:>13}{severity}", o.check, measured))]));
+                    let severity = if o.severity == crate::checks::Severity::Essential {
+                        String::new()
+                    } else {
+                        format!("  ({})", o.severity.as_str())
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{m} "), style),
+                        Span::raw(format!("{:<22} {:>13}{severity}", o.check, measured)),
+                    ]));
                     lines.push(Line::from(Span::styled(format!("  {}", o.message), t.dim())));
                 }
             }
@@ -241,8 +312,12 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     {
         let i = app.gallery.min(l.images.len().saturating_sub(1));
         let path = &l.images[i];
-        let caption = format!("image {}/{} ─ {}", i + 1, l.images.len(), path.file_name().and_then(|s| s.to_str()).unwrap_or(""));
-        let parts = Layout::default().direction(Direction::Vertical).constraints([Constraint::Length(1), Constraint::Min(1)]).split(rows[3]);
+        let caption =
+            format!("image {}/{} ─ {}", i + 1, l.images.len(), path.file_name().and_then(|s| s.to_str()).unwrap_or(""));
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Length(1), Constraint::Min(1)])
+            .split(rows[3]);
         f.render_widget(Paragraph::new(Span::styled(caption, t.dim())), parts[0]);
         images.render(f, path, parts[1]);
     }
@@ -254,7 +329,13 @@ pub fn reflow(text: &str) -> Vec<String> {
 }
 
 fn short(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 { format!("{v:.0}") } else if v.abs() >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+    if v.fract() == 0.0 && v.abs() < 1e9 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
@@ -264,15 +345,27 @@ fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: 
     }
     let i = app.gallery.min(l.images.len() - 1);
     let path = &l.images[i];
-    let parts = Layout::default().direction(Direction::Vertical).constraints([Constraint::Length(1), Constraint::Min(1)]).split(area);
+    let parts = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(1), Constraint::Min(1)])
+        .split(area);
     let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
-    f.render_widget(Paragraph::new(Span::styled(format!("image {}/{} ─ {} ─ ←/→ step ─ q back", i + 1, l.images.len(), shown.display()), t.dim())), parts[0]);
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!("image {}/{} ─ {} ─ ←/→ step ─ q back", i + 1, l.images.len(), shown.display()),
+            t.dim(),
+        )),
+        parts[0],
+    );
     f.render_widget(Clear, parts[1]);
     images.render(f, path, parts[1]);
 }
 
 fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
-    let cols = Layout::default().direction(Direction::Horizontal).constraints([Constraint::Length(34), Constraint::Min(20)]).split(area);
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Length(34), Constraint::Min(20)])
+        .split(area);
     let mut lines = vec![Line::from(Span::styled(format!("Attempts at {}", app.exercise().id), t.accent()))];
     if app.history.is_empty() {
         lines.push(Line::from(Span::styled("none yet", t.dim())));
@@ -332,13 +425,19 @@ fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         lines.push(Line::from(vec![Span::raw(format!("  {:<9} {:<50} ", s.title, s.milestone_title)), when]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(format!("  {:<34} {:>8} {:>5} {:>7}  status", "exercise", "attempts", "best", "time"), t.accent())));
+    lines.push(Line::from(Span::styled(
+        format!("  {:<34} {:>8} {:>5} {:>7}  status", "exercise", "attempts", "best", "time"),
+        t.accent(),
+    )));
     for s in &p.stages {
         for e in &s.exercises {
             let best = e.best_score.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
             let time = if e.seconds > 0.0 { format!("{:.0}s", e.seconds) } else { "-".into() };
             let style = if e.status == ExerciseStatus::Passed { t.ok() } else { Style::default() };
-            lines.push(Line::from(Span::styled(format!("  {:<34} {:>8} {:>5} {:>7}  {}", e.id, e.attempts, best, time, e.status.as_str()), style)));
+            lines.push(Line::from(Span::styled(
+                format!("  {:<34} {:>8} {:>5} {:>7}  {}", e.id, e.attempts, best, time, e.status.as_str()),
+                style,
+            )));
         }
     }
     f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
@@ -351,7 +450,10 @@ fn help(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         let keys = if b.label == "←/→" { "← → [ ]".to_string() } else { keys };
         lines.push(Line::from(vec![Span::styled(format!("  {keys:<14}"), t.accent()), Span::raw(b.help)]));
     }
-    lines.push(Line::from(vec![Span::styled(format!("  {:<14}", "Ctrl-C"), t.accent()), Span::raw("quit (a running attempt is cancelled and recorded)")]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<14}", "Ctrl-C"), t.accent()),
+        Span::raw("quit (a running attempt is cancelled and recorded)"),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Runs happen in the background: keep browsing while an attempt runs. Logs go to the workspace's logs/genpath.log.",
