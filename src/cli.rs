@@ -94,6 +94,9 @@ pub enum Command {
         #[arg(long)]
         no_images: bool,
     },
+    /// Pipelines: one brief in, a checked, budgeted, resumable asset set out
+    #[command(subcommand)]
+    Pipeline(PipelineCommand),
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]
     Dev(DevCommand),
@@ -116,4 +119,19 @@ pub enum DevCommand {
         /// Only this exercise
         exercise: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineCommand {
+    /// Expand and validate a pipeline; show job count, estimated cost and time
+    Plan { file: PathBuf },
+    /// Run a pipeline (resumes: nothing already made is generated again)
+    Run {
+        file: PathBuf,
+        /// Start even when the estimate is over budget (the run still stops at the budget)
+        #[arg(long)]
+        allow_over_budget: bool,
+    },
+    /// Show pipeline runs: progress, failures, spend
+    Status { name: Option<String> },
 }

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
+pub mod pipeline;
 pub mod progress;
 pub mod recipe;
 pub mod store;

@@ -7,6 +7,7 @@ pub mod dev_check;
 pub mod hint;
 pub mod init;
 pub mod path;
+pub mod pipeline;
 pub mod progress;
 pub mod render;
 pub mod reset;

@@ -87,7 +87,7 @@ pub fn run(
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let observer = Cli { bar, cancelled: &CANCELLED };
-    let _ = ctrlc_hook();
+    install_sigint(&CANCELLED);
     println!("{} — {} — backend {name}", exercise.id, path.display());
     let rec = attempt::run_recorded(
         &mut store,
@@ -119,12 +119,19 @@ pub fn run(
     if rec.verdict.passed { Ok(()) } else { Err(ChecksFailed.into()) }
 }
 
-/// Ctrl-C during a run cancels it: the attempt is recorded as cancelled.
-fn ctrlc_hook() -> Option<()> {
+/// Ctrl-C sets `flag` instead of killing the process, so a run can end
+/// cleanly (the attempt is recorded as cancelled, a pipeline stops scheduling).
+pub fn install_sigint(flag: &'static AtomicBool) {
+    static FLAG: std::sync::OnceLock<&'static AtomicBool> = std::sync::OnceLock::new();
+    if FLAG.set(flag).is_err() {
+        return;
+    }
     #[cfg(unix)]
     {
         extern "C" fn on_sigint(_: i32) {
-            CANCELLED.store(true, Ordering::SeqCst);
+            if let Some(f) = FLAG.get() {
+                f.store(true, Ordering::SeqCst);
+            }
         }
         unsafe extern "C" {
             fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
@@ -134,5 +141,4 @@ fn ctrlc_hook() -> Option<()> {
             signal(2, on_sigint);
         }
     }
-    Some(())
 }

@@ -652,7 +652,7 @@ impl Loader {
 }
 
 /// Check one parameter value against its declared kind.
-fn validate_param(kind: ParamKind, v: &toml::Value) -> Result<(), String> {
+pub(crate) fn validate_param(kind: ParamKind, v: &toml::Value) -> Result<(), String> {
     let as_num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     match kind {
         ParamKind::Number { min, max } => match as_num(v) {

@@ -6,7 +6,10 @@
 //! a crash leaves either a running row (later shown as interrupted) or a
 //! complete result — never a half-recorded one.
 
+mod pipeline;
 mod schema;
+
+pub use pipeline::{CallRow, JobRow, RunRow};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

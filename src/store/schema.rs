@@ -96,6 +96,49 @@ CREATE TABLE stage_unlocks (
     PRIMARY KEY (learner_id, stage_id)
 );
 "#,
+    // 2: pipelines — jobs keyed by the hash of their resolved recipe, and every backend call.
+    r#"
+CREATE TABLE pipeline_runs (
+    id          INTEGER PRIMARY KEY,
+    pipeline    TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running','done','stopped','failed','interrupted')),
+    message     TEXT,
+    pid         INTEGER
+);
+CREATE TABLE pipeline_jobs (
+    pipeline    TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    idx         INTEGER NOT NULL,
+    output      TEXT NOT NULL,
+    recipe      TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('pending','submitted','done','failed','skipped')),
+    tries       INTEGER NOT NULL DEFAULT 0,
+    backend     TEXT,
+    seed        INTEGER,
+    sha256      TEXT,
+    cost        REAL NOT NULL DEFAULT 0,
+    seconds     REAL NOT NULL DEFAULT 0,
+    checks      TEXT,
+    error       TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (pipeline, key)
+);
+CREATE TABLE pipeline_calls (
+    id          INTEGER PRIMARY KEY,
+    pipeline    TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    run_id      INTEGER REFERENCES pipeline_runs(id),
+    backend     TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT,
+    cost        REAL NOT NULL DEFAULT 0,
+    price       REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX pipeline_calls_by_pipeline ON pipeline_calls(pipeline, key);
+"#,
 ];
 
 /// The schema version this binary writes and understands.

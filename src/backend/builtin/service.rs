@@ -19,9 +19,12 @@ pub struct ServiceProfile {
     /// Price of one image at up to 1024×1024; larger images cost proportionally more.
     #[serde(default)]
     pub price_per_image: f64,
-    /// Requests allowed per minute (0 = unlimited); beyond it, a 429 with Retry-After.
+    /// Requests allowed per window (0 = unlimited); beyond it, a 429 with Retry-After.
     #[serde(default)]
     pub rate_limit_per_minute: u32,
+    /// The rate-limit window in milliseconds (default 60,000: a minute).
+    #[serde(default = "default_window")]
+    pub rate_window_ms: u64,
     /// Share of calls that fail with a transient 500 (0–1).
     #[serde(default)]
     pub failure_rate: f64,
@@ -30,6 +33,10 @@ pub struct ServiceProfile {
     pub fault_seed: u64,
     #[serde(skip)]
     state: Mutex<State>,
+}
+
+fn default_window() -> u64 {
+    60_000
 }
 
 #[derive(Debug, Default)]
@@ -44,6 +51,7 @@ impl Clone for ServiceProfile {
             latency_ms: self.latency_ms,
             price_per_image: self.price_per_image,
             rate_limit_per_minute: self.rate_limit_per_minute,
+            rate_window_ms: self.rate_window_ms,
             failure_rate: self.failure_rate,
             fault_seed: self.fault_seed,
             state: Mutex::new(State::default()),
@@ -63,6 +71,7 @@ impl ServiceProfile {
             latency_ms,
             price_per_image,
             rate_limit_per_minute,
+            rate_window_ms: default_window(),
             failure_rate,
             fault_seed,
             state: Mutex::new(State::default()),
@@ -81,10 +90,11 @@ impl ServiceProfile {
             let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
             if self.rate_limit_per_minute > 0 {
-                s.window.retain(|t| now.duration_since(*t) < Duration::from_secs(60));
+                let window = Duration::from_millis(self.rate_window_ms.max(1));
+                s.window.retain(|t| now.duration_since(*t) < window);
                 if s.window.len() >= self.rate_limit_per_minute as usize {
                     let oldest = s.window.first().copied().unwrap_or(now);
-                    let wait = 60.0 - now.duration_since(oldest).as_secs_f64();
+                    let wait = window.as_secs_f64() - now.duration_since(oldest).as_secs_f64();
                     return Err(BackendError::Transient {
                         message: "429 Too Many Requests".into(),
                         retry_after: Some(wait.max(0.01)),

@@ -1,0 +1,150 @@
+//! `genpath pipeline plan|run|status`: a brief turned into a checked,
+//! budgeted, resumable asset set under `outputs/pipelines/<name>/`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Result;
+
+use super::{Env, UsageError};
+use crate::pipeline::{self, Member, Options, Pipeline};
+
+fn members(env: &Env, p: &Pipeline) -> Result<Vec<Member>> {
+    p.run
+        .backends
+        .iter()
+        .map(|name| Ok(Member::new(name.clone(), crate::backend::from_config(name, &env.workspace.config)?)))
+        .collect()
+}
+
+pub fn plan(env: &Env, file: &Path) -> Result<()> {
+    let p = Pipeline::load(file, env.workspace.config.limits())?;
+    let jobs = p.expand();
+    let store = env.workspace.store()?;
+    let est = pipeline::estimate(&p, &jobs, &members(env, &p)?, &store)?;
+    println!("pipeline {} — {} jobs ({} already done)", p.name, est.jobs, est.already_done);
+    for (var, values) in &p.matrix {
+        println!("  {var}: {}", values.join(", "));
+    }
+    println!("backends: {} (concurrency {}, {} retries)", p.run.backends.join(", "), p.run.concurrency, p.run.retries);
+    println!("estimate: cost {:.2}, about {:.0} s", est.cost, est.seconds);
+    match (p.budget.max_cost, p.budget.max_seconds) {
+        (None, None) => println!("budget: none set"),
+        (c, s) => println!(
+            "budget: max cost {}, max time {}",
+            c.map_or("-".into(), |c| format!("{c:.2}")),
+            s.map_or("-".into(), |s| format!("{s:.0} s"))
+        ),
+    }
+    for j in jobs.iter().take(5) {
+        println!("  {:>4}  {}  {}×{}  {}", j.index + 1, j.output, j.recipe.width, j.recipe.height, j.recipe.prompt);
+    }
+    if jobs.len() > 5 {
+        println!("  … and {} more", jobs.len() - 5);
+    }
+    if est.over_budget {
+        return Err(UsageError(
+            "the estimate is over budget: `pipeline run` will refuse unless given --allow-over-budget".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+static CANCELLED: AtomicBool = AtomicBool::new(false);
+
+pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
+    let p = Pipeline::load(file, env.workspace.config.limits())?;
+    let out = env.workspace.outputs_dir().join("pipelines").join(&p.name);
+    // Opening the store here also marks a crashed earlier run as interrupted.
+    drop(env.workspace.store()?);
+    let total = p.expand().len() as u64;
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} ETA {eta} spent {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress_bar = bar.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    std::thread::spawn(move || {
+        while !flag.load(Ordering::SeqCst) {
+            if CANCELLED.load(Ordering::SeqCst) {
+                flag.store(true, Ordering::SeqCst);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    });
+    super::run::install_sigint(&CANCELLED);
+    let opts = Options {
+        allow_over_budget,
+        cancel: Arc::clone(&cancel),
+        on_progress: Some(Box::new(move |done, _total, spent| {
+            progress_bar.set_position(done as u64);
+            progress_bar.set_message(format!("{spent:.2}"));
+        })),
+    };
+    let report = pipeline::run(&p, &env.workspace.db_path(), &out, members(env, &p)?, opts);
+    cancel.store(true, Ordering::SeqCst);
+    bar.finish_and_clear();
+    let r = report?;
+    println!(
+        "pipeline {}: {}/{} assets done ({} made now, {} failed, {} skipped) in {:.1} s",
+        r.pipeline, r.done, r.total, r.made_now, r.failed, r.skipped, r.seconds
+    );
+    println!(
+        "spent {:.2}{}",
+        r.spent,
+        if r.possibly_charged > 0.0 {
+            format!(" (+ up to {:.2} possibly charged for calls cut off by a crash)", r.possibly_charged)
+        } else {
+            String::new()
+        }
+    );
+    if let Some(s) = &r.stopped {
+        println!("{s}");
+    }
+    println!("manifest: {}", r.manifest.display());
+    if r.failed > 0 || r.stopped.is_some() {
+        return Err(super::ChecksFailed.into());
+    }
+    Ok(())
+}
+
+pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
+    let store = env.workspace.store()?;
+    let runs = store.pipeline_runs(name)?;
+    if runs.is_empty() {
+        println!("no pipeline runs yet: `genpath pipeline run FILE`");
+        return Ok(());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &runs {
+        if !seen.insert(r.pipeline.clone()) {
+            continue;
+        }
+        let jobs = store.pipeline_jobs(&r.pipeline)?;
+        let count = |s: &str| jobs.iter().filter(|j| j.status == s).count();
+        let spent: f64 = jobs.iter().filter(|j| j.status == "done").map(|j| j.cost).sum();
+        let calls = store.pipeline_calls(&r.pipeline)?;
+        let cut: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
+        println!(
+            "{}: last run {} ({}) — {} done, {} pending, {} failed, {} skipped of {} — spent {spent:.2}{} — {} backend calls",
+            r.pipeline,
+            super::local_time(&r.started_at),
+            r.status,
+            count("done"),
+            count("pending") + count("submitted"),
+            count("failed"),
+            count("skipped"),
+            jobs.len(),
+            if cut > 0.0 { format!(" (+{cut:.2} possibly charged)") } else { String::new() },
+            calls.len()
+        );
+        for j in jobs.iter().filter(|j| j.status == "failed").take(5) {
+            println!("  failed {}: {}", j.output, j.error.as_deref().unwrap_or(""));
+        }
+    }
+    Ok(())
+}

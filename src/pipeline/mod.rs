@@ -1,0 +1,458 @@
+//! Pipelines: one brief in, a checked, budgeted, resumable asset set out.
+//!
+//! A `pipeline.toml` holds a base recipe with `{variables}`, a `[matrix]` of
+//! values, per-value overrides (e.g. each format's size), an output name
+//! template, the checks every asset must pass, a budget, and the backends to
+//! spread the work over. [`Pipeline::plan`] expands it into jobs keyed by the
+//! hash of their resolved recipe; [`run`] executes them.
+
+mod run;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+pub use run::{Estimate, Member, Options, Report, estimate, run, write_manifest};
+
+use crate::checks::Severity;
+use crate::checks::registry;
+use crate::curriculum::CheckSpec;
+use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};
+use crate::recipe::{Limits, Recipe, Resolved};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    /// Output file name template, e.g. `"{product}-{format}.png"`.
+    output: Spanned<String>,
+    base: Recipe,
+    #[serde(default)]
+    matrix: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    overrides: BTreeMap<String, BTreeMap<String, Override>>,
+    #[serde(default)]
+    budget: Budget,
+    #[serde(default)]
+    run: RunConfig,
+    #[serde(default)]
+    checks: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
+}
+
+/// Fields one matrix value changes in the recipe.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub seed: Option<i64>,
+    pub steps: Option<u32>,
+    pub cfg: Option<f32>,
+    /// Words added to the end of the prompt.
+    pub prompt_add: Option<String>,
+    pub negative: Option<String>,
+    pub quality: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Most money the run may spend (in the backend's price units).
+    pub max_cost: Option<f64>,
+    /// Most wall time, in seconds.
+    pub max_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// Retries of a transient failure (429, 5xx, connection) before giving up on a job.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Backend names; several form a pool, least-busy first.
+    #[serde(default = "default_backends")]
+    pub backends: Vec<String>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig { concurrency: default_concurrency(), retries: default_retries(), backends: default_backends() }
+    }
+}
+
+fn default_concurrency() -> usize {
+    4
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_backends() -> Vec<String> {
+    vec!["builtin".into()]
+}
+
+/// A validated pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub name: String,
+    pub description: Option<String>,
+    pub output: String,
+    pub base: Recipe,
+    pub matrix: BTreeMap<String, Vec<String>>,
+    pub overrides: BTreeMap<String, BTreeMap<String, Override>>,
+    pub budget: Budget,
+    pub run: RunConfig,
+    pub checks: Vec<CheckSpec>,
+}
+
+/// One asset to make.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    pub index: u32,
+    pub vars: BTreeMap<String, String>,
+    pub output: String,
+    pub recipe: Resolved,
+    /// sha256 of the resolved recipe: the job's identity across runs.
+    pub key: String,
+}
+
+fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else { break };
+        out.push(rest[i + 1..i + j].to_string());
+        rest = &rest[i + j + 1..];
+    }
+    out
+}
+
+fn fill(template: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut s = template.to_string();
+    for (k, v) in vars {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+/// File-name-safe version of a value ("9:16" → "9x16").
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else if c == ':' {
+                'x'
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+impl Pipeline {
+    /// Parse and validate a pipeline file; every problem is located.
+    pub fn parse(label: &str, text: &str, limits: Limits) -> Result<Pipeline, Diagnostics> {
+        let raw: Raw = parse_toml(label, text)?;
+        let mut d = Diagnostics::default();
+        let at = |path: &[Seg<'_>]| span_of(text, path);
+        if !crate::config::valid_id(raw.name.get_ref()) {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                Some(raw.name.span()),
+                "name may only hold letters, digits, '-' and '_' (it names the output folder)",
+            ));
+        }
+        let vars: Vec<&String> = raw.matrix.keys().collect();
+        for (field, value) in [
+            ("output", raw.output.get_ref().as_str()),
+            ("prompt", raw.base.prompt.as_str()),
+            ("negative", raw.base.negative.as_str()),
+        ] {
+            for p in placeholders(value) {
+                if !raw.matrix.contains_key(&p) {
+                    let path: Vec<Seg<'_>> = if field == "output" {
+                        vec![Seg::Key("output")]
+                    } else {
+                        vec![Seg::Key("base"), Seg::Key(field)]
+                    };
+                    d.push(Diagnostic::at(
+                        label,
+                        text,
+                        at(&path),
+                        format!(
+                            "{{{p}}} is not a [matrix] variable (the matrix has: {})",
+                            vars.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let out_vars = placeholders(raw.output.get_ref());
+        for v in &vars {
+            if !out_vars.contains(v) {
+                d.push(Diagnostic::at(
+                    label,
+                    text,
+                    Some(raw.output.span()),
+                    format!("output name does not use {{{v}}}: assets would overwrite each other"),
+                ));
+            }
+        }
+        for (var, values) in &raw.matrix {
+            if values.is_empty() {
+                d.push(Diagnostic::at(
+                    label,
+                    text,
+                    at(&[Seg::Key("matrix"), Seg::Key(var)]),
+                    format!("matrix variable '{var}' has no values"),
+                ));
+            }
+        }
+        for (var, table) in &raw.overrides {
+            match raw.matrix.get(var) {
+                None => d.push(Diagnostic::at(
+                    label,
+                    text,
+                    at(&[Seg::Key("overrides"), Seg::Key(var)]),
+                    format!("overrides for '{var}', which is not a matrix variable"),
+                )),
+                Some(values) => {
+                    for value in table.keys() {
+                        if !values.contains(value) {
+                            d.push(Diagnostic::at(
+                                label,
+                                text,
+                                at(&[Seg::Key("overrides"), Seg::Key(var), Seg::Key(value)]),
+                                format!("'{value}' is not one of the values of '{var}'"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if raw.base.seed.is_none_or(|s| s < 0) {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                at(&[Seg::Key("base")]),
+                "a pipeline needs a fixed seed in [base] so a re-run can resume",
+            ));
+        }
+        if !raw.base.shot.is_empty() {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                at(&[Seg::Key("base"), Seg::Key("shot")]),
+                "use the [matrix] instead of [[shot]] tables in a pipeline",
+            ));
+        }
+        if raw.run.concurrency == 0 || raw.run.concurrency > 64 {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                at(&[Seg::Key("run"), Seg::Key("concurrency")]),
+                "concurrency must be 1–64",
+            ));
+        }
+        if raw.run.backends.is_empty() {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                at(&[Seg::Key("run"), Seg::Key("backends")]),
+                "name at least one backend",
+            ));
+        }
+        let mut checks = Vec::new();
+        for (i, c) in raw.checks.iter().enumerate() {
+            let table = c.get_ref();
+            let here = |key: &str| at(&[Seg::Key("checks"), Seg::Index(i), Seg::Key(key)]).or(Some(c.span()));
+            let Some(name) = table.get("check").and_then(|v| v.get_ref().as_str()) else {
+                d.push(Diagnostic::at(label, text, Some(c.span()), "[[checks]] entry has no `check = \"…\"` name"));
+                continue;
+            };
+            let Some(def) = registry::find(name) else {
+                d.push(Diagnostic::at(label, text, here("check"), format!("unknown check '{name}'")));
+                continue;
+            };
+            let severity = table
+                .get("severity")
+                .and_then(|v| v.get_ref().as_str())
+                .map_or(Some(Severity::Essential), Severity::parse);
+            let mut params = BTreeMap::new();
+            for (k, v) in table.iter().filter(|(k, _)| *k != "check" && *k != "severity") {
+                match def.param(k) {
+                    None => d.push(Diagnostic::at(
+                        label,
+                        text,
+                        here(k),
+                        format!("unknown parameter '{k}' for check '{name}'"),
+                    )),
+                    Some(p) => match crate::curriculum::validate_param(p.kind, v.get_ref()) {
+                        Err(m) => d.push(Diagnostic::at(label, text, here(k), format!("{name}.{k}: {m}"))),
+                        Ok(()) => {
+                            params.insert(k.clone(), v.get_ref().clone());
+                        }
+                    },
+                }
+            }
+            match severity {
+                Some(severity) => checks.push(CheckSpec { check: name.to_string(), severity, params }),
+                None => d.push(Diagnostic::at(
+                    label,
+                    text,
+                    here("severity"),
+                    "severity must be essential, actionable, informative or celebratory",
+                )),
+            }
+        }
+        let p = Pipeline {
+            name: raw.name.into_inner(),
+            description: raw.description,
+            output: raw.output.into_inner(),
+            base: raw.base,
+            matrix: raw.matrix,
+            overrides: raw.overrides,
+            budget: raw.budget,
+            run: raw.run,
+            checks,
+        };
+        // Every expanded recipe must be valid (sizes, ranges), located at [base] or the override.
+        if d.is_empty() {
+            for job in p.expand() {
+                let r = Recipe {
+                    width: job.recipe.width,
+                    height: job.recipe.height,
+                    steps: job.recipe.steps,
+                    cfg: job.recipe.cfg,
+                    ..p.base.clone()
+                };
+                for (_, msg) in r.problems(limits) {
+                    let key: Vec<Seg<'_>> = vec![Seg::Key("base")];
+                    d.push(Diagnostic::at(
+                        label,
+                        text,
+                        at(&key),
+                        format!("job {} ({}): {msg}", job.index + 1, job.output),
+                    ));
+                }
+                if d.len() > 10 {
+                    break;
+                }
+            }
+        }
+        d.into_result().map(|()| p)
+    }
+
+    pub fn load(path: &Path, limits: Limits) -> anyhow::Result<Pipeline> {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(path).with_context(|| format!("Failed to read {}", path.display()))?;
+        Ok(Pipeline::parse(&path.display().to_string(), &text, limits)?)
+    }
+
+    /// Every combination of the matrix, in a stable order.
+    pub fn combinations(&self) -> Vec<BTreeMap<String, String>> {
+        let mut out = vec![BTreeMap::new()];
+        for (var, values) in &self.matrix {
+            let mut next = Vec::with_capacity(out.len() * values.len());
+            for combo in &out {
+                for v in values {
+                    let mut c = combo.clone();
+                    c.insert(var.clone(), v.clone());
+                    next.push(c);
+                }
+            }
+            out = next;
+        }
+        out
+    }
+
+    /// Expand the matrix into jobs.
+    pub fn expand(&self) -> Vec<Job> {
+        let base = self.base.resolve().remove(0);
+        self.combinations()
+            .into_iter()
+            .enumerate()
+            .map(|(i, vars)| {
+                let mut r = base.clone();
+                r.prompt = fill(&self.base.prompt, &vars);
+                r.negative = fill(&self.base.negative, &vars);
+                for (var, value) in &vars {
+                    if let Some(o) = self.overrides.get(var).and_then(|t| t.get(value)) {
+                        r.width = o.width.unwrap_or(r.width);
+                        r.height = o.height.unwrap_or(r.height);
+                        r.seed = o.seed.or(r.seed);
+                        r.steps = o.steps.unwrap_or(r.steps);
+                        r.cfg = o.cfg.unwrap_or(r.cfg);
+                        if let Some(add) = &o.prompt_add {
+                            r.prompt = format!("{}, {add}", r.prompt);
+                        }
+                        if let Some(n) = &o.negative {
+                            r.negative = n.clone();
+                        }
+                        if o.quality.is_some() {
+                            r.quality = o.quality.clone();
+                        }
+                    }
+                }
+                let slugged: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.clone(), slug(v))).collect();
+                let output = fill(&self.output, &slugged);
+                let key = crate::store::sha256_hex(serde_json::to_string(&r).unwrap_or_default().as_bytes());
+                Job { index: i as u32, vars, output, recipe: r, key }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r##"
+name = "spring"
+output = "{product}-{format}.png"
+
+[base]
+prompt = "a {product}, #FF7A1A body, studio backdrop"
+seed = 7
+
+[matrix]
+product = ["mug", "bottle"]
+format = ["1:1", "16:9"]
+
+[overrides.format."16:9"]
+width = 768
+height = 432
+"##;
+
+    #[test]
+    fn expands_the_matrix_with_overrides() {
+        let p = Pipeline::parse("p.toml", TEXT, Limits::default()).unwrap();
+        let jobs = p.expand();
+        assert_eq!(jobs.len(), 4);
+        let wide = jobs.iter().find(|j| j.output == "bottle-16x9.png").unwrap();
+        assert_eq!((wide.recipe.width, wide.recipe.height), (768, 432));
+        assert_eq!(wide.recipe.prompt, "a bottle, #FF7A1A body, studio backdrop");
+        let keys: std::collections::BTreeSet<_> = jobs.iter().map(|j| &j.key).collect();
+        assert_eq!(keys.len(), 4, "every job has its own key");
+    }
+
+    #[test]
+    fn mistakes_are_located() {
+        let bad =
+            TEXT.replace("{product}-{format}.png", "{product}-{size}.png").replace("height = 432", "height = 430");
+        let e = Pipeline::parse("p.toml", &bad, Limits::default()).unwrap_err().to_string();
+        assert!(e.contains("p.toml:2:10: {size} is not a [matrix] variable"), "{e}");
+        assert!(e.contains("output name does not use {format}"), "{e}");
+        let e = Pipeline::parse("p.toml", &TEXT.replace("height = 432", "height = 430"), Limits::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("height = 430 is not a multiple of 8"), "{e}");
+    }
+}

@@ -1,0 +1,445 @@
+//! Running a pipeline: jobs spread over a pool of backends by worker
+//! threads, least-busy backend first; transient failures retried with
+//! backoff (honouring Retry-After); scheduling stops before the budget would
+//! be exceeded; every asset written atomically, checked, and recorded; a
+//! manifest (JSON and CSV) written beside the assets.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use super::{Job, Pipeline};
+use crate::backend::{Backend, BackendError, Cancel, Inputs, Request};
+use crate::checks::{self, Image, Outcome};
+use crate::store::Store;
+use crate::workspace::write_atomic;
+
+/// How a run may go.
+pub struct Options {
+    /// Run even when the estimate is over budget (the run still stops at the budget).
+    pub allow_over_budget: bool,
+    /// Stop scheduling when set (Ctrl-C).
+    pub cancel: Arc<AtomicBool>,
+    /// Called after each finished job with (done, total, spent).
+    pub on_progress: Option<Box<dyn Fn(usize, usize, f64) + Send + Sync>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { allow_over_budget: false, cancel: Arc::new(AtomicBool::new(false)), on_progress: None }
+    }
+}
+
+/// One member of the pool.
+pub struct Member {
+    pub name: String,
+    pub backend: Box<dyn Backend>,
+    in_flight: AtomicUsize,
+    pub jobs_done: AtomicUsize,
+}
+
+impl Member {
+    pub fn new(name: impl Into<String>, backend: Box<dyn Backend>) -> Member {
+        Member { name: name.into(), backend, in_flight: AtomicUsize::new(0), jobs_done: AtomicUsize::new(0) }
+    }
+    /// Price of one image of this size on this backend.
+    pub fn price(&self, width: u32, height: u32) -> f64 {
+        let area = (width as f64 * height as f64) / (1024.0 * 1024.0);
+        self.backend.describe().price_per_image.map_or(0.0, |p| p * area.max(1.0))
+    }
+}
+
+/// The plan's numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Estimate {
+    pub jobs: usize,
+    pub already_done: usize,
+    pub cost: f64,
+    pub seconds: f64,
+    pub over_budget: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub pipeline: String,
+    pub total: usize,
+    pub done: usize,
+    pub made_now: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub spent: f64,
+    /// Calls that were in flight when a previous run died, on paid backends: possibly charged.
+    pub possibly_charged: f64,
+    pub seconds: f64,
+    pub stopped: Option<String>,
+    pub manifest: PathBuf,
+    pub calls: usize,
+}
+
+/// Estimate cost and time before running.
+pub fn estimate(p: &Pipeline, jobs: &[Job], members: &[Member], store: &Store) -> Result<Estimate> {
+    let done: std::collections::HashSet<String> =
+        store.pipeline_jobs(&p.name)?.into_iter().filter(|j| j.status == "done").map(|j| j.key).collect();
+    let todo: Vec<&Job> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
+    let cheapest = |j: &Job| members.iter().map(|m| m.price(j.recipe.width, j.recipe.height)).fold(f64::MAX, f64::min);
+    let cost: f64 = todo.iter().map(|j| cheapest(j)).sum();
+    let mut per_image = 0.05;
+    for m in members {
+        if let Some(s) = store.pipeline_mean_seconds(&m.name)? {
+            per_image = s;
+        }
+    }
+    let slots = (p.run.concurrency.min(members.len() * p.run.concurrency)).max(1);
+    let seconds = (todo.len() as f64 / slots as f64).ceil() * per_image;
+    let over_budget =
+        p.budget.max_cost.is_some_and(|m| cost > m + 1e-9) || p.budget.max_seconds.is_some_and(|m| seconds > m);
+    Ok(Estimate {
+        jobs: jobs.len(),
+        already_done: jobs.len() - todo.len(),
+        cost: if cost.is_finite() { cost } else { 0.0 },
+        seconds,
+        over_budget,
+    })
+}
+
+struct Shared {
+    queue: VecDeque<(Job, u32)>,
+    spent: f64,
+    reserved: f64,
+    stop: Option<String>,
+    done: usize,
+    made_now: usize,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct ManifestEntry<'a> {
+    path: &'a str,
+    sha256: &'a str,
+    seed: Option<i64>,
+    backend: Option<&'a str>,
+    cost: f64,
+    seconds: f64,
+    vars: &'a std::collections::BTreeMap<String, String>,
+    recipe: serde_json::Value,
+    checks: serde_json::Value,
+}
+
+/// Run the pipeline in `out_dir` with `members` as the backend pool.
+pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: Options) -> Result<Report> {
+    let started = Instant::now();
+    let jobs = p.expand();
+    let mut store = Store::open(db)?;
+    let run_id = store.pipeline_begin_run(&p.name)?;
+    // Work that a crashed run left submitted goes back to the queue; its call stays on record.
+    store.pipeline_requeue_submitted(&p.name)?;
+    let plan: Vec<(String, u32, String, String)> = jobs
+        .iter()
+        .map(|j| (j.key.clone(), j.index, j.output.clone(), serde_json::to_string(&j.recipe).unwrap_or_default()))
+        .collect();
+    store.pipeline_plan_jobs(&p.name, &plan)?;
+    let est = estimate(p, &jobs, &members, &store)?;
+    if est.over_budget && !opts.allow_over_budget {
+        store.pipeline_finish_run(run_id, "stopped", "estimate over budget")?;
+        anyhow::bail!(
+            "the estimate ({:.2}, {:.0} s for {} jobs) is over the budget (max_cost {:?}, max_seconds {:?}); lower the volume or pass --allow-over-budget (the run still stops at the budget)",
+            est.cost,
+            est.seconds,
+            est.jobs - est.already_done,
+            p.budget.max_cost,
+            p.budget.max_seconds
+        );
+    }
+    std::fs::create_dir_all(out_dir).with_context(|| format!("Failed to create {}", out_dir.display()))?;
+    let rows = store.pipeline_jobs(&p.name)?;
+    let status = |k: &str| rows.iter().find(|r| r.key == k).map(|r| (r.status.clone(), r.sha256.clone(), r.cost));
+    let mut queue = VecDeque::new();
+    let mut done = 0;
+    let mut spent_before = 0.0;
+    for j in &jobs {
+        match status(&j.key) {
+            // Done, and the file is still there with the recorded hash: nothing to regenerate.
+            Some((s, Some(sha), cost))
+                if s == "done"
+                    && std::fs::read(out_dir.join(&j.output)).is_ok_and(|b| crate::store::sha256_hex(&b) == sha) =>
+            {
+                done += 1;
+                spent_before += cost;
+            }
+            _ => queue.push_back((j.clone(), 0)),
+        }
+    }
+    let _ = spent_before;
+    let total = jobs.len();
+    let shared =
+        Arc::new(Mutex::new(Shared { queue, spent: 0.0, reserved: 0.0, stop: None, done, made_now: 0, failed: 0 }));
+    let members = Arc::new(members);
+    let workers = p.run.concurrency.max(1);
+    let opts = Arc::new(opts);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let shared = Arc::clone(&shared);
+            let members = Arc::clone(&members);
+            let opts = Arc::clone(&opts);
+            scope.spawn(move || worker(p, db, out_dir, run_id, &shared, &members, &opts, total, started));
+        }
+    });
+    let mut store = Store::open(db)?;
+    let s = Arc::try_unwrap(shared)
+        .map_err(|_| anyhow::anyhow!("workers still hold the queue"))?
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    let mut skipped = 0;
+    if let Some(why) = &s.stop {
+        for (j, _) in &s.queue {
+            store.pipeline_skip(&p.name, &j.key, why)?;
+            skipped += 1;
+        }
+    }
+    let manifest = write_manifest(p, &store, out_dir)?;
+    let calls = store.pipeline_calls(&p.name)?;
+    let possibly_charged: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
+    let spent: f64 = store.pipeline_jobs(&p.name)?.iter().filter(|j| j.status == "done").map(|j| j.cost).sum();
+    let status = if s.stop.is_some() {
+        "stopped"
+    } else if s.failed > 0 {
+        "failed"
+    } else {
+        "done"
+    };
+    store.pipeline_finish_run(run_id, status, s.stop.as_deref().unwrap_or(""))?;
+    let _ = &mut store;
+    Ok(Report {
+        pipeline: p.name.clone(),
+        total,
+        done: s.done,
+        made_now: s.made_now,
+        failed: s.failed,
+        skipped,
+        spent,
+        possibly_charged,
+        seconds: started.elapsed().as_secs_f64(),
+        stopped: s.stop,
+        manifest,
+        calls: calls.len(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    p: &Pipeline,
+    db: &Path,
+    out_dir: &Path,
+    run_id: i64,
+    shared: &Mutex<Shared>,
+    members: &[Member],
+    opts: &Options,
+    total: usize,
+    started: Instant,
+) {
+    let Ok(mut store) = Store::open(db) else { return };
+    let cancel = Cancel(Arc::clone(&opts.cancel));
+    loop {
+        // Take a job, reserve its price, pick the least-busy backend.
+        let (job, tries, member, price) = {
+            let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+            if s.stop.is_some() {
+                return;
+            }
+            if opts.cancel.load(Ordering::SeqCst) {
+                s.stop = Some("cancelled".into());
+                return;
+            }
+            let Some((job, tries)) = s.queue.pop_front() else { return };
+            if let Some(max) = p.budget.max_seconds
+                && started.elapsed().as_secs_f64() > max
+            {
+                s.queue.push_front((job, tries));
+                s.stop = Some(format!("stopped at the time budget of {max:.0} s"));
+                return;
+            }
+            let member = members
+                .iter()
+                .min_by_key(|m| (m.in_flight.load(Ordering::SeqCst), m.jobs_done.load(Ordering::SeqCst)))
+                .expect("a pipeline has at least one backend");
+            let price = member.price(job.recipe.width, job.recipe.height);
+            if let Some(max) = p.budget.max_cost
+                && s.spent + s.reserved + price > max + 1e-9
+            {
+                s.queue.push_front((job, tries));
+                s.stop = Some(format!("stopped before exceeding the budget of {max:.2} (spent {:.2})", s.spent));
+                return;
+            }
+            s.reserved += price;
+            member.in_flight.fetch_add(1, Ordering::SeqCst);
+            (job, tries, member, price)
+        };
+        let outcome = attempt(p, &mut store, out_dir, run_id, &job, member, price, &cancel);
+        member.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
+        s.reserved -= price;
+        match outcome {
+            Ok(cost) => {
+                member.jobs_done.fetch_add(1, Ordering::SeqCst);
+                s.spent += cost;
+                s.done += 1;
+                s.made_now += 1;
+                if let Some(f) = &opts.on_progress {
+                    f(s.done, total, s.spent);
+                }
+            }
+            Err(Failure::Retry(wait)) if tries < p.run.retries => {
+                s.queue.push_back((job, tries + 1));
+                drop(s);
+                std::thread::sleep(wait);
+            }
+            Err(Failure::Cancelled) => {
+                s.queue.push_front((job, tries));
+                s.stop.get_or_insert_with(|| "cancelled".into());
+            }
+            Err(_) => s.failed += 1,
+        }
+    }
+}
+
+enum Failure {
+    Retry(Duration),
+    Final,
+    Cancelled,
+}
+
+/// One call: submit (recorded first), generate, write, check, record done.
+#[allow(clippy::too_many_arguments)]
+fn attempt(
+    p: &Pipeline,
+    store: &mut Store,
+    out_dir: &Path,
+    run_id: i64,
+    job: &Job,
+    member: &Member,
+    price: f64,
+    cancel: &Cancel,
+) -> Result<f64, Failure> {
+    let call = store.pipeline_submit(&p.name, &job.key, run_id, &member.name, price).map_err(|_| Failure::Final)?;
+    let t = Instant::now();
+    let result = member.backend.generate(&Request { recipe: job.recipe.clone(), inputs: Inputs::default() }, cancel);
+    let g = match result {
+        Ok(g) => g,
+        Err(BackendError::Cancelled) => {
+            let _ = store.pipeline_call_failed(&p.name, &job.key, call, "cancelled", false);
+            return Err(Failure::Cancelled);
+        }
+        Err(e) => {
+            let transient = e.is_transient();
+            let wait = match &e {
+                BackendError::Transient { retry_after: Some(s), .. } => Duration::from_secs_f64(s.clamp(0.0, 120.0)),
+                // Exponential backoff with jitter derived from the job key (deterministic).
+                _ => {
+                    let tries = store
+                        .pipeline_jobs(&p.name)
+                        .ok()
+                        .and_then(|v| v.into_iter().find(|j| j.key == job.key))
+                        .map_or(1, |j| j.tries);
+                    let jitter = u64::from_str_radix(&job.key[..4], 16).unwrap_or(0) % 50;
+                    Duration::from_millis((50u64 << tries.min(6)) + jitter)
+                }
+            };
+            let _ = store.pipeline_call_failed(&p.name, &job.key, call, &e.to_string(), !transient);
+            return Err(if transient { Failure::Retry(wait) } else { Failure::Final });
+        }
+    };
+    let path = out_dir.join(&job.output);
+    if write_atomic(&path, &g.png).is_err() {
+        let _ = store.pipeline_call_failed(&p.name, &job.key, call, "could not write the image", true);
+        return Err(Failure::Final);
+    }
+    let img = Image::load(job.output.clone(), g.png.clone());
+    let deliverable = crate::curriculum::Deliverable {
+        file: String::new(),
+        count: 1,
+        width: Some(job.recipe.width),
+        height: Some(job.recipe.height),
+        description: None,
+    };
+    let none = |_: &str| None;
+    let ctx = checks::Context {
+        deliverable: &deliverable,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: None,
+        run: None,
+        pricing: None,
+    };
+    let outcomes: Vec<Outcome> =
+        p.checks.iter().map(|c| checks::run_one(c, std::slice::from_ref(&img), &ctx)).collect();
+    let sha = crate::store::sha256_hex(&g.png);
+    store
+        .pipeline_job_done(
+            &p.name,
+            &job.key,
+            call,
+            g.seed,
+            &sha,
+            g.cost,
+            t.elapsed().as_secs_f64(),
+            &serde_json::to_string(&outcomes).unwrap_or_default(),
+        )
+        .map_err(|_| Failure::Final)?;
+    Ok(g.cost)
+}
+
+/// manifest.json and manifest.csv beside the assets, from the database.
+pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<PathBuf> {
+    let rows = store.pipeline_jobs(&p.name)?;
+    let jobs = p.expand();
+    let mut entries = Vec::new();
+    for j in &jobs {
+        let Some(r) = rows.iter().find(|r| r.key == j.key && r.status == "done") else { continue };
+        entries.push(ManifestEntry {
+            path: &j.output,
+            sha256: r.sha256.as_deref().unwrap_or(""),
+            seed: r.seed,
+            backend: r.backend.as_deref(),
+            cost: r.cost,
+            seconds: r.seconds,
+            vars: &j.vars,
+            recipe: serde_json::to_value(&j.recipe).unwrap_or_default(),
+            checks: r.checks.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default(),
+        });
+    }
+    let total_cost: f64 = entries.iter().map(|e| e.cost).sum();
+    let json = serde_json::json!({
+        "pipeline": p.name,
+        "assets": entries,
+        "count": entries.len(),
+        "planned": jobs.len(),
+        "total_cost": total_cost,
+    });
+    let path = out_dir.join("manifest.json");
+    write_atomic(&path, serde_json::to_string_pretty(&json).context("Failed to encode the manifest")?.as_bytes())?;
+    let mut csv = String::from("path,sha256,seed,backend,cost,seconds,checks_passed,checks_failed\n");
+    for e in &entries {
+        let outcomes: Vec<Outcome> = serde_json::from_value(e.checks.clone()).unwrap_or_default();
+        let failed: Vec<&str> = outcomes.iter().filter(|o| !o.passed).map(|o| o.check.as_str()).collect();
+        csv.push_str(&format!(
+            "{},{},{},{},{:.4},{:.3},{},{}\n",
+            e.path,
+            e.sha256,
+            e.seed.map(|s| s.to_string()).unwrap_or_default(),
+            e.backend.unwrap_or(""),
+            e.cost,
+            e.seconds,
+            outcomes.len() - failed.len(),
+            failed.join(";")
+        ));
+    }
+    write_atomic(&out_dir.join("manifest.csv"), csv.as_bytes())?;
+    Ok(path)
+}
