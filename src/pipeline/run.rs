@@ -19,14 +19,16 @@ use crate::checks::{self, Image, Outcome};
 use crate::store::Store;
 use crate::workspace::write_atomic;
 
+/// Called after each finished job with (done, total, spent).
+pub type OnProgress = Box<dyn Fn(usize, usize, f64) + Send + Sync>;
+
 /// How a run may go.
 pub struct Options {
     /// Run even when the estimate is over budget (the run still stops at the budget).
     pub allow_over_budget: bool,
     /// Stop scheduling when set (Ctrl-C).
     pub cancel: Arc<AtomicBool>,
-    /// Called after each finished job with (done, total, spent).
-    pub on_progress: Option<Box<dyn Fn(usize, usize, f64) + Send + Sync>>,
+    pub on_progress: Option<OnProgress>,
 }
 
 impl Default for Options {
