@@ -9,7 +9,9 @@ use anyhow::{Context as _, Result};
 use crate::backend::inputs::{self, AssetDirs};
 use crate::backend::{Backend, Progress, Request};
 use crate::checks::{self, Context, Image, Verdict};
-use crate::curriculum::{Curriculum, Exercise};
+use crate::checks::{ManifestAsset, RunReport};
+use crate::curriculum::{Curriculum, Exercise, ExerciseKind};
+use crate::pipeline::{Member, Options, Pipeline};
 use crate::recipe::{Limits, Recipe};
 use crate::store::{self, AttemptStatus, CheckRecord, Finished, ImageRecord, NewAttempt, Store};
 use crate::workspace::write_atomic;
@@ -44,6 +46,9 @@ pub struct Answer {
     pub text: String,
     /// Present when the answer is a recipe.
     pub recipe: Option<Recipe>,
+    /// Where a pipeline answer writes its assets and state (a fresh temporary
+    /// folder when unset).
+    pub work_dir: Option<PathBuf>,
 }
 
 impl Answer {
@@ -56,12 +61,15 @@ impl Answer {
     /// An answer from text (e.g. a starter inside the binary); `path` labels
     /// it and its folder is searched for assets first.
     pub fn from_text(exercise: &Exercise, path: &Path, text: String, limits: Limits) -> Result<Answer> {
-        let recipe = if exercise.deliverable.count > 0 {
+        let recipe = if exercise.deliverable.count > 0 && exercise.kind != ExerciseKind::Pipeline {
             Some(Recipe::parse(&path.display().to_string(), &text, limits)?)
         } else {
             None
         };
-        Ok(Answer { path: path.to_path_buf(), text, recipe })
+        if exercise.kind == ExerciseKind::Pipeline {
+            Pipeline::parse(&path.display().to_string(), &text, limits)?;
+        }
+        Ok(Answer { path: path.to_path_buf(), text, recipe, work_dir: None })
     }
 }
 
@@ -117,6 +125,9 @@ pub fn evaluate(
     backend: &dyn Backend,
     observer: &dyn Observer,
 ) -> Result<(Made, Verdict)> {
+    if exercise.kind == ExerciseKind::Pipeline {
+        return evaluate_pipeline(curriculum, exercise, answer, observer);
+    }
     let files = asset_reader(curriculum, exercise);
     let label = curriculum.source.display(&exercise.dir);
     let made = match &answer.recipe {
@@ -125,6 +136,88 @@ pub fn evaluate(
     };
     observer.checking();
     let verdict = check(curriculum, exercise, answer, &made.images, Some(backend));
+    Ok((made, verdict))
+}
+
+/// A pipeline answer: run it on the built-in backends (`builtin`, and the
+/// simulated paid service `practice`) so every learner meets the same prices,
+/// rate limits and failures; then check the assets, the budget and the manifest.
+fn evaluate_pipeline(
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    observer: &dyn Observer,
+) -> Result<(Made, Verdict)> {
+    static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let p = Pipeline::parse(&answer.path.display().to_string(), &answer.text, Limits::default())?;
+    let (dir, temporary) = match &answer.work_dir {
+        Some(d) => (d.clone(), false),
+        None => {
+            let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (std::env::temp_dir().join(format!("genpath-pipeline-{}-{n}", std::process::id())), true)
+        }
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    let members = p
+        .run
+        .backends
+        .iter()
+        .map(|n| {
+            if n != "builtin" && n != "practice" {
+                anyhow::bail!("exercise pipelines run on the built-in backends `builtin` and `practice`, not '{n}'");
+            }
+            Ok(Member::new(n.clone(), crate::backend::from_config(n, &crate::config::Config::default())?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let db = dir.join(".pipeline.db");
+    let total = p.expand().len();
+    observer.image_started(0, total);
+    let result = crate::pipeline::run(&p, &db, &dir, members, Options::default());
+    let store = Store::open(&db)?;
+    let calls = store.pipeline_calls(&p.name)?;
+    let mut per_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for c in calls.iter().filter(|c| c.outcome.as_deref() == Some("ok")) {
+        *per_key.entry(&c.key).or_default() += 1;
+    }
+    let duplicate_charges = per_key.values().filter(|n| **n > 1).count();
+    let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
+    let mut report = RunReport { planned: total, duplicate_charges, ..RunReport::default() };
+    match result {
+        Ok(r) => {
+            report.cost = r.spent;
+            report.seconds = r.seconds;
+            report.stopped = r.stopped;
+        }
+        Err(e) => report.stopped = Some(format!("{e:#}")),
+    }
+    let current: std::collections::HashSet<String> = p.expand().into_iter().map(|j| j.key).collect();
+    for row in store.pipeline_jobs(&p.name)?.into_iter().filter(|j| j.status == "done" && current.contains(&j.key)) {
+        let bytes = std::fs::read(dir.join(&row.output)).ok();
+        if let Some(b) = &bytes {
+            made.images.push(Image::load(row.output.clone(), b.clone()));
+            made.seeds.push(row.seed.unwrap_or(0));
+        }
+        report.assets.push(ManifestAsset { path: row.output, sha256: row.sha256.unwrap_or_default(), bytes });
+    }
+    made.cost = report.cost;
+    observer.image_done(total.saturating_sub(1), total, report.cost);
+    observer.checking();
+    let files = asset_reader(curriculum, exercise);
+    let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
+    let ctx = Context {
+        deliverable: &exercise.deliverable,
+        recipe: None,
+        answer: Some(&answer.text),
+        assets: &files,
+        reproduce: None,
+        run: Some(&report),
+        pricing: pricing.as_deref(),
+    };
+    let verdict = checks::run(exercise, &made.images, &ctx);
+    drop(store);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok((made, verdict))
 }
 

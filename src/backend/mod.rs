@@ -148,15 +148,29 @@ pub fn check_capabilities(d: &Description, r: &Request) -> Result<(), BackendErr
     Ok(())
 }
 
-/// Build the backend a config names (`builtin`, or a `[backends.NAME]` table).
+/// The simulated paid service every workspace has, named `practice`: the
+/// systems-stage exercises target it so budgets, retries and rate limits
+/// behave the same for every learner (0.04 per image up to 1024², 40 ms per
+/// image, 20 requests a second, one call in ten failing transiently).
+pub fn practice_service() -> builtin::ServiceProfile {
+    let mut p = builtin::ServiceProfile::new(40, 0.04, 20, 0.1, 1);
+    p.rate_window_ms = 1_000;
+    p
+}
+
+/// Build the backend a config names (`builtin`, `practice`, or a `[backends.NAME]` table).
 pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result<Box<dyn Backend>> {
     use crate::config::BackendKind;
     use anyhow::Context;
     if name == "builtin" && !config.backends.contains_key("builtin") {
         return Ok(Box::new(builtin::Builtin::new()));
     }
+    if name == "practice" && !config.backends.contains_key("practice") {
+        return Ok(Box::new(builtin::Builtin { name: "practice".into(), service: Some(practice_service()) }));
+    }
     let table = config.backends.get(name).with_context(|| {
         let mut known: Vec<&str> = config.backends.keys().map(String::as_str).collect();
+        known.insert(0, "practice");
         known.insert(0, "builtin");
         format!(
             "no backend named '{name}' in genpath.toml (known: {}); add a [backends.{name}] table",

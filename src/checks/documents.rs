@@ -121,8 +121,9 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 }
 
 /// `manifest`: every asset is listed with a sha256 that matches the file,
-/// at least min_assets of them, and no two are near-duplicates (pHash
-/// distance ≤ max_duplicate_phash, default 4).
+/// at least min_assets of them, and no two of the same size are
+/// near-duplicates (pHash distance ≤ max_duplicate_phash, default 4). Assets
+/// of different sizes are format variants, which are meant to look alike.
 pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no manifest to read: run the pipeline first") };
     let min = spec.number_or("min_assets", 1.0) as usize;
@@ -151,13 +152,13 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             );
         }
         if let Ok(d) = Image::load(&a.path, bytes.clone()).pixels() {
-            hashes.push((a.path.clone(), analysis::phash(&d.rgb)));
+            hashes.push((a.path.clone(), analysis::phash(&d.rgb), (d.width, d.height)));
         }
     }
     for i in 0..hashes.len() {
         for j in i + 1..hashes.len() {
             let d = analysis::hamming(hashes[i].1, hashes[j].1);
-            if d <= max_dup {
+            if d <= max_dup && hashes[i].2 == hashes[j].2 {
                 return Outcome::new(
                     spec,
                     false,

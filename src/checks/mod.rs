@@ -201,6 +201,15 @@ fn decode(bytes: &[u8]) -> Result<Decoded, String> {
 pub struct RunReport {
     pub cost: f64,
     pub seconds: f64,
+    /// Assets the run was asked for.
+    #[serde(default)]
+    pub planned: usize,
+    /// Assets charged for more than once (a retry that regenerated finished work).
+    #[serde(default)]
+    pub duplicate_charges: usize,
+    /// Why the run stopped early, if it did (budget, refusal, cancel).
+    #[serde(default)]
+    pub stopped: Option<String>,
     /// (path, sha256 as recorded, bytes as found on disk)
     pub assets: Vec<ManifestAsset>,
 }

@@ -327,6 +327,7 @@ impl Pipeline {
         if d.is_empty() {
             for job in p.expand() {
                 let r = Recipe {
+                    prompt: job.recipe.prompt.clone(),
                     width: job.recipe.width,
                     height: job.recipe.height,
                     steps: job.recipe.steps,
@@ -448,7 +449,7 @@ height = 432
         let bad =
             TEXT.replace("{product}-{format}.png", "{product}-{size}.png").replace("height = 432", "height = 430");
         let e = Pipeline::parse("p.toml", &bad, Limits::default()).unwrap_err().to_string();
-        assert!(e.contains("p.toml:2:10: {size} is not a [matrix] variable"), "{e}");
+        assert!(e.contains("p.toml:3:10: {size} is not a [matrix] variable"), "{e}");
         assert!(e.contains("output name does not use {format}"), "{e}");
         let e = Pipeline::parse("p.toml", &TEXT.replace("height = 432", "height = 430"), Limits::default())
             .unwrap_err()

@@ -207,7 +207,14 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
     let manifest = write_manifest(p, &store, out_dir)?;
     let calls = store.pipeline_calls(&p.name)?;
     let possibly_charged: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
-    let spent: f64 = store.pipeline_jobs(&p.name)?.iter().filter(|j| j.status == "done").map(|j| j.cost).sum();
+    // Only the jobs of this plan count: an edited pipeline leaves older jobs behind.
+    let current: std::collections::HashSet<&str> = jobs.iter().map(|j| j.key.as_str()).collect();
+    let spent: f64 = store
+        .pipeline_jobs(&p.name)?
+        .iter()
+        .filter(|j| j.status == "done" && current.contains(j.key.as_str()))
+        .map(|j| j.cost)
+        .sum();
     let status = if s.stop.is_some() {
         "stopped"
     } else if s.failed > 0 {
