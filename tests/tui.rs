@@ -158,3 +158,27 @@ fn no_color_draws_without_colours() {
     rt.app.color = false;
     assert!(!colored(&mut rt), "NO_COLOR must leave every cell in the terminal's own colours");
 }
+
+#[test]
+fn progress_view_shows_pipeline_runs() {
+    let ws = tempfile::tempdir().unwrap();
+    let file = ws.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "name = \"launch\"\noutput = \"{product}.png\"\n[base]\nprompt = \"a {product}, plain\"\nseed = 3\nwidth = 64\nheight = 64\n[matrix]\nproduct = [\"mug\", \"bottle\"]\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_genpath"))
+        .arg("--workspace")
+        .arg(ws.path())
+        .args(["pipeline", "run"])
+        .arg(&file)
+        .env_remove("GENPATH_HOME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Progress);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("Pipelines") && text.contains("launch") && text.contains("2/2"), "{text}");
+}

@@ -112,6 +112,19 @@ pub struct Snapshot {
     /// (exercise, due date, note) assigned to this learner.
     pub due: Vec<(String, String, Option<String>)>,
     pub milestone_dates: HashMap<String, String>,
+    /// Pipeline runs, newest per pipeline.
+    pub pipelines: Vec<PipelineSummary>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PipelineSummary {
+    pub name: String,
+    pub status: String,
+    pub done: usize,
+    pub total: usize,
+    pub failed: usize,
+    pub spent: f64,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -74,7 +74,24 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
             (m.stage.clone(), crate::commands::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
         })
         .collect();
-    Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates })
+    let mut pipelines = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for run in store.pipeline_runs(None)? {
+        if !seen.insert(run.pipeline.clone()) {
+            continue;
+        }
+        let jobs = store.pipeline_jobs(&run.pipeline)?;
+        pipelines.push(app::PipelineSummary {
+            done: jobs.iter().filter(|j| j.status == "done").count(),
+            failed: jobs.iter().filter(|j| j.status == "failed").count(),
+            spent: jobs.iter().filter(|j| j.status == "done").map(|j| j.cost).sum(),
+            last_error: jobs.iter().find(|j| j.status == "failed").and_then(|j| j.error.clone()),
+            total: jobs.len(),
+            status: run.status,
+            name: run.pipeline,
+        });
+    }
+    Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates, pipelines })
 }
 
 fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<LastAttempt> {

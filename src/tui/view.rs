@@ -440,6 +440,29 @@ fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             )));
         }
     }
+    if !app.data.pipelines.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Pipelines", t.accent())));
+        for p in &app.data.pipelines {
+            let style = if p.failed > 0 {
+                t.bad()
+            } else if p.done == p.total {
+                t.ok()
+            } else {
+                Style::default()
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {:<24} {:<11} {:>4}/{:<4} done  {:>3} failed  spent {:.2}",
+                    p.name, p.status, p.done, p.total, p.failed, p.spent
+                ),
+                style,
+            )));
+            if let Some(e) = &p.last_error {
+                lines.push(Line::from(Span::styled(format!("    last failure: {e}"), t.dim())));
+            }
+        }
+    }
     f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
 }
 
