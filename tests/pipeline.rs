@@ -2,6 +2,8 @@
 //! retries and rate limits without double generation, budgets, crash-safe
 //! resume, and a pool that favours the faster backend.
 
+#[path = "servers/a1111.rs"]
+mod a1111_server;
 mod common;
 
 use std::io::{BufRead, BufReader};
@@ -263,4 +265,62 @@ fn plan_reports_mistakes_with_locations_and_over_budget_estimates() {
         common::stdout(&o)
     );
     assert!(common::stderr(&o).contains("over budget"));
+}
+
+fn http_member(name: &str, url: &str) -> Member {
+    let config = genpath::config::Config::parse(
+        "g.toml",
+        &format!("[backends.{name}]\nkind = \"a1111\"\nurl = \"{url}\"\nretries = 0\ntimeout_s = 5\n"),
+    )
+    .unwrap();
+    Member::new(name, genpath::backend::from_config(name, &config).unwrap())
+}
+
+#[test]
+fn a_pool_of_two_http_servers_favours_the_fast_one_and_survives_one_dying() {
+    use std::sync::atomic::Ordering;
+    let fast = a1111_server::start(a1111_server::Script::default());
+    let slow = a1111_server::start(a1111_server::Script::default());
+    slow.script.delay_ms.store(150, Ordering::SeqCst);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(
+        &["mug", "bottle", "backpack", "lamp", "chair", "watch"],
+        &["1:1", "4:5"],
+        "[run]\nconcurrency = 2\nretries = 4\n",
+    );
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![http_member("fast", &fast.url), http_member("slow", &slow.url)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 12, "{report:?}");
+    let (f, s) = (fast.generations.load(Ordering::SeqCst), slow.generations.load(Ordering::SeqCst));
+    assert!(f > 2 * s, "the fast server should get most of the work: fast {f}, slow {s}");
+    assert!(fast.violations.lock().unwrap().is_empty() && slow.violations.lock().unwrap().is_empty());
+
+    // One server dies after its third image: the other finishes the work.
+    let healthy = a1111_server::start(a1111_server::Script::default());
+    let dying = a1111_server::start(a1111_server::Script { die_after: Some(3), ..a1111_server::Script::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![http_member("dying", &dying.url), http_member("healthy", &healthy.url)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 12, "{report:?}");
+    assert_eq!(report.failed, 0);
+    let store = Store::open(&tmp.path().join("db")).unwrap();
+    let ok_by_healthy = store
+        .pipeline_calls("campaign")
+        .unwrap()
+        .iter()
+        .filter(|c| c.backend == "healthy" && c.outcome.as_deref() == Some("ok"))
+        .count();
+    assert!(ok_by_healthy >= 9, "the healthy server finished the work ({ok_by_healthy} assets)");
 }

@@ -5,7 +5,9 @@
 //! backend never touches the file system; a missing asset or a size mismatch
 //! is reported by the loader before any backend is called.
 
+pub mod a1111;
 pub mod builtin;
+pub mod http;
 pub mod inputs;
 
 use std::sync::Arc;
@@ -194,8 +196,9 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
             }
             Ok(Box::new(builtin::Builtin { name: name.to_string(), service }))
         }
+        BackendKind::A1111 => Ok(Box::new(a1111::A1111::from_options(name, &table.options)?)),
         other => anyhow::bail!(
-            "backend '{name}' is of kind {other:?}, which this build of genpath cannot call yet; use the builtin backend"
+            "backend '{name}' is of kind {other:?}, which this build of genpath cannot call yet; use the builtin or a1111 backends"
         ),
     }
 }

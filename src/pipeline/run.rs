@@ -43,11 +43,36 @@ pub struct Member {
     pub backend: Box<dyn Backend>,
     in_flight: AtomicUsize,
     pub jobs_done: AtomicUsize,
+    /// Failures since the last success: a backend that keeps failing is
+    /// passed over while healthy ones have room (a pool survives a dead server).
+    failures: AtomicUsize,
+    /// Moving average of seconds per image (f64 bits), 0 until measured.
+    latency: std::sync::atomic::AtomicU64,
 }
 
 impl Member {
     pub fn new(name: impl Into<String>, backend: Box<dyn Backend>) -> Member {
-        Member { name: name.into(), backend, in_flight: AtomicUsize::new(0), jobs_done: AtomicUsize::new(0) }
+        Member {
+            name: name.into(),
+            backend,
+            in_flight: AtomicUsize::new(0),
+            jobs_done: AtomicUsize::new(0),
+            failures: AtomicUsize::new(0),
+            latency: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// How busy the member is: the time until it could finish one more image
+    /// (in-flight work plus this one, at its measured speed).
+    fn busyness(&self) -> f64 {
+        let latency = f64::from_bits(self.latency.load(Ordering::SeqCst)).max(0.001);
+        (self.in_flight.load(Ordering::SeqCst) as f64 + 1.0) * latency
+    }
+
+    fn record_latency(&self, seconds: f64) {
+        let old = f64::from_bits(self.latency.load(Ordering::SeqCst));
+        let new = if old == 0.0 { seconds } else { old * 0.7 + seconds * 0.3 };
+        self.latency.store(new.to_bits(), Ordering::SeqCst);
     }
     /// Price of one image of this size on this backend.
     pub fn price(&self, width: u32, height: u32) -> f64 {
@@ -275,7 +300,11 @@ fn worker(
             }
             let member = members
                 .iter()
-                .min_by_key(|m| (m.in_flight.load(Ordering::SeqCst), m.jobs_done.load(Ordering::SeqCst)))
+                .min_by(|a, b| {
+                    let key = |m: &Member| (m.failures.load(Ordering::SeqCst).min(3), m.busyness());
+                    let (ka, kb) = (key(a), key(b));
+                    ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+                })
                 .expect("a pipeline has at least one backend");
             let price = member.price(job.recipe.width, job.recipe.height);
             if let Some(max) = p.budget.max_cost
@@ -289,12 +318,15 @@ fn worker(
             member.in_flight.fetch_add(1, Ordering::SeqCst);
             (job, tries, member, price)
         };
+        let t = Instant::now();
         let outcome = attempt(p, &mut store, out_dir, run_id, &job, member, price, &cancel);
+        member.record_latency(t.elapsed().as_secs_f64());
         member.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
         s.reserved -= price;
         match outcome {
             Ok(cost) => {
+                member.failures.store(0, Ordering::SeqCst);
                 member.jobs_done.fetch_add(1, Ordering::SeqCst);
                 s.spent += cost;
                 s.done += 1;
@@ -304,6 +336,7 @@ fn worker(
                 }
             }
             Err(Failure::Retry(wait)) if tries < p.run.retries => {
+                member.failures.fetch_add(1, Ordering::SeqCst);
                 s.queue.push_back((job, tries + 1));
                 drop(s);
                 std::thread::sleep(wait);

@@ -83,6 +83,45 @@ pub fn provenance(bytes: &[u8]) -> Option<Provenance> {
     serde_json::from_str(json).ok()
 }
 
+/// Add text chunks to an existing PNG without touching its pixels or its
+/// own metadata (a real backend's `parameters` stay as the backend wrote
+/// them): each is written as an iTXt chunk just before IEND.
+pub fn add_text_chunks(bytes: &[u8], chunks: &[(&str, &str)]) -> Result<Vec<u8>, String> {
+    const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
+    if bytes.len() < 20 || bytes[..8] != SIGNATURE {
+        return Err("not a PNG file".into());
+    }
+    // Find IEND by walking the chunks (never trusting lengths past the end).
+    let mut pos = 8;
+    let mut iend = None;
+    while pos + 12 <= bytes.len() {
+        let len = u32::from_be_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]) as usize;
+        let kind = &bytes[pos + 4..pos + 8];
+        if kind == b"IEND" {
+            iend = Some(pos);
+            break;
+        }
+        pos = pos.checked_add(12 + len).ok_or("corrupt PNG chunk length")?;
+    }
+    let iend = iend.ok_or("the PNG has no IEND chunk (truncated?)")?;
+    let mut out = bytes[..iend].to_vec();
+    for (key, text) in chunks {
+        let mut data = Vec::new();
+        data.extend_from_slice(key.as_bytes());
+        data.extend_from_slice(&[0, 0, 0, 0, 0]); // NUL, not compressed, method 0, empty language, empty translated keyword
+        data.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(b"iTXt");
+        crc.update(&data);
+        out.extend_from_slice(b"iTXt");
+        out.extend_from_slice(&data);
+        out.extend_from_slice(&crc.finalize().to_be_bytes());
+    }
+    out.extend_from_slice(&bytes[iend..]);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,303 @@
+//! AUTOMATIC1111 / Forge / SD.Next / stable-diffusion.cpp `sd-server`
+//! through the `/sdapi/v1` API: txt2img and img2img (with inpainting),
+//! ControlNet units in `alwayson_scripts`, reference-only identity, progress
+//! from `/sdapi/v1/progress`, HTTP Basic auth, readable errors.
+
+use std::io::Cursor;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::http::{Auth, Http, Settings};
+use super::{Backend, BackendError, Description, Generation, Progress, Request, check_capabilities};
+use crate::recipe::ControlKind;
+
+pub struct A1111 {
+    pub name: String,
+    http: Http,
+    /// Checkpoint to use when the recipe names none.
+    model: Option<String>,
+    price_per_image: Option<f64>,
+    /// ControlNet models found on the server (None: not asked yet).
+    controlnet: OnceLock<Vec<String>>,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn png_of(img: &image::DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png);
+    out
+}
+
+/// The messages A1111 sends back on errors: `{error, detail, …}`.
+pub fn explain(_status: u16, body: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => {
+            let err = v.get("error").and_then(Value::as_str).unwrap_or("");
+            let detail = v
+                .get("detail")
+                .map(|d| d.as_str().map(str::to_string).unwrap_or_else(|| d.to_string()))
+                .unwrap_or_default();
+            match (err.is_empty(), detail.is_empty()) {
+                (false, false) => format!("{err}: {detail}"),
+                (false, true) => err.to_string(),
+                (true, false) => detail,
+                (true, true) => String::from_utf8_lossy(body).chars().take(300).collect(),
+            }
+        }
+        Err(_) => String::from_utf8_lossy(body).chars().take(300).collect(),
+    }
+}
+
+impl A1111 {
+    pub fn from_options(name: &str, options: &toml::Table) -> Result<A1111, BackendError> {
+        let get = |k: &str| options.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        let url = get("url").unwrap_or_else(|| "http://127.0.0.1:7860".into());
+        let mut settings = Settings { base_url: url, ..Settings::default() };
+        if let Some(t) = options.get("timeout_s").and_then(|v| v.as_integer()) {
+            settings.timeout = Duration::from_secs(t.max(1) as u64);
+        }
+        if let Some(r) = options.get("retries").and_then(|v| v.as_integer()) {
+            settings.retries = r.clamp(0, 10) as u32;
+        }
+        if let Some(c) = options.get("max_concurrent").and_then(|v| v.as_integer()) {
+            settings.max_concurrent = c.clamp(1, 64) as usize;
+        }
+        let auth = Auth::from_env(get("auth_env").as_deref(), false)?;
+        Ok(A1111 {
+            name: name.to_string(),
+            http: Http::new(settings, auth)?,
+            model: get("model"),
+            price_per_image: options.get("price_per_image").and_then(|v| v.as_float()),
+            controlnet: OnceLock::new(),
+        })
+    }
+
+    pub fn get(&self, path: &str, progress: &dyn Progress) -> Result<Value, BackendError> {
+        let url = self.http.url(path);
+        self.http.send(&|c| c.get(&url), progress, &explain)?.json()
+    }
+
+    /// ControlNet models on the server (empty when the extension is absent).
+    pub fn controlnet_models(&self) -> &[String] {
+        self.controlnet.get_or_init(|| {
+            let quiet = super::Cancel::default();
+            self.get("/controlnet/model_list", &quiet)
+                .ok()
+                .and_then(|v| v.get("model_list").and_then(Value::as_array).cloned())
+                .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    fn model_for(&self, kind: ControlKind) -> Option<String> {
+        let want: &[&str] = match kind {
+            ControlKind::Edges => &["canny", "lineart", "softedge"],
+            ControlKind::Mask => &["seg"],
+            ControlKind::Pose => &["openpose", "pose"],
+            ControlKind::Depth => &["depth"],
+        };
+        self.controlnet_models().iter().find(|m| want.iter().any(|w| m.to_lowercase().contains(w))).cloned()
+    }
+
+    /// The JSON body of a generation request.
+    pub fn payload(&self, req: &Request) -> Value {
+        let r = &req.recipe;
+        let mut body = json!({
+            "prompt": r.prompt,
+            "negative_prompt": r.negative,
+            "seed": r.seed.unwrap_or(-1),
+            "steps": r.steps,
+            "cfg_scale": r.cfg,
+            "width": r.width,
+            "height": r.height,
+            "sampler_name": crate::recipe::infotext::a1111_sampler(&r.sampler),
+            "batch_size": 1,
+            "n_iter": 1,
+            "send_images": true,
+            "save_images": false,
+        });
+        if let Some(m) = r.model.clone().or_else(|| self.model.clone()).filter(|m| m != "builtin") {
+            body["override_settings"] = json!({ "sd_model_checkpoint": m });
+            body["override_settings_restore_afterwards"] = json!(true);
+        }
+        if let (Some(init), Some(i)) = (&req.inputs.init, &r.init) {
+            body["init_images"] = json!([b64(&png_of(&image::DynamicImage::ImageRgb8(init.clone())))]);
+            body["denoising_strength"] = json!(i.strength);
+            body["resize_mode"] = json!(0);
+            if let Some(mask) = &req.inputs.mask {
+                body["mask"] = json!(b64(&png_of(&image::DynamicImage::ImageLuma8(mask.clone()))));
+                body["mask_blur"] = json!(i.mask_blur);
+                body["inpainting_fill"] = json!(1);
+                body["inpaint_full_res"] = json!(false);
+                body["inpainting_mask_invert"] = json!(0);
+            }
+        }
+        let mut units = Vec::new();
+        for c in &req.inputs.controls {
+            units.push(json!({
+                "enabled": true,
+                "module": "none",
+                "model": self.model_for(c.kind).unwrap_or_else(|| "None".into()),
+                "weight": c.weight,
+                "image": b64(&png_of(&image::DynamicImage::ImageLuma8(c.image.clone()))),
+                "resize_mode": "Just Resize",
+                "control_mode": "Balanced",
+                "pixel_perfect": false,
+                "save_detected_map": false,
+            }));
+        }
+        if let Some((img, weight)) = &req.inputs.reference {
+            units.push(json!({
+                "enabled": true,
+                "module": "reference_only",
+                "model": "None",
+                "weight": weight,
+                "image": b64(&png_of(&image::DynamicImage::ImageRgb8(img.clone()))),
+                "resize_mode": "Just Resize",
+                "control_mode": "Balanced",
+                "save_detected_map": false,
+            }));
+        }
+        if !units.is_empty() {
+            body["alwayson_scripts"] = json!({ "controlnet": { "args": units } });
+        }
+        body
+    }
+}
+
+impl Backend for A1111 {
+    fn describe(&self) -> Description {
+        let cn = self.controlnet_models();
+        let controls = [ControlKind::Edges, ControlKind::Mask, ControlKind::Pose, ControlKind::Depth]
+            .into_iter()
+            .filter(|k| self.model_for(*k).is_some())
+            .collect();
+        Description {
+            name: self.name.clone(),
+            kind: "a1111".into(),
+            img2img: true,
+            inpaint: true,
+            controls,
+            reference: !cn.is_empty(),
+            deterministic: true,
+            price_per_image: self.price_per_image,
+        }
+    }
+
+    fn generate(&self, req: &Request, progress: &dyn Progress) -> Result<Generation, BackendError> {
+        check_capabilities(&self.describe(), req)?;
+        let started = Instant::now();
+        let path = if req.inputs.init.is_some() { "/sdapi/v1/img2img" } else { "/sdapi/v1/txt2img" };
+        let body = self.payload(req);
+        let url = self.http.url(path);
+        // Progress and cancel: a second connection polls /progress and interrupts on cancel.
+        let done = AtomicBool::new(false);
+        let result = std::thread::scope(|s| {
+            s.spawn(|| {
+                let quiet = super::Cancel::default();
+                let mut interrupted = false;
+                while !done.load(Ordering::SeqCst) {
+                    // Poll every 300 ms, but notice the end of the request at once.
+                    for _ in 0..15 {
+                        if done.load(Ordering::SeqCst) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    if progress.cancelled() && !interrupted {
+                        let u = self.http.url("/sdapi/v1/interrupt");
+                        let _ = self.http.send(&|c| c.post(&u), &quiet, &explain);
+                        interrupted = true;
+                    }
+                    if let Ok(v) = self.get("/sdapi/v1/progress?skip_current_image=true", &quiet) {
+                        let st = &v["state"];
+                        if let (Some(a), Some(b)) = (st["sampling_step"].as_u64(), st["sampling_steps"].as_u64()) {
+                            progress.step(a as u32, b as u32);
+                        }
+                    }
+                }
+            });
+            let r = self.http.send(&|c| c.post(&url).json(&body), progress, &explain);
+            done.store(true, Ordering::SeqCst);
+            r
+        });
+        if progress.cancelled() {
+            return Err(BackendError::Cancelled);
+        }
+        let v = result?.json()?;
+        let images = v["images"].as_array().cloned().unwrap_or_default();
+        // `info` is a JSON string inside the JSON; sd-server sends "".
+        let info: Value = v["info"].as_str().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+        let first = info["index_of_first_image"].as_u64().unwrap_or(0) as usize;
+        let Some(b64img) = images.get(first).and_then(Value::as_str) else {
+            return Err(BackendError::Failed(format!("the backend returned no image (got {} images)", images.len())));
+        };
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64img.trim_start_matches("data:image/png;base64,"))
+            .map_err(|_| BackendError::Failed("the backend returned an image that is not valid base64".into()))?;
+        let r = &req.recipe;
+        let seed = info["seed"].as_i64().or(r.seed).unwrap_or(-1);
+        let png = finish_image(&raw, r, seed, &self.name)?;
+        Ok(Generation {
+            png,
+            width: r.width,
+            height: r.height,
+            seed,
+            seconds: started.elapsed().as_secs_f64(),
+            cost: self.price_per_image.unwrap_or(0.0),
+            understood: Vec::new(),
+            not_understood: Vec::new(),
+        })
+    }
+}
+
+/// Validate a returned image (decodes, expected size) and add genpath's
+/// provenance while keeping the backend's own metadata.
+pub fn finish_image(
+    raw: &[u8],
+    r: &crate::recipe::Resolved,
+    seed: i64,
+    backend: &str,
+) -> Result<Vec<u8>, BackendError> {
+    let img = crate::checks::Image::load("returned image", raw.to_vec());
+    let d = img
+        .decoded
+        .as_ref()
+        .map_err(|e| BackendError::Failed(format!("the backend returned an image that cannot be decoded: {e}")))?;
+    if (d.width, d.height) != (r.width, r.height) {
+        return Err(BackendError::Failed(format!(
+            "the backend returned a {}×{} image; the recipe asked for {}×{}",
+            d.width, d.height, r.width, r.height
+        )));
+    }
+    let provenance = crate::recipe::png::Provenance {
+        genpath: env!("CARGO_PKG_VERSION").into(),
+        backend: backend.into(),
+        seed,
+        recipe: r.clone(),
+    };
+    let json = serde_json::to_string(&provenance).unwrap_or_default();
+    let is_png = raw.starts_with(&[137, 80, 78, 71]);
+    if is_png {
+        let has_params =
+            crate::recipe::png::text_chunks(raw).map(|c| c.iter().any(|(k, _)| k == "parameters")).unwrap_or(false);
+        let info = crate::recipe::infotext::format(r, seed, backend);
+        let mut chunks = vec![("genpath", json.as_str())];
+        if !has_params {
+            chunks.push(("parameters", info.as_str()));
+        }
+        crate::recipe::png::add_text_chunks(raw, &chunks)
+            .map_err(|e| BackendError::Failed(format!("the backend's PNG is damaged: {e}")))
+    } else {
+        // JPEG/WebP from the backend: store as PNG with our chunks.
+        crate::recipe::png::encode(&d.rgb, r, seed, backend)
+            .map_err(|e| BackendError::Failed(format!("cannot encode PNG: {e}")))
+    }
+}

@@ -1,0 +1,239 @@
+//! The HTTP layer every network backend shares: connect and read timeouts,
+//! retries with exponential backoff and jitter on 429, 5xx and connection
+//! errors (honouring Retry-After), a cap on response size, cancellation
+//! between tries, a concurrency limit per backend, and credentials that are
+//! never printed: `Auth`'s Debug is redacted and no message includes it.
+
+use std::io::Read;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
+
+use super::{BackendError, Progress};
+
+/// Credentials read from the environment variable a backend's config names.
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    /// HTTP Basic, from "user:password".
+    Basic(String, String),
+    /// `Authorization: Bearer …`.
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "Auth::None",
+            Auth::Basic(..) => "Auth::Basic([redacted])",
+            Auth::Bearer(_) => "Auth::Bearer([redacted])",
+        })
+    }
+}
+
+impl Auth {
+    /// Read credentials from the variable `env` names (the value is never echoed).
+    pub fn from_env(var: Option<&str>, bearer: bool) -> Result<Auth, BackendError> {
+        let Some(var) = var else { return Ok(Auth::None) };
+        let value = std::env::var(var).map_err(|_| {
+            BackendError::Failed(format!("the environment variable {var} (named by auth_env) is not set"))
+        })?;
+        if bearer {
+            return Ok(Auth::Bearer(value));
+        }
+        match value.split_once(':') {
+            Some((u, p)) => Ok(Auth::Basic(u.to_string(), p.to_string())),
+            None => Err(BackendError::Failed(format!("{var} must hold user:password for HTTP Basic auth"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub base_url: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub max_response_bytes: u64,
+    pub max_concurrent: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            base_url: String::new(),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(600),
+            retries: 3,
+            max_response_bytes: 256 * 1024 * 1024,
+            max_concurrent: 1,
+        }
+    }
+}
+
+pub struct Http {
+    client: Client,
+    pub settings: Settings,
+    auth: Auth,
+    slots: (Mutex<usize>, Condvar),
+}
+
+/// A response: status and body.
+pub struct Response {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json(&self) -> Result<serde_json::Value, BackendError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| BackendError::Failed(format!("the backend answered with something that is not JSON ({e})")))
+    }
+}
+
+/// Releases a concurrency slot when dropped.
+struct Slot<'a>(&'a (Mutex<usize>, Condvar));
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let (m, c) = self.0;
+        let mut n = m.lock().unwrap_or_else(|e| e.into_inner());
+        *n = n.saturating_sub(1);
+        c.notify_one();
+    }
+}
+
+impl Http {
+    pub fn new(settings: Settings, auth: Auth) -> Result<Http, BackendError> {
+        let client = Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .build()
+            .map_err(|e| BackendError::Failed(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Http { client, settings, auth, slots: (Mutex::new(0), Condvar::new()) })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.settings.base_url.trim_end_matches('/'), path)
+    }
+
+    fn slot(&self) -> Slot<'_> {
+        let (m, c) = &self.slots;
+        let mut n = m.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= self.settings.max_concurrent.max(1) {
+            n = c.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Slot(&self.slots)
+    }
+
+    fn authorize(&self, rb: RequestBuilder) -> RequestBuilder {
+        match &self.auth {
+            Auth::None => rb,
+            Auth::Basic(u, p) => rb.basic_auth(u, Some(p)),
+            Auth::Bearer(t) => rb.header(AUTHORIZATION, format!("Bearer {t}")),
+        }
+    }
+
+    /// Send a request built by `build` (called once per try), retrying
+    /// transient failures; `explain` turns an error body into a message.
+    pub fn send(
+        &self,
+        build: &dyn Fn(&Client) -> RequestBuilder,
+        progress: &dyn Progress,
+        explain: &dyn Fn(u16, &[u8]) -> String,
+    ) -> Result<Response, BackendError> {
+        let _slot = self.slot();
+        let mut last = String::new();
+        for attempt in 0..=self.settings.retries {
+            if progress.cancelled() {
+                return Err(BackendError::Cancelled);
+            }
+            let rb = self.authorize(build(&self.client));
+            tracing::debug!(attempt, "http request");
+            let (wait, message) = match rb.send() {
+                Err(e) => {
+                    let kind = if e.is_timeout() {
+                        "timed out"
+                    } else if e.is_connect() {
+                        "could not connect"
+                    } else {
+                        "request failed"
+                    };
+                    (None, format!("{kind}: {}", strip_url_secrets(&e.to_string())))
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<f64>().ok());
+                    let body = self.read_capped(resp)?;
+                    if (200..300).contains(&status) {
+                        return Ok(Response { status, body });
+                    }
+                    let message = format!("HTTP {status}: {}", explain(status, &body));
+                    if status == 429 || status >= 500 {
+                        (retry_after, message)
+                    } else {
+                        return Err(BackendError::Failed(message));
+                    }
+                }
+            };
+            last = message;
+            if attempt == self.settings.retries {
+                break;
+            }
+            let backoff = Duration::from_millis((200u64 << attempt.min(6)) + (attempt as u64 * 37) % 100);
+            let wait = wait.map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0))).unwrap_or(backoff);
+            tracing::debug!(?wait, "retrying after a transient failure");
+            let deadline = std::time::Instant::now() + wait;
+            while std::time::Instant::now() < deadline {
+                if progress.cancelled() {
+                    return Err(BackendError::Cancelled);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        Err(BackendError::Transient {
+            message: format!("{last} (after {} tries)", self.settings.retries + 1),
+            retry_after: None,
+        })
+    }
+
+    fn read_capped(&self, resp: reqwest::blocking::Response) -> Result<Vec<u8>, BackendError> {
+        let cap = self.settings.max_response_bytes;
+        let mut body = Vec::new();
+        resp.take(cap + 1).read_to_end(&mut body).map_err(|e| BackendError::Transient {
+            message: format!("the connection broke while reading the answer: {e}"),
+            retry_after: None,
+        })?;
+        if body.len() as u64 > cap {
+            return Err(BackendError::Failed(format!(
+                "the answer is larger than the {} MiB genpath accepts",
+                cap / (1024 * 1024)
+            )));
+        }
+        Ok(body)
+    }
+}
+
+/// Remove any `user:password@` from URLs in error texts.
+fn strip_url_secrets(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(' ') {
+        let cleaned = match (word.find("://"), word.find('@')) {
+            (Some(i), Some(j)) if j > i => format!("{}[redacted]@{}", &word[..i + 3], &word[j + 1..]),
+            _ => word.to_string(),
+        };
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&cleaned);
+    }
+    out
+}

@@ -1,0 +1,178 @@
+//! The AUTOMATIC1111 client against a real HTTP server on 127.0.0.1 that
+//! speaks the protocol as documented and rejects malformed requests.
+
+mod common;
+#[path = "servers/a1111.rs"]
+mod server;
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use genpath::backend::{Backend, BackendError, Cancel, ControlInput, Inputs, Request};
+use genpath::config::Config;
+use genpath::recipe::{ControlKind, Limits, Recipe};
+use server::{Script, start};
+
+fn backend(url: &str, extra: &str) -> Box<dyn Backend> {
+    let config =
+        Config::parse("genpath.toml", &format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{url}\"\n{extra}"))
+            .unwrap();
+    genpath::backend::from_config("studio", &config).unwrap()
+}
+
+fn request(text: &str) -> Request {
+    Request {
+        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
+        inputs: Inputs::default(),
+    }
+}
+
+const RECIPE: &str = "prompt = \"a fox on a beach\"\nnegative = \"text\"\nseed = 42\nwidth = 64\nheight = 48\nsampler = \"euler_a\"\nmodel = \"v1-5-pruned-emaonly.safetensors [6ce0161689]\"\n";
+
+#[test]
+fn txt2img_round_trip_keeps_the_backends_metadata_and_adds_ours() {
+    let s = start(Script::default());
+    let g = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+    assert_eq!((g.width, g.height, g.seed), (64, 48, 42));
+    let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+    let params = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    assert!(params.contains("Model: v1-5-pruned-emaonly"), "the backend's own infotext is kept: {params}");
+    assert!(genpath::recipe::png::provenance(&g.png).is_some(), "genpath's provenance is added");
+    let reqs = s.requests.lock().unwrap();
+    let (path, body) = &reqs[0];
+    assert_eq!(path, "/sdapi/v1/txt2img");
+    assert_eq!(body["sampler_name"], "Euler a");
+    assert_eq!(body["override_settings"]["sd_model_checkpoint"], "v1-5-pruned-emaonly.safetensors [6ce0161689]");
+    assert_eq!(body["negative_prompt"], "text");
+}
+
+#[test]
+fn img2img_and_inpainting_send_the_init_and_mask() {
+    let s = start(Script::default());
+    let mut req =
+        request(&format!("{RECIPE}[init]\nimage = \"i.png\"\nmask = \"m.png\"\nstrength = 0.6\nmask_blur = 4\n"));
+    req.inputs.init = Some(image::RgbImage::new(64, 48));
+    req.inputs.mask = Some(image::GrayImage::new(64, 48));
+    backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
+    let reqs = s.requests.lock().unwrap();
+    let (path, body) = &reqs[0];
+    assert_eq!(path, "/sdapi/v1/img2img");
+    assert_eq!(body["denoising_strength"], 0.6f32 as f64);
+    assert!(body["init_images"][0].is_string() && body["mask"].is_string());
+    assert_eq!(body["mask_blur"], 4);
+    assert!(s.violations.lock().unwrap().is_empty());
+}
+
+#[test]
+fn controlnet_units_are_well_formed_and_detected_maps_are_skipped() {
+    let s = start(Script { controlnet: true, ..Script::default() });
+    let b = backend(&s.url, "");
+    assert!(b.describe().controls.contains(&ControlKind::Edges));
+    let mut req = request(RECIPE);
+    req.inputs.controls.push(ControlInput {
+        kind: ControlKind::Edges,
+        image: image::GrayImage::new(64, 48),
+        weight: 1.0,
+    });
+    let g = b.generate(&req, &Cancel::default()).unwrap();
+    assert_eq!((g.width, g.height), (64, 48));
+    let reqs = s.requests.lock().unwrap();
+    let unit = &reqs[0].1["alwayson_scripts"]["controlnet"]["args"][0];
+    assert_eq!(unit["model"], "control_v11p_sd15_canny [d14c016b]");
+    assert_eq!(unit["enabled"], true);
+    assert_eq!(unit["resize_mode"], "Just Resize");
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+}
+
+#[test]
+fn a_control_on_a_server_without_controlnet_is_refused_before_any_call() {
+    let s = start(Script::default());
+    let b = backend(&s.url, "");
+    let mut req = request(RECIPE);
+    req.inputs.controls.push(ControlInput {
+        kind: ControlKind::Edges,
+        image: image::GrayImage::new(64, 48),
+        weight: 1.0,
+    });
+    let e = b.generate(&req, &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("cannot do what this recipe asks") && e.contains("`edges` control"), "{e}");
+    assert_eq!(s.generations.load(Ordering::SeqCst), 0, "no generation request was made");
+}
+
+#[test]
+fn auth_failure_then_success_with_the_key_from_the_environment() {
+    let s = start(Script { basic_auth: Some(("ada".into(), "s3cret-pass".into())), ..Script::default() });
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("HTTP 401") && e.contains("Not authenticated"), "{e}");
+    unsafe { std::env::set_var("GENPATH_TEST_A1111_AUTH", "ada:s3cret-pass") };
+    let g = backend(&s.url, "auth_env = \"GENPATH_TEST_A1111_AUTH\"\n").generate(&request(RECIPE), &Cancel::default());
+    assert!(g.is_ok(), "{:?}", g.err());
+}
+
+#[test]
+fn a_500_is_retried_and_a_429_honours_retry_after() {
+    let s = start(Script::default());
+    s.script.fail_500_times.store(1, Ordering::SeqCst);
+    backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert_eq!(s.generations.load(Ordering::SeqCst), 2);
+    s.script.rate_limit_times.store(1, Ordering::SeqCst);
+    let t = Instant::now();
+    backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", t.elapsed());
+}
+
+#[test]
+fn a_timeout_and_a_truncated_image_are_clear_errors() {
+    let s = start(Script::default());
+    s.script.delay_ms.store(3000, Ordering::SeqCst);
+    let e = backend(&s.url, "timeout_s = 1\nretries = 0\n").generate(&request(RECIPE), &Cancel::default()).unwrap_err();
+    assert!(matches!(e, BackendError::Transient { .. }) && e.to_string().contains("timed out"), "{e}");
+    s.script.delay_ms.store(0, Ordering::SeqCst);
+    s.script.truncated_image.store(true, Ordering::SeqCst);
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("cannot be decoded"), "{e}");
+    s.script.truncated_image.store(false, Ordering::SeqCst);
+    s.script.wrong_size.store(true, Ordering::SeqCst);
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("32×24 image; the recipe asked for 64×48"), "{e}");
+}
+
+#[test]
+fn a_backend_failure_is_recorded_and_no_secret_leaks_anywhere() {
+    let s = start(Script { basic_auth: Some(("ada".into(), "right".into())), ..Script::default() });
+    let ws = tempfile::tempdir().unwrap();
+    let secret = "ada:hunter2-do-not-print";
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\nauth_env = \"GENPATH_TEST_LEAK_KEY\"\n", s.url),
+    )
+    .unwrap();
+    let o = common::genpath(ws.path())
+        .args(["run", "fluency.first-image", "--backend", "studio", "--no-images"])
+        .env("GENPATH_TEST_LEAK_KEY", secret)
+        .env("GENPATH_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("HTTP 401"), "{}", common::stderr(&o));
+    let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
+    let a = store.attempts("learner", "fluency.first-image").unwrap().remove(0);
+    assert_eq!(a.status, genpath::store::AttemptStatus::Error);
+    assert!(a.error.unwrap().contains("401"));
+    // Search every byte genpath wrote or printed.
+    let mut haystack = [o.stdout.clone(), o.stderr.clone()].concat();
+    fn walk(dir: &std::path::Path, out: &mut Vec<u8>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.extend(std::fs::read(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    walk(ws.path(), &mut haystack);
+    let text = String::from_utf8_lossy(&haystack);
+    assert!(!text.contains("hunter2-do-not-print"), "the key leaked");
+    assert!(text.contains("http request"), "debug logging was on (the test must look at real logs)");
+}

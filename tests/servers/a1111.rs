@@ -1,0 +1,278 @@
+//! A recorded-protocol AUTOMATIC1111 server for tests: speaks `/sdapi/v1`
+//! (txt2img, img2img, progress, interrupt, sd-models, samplers) and the
+//! ControlNet extension's routes as documented, validates every request
+//! (a malformed request from genpath is recorded as a violation), and can be
+//! told to misbehave (auth, 500 once, 429 with Retry-After, slowness,
+//! truncated images, dying after N requests).
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+pub struct Script {
+    pub basic_auth: Option<(String, String)>,
+    pub fail_500_times: AtomicUsize,
+    pub rate_limit_times: AtomicUsize,
+    pub delay_ms: AtomicUsize,
+    pub truncated_image: AtomicBool,
+    pub wrong_size: AtomicBool,
+    /// Stop answering generation requests after this many (simulates a dead server).
+    pub die_after: Option<usize>,
+    pub controlnet: bool,
+}
+
+pub struct Server {
+    pub url: String,
+    pub script: Arc<Script>,
+    pub violations: Arc<Mutex<Vec<String>>>,
+    pub generations: Arc<AtomicUsize>,
+    pub requests: Arc<Mutex<Vec<(String, Value)>>>,
+    server: Arc<tiny_http::Server>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.server.unblock();
+    }
+}
+
+const SAMPLERS: &[&str] =
+    &["Euler", "Euler a", "DPM++ 2M", "DPM++ 2S a", "DPM++ SDE", "DDIM", "Heun", "DPM2", "DPM2 a", "LMS", "UniPC"];
+const CN_MODELS: &[&str] = &[
+    "control_v11p_sd15_canny [d14c016b]",
+    "control_v11p_sd15_seg [e1f51eb9]",
+    "control_v11p_sd15_openpose [cab727d4]",
+];
+
+fn png(w: u32, h: u32, color: [u8; 3], params: &str) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb(color));
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.add_text_chunk("parameters".into(), params.into()).unwrap();
+        let mut wr = enc.write_header().unwrap();
+        wr.write_image_data(img.as_raw()).unwrap();
+    }
+    out
+}
+
+fn check_types(body: &Value, v: &mut Vec<String>) {
+    let need = |k: &str, ok: bool, v: &mut Vec<String>| {
+        if !ok {
+            v.push(format!(
+                "field {k} missing or of the wrong type: {}",
+                body.get(k).map(|x| x.to_string()).unwrap_or_default()
+            ));
+        }
+    };
+    need("prompt", body["prompt"].is_string(), v);
+    need("negative_prompt", body["negative_prompt"].is_string(), v);
+    need("seed", body["seed"].is_i64(), v);
+    need("steps", body["steps"].as_u64().is_some_and(|s| (1..=150).contains(&s)), v);
+    need("cfg_scale", body["cfg_scale"].is_number(), v);
+    need("width", body["width"].as_u64().is_some_and(|w| w % 8 == 0), v);
+    need("height", body["height"].as_u64().is_some_and(|h| h % 8 == 0), v);
+    need("sampler_name", body["sampler_name"].as_str().is_some_and(|s| SAMPLERS.contains(&s)), v);
+    if let Some(o) = body.get("override_settings") {
+        need("override_settings.sd_model_checkpoint", o["sd_model_checkpoint"].is_string(), v);
+    }
+    if let Some(cn) = body.get("alwayson_scripts") {
+        let args = cn["controlnet"]["args"].as_array();
+        need("alwayson_scripts.controlnet.args", args.is_some(), v);
+        for u in args.into_iter().flatten() {
+            need("unit.enabled", u["enabled"] == json!(true), v);
+            need("unit.module", u["module"].is_string(), v);
+            need("unit.model", u["model"].as_str().is_some_and(|m| m == "None" || CN_MODELS.contains(&m)), v);
+            need("unit.weight", u["weight"].as_f64().is_some_and(|w| (0.0..=2.0).contains(&w)), v);
+            need(
+                "unit.image",
+                u["image"].as_str().is_some_and(|i| base64::engine::general_purpose::STANDARD.decode(i).is_ok()),
+                v,
+            );
+            need(
+                "unit.resize_mode",
+                u["resize_mode"]
+                    .as_str()
+                    .is_some_and(|m| ["Just Resize", "Crop and Resize", "Resize and Fill"].contains(&m)),
+                v,
+            );
+            need("unit.control_mode", u["control_mode"].as_str().is_some(), v);
+        }
+    }
+}
+
+pub fn start(script: Script) -> Server {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let script = Arc::new(script);
+    let violations = Arc::new(Mutex::new(Vec::new()));
+    let generations = Arc::new(AtomicUsize::new(0));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let (s, sc, vi, gens, reqs) = (
+        Arc::clone(&server),
+        Arc::clone(&script),
+        Arc::clone(&violations),
+        Arc::clone(&generations),
+        Arc::clone(&requests),
+    );
+    std::thread::spawn(move || {
+        for mut req in s.incoming_requests() {
+            let (sc, vi, gens, reqs) = (Arc::clone(&sc), Arc::clone(&vi), Arc::clone(&gens), Arc::clone(&reqs));
+            std::thread::spawn(move || {
+                let url = req.url().to_string();
+                let mut body = String::new();
+                let _ = req.as_reader().read_to_string(&mut body);
+                let respond = |req: tiny_http::Request, code: u16, v: Value, headers: &[(&str, &str)]| {
+                    let mut r = tiny_http::Response::from_string(v.to_string()).with_status_code(code);
+                    r.add_header(tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap());
+                    for (k, val) in headers {
+                        r.add_header(tiny_http::Header::from_bytes(*k, *val).unwrap());
+                    }
+                    let _ = req.respond(r);
+                };
+                if let Some((u, p)) = &sc.basic_auth {
+                    let want =
+                        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
+                    let ok = req.headers().iter().any(|h| h.field.equiv("Authorization") && h.value.as_str() == want);
+                    if !ok {
+                        return respond(
+                            req,
+                            401,
+                            json!({"detail": "Not authenticated"}),
+                            &[("WWW-Authenticate", "Basic")],
+                        );
+                    }
+                }
+                let path = url.split('?').next().unwrap_or("").to_string();
+                match path.as_str() {
+                    "/sdapi/v1/sd-models" => respond(
+                        req,
+                        200,
+                        json!([{"title": "v1-5-pruned-emaonly.safetensors [6ce0161689]", "model_name": "v1-5-pruned-emaonly", "hash": "6ce0161689"}]),
+                        &[],
+                    ),
+                    "/sdapi/v1/samplers" => respond(
+                        req,
+                        200,
+                        json!(
+                            SAMPLERS
+                                .iter()
+                                .map(|s| json!({"name": s, "aliases": [], "options": {}}))
+                                .collect::<Vec<_>>()
+                        ),
+                        &[],
+                    ),
+                    "/sdapi/v1/progress" => respond(
+                        req,
+                        200,
+                        json!({"progress": 0.5, "eta_relative": 1.0, "state": {"sampling_step": 10, "sampling_steps": 20, "interrupted": false}, "current_image": null, "textinfo": null}),
+                        &[],
+                    ),
+                    "/sdapi/v1/interrupt" => respond(req, 200, json!({}), &[]),
+                    "/controlnet/version" if sc.controlnet => respond(req, 200, json!({"version": 3}), &[]),
+                    "/controlnet/model_list" if sc.controlnet => {
+                        respond(req, 200, json!({"model_list": CN_MODELS}), &[])
+                    }
+                    "/controlnet/module_list" if sc.controlnet => {
+                        respond(req, 200, json!({"module_list": ["none", "canny", "openpose", "reference_only"]}), &[])
+                    }
+                    "/sdapi/v1/txt2img" | "/sdapi/v1/img2img" => {
+                        let n = gens.fetch_add(1, Ordering::SeqCst);
+                        if sc.die_after.is_some_and(|d| n >= d) {
+                            // A dead server: drop the connection without an answer.
+                            drop(req);
+                            return;
+                        }
+                        let v: Value = match serde_json::from_str(&body) {
+                            Ok(v) => v,
+                            Err(e) => {
+                                vi.lock().unwrap().push(format!("body is not JSON: {e}"));
+                                return respond(
+                                    req,
+                                    422,
+                                    json!({"error": "RequestValidationError", "detail": "bad json"}),
+                                    &[],
+                                );
+                            }
+                        };
+                        reqs.lock().unwrap().push((path.clone(), v.clone()));
+                        let mut problems = Vec::new();
+                        check_types(&v, &mut problems);
+                        if path.ends_with("img2img") && v["init_images"].as_array().is_none_or(|a| a.is_empty()) {
+                            return respond(
+                                req,
+                                404,
+                                json!({"error": "HTTPException", "detail": "Init image not found"}),
+                                &[],
+                            );
+                        }
+                        if v.get("alwayson_scripts").is_some() && !sc.controlnet {
+                            return respond(
+                                req,
+                                422,
+                                json!({"error": "RuntimeError", "detail": "always on script controlnet not found"}),
+                                &[],
+                            );
+                        }
+                        if !problems.is_empty() {
+                            vi.lock().unwrap().extend(problems.clone());
+                            return respond(
+                                req,
+                                422,
+                                json!({"error": "RequestValidationError", "detail": problems.join("; ")}),
+                                &[],
+                            );
+                        }
+                        let delay = sc.delay_ms.load(Ordering::SeqCst);
+                        if delay > 0 {
+                            std::thread::sleep(Duration::from_millis(delay as u64));
+                        }
+                        if sc.fail_500_times.load(Ordering::SeqCst) > 0 {
+                            sc.fail_500_times.fetch_sub(1, Ordering::SeqCst);
+                            return respond(
+                                req,
+                                500,
+                                json!({"error": "OutOfMemoryError", "detail": "CUDA out of memory", "body": "", "errors": ""}),
+                                &[],
+                            );
+                        }
+                        if sc.rate_limit_times.load(Ordering::SeqCst) > 0 {
+                            sc.rate_limit_times.fetch_sub(1, Ordering::SeqCst);
+                            return respond(req, 429, json!({"detail": "Too Many Requests"}), &[("Retry-After", "1")]);
+                        }
+                        let (w, h) =
+                            (v["width"].as_u64().unwrap_or(64) as u32, v["height"].as_u64().unwrap_or(64) as u32);
+                        let (w, h) = if sc.wrong_size.load(Ordering::SeqCst) { (w / 2, h / 2) } else { (w, h) };
+                        let seed = v["seed"].as_i64().filter(|s| *s >= 0).unwrap_or(1234);
+                        let params = format!(
+                            "{}\nSteps: {}, Sampler: {}, CFG scale: {}, Seed: {seed}, Size: {w}x{h}, Model: v1-5-pruned-emaonly",
+                            v["prompt"].as_str().unwrap_or(""),
+                            v["steps"],
+                            v["sampler_name"].as_str().unwrap_or(""),
+                            v["cfg_scale"]
+                        );
+                        let mut image = png(w, h, [(seed % 200) as u8 + 30, 90, 140], &params);
+                        if sc.truncated_image.load(Ordering::SeqCst) {
+                            image.truncate(image.len() / 2);
+                        }
+                        let mut images = vec![base64::engine::general_purpose::STANDARD.encode(&image)];
+                        if v.get("alwayson_scripts").is_some() {
+                            // ControlNet appends its detected maps after the results.
+                            images.push(base64::engine::general_purpose::STANDARD.encode(png(w, h, [0, 0, 0], "")));
+                        }
+                        let info = json!({"seed": seed, "all_seeds": [seed], "index_of_first_image": 0, "prompt": v["prompt"], "width": w, "height": h}).to_string();
+                        respond(req, 200, json!({"images": images, "parameters": v, "info": info}), &[]);
+                    }
+                    _ => respond(req, 404, json!({"detail": "Not Found"}), &[]),
+                }
+            });
+        }
+    });
+    Server { url: format!("http://127.0.0.1:{port}"), script, violations, generations, requests, server }
+}
