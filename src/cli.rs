@@ -94,6 +94,9 @@ pub enum Command {
         #[arg(long)]
         no_images: bool,
     },
+    /// Generation backends: list them, test one
+    #[command(subcommand)]
+    Backend(BackendCommand),
     /// Pipelines: one brief in, a checked, budgeted, resumable asset set out
     #[command(subcommand)]
     Pipeline(PipelineCommand),
@@ -134,4 +137,17 @@ pub enum PipelineCommand {
     },
     /// Show pipeline runs: progress, failures, spend
     Status { name: Option<String> },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackendCommand {
+    /// The backends this workspace can use
+    List,
+    /// Reach a backend: version, models, samplers, ControlNet, capabilities
+    Test {
+        name: String,
+        /// Also make a small test image
+        #[arg(long)]
+        generate: bool,
+    },
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use genpath::cli::{Cli, Command, DevCommand, PipelineCommand};
+use genpath::cli::{BackendCommand, Cli, Command, DevCommand, PipelineCommand};
 use genpath::commands::{self, ChecksFailed, Env, UsageError};
 use genpath::curriculum::LookupError;
 use genpath::diagnostics::Diagnostics;
@@ -64,6 +64,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { exercise, recipe, backend, force, no_images } => {
             commands::run::run(&env, &exercise, recipe, backend.as_deref(), force, !no_images)
         }
+        Command::Backend(BackendCommand::List) => commands::backend::list(&env),
+        Command::Backend(BackendCommand::Test { name, generate }) => commands::backend::test(&env, &name, generate),
         Command::Pipeline(PipelineCommand::Plan { file }) => commands::pipeline::plan(&env, &file),
         Command::Pipeline(PipelineCommand::Run { file, allow_over_budget }) => {
             commands::pipeline::run(&env, &file, allow_over_budget)

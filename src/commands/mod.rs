@@ -1,6 +1,7 @@
 //! One file per subcommand. Commands print plain text to stdout and never
 //! touch the terminal UI; they share the engine with it.
 
+pub mod backend;
 pub mod check;
 pub mod config;
 pub mod dev_check;

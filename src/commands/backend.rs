@@ -1,0 +1,97 @@
+//! `genpath backend list` and `genpath backend test NAME [--generate]`:
+//! what backends this workspace has, and whether one answers.
+
+use std::time::Instant;
+
+use anyhow::Result;
+
+use super::Env;
+use crate::backend::a1111::A1111;
+use crate::backend::{Backend, Cancel, Inputs, Request};
+use crate::config::BackendKind;
+use crate::recipe::{Limits, Recipe};
+
+pub fn list(env: &Env) -> Result<()> {
+    let c = &env.workspace.config;
+    let mark = |n: &str| if c.backend == n { "*" } else { " " };
+    println!("{} builtin    builtin   offline practice renderer (free, deterministic)", mark("builtin"));
+    println!("{} practice   builtin   simulated paid service: 0.04/image, 40 ms, 20 req/s, 10% transient failures", mark("practice"));
+    for (name, b) in &c.backends {
+        let url = b.options.get("url").and_then(|v| v.as_str()).unwrap_or("");
+        let auth = match b.options.get("auth_env").and_then(|v| v.as_str()) {
+            Some(var) if std::env::var_os(var).is_some() => format!("key from ${var} (set)"),
+            Some(var) => format!("key from ${var} (NOT set)"),
+            None => String::new(),
+        };
+        println!("{} {name:<10} {:<9} {url} {auth}", mark(name), format!("{:?}", b.kind).to_lowercase());
+    }
+    println!("(* = default; change it with `backend = \"NAME\"` in genpath.toml or GENPATH_BACKEND)");
+    Ok(())
+}
+
+fn capabilities(b: &dyn Backend) -> String {
+    let d = b.describe();
+    let mut caps = vec!["txt2img"];
+    if d.img2img {
+        caps.push("img2img");
+    }
+    if d.inpaint {
+        caps.push("inpaint");
+    }
+    if d.reference {
+        caps.push("reference");
+    }
+    let controls: Vec<&str> = d.controls.iter().map(|k| k.as_str()).collect();
+    format!(
+        "{}; controls: {}; {}{}",
+        caps.join(", "),
+        if controls.is_empty() { "none".into() } else { controls.join(", ") },
+        if d.deterministic { "deterministic" } else { "not bit-exact" },
+        d.price_per_image.map(|p| format!("; {p} per image")).unwrap_or_default()
+    )
+}
+
+pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
+    let config = &env.workspace.config;
+    let backend = crate::backend::from_config(name, config)?;
+    let kind = config.backends.get(name).map(|b| b.kind);
+    println!("backend {name}");
+    if let Some(BackendKind::A1111) = kind {
+        let a = A1111::from_options(name, &config.backends[name].options)?;
+        let quiet = Cancel::default();
+        let t = Instant::now();
+        let models = a.get("/sdapi/v1/sd-models", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
+        println!("  reachable: yes ({:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
+        let titles: Vec<String> = models.as_array().into_iter().flatten().filter_map(|m| m["title"].as_str().map(str::to_string)).collect();
+        println!("  models: {}", if titles.is_empty() { "none".into() } else { titles.join(", ") });
+        if let Ok(s) = a.get("/sdapi/v1/samplers", &quiet) {
+            let names: Vec<&str> = s.as_array().into_iter().flatten().filter_map(|x| x["name"].as_str()).collect();
+            println!("  samplers: {}", names.join(", "));
+        }
+        match a.get("/controlnet/version", &quiet) {
+            Ok(v) => {
+                println!("  ControlNet: version {}", v["version"]);
+                println!("  ControlNet models: {}", a.controlnet_models().join(", "));
+                if let Ok(m) = a.get("/controlnet/module_list", &quiet) {
+                    let mods: Vec<&str> = m["module_list"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).take(12).collect();
+                    println!("  ControlNet modules: {} …", mods.join(", "));
+                }
+            }
+            Err(_) => println!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
+        }
+    } else {
+        println!("  {}", if name == "practice" { "built-in simulated paid service (offline)" } else { "built-in renderer (offline)" });
+    }
+    println!("  capabilities: {}", capabilities(backend.as_ref()));
+    if generate {
+        let r = Recipe::parse("test.toml", "prompt = \"a mug, studio backdrop\"\nseed = 1\nsteps = 8\nwidth = 256\nheight = 256\n", Limits::default())?.resolve().remove(0);
+        let t = Instant::now();
+        let g = backend.generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default())?;
+        let dir = env.workspace.outputs_dir().join("backend-test");
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        crate::workspace::write_atomic(&path, &g.png)?;
+        println!("  generated 256×256 in {:.1} s (seed {}): {}", t.elapsed().as_secs_f64(), g.seed, path.display());
+    }
+    Ok(())
+}
