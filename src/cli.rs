@@ -94,6 +94,13 @@ pub enum Command {
         #[arg(long)]
         no_images: bool,
     },
+    /// Turn images made by A1111/Forge/sd.cpp/ComfyUI (or genpath) into recipes
+    Import {
+        files: Vec<PathBuf>,
+        /// Where to write the recipes [default: recipes/imported in the workspace]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Generation backends: list them, test one
     #[command(subcommand)]
     Backend(BackendCommand),

@@ -64,6 +64,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { exercise, recipe, backend, force, no_images } => {
             commands::run::run(&env, &exercise, recipe, backend.as_deref(), force, !no_images)
         }
+        Command::Import { files, out } => commands::import::run(&env, &files, out),
         Command::Backend(BackendCommand::List) => commands::backend::list(&env),
         Command::Backend(BackendCommand::Test { name, generate }) => commands::backend::test(&env, &name, generate),
         Command::Pipeline(PipelineCommand::Plan { file }) => commands::pipeline::plan(&env, &file),

@@ -181,11 +181,23 @@ fn a_backend_failure_is_recorded_and_no_secret_leaks_anywhere() {
 fn backend_test_reports_models_samplers_controlnet_and_generates() {
     let s = start(Script { controlnet: true, ..Script::default() });
     let ws = tempfile::tempdir().unwrap();
-    std::fs::write(ws.path().join("genpath.toml"), format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\n", s.url)).unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\n", s.url),
+    )
+    .unwrap();
     let o = common::run(ws.path(), &["backend", "test", "studio", "--generate"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let out = common::stdout(&o);
-    for want in ["reachable: yes", "v1-5-pruned-emaonly", "Euler a", "ControlNet: version 3", "control_v11p_sd15_canny", "controls: edges, mask, pose", "generated 256×256"] {
+    for want in [
+        "reachable: yes",
+        "v1-5-pruned-emaonly",
+        "Euler a",
+        "ControlNet: version 3",
+        "control_v11p_sd15_canny",
+        "controls: edges, mask, pose",
+        "generated 256×256",
+    ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
     let o = common::run(ws.path(), &["backend", "list"]);

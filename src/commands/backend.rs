@@ -15,7 +15,10 @@ pub fn list(env: &Env) -> Result<()> {
     let c = &env.workspace.config;
     let mark = |n: &str| if c.backend == n { "*" } else { " " };
     println!("{} builtin    builtin   offline practice renderer (free, deterministic)", mark("builtin"));
-    println!("{} practice   builtin   simulated paid service: 0.04/image, 40 ms, 20 req/s, 10% transient failures", mark("practice"));
+    println!(
+        "{} practice   builtin   simulated paid service: 0.04/image, 40 ms, 20 req/s, 10% transient failures",
+        mark("practice")
+    );
     for (name, b) in &c.backends {
         let url = b.options.get("url").and_then(|v| v.as_str()).unwrap_or("");
         let auth = match b.options.get("auth_env").and_then(|v| v.as_str()) {
@@ -62,7 +65,8 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         let t = Instant::now();
         let models = a.get("/sdapi/v1/sd-models", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
         println!("  reachable: yes ({:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
-        let titles: Vec<String> = models.as_array().into_iter().flatten().filter_map(|m| m["title"].as_str().map(str::to_string)).collect();
+        let titles: Vec<String> =
+            models.as_array().into_iter().flatten().filter_map(|m| m["title"].as_str().map(str::to_string)).collect();
         println!("  models: {}", if titles.is_empty() { "none".into() } else { titles.join(", ") });
         if let Ok(s) = a.get("/sdapi/v1/samplers", &quiet) {
             let names: Vec<&str> = s.as_array().into_iter().flatten().filter_map(|x| x["name"].as_str()).collect();
@@ -73,18 +77,32 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
                 println!("  ControlNet: version {}", v["version"]);
                 println!("  ControlNet models: {}", a.controlnet_models().join(", "));
                 if let Ok(m) = a.get("/controlnet/module_list", &quiet) {
-                    let mods: Vec<&str> = m["module_list"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).take(12).collect();
+                    let mods: Vec<&str> =
+                        m["module_list"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).take(12).collect();
                     println!("  ControlNet modules: {} …", mods.join(", "));
                 }
             }
             Err(_) => println!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
         }
     } else {
-        println!("  {}", if name == "practice" { "built-in simulated paid service (offline)" } else { "built-in renderer (offline)" });
+        println!(
+            "  {}",
+            if name == "practice" {
+                "built-in simulated paid service (offline)"
+            } else {
+                "built-in renderer (offline)"
+            }
+        );
     }
     println!("  capabilities: {}", capabilities(backend.as_ref()));
     if generate {
-        let r = Recipe::parse("test.toml", "prompt = \"a mug, studio backdrop\"\nseed = 1\nsteps = 8\nwidth = 256\nheight = 256\n", Limits::default())?.resolve().remove(0);
+        let r = Recipe::parse(
+            "test.toml",
+            "prompt = \"a mug, studio backdrop\"\nseed = 1\nsteps = 8\nwidth = 256\nheight = 256\n",
+            Limits::default(),
+        )?
+        .resolve()
+        .remove(0);
         let t = Instant::now();
         let g = backend.generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default())?;
         let dir = env.workspace.outputs_dir().join("backend-test");

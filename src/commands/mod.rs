@@ -6,6 +6,7 @@ pub mod check;
 pub mod config;
 pub mod dev_check;
 pub mod hint;
+pub mod import;
 pub mod init;
 pub mod path;
 pub mod pipeline;

@@ -1,0 +1,62 @@
+//! `genpath import FILE…`: turn images made by AUTOMATIC1111, Forge,
+//! stable-diffusion.cpp, ComfyUI (or genpath) into genpath recipes,
+//! reporting what could not be mapped.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::{Env, UsageError};
+use crate::recipe::import::{Origin, from_png};
+
+pub fn run(env: &Env, files: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
+    if files.is_empty() {
+        return Err(UsageError("name one or more image files to import".into()).into());
+    }
+    let out = out.unwrap_or_else(|| env.workspace.recipes_dir().join("imported"));
+    std::fs::create_dir_all(&out).with_context(|| format!("Failed to create {}", out.display()))?;
+    let mut failures = 0;
+    for f in files {
+        match import_one(f, &out) {
+            Ok((path, origin, unmapped)) => {
+                let from = match origin {
+                    Origin::Genpath => "genpath",
+                    Origin::Infotext => "A1111-style infotext",
+                    Origin::ComfyUi => "ComfyUI graph",
+                };
+                println!("{} → {} ({from})", f.display(), path.display());
+                for u in &unmapped {
+                    println!("  not mapped: {u}");
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("{}: {e:#}", f.display());
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(UsageError(format!("{failures} file(s) could not be imported")).into());
+    }
+    Ok(())
+}
+
+fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>)> {
+    let bytes = std::fs::read(file).with_context(|| format!("Failed to read {}", file.display()))?;
+    if !bytes.starts_with(&[137, 80, 78, 71]) {
+        anyhow::bail!("only PNG files are read so far (JPEG/WebP EXIF UserComment is not supported yet)");
+    }
+    let (mut recipe, unmapped, origin) = from_png(&bytes).map_err(anyhow::Error::msg)?;
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("image").to_string();
+    recipe.title.get_or_insert_with(|| {
+        format!("Imported from {}", file.file_name().and_then(|n| n.to_str()).unwrap_or("an image"))
+    });
+    let mut text = String::from("# Imported by `genpath import`.\n");
+    for u in &unmapped {
+        text.push_str(&format!("# not mapped: {u}\n"));
+    }
+    text.push_str(&toml::to_string_pretty(&recipe).context("Failed to write the recipe")?);
+    let path = out.join(format!("{stem}.toml"));
+    crate::workspace::write_atomic(&path, text.as_bytes())?;
+    Ok((path, origin, unmapped))
+}
