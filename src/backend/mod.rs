@@ -7,8 +7,10 @@
 
 pub mod a1111;
 pub mod builtin;
+pub mod comfyui;
 pub mod http;
 pub mod inputs;
+pub mod openai;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -197,8 +199,7 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
             Ok(Box::new(builtin::Builtin { name: name.to_string(), service }))
         }
         BackendKind::A1111 => Ok(Box::new(a1111::A1111::from_options(name, &table.options)?)),
-        other => anyhow::bail!(
-            "backend '{name}' is of kind {other:?}, which this build of genpath cannot call yet; use the builtin or a1111 backends"
-        ),
+        BackendKind::Comfyui => Ok(Box::new(comfyui::ComfyUi::from_options(name, &table.options)?)),
+        BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.options)?)),
     }
 }
