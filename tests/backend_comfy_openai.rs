@@ -119,3 +119,37 @@ fn openai_generates_edits_charges_and_reports_moderation() {
         .to_string();
     assert!(e.contains("HTTP 401") && e.contains("invalid_api_key") && !e.contains("sk-wrong-secret-value"), "{e}");
 }
+
+#[test]
+fn backend_test_reaches_comfyui_and_openai() {
+    let comfy = servers::comfy();
+    let openai = servers::openai("sk-test-456");
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.comfy]\nkind = \"comfyui\"\nurl = \"{}\"\n[backends.openai]\nkind = \"openai\"\nurl = \"{}\"\nauth_env = \"GENPATH_TEST_OPENAI_456\"\n", comfy.url, openai.url),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_genpath"))
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(args)
+            .env("GENPATH_TEST_OPENAI_456", "sk-test-456")
+            .output()
+            .unwrap()
+    };
+    let o = run(&["backend", "test", "comfy", "--generate"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for want in
+        ["reachable: yes", "ComfyUI 0.3.40", "v1-5-pruned-emaonly.safetensors", "euler_ancestral", "generated 256×256"]
+    {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let o = run(&["backend", "test", "openai"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("key accepted") && out.contains("gpt-image-1"), "{out}");
+    assert!(!out.contains("sk-test-456"));
+}

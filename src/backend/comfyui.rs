@@ -123,6 +123,11 @@ impl ComfyUi {
         })
     }
 
+    pub fn get(&self, path: &str, progress: &dyn Progress) -> Result<Value, BackendError> {
+        let url = self.http.url(path);
+        self.http.send(&|c| c.get(&url), progress, &explain)?.json()
+    }
+
     fn template(&self, which: &str, builtin: &str) -> Result<Value, BackendError> {
         let text = match self.templates.get(which).and_then(|v| v.as_str()) {
             Some(path) => std::fs::read_to_string(path)

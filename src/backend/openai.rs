@@ -89,6 +89,13 @@ impl OpenAi {
     }
 }
 
+impl OpenAi {
+    pub fn get(&self, path: &str, progress: &dyn Progress) -> Result<Value, BackendError> {
+        let url = self.http.url(path);
+        self.http.send(&|c| c.get(&url), progress, &explain)?.json()
+    }
+}
+
 impl Backend for OpenAi {
     fn describe(&self) -> Description {
         Description {

@@ -84,6 +84,38 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
             }
             Err(_) => println!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
         }
+    } else if let Some(BackendKind::Comfyui) = kind {
+        let c = crate::backend::comfyui::ComfyUi::from_options(name, &config.backends[name].options)?;
+        let quiet = Cancel::default();
+        let t = Instant::now();
+        let stats = c.get("/system_stats", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
+        let version = stats["system"]["comfyui_version"].as_str().unwrap_or("?");
+        println!("  reachable: yes ({:.0} ms), ComfyUI {version}", t.elapsed().as_secs_f64() * 1000.0);
+        let list = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect()
+        };
+        if let Ok(v) = c.get("/object_info/CheckpointLoaderSimple", &quiet) {
+            println!(
+                "  models: {}",
+                list(&v["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]).join(", ")
+            );
+        }
+        if let Ok(v) = c.get("/object_info/KSampler", &quiet) {
+            println!("  samplers: {}", list(&v["KSampler"]["input"]["required"]["sampler_name"][0]).join(", "));
+        }
+    } else if let Some(BackendKind::Openai) = kind {
+        let o = crate::backend::openai::OpenAi::from_options(name, &config.backends[name].options)?;
+        let t = Instant::now();
+        let models = o.get("/v1/models", &Cancel::default()).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
+        let ids: Vec<&str> = models["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m["id"].as_str())
+            .filter(|id| id.contains("image"))
+            .collect();
+        println!("  reachable: yes ({:.0} ms), key accepted", t.elapsed().as_secs_f64() * 1000.0);
+        println!("  image models: {}", if ids.is_empty() { "none listed".to_string() } else { ids.join(", ") });
     } else {
         println!(
             "  {}",

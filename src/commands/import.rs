@@ -43,10 +43,15 @@ pub fn run(env: &Env, files: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
 
 fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>)> {
     let bytes = std::fs::read(file).with_context(|| format!("Failed to read {}", file.display()))?;
-    if !bytes.starts_with(&[137, 80, 78, 71]) {
-        anyhow::bail!("only PNG files are read so far (JPEG/WebP EXIF UserComment is not supported yet)");
-    }
-    let (mut recipe, unmapped, origin) = from_png(&bytes).map_err(anyhow::Error::msg)?;
+    let (mut recipe, unmapped, origin) = if bytes.starts_with(&[137, 80, 78, 71]) {
+        from_png(&bytes).map_err(anyhow::Error::msg)?
+    } else {
+        // JPEG and WebP from A1111/Forge carry the infotext in EXIF UserComment.
+        let text = crate::recipe::import::exif_user_comment(&bytes)
+            .context("no generation parameters found (no EXIF UserComment in this JPEG/WebP)")?;
+        let (r, u) = crate::recipe::import::recipe_from_infotext(&crate::recipe::import::parse_infotext(&text));
+        (r, u, Origin::Infotext)
+    };
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("image").to_string();
     recipe.title.get_or_insert_with(|| {
         format!("Imported from {}", file.file_name().and_then(|n| n.to_str()).unwrap_or("an image"))

@@ -358,3 +358,139 @@ mod tests {
         assert!(unmapped.is_empty(), "{unmapped:?}");
     }
 }
+
+/// The EXIF UserComment of a JPEG (APP1) or WebP (`EXIF` chunk), where
+/// AUTOMATIC1111 and Forge put the parameters of JPEG and WebP images.
+pub fn exif_user_comment(bytes: &[u8]) -> Option<String> {
+    let tiff = if bytes.starts_with(&[0xFF, 0xD8]) {
+        // JPEG: walk the segments to APP1 "Exif\0\0".
+        let mut pos = 2;
+        let mut found = None;
+        while pos + 4 <= bytes.len() && bytes[pos] == 0xFF {
+            let marker = bytes[pos + 1];
+            let len = u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]) as usize;
+            let data = bytes.get(pos + 4..pos + 2 + len)?;
+            if marker == 0xE1 && data.starts_with(b"Exif\0\0") {
+                found = Some(&data[6..]);
+                break;
+            }
+            if marker == 0xDA {
+                break;
+            }
+            pos += 2 + len;
+        }
+        found?
+    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        let mut pos = 12;
+        let mut found = None;
+        while pos + 8 <= bytes.len() {
+            let id = &bytes[pos..pos + 4];
+            let len = u32::from_le_bytes([bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]]) as usize;
+            let data = bytes.get(pos + 8..pos + 8 + len)?;
+            if id == b"EXIF" {
+                found = Some(data.strip_prefix(b"Exif\0\0").unwrap_or(data));
+                break;
+            }
+            pos += 8 + len + (len & 1);
+        }
+        found?
+    } else {
+        return None;
+    };
+    let le = match tiff.get(..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |o: usize| -> Option<u16> {
+        let b = tiff.get(o..o + 2)?;
+        Some(if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
+    };
+    let u32_at = |o: usize| -> Option<u32> {
+        let b = tiff.get(o..o + 4)?;
+        Some(if le {
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+        } else {
+            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+        })
+    };
+    // Find a tag in an IFD: returns (type, count, value-or-offset field position).
+    let find = |ifd: usize, tag: u16| -> Option<(u16, u32, usize)> {
+        let n = u16_at(ifd)? as usize;
+        (0..n.min(512))
+            .map(|i| ifd + 2 + i * 12)
+            .find(|e| u16_at(*e) == Some(tag))
+            .and_then(|e| Some((u16_at(e + 2)?, u32_at(e + 4)?, e + 8)))
+    };
+    let ifd0 = u32_at(4)? as usize;
+    let (_, _, exif_ptr) = find(ifd0, 0x8769)?;
+    let exif_ifd = u32_at(exif_ptr)? as usize;
+    let (_, count, field) = find(exif_ifd, 0x9286)?;
+    let count = count as usize;
+    let data = if count <= 4 {
+        tiff.get(field..field + count)?
+    } else {
+        tiff.get(u32_at(field)? as usize..u32_at(field)? as usize + count)?
+    };
+    let (prefix, text) = data.split_at(8.min(data.len()));
+    let decoded = if prefix.starts_with(b"UNICODE") {
+        let utf16 = |big: bool| -> String {
+            let units: Vec<u16> = text
+                .chunks_exact(2)
+                .map(|c| if big { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+                .collect();
+            String::from_utf16_lossy(&units)
+        };
+        // piexif writes big-endian; some tools write little-endian: take the one that reads as text.
+        let be = utf16(true);
+        if be.chars().filter(|c| c.is_ascii()).count() * 2 >= be.chars().count() { be } else { utf16(false) }
+    } else {
+        String::from_utf8_lossy(text).into_owned()
+    };
+    Some(decoded.trim_end_matches('\0').to_string())
+}
+
+#[cfg(test)]
+mod exif_tests {
+    use super::*;
+
+    /// A minimal big-endian EXIF block holding a UNICODE UserComment.
+    pub fn exif_block(comment: &str) -> Vec<u8> {
+        let mut text = b"UNICODE\0".to_vec();
+        for u in comment.encode_utf16() {
+            text.extend_from_slice(&u.to_be_bytes());
+        }
+        let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
+        // IFD0 at 8: one entry, ExifIFD pointer → 26.
+        t.extend_from_slice(&1u16.to_be_bytes());
+        t.extend_from_slice(&[0x87, 0x69, 0, 4, 0, 0, 0, 1]);
+        t.extend_from_slice(&26u32.to_be_bytes());
+        t.extend_from_slice(&0u32.to_be_bytes());
+        // Exif IFD at 26: UserComment (UNDEFINED) → 44.
+        t.extend_from_slice(&1u16.to_be_bytes());
+        t.extend_from_slice(&[0x92, 0x86, 0, 7]);
+        t.extend_from_slice(&(text.len() as u32).to_be_bytes());
+        t.extend_from_slice(&44u32.to_be_bytes());
+        t.extend_from_slice(&0u32.to_be_bytes());
+        t.extend_from_slice(&text);
+        t
+    }
+
+    #[test]
+    fn reads_a1111_parameters_from_jpeg_and_webp_exif() {
+        let params = "a fox 狐\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 512x512";
+        let tiff = exif_block(params);
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        jpeg.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+        jpeg.extend_from_slice(b"Exif\0\0");
+        jpeg.extend_from_slice(&tiff);
+        jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 2]);
+        assert_eq!(exif_user_comment(&jpeg).as_deref(), Some(params));
+        let mut webp = b"RIFF\0\0\0\0WEBPEXIF".to_vec();
+        webp.extend_from_slice(&(tiff.len() as u32).to_le_bytes());
+        webp.extend_from_slice(&tiff);
+        assert_eq!(exif_user_comment(&webp).as_deref(), Some(params));
+        let (r, _) = recipe_from_infotext(&parse_infotext(&exif_user_comment(&jpeg).unwrap()));
+        assert_eq!((r.prompt.as_str(), r.seed), ("a fox 狐", Some(5)));
+    }
+}

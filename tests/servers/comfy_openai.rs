@@ -175,6 +175,9 @@ pub fn comfy() -> Server {
                     "status": {"status_str": "success", "completed": true, "messages": []}}});
                 (200, h.to_string().into_bytes(), "application/json")
             }
+            ("GET", "/system_stats") => (200, json!({"system": {"os": "posix", "comfyui_version": "0.3.40", "python_version": "3.11"}, "devices": [{"name": "cuda:0 NVIDIA RTX 4090", "type": "cuda"}]}).to_string().into_bytes(), "application/json"),
+            ("GET", "/object_info/CheckpointLoaderSimple") => (200, json!({"CheckpointLoaderSimple": {"input": {"required": {"ckpt_name": [CHECKPOINTS, {}]}}}}).to_string().into_bytes(), "application/json"),
+            ("GET", "/object_info/KSampler") => (200, json!({"KSampler": {"input": {"required": {"sampler_name": [["euler", "euler_ancestral", "dpmpp_2m"], {}]}}}}).to_string().into_bytes(), "application/json"),
             ("GET", "/view") => {
                 let g = lg.lock().unwrap().clone();
                 let size = g.as_object().and_then(|o| {
@@ -235,6 +238,13 @@ pub fn openai(key: &'static str) -> Server {
                 let (w, h) = size_of(size);
                 (200, image_response(w, h), "application/json")
             }
+            ("GET", "/v1/models") => (
+                200,
+                json!({"data": [{"id": "gpt-image-1"}, {"id": "gpt-image-1-mini"}, {"id": "gpt-4o"}]})
+                    .to_string()
+                    .into_bytes(),
+                "application/json",
+            ),
             ("POST", "/v1/images/edits") => {
                 let text = String::from_utf8_lossy(body);
                 if !ctype.starts_with("multipart/form-data")
