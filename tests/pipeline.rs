@@ -107,6 +107,29 @@ fn forty_eight_assets_land_once_despite_failures_and_a_rate_limit() {
 }
 
 #[test]
+fn set_checks_judge_the_whole_set_in_the_manifest() {
+    // Four copies of one picture (the matrix only names the files): no variety.
+    let text = "name = \"copies\"\noutput = \"{n}.png\"\n[base]\nprompt = \"a mug, studio backdrop\"\nseed = 3\nwidth = 128\nheight = 128\n[matrix]\nn = [\"a\", \"b\", \"c\", \"d\"]\n[[checks]]\ncheck = \"format\"\n[[checks]]\ncheck = \"scene_variety\"\n";
+    let p = Pipeline::parse("p.toml", text, Limits::default()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![paid("paid", 0, 0.0, 0, 1000)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 4);
+    assert_eq!(report.set_checks.len(), 1);
+    assert!(!report.set_checks[0].passed && report.set_checks[0].value == Some(0.0), "{:?}", report.set_checks[0]);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&report.manifest).unwrap()).unwrap();
+    assert_eq!(manifest["set_checks"][0]["check"], "scene_variety");
+    // Per-asset checks ran on each asset; the set check did not.
+    assert_eq!(manifest["assets"][0]["checks"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn a_budget_for_thirty_of_forty_jobs_stops_at_thirty() {
     let tmp = tempfile::tempdir().unwrap();
     let p = pipeline(

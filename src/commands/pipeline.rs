@@ -105,6 +105,9 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
     if let Some(s) = &r.stopped {
         println!("{s}");
     }
+    for o in &r.set_checks {
+        println!("{}", super::verdict::outcome_line(o));
+    }
     println!("manifest: {}", r.manifest.display());
     if r.failed > 0 || r.stopped.is_some() {
         return Err(super::ChecksFailed.into());

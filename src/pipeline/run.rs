@@ -107,6 +107,8 @@ pub struct Report {
     pub stopped: Option<String>,
     pub manifest: PathBuf,
     pub calls: usize,
+    /// Checks over the whole set (identity across the set, scene variety).
+    pub set_checks: Vec<Outcome>,
 }
 
 /// Estimate cost and time before running.
@@ -229,7 +231,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
             skipped += 1;
         }
     }
-    let manifest = write_manifest(p, &store, out_dir)?;
+    let (manifest, set_checks) = write_manifest(p, &store, out_dir)?;
     let calls = store.pipeline_calls(&p.name)?;
     let possibly_charged: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
     // Only the jobs of this plan count: an edited pipeline leaves older jobs behind.
@@ -262,6 +264,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
         stopped: s.stop,
         manifest,
         calls: calls.len(),
+        set_checks,
     })
 }
 
@@ -437,8 +440,12 @@ fn attempt(
     Ok(g.cost)
 }
 
-/// manifest.json and manifest.csv beside the assets, from the database.
-pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<PathBuf> {
+/// Checks that judge the set as a whole rather than each asset.
+const SET_CHECKS: &[&str] = &["identity_consistency", "scene_variety"];
+
+/// manifest.json and manifest.csv beside the assets, from the database, with
+/// the set-level checks run over every finished asset.
+pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(PathBuf, Vec<Outcome>)> {
     let rows = store.pipeline_jobs(&p.name)?;
     let jobs = p.expand();
     let mut entries = Vec::new();
@@ -457,12 +464,40 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<Pat
         });
     }
     let total_cost: f64 = entries.iter().map(|e| e.cost).sum();
+    let set_specs: Vec<_> = p.checks.iter().filter(|c| SET_CHECKS.contains(&c.check.as_str())).collect();
+    let set_checks: Vec<Outcome> = if set_specs.is_empty() {
+        Vec::new()
+    } else {
+        let images: Vec<Image> = entries
+            .iter()
+            .filter_map(|e| std::fs::read(out_dir.join(e.path)).ok().map(|b| Image::load(e.path.to_string(), b)))
+            .collect();
+        let deliverable = crate::curriculum::Deliverable {
+            file: String::new(),
+            count: 0,
+            width: None,
+            height: None,
+            description: None,
+        };
+        let none = |_: &str| None;
+        let ctx = checks::Context {
+            deliverable: &deliverable,
+            recipe: None,
+            answer: None,
+            assets: &none,
+            reproduce: None,
+            run: None,
+            pricing: None,
+        };
+        set_specs.iter().map(|c| checks::run_one(c, &images, &ctx)).collect()
+    };
     let json = serde_json::json!({
         "pipeline": p.name,
         "assets": entries,
         "count": entries.len(),
         "planned": jobs.len(),
         "total_cost": total_cost,
+        "set_checks": set_checks,
     });
     let path = out_dir.join("manifest.json");
     write_atomic(&path, serde_json::to_string_pretty(&json).context("Failed to encode the manifest")?.as_bytes())?;
@@ -483,5 +518,5 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<Pat
         ));
     }
     write_atomic(&out_dir.join("manifest.csv"), csv.as_bytes())?;
-    Ok(path)
+    Ok((path, set_checks))
 }
