@@ -422,8 +422,12 @@ fn attempt(
         run: None,
         pricing: None,
     };
-    let outcomes: Vec<Outcome> =
-        p.checks.iter().map(|c| checks::run_one(c, std::slice::from_ref(&img), &ctx)).collect();
+    let outcomes: Vec<Outcome> = p
+        .checks
+        .iter()
+        .filter(|c| !SET_CHECKS.contains(&c.check.as_str()))
+        .map(|c| checks::run_one(c, std::slice::from_ref(&img), &ctx))
+        .collect();
     let sha = crate::store::sha256_hex(&g.png);
     store
         .pipeline_job_done(
