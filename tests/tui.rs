@@ -182,3 +182,17 @@ fn progress_view_shows_pipeline_runs() {
     let text = screen(&mut rt, 120, 40);
     assert!(text.contains("Pipelines") && text.contains("launch") && text.contains("2/2"), "{text}");
 }
+
+#[test]
+fn the_path_marks_assignments_with_their_due_date() {
+    let ws = tempfile::tempdir().unwrap();
+    {
+        let rt = runtime(ws.path());
+        drop(rt);
+        let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
+        store.assign_to_learner("fluency.seeds", "learner", Some("2026-12-04"), Some("for Friday's review")).unwrap();
+    }
+    let mut rt = runtime(ws.path());
+    let text = screen(&mut rt, 100, 30);
+    assert!(text.contains("seeds due 2026-12-04"), "{text}");
+}

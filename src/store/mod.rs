@@ -473,6 +473,23 @@ impl Store {
         Ok(())
     }
 
+    /// Assign an exercise to one learner with an optional due date (YYYY-MM-DD) and note.
+    pub fn assign_to_learner(
+        &self,
+        exercise: &str,
+        learner: &str,
+        due: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO assignments (exercise_id, learner_id, due_at, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![exercise, learner, due, note, now()],
+            )
+            .map_err(self.err())?;
+        Ok(())
+    }
+
     /// Assignments for a learner (directly or through a cohort): (exercise, due date, note).
     pub fn due_for(&self, learner: &str) -> Result<Vec<(String, String, Option<String>)>> {
         let mut st = self
