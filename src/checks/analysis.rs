@@ -55,6 +55,21 @@ pub fn gaussian_kernel(sigma: f32, radius: usize) -> Vec<f32> {
     k.into_iter().map(|x| x / sum).collect()
 }
 
+/// Index `i` reflected into `0..n` (scipy's 'reflect': d c b a | a b c d).
+fn reflect(i: isize, n: usize) -> usize {
+    let n = n as isize;
+    let mut i = i;
+    loop {
+        if i < 0 {
+            i = -i - 1;
+        } else if i >= n {
+            i = 2 * n - i - 1;
+        } else {
+            return i as usize;
+        }
+    }
+}
+
 /// Separable convolution with reflected borders (scipy's 'reflect': d c b a | a b c d).
 ///
 /// Both passes are written as one multiply-add per tap across a whole row
@@ -65,19 +80,6 @@ pub fn convolve(p: &Plane, k: &[f32]) -> Plane {
         return p.clone();
     }
     let r = k.len() / 2;
-    let reflect = |i: isize, n: usize| -> usize {
-        let n = n as isize;
-        let mut i = i;
-        loop {
-            if i < 0 {
-                i = -i - 1;
-            } else if i >= n {
-                i = 2 * n - i - 1;
-            } else {
-                return i as usize;
-            }
-        }
-    };
     let (w, h) = (p.w, p.h);
     let mut tmp = Plane::new(w, h);
     let mut padded = vec![0f32; w + 2 * r];
@@ -279,19 +281,6 @@ pub fn ssim_map(a: &Plane, b: &Plane) -> Option<(Vec<f32>, usize, usize)> {
     let (w, h) = (a.w, a.h);
     let k = gaussian_kernel(1.5, 5);
     let r = 5usize;
-    let reflect = |i: isize, n: usize| -> usize {
-        let n = n as isize;
-        let mut i = i;
-        loop {
-            if i < 0 {
-                i = -i - 1;
-            } else if i >= n {
-                i = 2 * n - i - 1;
-            } else {
-                return i as usize;
-            }
-        }
-    };
     // Horizontal pass: five filtered planes.
     let mut hp: [Vec<f32>; 5] = std::array::from_fn(|_| vec![0f32; w * h]);
     let mut pads: [Vec<f32>; 5] = std::array::from_fn(|_| vec![0f32; w + 2 * r]);

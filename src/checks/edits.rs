@@ -140,6 +140,12 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
     Outcome::new(spec, passed, Some(f1), Some(min), msg)
 }
 
+/// The pixels of an image asset named by a parameter.
+fn asset_pixels(spec: &CheckSpec, ctx: &Context<'_>, param: &str) -> Result<RgbImage, Outcome> {
+    let img = asset(spec, ctx, param)?;
+    img.pixels().map(|d| d.rgb.clone()).map_err(|e| Outcome::unmeasured(spec, e))
+}
+
 /// Greyscale of the init and the output at the same working size.
 fn pair(init: &RgbImage, out: &RgbImage) -> (analysis::Plane, analysis::Plane) {
     let o = analysis::working(out, WORKING_SIDE);
@@ -151,14 +157,13 @@ fn pair(init: &RgbImage, out: &RgbImage) -> (analysis::Plane, analysis::Plane) {
 /// greyscale init image and the output ≥ min_ssim (default 0.7: unrelated
 /// photos with smooth backgrounds reach 0.5–0.64 on the DreamBooth set).
 pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let init = match asset(spec, ctx, "init") {
-        Ok(c) => c,
+    let id = match asset_pixels(spec, ctx, "init") {
+        Ok(d) => d,
         Err(o) => return o,
     };
-    let Ok(id) = init.pixels() else { return Outcome::unmeasured(spec, "the init image cannot be read") };
     let min = spec.number_or("min_ssim", 0.7);
     let ssims = match per_image(spec, images, |_, d| {
-        let (a, b) = pair(&id.rgb, &d.rgb);
+        let (a, b) = pair(&id, &d.rgb);
         analysis::ssim(&a, &b)
     }) {
         Ok(s) => s,
@@ -183,17 +188,16 @@ pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
 /// `style_changed`: weighted palette distance (k = 5, Lab, CIEDE2000)
 /// between the init image and the output ≥ min_delta_e (default 8).
 pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let init = match asset(spec, ctx, "init") {
-        Ok(c) => c,
+    let id = match asset_pixels(spec, ctx, "init") {
+        Ok(d) => d,
         Err(o) => return o,
     };
-    let Ok(id) = init.pixels() else { return Outcome::unmeasured(spec, "the init image cannot be read") };
     let min = spec.number_or("min_delta_e", 8.0);
     let pal = |img: &RgbImage| {
         let s = analysis::working(img, 128);
         analysis::dominant(&s.pixels().map(|p| analysis::lab(p.0)).collect::<Vec<_>>(), 5)
     };
-    let base = pal(&id.rgb);
+    let base = pal(&id);
     let ds = match per_image(spec, images, |_, d| analysis::palette_distance(&base, &pal(&d.rgb))) {
         Ok(s) => s,
         Err(o) => return o,

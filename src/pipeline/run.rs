@@ -412,21 +412,11 @@ fn attempt(
         height: Some(job.recipe.height),
         description: None,
     };
-    let none = |_: &str| None;
-    let ctx = checks::Context {
-        deliverable: &deliverable,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: None,
-        run: None,
-        pricing: None,
-    };
     let outcomes: Vec<Outcome> = p
         .checks
         .iter()
         .filter(|c| !SET_CHECKS.contains(&c.check.as_str()))
-        .map(|c| checks::run_one(c, std::slice::from_ref(&img), &ctx))
+        .map(|c| checks::run_on_images(c, std::slice::from_ref(&img), &deliverable))
         .collect();
     let sha = crate::store::sha256_hex(&g.png);
     store
@@ -483,17 +473,7 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
             height: None,
             description: None,
         };
-        let none = |_: &str| None;
-        let ctx = checks::Context {
-            deliverable: &deliverable,
-            recipe: None,
-            answer: None,
-            assets: &none,
-            reproduce: None,
-            run: None,
-            pricing: None,
-        };
-        set_specs.iter().map(|c| checks::run_one(c, &images, &ctx)).collect()
+        set_specs.iter().map(|c| checks::run_on_images(c, &images, &deliverable)).collect()
     };
     let json = serde_json::json!({
         "pipeline": p.name,
