@@ -2,7 +2,8 @@
 
 use crate::checks::{Outcome, Verdict};
 
-fn number(v: f64) -> String {
+/// A measured value for people: whole numbers plain, small ones to two places.
+pub fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e9 {
         format!("{v:.0}")
     } else if v.abs() >= 10.0 {

@@ -12,6 +12,7 @@ use super::app::{App, View};
 use super::diff;
 use super::images::Images;
 use super::keymap;
+use crate::commands::verdict::number;
 use crate::progress::ExerciseStatus;
 
 /// Colours, or none at all when NO_COLOR is set.
@@ -287,8 +288,8 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
                         ("✗", t.bad())
                     };
                     let measured = match (o.value, o.threshold) {
-                        (Some(v), Some(th)) => format!("{} / {}", short(v), short(th)),
-                        (Some(v), None) => short(v),
+                        (Some(v), Some(th)) => format!("{} / {}", number(v), number(th)),
+                        (Some(v), None) => number(v),
                         _ => "-".into(),
                     };
                     let severity = if o.severity == crate::checks::Severity::Essential {
@@ -326,16 +327,6 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
 /// Join the hard-wrapped lines of each paragraph so the terminal can wrap them to its width.
 pub fn reflow(text: &str) -> Vec<String> {
     text.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty()).collect()
-}
-
-fn short(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
 }
 
 fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
