@@ -101,6 +101,30 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Learners on the roster (instructors)
+    #[command(subcommand)]
+    Learner(LearnerCommand),
+    /// Cohorts of learners (instructors)
+    #[command(subcommand)]
+    Cohort(CohortCommand),
+    /// Assign exercises to a cohort or a learner, with a due date
+    Assign {
+        #[arg(required = true)]
+        exercises: Vec<String>,
+        /// A cohort or learner id
+        #[arg(long)]
+        to: String,
+        /// Due date, YYYY-MM-DD
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// What is assigned, to whom, and when it is due; export and import assignment files
+    Assignments {
+        #[command(subcommand)]
+        action: Option<AssignmentsCommand>,
+    },
     /// Generation backends: list them, test one
     #[command(subcommand)]
     Backend(BackendCommand),
@@ -157,4 +181,52 @@ pub enum BackendCommand {
         #[arg(long)]
         generate: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LearnerCommand {
+    /// Add (or update) a learner
+    Add {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List learners
+    List,
+    /// Import learners from a CSV file of id,name,email
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CohortCommand {
+    /// Create a cohort
+    Create {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Add learners to a cohort
+    Add {
+        cohort: String,
+        #[arg(required = true)]
+        learners: Vec<String>,
+    },
+    /// List cohorts and their members
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssignmentsCommand {
+    /// List assignments (the default)
+    List,
+    /// Write a cohort's assignments to a file learners can import
+    Export {
+        cohort: String,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import an assignment file from your instructor (due dates show in your path)
+    Import { file: PathBuf },
 }

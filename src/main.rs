@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use genpath::cli::{BackendCommand, Cli, Command, DevCommand, PipelineCommand};
+use genpath::cli::{
+    AssignmentsCommand, BackendCommand, Cli, CohortCommand, Command, DevCommand, LearnerCommand, PipelineCommand,
+};
 use genpath::commands::{self, ChecksFailed, Env, UsageError};
 use genpath::curriculum::LookupError;
 use genpath::diagnostics::Diagnostics;
@@ -65,6 +67,28 @@ fn run(cli: Cli) -> Result<()> {
             commands::run::run(&env, &exercise, recipe, backend.as_deref(), force, !no_images)
         }
         Command::Import { files, out } => commands::import::run(&env, &files, out),
+        Command::Learner(LearnerCommand::Add { id, name, email }) => {
+            commands::roster::learner_add(&env, &id, name.as_deref(), email.as_deref())
+        }
+        Command::Learner(LearnerCommand::List) => commands::roster::learner_list(&env),
+        Command::Learner(LearnerCommand::Import { file }) => commands::roster::learner_import(&env, &file),
+        Command::Cohort(CohortCommand::Create { id, title }) => {
+            commands::roster::cohort_create(&env, &id, title.as_deref())
+        }
+        Command::Cohort(CohortCommand::Add { cohort, learners }) => {
+            commands::roster::cohort_add(&env, &cohort, &learners)
+        }
+        Command::Cohort(CohortCommand::List) => commands::roster::cohort_list(&env),
+        Command::Assign { exercises, to, due, note } => {
+            commands::roster::assign(&env, &exercises, &to, due.as_deref(), note.as_deref())
+        }
+        Command::Assignments { action: None | Some(AssignmentsCommand::List) } => commands::roster::list(&env),
+        Command::Assignments { action: Some(AssignmentsCommand::Export { cohort, out }) } => {
+            commands::roster::export(&env, &cohort, &out)
+        }
+        Command::Assignments { action: Some(AssignmentsCommand::Import { file }) } => {
+            commands::roster::import(&env, &file)
+        }
         Command::Backend(BackendCommand::List) => commands::backend::list(&env),
         Command::Backend(BackendCommand::Test { name, generate }) => commands::backend::test(&env, &name, generate),
         Command::Pipeline(PipelineCommand::Plan { file }) => commands::pipeline::plan(&env, &file),

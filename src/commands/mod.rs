@@ -13,6 +13,7 @@ pub mod pipeline;
 pub mod progress;
 pub mod render;
 pub mod reset;
+pub mod roster;
 pub mod run;
 pub mod show;
 pub mod verdict;

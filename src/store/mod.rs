@@ -7,9 +7,11 @@
 //! complete result — never a half-recorded one.
 
 mod pipeline;
+mod roster;
 mod schema;
 
 pub use pipeline::{CallRow, JobRow, RunRow};
+pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,225 @@
+//! The instructor's roster: learners, cohorts and assignments, and the small
+//! assignment file a learner imports so due dates show in their path.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{Env, UsageError};
+use crate::config::valid_id;
+
+fn check_id(what: &str, id: &str) -> Result<()> {
+    if valid_id(id) {
+        Ok(())
+    } else {
+        Err(UsageError(format!("{what} id '{id}' may only hold letters, digits, '-' and '_'")).into())
+    }
+}
+
+pub fn learner_add(env: &Env, id: &str, name: Option<&str>, email: Option<&str>) -> Result<()> {
+    check_id("learner", id)?;
+    let store = env.workspace.store()?;
+    store.upsert_learner(id, name.unwrap_or(id), email)?;
+    println!("learner {id} ({})", name.unwrap_or(id));
+    Ok(())
+}
+
+pub fn learner_list(env: &Env) -> Result<()> {
+    for l in env.workspace.store()?.learners()? {
+        println!("{:<16} {:<28} {}", l.id, l.name, l.email.unwrap_or_default());
+    }
+    Ok(())
+}
+
+/// Import `id,name,email` lines (a header line starting with `id` is skipped).
+pub fn learner_import(env: &Env, file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("Failed to read {}", file.display()))?;
+    let store = env.workspace.store()?;
+    let mut n = 0;
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.first().is_none_or(|f| f.is_empty()) || (i == 0 && fields[0].eq_ignore_ascii_case("id")) {
+            continue;
+        }
+        if !valid_id(fields[0]) {
+            return Err(UsageError(format!(
+                "{}:{}: learner id '{}' may only hold letters, digits, '-' and '_'",
+                file.display(),
+                i + 1,
+                fields[0]
+            ))
+            .into());
+        }
+        store.upsert_learner(
+            fields[0],
+            fields.get(1).filter(|s| !s.is_empty()).unwrap_or(&fields[0]),
+            fields.get(2).filter(|s| !s.is_empty()).copied(),
+        )?;
+        n += 1;
+    }
+    println!("{n} learners imported from {}", file.display());
+    Ok(())
+}
+
+pub fn cohort_create(env: &Env, id: &str, title: Option<&str>) -> Result<()> {
+    check_id("cohort", id)?;
+    let created = env.workspace.store()?.create_cohort(id, title)?;
+    println!("{} cohort {id}", if created { "created" } else { "already have" });
+    Ok(())
+}
+
+pub fn cohort_add(env: &Env, cohort: &str, learners: &[String]) -> Result<()> {
+    let store = env.workspace.store()?;
+    if !store.cohort_exists(cohort)? {
+        return Err(UsageError(format!("no cohort '{cohort}': create it with `genpath cohort create {cohort}`")).into());
+    }
+    for l in learners {
+        if !store.learner_exists(l)? {
+            return Err(
+                UsageError(format!("no learner '{l}': add them with `genpath learner add {l} --name \"…\"`")).into()
+            );
+        }
+        store.add_to_cohort(cohort, l)?;
+    }
+    println!("cohort {cohort}: added {}", learners.join(", "));
+    Ok(())
+}
+
+pub fn cohort_list(env: &Env) -> Result<()> {
+    for c in env.workspace.store()?.cohorts()? {
+        println!("{:<16} {:>3} learners  {}", c.id, c.members.len(), c.members.join(", "));
+    }
+    Ok(())
+}
+
+fn due_date(due: Option<&str>) -> Result<Option<String>> {
+    match due {
+        None => Ok(None),
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+            .map_err(|_| UsageError(format!("due date '{d}' must be written YYYY-MM-DD")).into()),
+    }
+}
+
+pub fn assign(env: &Env, exercises: &[String], to: &str, due: Option<&str>, note: Option<&str>) -> Result<()> {
+    let store = env.workspace.store()?;
+    let due = due_date(due)?;
+    let ids: Vec<String> =
+        exercises.iter().map(|q| env.curriculum.find(q).map(|e| e.id.clone())).collect::<Result<_, _>>()?;
+    let cohort = store.cohort_exists(to)?;
+    if !cohort && !store.learner_exists(to)? {
+        return Err(UsageError(format!(
+            "'{to}' is neither a cohort nor a learner (see `genpath cohort list`, `genpath learner list`)"
+        ))
+        .into());
+    }
+    for id in &ids {
+        if cohort {
+            store.assign_to_cohort(id, to, due.as_deref(), note)?;
+        } else {
+            store.assign_to_learner(id, to, due.as_deref(), note)?;
+        }
+    }
+    println!(
+        "assigned {} to {} {to}{}",
+        ids.join(", "),
+        if cohort { "cohort" } else { "learner" },
+        due.map(|d| format!(", due {d}")).unwrap_or_default()
+    );
+    Ok(())
+}
+
+pub fn list(env: &Env) -> Result<()> {
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let rows = env.workspace.store()?.assignments()?;
+    if rows.is_empty() {
+        println!("no assignments");
+    }
+    for a in rows {
+        let overdue = a.due.as_deref().is_some_and(|d| d < today.as_str());
+        println!(
+            "{:<32} {:<20} due {:<10}{}  {}",
+            a.exercise,
+            a.target,
+            a.due.as_deref().unwrap_or("-"),
+            if overdue { " (past)" } else { "" },
+            a.note.unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+/// The file an instructor hands to learners.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignmentFile {
+    version: u32,
+    #[serde(default)]
+    cohort: Option<String>,
+    #[serde(default)]
+    assignment: Vec<AssignmentEntry>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignmentEntry {
+    exercise: String,
+    #[serde(default)]
+    due: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
+    let rows = env.workspace.store()?.assignments()?;
+    let target = format!("cohort:{cohort}");
+    let file = AssignmentFile {
+        version: 1,
+        cohort: Some(cohort.to_string()),
+        assignment: rows
+            .into_iter()
+            .filter(|a| a.target == target)
+            .map(|a| AssignmentEntry { exercise: a.exercise, due: a.due, note: a.note })
+            .collect(),
+    };
+    if file.assignment.is_empty() {
+        return Err(UsageError(format!("cohort '{cohort}' has no assignments to export")).into());
+    }
+    let text = format!(
+        "# genpath assignments — import with `genpath assignments import {}`\n{}",
+        out.display(),
+        toml::to_string_pretty(&file)?
+    );
+    crate::workspace::write_atomic(out, text.as_bytes())?;
+    println!("wrote {} assignment(s) to {}", file.assignment.len(), out.display());
+    Ok(())
+}
+
+pub fn import(env: &Env, file: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("Failed to read {}", file.display()))?;
+    let parsed: AssignmentFile = crate::diagnostics::parse_toml(&file.display().to_string(), &text)
+        .map_err(crate::diagnostics::Diagnostics::from)?;
+    if parsed.version != 1 {
+        return Err(UsageError(format!(
+            "{} is assignment file version {}; this genpath reads version 1",
+            file.display(),
+            parsed.version
+        ))
+        .into());
+    }
+    let store = env.workspace.store()?;
+    let existing = store.due_for(env.learner())?;
+    let mut n = 0;
+    for a in &parsed.assignment {
+        let e = env.curriculum.find(&a.exercise)?;
+        let due = due_date(a.due.as_deref())?;
+        if existing.iter().any(|(x, d, _)| *x == e.id && Some(d.as_str()) == due.as_deref()) {
+            continue;
+        }
+        store.assign_to_learner(&e.id, env.learner(), due.as_deref(), a.note.as_deref())?;
+        n += 1;
+    }
+    println!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());
+    Ok(())
+}
