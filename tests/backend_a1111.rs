@@ -203,3 +203,36 @@ fn backend_test_reports_models_samplers_controlnet_and_generates() {
     let o = common::run(ws.path(), &["backend", "list"]);
     assert!(common::stdout(&o).contains("studio") && common::stdout(&o).contains("a1111"), "{}", common::stdout(&o));
 }
+
+/// Records sampling progress and cancels after the first report.
+struct CancelOnProgress {
+    steps: std::sync::Mutex<Vec<(u32, u32)>>,
+    cancel: std::sync::atomic::AtomicBool,
+}
+
+impl genpath::backend::Progress for CancelOnProgress {
+    fn step(&self, done: u32, total: u32) {
+        self.steps.lock().unwrap().push((done, total));
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn progress_is_polled_and_cancel_interrupts_during_a_generation() {
+    let s = start(Script::default());
+    s.script.delay_ms.store(5000, Ordering::SeqCst);
+    let p = CancelOnProgress { steps: Default::default(), cancel: Default::default() };
+    let t = Instant::now();
+    let r = backend(&s.url, "").generate(&request(RECIPE), &p);
+    assert!(matches!(r, Err(BackendError::Cancelled)), "{:?}", r.err());
+    assert!(t.elapsed() < Duration::from_secs(4), "the interrupt should end the generation early ({:?})", t.elapsed());
+    assert!(
+        p.steps.lock().unwrap().contains(&(10, 20)),
+        "sampling progress from /progress while the request was in flight"
+    );
+    assert!(s.script.progress_polls.load(Ordering::SeqCst) >= 1);
+    assert_eq!(s.script.interrupts.load(Ordering::SeqCst), 1, "/sdapi/v1/interrupt was called during the generation");
+}

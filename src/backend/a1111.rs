@@ -201,7 +201,6 @@ impl Backend for A1111 {
         let done = AtomicBool::new(false);
         let result = std::thread::scope(|s| {
             s.spawn(|| {
-                let quiet = super::Cancel::default();
                 let mut interrupted = false;
                 while !done.load(Ordering::SeqCst) {
                     // Poll every 300 ms, but notice the end of the request at once.
@@ -213,10 +212,11 @@ impl Backend for A1111 {
                     }
                     if progress.cancelled() && !interrupted {
                         let u = self.http.url("/sdapi/v1/interrupt");
-                        let _ = self.http.send(&|c| c.post(&u), &quiet, &explain);
+                        let _ = self.http.send_side(&|c| c.post(&u), &explain);
                         interrupted = true;
                     }
-                    if let Ok(v) = self.get("/sdapi/v1/progress?skip_current_image=true", &quiet) {
+                    let u = self.http.url("/sdapi/v1/progress?skip_current_image=true");
+                    if let Ok(v) = self.http.send_side(&|c| c.get(&u), &explain).and_then(|r| r.json()) {
                         let st = &v["state"];
                         if let (Some(a), Some(b)) = (st["sampling_step"].as_u64(), st["sampling_steps"].as_u64()) {
                             progress.step(a as u32, b as u32);

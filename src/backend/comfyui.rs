@@ -261,7 +261,7 @@ impl Backend for ComfyUi {
         let entry = loop {
             if progress.cancelled() {
                 let u = self.http.url("/interrupt");
-                let _ = self.http.send(&|c| c.post(&u), &super::Cancel::default(), &explain);
+                let _ = self.http.send_side(&|c| c.post(&u), &explain);
                 return Err(BackendError::Cancelled);
             }
             if Instant::now() > deadline {

@@ -147,8 +147,29 @@ impl Http {
         explain: &dyn Fn(u16, &[u8]) -> String,
     ) -> Result<Response, BackendError> {
         let _slot = self.slot();
+        self.tries(build, progress, explain, self.settings.retries)
+    }
+
+    /// A side request made while a generation holds the backend's slot
+    /// (progress polls, interrupts): it takes no slot and is tried once, so it
+    /// reaches the server during the generation rather than after it.
+    pub fn send_side(
+        &self,
+        build: &dyn Fn(&Client) -> RequestBuilder,
+        explain: &dyn Fn(u16, &[u8]) -> String,
+    ) -> Result<Response, BackendError> {
+        self.tries(build, &super::Cancel::default(), explain, 0)
+    }
+
+    fn tries(
+        &self,
+        build: &dyn Fn(&Client) -> RequestBuilder,
+        progress: &dyn Progress,
+        explain: &dyn Fn(u16, &[u8]) -> String,
+        retries: u32,
+    ) -> Result<Response, BackendError> {
         let mut last = String::new();
-        for attempt in 0..=self.settings.retries {
+        for attempt in 0..=retries {
             if progress.cancelled() {
                 return Err(BackendError::Cancelled);
             }
@@ -185,7 +206,7 @@ impl Http {
                 }
             };
             last = message;
-            if attempt == self.settings.retries {
+            if attempt == retries {
                 break;
             }
             let backoff = Duration::from_millis((200u64 << attempt.min(6)) + (attempt as u64 * 37) % 100);

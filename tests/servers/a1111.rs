@@ -24,6 +24,10 @@ pub struct Script {
     /// Stop answering generation requests after this many (simulates a dead server).
     pub die_after: Option<usize>,
     pub controlnet: bool,
+    /// Progress polls and interrupts seen while a generation was in flight.
+    pub progress_polls: AtomicUsize,
+    pub interrupts: AtomicUsize,
+    pub in_flight: AtomicUsize,
 }
 
 pub struct Server {
@@ -168,13 +172,22 @@ pub fn start(script: Script) -> Server {
                         ),
                         &[],
                     ),
-                    "/sdapi/v1/progress" => respond(
-                        req,
-                        200,
-                        json!({"progress": 0.5, "eta_relative": 1.0, "state": {"sampling_step": 10, "sampling_steps": 20, "interrupted": false}, "current_image": null, "textinfo": null}),
-                        &[],
-                    ),
-                    "/sdapi/v1/interrupt" => respond(req, 200, json!({}), &[]),
+                    "/sdapi/v1/progress" if sc.in_flight.load(Ordering::SeqCst) > 0 => {
+                        sc.progress_polls.fetch_add(1, Ordering::SeqCst);
+                        respond(
+                            req,
+                            200,
+                            json!({"progress": 0.5, "eta_relative": 1.0, "state": {"sampling_step": 10, "sampling_steps": 20, "interrupted": false}, "current_image": null, "textinfo": null}),
+                            &[],
+                        )
+                    }
+                    "/sdapi/v1/progress" => respond(req, 200, json!({"progress": 0.0, "state": {}}), &[]),
+                    "/sdapi/v1/interrupt" => {
+                        if sc.in_flight.load(Ordering::SeqCst) > 0 {
+                            sc.interrupts.fetch_add(1, Ordering::SeqCst);
+                        }
+                        respond(req, 200, json!({}), &[])
+                    }
                     "/controlnet/version" if sc.controlnet => respond(req, 200, json!({"version": 3}), &[]),
                     "/controlnet/model_list" if sc.controlnet => {
                         respond(req, 200, json!({"model_list": CN_MODELS}), &[])
@@ -231,7 +244,13 @@ pub fn start(script: Script) -> Server {
                         }
                         let delay = sc.delay_ms.load(Ordering::SeqCst);
                         if delay > 0 {
-                            std::thread::sleep(Duration::from_millis(delay as u64));
+                            sc.in_flight.fetch_add(1, Ordering::SeqCst);
+                            // A real server returns early once interrupted.
+                            let until = std::time::Instant::now() + Duration::from_millis(delay as u64);
+                            while std::time::Instant::now() < until && sc.interrupts.load(Ordering::SeqCst) == 0 {
+                                std::thread::sleep(Duration::from_millis(10));
+                            }
+                            sc.in_flight.fetch_sub(1, Ordering::SeqCst);
                         }
                         if sc.fail_500_times.load(Ordering::SeqCst) > 0 {
                             sc.fail_500_times.fetch_sub(1, Ordering::SeqCst);
