@@ -78,7 +78,7 @@ pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
         );
     }
     let ious: Vec<f64> = boxes.iter().map(|s| iou(s.bbox, region)).collect();
-    let (i, worst) = ious.iter().enumerate().fold((0, f64::MAX), |a, (i, v)| if *v < a.1 { (i, *v) } else { a });
+    let (i, worst) = super::lowest(&ious, |v| *v);
     if worst < min {
         let s = &boxes[i];
         let hint = if s.bbox[0] + s.bbox[2] / 2.0 < region[0] + region[2] / 2.0 {
@@ -123,7 +123,7 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
         Ok(d) => d,
         Err(o) => return o,
     };
-    let (i, worst) = dists.iter().enumerate().fold((0, 0.0), |a, (i, v)| if *v > a.1 { (i, *v) } else { a });
+    let (i, worst) = super::highest(&dists);
     if worst > max {
         return Outcome::new(
             spec,

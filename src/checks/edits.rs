@@ -41,8 +41,7 @@ pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Ok(s) => s,
         Err(o) => return o,
     };
-    let (i, (f1, exact)) =
-        scores.iter().enumerate().fold((0, (f64::MAX, 0.0)), |a, (i, s)| if s.0 < a.1.0 { (i, *s) } else { a });
+    let (i, (f1, exact)) = super::lowest(&scores, |s| s.0);
     if f1 < min {
         return Outcome::new(
             spec,
@@ -126,8 +125,7 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Ok(s) => s,
         Err(o) => return o,
     };
-    let (i, (f1, spread)) =
-        scores.iter().enumerate().fold((0, (f64::MAX, 0.0)), |a, (i, s)| if s.0 < a.1.0 { (i, *s) } else { a });
+    let (i, (f1, spread)) = super::lowest(&scores, |s| s.0);
     let passed = f1 >= min;
     let msg = if passed {
         format!("regions follow the mask: boundary F1 {f1:.2} ≥ {min:.2} (region colour spread {spread:.1})")
@@ -169,7 +167,7 @@ pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Ok(s) => s,
         Err(o) => return o,
     };
-    let (i, worst) = ssims.iter().enumerate().fold((0, f64::MAX), |a, (i, v)| if *v < a.1 { (i, *v) } else { a });
+    let (i, worst) = super::lowest(&ssims, |v| *v);
     if worst < min {
         return Outcome::new(
             spec,
@@ -202,7 +200,7 @@ pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
         Ok(s) => s,
         Err(o) => return o,
     };
-    let (i, worst) = ds.iter().enumerate().fold((0, f64::MAX), |a, (i, v)| if *v < a.1 { (i, *v) } else { a });
+    let (i, worst) = super::lowest(&ds, |v| *v);
     if worst < min {
         return Outcome::new(
             spec,

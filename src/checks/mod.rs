@@ -295,6 +295,28 @@ fn per_image<T>(spec: &CheckSpec, images: &[Image], f: impl Fn(&Image, &Decoded)
     images.iter().map(|img| img.pixels().map(|d| f(img, d)).map_err(|e| Outcome::unmeasured(spec, e))).collect()
 }
 
+/// The image with the lowest `key` (the one a message should name), with its item.
+fn lowest<T: Copy>(items: &[T], key: impl Fn(&T) -> f64) -> (usize, T) {
+    let mut best = 0;
+    for (i, it) in items.iter().enumerate() {
+        if key(it) < key(&items[best]) {
+            best = i;
+        }
+    }
+    (best, items[best])
+}
+
+/// The image with the highest value.
+fn highest(items: &[f64]) -> (usize, f64) {
+    let mut best = 0;
+    for (i, v) in items.iter().enumerate() {
+        if *v > items[best] {
+            best = i;
+        }
+    }
+    (best, items[best])
+}
+
 /// "image 3" in a set, nothing for a single image.
 fn which(images: &[Image], i: usize) -> String {
     if images.len() > 1 { format!(" (image {} of {})", i + 1, images.len()) } else { String::new() }

@@ -47,8 +47,7 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
         Err(o) => return o,
     };
     let names = colors.iter().map(|(c, _)| to_hex(*c)).collect::<Vec<_>>().join(", ");
-    let (worst_i, (worst, _)) =
-        covs.iter().enumerate().fold((0, (f64::MAX, 0)), |a, (i, c)| if c.0 < a.1.0 { (i, *c) } else { a });
+    let (worst_i, (worst, _)) = super::lowest(&covs, |s| s.0);
     if worst < min_cov {
         return Outcome::new(
             spec,
