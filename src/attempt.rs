@@ -363,3 +363,47 @@ pub fn run_recorded(
         not_understood: made.not_understood,
     })
 }
+
+/// Compare images with a re-made set using the `reproducible` check's rule
+/// (identical pixels, or near-identical for backends that are not bit-exact).
+pub fn compare_remade(exercise: &Exercise, images: &[Image], again: Result<Vec<Vec<u8>>, String>) -> checks::Outcome {
+    let spec = crate::curriculum::CheckSpec {
+        check: "reproducible".into(),
+        severity: checks::Severity::Essential,
+        params: Default::default(),
+    };
+    let none = |_: &str| None;
+    let again = std::cell::RefCell::new(Some(again));
+    let remake = || again.borrow_mut().take().unwrap_or_else(|| Err("the re-made images were already used".into()));
+    let ctx = Context {
+        deliverable: &exercise.deliverable,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: Some(&remake),
+        run: None,
+        pricing: None,
+    };
+    checks::run_one(&spec, images, &ctx)
+}
+
+/// Re-generate a recipe answer on `backend` and compare with `images`.
+pub fn reproduce(
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    images: &[Image],
+    backend: &dyn Backend,
+) -> checks::Outcome {
+    let again = match &answer.recipe {
+        Some(recipe) => {
+            let files = asset_reader(curriculum, exercise);
+            let label = curriculum.source.display(&exercise.dir);
+            generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet)
+                .map(|m| m.images.into_iter().map(|i| i.bytes).collect())
+                .map_err(|e| format!("{e:#}"))
+        }
+        None => Err("the answer is not a recipe, so there is nothing to re-generate".into()),
+    };
+    compare_remade(exercise, images, again)
+}

@@ -125,6 +125,25 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<AssignmentsCommand>,
     },
+    /// Pack your best (or a chosen) attempt into a bundle for your instructor
+    Submit {
+        exercise: String,
+        /// The attempt to submit [default: your best passing attempt, else your best]
+        #[arg(long, value_name = "ID")]
+        attempt: Option<i64>,
+        /// Where to write the bundle [default: submitted/ in the workspace]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Verify, re-check and record submission bundles (instructors)
+    Collect {
+        /// Bundle files, or folders holding them
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Also re-generate every image from its recipe on your backend and compare
+        #[arg(long)]
+        reproduce: bool,
+    },
     /// Generation backends: list them, test one
     #[command(subcommand)]
     Backend(BackendCommand),

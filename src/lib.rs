@@ -5,6 +5,7 @@
 
 pub mod attempt;
 pub mod backend;
+pub mod bundle;
 pub mod checks;
 pub mod cli;
 pub mod color;

@@ -23,6 +23,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<ChecksFailed>().is_some() => ExitCode::from(1),
+        Err(e) if e.downcast_ref::<commands::collect::Rejected>().is_some() => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
         Err(e) => {
             report(&e);
             ExitCode::from(2)
@@ -99,6 +103,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Check { exercise, images, recipe, json, no_images } => {
             commands::check::run(&env, &exercise, images, recipe, json, !no_images)
         }
+        Command::Submit { exercise, attempt, out } => commands::submit::run(&env, &exercise, attempt, out),
+        Command::Collect { paths, reproduce } => commands::collect::run(&env, &paths, reproduce),
     }
 }
 

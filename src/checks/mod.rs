@@ -82,11 +82,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(spec: &CheckSpec, passed: bool, value: Option<f64>, threshold: Option<f64>, message: String) -> Outcome {
+    pub(crate) fn new(
+        spec: &CheckSpec,
+        passed: bool,
+        value: Option<f64>,
+        threshold: Option<f64>,
+        message: String,
+    ) -> Outcome {
         Outcome { check: spec.check.clone(), passed, review: false, value, threshold, severity: spec.severity, message }
     }
     /// The check could not measure (no image, bad input): a failure that says why.
-    fn unmeasured(spec: &CheckSpec, why: impl Into<String>) -> Outcome {
+    pub(crate) fn unmeasured(spec: &CheckSpec, why: impl Into<String>) -> Outcome {
         Outcome::new(spec, false, None, None, why.into())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod check;
+pub mod collect;
 pub mod config;
 pub mod dev_check;
 pub mod hint;
@@ -16,6 +17,7 @@ pub mod reset;
 pub mod roster;
 pub mod run;
 pub mod show;
+pub mod submit;
 pub mod verdict;
 
 use std::path::PathBuf;

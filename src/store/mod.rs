@@ -9,9 +9,11 @@
 mod pipeline;
 mod roster;
 mod schema;
+mod submissions;
 
 pub use pipeline::{CallRow, JobRow, RunRow};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
+pub use submissions::{HistoryRow, NewSubmission, Scope, SubmissionRow};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -139,6 +139,54 @@ CREATE TABLE pipeline_calls (
 );
 CREATE INDEX pipeline_calls_by_pipeline ON pipeline_calls(pipeline, key);
 "#,
+    // 3: collected submissions (instructors) and the learner history they carry.
+    r#"
+CREATE TABLE submissions (
+    id              INTEGER PRIMARY KEY,
+    learner_id      TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+    exercise_id     TEXT NOT NULL,
+    bundle_sha256   TEXT NOT NULL UNIQUE,
+    bundle_name     TEXT NOT NULL,
+    -- where the verified files were unpacked, relative to the workspace
+    dir             TEXT NOT NULL,
+    submitted_at    TEXT NOT NULL,
+    collected_at    TEXT NOT NULL,
+    due_at          TEXT,
+    late            INTEGER NOT NULL,
+    genpath_version TEXT NOT NULL,
+    backend         TEXT NOT NULL,
+    claimed_passed  INTEGER NOT NULL,
+    -- the instructor's own re-check of the submitted images
+    passed          INTEGER NOT NULL,
+    score           INTEGER NOT NULL,
+    -- NULL when not asked (`collect --reproduce`)
+    reproduced      INTEGER,
+    reproduce_note  TEXT
+);
+CREATE INDEX submissions_by_learner ON submissions(learner_id, exercise_id);
+CREATE TABLE submission_checks (
+    submission_id   INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
+    idx             INTEGER NOT NULL,
+    check_name      TEXT NOT NULL,
+    passed          INTEGER NOT NULL,
+    value           REAL,
+    threshold       REAL,
+    message         TEXT NOT NULL,
+    PRIMARY KEY (submission_id, idx)
+);
+-- a learner's attempts as their bundles reported them; `attempt` is the id in their workspace
+CREATE TABLE learner_history (
+    learner_id      TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+    exercise_id     TEXT NOT NULL,
+    attempt         INTEGER NOT NULL,
+    started_at      TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    score           INTEGER,
+    -- names of the checks that failed, comma-separated
+    failed_checks   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (learner_id, exercise_id, attempt, started_at)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes and understands.
