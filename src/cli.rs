@@ -144,6 +144,23 @@ pub enum Command {
         #[arg(long)]
         reproduce: bool,
     },
+    /// Progress report for a cohort or one learner (instructors)
+    Report {
+        /// The cohort to report on
+        #[arg(long, required_unless_present = "learner")]
+        cohort: Option<String>,
+        /// Report on one learner (their own report)
+        #[arg(long)]
+        learner: Option<String>,
+        /// Only this exercise
+        #[arg(long)]
+        exercise: Option<String>,
+        #[arg(long, value_enum, default_value = "md")]
+        format: crate::report::Format,
+        /// Write to this file instead of the terminal
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Generation backends: list them, test one
     #[command(subcommand)]
     Backend(BackendCommand),

@@ -16,6 +16,7 @@ pub mod diagnostics;
 pub mod pipeline;
 pub mod progress;
 pub mod recipe;
+pub mod report;
 pub mod store;
 pub mod tui;
 pub mod workspace;

@@ -147,7 +147,7 @@ fn collect_one(env: &Env, store: &mut Store, backend: &dyn Backend, file: &Path,
             write_atomic(&staging.join("thumb.png"), &crate::recipe::png::encode_with(&thumb, &[])?)?;
         }
         let due = store.due_date(&s.learner.id, &exercise.id)?;
-        let late = is_late(&s.submitted_at, due.as_deref());
+        let late = crate::report::is_late(&s.submitted_at, due.as_deref());
         let final_dir = free_dir(&root.join(&s.learner.id).join(&exercise.id), &s.submitted_at);
         std::fs::create_dir_all(final_dir.parent().unwrap_or(&root))
             .with_context(|| format!("Failed to create {}", root.display()))?;
@@ -266,16 +266,6 @@ fn recheck(
     let reproduced = (reproduce && exercise.deliverable.count > 0)
         .then(|| attempt::reproduce(&env.curriculum, exercise, &answer, images, backend));
     (verdict, reproduced)
-}
-
-/// Late when submitted (by the learner's clock, UTC) after the due day.
-pub fn is_late(submitted_at: &str, due: Option<&str>) -> bool {
-    let Some(due) = due.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
-        return false;
-    };
-    chrono::DateTime::parse_from_rfc3339(submitted_at)
-        .map(|t| t.with_timezone(&chrono::Utc).date_naive() > due)
-        .unwrap_or(false)
 }
 
 /// `base/<timestamp>`, with a counter if that folder exists already.

@@ -13,6 +13,7 @@ pub mod path;
 pub mod pipeline;
 pub mod progress;
 pub mod render;
+pub mod report;
 pub mod reset;
 pub mod roster;
 pub mod run;

@@ -1,0 +1,146 @@
+//! Markdown and CSV renderings of a report.
+
+use std::fmt::Write as _;
+
+use super::{Report, Status};
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn or_dash(s: Option<&str>) -> &str {
+    s.unwrap_or("-")
+}
+
+fn day(iso: Option<&str>) -> &str {
+    iso.map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")
+}
+
+fn cell_md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {} — progress report\n", cell_md(&r.title));
+    let _ = writeln!(
+        out,
+        "Made {}{}.\n",
+        r.date,
+        r.exercise_filter.as_ref().map(|e| format!(", exercise {e}")).unwrap_or_default()
+    );
+    if let Some(f) = &r.most_failed {
+        let _ = writeln!(
+            out,
+            "**Where the group is stuck:** `{}` in {} (failed in {} attempts).\n",
+            f.check, f.exercise, f.failures
+        );
+    }
+    let _ = writeln!(out, "## Learners\n");
+    let _ = writeln!(out, "| Learner | Name | Milestones | Passed | Attempts | Last activity | Late | Missing |");
+    let _ = writeln!(out, "|---|---|---|---|---:|---|---|---|");
+    for l in &r.learners {
+        let milestones: Vec<String> =
+            l.milestones.iter().map(|m| format!("{} ({})", m.stage, day(Some(&m.reached_at)))).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            l.id,
+            cell_md(&l.name),
+            if milestones.is_empty() { "-".into() } else { milestones.join(", ") },
+            if l.passed.is_empty() { "-".into() } else { l.passed.join(", ") },
+            l.attempts,
+            day(l.last_activity.as_deref()),
+            if l.late.is_empty() { "-".into() } else { l.late.join(", ") },
+            if l.missing.is_empty() { "-".into() } else { l.missing.join(", ") },
+        );
+    }
+    let _ = writeln!(out, "\n## Exercises\n");
+    let _ = writeln!(out, "| Exercise | Pass rate | Passed | Median attempts to pass | Late | Checks failing most |");
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+    for e in &r.exercises {
+        let failing: Vec<String> = e.failing_checks.iter().map(|f| format!("`{}` ×{}", f.check, f.failures)).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}/{} | {} | {} | {} |",
+            e.id,
+            percent(e.pass_rate),
+            e.passed,
+            e.learners,
+            e.median_attempts_to_pass.map(|m| format!("{m:.1}")).unwrap_or_else(|| "-".into()),
+            e.late,
+            if failing.is_empty() { "-".into() } else { failing.join(", ") }
+        );
+    }
+    let _ = writeln!(out, "\n## Detail\n");
+    let _ = writeln!(out, "| Learner | Exercise | Status | Late | Due | Attempts | Best score | Reproduced |");
+    let _ = writeln!(out, "|---|---|---|---|---|---:|---:|---|");
+    for l in &r.learners {
+        for x in &l.exercises {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                l.id,
+                x.exercise,
+                x.status.as_str(),
+                if x.late { "late" } else { "-" },
+                or_dash(x.due.as_deref()),
+                x.attempts,
+                x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+                match x.reproduced {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                }
+            );
+        }
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// One row per learner and exercise (a gradebook), with the exercise's pass
+/// rate and most-failed check repeated on each row so a spreadsheet filter
+/// shows them.
+pub fn csv(r: &Report) -> String {
+    let mut out = String::with_capacity(64 + r.learners.len() * r.exercises.len() * 120);
+    out.push_str(
+        "learner,name,exercise,status,late,due,attempts,best_score,attempts_to_pass,reproduced,last_activity,milestones,exercise_pass_rate,exercise_most_failed_check\n",
+    );
+    let by_id: std::collections::HashMap<&str, &super::ExerciseReport> =
+        r.exercises.iter().map(|e| (e.id.as_str(), e)).collect();
+    for l in &r.learners {
+        let milestones: Vec<String> =
+            l.milestones.iter().map(|m| format!("{}@{}", m.stage, day(Some(&m.reached_at)))).collect();
+        let milestones = csv_field(&milestones.join(" "));
+        let name = csv_field(&l.name);
+        for x in &l.exercises {
+            let e = by_id.get(x.exercise.as_str());
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                l.id,
+                name,
+                x.exercise,
+                x.status.as_str(),
+                x.late,
+                x.due.as_deref().unwrap_or(""),
+                x.attempts,
+                x.best_score.map(|s| s.to_string()).unwrap_or_default(),
+                x.attempts_to_pass.map(|s| s.to_string()).unwrap_or_default(),
+                x.reproduced.map(|b| b.to_string()).unwrap_or_default(),
+                l.last_activity.as_deref().map(|s| s.get(..10).unwrap_or(s)).unwrap_or(""),
+                milestones,
+                e.map(|e| format!("{:.3}", e.pass_rate)).unwrap_or_default(),
+                e.and_then(|e| e.failing_checks.first()).map(|f| f.check.as_str()).unwrap_or(""),
+            );
+        }
+        if l.exercises.is_empty() {
+            let _ = writeln!(out, "{},{},,{},false,,0,,,,,{},,", l.id, name, Status::None.as_str(), milestones);
+        }
+    }
+    out
+}
