@@ -161,6 +161,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Build a portfolio site (HTML + Markdown) of your best passing work
+    Portfolio {
+        /// Where to write it [default: portfolio/ in the workspace]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Generation backends: list them, test one
     #[command(subcommand)]
     Backend(BackendCommand),

@@ -14,6 +14,7 @@ pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
 pub mod pipeline;
+pub mod portfolio;
 pub mod progress;
 pub mod recipe;
 pub mod report;

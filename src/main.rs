@@ -105,6 +105,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Submit { exercise, attempt, out } => commands::submit::run(&env, &exercise, attempt, out),
         Command::Collect { paths, reproduce } => commands::collect::run(&env, &paths, reproduce),
+        Command::Portfolio { out } => commands::portfolio::run(&env, out),
         Command::Report { cohort, learner, exercise, format, out } => {
             commands::report::run(&env, cohort.as_deref(), learner.as_deref(), exercise.as_deref(), format, out)
         }

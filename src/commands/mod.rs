@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod path;
 pub mod pipeline;
+pub mod portfolio;
 pub mod progress;
 pub mod render;
 pub mod report;

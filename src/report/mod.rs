@@ -6,7 +6,7 @@
 //! collected submission whose images passed the re-check. Attempts, scores
 //! and dates come from the history in the learners' bundles.
 
-mod html;
+pub mod html;
 mod text;
 
 use std::collections::HashMap;

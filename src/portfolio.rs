@@ -1,0 +1,225 @@
+//! The learner's portfolio: a static site (index.html + images, and the same
+//! content as portfolio.md) of their best passing work, organised by the
+//! capability each exercise proves. Each piece shows the images, the recipe,
+//! the brief it answered and the check evidence (values against thresholds);
+//! the judgment write-ups of the systems stage are shown in full.
+//!
+//! Nothing private leaves the workspace: recipes and write-ups have the
+//! workspace and home paths replaced, and keys never reach recipes or the
+//! database in the first place.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::curriculum::{Capability, Curriculum, Exercise};
+use crate::report::html::{STYLE, escape};
+use crate::store::{AttemptRow, AttemptStatus, CheckRecord, Store};
+use crate::workspace::{Workspace, write_atomic};
+
+/// At most this many images of one piece are shown (a pipeline makes dozens).
+const IMAGES_PER_PIECE: usize = 12;
+
+const ORDER: [Capability; 6] = [
+    Capability::Control,
+    Capability::Consistency,
+    Capability::Reproducibility,
+    Capability::Judgment,
+    Capability::Integration,
+    Capability::Fluency,
+];
+
+fn heading(c: Capability) -> (&'static str, &'static str) {
+    match c {
+        Capability::Control => ("Control", "Putting an element where it must go: conditioning, masks, layouts."),
+        Capability::Consistency => ("Consistency", "The same character or brand look across a whole set."),
+        Capability::Reproducibility => ("Reproducibility", "Documented recipes anyone can re-run to the same result."),
+        Capability::Judgment => ("Judgment", "Which tool for which job, and what it costs at volume."),
+        Capability::Integration => ("Integration", "Generation inside a pipeline a team can run."),
+        Capability::Fluency => ("Fluency", "Reliable, on-brief images."),
+    }
+}
+
+/// One piece of passing work.
+struct Piece<'a> {
+    exercise: &'a Exercise,
+    attempt: AttemptRow,
+    checks: Vec<CheckRecord>,
+    /// Image paths inside the site.
+    images: Vec<String>,
+    total_images: usize,
+    recipe: String,
+}
+
+/// Replace private paths (the workspace, the home folder) in shown text.
+pub fn scrub(text: &str, workspace: &Path) -> String {
+    let mut out = text.to_string();
+    let mut private: Vec<(String, &str)> = vec![(workspace.display().to_string(), "<workspace>")];
+    if let Ok(canonical) = workspace.canonicalize() {
+        private.push((canonical.display().to_string(), "<workspace>"));
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|h| h.len() > 1) {
+        private.push((PathBuf::from(home).display().to_string(), "~"));
+    }
+    private.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    for (p, with) in private {
+        if !p.is_empty() && p != "/" {
+            out = out.replace(&p, with);
+        }
+    }
+    out
+}
+
+/// The attempt a portfolio shows: the best-scoring pass, the latest on ties.
+fn best_pass(attempts: Vec<AttemptRow>) -> Option<AttemptRow> {
+    attempts.into_iter().filter(|a| a.status == AttemptStatus::Passed).max_by_key(|a| (a.score.unwrap_or(0), a.id))
+}
+
+/// Build the portfolio into `out`; returns how many pieces it holds.
+pub fn write(ws: &Workspace, store: &Store, curriculum: &Curriculum, learner: &str, out: &Path) -> Result<usize> {
+    let images_dir = out.join("images");
+    std::fs::create_dir_all(&images_dir).with_context(|| format!("Failed to create {}", images_dir.display()))?;
+    let mut pieces: Vec<Piece<'_>> = Vec::new();
+    for exercise in &curriculum.exercises {
+        let Some(attempt) = best_pass(store.attempts(learner, &exercise.id)?) else { continue };
+        let records = store.images(attempt.id)?;
+        let mut images = Vec::new();
+        for (i, r) in records.iter().take(IMAGES_PER_PIECE).enumerate() {
+            let src = ws.root.join(&r.path);
+            let Ok(bytes) = std::fs::read(&src) else { continue };
+            let name = format!("images/{}-{:02}.png", exercise.id, i + 1);
+            write_atomic(&out.join(&name), &bytes)?;
+            images.push(name);
+        }
+        let checks = store.check_results(attempt.id)?;
+        let recipe = scrub(&attempt.recipe_text, &ws.root);
+        pieces.push(Piece { exercise, checks, images, total_images: records.len(), recipe, attempt });
+    }
+    let name = &ws.config.learner.name;
+    write_atomic(&out.join("index.html"), html(name, &pieces).as_bytes())?;
+    write_atomic(&out.join("portfolio.md"), markdown(name, &pieces).as_bytes())?;
+    Ok(pieces.len())
+}
+
+fn value(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x:.0}"),
+        Some(x) => format!("{x:.3}"),
+        None => "-".into(),
+    }
+}
+
+fn html(name: &str, pieces: &[Piece<'_>]) -> String {
+    let mut out = String::new();
+    let title = format!("{name} — AI image generation portfolio");
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{0}</title><style>{STYLE}\n.piece {{ border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0 20px; break-inside: avoid; }}\
+         \n.piece img {{ max-width: 240px; border: 1px solid var(--line); border-radius: 4px; }}\npre {{ background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-wrap; font-size: 12px; }}\
+         </style></head><body>\n<h1>{0}</h1><p class=\"muted\">Work that passed genpath's automatic checks. Every image was made from the recipe shown beside it; \
+         the evidence lists what was measured and the threshold it had to meet.</p>\n",
+        escape(&title)
+    );
+    if pieces.is_empty() {
+        out.push_str("<p>No passing work yet.</p>");
+    }
+    out.push_str("<nav><ul>");
+    for c in ORDER {
+        let n = pieces.iter().filter(|p| p.exercise.capability == c).count();
+        if n > 0 {
+            let _ = write!(out, "<li><a href=\"#{}\">{}</a> ({n})</li>", c.as_str(), heading(c).0);
+        }
+    }
+    out.push_str("</ul></nav>\n");
+    for c in ORDER {
+        let group: Vec<&Piece<'_>> = pieces.iter().filter(|p| p.exercise.capability == c).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let (h, about) = heading(c);
+        let _ = write!(out, "<h2 id=\"{}\">{h}</h2><p class=\"muted\">{about}</p>\n", c.as_str());
+        for p in group {
+            let _ = write!(
+                out,
+                "<section class=\"piece\"><h3>{}</h3><p class=\"muted\">{} · score {} · {}</p><details open><summary>The brief</summary><p>{}</p></details>",
+                escape(&p.exercise.title),
+                escape(&p.exercise.id),
+                p.attempt.score.unwrap_or(0),
+                escape(p.attempt.finished_at.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or("")),
+                escape(p.exercise.brief.trim()).replace("\n\n", "</p><p>")
+            );
+            if !p.images.is_empty() {
+                out.push_str("<div class=\"gallery\">");
+                for img in &p.images {
+                    let _ = write!(out, "<img src=\"{}\" alt=\"{}\">", escape(img), escape(&p.exercise.title));
+                }
+                out.push_str("</div>");
+                if p.total_images > p.images.len() {
+                    let _ =
+                        write!(out, "<p class=\"muted\">{} of {} images shown.</p>", p.images.len(), p.total_images);
+                }
+            }
+            let label = if p.exercise.capability == Capability::Judgment { "The write-up" } else { "The recipe" };
+            let _ = write!(out, "<h4>{label}</h4><pre>{}</pre>", escape(&p.recipe));
+            out.push_str("<h4>Evidence</h4><table><thead><tr><th>Check</th><th></th><th class=\"num\">Measured</th><th class=\"num\">Threshold</th><th>Finding</th></tr></thead><tbody>");
+            for c in &p.checks {
+                let _ = write!(
+                    out,
+                    "<tr><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                    escape(&c.check),
+                    if c.passed { "passed" } else { "failed" },
+                    if c.passed { "✓" } else { "✗" },
+                    value(c.value),
+                    value(c.threshold),
+                    escape(&c.message)
+                );
+            }
+            out.push_str("</tbody></table></section>\n");
+        }
+    }
+    out.push_str("<p class=\"muted\">Made with genpath.</p></body></html>\n");
+    out
+}
+
+fn markdown(name: &str, pieces: &[Piece<'_>]) -> String {
+    let mut out = format!("# {name} — AI image generation portfolio\n\nWork that passed genpath's automatic checks.\n");
+    for c in ORDER {
+        let group: Vec<&Piece<'_>> = pieces.iter().filter(|p| p.exercise.capability == c).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let (h, about) = heading(c);
+        let _ = write!(out, "\n## {h}\n\n{about}\n");
+        for p in group {
+            let _ = write!(
+                out,
+                "\n### {}\n\n`{}` · score {}\n\n{}\n\n",
+                p.exercise.title,
+                p.exercise.id,
+                p.attempt.score.unwrap_or(0),
+                p.exercise.brief.trim()
+            );
+            for img in &p.images {
+                let _ = writeln!(out, "![{}]({img})", p.exercise.title);
+            }
+            let _ = write!(
+                out,
+                "\n```toml\n{}\n```\n\n| Check | | Measured | Threshold |\n|---|---|---:|---:|\n",
+                p.recipe.trim_end()
+            );
+            for c in &p.checks {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} |",
+                    c.check,
+                    if c.passed { "✓" } else { "✗" },
+                    value(c.value),
+                    value(c.threshold)
+                );
+            }
+        }
+    }
+    out
+}
