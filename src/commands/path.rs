@@ -20,6 +20,11 @@ pub fn run(env: &Env) -> Result<()> {
         env.curriculum.source.describe(),
         env.workspace.config.learner.name
     );
+    // The latest due date per exercise (assignments may be re-issued).
+    let mut due = store.due_for(learner)?;
+    due.sort_by(|a, b| b.1.cmp(&a.1));
+    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let today = today.as_str();
     let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
     for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
         println!();
@@ -51,7 +56,18 @@ pub fn run(env: &Env) -> Result<()> {
             };
             let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
             let milestone = if stage.milestone.pass.contains(&e.id) { "  (milestone)" } else { "" };
-            println!("  {mark} {:<width$}  {:<42} {score}{milestone}", e.id, e.title);
+            let due = due
+                .iter()
+                .find(|d| d.0 == e.id && !d.1.is_empty())
+                .map(|d| {
+                    format!(
+                        "  due {}{}",
+                        d.1,
+                        if e.status != ExerciseStatus::Passed && d.1.as_str() < today { " (past)" } else { "" }
+                    )
+                })
+                .unwrap_or_default();
+            println!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}", e.id, e.title);
         }
     }
     println!();
