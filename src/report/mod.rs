@@ -137,7 +137,7 @@ struct Cell {
     best: Option<u32>,
     first_pass: Option<String>,
     last: Option<String>,
-    starts: Vec<String>,
+    attempts_to_pass: Option<u32>,
     submitted: bool,
     verified: bool,
     late: bool,
@@ -150,35 +150,40 @@ struct Cell {
 pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Report> {
     let learners = store.scope_learners(q.scope)?;
     let index: HashMap<&str, usize> = learners.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
-    let mut cells: HashMap<(usize, String), Cell> = HashMap::new();
-    let mut failures: HashMap<(String, String), u32> = HashMap::new();
+    // Dense cells, learner-major; exercises outside this curriculum are skipped.
+    let exercise_index: HashMap<&str, usize> =
+        curriculum.exercises.iter().enumerate().map(|(i, e)| (e.id.as_str(), i)).collect();
+    let width = curriculum.exercises.len();
+    let mut cells: Vec<Option<Cell>> = std::iter::repeat_with(|| None).take(learners.len() * width).collect();
+    let slot = |li: usize, exercise: &str| exercise_index.get(exercise).map(|ei| li * width + ei);
+    // Failures per exercise, by check name.
+    let mut failures: Vec<HashMap<String, u32>> = vec![HashMap::new(); width];
 
     for (learner, exercise, due) in store.scope_assignments(q.scope)? {
         if q.exercise.is_some_and(|e| e != exercise) {
             continue;
         }
-        let Some(&li) = index.get(learner.as_str()) else { continue };
-        cells.entry((li, exercise)).or_default().due = Some(due);
+        let Some(at) = index.get(learner.as_str()).and_then(|&li| slot(li, &exercise)) else { continue };
+        cells[at].get_or_insert_with(Cell::default).due = Some(due);
     }
-    for h in store.history_rows(q.scope, q.exercise)? {
-        let Some(&li) = index.get(h.learner.as_str()) else { continue };
-        for check in h.failed_checks.split(',').filter(|c| !c.is_empty()) {
-            *failures.entry((h.exercise.clone(), check.to_string())).or_default() += 1;
+    for (exercise, checks, n) in store.history_failures(q.scope, q.exercise)? {
+        let Some(&ei) = exercise_index.get(exercise.as_str()) else { continue };
+        for check in checks.split(',').filter(|c| !c.is_empty()) {
+            *failures[ei].entry(check.to_string()).or_default() += n;
         }
-        let cell = cells.entry((li, h.exercise)).or_default();
-        cell.attempts += 1;
-        cell.best = cell.best.max(h.score);
-        if h.passed && cell.first_pass.as_ref().is_none_or(|f| h.started_at < *f) {
-            cell.first_pass = Some(h.started_at.clone());
-        }
-        if cell.last.as_ref().is_none_or(|l| h.started_at > *l) {
-            cell.last = Some(h.started_at.clone());
-        }
-        cell.starts.push(h.started_at);
+    }
+    for h in store.history_summary(q.scope, q.exercise)? {
+        let Some(at) = index.get(h.learner.as_str()).and_then(|&li| slot(li, &h.exercise)) else { continue };
+        let cell = cells[at].get_or_insert_with(Cell::default);
+        cell.attempts = h.attempts;
+        cell.best = h.best_score;
+        cell.first_pass = h.first_pass;
+        cell.last = h.last;
+        cell.attempts_to_pass = h.attempts_to_pass;
     }
     for s in store.submission_rows(q.scope, q.exercise)? {
-        let Some(&li) = index.get(s.learner.as_str()) else { continue };
-        let cell = cells.entry((li, s.exercise)).or_default();
+        let Some(at) = index.get(s.learner.as_str()).and_then(|&li| slot(li, &s.exercise)) else { continue };
+        let cell = cells[at].get_or_insert_with(Cell::default);
         // Oldest first: the first passing submission decides lateness.
         if !cell.verified {
             // Judged against the due date in effect now: assignments may change after collection.
@@ -199,13 +204,14 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     }
 
     // Exercises in curriculum order: those with any record or assignment.
-    let present: std::collections::HashSet<&str> = cells.keys().map(|(_, x)| x.as_str()).collect();
-    let order: Vec<&crate::curriculum::Exercise> = curriculum
+    let order: Vec<(usize, &crate::curriculum::Exercise)> = curriculum
         .exercises
         .iter()
-        .filter(|e| q.exercise.is_none_or(|f| f == e.id) && present.contains(e.id.as_str()))
+        .enumerate()
+        .filter(|(ei, e)| {
+            q.exercise.is_none_or(|f| f == e.id) && cells.iter().skip(*ei).step_by(width).any(Option::is_some)
+        })
         .collect();
-    drop(present);
 
     let mut learner_reports = Vec::with_capacity(learners.len());
     let mut per_exercise: HashMap<&str, (u32, u32, Vec<u32>)> = HashMap::new();
@@ -222,8 +228,8 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             missing: Vec::new(),
             exercises: Vec::new(),
         };
-        for e in &order {
-            let Some(cell) = cells.get_mut(&(li, e.id.clone())) else { continue };
+        for &(ei, e) in &order {
+            let Some(cell) = cells[li * width + ei].as_mut() else { continue };
             let due = cell.due.clone().flatten();
             let status = if cell.verified {
                 Status::Passed
@@ -234,8 +240,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             } else {
                 Status::None
             };
-            let attempts_to_pass =
-                cell.first_pass.as_ref().map(|f| cell.starts.iter().filter(|s| *s <= f).count() as u32);
+            let attempts_to_pass = cell.attempts_to_pass;
             if let Some(f) = &cell.first_pass {
                 pass_days.push(f.get(..10).unwrap_or(f).to_string());
             }
@@ -273,13 +278,19 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         learner_reports.push(lr);
     }
 
-    let mut all_failures: Vec<FailedCheck> =
-        failures.into_iter().map(|((exercise, check), failures)| FailedCheck { exercise, check, failures }).collect();
+    let mut all_failures: Vec<FailedCheck> = failures
+        .into_iter()
+        .enumerate()
+        .flat_map(|(ei, counts)| {
+            let exercise = &curriculum.exercises[ei].id;
+            counts.into_iter().map(move |(check, failures)| FailedCheck { exercise: exercise.clone(), check, failures })
+        })
+        .collect();
     all_failures
         .sort_by(|a, b| b.failures.cmp(&a.failures).then(a.exercise.cmp(&b.exercise)).then(a.check.cmp(&b.check)));
     let exercises = order
         .iter()
-        .map(|e| {
+        .map(|&(_, e)| {
             let (learners, passed, mut to_pass) = per_exercise.remove(e.id.as_str()).unwrap_or_default();
             ExerciseReport {
                 id: e.id.clone(),

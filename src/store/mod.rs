@@ -13,7 +13,7 @@ mod submissions;
 
 pub use pipeline::{CallRow, JobRow, RunRow};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
-pub use submissions::{HistoryRow, NewSubmission, Scope, SubmissionRow};
+pub use submissions::{HistoryRow, HistorySummary, NewSubmission, Scope, SubmissionRow};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -164,6 +164,8 @@ CREATE TABLE submissions (
     reproduce_note  TEXT
 );
 CREATE INDEX submissions_by_learner ON submissions(learner_id, exercise_id);
+-- assignments reach learners through their cohorts
+CREATE INDEX cohort_members_by_learner ON cohort_members(learner_id, cohort_id);
 CREATE TABLE submission_checks (
     submission_id   INTEGER NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
     idx             INTEGER NOT NULL,

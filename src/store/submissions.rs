@@ -57,6 +57,20 @@ pub struct HistoryRow {
     pub failed_checks: String,
 }
 
+/// One learner's history on one exercise, summed up.
+#[derive(Debug, Clone)]
+pub struct HistorySummary {
+    pub learner: String,
+    pub exercise: String,
+    pub attempts: u32,
+    pub best_score: Option<u32>,
+    /// When the first passing attempt started.
+    pub first_pass: Option<String>,
+    pub last: Option<String>,
+    /// Attempts up to and including the first pass.
+    pub attempts_to_pass: Option<u32>,
+}
+
 /// Which learners a report covers.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -188,28 +202,54 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
-    /// The learner history inside a scope.
-    pub fn history_rows(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<HistoryRow>> {
+    /// The learner history inside a scope, summed up per learner and exercise
+    /// in SQL (a cohort's history runs to hundreds of thousands of rows).
+    pub fn history_summary(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<HistorySummary>> {
         let (cond, arg) = scope.condition("learner_id");
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT learner_id, exercise_id, started_at, status, score, failed_checks FROM learner_history
-                 WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2)"
+                "WITH h AS (SELECT * FROM learner_history WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2)),
+                      firsts AS (SELECT learner_id, exercise_id, MIN(started_at) AS first_pass FROM h
+                                 WHERE status = 'passed' GROUP BY learner_id, exercise_id)
+                 SELECT h.learner_id, h.exercise_id, COUNT(*), MAX(h.score), f.first_pass, MAX(h.started_at),
+                        SUM(f.first_pass IS NOT NULL AND h.started_at <= f.first_pass)
+                 FROM h LEFT JOIN firsts f ON f.learner_id = h.learner_id AND f.exercise_id = h.exercise_id
+                 GROUP BY h.learner_id, h.exercise_id"
             ))
             .map_err(self.err())?;
         let rows = st
             .query_map(params![arg, exercise], |r| {
-                Ok(HistoryRow {
+                let first_pass: Option<String> = r.get(4)?;
+                let to_pass: u32 = r.get(6)?;
+                Ok(HistorySummary {
                     learner: r.get(0)?,
                     exercise: r.get(1)?,
-                    started_at: r.get(2)?,
-                    passed: r.get::<_, String>(3)? == "passed",
-                    score: r.get(4)?,
-                    failed_checks: r.get(5)?,
+                    attempts: r.get(2)?,
+                    best_score: r.get(3)?,
+                    attempts_to_pass: first_pass.is_some().then_some(to_pass),
+                    first_pass,
+                    last: r.get(5)?,
                 })
             })
             .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+    }
+
+    /// How often each combination of failed checks occurs, per exercise:
+    /// (exercise, comma-separated checks, attempts).
+    pub fn history_failures(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<(String, String, u32)>> {
+        let (cond, arg) = scope.condition("learner_id");
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT exercise_id, failed_checks, COUNT(*) FROM learner_history
+                 WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2) AND failed_checks <> ''
+                 GROUP BY exercise_id, failed_checks"
+            ))
+            .map_err(self.err())?;
+        let rows =
+            st.query_map(params![arg, exercise], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
