@@ -55,6 +55,7 @@ fn bench(c: &mut Criterion) {
         answer: None,
         assets: &none,
         reproduce: None,
+        bundle: None,
         run: None,
         pricing: None,
     };

@@ -91,14 +91,20 @@ pub fn generate(
         recipe_dir: recipe_dir.map(Path::to_path_buf),
         exercise: Some(exercise_files),
         exercise_label: exercise_label.to_string(),
+        sandbox: false,
     };
+    generate_in(recipe, &dirs, backend, observer)
+}
+
+/// Generate every image of a recipe, its files looked up in `dirs`.
+fn generate_in(recipe: &Recipe, dirs: &AssetDirs<'_>, backend: &dyn Backend, observer: &dyn Observer) -> Result<Made> {
     let shots = recipe.resolve();
     let total = shots.len();
     let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
     let mut earlier: Vec<image::RgbImage> = Vec::new();
     for (i, shot) in shots.into_iter().enumerate() {
         observer.image_started(i, total);
-        let inputs = inputs::load(&shot, &dirs, &earlier)?;
+        let inputs = inputs::load(&shot, dirs, &earlier)?;
         let g = backend.generate(&Request { recipe: shot, inputs }, observer).map_err(anyhow::Error::new)?;
         made.cost += g.cost;
         observer.image_done(i, total, g.cost);
@@ -210,6 +216,7 @@ fn evaluate_pipeline(
         answer: Some(&answer.text),
         assets: &files,
         reproduce: None,
+        bundle: None,
         run: Some(&report),
         pricing: pricing.as_deref(),
     };
@@ -245,12 +252,21 @@ pub fn check(
         }
         _ => None,
     };
+    let bundle_fn;
+    let bundle_ref: Option<checks::Reproduce<'_>> = match (&answer.recipe, backend) {
+        (Some(_), Some(b)) => {
+            bundle_fn = move || rerun_bundle(curriculum, exercise, answer, b).map_err(|e| format!("{e:#}"));
+            Some(&bundle_fn)
+        }
+        _ => None,
+    };
     let ctx = Context {
         deliverable: &exercise.deliverable,
         recipe: answer.recipe.as_ref(),
         answer: Some(&answer.text),
         assets: &files,
         reproduce: reproduce_ref,
+        bundle: bundle_ref,
         run: None,
         pricing: pricing.as_deref(),
     };
@@ -381,6 +397,7 @@ pub fn compare_remade(exercise: &Exercise, images: &[Image], again: Result<Vec<V
         answer: None,
         assets: &none,
         reproduce: Some(&remake),
+        bundle: None,
         run: None,
         pricing: None,
     };
@@ -406,4 +423,74 @@ pub fn reproduce(
         None => Err("the answer is not a recipe, so there is nothing to re-generate".into()),
     };
     compare_remade(exercise, images, again)
+}
+
+/// Pack a recipe answer (its folder's files) into a hand-off bundle, verify
+/// it as a receiving machine would, unpack it into a fresh folder and re-run
+/// it there with nothing else on disk reachable. Returns the images made.
+pub fn rerun_bundle(
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    backend: &dyn Backend,
+) -> Result<Vec<Vec<u8>>> {
+    use crate::bundle::{self, Learner, Submission, SubmittedAttempt};
+    static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let file = answer
+        .path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| exercise.deliverable.file.clone());
+    let folder = answer.path.parent().unwrap_or(Path::new("."));
+    let files = bundle::answer_entries(folder, &file, &answer.text, bundle::Limits::default())?;
+    let now = store::now();
+    let handoff = Submission {
+        learner: Learner { id: "handoff".into(), name: "hand-off".into() },
+        exercise: exercise.id.clone(),
+        exercise_title: exercise.title.clone(),
+        genpath_version: env!("CARGO_PKG_VERSION").into(),
+        submitted_at: now.clone(),
+        attempt: SubmittedAttempt {
+            id: 0,
+            status: "handoff".into(),
+            score: None,
+            cost: 0.0,
+            started_at: now,
+            finished_at: None,
+            backend: String::new(),
+            answer: format!("answer/{file}"),
+            recipe_sha256: store::sha256_hex(answer.text.as_bytes()),
+        },
+        images: Vec::new(),
+        checks: Vec::new(),
+        history: Vec::new(),
+        milestones: Vec::new(),
+    };
+    let packed = bundle::write(&handoff, &files)?;
+    let received = bundle::read(&packed, bundle::Limits::default())?;
+    let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("genpath-handoff-{}-{n}", std::process::id()));
+    let result = (|| -> Result<Vec<Vec<u8>>> {
+        for (rel, bytes) in received.answer_files() {
+            let target = dir.join(rel);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
+            }
+            write_atomic(&target, bytes)?;
+        }
+        let path = dir.join(&file);
+        let text = String::from_utf8_lossy(&received.files[&received.submission.attempt.answer]).into_owned();
+        let recipe = Recipe::parse(&format!("{file} (from the bundle)"), &text, Limits::default())?;
+        let reader = asset_reader(curriculum, exercise);
+        let dirs = AssetDirs {
+            recipe_dir: path.parent().map(Path::to_path_buf),
+            exercise: Some(&reader),
+            exercise_label: curriculum.source.display(&exercise.dir),
+            sandbox: true,
+        };
+        let made = generate_in(&recipe, &dirs, backend, &Quiet)?;
+        Ok(made.images.into_iter().map(|i| i.bytes).collect())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

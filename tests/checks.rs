@@ -70,6 +70,7 @@ impl Harness {
             answer: None,
             assets: &read,
             reproduce: None,
+            bundle: None,
             run: None,
             pricing: None,
         };
@@ -188,6 +189,7 @@ fn reproducible_grades_exact_near_and_different() {
             answer: None,
             assets: &none,
             reproduce: Some(&regen),
+            bundle: None,
             run: None,
             pricing: None,
         };

@@ -51,6 +51,27 @@ fn a_learner_who_copies_each_solution_reaches_every_milestone() {
     }
     let text = stdout(&run(ws.path(), &["progress"]));
     assert_eq!(text.matches("reached 20").count(), 3, "{text}");
+
+    // The portfolio shows the best passing work by capability, with nothing private in it.
+    let site = ws.path().join("site");
+    let o = run(ws.path(), &["portfolio", "--out", site.to_str().unwrap()]);
+    assert!(o.status.success() && stdout(&o).contains("wrote 19 piece(s)"), "{}{}", stdout(&o), stderr(&o));
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    let md = std::fs::read_to_string(site.join("portfolio.md")).unwrap();
+    for heading in ["Control", "Consistency", "Reproducibility", "Judgment", "Integration"] {
+        assert!(html.contains(&format!(">{heading}</h2>")), "no {heading} section");
+        assert!(md.contains(&format!("## {heading}")), "no {heading} section in Markdown");
+    }
+    assert!(html.contains("The write-up") && html.contains("Evidence") && html.contains("<img src=\"images/"));
+    let private = ws.path().display().to_string();
+    for text in [&html, &md] {
+        assert!(!text.contains(&private), "the workspace path leaked");
+        assert!(!text.contains("http://") && !text.contains("https://") && !text.contains("<script"));
+    }
+    for entry in std::fs::read_dir(site.join("images")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(html.contains(&format!("images/{name}")), "{name} is not shown");
+    }
 }
 
 #[test]
@@ -60,4 +81,30 @@ fn dev_check_command_reports_every_exercise() {
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(stdout(&o).contains("✓ fluency.seeds"), "{}", stdout(&o));
     assert!(stdout(&o).contains("starter fails: reproducible"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_handoff_bundle_carries_the_recipe_folder_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let folder = ws.join("recipes").join("systems.handoff");
+    std::fs::create_dir_all(&folder).unwrap();
+    let solution = std::fs::read_to_string(root.join("exercises/systems/handoff/solution/recipe.toml")).unwrap();
+    // An init image kept outside the recipe's folder, by absolute path: fine here, missing on another machine.
+    let outside = tmp.path().join("elsewhere").join("backdrop.png");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::copy(root.join("exercises/control/inpaint/assets/park.png"), &outside).unwrap();
+    let with_init = |image: &str| format!("{solution}\n[init]\nimage = \"{image}\"\nstrength = 0.4\n");
+    std::fs::write(folder.join("recipe.toml"), with_init(&outside.display().to_string())).unwrap();
+    let o = run(&ws, &["run", "systems.handoff", "--force", "--no-images"]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("bundle_reruns") && out.contains("does not travel with it"), "{out}");
+    // The same image beside the recipe travels in the bundle.
+    std::fs::copy(&outside, folder.join("backdrop.png")).unwrap();
+    std::fs::write(folder.join("recipe.toml"), with_init("backdrop.png")).unwrap();
+    let o = run(&ws, &["run", "systems.handoff", "--force", "--no-images"]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("identical when re-run from the hand-off bundle on a clean machine"), "{}", stdout(&o));
 }

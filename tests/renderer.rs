@@ -210,7 +210,12 @@ fn negative_prompt_removes_elements_and_unknown_words_are_reported() {
 #[test]
 fn bad_inputs_are_clear_errors_before_drawing() {
     let dir = tempfile::tempdir().unwrap();
-    let dirs = AssetDirs { recipe_dir: Some(dir.path().to_path_buf()), exercise: None, exercise_label: String::new() };
+    let dirs = AssetDirs {
+        recipe_dir: Some(dir.path().to_path_buf()),
+        exercise: None,
+        exercise_label: String::new(),
+        sandbox: false,
+    };
     // Missing init image names the path.
     let r = recipe("prompt = \"a cat\"\nseed = 1\n[init]\nimage = \"nope.png\"\n");
     let e = inputs::load(&r, &dirs, &[]).unwrap_err().to_string();

@@ -32,11 +32,20 @@ pub struct AssetDirs<'a> {
     pub recipe_dir: Option<PathBuf>,
     pub exercise: Option<ExerciseFiles<'a>>,
     pub exercise_label: String,
+    /// Only paths inside `recipe_dir` (and the exercise) resolve: a re-run of
+    /// a hand-off bundle, where anything else does not exist.
+    pub sandbox: bool,
 }
 
 impl AssetDirs<'_> {
     pub fn read(&self, path: &str) -> Result<Vec<u8>, InputError> {
         let p = Path::new(path);
+        if self.sandbox && (p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir))) {
+            return Err(InputError::Missing {
+                path: path.into(),
+                looked: "inside the bundle: a file outside the recipe's folder does not travel with it".into(),
+            });
+        }
         if p.is_absolute() {
             return std::fs::read(p)
                 .map_err(|_| InputError::Missing { path: path.into(), looked: "at that absolute path".into() });

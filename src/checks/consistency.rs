@@ -215,31 +215,49 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
 }
 
 /// `reproducible`: the images re-generated from the recipe with the same
-/// backend match: identical pixels pass; otherwise pHash distance ≤
-/// max_phash_distance (4) and SSIM ≥ min_ssim (0.95) count as reproduced (for
-/// hosted backends that are not bit-exact); pHash ≤ 10 or SSIM ≥ 0.85 is
-/// "nearly" (needs review); anything else fails.
+/// backend match (see `compare_rerun` for the tolerance).
 pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
     let Some(regen) = ctx.reproduce else {
         return Outcome::unmeasured(spec, "cannot verify reproducibility without a recipe to re-run");
     };
-    let again = match regen() {
-        Ok(a) => a,
-        Err(e) => return Outcome::unmeasured(spec, format!("re-generating from the recipe failed: {e}")),
+    match regen() {
+        Ok(again) => compare_rerun(spec, images, &again, "the recipe"),
+        Err(e) => Outcome::unmeasured(spec, format!("re-generating from the recipe failed: {e}")),
+    }
+}
+
+/// `bundle_reruns`: the answer packed into a hand-off bundle, unpacked on a
+/// clean machine (a fresh folder holding only the bundle) and re-run there,
+/// gives the same images. A file the bundle lacks fails it: the other
+/// machine does not have it.
+pub fn bundle_reruns(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
+    let Some(rerun) = ctx.bundle else {
+        return Outcome::unmeasured(spec, "no hand-off bundle to re-run (the answer is not a recipe)");
     };
+    match rerun() {
+        Ok(again) => compare_rerun(spec, images, &again, "the hand-off bundle on a clean machine"),
+        Err(e) => Outcome::new(spec, false, None, None, format!("the bundle does not re-run on another machine: {e}")),
+    }
+}
+
+/// Compare images with their re-run: identical pixels pass; otherwise pHash
+/// distance ≤ max_phash_distance (4) and SSIM ≥ min_ssim (0.95) count as
+/// reproduced (for hosted backends that are not bit-exact); pHash ≤ 10 or
+/// SSIM ≥ 0.85 is "nearly" (needs review); anything else fails.
+fn compare_rerun(spec: &CheckSpec, images: &[Image], again: &[Vec<u8>], from: &str) -> Outcome {
     if again.len() != images.len() {
         return Outcome::new(
             spec,
             false,
             None,
             None,
-            format!("re-running the recipe made {} images, not {}", again.len(), images.len()),
+            format!("re-running {from} made {} images, not {}", again.len(), images.len()),
         );
     }
     let (max_ph, min_ssim) = (spec.number_or("max_phash_distance", 4.0), spec.number_or("min_ssim", 0.95));
     let mut worst: Option<(usize, u32, f64)> = None;
     let mut identical = 0;
-    for (i, (img, bytes)) in images.iter().zip(&again).enumerate() {
+    for (i, (img, bytes)) in images.iter().zip(again).enumerate() {
         let other = super::Image::load(format!("re-run of {}", img.label), bytes.clone());
         let (Ok(a), Ok(b)) = (img.pixels(), other.pixels()) else {
             return Outcome::unmeasured(spec, format!("image {} or its re-run cannot be read", i + 1));
@@ -265,7 +283,7 @@ pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Ou
             true,
             Some(1.0),
             Some(min_ssim),
-            format!("reproduced exactly: {identical} of {} images identical when re-run from the recipe", images.len()),
+            format!("reproduced exactly: {identical} of {} images identical when re-run from {from}", images.len()),
         ),
         Some((_, ph, ss)) if ph as f64 <= max_ph && ss >= min_ssim => Outcome::new(
             spec,
@@ -281,7 +299,7 @@ pub fn reproducible(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Ou
                 Some(ss),
                 Some(min_ssim),
                 format!(
-                    "image {} changes when re-run (pHash distance {ph}, SSIM {ss:.2}): fix the seed (not -1) and keep every setting in the recipe",
+                    "image {} changes when re-run from {from} (pHash distance {ph}, SSIM {ss:.2}): fix the seed (not -1) and keep every setting in the recipe",
                     i + 1
                 ),
             );

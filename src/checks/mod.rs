@@ -241,6 +241,8 @@ pub struct Context<'a> {
     /// Reads a file of the exercise (assets) by relative path.
     pub assets: &'a dyn Fn(&str) -> Option<Vec<u8>>,
     pub reproduce: Option<Reproduce<'a>>,
+    /// Packs the answer into a hand-off bundle and re-runs it on a clean machine (for `bundle_reruns`).
+    pub bundle: Option<Reproduce<'a>>,
     pub run: Option<&'a RunReport>,
     /// The price table (curriculum/pricing.toml), for decisions.
     pub pricing: Option<&'a str>,
@@ -250,8 +252,16 @@ pub struct Context<'a> {
 /// how pipelines check their assets.
 pub fn run_on_images(spec: &CheckSpec, images: &[Image], deliverable: &Deliverable) -> Outcome {
     let none = |_: &str| None;
-    let ctx =
-        Context { deliverable, recipe: None, answer: None, assets: &none, reproduce: None, run: None, pricing: None };
+    let ctx = Context {
+        deliverable,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: None,
+        bundle: None,
+        run: None,
+        pricing: None,
+    };
     run_one(spec, images, &ctx)
 }
 
@@ -287,6 +297,7 @@ pub fn run_one(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome
         "identity_consistency" => consistency::identity(spec, images),
         "scene_variety" => consistency::variety(spec, images),
         "reproducible" => consistency::reproducible(spec, images, ctx),
+        "bundle_reruns" => consistency::bundle_reruns(spec, images, ctx),
         "recipe_documented" => documents::documented(spec, ctx),
         "distinct_subjects" => documents::distinct_subjects(spec, ctx),
         "budget" => documents::budget(spec, ctx),

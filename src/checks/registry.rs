@@ -245,6 +245,14 @@ pub const CHECKS: &[CheckDef] = &[
         ],
     },
     CheckDef {
+        name: "bundle_reruns",
+        summary: "the answer packed as a hand-off bundle re-runs on a clean machine to the same images",
+        params: &[
+            num("min_ssim", 0.0, 1.0, "SSIM that counts as reproduced on nondeterministic backends, default 0.95"),
+            int("max_phash_distance", 0, 64, "pHash distance that counts as reproduced, default 4"),
+        ],
+    },
+    CheckDef {
         name: "recipe_documented",
         summary: "title and notes present, seed fixed, assets inside the workspace",
         params: &[int("min_notes_words", 0, 1000, "fewest words in notes, default 5")],

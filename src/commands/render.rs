@@ -21,6 +21,7 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
         recipe_dir: recipe_path.parent().map(Path::to_path_buf),
         exercise: None,
         exercise_label: String::new(),
+        sandbox: false,
     };
     let backend = Builtin::new();
     let mut made = Vec::new();
