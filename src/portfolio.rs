@@ -139,7 +139,7 @@ fn html(name: &str, pieces: &[Piece<'_>]) -> String {
             continue;
         }
         let (h, about) = heading(c);
-        let _ = write!(out, "<h2 id=\"{}\">{h}</h2><p class=\"muted\">{about}</p>\n", c.as_str());
+        let _ = writeln!(out, "<h2 id=\"{}\">{h}</h2><p class=\"muted\">{about}</p>", c.as_str());
         for p in group {
             let _ = write!(
                 out,

@@ -51,12 +51,23 @@ fn rezip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// A zip written by hand, so its headers can say what a hostile tool would:
-/// (name, method, crc, declared size, compressed bytes, unix mode).
-fn raw_zip(files: &[(&str, u16, u32, u32, &[u8], u32)]) -> Vec<u8> {
+/// One entry of a hand-written zip, with whatever its headers claim.
+struct RawEntry<'a> {
+    name: &'a str,
+    /// 0 stored, 8 deflated.
+    method: u16,
+    crc: u32,
+    /// The declared uncompressed size.
+    size: u32,
+    data: &'a [u8],
+    unix_mode: u32,
+}
+
+/// A zip written by hand, so its headers can say what a hostile tool would.
+fn raw_zip(files: &[RawEntry<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, method, crc, size, data, mode) in files {
+    for RawEntry { name, method, crc, size, data, unix_mode: mode } in files {
         let offset = out.len() as u32;
         out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         out.extend_from_slice(&[20, 0, 0, 0]);
@@ -222,14 +233,23 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
     let two_gib: u64 = 2 << 30;
     let bomb = zero_bomb(two_gib);
     assert!(bomb.len() < 16 << 20, "the bomb is small: {}", bomb.len());
-    let honest = raw_zip(&[("images/02.png", 8, 0, (two_gib - 1) as u32, &bomb, 0o100644)]);
+    let entry =
+        |size: u32| RawEntry { name: "images/02.png", method: 8, crc: 0, size, data: &bomb, unix_mode: 0o100644 };
+    let honest = raw_zip(&[entry((two_gib - 1) as u32)]);
     assert_refused(&inst, "bomb", &honest, "would decompress to more than");
     // …and lying: the header says 1 KB, the stream inflates to 2 GiB.
-    let lying = raw_zip(&[("images/02.png", 8, 0, 1024, &bomb, 0o100644)]);
+    let lying = raw_zip(&[entry(1024)]);
     assert_refused(&inst, "lying-bomb", &lying, "\"images/02.png\" is damaged: File is larger than its declared");
 
     // A symbolic link entry.
-    let link = raw_zip(&[("answer/link", 0, 0, 11, b"/etc/passwd", 0o120777)]);
+    let link = raw_zip(&[RawEntry {
+        name: "answer/link",
+        method: 0,
+        crc: 0,
+        size: 11,
+        data: b"/etc/passwd",
+        unix_mode: 0o120777,
+    }]);
     assert_refused(&inst, "symlink", &link, "symbolic link");
 
     // The untouched bundle is accepted after all that.

@@ -274,7 +274,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
         }
     }
     if !gallery.is_empty() {
-        let _ = write!(out, "<h2>Submitted work</h2><div class=\"gallery\">{gallery}</div>\n");
+        let _ = writeln!(out, "<h2>Submitted work</h2><div class=\"gallery\">{gallery}</div>");
     }
     out.push_str("</body></html>\n");
     out
