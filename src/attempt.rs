@@ -273,6 +273,22 @@ pub fn check(
     checks::run(exercise, images, &ctx)
 }
 
+/// A verdict's outcomes as the store keeps them.
+pub fn check_records(verdict: &Verdict) -> Vec<CheckRecord> {
+    verdict
+        .outcomes
+        .iter()
+        .map(|o| CheckRecord {
+            check: o.check.clone(),
+            passed: o.passed,
+            value: o.value,
+            threshold: o.threshold,
+            severity: o.severity.as_str().to_string(),
+            message: o.message.clone(),
+        })
+        .collect()
+}
+
 /// A recorded attempt's result.
 #[derive(Debug)]
 pub struct Recorded {
@@ -355,18 +371,7 @@ pub fn run_recorded(
         score: verdict.score,
         cost: made.cost,
         images: saved.iter().map(|(_, r)| r.clone()).collect(),
-        checks: verdict
-            .outcomes
-            .iter()
-            .map(|o| CheckRecord {
-                check: o.check.clone(),
-                passed: o.passed,
-                value: o.value,
-                threshold: o.threshold,
-                severity: o.severity.as_str().to_string(),
-                message: o.message.clone(),
-            })
-            .collect(),
+        checks: check_records(&verdict),
     };
     let milestones =
         store.finish_attempt(id, &finished, |stats| crate::progress::milestones_holding(curriculum, stats))?;

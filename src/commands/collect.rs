@@ -17,7 +17,7 @@ use crate::backend::Backend;
 use crate::bundle::{self, Bundle};
 use crate::checks::{Image, Verdict};
 use crate::curriculum::{Exercise, ExerciseKind};
-use crate::store::{CheckRecord, NewSubmission, Store, sha256_hex};
+use crate::store::{NewSubmission, Store, sha256_hex};
 use crate::workspace::write_atomic;
 
 /// Where collected work lives, relative to the workspace.
@@ -155,18 +155,7 @@ fn collect_one(env: &Env, store: &mut Store, backend: &dyn Backend, file: &Path,
             .with_context(|| format!("Failed to move the submission into {}", final_dir.display()))?;
         let rel =
             final_dir.strip_prefix(&env.workspace.root).unwrap_or(&final_dir).to_string_lossy().replace('\\', "/");
-        let checks: Vec<CheckRecord> = verdict
-            .outcomes
-            .iter()
-            .map(|o| CheckRecord {
-                check: o.check.clone(),
-                passed: o.passed,
-                value: o.value,
-                threshold: o.threshold,
-                severity: o.severity.as_str().to_string(),
-                message: o.message.clone(),
-            })
-            .collect();
+        let checks = attempt::check_records(&verdict);
         let note = reproduced.as_ref().map(|o| o.message.clone());
         let recorded = store.record_submission(&NewSubmission {
             learner: &s.learner.id,
