@@ -387,3 +387,95 @@ pub fn answer_entries(
     out.insert(format!("answer/{answer_file}"), answer_text.as_bytes().to_vec());
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn submission() -> Submission {
+        Submission {
+            learner: Learner { id: "ada".into(), name: "Ada".into() },
+            exercise: "fluency.seeds".into(),
+            exercise_title: "Seeds".into(),
+            genpath_version: "0.1.0".into(),
+            submitted_at: "2026-11-26T10:00:00.000Z".into(),
+            attempt: SubmittedAttempt {
+                id: 3,
+                status: "passed".into(),
+                score: Some(100),
+                cost: 0.0,
+                started_at: "2026-11-26T09:59:00.000Z".into(),
+                finished_at: Some("2026-11-26T09:59:01.000Z".into()),
+                backend: "builtin".into(),
+                answer: "answer/recipe.toml".into(),
+                recipe_sha256: "x".into(),
+            },
+            images: vec![SubmittedImage {
+                path: "images/01.png".into(),
+                sha256: sha256_hex(b"png"),
+                width: 1,
+                height: 1,
+                seed: Some(1),
+            }],
+            checks: Vec::new(),
+            history: Vec::new(),
+            milestones: Vec::new(),
+        }
+    }
+
+    fn files() -> BTreeMap<String, Vec<u8>> {
+        BTreeMap::from([
+            ("answer/recipe.toml".to_string(), b"seed = 1".to_vec()),
+            ("images/01.png".to_string(), b"png".to_vec()),
+        ])
+    }
+
+    #[test]
+    fn safe_paths_are_plain_and_relative() {
+        for ok in ["manifest.json", "answer/recipe.toml", "answer/assets/mask.png"] {
+            assert!(safe_path(ok), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a/./b", "a//b", "a\\b", "C:/x", "a\0b", "a/\nb"] {
+            assert!(!safe_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn packing_is_deterministic_and_reads_back() {
+        let (s, f) = (submission(), files());
+        let a = write(&s, &f).unwrap();
+        assert_eq!(a, write(&s, &f).unwrap(), "same work, same bytes");
+        let b = read(&a, Limits::default()).unwrap();
+        assert_eq!(b.submission, s);
+        assert_eq!(b.files["images/01.png"], b"png");
+        assert_eq!(b.answer_files().collect::<Vec<_>>(), vec![("recipe.toml", &b"seed = 1"[..])]);
+        assert_eq!(b.manifest.files.len(), 3, "answer, image and submission.json");
+    }
+
+    #[test]
+    fn limits_apply_before_anything_is_kept() {
+        let bytes = write(&submission(), &files()).unwrap();
+        let tight = Limits { files: 2, ..Limits::default() };
+        assert!(matches!(read(&bytes, tight), Err(BundleError::TooManyFiles { count: 4, limit: 2 })));
+        let small = Limits { file_bytes: 4, ..Limits::default() };
+        assert!(matches!(read(&bytes, small), Err(BundleError::TooLarge { .. })));
+        let tiny = Limits { archive_bytes: 10, ..Limits::default() };
+        assert!(matches!(read(&bytes, tiny), Err(BundleError::ArchiveTooLarge { .. })));
+    }
+
+    #[test]
+    fn a_submission_naming_a_missing_image_is_refused() {
+        let mut s = submission();
+        s.images[0].path = "images/02.png".into();
+        let bytes = write(&s, &files()).unwrap();
+        assert!(matches!(read(&bytes, Limits::default()), Err(BundleError::Dangling(p)) if p == "images/02.png"));
+    }
+
+    #[test]
+    fn file_names_carry_learner_exercise_and_time() {
+        assert_eq!(
+            file_name("ada", "fluency.seeds", "2026-11-26T10:00:00.000Z"),
+            "ada+fluency.seeds+20261126T100000000Z.genpath"
+        );
+    }
+}

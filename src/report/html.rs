@@ -71,8 +71,8 @@ fn pass_rate_chart(r: &Report) -> String {
     let h = r.exercises.len() * row + 24;
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"Pass rate per exercise\" width=\"{}\" height=\"{h}\" viewBox=\"0 0 {} {h}\">",
-        label_w + bar_w + 60,
-        label_w + bar_w + 60
+        label_w + bar_w + 100,
+        label_w + bar_w + 100
     );
     for (i, e) in r.exercises.iter().enumerate() {
         let y = i * row + 4;
@@ -109,29 +109,36 @@ fn progress_chart(r: &Report) -> String {
     let mut svg = format!(
         "<svg role=\"img\" aria-label=\"Exercises passed over time\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">"
     );
-    let days: Vec<chrono::NaiveDate> =
-        r.progress.iter().filter_map(|p| chrono::NaiveDate::parse_from_str(&p.date, "%Y-%m-%d").ok()).collect();
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+    let points: Vec<(chrono::NaiveDate, u32)> = r
+        .progress
+        .iter()
+        .filter_map(|p| chrono::NaiveDate::parse_from_str(&p.date, "%Y-%m-%d").ok().map(|d| (d, p.passes)))
+        .collect();
+    let (Some(&(first, _)), Some(&(last, top))) = (points.first(), points.last()) else {
         return "<p class=\"muted\">No passes recorded yet.</p>".into();
     };
-    let span = (*last - *first).num_days().max(1) as f64;
-    let top = f64::from(r.progress.last().map(|p| p.passes).unwrap_or(1).max(1));
-    let x = |d: &chrono::NaiveDate| pad + (*d - *first).num_days() as f64 / span * (w - 2.0 * pad);
-    let y = |n: u32| h - pad - f64::from(n) / top * (h - 2.0 * pad);
-    let mut path = format!("M{:.1},{:.1}", x(first), y(0));
-    for (d, p) in days.iter().zip(&r.progress) {
-        let _ = write!(path, " H{:.1} V{:.1}", x(d), y(p.passes));
+    // The line starts at zero the day before the first pass, so a single day still shows a step.
+    let origin = first.pred_opt().unwrap_or(first);
+    let span = (last - origin).num_days().max(1) as f64;
+    let top = top.max(1);
+    let x = |d: chrono::NaiveDate| pad + (d - origin).num_days() as f64 / span * (w - 2.0 * pad);
+    let y = |n: u32| h - pad - f64::from(n) / f64::from(top) * (h - 2.0 * pad);
+    let mut path = format!("M{:.1},{:.1}", x(origin), y(0));
+    let mut dots = String::new();
+    for &(d, passes) in &points {
+        let _ = write!(path, " H{:.1} V{:.1}", x(d), y(passes));
+        let _ = write!(dots, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f8a4c\"/>", x(d), y(passes));
     }
     let _ = write!(
         svg,
         "<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#5b6475\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{0}\" stroke=\"#5b6475\"/>\
-         <path d=\"{path}\" fill=\"none\" stroke=\"#1f8a4c\" stroke-width=\"2\"/>\
+         <path d=\"{path}\" fill=\"none\" stroke=\"#1f8a4c\" stroke-width=\"2\"/>{dots}\
          <text x=\"{pad}\" y=\"{2}\">{3}</text><text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">{4}</text>\
          <text x=\"{5}\" y=\"{6}\" text-anchor=\"end\">{top}</text><text x=\"{5}\" y=\"{0}\" text-anchor=\"end\">0</text></svg>",
         h - pad,
         w - pad,
         h - pad + 16.0,
-        first,
+        origin,
         last,
         pad - 4.0,
         pad + 4.0,

@@ -366,3 +366,26 @@ pub fn render(report: &Report, format: Format, workspace: &Path) -> Result<Strin
         Format::Html => html(report, workspace),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn late_means_after_the_due_day_in_utc() {
+        assert!(!is_late("2026-12-04T23:59:59.000Z", Some("2026-12-04")));
+        assert!(is_late("2026-12-05T00:00:01.000Z", Some("2026-12-04")));
+        // 00:30 on the 5th in Paris is still the 4th in UTC.
+        assert!(!is_late("2026-12-05T00:30:00+01:00", Some("2026-12-04")));
+        assert!(!is_late("2030-01-01T00:00:00.000Z", None));
+        assert!(!is_late("not a time", Some("2026-12-04")));
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [3]), Some(3.0));
+        assert_eq!(median(&mut [4, 1, 2]), Some(2.0));
+        assert_eq!(median(&mut [1, 2, 4, 9]), Some(3.0));
+    }
+}
