@@ -7,6 +7,7 @@
 //! staging folder, renamed into `submissions/<learner>/<exercise>/<time>/`
 //! and then recorded in one transaction.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -109,11 +110,16 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
 
 fn collect_one(env: &Env, store: &mut Store, backend: &dyn Backend, file: &Path, reproduce: bool) -> Result<Outcome> {
     let limits = bundle::Limits::default();
-    let size = std::fs::metadata(file).with_context(|| format!("Failed to read {}", file.display()))?.len();
-    if size > limits.archive_bytes {
+    // Read at most one byte past the limit: the size on disk is not trusted
+    // (a device or a growing file has none).
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limits.archive_bytes + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("Failed to read {}", file.display()))?;
+    if bytes.len() as u64 > limits.archive_bytes {
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0).max(bytes.len() as u64);
         return Err(bundle::BundleError::ArchiveTooLarge { size, limit: limits.archive_bytes }.into());
     }
-    let bytes = std::fs::read(file).with_context(|| format!("Failed to read {}", file.display()))?;
     let bundle_sha = sha256_hex(&bytes);
     if store.submission_exists(&bundle_sha)? {
         return Ok(Outcome::AlreadyCollected);
