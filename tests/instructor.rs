@@ -228,3 +228,36 @@ fn a_bundle_carries_the_attempt_and_its_proof() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("changed since attempt 2"), "{}", stderr(&o));
 }
+
+#[test]
+fn pipeline_and_decision_submissions_are_rechecked_on_the_instructors_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ada");
+    init(&ws, "ada", "Ada Lovelace");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let curriculum = genpath::curriculum::Curriculum::builtin().unwrap();
+    for id in ["systems.asset-matrix", "systems.tool-choice"] {
+        let e = curriculum.exercise(id).unwrap();
+        let dest = ws.join("recipes").join(id).join(&e.deliverable.file);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(e.solution_path()), dest).unwrap();
+        let o = run(&ws, &["run", id, "--force", "--no-images"]);
+        assert!(o.status.success(), "{id}: {}", stdout(&o));
+    }
+    let outbox = tmp.path().join("outbox");
+    let matrix = submit(&ws, "systems.asset-matrix", &outbox);
+    submit(&ws, "systems.tool-choice", &outbox);
+    let b = genpath::bundle::read(&std::fs::read(&matrix).unwrap(), Default::default()).unwrap();
+    assert_eq!(b.submission.images.len(), 16, "every asset of the matrix travels");
+
+    let teacher = tmp.path().join("teacher");
+    init(&teacher, "teacher", "Tess");
+    let out = ok(&teacher, &["collect", outbox.to_str().unwrap(), "--reproduce"]);
+    // The pipeline is re-run here and its assets come out identical; the decision is re-checked as a document.
+    assert!(out.contains("ada / systems.asset-matrix — passes re-check, reproduced"), "{out}");
+    assert!(out.contains("ada / systems.tool-choice — passes re-check"), "{out}");
+    assert_eq!(out.matches("was not on the roster and has been added").count(), 1, "{out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&teacher, &["report", "--learner", "ada", "--format", "json"])).unwrap();
+    assert_eq!(json["learners"][0]["passed"], serde_json::json!(["systems.asset-matrix", "systems.tool-choice"]));
+}
