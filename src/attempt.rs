@@ -439,7 +439,7 @@ pub fn rerun_bundle(
     answer: &Answer,
     backend: &dyn Backend,
 ) -> Result<Vec<Vec<u8>>> {
-    use crate::bundle::{self, Learner, Submission, SubmittedAttempt};
+    use crate::instructor::bundle::{self, Learner, Submission, SubmittedAttempt};
     static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let file = answer
         .path

@@ -5,7 +5,6 @@
 
 pub mod attempt;
 pub mod backend;
-pub mod bundle;
 pub mod checks;
 pub mod cli;
 pub mod color;
@@ -13,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
+pub mod instructor;
 pub mod pipeline;
 pub mod portfolio;
 pub mod progress;

@@ -1,42 +1,14 @@
-//! `genpath collect DIR|FILE… [--reproduce]` (instructors): verify submission
-//! bundles, re-check their images on this machine, optionally re-generate
-//! them from their recipes, flag late work, and record it all.
-//!
-//! A bundle is verified completely in memory first (see `bundle::read`);
-//! a refused bundle writes nothing. An accepted one is unpacked into a
-//! staging folder, renamed into `submissions/<learner>/<exercise>/<time>/`
-//! and then recorded in one transaction.
+//! `genpath collect DIR|FILE… [--reproduce]` (instructors): collect every
+//! bundle named, printing one line per bundle; the work is in
+//! `instructor::collect`.
 
-use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use super::{Env, UsageError};
-use crate::attempt::{self, Answer};
-use crate::backend::Backend;
-use crate::bundle::{self, Bundle};
-use crate::checks::{Image, Verdict};
-use crate::curriculum::{Exercise, ExerciseKind};
-use crate::store::{NewSubmission, Store, sha256_hex};
-use crate::workspace::write_atomic;
-
-/// Where collected work lives, relative to the workspace.
-pub const SUBMISSIONS_DIR: &str = "submissions";
-const THUMB_SIDE: u32 = 160;
-
-/// How one bundle fared.
-enum Outcome {
-    Recorded {
-        learner: String,
-        exercise: String,
-        passed: bool,
-        late: bool,
-        reproduced: Option<bool>,
-        new_learner: bool,
-    },
-    AlreadyCollected,
-}
+use crate::instructor::bundle;
+use crate::instructor::collect::{self, Collected};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{rejected} of {total} bundle(s) were rejected; nothing was imported from them")]
@@ -79,9 +51,9 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
     let mut rejected = 0;
     for file in &files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match collect_one(env, &mut store, backend.as_ref(), file, reproduce) {
-            Ok(Outcome::AlreadyCollected) => println!("= {name}: already collected"),
-            Ok(Outcome::Recorded { learner, exercise, passed, late, reproduced, new_learner }) => {
+        match collect::collect(&env.workspace, &env.curriculum, &mut store, backend.as_ref(), file, reproduce) {
+            Ok(Collected::AlreadyCollected) => println!("= {name}: already collected"),
+            Ok(Collected::Recorded { learner, exercise, passed, late, reproduced, new_learner }) => {
                 let mut notes = vec![if passed { "passes re-check" } else { "FAILS re-check" }.to_string()];
                 if late {
                     notes.push("LATE".into());
@@ -106,171 +78,4 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
         return Err(Rejected { rejected, total: files.len() }.into());
     }
     Ok(())
-}
-
-fn collect_one(env: &Env, store: &mut Store, backend: &dyn Backend, file: &Path, reproduce: bool) -> Result<Outcome> {
-    let limits = bundle::Limits::default();
-    // Read at most one byte past the limit: the size on disk is not trusted
-    // (a device or a growing file has none).
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| f.take(limits.archive_bytes + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("Failed to read {}", file.display()))?;
-    if bytes.len() as u64 > limits.archive_bytes {
-        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0).max(bytes.len() as u64);
-        return Err(bundle::BundleError::ArchiveTooLarge { size, limit: limits.archive_bytes }.into());
-    }
-    let bundle_sha = sha256_hex(&bytes);
-    if store.submission_exists(&bundle_sha)? {
-        return Ok(Outcome::AlreadyCollected);
-    }
-    let bundle = bundle::read(&bytes, limits)?;
-    let s = &bundle.submission;
-    let exercise = env.curriculum.exercise(&s.exercise).ok_or_else(|| {
-        anyhow::anyhow!(
-            "exercise {:?} is not in this genpath's curriculum (the learner has version {})",
-            s.exercise,
-            s.genpath_version
-        )
-    })?;
-    let new_learner = !store.learner_exists(&s.learner.id)?;
-
-    let root = env.workspace.root.join(SUBMISSIONS_DIR);
-    let staging = root.join(format!(".staging-{}-{}", std::process::id(), &bundle_sha[..12]));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = (|| -> Result<Outcome> {
-        unpack(&bundle, &bytes, &staging)?;
-        let answer_path = staging.join(&s.attempt.answer);
-        let images: Vec<Image> = s
-            .images
-            .iter()
-            .filter_map(|i| bundle.files.get(&i.path).map(|b| Image::load(i.path.clone(), b.clone())))
-            .collect();
-        let (verdict, reproduced) = recheck(env, exercise, backend, &answer_path, &images, reproduce);
-        if let Some(first) = images.first().and_then(|i| i.pixels().ok()) {
-            let thumb =
-                image::imageops::thumbnail(&first.rgb, THUMB_SIDE, THUMB_SIDE * first.height / first.width.max(1));
-            write_atomic(&staging.join("thumb.png"), &crate::recipe::png::encode_with(&thumb, &[])?)?;
-        }
-        let due = store.due_date(&s.learner.id, &exercise.id)?;
-        let late = crate::report::is_late(&s.submitted_at, due.as_deref());
-        let final_dir = free_dir(&root.join(&s.learner.id).join(&exercise.id), &s.submitted_at);
-        std::fs::create_dir_all(final_dir.parent().unwrap_or(&root))
-            .with_context(|| format!("Failed to create {}", root.display()))?;
-        std::fs::rename(&staging, &final_dir)
-            .with_context(|| format!("Failed to move the submission into {}", final_dir.display()))?;
-        let rel =
-            final_dir.strip_prefix(&env.workspace.root).unwrap_or(&final_dir).to_string_lossy().replace('\\', "/");
-        let checks = attempt::check_records(&verdict);
-        let note = reproduced.as_ref().map(|o| o.message.clone());
-        let recorded = store.record_submission(&NewSubmission {
-            learner: &s.learner.id,
-            learner_name: &s.learner.name,
-            exercise: &exercise.id,
-            bundle_sha256: &bundle_sha,
-            bundle_name: &file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            dir: &rel,
-            submitted_at: &s.submitted_at,
-            due: due.as_deref(),
-            late,
-            genpath_version: &s.genpath_version,
-            backend: &s.attempt.backend,
-            claimed_passed: s.attempt.status == "passed",
-            passed: verdict.passed,
-            score: verdict.score,
-            reproduced: reproduced.as_ref().map(|o| o.passed),
-            reproduce_note: note.as_deref(),
-            checks: &checks,
-            history: &s.history,
-            milestones: &s.milestones,
-        });
-        if let Err(e) = recorded {
-            let _ = std::fs::remove_dir_all(&final_dir);
-            return Err(e.into());
-        }
-        Ok(Outcome::Recorded {
-            learner: s.learner.id.clone(),
-            exercise: exercise.id.clone(),
-            passed: verdict.passed,
-            late,
-            reproduced: reproduced.map(|o| o.passed),
-            new_learner,
-        })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
-}
-
-/// Write a verified bundle's files (and the bundle itself) into `dir`.
-fn unpack(bundle: &Bundle, bytes: &[u8], dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    for (path, data) in &bundle.files {
-        // `bundle::read` admits only plain relative paths; joined here they stay inside `dir`.
-        let target = dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
-        }
-        write_atomic(&target, data)?;
-    }
-    write_atomic(&dir.join(bundle::MANIFEST), &bundle.manifest_json)?;
-    write_atomic(&dir.join(format!("bundle.{}", bundle::EXTENSION)), bytes)
-}
-
-/// Re-check the submitted work on this machine. Pipeline answers are re-run
-/// (their checks need the run); with `reproduce`, recipe answers are
-/// re-generated on the instructor's backend and compared.
-fn recheck(
-    env: &Env,
-    exercise: &Exercise,
-    backend: &dyn Backend,
-    answer_path: &Path,
-    images: &[Image],
-    reproduce: bool,
-) -> (Verdict, Option<crate::checks::Outcome>) {
-    let failed = |reason: String| {
-        let spec = exercise.checks.first().cloned();
-        let outcomes =
-            spec.map(|s| vec![crate::checks::Outcome::new(&s, false, None, None, reason.clone())]).unwrap_or_default();
-        (Verdict::from_outcomes(outcomes), None)
-    };
-    let text = match std::fs::read_to_string(answer_path) {
-        Ok(t) => t,
-        Err(e) => return failed(format!("the submitted answer cannot be read: {e}")),
-    };
-    let mut answer = match Answer::from_text(exercise, answer_path, text, env.workspace.config.limits()) {
-        Ok(a) => a,
-        Err(e) => return failed(format!("the submitted answer does not parse here: {e:#}")),
-    };
-    if exercise.kind == ExerciseKind::Pipeline {
-        answer.work_dir = answer_path.parent().map(|p| p.join(".rerun"));
-        let result = attempt::evaluate(&env.curriculum, exercise, &answer, backend, &attempt::Quiet);
-        if let Some(dir) = &answer.work_dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        return match result {
-            Ok((made, verdict)) => {
-                let again = Ok(made.images.into_iter().map(|i| i.bytes).collect());
-                (verdict, reproduce.then(|| attempt::compare_remade(exercise, images, again)))
-            }
-            Err(e) => failed(format!("re-running the pipeline failed: {e:#}")),
-        };
-    }
-    let verdict = attempt::check(&env.curriculum, exercise, &answer, images, Some(backend));
-    let reproduced = (reproduce && exercise.deliverable.count > 0)
-        .then(|| attempt::reproduce(&env.curriculum, exercise, &answer, images, backend));
-    (verdict, reproduced)
-}
-
-/// `base/<timestamp>`, with a counter if that folder exists already.
-fn free_dir(base: &Path, submitted_at: &str) -> PathBuf {
-    let stamp: String = submitted_at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let mut dir = base.join(&stamp);
-    let mut n = 2;
-    while dir.exists() {
-        dir = base.join(format!("{stamp}-{n}"));
-        n += 1;
-    }
-    dir
 }

@@ -26,8 +26,8 @@ pub struct NewSubmission<'a> {
     pub reproduced: Option<bool>,
     pub reproduce_note: Option<&'a str>,
     pub checks: &'a [super::CheckRecord],
-    pub history: &'a [crate::bundle::HistoryEntry],
-    pub milestones: &'a [crate::bundle::Milestone],
+    pub history: &'a [crate::instructor::bundle::HistoryEntry],
+    pub milestones: &'a [crate::instructor::bundle::Milestone],
 }
 
 /// One collected submission, as the reports read it.

@@ -1,0 +1,131 @@
+//! Packing a learner's attempt as a submission bundle: the recipe and the
+//! rest of the answer folder, the images (verified against their recorded
+//! hashes), check outcomes, history and milestones.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use thiserror::Error;
+
+use super::bundle::{self, HistoryEntry, Milestone, Submission, SubmittedAttempt, SubmittedCheck, SubmittedImage};
+use crate::curriculum::Exercise;
+use crate::store::{AttemptRow, AttemptStatus, Store, sha256_hex};
+use crate::workspace::Workspace;
+
+/// Why an attempt cannot be submitted; each says what to do instead.
+#[derive(Debug, Error)]
+pub enum SubmitError {
+    #[error("{0} has no finished attempt to submit yet: run it first (`genpath run {0}`)")]
+    NoAttempt(String),
+    #[error("attempt {id} is not one of your attempts at {exercise} (see `genpath progress`)")]
+    NotYours { id: i64, exercise: String },
+    #[error("attempt {id} is {status}; only an attempt that ran to a verdict can be submitted")]
+    Unfinished { id: i64, status: String },
+    #[error("{path} changed since attempt {id} made it; run the exercise again and submit the new attempt")]
+    ImageChanged { path: String, id: i64 },
+}
+
+/// The attempt a bundle carries when none is chosen: the best pass (highest
+/// score, then the latest), else the best-scoring failure.
+pub fn best_attempt(attempts: &[AttemptRow]) -> Option<&AttemptRow> {
+    attempts
+        .iter()
+        .filter(|a| matches!(a.status, AttemptStatus::Passed | AttemptStatus::Failed))
+        .max_by_key(|a| (a.status == AttemptStatus::Passed, a.score.unwrap_or(0), a.id))
+}
+
+/// Everything `submit` packs, built from a workspace's records.
+pub fn build(
+    ws: &Workspace,
+    store: &Store,
+    exercise: &Exercise,
+    chosen: Option<i64>,
+) -> Result<(Submission, BTreeMap<String, Vec<u8>>)> {
+    let learner = ws.config.learner.id.as_str();
+    let attempts = store.attempts(learner, &exercise.id)?;
+    let attempt = match chosen {
+        Some(id) => attempts
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| SubmitError::NotYours { id, exercise: exercise.id.clone() })?,
+        None => best_attempt(&attempts).ok_or_else(|| SubmitError::NoAttempt(exercise.id.clone()))?,
+    };
+    if attempt.finished_at.is_none() || !matches!(attempt.status, AttemptStatus::Passed | AttemptStatus::Failed) {
+        return Err(SubmitError::Unfinished { id: attempt.id, status: attempt.status.as_str().into() }.into());
+    }
+    let answer_path = ws.answer_path(exercise);
+    let answer_dir = answer_path.parent().unwrap_or(&ws.root);
+    let mut files = bundle::answer_entries(
+        answer_dir,
+        &exercise.deliverable.file,
+        &attempt.recipe_text,
+        bundle::Limits::default(),
+    )?;
+    let mut images = Vec::new();
+    for (i, record) in store.images(attempt.id)?.into_iter().enumerate() {
+        let path = ws.root.join(&record.path);
+        let bytes = std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
+        if sha256_hex(&bytes) != record.sha256 {
+            return Err(SubmitError::ImageChanged { path: path.display().to_string(), id: attempt.id }.into());
+        }
+        let name = format!("images/{:02}.png", i + 1);
+        files.insert(name.clone(), bytes);
+        images.push(SubmittedImage {
+            path: name,
+            sha256: record.sha256,
+            width: record.width,
+            height: record.height,
+            seed: record.seed,
+        });
+    }
+    let checks = store
+        .check_results(attempt.id)?
+        .into_iter()
+        .map(|c| SubmittedCheck {
+            check: c.check,
+            passed: c.passed,
+            value: c.value,
+            threshold: c.threshold,
+            message: c.message,
+        })
+        .collect();
+    let mut history = Vec::new();
+    for a in attempts.iter().rev().filter(|a| a.finished_at.is_some()) {
+        let failed_checks = store.check_results(a.id)?.into_iter().filter(|c| !c.passed).map(|c| c.check).collect();
+        history.push(HistoryEntry {
+            attempt: a.id,
+            started_at: a.started_at.clone(),
+            status: a.status.as_str().to_string(),
+            score: a.score,
+            failed_checks,
+        });
+    }
+    let milestones = store
+        .milestones(learner)?
+        .into_iter()
+        .map(|m| Milestone { stage: m.stage, reached_at: m.reached_at })
+        .collect();
+    let submission = Submission {
+        learner: bundle::Learner { id: learner.to_string(), name: ws.config.learner.name.clone() },
+        exercise: exercise.id.clone(),
+        exercise_title: exercise.title.clone(),
+        genpath_version: env!("CARGO_PKG_VERSION").to_string(),
+        submitted_at: crate::store::now(),
+        attempt: SubmittedAttempt {
+            id: attempt.id,
+            status: attempt.status.as_str().to_string(),
+            score: attempt.score,
+            cost: attempt.cost,
+            started_at: attempt.started_at.clone(),
+            finished_at: attempt.finished_at.clone(),
+            backend: attempt.backend.clone(),
+            answer: format!("answer/{}", exercise.deliverable.file),
+            recipe_sha256: attempt.recipe_sha256.clone(),
+        },
+        images,
+        checks,
+        history,
+        milestones,
+    };
+    Ok((submission, files))
+}
