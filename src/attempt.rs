@@ -463,6 +463,7 @@ pub fn rerun_bundle(
             started_at: now,
             finished_at: None,
             backend: String::new(),
+            backend_description: None,
             answer: format!("answer/{file}"),
             recipe_sha256: store::sha256_hex(answer.text.as_bytes()),
         },

@@ -212,6 +212,11 @@ fn a_bundle_carries_the_attempt_and_its_proof() {
     assert!(!s.history[0].failed_checks.is_empty());
     assert_eq!(s.learner.id, "ada");
     assert_eq!(s.genpath_version, env!("CARGO_PKG_VERSION"));
+    let backend = s.attempt.backend_description.as_ref().expect("the backend is described");
+    assert_eq!(
+        (s.attempt.backend.as_str(), backend.kind.as_str(), backend.deterministic),
+        ("builtin", "builtin", true)
+    );
     assert!(b.files.contains_key("answer/recipe.toml") && b.files.contains_key("images/01.png"));
     assert!(s.checks.iter().all(|c| c.passed));
     // Every file is in the manifest with its hash.

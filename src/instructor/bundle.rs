@@ -137,9 +137,23 @@ pub struct SubmittedAttempt {
     pub finished_at: Option<String>,
     /// The backend it ran on, as configured (a name, never a key).
     pub backend: String,
+    /// What that backend is, as the learner's configuration describes it now
+    /// (absent when it is no longer configured).
+    #[serde(default)]
+    pub backend_description: Option<BackendInfo>,
     /// The answer file inside the bundle (`answer/<file>`).
     pub answer: String,
     pub recipe_sha256: String,
+}
+
+/// A backend as a bundle describes it: enough to judge a re-run, nothing secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BackendInfo {
+    pub kind: String,
+    /// Same request, same bytes.
+    pub deterministic: bool,
+    pub price_per_image: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -407,6 +421,11 @@ mod tests {
                 started_at: "2026-11-26T09:59:00.000Z".into(),
                 finished_at: Some("2026-11-26T09:59:01.000Z".into()),
                 backend: "builtin".into(),
+                backend_description: Some(BackendInfo {
+                    kind: "builtin".into(),
+                    deterministic: true,
+                    price_per_image: None,
+                }),
                 answer: "answer/recipe.toml".into(),
                 recipe_sha256: "x".into(),
             },

@@ -119,6 +119,10 @@ pub fn build(
             started_at: attempt.started_at.clone(),
             finished_at: attempt.finished_at.clone(),
             backend: attempt.backend.clone(),
+            backend_description: crate::backend::from_config(&attempt.backend, &ws.config).ok().map(|b| {
+                let d = b.describe();
+                bundle::BackendInfo { kind: d.kind, deterministic: d.deterministic, price_per_image: d.price_per_image }
+            }),
             answer: format!("answer/{}", exercise.deliverable.file),
             recipe_sha256: attempt.recipe_sha256.clone(),
         },
