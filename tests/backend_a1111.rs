@@ -236,3 +236,53 @@ fn progress_is_polled_and_cancel_interrupts_during_a_generation() {
     assert!(s.script.progress_polls.load(Ordering::SeqCst) >= 1);
     assert_eq!(s.script.interrupts.load(Ordering::SeqCst), 1, "/sdapi/v1/interrupt was called during the generation");
 }
+
+#[test]
+fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
+    let key = "s3cret-do-not-print";
+    let s = start(Script { basic_auth: Some(("ada".into(), key.into())), ..Script::default() });
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\nauth_env = \"GENPATH_TEST_BUNDLE_KEY\"\n", s.url),
+    )
+    .unwrap();
+    let with_key = |args: &[&str]| {
+        common::genpath(ws.path())
+            .args(args)
+            .env("GENPATH_TEST_BUNDLE_KEY", format!("ada:{key}"))
+            .env("GENPATH_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let o = with_key(&["run", "fluency.first-image", "--backend", "studio", "--no-images"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "the attempt ran: {}", common::stderr(&o));
+    let out = ws.path().join("out");
+    let submitted = with_key(&["submit", "fluency.first-image", "--out", out.to_str().unwrap()]);
+    assert!(submitted.status.success(), "{}", common::stderr(&submitted));
+    let portfolio = with_key(&["portfolio"]);
+    assert!(portfolio.status.success(), "{}", common::stderr(&portfolio));
+    // Every byte printed, every file written, and every file inside the (compressed) bundle.
+    let mut haystack =
+        [o.stdout, o.stderr, submitted.stdout, submitted.stderr, portfolio.stdout, portfolio.stderr].concat();
+    fn walk(dir: &std::path::Path, out: &mut Vec<u8>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.extend(std::fs::read(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    walk(ws.path(), &mut haystack);
+    let bundle = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let b = genpath::instructor::bundle::read(&std::fs::read(bundle).unwrap(), Default::default()).unwrap();
+    assert_eq!(b.submission.attempt.backend_description.as_ref().map(|d| d.kind.as_str()), Some("a1111"));
+    for bytes in b.files.values() {
+        haystack.extend(bytes);
+    }
+    haystack.extend(&b.manifest_json);
+    let text = String::from_utf8_lossy(&haystack);
+    assert!(!text.contains(key), "the key leaked");
+    assert!(text.contains("\"backend\": \"studio\""), "the bundle was searched");
+}
