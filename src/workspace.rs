@@ -115,7 +115,7 @@ impl Workspace {
     }
 
     /// Whether the genpath process `pid` still holds its workspace lock.
-    fn process_alive(&self, pid: u32) -> bool {
+    pub fn process_alive(&self, pid: u32) -> bool {
         let path = self.root.join(".locks").join(format!("{pid}.lock"));
         let Ok(f) = OpenOptions::new().write(true).open(&path) else { return false };
         match f.try_lock() {

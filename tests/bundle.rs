@@ -252,11 +252,17 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
     }]);
     assert_refused(&inst, "symlink", &link, "symbolic link");
 
-    // The untouched bundle is accepted after all that.
+    // The untouched bundle is accepted after all that, and a staging folder
+    // left by a collect that was killed (its process is gone) is cleared away.
+    let abandoned = inst.ws.join("submissions").join(".staging-4000000-0123456789ab");
+    std::fs::create_dir_all(abandoned.join("images")).unwrap();
+    std::fs::write(abandoned.join("images").join("01.png"), b"half").unwrap();
     let file = inst.ws.parent().unwrap().join("good.genpath");
     std::fs::write(&file, &inst.bundle).unwrap();
     let o = run(&inst.ws, &["collect", file.to_str().unwrap()]);
     assert!(o.status.success() && stdout(&o).contains("passes re-check"), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("removed 1 half-unpacked submission(s)"), "{}", stdout(&o));
+    assert!(!abandoned.exists());
 }
 
 #[test]

@@ -47,6 +47,10 @@ fn display_list(paths: &[PathBuf]) -> String {
 pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
     let files = bundle_files(inputs)?;
     let mut store = env.workspace.store()?;
+    let swept = collect::remove_abandoned_staging(&env.workspace);
+    if swept > 0 {
+        println!("removed {swept} half-unpacked submission(s) left by an interrupted collect");
+    }
     let backend = crate::backend::from_config(&env.workspace.config.backend, &env.workspace.config)?;
     let mut rejected = 0;
     for file in &files {

@@ -38,6 +38,23 @@ pub enum Collected {
     AlreadyCollected,
 }
 
+/// Remove staging folders left by a collect that was killed mid-way (their
+/// process no longer holds its workspace lock). Returns how many.
+pub fn remove_abandoned_staging(ws: &Workspace) -> usize {
+    let Ok(entries) = std::fs::read_dir(ws.root.join(SUBMISSIONS_DIR)) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(".staging-").and_then(|r| r.split('-').next()?.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !ws.process_alive(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Collect one bundle file into the workspace.
 pub fn collect(
     ws: &Workspace,
@@ -123,6 +140,10 @@ pub fn collect(
         });
         if let Err(e) = recorded {
             let _ = std::fs::remove_dir_all(&final_dir);
+            // Another collect of the same bundle may have recorded it meanwhile.
+            if store.submission_exists(&bundle_sha).unwrap_or(false) {
+                return Ok(Collected::AlreadyCollected);
+            }
             return Err(e.into());
         }
         Ok(Collected::Recorded {
