@@ -3,6 +3,8 @@
 //! including a real run on the built-in backend; and responsiveness while a
 //! slow backend call is in flight.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use genpath::cli::GlobalArgs;
@@ -197,4 +199,26 @@ fn the_path_marks_assignments_with_their_due_date() {
     let mut rt = runtime(ws.path());
     let text = screen(&mut rt, 100, 30);
     assert!(text.contains("seeds due 2026-12-04"), "{text}");
+}
+
+#[test]
+fn s_submits_the_best_attempt_from_the_studio() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    // Nothing to submit yet: the studio says why and keeps going.
+    key(&mut rt, Action::Submit);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("cannot submit: fluency.first-image has no finished attempt"), "{text}");
+    drop(rt);
+    let o = common::run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    assert_eq!(o.status.code(), Some(1), "the starter runs and fails: {}", common::stderr(&o));
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Submit);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("submitted attempt 1: submitted/learner+fluency.first-image+"), "{text}");
+    let written: Vec<_> = std::fs::read_dir(ws.path().join("submitted")).unwrap().flatten().collect();
+    assert_eq!(written.len(), 1);
+    let bytes = std::fs::read(written[0].path()).unwrap();
+    let bundle = genpath::instructor::bundle::read(&bytes, Default::default()).unwrap();
+    assert_eq!(bundle.submission.attempt.id, 1);
 }

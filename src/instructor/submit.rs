@@ -3,6 +3,7 @@
 //! hashes), check outcomes, history and milestones.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use thiserror::Error;
@@ -132,4 +133,33 @@ pub fn build(
         milestones,
     };
     Ok((submission, files))
+}
+
+/// A bundle written to disk.
+#[derive(Debug)]
+pub struct Written {
+    pub submission: Submission,
+    pub path: PathBuf,
+    pub bytes: usize,
+}
+
+/// Where `submit` writes bundles unless told otherwise.
+pub fn default_dir(ws: &Workspace) -> PathBuf {
+    ws.root.join("submitted")
+}
+
+/// Build the bundle for an exercise and write it (atomically) into `dir`.
+pub fn write_to(
+    ws: &Workspace,
+    store: &Store,
+    exercise: &Exercise,
+    chosen: Option<i64>,
+    dir: &Path,
+) -> Result<Written> {
+    let (submission, files) = build(ws, store, exercise, chosen)?;
+    let bytes = bundle::write(&submission, &files)?;
+    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    let path = dir.join(bundle::file_name(&submission.learner.id, &submission.exercise, &submission.submitted_at));
+    crate::workspace::write_atomic(&path, &bytes)?;
+    Ok(Written { submission, path, bytes: bytes.len() })
 }

@@ -29,6 +29,7 @@ pub enum Action {
     History,
     Progress,
     Reset,
+    Submit,
     Help,
     Back,
     Escape,
@@ -80,6 +81,10 @@ pub enum Effect {
     /// Start or stop watching the selected exercise's recipe.
     Watch(Option<PathBuf>),
     LoadHistory {
+        exercise: String,
+    },
+    /// Pack the exercise's best attempt as a bundle for the instructor.
+    Submit {
         exercise: String,
     },
     Quit,
@@ -452,6 +457,13 @@ impl App {
                     self.status = Some("no images yet: press r to run".into());
                 }
                 Vec::new()
+            }
+            (_, Action::Submit) => {
+                if self.run.is_some() {
+                    self.status = Some("wait for the run to finish, then submit".into());
+                    return Vec::new();
+                }
+                vec![Effect::Submit { exercise: self.exercise().id.clone() }]
             }
             (_, Action::History) => {
                 self.view = View::History;

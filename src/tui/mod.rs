@@ -237,6 +237,23 @@ impl Runtime {
             Effect::LoadHistory { exercise } => {
                 self.app.history = self.store.attempts(self.env.learner(), &exercise)?;
             }
+            Effect::Submit { exercise } => {
+                if let Some(ex) = self.env.curriculum.exercise(&exercise) {
+                    let ws = &self.env.workspace;
+                    let dir = crate::instructor::submit::default_dir(ws);
+                    self.app.status =
+                        Some(match crate::instructor::submit::write_to(ws, &self.store, ex, None, &dir) {
+                            Ok(w) => {
+                                let shown = w.path.strip_prefix(&ws.root).unwrap_or(&w.path).display().to_string();
+                                format!(
+                                    "submitted attempt {}: {shown} — send it to your instructor",
+                                    w.submission.attempt.id
+                                )
+                            }
+                            Err(e) => format!("cannot submit: {e:#}"),
+                        });
+                }
+            }
             Effect::OpenEditor(_) | Effect::Quit => {}
         }
         Ok(())
