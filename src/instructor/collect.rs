@@ -103,8 +103,8 @@ pub fn collect(
             .collect();
         let (verdict, reproduced) = recheck(ws, curriculum, exercise, backend, &answer_path, &images, reproduce);
         if let Some(first) = images.first().and_then(|i| i.pixels().ok()) {
-            let thumb =
-                image::imageops::thumbnail(&first.rgb, THUMB_SIDE, THUMB_SIDE * first.height / first.width.max(1));
+            let (w, h) = thumb_size(first.width, first.height);
+            let thumb = image::imageops::thumbnail(&first.rgb, w, h);
             write_atomic(&staging.join("thumb.png"), &crate::recipe::png::encode_with(&thumb, &[])?)?;
         }
         let due = store.due_date(&s.learner.id, &exercise.id)?;
@@ -222,6 +222,14 @@ fn recheck(
     (verdict, reproduced)
 }
 
+/// A thumbnail's size: the image scaled to fit a THUMB_SIDE square.
+fn thumb_size(width: u32, height: u32) -> (u32, u32) {
+    let (w, h) = (u64::from(width.max(1)), u64::from(height.max(1)));
+    let side = u64::from(THUMB_SIDE);
+    let fit = |a: u64, b: u64| (side * a / b).max(1) as u32;
+    if w >= h { (THUMB_SIDE, fit(h, w)) } else { (fit(w, h), THUMB_SIDE) }
+}
+
 /// `base/<timestamp>`, with a counter if that folder exists already.
 fn free_dir(base: &Path, submitted_at: &str) -> PathBuf {
     let stamp: String = submitted_at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
@@ -232,4 +240,18 @@ fn free_dir(base: &Path, submitted_at: &str) -> PathBuf {
         n += 1;
     }
     dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnails_fit_a_square_whatever_the_shape() {
+        assert_eq!(thumb_size(512, 512), (160, 160));
+        assert_eq!(thumb_size(1024, 576), (160, 90));
+        assert_eq!(thumb_size(1, 8192), (1, 160));
+        assert_eq!(thumb_size(8192, 1), (160, 1));
+        assert_eq!(thumb_size(0, 0), (160, 160));
+    }
 }

@@ -41,7 +41,7 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(out, "|---|---|---|---|---:|---|---|---|");
     for l in &r.learners {
         let milestones: Vec<String> =
-            l.milestones.iter().map(|m| format!("{} ({})", m.stage, day(Some(&m.reached_at)))).collect();
+            l.milestones.iter().map(|m| format!("{} ({})", cell_md(&m.stage), day(Some(&m.reached_at)))).collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
