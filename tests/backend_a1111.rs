@@ -162,16 +162,7 @@ fn a_backend_failure_is_recorded_and_no_secret_leaks_anywhere() {
     assert!(a.error.unwrap().contains("401"));
     // Search every byte genpath wrote or printed.
     let mut haystack = [o.stdout.clone(), o.stderr.clone()].concat();
-    fn walk(dir: &std::path::Path, out: &mut Vec<u8>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            if e.file_type().unwrap().is_dir() {
-                walk(&e.path(), out);
-            } else {
-                out.extend(std::fs::read(e.path()).unwrap_or_default());
-            }
-        }
-    }
-    walk(ws.path(), &mut haystack);
+    haystack.extend(common::all_bytes(ws.path()));
     let text = String::from_utf8_lossy(&haystack);
     assert!(!text.contains("hunter2-do-not-print"), "the key leaked");
     assert!(text.contains("http request"), "debug logging was on (the test must look at real logs)");
@@ -265,16 +256,7 @@ fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
     // Every byte printed, every file written, and every file inside the (compressed) bundle.
     let mut haystack =
         [o.stdout, o.stderr, submitted.stdout, submitted.stderr, portfolio.stdout, portfolio.stderr].concat();
-    fn walk(dir: &std::path::Path, out: &mut Vec<u8>) {
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            if e.file_type().unwrap().is_dir() {
-                walk(&e.path(), out);
-            } else {
-                out.extend(std::fs::read(e.path()).unwrap_or_default());
-            }
-        }
-    }
-    walk(ws.path(), &mut haystack);
+    haystack.extend(common::all_bytes(ws.path()));
     let bundle = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
     let b = genpath::instructor::bundle::read(&std::fs::read(bundle).unwrap(), Default::default()).unwrap();
     assert_eq!(b.submission.attempt.backend_description.as_ref().map(|d| d.kind.as_str()), Some("a1111"));

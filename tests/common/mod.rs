@@ -48,3 +48,16 @@ pub fn curriculum_copy(dir: &Path) -> PathBuf {
     copy_dir(&root.join("exercises"), &dir.join("exercises"));
     dir.to_path_buf()
 }
+
+/// Every byte of every file under `dir` (to search for what must not be written).
+pub fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(all_bytes(&e.path()));
+        } else {
+            out.extend(std::fs::read(e.path()).unwrap_or_default());
+        }
+    }
+    out
+}
