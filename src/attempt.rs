@@ -49,6 +49,10 @@ pub struct Answer {
     /// Where a pipeline answer writes its assets and state (a fresh temporary
     /// folder when unset).
     pub work_dir: Option<PathBuf>,
+    /// The answer came from elsewhere (a collected bundle): its files are
+    /// looked up only beside it and in the exercise, never at absolute or
+    /// `../` paths on this machine.
+    pub sandbox: bool,
 }
 
 impl Answer {
@@ -69,7 +73,7 @@ impl Answer {
         if exercise.kind == ExerciseKind::Pipeline {
             Pipeline::parse(&path.display().to_string(), &text, limits)?;
         }
-        Ok(Answer { path: path.to_path_buf(), text, recipe, work_dir: None })
+        Ok(Answer { path: path.to_path_buf(), text, recipe, work_dir: None, sandbox: false })
     }
 }
 
@@ -78,20 +82,20 @@ pub fn asset_reader<'a>(curriculum: &'a Curriculum, exercise: &'a Exercise) -> i
     move |rel: &str| exercise.file_path(rel).and_then(|p| curriculum.read(&p).ok())
 }
 
-/// Generate every image of a recipe.
-pub fn generate(
+/// Generate every image of an answer's recipe.
+fn generate(
     recipe: &Recipe,
-    recipe_dir: Option<&Path>,
+    answer: &Answer,
     exercise_files: &dyn Fn(&str) -> Option<Vec<u8>>,
     exercise_label: &str,
     backend: &dyn Backend,
     observer: &dyn Observer,
 ) -> Result<Made> {
     let dirs = AssetDirs {
-        recipe_dir: recipe_dir.map(Path::to_path_buf),
+        recipe_dir: answer.path.parent().map(Path::to_path_buf),
         exercise: Some(exercise_files),
         exercise_label: exercise_label.to_string(),
-        sandbox: false,
+        sandbox: answer.sandbox,
     };
     generate_in(recipe, &dirs, backend, observer)
 }
@@ -137,7 +141,7 @@ pub fn evaluate(
     let files = asset_reader(curriculum, exercise);
     let label = curriculum.source.display(&exercise.dir);
     let made = match &answer.recipe {
-        Some(r) => generate(r, answer.path.parent(), &files, &label, backend, observer)?,
+        Some(r) => generate(r, answer, &files, &label, backend, observer)?,
         None => Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() },
     };
     observer.checking();
@@ -240,8 +244,7 @@ pub fn check(
     let label = curriculum.source.display(&exercise.dir);
     let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
     let reproduce = |recipe: &Recipe, backend: &dyn Backend| -> Result<Vec<Vec<u8>>, String> {
-        let again =
-            generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet).map_err(|e| format!("{e:#}"))?;
+        let again = generate(recipe, answer, &files, &label, backend, &Quiet).map_err(|e| format!("{e:#}"))?;
         Ok(again.images.into_iter().map(|i| i.bytes).collect())
     };
     let reproduce_fn;
@@ -421,7 +424,7 @@ pub fn reproduce(
         Some(recipe) => {
             let files = asset_reader(curriculum, exercise);
             let label = curriculum.source.display(&exercise.dir);
-            generate(recipe, answer.path.parent(), &files, &label, backend, &Quiet)
+            generate(recipe, answer, &files, &label, backend, &Quiet)
                 .map(|m| m.images.into_iter().map(|i| i.bytes).collect())
                 .map_err(|e| format!("{e:#}"))
         }

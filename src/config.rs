@@ -147,7 +147,37 @@ impl Config {
                 format!("learner id '{}' may only hold letters, digits, '-' and '_'", config.learner.id),
             ));
         }
+        for (name, b) in &config.backends {
+            let Some(url) = b.options.get("url") else { continue };
+            if let Some(problem) = url_problem(url) {
+                diags.push(crate::diagnostics::Diagnostic::at(
+                    label,
+                    text,
+                    crate::diagnostics::span_of(
+                        text,
+                        &[
+                            crate::diagnostics::Seg::Key("backends"),
+                            crate::diagnostics::Seg::Key(name),
+                            crate::diagnostics::Seg::Key("url"),
+                        ],
+                    ),
+                    problem,
+                ));
+            }
+        }
         diags.into_result().map(|()| config)
+    }
+
+    /// The configuration as it may be shown: credentials written into a
+    /// backend's URL are replaced by `[redacted]`.
+    pub fn redacted(&self) -> Config {
+        let mut c = self.clone();
+        for b in c.backends.values_mut() {
+            if let Some(toml::Value::String(url)) = b.options.get_mut("url") {
+                *url = redact_url(url);
+            }
+        }
+        c
     }
 
     /// Apply environment overrides (`GENPATH_BACKEND`).
@@ -163,6 +193,45 @@ impl Config {
     pub fn limits(&self) -> crate::recipe::Limits {
         crate::recipe::Limits { max_side: self.max_side }
     }
+}
+
+/// Why a backend URL cannot be used, if it cannot: only `http://` and
+/// `https://` URLs reach a generation server (a `file://` URL would be
+/// retried as if the failure were transient).
+fn url_problem(url: &toml::Value) -> Option<String> {
+    let Some(text) = url.as_str() else { return Some("url must be a string such as \"http://127.0.0.1:7860\"".into()) };
+    match reqwest::Url::parse(text) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
+        Ok(u) => Some(format!(
+            "url {:?} uses {}: genpath talks to servers over http:// or https:// only",
+            redact_url(text),
+            u.scheme()
+        )),
+        Err(e) => {
+            Some(format!("url {:?} is not a URL ({e}); write it like \"http://127.0.0.1:7860\"", redact_url(text)))
+        }
+    }
+}
+
+/// A URL with any `user:password@` replaced by `[redacted]@`. Credentials
+/// belong in the environment variable `auth_env` names, not in the file.
+pub fn redact_url(url: &str) -> String {
+    match url.find("://") {
+        Some(i) => {
+            let rest = &url[i + 3..];
+            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{}[redacted]@{}", &url[..i + 3], &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Whether a URL carries credentials (`user:password@host`).
+pub fn url_has_credentials(url: &str) -> bool {
+    redact_url(url) != url
 }
 
 /// Ids of learners, cohorts and backends: short, safe in file names.
@@ -193,6 +262,29 @@ mod tests {
     fn bad_learner_id_is_located() {
         let e = Config::parse("g.toml", "[learner]\nid = \"a b\"\n").unwrap_err();
         assert!(e.to_string().contains("g.toml:2:6"), "{e}");
+    }
+
+    #[test]
+    fn only_http_urls_are_accepted_and_located() {
+        let e = Config::parse("g.toml", "[backends.x]\nkind = \"a1111\"\nurl = \"file:///etc/passwd\"\n").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("g.toml:3:7") && text.contains("http:// or https:// only"), "{text}");
+        let e = Config::parse("g.toml", "[backends.x]\nkind = \"a1111\"\nurl = \"127.0.0.1:7860\"\n").unwrap_err();
+        assert!(e.to_string().contains("g.toml:3:7"), "{e}");
+        assert!(
+            Config::parse("g.toml", "[backends.x]\nkind = \"comfyui\"\nurl = \"https://h.example:8188/\"\n").is_ok()
+        );
+    }
+
+    #[test]
+    fn credentials_in_urls_are_redacted() {
+        assert_eq!(redact_url("http://ada:s3cret@127.0.0.1:7860/x?a=b@c"), "http://[redacted]@127.0.0.1:7860/x?a=b@c");
+        assert_eq!(redact_url("http://127.0.0.1:7860"), "http://127.0.0.1:7860");
+        let c = Config::parse("g.toml", "[backends.x]\nkind = \"a1111\"\nurl = \"http://u:pw@h:1\"\n").unwrap();
+        let shown = toml::to_string(&c.redacted()).unwrap();
+        assert!(!shown.contains("pw") && shown.contains("[redacted]@h:1"), "{shown}");
+        // The real value stays in effect for the client.
+        assert_eq!(c.backends["x"].options["url"].as_str(), Some("http://u:pw@h:1"));
     }
 
     #[test]

@@ -22,6 +22,8 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`genpath path | head -1`): nothing more to say.
+        Err(e) if e.chain().any(|c| c.downcast_ref::<commands::StdoutClosed>().is_some()) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<ChecksFailed>().is_some() => ExitCode::from(1),
         Err(e) if e.downcast_ref::<commands::collect::Rejected>().is_some() => {
             eprintln!("{e}");
@@ -44,8 +46,7 @@ fn run(cli: Cli) -> Result<()> {
         return commands::init::run(&cli.global, dir, name, id);
     }
     if let Command::Dev(DevCommand::Vocabulary) = command {
-        print!("{}", genpath::backend::builtin::vocab::markdown());
-        return Ok(());
+        return commands::write_stdout(format_args!("{}", genpath::backend::builtin::vocab::markdown()));
     }
     if let Command::Dev(DevCommand::Check { exercise }) = &command {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_ref())?;

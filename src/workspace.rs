@@ -22,7 +22,24 @@ pub struct Workspace {
     pub config: Config,
     /// Held for the life of the process: a running attempt whose process no
     /// longer holds its lock was interrupted (crash, kill -9, power loss).
-    _lock: File,
+    _lock: ProcessLock,
+}
+
+/// This process's lock file; removed when the workspace is dropped (a killed
+/// process leaves it, and the next process to open the workspace removes it).
+#[derive(Debug)]
+struct ProcessLock {
+    _file: File,
+    /// The path, when this lock is the one in place (not a second workspace of the same process).
+    owned: Option<PathBuf>,
+}
+
+impl Drop for ProcessLock {
+    fn drop(&mut self) {
+        if let Some(path) = &self.owned {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Where the workspace is: `--workspace`, else `$GENPATH_HOME`, else the platform data dir.
@@ -51,15 +68,10 @@ impl Workspace {
             write_atomic(&config_path, config::TEMPLATE.as_bytes())?;
         }
         let config = Config::load(&config_path)?.with_env();
-        let lock_path = root.join(".locks").join(format!("{}.lock", std::process::id()));
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("Failed to create {}", lock_path.display()))?;
-        lock.lock().with_context(|| format!("Failed to lock {}", lock_path.display()))?;
-        Ok(Workspace { root: root.to_path_buf(), config, _lock: lock })
+        let lock = take_process_lock(&root.join(".locks"))?;
+        let ws = Workspace { root: root.to_path_buf(), config, _lock: lock };
+        ws.remove_stale_locks();
+        Ok(ws)
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -93,8 +105,25 @@ impl Workspace {
         Ok(store)
     }
 
-    /// Running attempts whose owning process no longer holds its lock file
-    /// were cut off mid-run; record them as interrupted.
+    /// Lock files whose process is gone (killed, crashed) are removed, so
+    /// `.locks/` holds one file per live genpath process.
+    fn remove_stale_locks(&self) {
+        let Ok(entries) = std::fs::read_dir(self.root.join(".locks")) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(pid) = name.to_str().and_then(|n| n.strip_suffix(".lock")).and_then(|p| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid != std::process::id() {
+                // Removes the file when nobody holds it.
+                self.process_alive(pid);
+            }
+        }
+    }
+
+    /// Running attempts and pipeline runs whose owning process no longer
+    /// holds its lock file were cut off mid-run; record them as interrupted.
     pub fn reap_interrupted(&self, store: &Store) -> Result<Vec<i64>> {
         let mut reaped = Vec::new();
         for (id, pid) in store.running_attempts()? {
@@ -110,6 +139,16 @@ impl Workspace {
                 )?;
                 reaped.push(id);
             }
+        }
+        for (run, pid) in store.running_pipeline_runs()? {
+            if pid == Some(std::process::id()) || pid.is_some_and(|pid| self.process_alive(pid)) {
+                continue;
+            }
+            store.pipeline_finish_run(
+                run,
+                "interrupted",
+                "the process running this pipeline stopped before it finished; run it again to resume",
+            )?;
         }
         Ok(reaped)
     }
@@ -152,6 +191,32 @@ impl Workspace {
         let dest = self.answer_path(exercise);
         if dest.exists() { Ok(dest) } else { self.reset_answer(curriculum, exercise) }
     }
+}
+
+/// Take this process's lock file in `dir`. The file is created and locked
+/// under a temporary name and then renamed into place, so a `<pid>.lock`
+/// that another process finds unlocked is certainly abandoned (never one
+/// that is about to be locked).
+fn take_process_lock(dir: &Path) -> Result<ProcessLock> {
+    let pid = std::process::id();
+    let tmp = dir.join(format!("{pid}.lock.new"));
+    let path = dir.join(format!("{pid}.lock"));
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&tmp)
+        .with_context(|| format!("Failed to create {}", tmp.display()))?;
+    lock.lock().with_context(|| format!("Failed to lock {}", tmp.display()))?;
+    // This process may hold the workspace already (a second `Workspace`):
+    // the lock in place stays, so the process keeps showing as alive.
+    let held_already = OpenOptions::new().write(true).open(&path).is_ok_and(|f| f.try_lock().is_err());
+    if held_already {
+        let _ = std::fs::remove_file(&tmp);
+        return Ok(ProcessLock { _file: lock, owned: None });
+    }
+    std::fs::rename(&tmp, &path).with_context(|| format!("Failed to create {}", path.display()))?;
+    Ok(ProcessLock { _file: lock, owned: Some(path) })
 }
 
 fn next_backup(path: &Path) -> PathBuf {

@@ -122,6 +122,73 @@ fn a_500_is_retried_and_a_429_honours_retry_after() {
     assert!(t.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", t.elapsed());
 }
 
+/// Run a generation on another thread; a hang is a test failure, not a stuck CI.
+fn generate_or_hang(b: Box<dyn Backend>, text: &'static str) -> Result<genpath::backend::Generation, BackendError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(b.generate(&request(text), &Cancel::default()));
+    });
+    rx.recv_timeout(Duration::from_secs(120)).expect("the generation hung (or its thread panicked)")
+}
+
+#[test]
+fn a_nonsense_retry_after_neither_panics_nor_hangs() {
+    // `Retry-After: NaN` used to panic inside the poller's scope and hang the process;
+    // `inf` waited the 120 s cap. Both are ignored now: the client's own backoff applies.
+    for value in ["NaN", "inf", "-1", "1e999", "1.5", ""] {
+        let s = start(Script::default());
+        *s.script.retry_after.lock().unwrap() = Some(value.into());
+        s.script.rate_limit_times.store(2, Ordering::SeqCst);
+        let g = generate_or_hang(backend(&s.url, "retries = 3\n"), RECIPE);
+        assert!(g.is_ok(), "Retry-After: {value}: {:?}", g.err());
+        assert_eq!(s.generations.load(Ordering::SeqCst), 3, "Retry-After: {value}");
+    }
+}
+
+#[test]
+fn a_server_that_drips_its_answer_is_cut_off_by_timeout_s() {
+    // Headers at once, then one byte every 200 ms: each read succeeds, so only a
+    // deadline over the whole request stops it. The server gives up by itself after 60 s.
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(20).flatten() {
+            std::thread::spawn(move || {
+                // Read the request: headers, then the body its Content-Length announces.
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let (mut line, mut length, mut path) = (String::new(), 0usize, String::new());
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    if path.is_empty() {
+                        path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0u8; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let mut conn = conn;
+                if !path.ends_with("txt2img") {
+                    let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let _ = conn
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
+                for _ in 0..300 {
+                    if conn.write_all(b" ").and_then(|()| conn.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    let e = generate_or_hang(backend(&url, "timeout_s = 1\nretries = 0\n"), RECIPE).unwrap_err();
+    assert!(e.to_string().contains("timed out"), "{e}");
+}
+
 #[test]
 fn a_timeout_and_a_truncated_image_are_clear_errors() {
     let s = start(Script::default());

@@ -3,7 +3,6 @@
 //! ControlNet units in `alwayson_scripts`, reference-only identity, progress
 //! from `/sdapi/v1/progress`, HTTP Basic auth, readable errors.
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -29,10 +28,8 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn png_of(img: &image::DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png);
-    out
+fn png_of(img: &image::DynamicImage) -> Result<String, BackendError> {
+    super::encode_png(img).map(|b| b64(&b))
 }
 
 /// The messages A1111 sends back on errors: `{error, detail, …}`.
@@ -107,7 +104,7 @@ impl A1111 {
     }
 
     /// The JSON body of a generation request.
-    pub fn payload(&self, req: &Request) -> Value {
+    pub fn payload(&self, req: &Request) -> Result<Value, BackendError> {
         let r = &req.recipe;
         let mut body = json!({
             "prompt": r.prompt,
@@ -128,11 +125,11 @@ impl A1111 {
             body["override_settings_restore_afterwards"] = json!(true);
         }
         if let (Some(init), Some(i)) = (&req.inputs.init, &r.init) {
-            body["init_images"] = json!([b64(&png_of(&image::DynamicImage::ImageRgb8(init.clone())))]);
+            body["init_images"] = json!([png_of(&image::DynamicImage::ImageRgb8(init.clone()))?]);
             body["denoising_strength"] = json!(i.strength);
             body["resize_mode"] = json!(0);
             if let Some(mask) = &req.inputs.mask {
-                body["mask"] = json!(b64(&png_of(&image::DynamicImage::ImageLuma8(mask.clone()))));
+                body["mask"] = json!(png_of(&image::DynamicImage::ImageLuma8(mask.clone()))?);
                 body["mask_blur"] = json!(i.mask_blur);
                 body["inpainting_fill"] = json!(1);
                 body["inpaint_full_res"] = json!(false);
@@ -146,7 +143,7 @@ impl A1111 {
                 "module": "none",
                 "model": self.model_for(c.kind).unwrap_or_else(|| "None".into()),
                 "weight": c.weight,
-                "image": b64(&png_of(&image::DynamicImage::ImageLuma8(c.image.clone()))),
+                "image": png_of(&image::DynamicImage::ImageLuma8(c.image.clone()))?,
                 "resize_mode": "Just Resize",
                 "control_mode": "Balanced",
                 "pixel_perfect": false,
@@ -159,7 +156,7 @@ impl A1111 {
                 "module": "reference_only",
                 "model": "None",
                 "weight": weight,
-                "image": b64(&png_of(&image::DynamicImage::ImageRgb8(img.clone()))),
+                "image": png_of(&image::DynamicImage::ImageRgb8(img.clone()))?,
                 "resize_mode": "Just Resize",
                 "control_mode": "Balanced",
                 "save_detected_map": false,
@@ -168,7 +165,7 @@ impl A1111 {
         if !units.is_empty() {
             body["alwayson_scripts"] = json!({ "controlnet": { "args": units } });
         }
-        body
+        Ok(body)
     }
 }
 
@@ -195,7 +192,7 @@ impl Backend for A1111 {
         check_capabilities(&self.describe(), req)?;
         let started = Instant::now();
         let path = if req.inputs.init.is_some() { "/sdapi/v1/img2img" } else { "/sdapi/v1/txt2img" };
-        let body = self.payload(req);
+        let body = self.payload(req)?;
         let url = self.http.url(path);
         // Progress and cancel: a second connection polls /progress and interrupts on cancel.
         let done = AtomicBool::new(false);
@@ -224,9 +221,10 @@ impl Backend for A1111 {
                     }
                 }
             });
-            let r = self.http.send(&|c| c.post(&url).json(&body), progress, &explain);
-            done.store(true, Ordering::SeqCst);
-            r
+            // Set `done` however the request ends, panics included, so the poller stops
+            // and the scope can join it.
+            let _done = crate::panics::SetOnDrop(&done);
+            self.http.send(&|c| c.post(&url).json(&body), progress, &explain)
         });
         if progress.cancelled() {
             return Err(BackendError::Cancelled);

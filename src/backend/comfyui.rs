@@ -85,10 +85,8 @@ pub fn fill(template: &Value, values: &serde_json::Map<String, Value>) -> Value 
     }
 }
 
-fn png_bytes(img: &image::DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png);
-    out
+fn png_bytes(img: &image::DynamicImage) -> Result<Vec<u8>, BackendError> {
+    super::encode_png(img)
 }
 
 fn sampler(name: &str) -> &str {
@@ -180,7 +178,7 @@ impl ComfyUi {
                 "init_image".into(),
                 json!(self.upload(
                     "genpath-init.png",
-                    png_bytes(&image::DynamicImage::ImageRgb8(init.clone())),
+                    png_bytes(&image::DynamicImage::ImageRgb8(init.clone()))?,
                     progress
                 )?),
             );
@@ -188,7 +186,7 @@ impl ComfyUi {
                 "mask_image".into(),
                 json!(self.upload(
                     "genpath-mask.png",
-                    png_bytes(&image::DynamicImage::ImageLuma8(mask.clone())),
+                    png_bytes(&image::DynamicImage::ImageLuma8(mask.clone()))?,
                     progress
                 )?),
             );
@@ -198,7 +196,7 @@ impl ComfyUi {
                 "init_image".into(),
                 json!(self.upload(
                     "genpath-init.png",
-                    png_bytes(&image::DynamicImage::ImageRgb8(init.clone())),
+                    png_bytes(&image::DynamicImage::ImageRgb8(init.clone()))?,
                     progress
                 )?),
             );
@@ -209,7 +207,7 @@ impl ComfyUi {
                 "control_image".into(),
                 json!(self.upload(
                     "genpath-control.png",
-                    png_bytes(&image::DynamicImage::ImageLuma8(c.image.clone())),
+                    png_bytes(&image::DynamicImage::ImageLuma8(c.image.clone()))?,
                     progress
                 )?),
             );

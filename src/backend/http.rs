@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
@@ -175,6 +175,10 @@ impl Http {
             }
             let rb = self.authorize(build(&self.client));
             tracing::debug!(attempt, "http request");
+            // `timeout` bounds the whole try: reqwest's own timeout covers the
+            // connection and headers, this deadline the body (a server that
+            // drips one byte a second never trips a per-read timeout).
+            let deadline = Instant::now() + self.settings.timeout;
             let (wait, message) = match rb.send() {
                 Err(e) => {
                     let kind = if e.is_timeout() {
@@ -188,12 +192,9 @@ impl Http {
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok());
-                    let body = self.read_capped(resp)?;
+                    let retry_after =
+                        resp.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                    let body = self.read_capped(resp, deadline)?;
                     if (200..300).contains(&status) {
                         return Ok(Response { status, body });
                     }
@@ -210,10 +211,10 @@ impl Http {
                 break;
             }
             let backoff = Duration::from_millis((200u64 << attempt.min(6)) + (attempt as u64 * 37) % 100);
-            let wait = wait.map(|s| Duration::from_secs_f64(s.clamp(0.0, 120.0))).unwrap_or(backoff);
+            let wait = wait.unwrap_or(backoff);
             tracing::debug!(?wait, "retrying after a transient failure");
-            let deadline = std::time::Instant::now() + wait;
-            while std::time::Instant::now() < deadline {
+            let until = Instant::now() + wait;
+            while Instant::now() < until {
                 if progress.cancelled() {
                     return Err(BackendError::Cancelled);
                 }
@@ -226,13 +227,37 @@ impl Http {
         })
     }
 
-    fn read_capped(&self, resp: reqwest::blocking::Response) -> Result<Vec<u8>, BackendError> {
+    /// Read the body, at most `max_response_bytes`, and give up at `deadline`.
+    fn read_capped(&self, mut resp: reqwest::blocking::Response, deadline: Instant) -> Result<Vec<u8>, BackendError> {
         let cap = self.settings.max_response_bytes;
         let mut body = Vec::new();
-        resp.take(cap + 1).read_to_end(&mut body).map_err(|e| BackendError::Transient {
-            message: format!("the connection broke while reading the answer: {e}"),
-            retry_after: None,
-        })?;
+        let mut chunk = [0u8; 64 * 1024];
+        loop {
+            if Instant::now() > deadline {
+                return Err(BackendError::Transient {
+                    message: format!(
+                        "timed out: the answer took longer than the {} s timeout_s to arrive",
+                        self.settings.timeout.as_secs()
+                    ),
+                    retry_after: None,
+                });
+            }
+            let n = match resp.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(BackendError::Transient {
+                        message: format!("the connection broke while reading the answer: {e}"),
+                        retry_after: None,
+                    });
+                }
+            };
+            body.extend_from_slice(&chunk[..n]);
+            if body.len() as u64 > cap {
+                break;
+            }
+        }
         if body.len() as u64 > cap {
             return Err(BackendError::Failed(format!(
                 "the answer is larger than the {} MiB genpath accepts",
@@ -241,6 +266,26 @@ impl Http {
         }
         Ok(body)
     }
+}
+
+/// The longest wait a server may ask for with Retry-After; longer (or
+/// nonsensical) requests fall back to the client's own backoff limit.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Parse a Retry-After value (RFC 9110 §10.2.3): a whole number of seconds or
+/// an HTTP date. Anything else (`NaN`, `inf`, `-1`, `1.5`) is ignored; the
+/// wait is capped at [`MAX_RETRY_AFTER`].
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds still means "a long time".
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX).min(MAX_RETRY_AFTER.as_secs()))
+    } else {
+        let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let secs = (at.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+        Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// Remove any `user:password@` from URLs in error texts.
@@ -257,4 +302,23 @@ fn strip_url_secrets(s: &str) -> String {
         out.push_str(&cleaned);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_whole_seconds_or_a_date_and_capped() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("99999999999999999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("86400"), Some(MAX_RETRY_AFTER));
+        for nonsense in ["NaN", "inf", "-1", "1.5", "1e9", "", "soon"] {
+            assert_eq!(parse_retry_after(nonsense), None, "{nonsense}");
+        }
+        // An HTTP date in the past means "now"; one far ahead is capped.
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT"), Some(MAX_RETRY_AFTER));
+    }
 }

@@ -1,7 +1,6 @@
 //! Turning a recipe's file references into decoded inputs, with clear errors
 //! (missing file, undecodable image, size mismatch) before any backend runs.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, GrayImage, RgbImage, imageops::FilterType};
@@ -9,9 +8,6 @@ use thiserror::Error;
 
 use super::{ControlInput, Inputs};
 use crate::recipe::Resolved;
-
-/// Largest side genpath will decode; bigger files are refused, not read.
-pub const MAX_DECODE_SIDE: u32 = 8192;
 
 #[derive(Debug, Error)]
 pub enum InputError {
@@ -47,14 +43,13 @@ impl AssetDirs<'_> {
             });
         }
         if p.is_absolute() {
-            return std::fs::read(p)
-                .map_err(|_| InputError::Missing { path: path.into(), looked: "at that absolute path".into() });
+            return read_file(p, path, "at that absolute path");
         }
         let mut looked = Vec::new();
         if let Some(dir) = &self.recipe_dir {
             let full = dir.join(p);
-            if let Ok(b) = std::fs::read(&full) {
-                return Ok(b);
+            if full.is_file() {
+                return read_file(&full, path, &format!("in {}", dir.display()));
             }
             looked.push(format!("in {}", dir.display()));
         }
@@ -70,17 +65,17 @@ impl AssetDirs<'_> {
     }
 }
 
+/// Read an input file within the image file size limit.
+fn read_file(full: &Path, path: &str, looked: &str) -> Result<Vec<u8>, InputError> {
+    crate::imaging::read_file(full).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => InputError::Missing { path: path.into(), looked: looked.into() },
+        _ => InputError::Undecodable { path: path.into(), reason: e.to_string() },
+    })
+}
+
 /// Decode an image with dimension limits (a decompression bomb is refused).
 pub fn decode(path: &str, bytes: &[u8]) -> Result<DynamicImage, InputError> {
-    let err = |reason: String| InputError::Undecodable { path: path.into(), reason };
-    let mut reader =
-        image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| err(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_DECODE_SIDE);
-    limits.max_image_height = Some(MAX_DECODE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    reader.decode().map_err(|e| err(e.to_string()))
+    crate::imaging::decode(bytes).map_err(|reason| InputError::Undecodable { path: path.into(), reason })
 }
 
 /// Load every input a resolved recipe names. `earlier` holds the images made

@@ -203,3 +203,22 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
         BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.options)?)),
     }
 }
+
+/// PNG bytes of an input image for a server. An encoding failure is an
+/// error, never an empty upload that the server would answer with nonsense.
+pub(crate) fn encode_png(img: &image::DynamicImage) -> Result<Vec<u8>, BackendError> {
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| BackendError::Failed(format!("cannot encode an input image as PNG: {e}")))?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod png_tests {
+    #[test]
+    fn an_image_that_cannot_be_encoded_is_an_error() {
+        assert!(super::encode_png(&image::DynamicImage::new_rgb8(0, 0)).is_err());
+        let ok = super::encode_png(&image::DynamicImage::new_rgb8(2, 2)).unwrap();
+        assert_eq!(image::load_from_memory(&ok).unwrap().width(), 2);
+    }
+}

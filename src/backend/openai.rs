@@ -57,10 +57,8 @@ pub fn explain(_status: u16, body: &[u8]) -> String {
 
 const SIZES: &[(u32, u32)] = &[(1024, 1024), (1536, 1024), (1024, 1536)];
 
-fn png(img: &image::DynamicImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png);
-    out
+fn png(img: &image::DynamicImage) -> Result<Vec<u8>, BackendError> {
+    super::encode_png(img)
 }
 
 impl OpenAi {
@@ -133,7 +131,7 @@ impl Backend for OpenAi {
         };
         let response = if let Some(init) = &req.inputs.init {
             let url = self.http.url("/v1/images/edits");
-            let image = png(&image::DynamicImage::ImageRgb8(init.clone()));
+            let image = png(&image::DynamicImage::ImageRgb8(init.clone()))?;
             // OpenAI edits where the mask is transparent; genpath's masks are white where to repaint.
             let mask = req.inputs.mask.as_ref().map(|m| {
                 let rgba = image::RgbaImage::from_fn(m.width(), m.height(), |x, y| {
@@ -142,6 +140,7 @@ impl Backend for OpenAi {
                 });
                 png(&image::DynamicImage::ImageRgba8(rgba))
             });
+            let mask = mask.transpose()?;
             let (model, q, s, p) = (self.model.clone(), quality.clone(), size.clone(), prompt.clone());
             self.http.send(
                 &|c| {

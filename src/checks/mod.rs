@@ -22,8 +22,6 @@ pub mod keypoints;
 mod palette;
 pub mod registry;
 
-use std::io::Cursor;
-
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
@@ -138,6 +136,8 @@ pub struct Image {
     pub label: String,
     pub bytes: Vec<u8>,
     pub decoded: Result<Decoded, String>,
+    /// The working-size copy, made on first use and shared by every check.
+    working: std::sync::OnceLock<RgbImage>,
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +157,7 @@ impl Image {
     pub fn load(label: impl Into<String>, bytes: Vec<u8>) -> Image {
         let label = label.into();
         let decoded = decode(&bytes);
-        Image { label, bytes, decoded }
+        Image { label, bytes, decoded, working: std::sync::OnceLock::new() }
     }
 
     /// The pixels, or the reason they are not available.
@@ -174,31 +174,22 @@ impl Image {
 
     /// The working-size copy.
     pub fn working(&self) -> Result<RgbImage, String> {
-        self.pixels().map(|d| analysis::working(&d.rgb, WORKING_SIDE))
+        let d = self.pixels()?;
+        Ok(self.working.get_or_init(|| analysis::working(&d.rgb, WORKING_SIDE)).clone())
     }
 }
 
+/// Decode once, with the limits of [`crate::imaging`]; pixels beyond
+/// [`crate::imaging::KEEP_SIDE`] a side are area-averaged down to it here, so
+/// no check pays for (or holds) more pixels than it measures. `width` and
+/// `height` stay the file's own.
 fn decode(bytes: &[u8]) -> Result<Decoded, String> {
-    let mut reader = image::ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
-    let format = reader.format();
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(crate::backend::inputs::MAX_DECODE_SIDE);
-    limits.max_image_height = Some(crate::backend::inputs::MAX_DECODE_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    reader.limits(limits);
-    let img = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => "the image is larger than genpath will decode (8192 px a side)".to_string(),
-        other => other.to_string(),
-    })?;
+    let format = image::guess_format(bytes).ok();
+    let img = crate::imaging::decode(bytes)?;
     let color = img.color();
     let (width, height) = (img.width(), img.height());
-    let rgba = img.to_rgba8();
-    let transparent = width > 0 && height > 0 && rgba.pixels().all(|p| p.0[3] == 0);
-    let rgb = RgbImage::from_fn(width, height, |x, y| {
-        let p = rgba.get_pixel(x, y).0;
-        let a = p[3] as f32 / 255.0;
-        image::Rgb([0, 1, 2].map(|k| (p[k] as f32 * a + 255.0 * (1.0 - a)).round() as u8))
-    });
+    let (rgb, transparent) = crate::imaging::over_white(img);
+    let rgb = crate::imaging::shrink(rgb, crate::imaging::KEEP_SIDE);
     Ok(Decoded { rgb, format, color, width, height, transparent })
 }
 

@@ -14,21 +14,21 @@ use crate::recipe::{Limits, Recipe};
 pub fn list(env: &Env) -> Result<()> {
     let c = &env.workspace.config;
     let mark = |n: &str| if c.backend == n { "*" } else { " " };
-    println!("{} builtin    builtin   offline practice renderer (free, deterministic)", mark("builtin"));
-    println!(
+    outln!("{} builtin    builtin   offline practice renderer (free, deterministic)", mark("builtin"));
+    outln!(
         "{} practice   builtin   simulated paid service: 0.04/image, 40 ms, 20 req/s, 10% transient failures",
         mark("practice")
     );
     for (name, b) in &c.backends {
-        let url = b.options.get("url").and_then(|v| v.as_str()).unwrap_or("");
+        let url = crate::config::redact_url(b.options.get("url").and_then(|v| v.as_str()).unwrap_or(""));
         let auth = match b.options.get("auth_env").and_then(|v| v.as_str()) {
             Some(var) if std::env::var_os(var).is_some() => format!("key from ${var} (set)"),
             Some(var) => format!("key from ${var} (NOT set)"),
             None => String::new(),
         };
-        println!("{} {name:<10} {:<9} {url} {auth}", mark(name), format!("{:?}", b.kind).to_lowercase());
+        outln!("{} {name:<10} {:<9} {url} {auth}", mark(name), format!("{:?}", b.kind).to_lowercase());
     }
-    println!("(* = default; change it with `backend = \"NAME\"` in genpath.toml or GENPATH_BACKEND)");
+    outln!("(* = default; change it with `backend = \"NAME\"` in genpath.toml or GENPATH_BACKEND)");
     Ok(())
 }
 
@@ -58,31 +58,31 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
     let config = &env.workspace.config;
     let backend = crate::backend::from_config(name, config)?;
     let kind = config.backends.get(name).map(|b| b.kind);
-    println!("backend {name}");
+    outln!("backend {name}");
     if let Some(BackendKind::A1111) = kind {
         let a = A1111::from_options(name, &config.backends[name].options)?;
         let quiet = Cancel::default();
         let t = Instant::now();
         let models = a.get("/sdapi/v1/sd-models", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
-        println!("  reachable: yes ({:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
+        outln!("  reachable: yes ({:.0} ms)", t.elapsed().as_secs_f64() * 1000.0);
         let titles: Vec<String> =
             models.as_array().into_iter().flatten().filter_map(|m| m["title"].as_str().map(str::to_string)).collect();
-        println!("  models: {}", if titles.is_empty() { "none".into() } else { titles.join(", ") });
+        outln!("  models: {}", if titles.is_empty() { "none".into() } else { titles.join(", ") });
         if let Ok(s) = a.get("/sdapi/v1/samplers", &quiet) {
             let names: Vec<&str> = s.as_array().into_iter().flatten().filter_map(|x| x["name"].as_str()).collect();
-            println!("  samplers: {}", names.join(", "));
+            outln!("  samplers: {}", names.join(", "));
         }
         match a.get("/controlnet/version", &quiet) {
             Ok(v) => {
-                println!("  ControlNet: version {}", v["version"]);
-                println!("  ControlNet models: {}", a.controlnet_models().join(", "));
+                outln!("  ControlNet: version {}", v["version"]);
+                outln!("  ControlNet models: {}", a.controlnet_models().join(", "));
                 if let Ok(m) = a.get("/controlnet/module_list", &quiet) {
                     let mods: Vec<&str> =
                         m["module_list"].as_array().into_iter().flatten().filter_map(|x| x.as_str()).take(12).collect();
-                    println!("  ControlNet modules: {} …", mods.join(", "));
+                    outln!("  ControlNet modules: {} …", mods.join(", "));
                 }
             }
-            Err(_) => println!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
+            Err(_) => outln!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
         }
     } else if let Some(BackendKind::Comfyui) = kind {
         let c = crate::backend::comfyui::ComfyUi::from_options(name, &config.backends[name].options)?;
@@ -90,18 +90,15 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         let t = Instant::now();
         let stats = c.get("/system_stats", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
         let version = stats["system"]["comfyui_version"].as_str().unwrap_or("?");
-        println!("  reachable: yes ({:.0} ms), ComfyUI {version}", t.elapsed().as_secs_f64() * 1000.0);
+        outln!("  reachable: yes ({:.0} ms), ComfyUI {version}", t.elapsed().as_secs_f64() * 1000.0);
         let list = |v: &serde_json::Value| -> Vec<String> {
             v.as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect()
         };
         if let Ok(v) = c.get("/object_info/CheckpointLoaderSimple", &quiet) {
-            println!(
-                "  models: {}",
-                list(&v["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]).join(", ")
-            );
+            outln!("  models: {}", list(&v["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]).join(", "));
         }
         if let Ok(v) = c.get("/object_info/KSampler", &quiet) {
-            println!("  samplers: {}", list(&v["KSampler"]["input"]["required"]["sampler_name"][0]).join(", "));
+            outln!("  samplers: {}", list(&v["KSampler"]["input"]["required"]["sampler_name"][0]).join(", "));
         }
     } else if let Some(BackendKind::Openai) = kind {
         let o = crate::backend::openai::OpenAi::from_options(name, &config.backends[name].options)?;
@@ -114,10 +111,10 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
             .filter_map(|m| m["id"].as_str())
             .filter(|id| id.contains("image"))
             .collect();
-        println!("  reachable: yes ({:.0} ms), key accepted", t.elapsed().as_secs_f64() * 1000.0);
-        println!("  image models: {}", if ids.is_empty() { "none listed".to_string() } else { ids.join(", ") });
+        outln!("  reachable: yes ({:.0} ms), key accepted", t.elapsed().as_secs_f64() * 1000.0);
+        outln!("  image models: {}", if ids.is_empty() { "none listed".to_string() } else { ids.join(", ") });
     } else {
-        println!(
+        outln!(
             "  {}",
             if name == "practice" {
                 "built-in simulated paid service (offline)"
@@ -126,7 +123,7 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
             }
         );
     }
-    println!("  capabilities: {}", capabilities(backend.as_ref()));
+    outln!("  capabilities: {}", capabilities(backend.as_ref()));
     if generate {
         let r = Recipe::parse(
             "test.toml",
@@ -141,7 +138,7 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
         crate::workspace::write_atomic(&path, &g.png)?;
-        println!("  generated 256×256 in {:.1} s (seed {}): {}", t.elapsed().as_secs_f64(), g.seed, path.display());
+        outln!("  generated 256×256 in {:.1} s (seed {}): {}", t.elapsed().as_secs_f64(), g.seed, path.display());
     }
     Ok(())
 }

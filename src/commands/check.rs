@@ -41,7 +41,7 @@ pub fn run(
             .map(|r| {
                 let p = ws.root.join(&r.path);
                 shown.push(p.clone());
-                std::fs::read(&p)
+                crate::imaging::read_file(&p)
                     .map(|b| Image::load(p.display().to_string(), b))
                     .with_context(|| format!("Failed to read {}", p.display()))
             })
@@ -50,7 +50,7 @@ pub fn run(
         paths
             .iter()
             .map(|p| {
-                std::fs::read(p)
+                crate::imaging::read_file(p)
                     .map(|b| Image::load(p.display().to_string(), b))
                     .with_context(|| format!("Failed to read {}", p.display()))
             })
@@ -59,10 +59,10 @@ pub fn run(
     let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;
     let v = attempt::check(&env.curriculum, exercise, &answer, &images, Some(backend.as_ref()));
     if json {
-        println!("{}", serde_json::to_string_pretty(&v).context("Failed to encode the verdict")?);
+        outln!("{}", serde_json::to_string_pretty(&v).context("Failed to encode the verdict")?);
     } else {
-        println!("{} — {} image(s)", exercise.id, images.len());
-        verdict::print(&v);
+        outln!("{} — {} image(s)", exercise.id, images.len());
+        verdict::print(&v)?;
         verdict::thumbnails(&shown, show_images);
     }
     if v.passed { Ok(()) } else { Err(ChecksFailed.into()) }

@@ -47,16 +47,16 @@ fn display_list(paths: &[PathBuf]) -> String {
 pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
     let files = bundle_files(inputs)?;
     let mut store = env.workspace.store()?;
-    let swept = collect::remove_abandoned_staging(&env.workspace);
+    let swept = collect::remove_abandoned_staging(&env.workspace, &store)?;
     if swept > 0 {
-        println!("removed {swept} half-unpacked submission(s) left by an interrupted collect");
+        outln!("removed {swept} half-unpacked submission(s) left by an interrupted collect");
     }
     let backend = crate::backend::from_config(&env.workspace.config.backend, &env.workspace.config)?;
     let mut rejected = 0;
     for file in &files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         match collect::collect(&env.workspace, &env.curriculum, &mut store, backend.as_ref(), file, reproduce) {
-            Ok(Collected::AlreadyCollected) => println!("= {name}: already collected"),
+            Ok(Collected::AlreadyCollected) => outln!("= {name}: already collected"),
             Ok(Collected::Recorded { learner, exercise, passed, late, reproduced, new_learner }) => {
                 let mut notes = vec![if passed { "passes re-check" } else { "FAILS re-check" }.to_string()];
                 if late {
@@ -70,11 +70,11 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
                 if new_learner {
                     notes.push(format!("{learner} was not on the roster and has been added"));
                 }
-                println!("✓ {name}: {learner} / {exercise} — {}", notes.join(", "));
+                outln!("✓ {name}: {learner} / {exercise} — {}", notes.join(", "));
             }
             Err(e) => {
                 rejected += 1;
-                println!("✗ {name}: rejected — {e:#}");
+                outln!("✗ {name}: rejected — {e:#}");
             }
         }
     }

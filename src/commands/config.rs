@@ -6,15 +6,23 @@ use super::Env;
 
 pub fn run(env: &Env) -> Result<()> {
     let ws = &env.workspace;
-    println!("workspace:   {}", ws.root.display());
-    println!("config file: {}", ws.config_path().display());
-    println!("database:    {}", ws.db_path().display());
-    println!("recipes:     {}", ws.recipes_dir().display());
-    println!("outputs:     {}", ws.outputs_dir().display());
-    println!("log file:    {}", ws.log_path().display());
-    println!("curriculum:  {}", env.curriculum.source.describe());
-    println!();
-    println!("# in effect (file + environment)");
-    print!("{}", toml::to_string_pretty(&ws.config).context("Failed to show the configuration")?);
+    outln!("workspace:   {}", ws.root.display());
+    outln!("config file: {}", ws.config_path().display());
+    outln!("database:    {}", ws.db_path().display());
+    outln!("recipes:     {}", ws.recipes_dir().display());
+    outln!("outputs:     {}", ws.outputs_dir().display());
+    outln!("log file:    {}", ws.log_path().display());
+    outln!("curriculum:  {}", env.curriculum.source.describe());
+    outln!();
+    outln!("# in effect (file + environment)");
+    out!("{}", toml::to_string_pretty(&ws.config.redacted()).context("Failed to show the configuration")?);
+    for (name, b) in &ws.config.backends {
+        if b.options.get("url").and_then(|u| u.as_str()).is_some_and(crate::config::url_has_credentials) {
+            outln!(
+                "note: backend {name}'s url carries credentials; move them to an environment variable named by \
+                 auth_env (the url is shown redacted)"
+            );
+        }
+    }
     Ok(())
 }

@@ -102,15 +102,15 @@ pub fn run(curriculum: &Curriculum, only: Option<&str>) -> Result<()> {
     for r in &reports {
         let mark = if r.problems.is_empty() { "✓" } else { "✗" };
         let score = r.solution_score.map(|s| format!("solution {s:>3}")).unwrap_or_else(|| "solution   -".into());
-        println!("{mark} {:<34} starter fails: {:<40} {score}", r.exercise, r.starter_fails.join(", "));
+        outln!("{mark} {:<34} starter fails: {:<40} {score}", r.exercise, r.starter_fails.join(", "));
         for p in &r.problems {
-            println!("    {p}");
+            outln!("    {p}");
         }
         bad += (!r.problems.is_empty()) as usize;
     }
     let stages =
         curriculum.stages.iter().map(|s| format!("{} {}", s.exercises.len(), s.id)).collect::<Vec<_>>().join(", ");
-    println!("{} exercises ({stages}): {} honest, {bad} with problems", reports.len(), reports.len() - bad);
+    outln!("{} exercises ({stages}): {} honest, {bad} with problems", reports.len(), reports.len() - bad);
     if bad > 0 {
         return Err(UsageError(format!("{bad} exercise(s) failed the dev check")).into());
     }

@@ -12,10 +12,10 @@ pub fn run(env: &Env, query: &str) -> Result<()> {
     let now = store.reveal_hint(env.learner(), &e.id, total)?;
     for (i, h) in e.hints.iter().take(now as usize).enumerate() {
         let new = if i as u32 >= before { "" } else { " (seen)" };
-        println!("Hint {}/{total}{new}: {h}", i + 1);
+        outln!("Hint {}/{total}{new}: {h}", i + 1);
     }
     if before == total {
-        println!(
+        outln!(
             "That was the last hint. The reference solution is one `genpath reset` away from your own words — try once more first."
         );
     }

@@ -24,9 +24,9 @@ pub fn run(env: &Env, files: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
                     Origin::Infotext => "A1111-style infotext",
                     Origin::ComfyUi => "ComfyUI graph",
                 };
-                println!("{} → {} ({from})", f.display(), path.display());
+                outln!("{} → {} ({from})", f.display(), path.display());
                 for u in &unmapped {
-                    println!("  not mapped: {u}");
+                    outln!("  not mapped: {u}");
                 }
             }
             Err(e) => {
@@ -42,7 +42,7 @@ pub fn run(env: &Env, files: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
 }
 
 fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>)> {
-    let bytes = std::fs::read(file).with_context(|| format!("Failed to read {}", file.display()))?;
+    let bytes = crate::imaging::read_file(file).with_context(|| format!("Failed to read {}", file.display()))?;
     let (mut recipe, unmapped, origin) = if bytes.starts_with(&[137, 80, 78, 71]) {
         from_png(&bytes).map_err(anyhow::Error::msg)?
     } else {

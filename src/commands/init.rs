@@ -47,13 +47,13 @@ pub fn run(global: &GlobalArgs, dir: Option<PathBuf>, name: Option<String>, id: 
     let ws = Workspace::open(&root)?;
     ws.store()?;
     if existed {
-        println!("Workspace already set up at {}", root.display());
+        outln!("Workspace already set up at {}", root.display());
     } else {
-        println!("Created a workspace at {}", root.display());
+        outln!("Created a workspace at {}", root.display());
     }
-    println!("  learner: {} ({})", ws.config.learner.name, ws.config.learner.id);
-    println!("  config:  {}", ws.config_path().display());
-    println!("Next: `genpath path` to see the exercises.");
+    outln!("  learner: {} ({})", ws.config.learner.name, ws.config.learner.id);
+    outln!("  config:  {}", ws.config_path().display());
+    outln!("Next: `genpath path` to see the exercises.");
     Ok(())
 }
 

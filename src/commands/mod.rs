@@ -1,5 +1,26 @@
 //! One file per subcommand. Commands print plain text to stdout and never
 //! touch the terminal UI; they share the engine with it.
+//!
+//! Commands print with [`outln!`]/[`out!`] rather than `println!`: a reader
+//! that goes away (`genpath path | head -1`) ends the command quietly with
+//! exit 0, like other Unix tools, instead of a panic.
+
+/// `println!` for command output; a closed pipe becomes [`StdoutClosed`].
+macro_rules! outln {
+    () => {
+        $crate::commands::write_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::commands::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+/// `print!` for command output; a closed pipe becomes [`StdoutClosed`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::commands::write_stdout(format_args!($($arg)*))?
+    };
+}
 
 pub mod backend;
 pub mod check;
@@ -39,6 +60,23 @@ pub struct UsageError(pub String);
 #[derive(Debug, thiserror::Error)]
 #[error("checks failed")]
 pub struct ChecksFailed;
+
+/// Standard output was closed by its reader: stop quietly (exit 0).
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+pub struct StdoutClosed;
+
+/// Write command output to stdout. A broken pipe is [`StdoutClosed`]; any
+/// other failure (a full disk behind a redirect) is an error that says so.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        Err(e) => Err(anyhow::Error::new(e).context("Failed to write to standard output")),
+    }
+}
 
 /// What most commands need: the workspace and the curriculum.
 pub struct Env {

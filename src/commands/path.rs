@@ -14,7 +14,7 @@ pub fn run(env: &Env) -> Result<()> {
         &store.milestones(learner)?,
         &store.stage_unlocks(learner)?,
     );
-    println!(
+    outln!(
         "{} — {} — learner: {}",
         env.curriculum.title,
         env.curriculum.source.describe(),
@@ -27,7 +27,7 @@ pub fn run(env: &Env) -> Result<()> {
     let today = today.as_str();
     let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
     for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
-        println!();
+        outln!();
         let state = if sp.milestone_reached {
             match &sp.milestone_reached_at {
                 Some(at) => format!("milestone reached {}", super::local_time(at)),
@@ -40,9 +40,9 @@ pub fn run(env: &Env) -> Result<()> {
                 stage.unlock_after.as_deref().and_then(|a| env.curriculum.stage(a)).map_or("", |s| s.title.as_str());
             format!("locked until the {after} milestone")
         };
-        println!("{}  ({state})", stage.title);
-        println!("  {}", stage.summary.lines().next().unwrap_or(""));
-        println!("  milestone: {}", stage.milestone.title);
+        outln!("{}  ({state})", stage.title);
+        outln!("  {}", stage.summary.lines().next().unwrap_or(""));
+        outln!("  milestone: {}", stage.milestone.title);
         for e in &sp.exercises {
             let mark = if p.next.as_deref() == Some(e.id.as_str()) {
                 "→"
@@ -67,13 +67,13 @@ pub fn run(env: &Env) -> Result<()> {
                     )
                 })
                 .unwrap_or_default();
-            println!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}", e.id, e.title);
+            outln!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}", e.id, e.title);
         }
     }
-    println!();
+    outln!();
     match &p.next {
-        Some(next) => println!("Next: `genpath show {next}`"),
-        None => println!("Every exercise on the path is passed."),
+        Some(next) => outln!("Next: `genpath show {next}`"),
+        None => outln!("Every exercise on the path is passed."),
     }
     Ok(())
 }

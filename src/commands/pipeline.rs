@@ -23,25 +23,25 @@ pub fn plan(env: &Env, file: &Path) -> Result<()> {
     let jobs = p.expand();
     let store = env.workspace.store()?;
     let est = pipeline::estimate(&p, &jobs, &members(env, &p)?, &store)?;
-    println!("pipeline {} — {} jobs ({} already done)", p.name, est.jobs, est.already_done);
+    outln!("pipeline {} — {} jobs ({} already done)", p.name, est.jobs, est.already_done);
     for (var, values) in &p.matrix {
-        println!("  {var}: {}", values.join(", "));
+        outln!("  {var}: {}", values.join(", "));
     }
-    println!("backends: {} (concurrency {}, {} retries)", p.run.backends.join(", "), p.run.concurrency, p.run.retries);
-    println!("estimate: cost {:.2}, about {:.0} s", est.cost, est.seconds);
+    outln!("backends: {} (concurrency {}, {} retries)", p.run.backends.join(", "), p.run.concurrency, p.run.retries);
+    outln!("estimate: cost {:.2}, about {:.0} s", est.cost, est.seconds);
     match (p.budget.max_cost, p.budget.max_seconds) {
-        (None, None) => println!("budget: none set"),
-        (c, s) => println!(
+        (None, None) => outln!("budget: none set"),
+        (c, s) => outln!(
             "budget: max cost {}, max time {}",
             c.map_or("-".into(), |c| format!("{c:.2}")),
             s.map_or("-".into(), |s| format!("{s:.0} s"))
         ),
     }
     for j in jobs.iter().take(5) {
-        println!("  {:>4}  {}  {}×{}  {}", j.index + 1, j.output, j.recipe.width, j.recipe.height, j.recipe.prompt);
+        outln!("  {:>4}  {}  {}×{}  {}", j.index + 1, j.output, j.recipe.width, j.recipe.height, j.recipe.prompt);
     }
     if jobs.len() > 5 {
-        println!("  … and {} more", jobs.len() - 5);
+        outln!("  … and {} more", jobs.len() - 5);
     }
     if est.over_budget {
         return Err(UsageError(
@@ -89,11 +89,17 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
     cancel.store(true, Ordering::SeqCst);
     bar.finish_and_clear();
     let r = report?;
-    println!(
+    outln!(
         "pipeline {}: {}/{} assets done ({} made now, {} failed, {} skipped) in {:.1} s",
-        r.pipeline, r.done, r.total, r.made_now, r.failed, r.skipped, r.seconds
+        r.pipeline,
+        r.done,
+        r.total,
+        r.made_now,
+        r.failed,
+        r.skipped,
+        r.seconds
     );
-    println!(
+    outln!(
         "spent {:.2}{}",
         r.spent,
         if r.possibly_charged > 0.0 {
@@ -103,12 +109,12 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
         }
     );
     if let Some(s) = &r.stopped {
-        println!("{s}");
+        outln!("{s}");
     }
     for o in &r.set_checks {
-        println!("{}", super::verdict::outcome_line(o));
+        outln!("{}", super::verdict::outcome_line(o));
     }
-    println!("manifest: {}", r.manifest.display());
+    outln!("manifest: {}", r.manifest.display());
     if r.failed > 0 || r.stopped.is_some() {
         return Err(super::ChecksFailed.into());
     }
@@ -119,7 +125,7 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
     let store = env.workspace.store()?;
     let runs = store.pipeline_runs(name)?;
     if runs.is_empty() {
-        println!("no pipeline runs yet: `genpath pipeline run FILE`");
+        outln!("no pipeline runs yet: `genpath pipeline run FILE`");
         return Ok(());
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -132,7 +138,7 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
         let spent: f64 = jobs.iter().filter(|j| j.status == "done").map(|j| j.cost).sum();
         let calls = store.pipeline_calls(&r.pipeline)?;
         let cut: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
-        println!(
+        outln!(
             "{}: last run {} ({}) — {} done, {} pending, {} failed, {} skipped of {} — spent {spent:.2}{} — {} backend calls",
             r.pipeline,
             super::local_time(&r.started_at),
@@ -146,7 +152,7 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
             calls.len()
         );
         for j in jobs.iter().filter(|j| j.status == "failed").take(5) {
-            println!("  failed {}: {}", j.output, j.error.as_deref().unwrap_or(""));
+            outln!("  failed {}: {}", j.output, j.error.as_deref().unwrap_or(""));
         }
     }
     Ok(())

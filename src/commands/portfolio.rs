@@ -11,9 +11,9 @@ pub fn run(env: &Env, out: Option<PathBuf>) -> Result<()> {
     let store = env.workspace.store()?;
     let n = crate::portfolio::write(&env.workspace, &store, &env.curriculum, env.learner(), &dir)?;
     if n == 0 {
-        println!("no passing work yet: the portfolio at {} is empty until an exercise passes", dir.display());
+        outln!("no passing work yet: the portfolio at {} is empty until an exercise passes", dir.display());
     } else {
-        println!(
+        outln!(
             "wrote {n} piece(s) to {} (open index.html; portfolio.md has the same content)",
             dir.join("index.html").display()
         );

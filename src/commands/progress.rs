@@ -19,13 +19,13 @@ pub fn run(env: &Env, json: bool) -> Result<()> {
             "learner": { "id": learner, "name": env.workspace.config.learner.name },
             "progress": p,
         });
-        println!("{}", serde_json::to_string_pretty(&out).context("Failed to encode progress as JSON")?);
+        outln!("{}", serde_json::to_string_pretty(&out).context("Failed to encode progress as JSON")?);
         return Ok(());
     }
-    println!("Progress of {} ({learner})", env.workspace.config.learner.name);
-    println!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0);
-    println!();
-    println!("Milestones:");
+    outln!("Progress of {} ({learner})", env.workspace.config.learner.name);
+    outln!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0);
+    outln!();
+    outln!("Milestones:");
     for s in &p.stages {
         let when = match (&s.milestone_reached_at, s.milestone_reached) {
             (Some(at), _) => format!("reached {}", local_time(at)),
@@ -33,19 +33,19 @@ pub fn run(env: &Env, json: bool) -> Result<()> {
             (None, false) if s.unlocked => "not yet".to_string(),
             (None, false) => "locked".to_string(),
         };
-        println!("  {:<10} {:<44} {when}", s.title, s.milestone_title);
+        outln!("  {:<10} {:<44} {when}", s.title, s.milestone_title);
     }
-    println!();
-    println!("  {:<36} {:>8} {:>6}  status", "exercise", "attempts", "best");
+    outln!();
+    outln!("  {:<36} {:>8} {:>6}  status", "exercise", "attempts", "best");
     for s in &p.stages {
         for e in &s.exercises {
             let best = e.best_score.map(|b| b.to_string()).unwrap_or_else(|| "-".into());
-            println!("  {:<36} {:>8} {:>6}  {}", e.id, e.attempts, best, e.status.as_str());
+            outln!("  {:<36} {:>8} {:>6}  {}", e.id, e.attempts, best, e.status.as_str());
         }
     }
     if let Some(next) = &p.next {
-        println!();
-        println!("Next: {next}");
+        outln!();
+        outln!("Next: {next}");
     }
     Ok(())
 }

@@ -31,9 +31,9 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
         let name = if recipe.shot.is_empty() { format!("{stem}.png") } else { format!("{stem}-{:02}.png", i + 1) };
         let path = out.join(name);
         write_atomic(&path, &g.png)?;
-        println!("{}  seed {}  {:.0} ms", path.display(), g.seed, g.seconds * 1000.0);
+        outln!("{}  seed {}  {:.0} ms", path.display(), g.seed, g.seconds * 1000.0);
         if !g.not_understood.is_empty() {
-            println!("  not understood: {}", g.not_understood.join(", "));
+            outln!("  not understood: {}", g.not_understood.join(", "));
         }
         made.push(image::load_from_memory(&g.png).context("Failed to read back the image")?.to_rgb8());
     }

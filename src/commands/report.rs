@@ -39,9 +39,9 @@ pub fn run(
     match out {
         Some(path) => {
             crate::workspace::write_atomic(&path, text.as_bytes())?;
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(())
 }

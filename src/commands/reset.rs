@@ -8,9 +8,9 @@ pub fn run(env: &Env, query: &str) -> Result<()> {
     let e = env.curriculum.find(query)?;
     let had = env.workspace.answer_path(e).exists();
     let path = env.workspace.reset_answer(&env.curriculum, e)?;
-    println!("Restored the starter of {} at {}", e.id, path.display());
+    outln!("Restored the starter of {} at {}", e.id, path.display());
     if had {
-        println!("Your previous recipe was kept beside it as a .bak file; your attempts are still in your history.");
+        outln!("Your previous recipe was kept beside it as a .bak file; your attempts are still in your history.");
     }
     Ok(())
 }

@@ -21,13 +21,13 @@ pub fn learner_add(env: &Env, id: &str, name: Option<&str>, email: Option<&str>)
     check_id("learner", id)?;
     let store = env.workspace.store()?;
     store.upsert_learner(id, name.unwrap_or(id), email)?;
-    println!("learner {id} ({})", name.unwrap_or(id));
+    outln!("learner {id} ({})", name.unwrap_or(id));
     Ok(())
 }
 
 pub fn learner_list(env: &Env) -> Result<()> {
     for l in env.workspace.store()?.learners()? {
-        println!("{:<16} {:<28} {}", l.id, l.name, l.email.unwrap_or_default());
+        outln!("{:<16} {:<28} {}", l.id, l.name, l.email.unwrap_or_default());
     }
     Ok(())
 }
@@ -58,14 +58,14 @@ pub fn learner_import(env: &Env, file: &Path) -> Result<()> {
         )?;
         n += 1;
     }
-    println!("{n} learners imported from {}", file.display());
+    outln!("{n} learners imported from {}", file.display());
     Ok(())
 }
 
 pub fn cohort_create(env: &Env, id: &str, title: Option<&str>) -> Result<()> {
     check_id("cohort", id)?;
     let created = env.workspace.store()?.create_cohort(id, title)?;
-    println!("{} cohort {id}", if created { "created" } else { "already have" });
+    outln!("{} cohort {id}", if created { "created" } else { "already have" });
     Ok(())
 }
 
@@ -82,13 +82,13 @@ pub fn cohort_add(env: &Env, cohort: &str, learners: &[String]) -> Result<()> {
         }
         store.add_to_cohort(cohort, l)?;
     }
-    println!("cohort {cohort}: added {}", learners.join(", "));
+    outln!("cohort {cohort}: added {}", learners.join(", "));
     Ok(())
 }
 
 pub fn cohort_list(env: &Env) -> Result<()> {
     for c in env.workspace.store()?.cohorts()? {
-        println!("{:<16} {:>3} learners  {}", c.id, c.members.len(), c.members.join(", "));
+        outln!("{:<16} {:>3} learners  {}", c.id, c.members.len(), c.members.join(", "));
     }
     Ok(())
 }
@@ -121,7 +121,7 @@ pub fn assign(env: &Env, exercises: &[String], to: &str, due: Option<&str>, note
             store.assign_to_learner(id, to, due.as_deref(), note)?;
         }
     }
-    println!(
+    outln!(
         "assigned {} to {} {to}{}",
         ids.join(", "),
         if cohort { "cohort" } else { "learner" },
@@ -134,11 +134,11 @@ pub fn list(env: &Env) -> Result<()> {
     let today = chrono::Local::now().format("%Y-%m-%d").to_string();
     let rows = env.workspace.store()?.assignments()?;
     if rows.is_empty() {
-        println!("no assignments");
+        outln!("no assignments");
     }
     for a in rows {
         let overdue = a.due.as_deref().is_some_and(|d| d < today.as_str());
-        println!(
+        outln!(
             "{:<32} {:<20} due {:<10}{}  {}",
             a.exercise,
             a.target,
@@ -192,7 +192,7 @@ pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
         toml::to_string_pretty(&file)?
     );
     crate::workspace::write_atomic(out, text.as_bytes())?;
-    println!("wrote {} assignment(s) to {}", file.assignment.len(), out.display());
+    outln!("wrote {} assignment(s) to {}", file.assignment.len(), out.display());
     Ok(())
 }
 
@@ -220,6 +220,6 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
         store.assign_to_learner(&e.id, env.learner(), due.as_deref(), a.note.as_deref())?;
         n += 1;
     }
-    println!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());
+    outln!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());
     Ok(())
 }

@@ -88,7 +88,7 @@ pub fn run(
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     let observer = Cli { bar, cancelled: &CANCELLED };
     install_sigint(&CANCELLED);
-    println!("{} — {} — backend {name}", exercise.id, path.display());
+    outln!("{} — {} — backend {name}", exercise.id, path.display());
     let rec = attempt::run_recorded(
         &mut store,
         &ws.outputs_dir(),
@@ -103,18 +103,18 @@ pub fn run(
     observer.bar.finish_and_clear();
     let rec = rec?;
     let cost = if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() };
-    println!("attempt {} — {:.1} s{cost}", rec.attempt, started.elapsed().as_secs_f64());
+    outln!("attempt {} — {:.1} s{cost}", rec.attempt, started.elapsed().as_secs_f64());
     if !rec.not_understood.is_empty() {
-        println!("not understood by the backend: {}", rec.not_understood.join(", "));
+        outln!("not understood by the backend: {}", rec.not_understood.join(", "));
     }
-    verdict::print(&rec.verdict);
+    verdict::print(&rec.verdict)?;
     for p in &rec.images {
-        println!("image: {}", p.display());
+        outln!("image: {}", p.display());
     }
     verdict::thumbnails(&rec.images, images);
     for m in &rec.milestones {
         let title = env.curriculum.stage(m).map_or(m.as_str(), |s| s.milestone.title.as_str());
-        println!("Milestone reached: {title}!");
+        outln!("Milestone reached: {title}!");
     }
     if rec.verdict.passed { Ok(()) } else { Err(ChecksFailed.into()) }
 }

@@ -13,14 +13,14 @@ pub fn run(env: &Env, exercise: &str, chosen: Option<i64>, out: Option<PathBuf>)
     let exercise = env.curriculum.find(exercise)?;
     let dir = out.unwrap_or_else(|| submit::default_dir(&env.workspace));
     let written = submit::write_to(&env.workspace, &store, exercise, chosen, &dir)?;
-    print_summary(&written);
+    print_summary(&written)?;
     Ok(())
 }
 
-fn print_summary(w: &Written) {
+fn print_summary(w: &Written) -> Result<()> {
     let s = &w.submission;
     let verdict = if s.attempt.status == "passed" { "passed" } else { "did not pass" };
-    println!(
+    outln!(
         "packed attempt {} of {} ({verdict}, score {}): {} image(s), {} attempt(s) of history",
         s.attempt.id,
         s.exercise,
@@ -28,5 +28,6 @@ fn print_summary(w: &Written) {
         s.images.len(),
         s.history.len()
     );
-    println!("wrote {} ({} KB) — send this file to your instructor", w.path.display(), w.bytes.div_ceil(1024));
+    outln!("wrote {} ({} KB) — send this file to your instructor", w.path.display(), w.bytes.div_ceil(1024));
+    Ok(())
 }

@@ -30,20 +30,21 @@ pub fn outcome_line(o: &Outcome) -> String {
     format!("  {mark} {:<22} {:<11} {:>13}  {}", o.check, o.severity.as_str(), measured, o.message)
 }
 
-pub fn print(v: &Verdict) {
+pub fn print(v: &Verdict) -> anyhow::Result<()> {
     for o in &v.outcomes {
-        println!("{}", outcome_line(o));
+        outln!("{}", outcome_line(o));
     }
     let failed = v.outcomes.iter().filter(|o| !o.passed && o.severity == crate::checks::Severity::Essential).count();
     if v.passed {
-        println!("PASSED — score {}/100", v.score);
+        outln!("PASSED — score {}/100", v.score);
     } else {
-        println!(
+        outln!(
             "FAILED — score {}/100 ({failed} essential check{} failed)",
             v.score,
             if failed == 1 { "" } else { "s" }
         );
     }
+    Ok(())
 }
 
 /// Print image thumbnails after the text, when stdout is a terminal (viuer
@@ -55,7 +56,9 @@ pub fn thumbnails(paths: &[std::path::PathBuf], enabled: bool) {
     }
     let config = viuer::Config { absolute_offset: false, width: Some(24), ..Default::default() };
     for p in paths.iter().take(6) {
-        if let Ok(img) = image::open(p) {
+        if let Ok(img) =
+            crate::imaging::read_file(p).map_err(|e| e.to_string()).and_then(|b| crate::imaging::decode(&b))
+        {
             let _ = viuer::print(&img, &config);
         }
     }

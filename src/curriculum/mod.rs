@@ -467,6 +467,16 @@ impl Loader {
                 ));
                 None
             }
+            Some(rel) if !self.source.resolves_inside(dir, &rel) => {
+                self.diags.push(text.diag(
+                    written.span(),
+                    format!(
+                        "asset '{}' is a symbolic link to a file outside the exercise folder: copy the file in instead",
+                        written.get_ref()
+                    ),
+                ));
+                None
+            }
             Some(rel) if !self.source.is_file(&rel) => {
                 self.diags.push(text.diag(written.span(), format!("asset not found: {}", self.source.display(&rel))));
                 None

@@ -66,7 +66,27 @@ impl Source {
             Source::Embedded => embedded_file(rel).map(|f| f.contents().to_vec()).ok_or_else(|| {
                 std::io::Error::new(std::io::ErrorKind::NotFound, format!("{rel} is not in the built-in curriculum"))
             }),
-            Source::Folder(root) => std::fs::read(root.join(rel)),
+            Source::Folder(root) => {
+                let path = root.join(rel);
+                // A symlink may not lead out of the curriculum folder.
+                if !inside(root, &path) {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::PermissionDenied,
+                        format!("{rel} leads outside the curriculum folder (a symbolic link?)"),
+                    ));
+                }
+                std::fs::read(path)
+            }
+        }
+    }
+
+    /// Whether the file `rel` really lies inside the folder `dir` (both
+    /// relative to the curriculum), symbolic links resolved: a link in an
+    /// exercise folder pointing elsewhere does not count as its asset.
+    pub fn resolves_inside(&self, dir: &str, rel: &str) -> bool {
+        match self {
+            Source::Embedded => true,
+            Source::Folder(root) => inside(&root.join(dir), &root.join(rel)),
         }
     }
 
@@ -142,6 +162,18 @@ impl Source {
         }
         out.sort();
         out
+    }
+}
+
+/// Whether `path` resolves (symbolic links followed) to somewhere inside `dir`.
+/// A path that does not exist is judged by its parent, so "missing" is
+/// reported as such rather than as an escape.
+fn inside(dir: &Path, path: &Path) -> bool {
+    // A folder that is not there holds nothing to escape from; reading fails on its own.
+    let Ok(dir) = dir.canonicalize() else { return true };
+    match path.canonicalize() {
+        Ok(p) => p.starts_with(&dir),
+        Err(_) => path.parent().and_then(|p| p.canonicalize().ok()).is_none_or(|p| p.starts_with(&dir)),
     }
 }
 

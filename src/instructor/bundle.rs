@@ -57,6 +57,8 @@ pub enum BundleError {
     Symlink(String),
     #[error("entry {0:?} appears twice")]
     Duplicate(String),
+    #[error("two entries share one name (zip tools disagree on which one counts): bundles refuse duplicate names")]
+    DuplicateNames,
     #[error("entry {name:?} would decompress to more than {limit} bytes (a decompression bomb?)")]
     TooLarge { name: String, limit: u64 },
     #[error("entry {name:?} decompresses to more bytes than it declares (a decompression bomb?)")]
@@ -271,6 +273,11 @@ pub fn read(bytes: &[u8], limits: Limits) -> Result<Bundle, BundleError> {
         return Err(BundleError::ArchiveTooLarge { size: bytes.len() as u64, limit: limits.archive_bytes });
     }
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| BundleError::NotAnArchive(e.to_string()))?;
+    // Two entries with one name: zip tools disagree on which one wins, so the
+    // instructor could see other bytes than the learner's unzip. Refuse.
+    if archive.has_duplicate_names() {
+        return Err(BundleError::DuplicateNames);
+    }
     if archive.len() > limits.files {
         return Err(BundleError::TooManyFiles { count: archive.len(), limit: limits.files });
     }

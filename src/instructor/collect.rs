@@ -38,21 +38,57 @@ pub enum Collected {
     AlreadyCollected,
 }
 
-/// Remove staging folders left by a collect that was killed mid-way (their
-/// process no longer holds its workspace lock). Returns how many.
-pub fn remove_abandoned_staging(ws: &Workspace) -> usize {
-    let Ok(entries) = std::fs::read_dir(ws.root.join(SUBMISSIONS_DIR)) else { return 0 };
+/// The marker a submission folder carries from the moment it is moved into
+/// place until its row is committed; it holds the collecting process's id.
+const PENDING_MARKER: &str = ".collecting";
+
+/// Clear what a collect killed mid-way left behind: staging folders, and
+/// submission folders moved into place whose row was never committed (their
+/// process no longer holds its workspace lock). A folder whose row did commit
+/// just loses its marker. Returns how many folders were removed.
+pub fn remove_abandoned_staging(ws: &Workspace, store: &Store) -> Result<usize> {
+    let root = ws.root.join(SUBMISSIONS_DIR);
+    let dead = |pid: Option<u32>| pid.is_none_or(|pid| pid != std::process::id() && !ws.process_alive(pid));
     let mut removed = 0;
+    let Ok(entries) = std::fs::read_dir(&root) else { return Ok(0) };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(".staging-").and_then(|r| r.split('-').next()?.parse::<u32>().ok()) else {
+        if let Some(rest) = name.strip_prefix(".staging-") {
+            let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+            if dead(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
+                removed += 1;
+            }
             continue;
-        };
-        if pid != std::process::id() && !ws.process_alive(pid) && std::fs::remove_dir_all(entry.path()).is_ok() {
-            removed += 1;
+        }
+        // submissions/<learner>/<exercise>/<time>/.collecting
+        for exercise in read_dirs(&entry.path()) {
+            for dir in read_dirs(&exercise) {
+                let marker = dir.join(PENDING_MARKER);
+                let Ok(text) = std::fs::read_to_string(&marker) else { continue };
+                if !dead(text.trim().parse::<u32>().ok()) {
+                    continue;
+                }
+                let rel = relative(ws, &dir);
+                if store.submission_in_dir(&rel)? {
+                    let _ = std::fs::remove_file(&marker);
+                } else if std::fs::remove_dir_all(&dir).is_ok() {
+                    removed += 1;
+                }
+            }
         }
     }
-    removed
+    Ok(removed)
+}
+
+fn read_dirs(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+/// A path inside the workspace as stored: relative, with forward slashes.
+fn relative(ws: &Workspace, path: &Path) -> String {
+    path.strip_prefix(&ws.root).unwrap_or(path).to_string_lossy().replace('\\', "/")
 }
 
 /// Collect one bundle file into the workspace.
@@ -109,12 +145,28 @@ pub fn collect(
         }
         let due = store.due_date(&s.learner.id, &exercise.id)?;
         let late = crate::report::is_late(&s.submitted_at, due.as_deref());
-        let final_dir = free_dir(&root.join(&s.learner.id).join(&exercise.id), &s.submitted_at);
+        // One folder per bundle, named by its time and hash: a bundle collected
+        // again after a killed collect lands in the same place, never in a copy.
+        let final_dir = submission_dir(&root.join(&s.learner.id).join(&exercise.id), &s.submitted_at, &bundle_sha);
         std::fs::create_dir_all(final_dir.parent().unwrap_or(&root))
             .with_context(|| format!("Failed to create {}", root.display()))?;
+        if final_dir.exists() {
+            // Left by a collect that died before recording it, or being recorded right now.
+            match std::fs::read_to_string(final_dir.join(PENDING_MARKER))
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+            {
+                Some(pid) if pid != std::process::id() && ws.process_alive(pid) => {
+                    return Ok(Collected::AlreadyCollected);
+                }
+                _ => std::fs::remove_dir_all(&final_dir)
+                    .with_context(|| format!("Failed to clear {}", final_dir.display()))?,
+            }
+        }
+        write_atomic(&staging.join(PENDING_MARKER), std::process::id().to_string().as_bytes())?;
         std::fs::rename(&staging, &final_dir)
             .with_context(|| format!("Failed to move the submission into {}", final_dir.display()))?;
-        let rel = final_dir.strip_prefix(&ws.root).unwrap_or(&final_dir).to_string_lossy().replace('\\', "/");
+        let rel = relative(ws, &final_dir);
         let checks = attempt::check_records(&verdict);
         let note = reproduced.as_ref().map(|o| o.message.clone());
         let recorded = store.record_submission(&NewSubmission {
@@ -139,13 +191,16 @@ pub fn collect(
             milestones: &s.milestones,
         });
         if let Err(e) = recorded {
-            let _ = std::fs::remove_dir_all(&final_dir);
-            // Another collect of the same bundle may have recorded it meanwhile.
+            // Another collect of the same bundle may have recorded it meanwhile (in this folder).
             if store.submission_exists(&bundle_sha).unwrap_or(false) {
                 return Ok(Collected::AlreadyCollected);
             }
+            let _ = std::fs::remove_dir_all(&final_dir);
             return Err(e.into());
         }
+        // Committed: the folder is no longer pending (a marker left by a kill
+        // here is removed by the next collect, which finds the row).
+        let _ = std::fs::remove_file(final_dir.join(PENDING_MARKER));
         Ok(Collected::Recorded {
             learner: s.learner.id.clone(),
             exercise: exercise.id.clone(),
@@ -202,6 +257,8 @@ fn recheck(
         Ok(a) => a,
         Err(e) => return failed(format!("the submitted answer does not parse here: {e:#}")),
     };
+    // The answer's files resolve inside the bundle only, as on a clean machine.
+    answer.sandbox = true;
     if exercise.kind == ExerciseKind::Pipeline {
         answer.work_dir = answer_path.parent().map(|p| p.join(".rerun"));
         let result = attempt::evaluate(curriculum, exercise, &answer, backend, &attempt::Quiet);
@@ -230,16 +287,10 @@ fn thumb_size(width: u32, height: u32) -> (u32, u32) {
     if w >= h { (THUMB_SIDE, fit(h, w)) } else { (fit(w, h), THUMB_SIDE) }
 }
 
-/// `base/<timestamp>`, with a counter if that folder exists already.
-fn free_dir(base: &Path, submitted_at: &str) -> PathBuf {
+/// `base/<timestamp>-<first 8 hex of the bundle's sha256>`.
+fn submission_dir(base: &Path, submitted_at: &str, bundle_sha: &str) -> PathBuf {
     let stamp: String = submitted_at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let mut dir = base.join(&stamp);
-    let mut n = 2;
-    while dir.exists() {
-        dir = base.join(format!("{stamp}-{n}"));
-        n += 1;
-    }
-    dir
+    base.join(format!("{stamp}-{}", &bundle_sha[..8.min(bundle_sha.len())]))
 }
 
 #[cfg(test)]

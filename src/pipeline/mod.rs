@@ -141,6 +141,17 @@ fn fill(template: &str, vars: &BTreeMap<String, String>) -> String {
 }
 
 /// File-name-safe version of a value ("9:16" → "9x16").
+/// The most jobs one pipeline file may expand to (each is a recipe held in
+/// memory and a row in the database; a campaign is hundreds).
+pub const MAX_JOBS: usize = 50_000;
+
+/// A relative path that stays inside the folder it is joined to: only plain
+/// names (no `..`, no root, no drive prefix, nothing empty).
+pub fn stays_inside(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.is_empty() && p.components().all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 fn slug(s: &str) -> String {
     s.chars()
         .map(|c| {
@@ -204,6 +215,19 @@ impl Pipeline {
                     format!("output name does not use {{{v}}}: assets would overwrite each other"),
                 ));
             }
+        }
+        let jobs = raw.matrix.values().try_fold(1usize, |n, v| n.checked_mul(v.len().max(1)));
+        if jobs.is_none_or(|n| n > MAX_JOBS) {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                at(&[Seg::Key("matrix")]),
+                format!(
+                    "the matrix expands to {} jobs; one pipeline runs at most {MAX_JOBS}: split it into several",
+                    jobs.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+                ),
+            ));
+            return Err(d);
         }
         for (var, values) in &raw.matrix {
             if values.is_empty() {
@@ -326,6 +350,19 @@ impl Pipeline {
         // Every expanded recipe must be valid (sizes, ranges), located at [base] or the override.
         if d.is_empty() {
             for job in p.expand() {
+                if !stays_inside(&job.output) {
+                    d.push(Diagnostic::at(
+                        label,
+                        text,
+                        at(&[Seg::Key("output")]),
+                        format!(
+                            "job {} writes to {:?}, outside the pipeline's output folder: use a relative name \
+                             without `..`",
+                            job.index + 1,
+                            job.output
+                        ),
+                    ));
+                }
                 let r = Recipe {
                     prompt: job.recipe.prompt.clone(),
                     width: job.recipe.width,
@@ -451,6 +488,33 @@ height = 432
         let e = Pipeline::parse("p.toml", &bad, Limits::default()).unwrap_err().to_string();
         assert!(e.contains("p.toml:3:10: {size} is not a [matrix] variable"), "{e}");
         assert!(e.contains("output name does not use {format}"), "{e}");
+    }
+
+    #[test]
+    fn outputs_stay_in_the_output_folder() {
+        for output in ["../{product}.png", "/tmp/{product}.png", "a/../../{product}.png", "{product}/../../x.png"] {
+            let text = format!(
+                "name = \"p\"\noutput = \"{output}\"\n[base]\nprompt = \"a {{product}}\"\nseed = 1\n[matrix]\nproduct = [\"mug\"]\n"
+            );
+            let e = Pipeline::parse("p.toml", &text, Limits::default()).unwrap_err().to_string();
+            assert!(e.contains("outside the pipeline's output folder"), "{output}: {e}");
+        }
+        // A matrix value cannot climb out either: `..` is a value like any other.
+        let text = "name = \"p\"\noutput = \"{product}/x.png\"\n[base]\nprompt = \"a {product}\"\nseed = 1\n[matrix]\nproduct = [\"..\"]\n";
+        let e = Pipeline::parse("p.toml", text, Limits::default()).unwrap_err().to_string();
+        assert!(e.contains("outside the pipeline's output folder"), "{e}");
+        assert!(stays_inside("mug/1x1.png") && !stays_inside("") && !stays_inside("./"));
+    }
+
+    #[test]
+    fn a_matrix_too_large_to_expand_is_refused_before_expanding() {
+        let values: Vec<String> = (0..1000).map(|i| format!("\"v{i}\"")).collect();
+        let list = values.join(", ");
+        let text = format!(
+            "name = \"p\"\noutput = \"{{a}}-{{b}}-{{c}}.png\"\n[base]\nprompt = \"{{a}} {{b}} {{c}}\"\nseed = 1\n[matrix]\na = [{list}]\nb = [{list}]\nc = [{list}]\n"
+        );
+        let e = Pipeline::parse("p.toml", &text, Limits::default()).unwrap_err().to_string();
+        assert!(e.contains("expands to 1000000000 jobs") && e.contains("p.toml:6:1"), "{e}");
         let e = Pipeline::parse("p.toml", &TEXT.replace("height = 432", "height = 430"), Limits::default())
             .unwrap_err()
             .to_string();

@@ -164,6 +164,10 @@ struct ManifestEntry<'a> {
 pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: Options) -> Result<Report> {
     let started = Instant::now();
     let jobs = p.expand();
+    // `Pipeline::parse` refuses these with a location; a pipeline built another way is held to it too.
+    if let Some(j) = jobs.iter().find(|j| !super::stays_inside(&j.output)) {
+        anyhow::bail!("job {} would write {:?}, outside the pipeline's output folder", j.index + 1, j.output);
+    }
     let mut store = Store::open(db)?;
     let run_id = store.pipeline_begin_run(&p.name)?;
     // Work that a crashed run left submitted goes back to the queue; its call stays on record.
@@ -216,7 +220,16 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
             let shared = Arc::clone(&shared);
             let members = Arc::clone(&members);
             let opts = Arc::clone(&opts);
-            scope.spawn(move || worker(p, db, out_dir, run_id, &shared, &members, &opts, total, started));
+            scope.spawn(move || {
+                let ran = crate::panics::catch("a pipeline worker", || {
+                    worker(p, db, out_dir, run_id, &shared, &members, &opts, total, started);
+                });
+                // A bug in one worker stops the run with its message; the others
+                // see the stop and finish their current job.
+                if let Err(why) = ran {
+                    shared.lock().unwrap_or_else(|e| e.into_inner()).stop.get_or_insert(why);
+                }
+            });
         }
     });
     let mut store = Store::open(db)?;

@@ -17,6 +17,23 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};
 /// Largest width or height accepted unless the config says otherwise.
 pub const DEFAULT_MAX_SIDE: u32 = 2048;
 
+/// The longest prompt (or negative prompt, or scene) a recipe may hold, in
+/// characters. CLIP reads 75 tokens a chunk and A1111 joins chunks, so real
+/// prompts stay far below this (4,000 characters is about 13 chunks); the
+/// limit keeps every parser's work bounded whatever a file holds.
+pub const MAX_PROMPT_CHARS: usize = 4000;
+
+/// A problem with a text that is longer than [`MAX_PROMPT_CHARS`].
+fn too_long(what: &str, text: &str) -> Option<String> {
+    let n = text.chars().count();
+    (n > MAX_PROMPT_CHARS).then(|| {
+        format!(
+            "{what} is {n} characters long; the limit is {MAX_PROMPT_CHARS} (a text encoder reads only the first few \
+             hundred tokens well: say less, more precisely)"
+        )
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
@@ -223,6 +240,11 @@ impl Recipe {
         if self.prompt.trim().is_empty() && self.shot.iter().all(|s| s.prompt.is_none()) {
             out.push((vec![K("prompt")], "prompt is empty: describe what to draw".to_string()));
         }
+        for (key, text) in [("prompt", &self.prompt), ("negative", &self.negative)] {
+            if let Some(m) = too_long(key, text) {
+                out.push((vec![K(key)], m));
+            }
+        }
         side_problems(&mut out, vec![], self.width, self.height, limits);
         common_problems(
             &mut out,
@@ -241,6 +263,11 @@ impl Recipe {
         }
         for (i, s) in self.shot.iter().enumerate() {
             let base = vec![K("shot"), I(i)];
+            for (key, text) in [("prompt", &s.prompt), ("negative", &s.negative), ("scene", &s.scene)] {
+                if let Some(m) = text.as_deref().and_then(|t| too_long(key, t)) {
+                    out.push(([base.clone(), vec![K(key)]].concat(), m));
+                }
+            }
             if s.scene.is_some() && s.prompt.is_none() && !self.prompt.contains("{scene}") {
                 out.push((
                     [base.clone(), vec![K("scene")]].concat(),

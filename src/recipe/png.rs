@@ -53,25 +53,63 @@ pub fn encode_with(img: &RgbImage, chunks: &[(&str, &str)]) -> Result<Vec<u8>, p
     Ok(out)
 }
 
+/// At most this many text chunks are read from one PNG (A1111 writes one,
+/// ComfyUI two); the rest are ignored.
+pub const MAX_TEXT_CHUNKS: usize = 64;
+/// A text chunk may inflate to at most this many bytes (real infotext and
+/// workflow graphs are a few KB to a few hundred KB).
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+/// All text chunks of one PNG together, after inflating.
+pub const MAX_TOTAL_TEXT_BYTES: usize = 4 * 1024 * 1024;
+
 /// Every text chunk of a PNG as (keyword, text), in file order per kind.
-pub fn text_chunks(bytes: &[u8]) -> Result<Vec<(String, String)>, png::DecodingError> {
-    let mut decoder = png::Decoder::new(Cursor::new(bytes));
+///
+/// Reads the chunks without decoding pixels, so the image's declared size
+/// costs nothing (a 74-byte file may claim 100000×100000), and bounds what
+/// compressed text may inflate to ([`MAX_TEXT_BYTES`] a chunk,
+/// [`MAX_TOTAL_TEXT_BYTES`] in all, [`MAX_TEXT_CHUNKS`] chunks).
+pub fn text_chunks(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: 64 * 1024 * 1024 });
     decoder.set_ignore_text_chunk(false);
-    let mut reader = decoder.read_info()?;
-    // Chunks after the image data are only seen once it has been read.
-    let mut buf = vec![0; reader.output_buffer_size().unwrap_or(0)];
-    reader.next_frame(&mut buf)?;
-    reader.finish()?;
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    // Chunks after the image data are seen once the reader reaches the end;
+    // `finish` skips the image data instead of decoding it into a buffer.
+    reader.finish().map_err(|e| e.to_string())?;
     let info = reader.info();
     let mut out = Vec::new();
-    for t in &info.uncompressed_latin1_text {
-        out.push((t.keyword.clone(), t.text.clone()));
+    let mut total = 0usize;
+    let mut keep = |keyword: &str, text: String| -> Result<(), String> {
+        total += text.len();
+        if total > MAX_TOTAL_TEXT_BYTES {
+            return Err(format!(
+                "the PNG's text chunks hold more than {} MiB of text: not generation parameters",
+                MAX_TOTAL_TEXT_BYTES / (1024 * 1024)
+            ));
+        }
+        out.push((keyword.to_string(), text));
+        Ok(())
+    };
+    let too_big = |keyword: &str| {
+        format!(
+            "the PNG's `{keyword}` text chunk inflates to more than {} MiB: not generation parameters",
+            MAX_TEXT_BYTES / (1024 * 1024)
+        )
+    };
+    let mut budget = MAX_TEXT_CHUNKS;
+    for t in info.uncompressed_latin1_text.iter().take(budget) {
+        keep(&t.keyword, t.text.chars().take(MAX_TEXT_BYTES).collect())?;
     }
-    for t in &info.compressed_latin1_text {
-        out.push((t.keyword.clone(), t.get_text()?));
+    budget = budget.saturating_sub(info.uncompressed_latin1_text.len());
+    for t in info.compressed_latin1_text.iter().take(budget) {
+        let mut t = t.clone();
+        t.decompress_text_with_limit(MAX_TEXT_BYTES).map_err(|_| too_big(&t.keyword))?;
+        keep(&t.keyword, t.get_text().map_err(|e| e.to_string())?)?;
     }
-    for t in &info.utf8_text {
-        out.push((t.keyword.clone(), t.get_text()?));
+    budget = budget.saturating_sub(info.compressed_latin1_text.len());
+    for t in info.utf8_text.iter().take(budget) {
+        let mut t = t.clone();
+        t.decompress_text_with_limit(MAX_TEXT_BYTES).map_err(|_| too_big(&t.keyword))?;
+        keep(&t.keyword, t.get_text().map_err(|e| e.to_string())?)?;
     }
     Ok(out)
 }

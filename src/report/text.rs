@@ -16,8 +16,26 @@ fn day(iso: Option<&str>) -> &str {
     iso.map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")
 }
 
+/// Text from learners and bundles as inert Markdown: HTML is escaped (a
+/// Markdown viewer renders raw `<script>`), so are the characters that make
+/// emphasis, code, links and table cells, and line breaks become spaces.
 fn cell_md(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 pub fn markdown(r: &Report) -> String {
@@ -143,4 +161,17 @@ pub fn csv(r: &Report) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_md;
+
+    #[test]
+    fn learner_text_is_inert_markdown() {
+        assert_eq!(cell_md("<script>alert(1)</script>"), "&lt;script&gt;alert(1)&lt;/script&gt;");
+        assert_eq!(cell_md("**bold** [x](http://e) `c` a|b"), "\\*\\*bold\\*\\* \\[x\\](http://e) \\`c\\` a\\|b");
+        assert_eq!(cell_md("two\nlines\u{7}"), "two lines");
+        assert_eq!(cell_md("Ada Lovelace-Byron"), "Ada Lovelace-Byron");
+    }
 }

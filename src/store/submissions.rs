@@ -99,6 +99,15 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Whether a submission is recorded as unpacked in `dir` (relative to the workspace).
+    pub fn submission_in_dir(&self, dir: &str) -> Result<bool> {
+        self.conn
+            .query_row("SELECT 1 FROM submissions WHERE dir = ?1", [dir], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(self.err())
+    }
+
     /// The due date that applies to a learner's exercise: the latest of the
     /// assignments that name them or their cohorts (the most generous).
     pub fn due_date(&self, learner: &str, exercise: &str) -> Result<Option<String>> {

@@ -53,8 +53,8 @@ impl Images {
         }
         let picker = &self.picker;
         let entry = self.cache.entry(path.to_path_buf()).or_insert_with(|| {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let img = image::load_from_memory(&bytes).map_err(|e| format!("cannot show {}: {e}", path.display()))?;
+            let bytes = crate::imaging::read_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let img = crate::imaging::decode(&bytes).map_err(|e| format!("cannot show {}: {e}", path.display()))?;
             Ok(picker.new_resize_protocol(img))
         });
         match entry {

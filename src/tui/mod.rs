@@ -266,8 +266,9 @@ impl Runtime {
         let reporter = Reporter { tx: Mutex::new(self.tx.clone()), cancel };
         let id = exercise.to_string();
         self.worker = Some(std::thread::spawn(move || {
-            let result = run_in_worker(&env, &id, &reporter);
-            reporter.send(Msg::RunDone(result.map_err(|e| format!("{e:#}"))));
+            let result = crate::panics::catch("the run", || run_in_worker(&env, &id, &reporter))
+                .and_then(|r| r.map_err(|e| format!("{e:#}")));
+            reporter.send(Msg::RunDone(result));
         }));
     }
 

@@ -18,6 +18,8 @@ pub struct Script {
     pub basic_auth: Option<(String, String)>,
     pub fail_500_times: AtomicUsize,
     pub rate_limit_times: AtomicUsize,
+    /// The Retry-After value sent with a 429 (default "1").
+    pub retry_after: Mutex<Option<String>>,
     pub delay_ms: AtomicUsize,
     pub truncated_image: AtomicBool,
     pub wrong_size: AtomicBool,
@@ -263,7 +265,13 @@ pub fn start(script: Script) -> Server {
                         }
                         if sc.rate_limit_times.load(Ordering::SeqCst) > 0 {
                             sc.rate_limit_times.fetch_sub(1, Ordering::SeqCst);
-                            return respond(req, 429, json!({"detail": "Too Many Requests"}), &[("Retry-After", "1")]);
+                            let after = sc.retry_after.lock().unwrap().clone().unwrap_or_else(|| "1".into());
+                            return respond(
+                                req,
+                                429,
+                                json!({"detail": "Too Many Requests"}),
+                                &[("Retry-After", &after)],
+                            );
                         }
                         let (w, h) =
                             (v["width"].as_u64().unwrap_or(64) as u32, v["height"].as_u64().unwrap_or(64) as u32);

@@ -113,6 +113,15 @@ impl Backend for Builtin {
 
     fn generate(&self, request: &Request, progress: &dyn Progress) -> Result<Generation, BackendError> {
         check_capabilities(&self.describe(), request)?;
+        // Recipes are validated when read; a request built another way is held to the same limit.
+        for text in [&request.recipe.prompt, &request.recipe.negative] {
+            if text.chars().count() > crate::recipe::MAX_PROMPT_CHARS {
+                return Err(BackendError::Failed(format!(
+                    "the prompt is longer than {} characters",
+                    crate::recipe::MAX_PROMPT_CHARS
+                )));
+            }
+        }
         let started = Instant::now();
         let cost = match &self.service {
             Some(s) => s.call(request, progress)?,

@@ -115,56 +115,63 @@ fn phrases() -> &'static Vec<(Vec<&'static str>, TermKind)> {
     })
 }
 
+/// The largest weight a segment can reach by nesting brackets.
+const MAX_WEIGHT: f32 = 10.0;
+
 /// Split A1111-style emphasis into (text, weight) segments:
 /// `(word:1.3)` sets a weight, `(word)` multiplies by 1.1, `[word]` by 1/1.1.
+///
+/// Linear in the prompt's length however deep the brackets nest: each
+/// bracket is a node holding its own factor (1.1, 1/1.1, or the explicit
+/// weight found when it closes); a segment records its innermost open
+/// bracket, and weights are the products along the parent chain, computed
+/// once at the end in creation order (a parent is always created before its
+/// children).
 fn weighted_segments(prompt: &str) -> Vec<(String, f32)> {
-    let mut out: Vec<(String, f32)> = Vec::new();
-    let mut stack: Vec<(char, usize)> = Vec::new(); // bracket and index in `out` where its text starts
+    // Node 0 is the prompt itself.
+    let mut factor: Vec<f32> = vec![1.0];
+    let mut parent: Vec<usize> = vec![0];
+    let mut open: Vec<(char, usize)> = Vec::new(); // bracket char and its node
+    let mut segments: Vec<(String, usize)> = Vec::new();
     let mut cur = String::new();
-    let chars: Vec<char> = prompt.chars().collect();
-    let weight_of = |stack: &Vec<(char, usize)>| -> f32 {
-        stack.iter().map(|(b, _)| if *b == '(' { 1.1 } else { 1.0 / 1.1 }).product()
-    };
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    let innermost = |open: &[(char, usize)]| open.last().map_or(0, |(_, n)| *n);
+    let mut chars = prompt.chars();
+    while let Some(c) = chars.next() {
         match c {
-            '\\' if i + 1 < chars.len() => {
-                cur.push(chars[i + 1]);
-                i += 1;
-            }
+            '\\' => match chars.next() {
+                Some(next) => cur.push(next),
+                None => cur.push('\\'),
+            },
             '(' | '[' => {
-                out.push((std::mem::take(&mut cur), weight_of(&stack)));
-                stack.push((c, out.len()));
+                segments.push((std::mem::take(&mut cur), innermost(&open)));
+                let node = factor.len();
+                factor.push(if c == '(' { 1.1 } else { 1.0 / 1.1 });
+                parent.push(innermost(&open));
+                open.push((c, node));
             }
-            ')' | ']' if stack.last().is_some_and(|(b, _)| (*b == '(') == (c == ')')) => {
-                let w = weight_of(&stack);
-                let (b, start) = stack.pop().unwrap_or(('(', out.len()));
+            ')' | ']' if open.last().is_some_and(|(b, _)| (*b == '(') == (c == ')')) => {
+                let Some((b, node)) = open.pop() else { continue };
                 // `(text:1.3)`: an explicit weight replaces this bracket's 1.1.
-                let mut explicit = None;
                 if b == '('
                     && let Some(colon) = cur.rfind(':')
                     && let Ok(x) = cur[colon + 1..].trim().parse::<f32>()
                     && x.is_finite()
                 {
-                    explicit = Some(x.clamp(0.0, 3.0));
+                    factor[node] = x.clamp(0.0, 3.0);
                     cur.truncate(colon);
                 }
-                out.push((std::mem::take(&mut cur), w));
-                if let Some(x) = explicit {
-                    let outer = w / 1.1;
-                    for seg in &mut out[start..] {
-                        seg.1 = seg.1 / w * outer * x;
-                    }
-                }
+                segments.push((std::mem::take(&mut cur), node));
             }
             _ => cur.push(c),
         }
-        i += 1;
     }
-    out.push((cur, weight_of(&stack)));
-    out.retain(|(t, _)| !t.trim().is_empty());
-    out
+    segments.push((cur, innermost(&open)));
+    // Deep nesting multiplies without end (1.1^1000 overflows): weights stay finite.
+    let mut weight = vec![1.0f32; factor.len()];
+    for n in 1..factor.len() {
+        weight[n] = (weight[parent[n]] * factor[n]).clamp(0.0, MAX_WEIGHT);
+    }
+    segments.into_iter().filter(|(t, _)| !t.trim().is_empty()).map(|(t, n)| (t, weight[n])).collect()
 }
 
 fn tokenize(text: &str) -> Vec<String> {
@@ -230,6 +237,29 @@ mod tests {
         assert!((w("forest") - 1.0 / 1.1).abs() < 1e-5);
         assert!((w("red") - 1.21).abs() < 1e-5);
         assert!((w("a ") - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn explicit_weights_nest_like_a1111() {
+        // A1111 multiplies the range of an explicit weight by it: nesting multiplies.
+        let s = weighted_segments("((a fox:1.5) in snow:1.2), (b:0.5)");
+        let w = |t: &str| s.iter().find(|(x, _)| x.contains(t)).map(|(_, w)| *w).unwrap();
+        assert!((w("a fox") - 1.8).abs() < 1e-5, "{s:?}");
+        assert!((w("in snow") - 1.2).abs() < 1e-5, "{s:?}");
+        assert!((w("b") - 0.5).abs() < 1e-5, "{s:?}");
+        assert!((weighted_segments("\\(x\\)")[0].1 - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn deep_nesting_parses_in_linear_work() {
+        // 100,000 nested pairs took longer than 20 s with the old quadratic parser.
+        let n = 100_000;
+        let prompt = format!("{}fox{}", "(".repeat(n), ")".repeat(n));
+        let s = weighted_segments(&prompt);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].0, "fox");
+        let p = format!("{}fox:1.1{}", "(".repeat(n), ")".repeat(n));
+        assert!(weighted_segments(&p)[0].1.is_finite());
     }
 
     #[test]
