@@ -86,7 +86,8 @@ pub enum BackendError {
     #[error("cancelled")]
     Cancelled,
     #[error("{message} (the service may succeed if asked again)")]
-    Transient { message: String, retry_after: Option<f64> },
+    /// `retry_after`: how long the service asked to wait, already bounded.
+    Transient { message: String, retry_after: Option<std::time::Duration> },
     #[error("{0}")]
     Failed(String),
 }

@@ -119,6 +119,11 @@ pub struct Job {
     pub recipe: Resolved,
     /// sha256 of the resolved recipe: the job's identity across runs.
     pub key: String,
+    /// The outputs of later jobs with the same resolved recipe: the image is
+    /// generated once (by the first such job) and written to each of them.
+    pub copies: Vec<String>,
+    /// An earlier job has the same recipe and makes this one's image.
+    pub is_copy: bool,
 }
 
 fn placeholders(s: &str) -> Vec<String> {
@@ -414,7 +419,8 @@ impl Pipeline {
     /// Expand the matrix into jobs.
     pub fn expand(&self) -> Vec<Job> {
         let base = self.base.resolve().remove(0);
-        self.combinations()
+        let mut jobs: Vec<Job> = self
+            .combinations()
             .into_iter()
             .enumerate()
             .map(|(i, vars)| {
@@ -442,9 +448,24 @@ impl Pipeline {
                 let slugged: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.clone(), slug(v))).collect();
                 let output = fill(&self.output, &slugged);
                 let key = crate::store::sha256_hex(serde_json::to_string(&r).unwrap_or_default().as_bytes());
-                Job { index: i as u32, vars, output, recipe: r, key }
+                Job { index: i as u32, vars, output, recipe: r, key, copies: Vec::new(), is_copy: false }
             })
-            .collect()
+            .collect::<Vec<Job>>();
+        // Same recipe, same image: the first job of a key makes it for the rest.
+        let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for i in 0..jobs.len() {
+            match first.get(&jobs[i].key) {
+                Some(&f) => {
+                    let output = jobs[i].output.clone();
+                    jobs[f].copies.push(output);
+                    jobs[i].is_copy = true;
+                }
+                None => {
+                    first.insert(jobs[i].key.clone(), i);
+                }
+            }
+        }
+        jobs
     }
 }
 
@@ -504,6 +525,23 @@ height = 432
         let e = Pipeline::parse("p.toml", text, Limits::default()).unwrap_err().to_string();
         assert!(e.contains("outside the pipeline's output folder"), "{e}");
         assert!(stays_inside("mug/1x1.png") && !stays_inside("") && !stays_inside("./"));
+    }
+
+    #[test]
+    fn jobs_with_one_recipe_are_made_once_and_copied() {
+        let text = "name = \"p\"\noutput = \"{product}-{format}.png\"\n[base]\nprompt = \"a {product}\"\nseed = 1\n[matrix]\nproduct = [\"mug\", \"cap\"]\nformat = [\"a\", \"b\", \"c\"]\n[overrides.format.c]\nwidth = 768\n";
+        let jobs = Pipeline::parse("p.toml", text, Limits::default()).unwrap().expand();
+        let makers: Vec<(&str, &[String])> =
+            jobs.iter().filter(|j| !j.is_copy).map(|j| (j.output.as_str(), j.copies.as_slice())).collect();
+        assert_eq!(
+            makers,
+            vec![
+                ("mug-a.png", &["mug-b.png".to_string()][..]),
+                ("cap-a.png", &["cap-b.png".to_string()][..]),
+                ("mug-c.png", &[][..]),
+                ("cap-c.png", &[][..]),
+            ]
+        );
     }
 
     #[test]

@@ -117,7 +117,8 @@ pub fn estimate(p: &Pipeline, jobs: &[Job], members: &[Member], store: &Store) -
         store.pipeline_jobs(&p.name)?.into_iter().filter(|j| j.status == "done").map(|j| j.key).collect();
     let todo: Vec<&Job> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
     let cheapest = |j: &Job| members.iter().map(|m| m.price(j.recipe.width, j.recipe.height)).fold(f64::MAX, f64::min);
-    let cost: f64 = todo.iter().map(|j| cheapest(j)).sum();
+    // A job that shares its recipe with an earlier one costs nothing: its image is a copy.
+    let cost: f64 = todo.iter().filter(|j| !j.is_copy).map(|j| cheapest(j)).sum();
     let mut per_image = 0.05;
     for m in members {
         if let Some(s) = store.pipeline_mean_seconds(&m.name)? {
@@ -125,7 +126,8 @@ pub fn estimate(p: &Pipeline, jobs: &[Job], members: &[Member], store: &Store) -
         }
     }
     let slots = (p.run.concurrency.min(members.len() * p.run.concurrency)).max(1);
-    let seconds = (todo.len() as f64 / slots as f64).ceil() * per_image;
+    let calls = todo.iter().filter(|j| !j.is_copy).count();
+    let seconds = (calls as f64 / slots as f64).ceil() * per_image;
     let over_budget =
         p.budget.max_cost.is_some_and(|m| cost > m + 1e-9) || p.budget.max_seconds.is_some_and(|m| seconds > m);
     Ok(Estimate {
@@ -195,14 +197,18 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
     let mut queue = VecDeque::new();
     let mut done = 0;
     let mut spent_before = 0.0;
-    for j in &jobs {
+    for j in jobs.iter().filter(|j| !j.is_copy) {
+        let assets = 1 + j.copies.len();
         match status(&j.key) {
-            // Done, and the file is still there with the recorded hash: nothing to regenerate.
+            // Done, and the file is still there with the recorded hash: nothing to regenerate
+            // (copies lost since are written again from it).
             Some((s, Some(sha), cost))
                 if s == "done"
-                    && std::fs::read(out_dir.join(&j.output)).is_ok_and(|b| crate::store::sha256_hex(&b) == sha) =>
+                    && let Ok(bytes) = std::fs::read(out_dir.join(&j.output))
+                    && crate::store::sha256_hex(&bytes) == sha
+                    && write_copies(out_dir, j, &bytes).is_ok() =>
             {
-                done += 1;
+                done += assets;
                 spent_before += cost;
             }
             _ => queue.push_back((j.clone(), 0)),
@@ -345,7 +351,7 @@ fn worker(
                 member.failures.store(0, Ordering::SeqCst);
                 member.jobs_done.fetch_add(1, Ordering::SeqCst);
                 s.spent += cost;
-                s.done += 1;
+                s.done += 1 + job.copies.len();
                 s.made_now += 1;
                 if let Some(f) = &opts.on_progress {
                     f(s.done, total, s.spent);
@@ -396,7 +402,9 @@ fn attempt(
         Err(e) => {
             let transient = e.is_transient();
             let wait = match &e {
-                BackendError::Transient { retry_after: Some(s), .. } => Duration::from_secs_f64(s.clamp(0.0, 120.0)),
+                BackendError::Transient { retry_after: Some(wait), .. } => {
+                    (*wait).min(crate::backend::http::MAX_RETRY_AFTER)
+                }
                 // Exponential backoff with jitter derived from the job key (deterministic).
                 _ => {
                     let tries = store
@@ -413,7 +421,7 @@ fn attempt(
         }
     };
     let path = out_dir.join(&job.output);
-    if write_atomic(&path, &g.png).is_err() {
+    if write_atomic(&path, &g.png).and_then(|()| write_copies(out_dir, job, &g.png)).is_err() {
         let _ = store.pipeline_call_failed(&p.name, &job.key, call, "could not write the image", true);
         return Err(Failure::Final);
     }
@@ -445,6 +453,18 @@ fn attempt(
         )
         .map_err(|_| Failure::Final)?;
     Ok(g.cost)
+}
+
+/// Write a job's image to the outputs of the jobs that share its recipe.
+fn write_copies(out_dir: &Path, job: &Job, png: &[u8]) -> Result<()> {
+    for copy in &job.copies {
+        let path = out_dir.join(copy);
+        if std::fs::read(&path).is_ok_and(|b| b == png) {
+            continue;
+        }
+        write_atomic(&path, png)?;
+    }
+    Ok(())
 }
 
 /// Checks that judge the set as a whole rather than each asset.

@@ -94,10 +94,10 @@ impl ServiceProfile {
                 s.window.retain(|t| now.duration_since(*t) < window);
                 if s.window.len() >= self.rate_limit_per_minute as usize {
                     let oldest = s.window.first().copied().unwrap_or(now);
-                    let wait = window.as_secs_f64() - now.duration_since(oldest).as_secs_f64();
+                    let wait = window.saturating_sub(now.duration_since(oldest));
                     return Err(BackendError::Transient {
                         message: "429 Too Many Requests".into(),
-                        retry_after: Some(wait.max(0.01)),
+                        retry_after: Some(wait.max(Duration::from_millis(10))),
                     });
                 }
                 s.window.push(now);
