@@ -40,7 +40,7 @@ fn configured_service_charges_delays_limits_and_fails_deterministically() {
             }
             Err(BackendError::Transient { message, retry_after }) => {
                 if message.starts_with("429") {
-                    assert!(retry_after.unwrap() > 0.0);
+                    assert!(retry_after.unwrap() > std::time::Duration::ZERO);
                 }
                 message[..3].to_string()
             }
