@@ -3,8 +3,9 @@
 //! edge F1 ≤ 30 ms (one thread); a 10-image identity check ≤ 400 ms (2 cores).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use genpath::checks::{self, Context, Image, Severity, analysis};
+use genpath::checks::{self, Context, Image, Severity};
 use genpath::curriculum::{CheckSpec, Deliverable};
+use genpath::imaging::analysis;
 use image::RgbImage;
 
 fn photo(name: &str, side: u32) -> RgbImage {

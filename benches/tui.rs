@@ -2,8 +2,7 @@
 //! a workspace with 10,000 attempts; no view's draw over 5 ms.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use genpath::cli::GlobalArgs;
-use genpath::commands::Env;
+use genpath::session::Env;
 use genpath::store::{CheckRecord, Finished, ImageRecord, NewAttempt};
 use genpath::tui::app::{Action, Msg};
 use genpath::tui::images::Images;
@@ -13,7 +12,7 @@ use ratatui::backend::TestBackend;
 
 fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let env = Env::load(&GlobalArgs { workspace: Some(dir.path().to_path_buf()), curriculum: None }).unwrap();
+    let env = Env::open(Some(dir.path()), None).unwrap();
     let mut store = env.workspace.store().unwrap();
     let ids: Vec<String> = env.curriculum.exercises.iter().map(|e| e.id.clone()).collect();
     for i in 0..n {
@@ -55,19 +54,18 @@ fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
 
 fn bench(c: &mut Criterion) {
     let dir = workspace_with_attempts(10_000);
-    let global = GlobalArgs { workspace: Some(dir.path().to_path_buf()), curriculum: None };
     let mut g = c.benchmark_group("tui");
     g.sample_size(20);
     g.bench_function("first frame (load curriculum, open store of 10,000 attempts, draw 120x40)", |b| {
         b.iter(|| {
-            let env = Env::load(&global).unwrap();
+            let env = Env::open(Some(dir.path()), None).unwrap();
             let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
             let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
             term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap();
         })
     });
     g.finish();
-    let env = Env::load(&global).unwrap();
+    let env = Env::open(Some(dir.path()), None).unwrap();
     let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     for (name, action) in [

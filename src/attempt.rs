@@ -224,7 +224,7 @@ fn evaluate_pipeline(
         run: Some(&report),
         pricing: pricing.as_deref(),
     };
-    let verdict = checks::run(exercise, &made.images, &ctx);
+    let verdict = checks::run(&exercise.checks, &made.images, &ctx);
     drop(store);
     if temporary {
         let _ = std::fs::remove_dir_all(&dir);
@@ -273,7 +273,7 @@ pub fn check(
         run: None,
         pricing: pricing.as_deref(),
     };
-    checks::run(exercise, images, &ctx)
+    checks::run(&exercise.checks, images, &ctx)
 }
 
 /// A verdict's outcomes as the store keeps them.
@@ -353,7 +353,7 @@ pub fn run_recorded(
                 path,
                 ImageRecord {
                     path: rel,
-                    sha256: store::sha256_hex(&img.bytes),
+                    sha256: crate::hash::sha256_hex(&img.bytes),
                     width: w,
                     height: h,
                     seed: Some(*seed),
@@ -442,7 +442,7 @@ pub fn rerun_bundle(
     answer: &Answer,
     backend: &dyn Backend,
 ) -> Result<Vec<Vec<u8>>> {
-    use crate::instructor::bundle::{self, Learner, Submission, SubmittedAttempt};
+    use crate::bundle::{self, Learner, Submission, SubmittedAttempt};
     static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let file = answer
         .path
@@ -468,7 +468,7 @@ pub fn rerun_bundle(
             backend: String::new(),
             backend_description: None,
             answer: format!("answer/{file}"),
-            recipe_sha256: store::sha256_hex(answer.text.as_bytes()),
+            recipe_sha256: crate::hash::sha256_hex(answer.text.as_bytes()),
         },
         images: Vec::new(),
         checks: Vec::new(),

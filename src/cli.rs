@@ -156,7 +156,7 @@ pub enum Command {
         #[arg(long)]
         exercise: Option<String>,
         #[arg(long, value_enum, default_value = "md")]
-        format: crate::report::Format,
+        format: ReportFormat,
         /// Write to this file instead of the terminal
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -271,4 +271,24 @@ pub enum AssignmentsCommand {
     },
     /// Import an assignment file from your instructor (due dates show in your path)
     Import { file: PathBuf },
+}
+
+/// `--format` of `genpath report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Md,
+    Csv,
+    Html,
+    Json,
+}
+
+impl From<ReportFormat> for crate::report::Format {
+    fn from(f: ReportFormat) -> Self {
+        match f {
+            ReportFormat::Md => crate::report::Format::Md,
+            ReportFormat::Csv => crate::report::Format::Csv,
+            ReportFormat::Html => crate::report::Format::Html,
+            ReportFormat::Json => crate::report::Format::Json,
+        }
+    }
 }

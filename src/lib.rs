@@ -5,21 +5,24 @@
 
 pub mod attempt;
 pub mod backend;
+pub mod bundle;
 pub mod checks;
 pub mod cli;
-pub mod color;
 pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
+pub mod hash;
 pub mod imaging;
 pub mod instructor;
 pub mod panics;
 pub mod pipeline;
 pub mod portfolio;
+pub mod present;
 pub mod progress;
 pub mod recipe;
 pub mod report;
+pub mod session;
 pub mod store;
 pub mod tui;
 pub mod workspace;

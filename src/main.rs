@@ -8,7 +8,7 @@ use clap::Parser;
 use genpath::cli::{
     AssignmentsCommand, BackendCommand, Cli, CohortCommand, Command, DevCommand, LearnerCommand, PipelineCommand,
 };
-use genpath::commands::{self, ChecksFailed, Env, UsageError};
+use genpath::commands::{self, ChecksFailed, UsageError};
 use genpath::curriculum::LookupError;
 use genpath::diagnostics::Diagnostics;
 
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     let Some(command) = cli.command else {
-        let env = Env::load(&cli.global)?;
+        let env = commands::env(&cli.global)?;
         init_logging(&env.workspace.log_path());
         return genpath::tui::run(env);
     };
@@ -46,16 +46,16 @@ fn run(cli: Cli) -> Result<()> {
         return commands::init::run(&cli.global, dir, name, id);
     }
     if let Command::Dev(DevCommand::Vocabulary) = command {
-        return commands::write_stdout(format_args!("{}", genpath::backend::builtin::vocab::markdown()));
+        return commands::write_stdout(format_args!("{}", genpath::recipe::vocab::markdown()));
     }
     if let Command::Dev(DevCommand::Check { exercise }) = &command {
-        let curriculum = commands::load_curriculum(cli.global.curriculum.as_ref())?;
+        let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
     if let Command::Render { recipe, out } = command {
         return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
     }
-    let env = Env::load(&cli.global)?;
+    let env = commands::env(&cli.global)?;
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
@@ -108,7 +108,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Collect { paths, reproduce } => commands::collect::run(&env, &paths, reproduce),
         Command::Portfolio { out } => commands::portfolio::run(&env, out),
         Command::Report { cohort, learner, exercise, format, out } => {
-            commands::report::run(&env, cohort.as_deref(), learner.as_deref(), exercise.as_deref(), format, out)
+            commands::report::run(&env, cohort.as_deref(), learner.as_deref(), exercise.as_deref(), format.into(), out)
         }
     }
 }

@@ -325,7 +325,7 @@ fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
         [o.stdout, o.stderr, submitted.stdout, submitted.stderr, portfolio.stdout, portfolio.stderr].concat();
     haystack.extend(common::all_bytes(ws.path()));
     let bundle = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
-    let b = genpath::instructor::bundle::read(&std::fs::read(bundle).unwrap(), Default::default()).unwrap();
+    let b = genpath::bundle::read(&std::fs::read(bundle).unwrap(), Default::default()).unwrap();
     assert_eq!(b.submission.attempt.backend_description.as_ref().map(|d| d.kind.as_str()), Some("a1111"));
     for bytes in b.files.values() {
         haystack.extend(bytes);

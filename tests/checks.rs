@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use genpath::checks::{self, Context, Image, Outcome, Severity, analysis};
+use genpath::checks::{self, Context, Image, Outcome, Severity};
 use genpath::curriculum::{CheckSpec, Deliverable};
+use genpath::imaging::analysis;
 use image::{DynamicImage, RgbImage};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -117,8 +118,8 @@ fn edge_adherence_forgives_a_2px_shift_and_rejects_an_unrelated_photo() {
 
 fn recolour(img: &RgbImage) -> RgbImage {
     RgbImage::from_fn(img.width(), img.height(), |x, y| {
-        let (h, s, l) = genpath::color::to_hsl(img.get_pixel(x, y).0);
-        image::Rgb(genpath::color::from_hsl(h + 150.0, s, l))
+        let (h, s, l) = genpath::imaging::color::to_hsl(img.get_pixel(x, y).0);
+        image::Rgb(genpath::imaging::color::from_hsl(h + 150.0, s, l))
     })
 }
 
@@ -132,7 +133,7 @@ fn palette_checks_pass_the_photo_and_fail_it_recoloured() {
         .iter()
         .filter(|(c, s)| *s > 0.08 && analysis::chroma(*c) > 12.0)
         .take(2)
-        .map(|(c, _)| format!("\"{}\"", genpath::color::to_hex(analysis::lab_to_rgb(*c))))
+        .map(|(c, _)| format!("\"{}\"", genpath::imaging::color::to_hex(analysis::lab_to_rgb(*c))))
         .collect();
     assert!(!brand.is_empty());
     let s = spec("required_colors", &format!("colors = [{}]", brand.join(", ")));
@@ -370,7 +371,7 @@ fn hostile_and_odd_files_give_clear_outcomes_not_panics() {
 
 #[test]
 fn keypoints_find_the_same_rigid_object_and_not_another() {
-    use genpath::checks::keypoints::inliers;
+    use genpath::imaging::keypoints::inliers;
     let a = photo("shiny_sneaker-00");
     // The same photo, cropped and shifted, then JPEG-compressed: the same rigid object.
     let (w, h) = a.dimensions();

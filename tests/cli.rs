@@ -187,7 +187,7 @@ fn vocabulary_doc_is_generated_from_the_renderer_tables() {
             .unwrap();
     assert_eq!(
         committed,
-        genpath::backend::builtin::vocab::markdown(),
+        genpath::recipe::vocab::markdown(),
         "curriculum/vocabulary.md is stale: run `cargo run -- dev vocabulary > curriculum/vocabulary.md`"
     );
 }

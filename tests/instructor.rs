@@ -204,7 +204,7 @@ fn a_bundle_carries_the_attempt_and_its_proof() {
     attempt(&ws, FIRST, false);
     attempt(&ws, FIRST, true);
     let bundle = submit(&ws, FIRST, &tmp.path().join("out"));
-    let b = genpath::instructor::bundle::read(&std::fs::read(&bundle).unwrap(), Default::default()).unwrap();
+    let b = genpath::bundle::read(&std::fs::read(&bundle).unwrap(), Default::default()).unwrap();
     let s = &b.submission;
     // The best attempt (the pass) is packed, with the whole history.
     assert_eq!((s.attempt.id, s.attempt.status.as_str()), (2, "passed"));
@@ -221,7 +221,7 @@ fn a_bundle_carries_the_attempt_and_its_proof() {
     assert!(s.checks.iter().all(|c| c.passed));
     // Every file is in the manifest with its hash.
     for f in &b.manifest.files {
-        assert_eq!(genpath::store::sha256_hex(&b.files[&f.path]), f.sha256);
+        assert_eq!(genpath::hash::sha256_hex(&b.files[&f.path]), f.sha256);
     }
     // A chosen attempt is packed instead.
     let chosen = ok(&ws, &["submit", FIRST, "--attempt", "1", "--out", tmp.path().join("out2").to_str().unwrap()]);
@@ -252,7 +252,7 @@ fn pipeline_and_decision_submissions_are_rechecked_on_the_instructors_machine() 
     let outbox = tmp.path().join("outbox");
     let matrix = submit(&ws, "systems.asset-matrix", &outbox);
     submit(&ws, "systems.tool-choice", &outbox);
-    let b = genpath::instructor::bundle::read(&std::fs::read(&matrix).unwrap(), Default::default()).unwrap();
+    let b = genpath::bundle::read(&std::fs::read(&matrix).unwrap(), Default::default()).unwrap();
     assert_eq!(b.submission.images.len(), 16, "every asset of the matrix travels");
 
     let teacher = tmp.path().join("teacher");

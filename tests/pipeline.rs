@@ -95,7 +95,7 @@ fn forty_eight_assets_land_once_despite_failures_and_a_rate_limit() {
     assert_eq!(assets.len(), 48);
     for a in assets {
         let bytes = std::fs::read(out.join(a["path"].as_str().unwrap())).unwrap();
-        assert_eq!(genpath::store::sha256_hex(&bytes), a["sha256"].as_str().unwrap());
+        assert_eq!(genpath::hash::sha256_hex(&bytes), a["sha256"].as_str().unwrap());
     }
     let charged: f64 = ok.iter().map(|c| c.cost).sum();
     assert!(

@@ -5,7 +5,7 @@ mod common;
 use genpath::backend::builtin::{self, Builtin};
 use genpath::backend::inputs::{self, AssetDirs};
 use genpath::backend::{Backend, Cancel, ControlInput, Inputs, Request};
-use genpath::checks::analysis;
+use genpath::imaging::analysis;
 use genpath::recipe::{ControlKind, Limits, Recipe, Resolved};
 use image::{GrayImage, Luma, RgbImage};
 
@@ -40,7 +40,7 @@ fn subject_palette(r: &builtin::Rendered) -> Vec<([f32; 3], f64)> {
 }
 
 fn mean_saturation(img: &RgbImage) -> f64 {
-    img.pixels().map(|p| genpath::color::to_hsl(p.0).1 as f64).sum::<f64>() / img.len() as f64 * 3.0
+    img.pixels().map(|p| genpath::imaging::color::to_hsl(p.0).1 as f64).sum::<f64>() / img.len() as f64 * 3.0
 }
 
 const SCENES: [&str; 4] = ["on a beach", "in a forest", "in a city street", "in the mountains"];
@@ -101,7 +101,7 @@ fn underspecified_character_drifts_but_a_character_sheet_with_reference_holds() 
     assert!(loose_d > 12.0, "an under-specified fox should drift across scenes: mean ΔE00 {loose_d:.1}");
     assert!(held_d < 8.0, "a character sheet + reference should hold identity: mean ΔE00 {held_d:.1}");
     // The pinned attributes really are what the sheet says.
-    assert!(held.iter().all(|r| r.plan.subject == builtin::vocab::Subject::Fox));
+    assert!(held.iter().all(|r| r.plan.subject == genpath::recipe::vocab::Subject::Fox));
 }
 
 /// A layout edge map: a rounded subject silhouette and a horizon, white on black.

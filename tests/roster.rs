@@ -66,9 +66,7 @@ fn roster_cohorts_assignments_and_the_learner_side() {
     );
     let again = run(&learner, &["assignments", "import", file.to_str().unwrap()]);
     assert!(stdout(&again).contains("imported 0"), "importing twice adds nothing: {}", stdout(&again));
-    let env =
-        genpath::commands::Env::load(&genpath::cli::GlobalArgs { workspace: Some(learner.clone()), curriculum: None })
-            .unwrap();
+    let env = genpath::session::Env::open(Some(&learner), None).unwrap();
     let store = env.workspace.store().unwrap();
     let due = store.due_for("learner").unwrap();
     assert_eq!(due.len(), 2);

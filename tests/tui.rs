@@ -7,8 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use genpath::cli::GlobalArgs;
-use genpath::commands::Env;
+use genpath::session::Env;
 use genpath::tui::app::{Action, Msg, View};
 use genpath::tui::images::Images;
 use genpath::tui::{Runtime, view};
@@ -16,7 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn runtime(ws: &std::path::Path) -> Runtime {
-    let env = Env::load(&GlobalArgs { workspace: Some(ws.to_path_buf()), curriculum: None }).unwrap();
+    let env = Env::open(Some(ws), None).unwrap();
     let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
     rt.app.color = false;
     rt
@@ -219,6 +218,6 @@ fn s_submits_the_best_attempt_from_the_studio() {
     let written: Vec<_> = std::fs::read_dir(ws.path().join("submitted")).unwrap().flatten().collect();
     assert_eq!(written.len(), 1);
     let bytes = std::fs::read(written[0].path()).unwrap();
-    let bundle = genpath::instructor::bundle::read(&bytes, Default::default()).unwrap();
+    let bundle = genpath::bundle::read(&bytes, Default::default()).unwrap();
     assert_eq!(bundle.submission.attempt.id, 1);
 }

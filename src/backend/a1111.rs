@@ -264,15 +264,15 @@ pub fn finish_image(
     seed: i64,
     backend: &str,
 ) -> Result<Vec<u8>, BackendError> {
-    let img = crate::checks::Image::load("returned image", raw.to_vec());
-    let d = img
-        .decoded
-        .as_ref()
+    let d = crate::imaging::decode(raw)
         .map_err(|e| BackendError::Failed(format!("the backend returned an image that cannot be decoded: {e}")))?;
-    if (d.width, d.height) != (r.width, r.height) {
+    if (d.width(), d.height()) != (r.width, r.height) {
         return Err(BackendError::Failed(format!(
             "the backend returned a {}×{} image; the recipe asked for {}×{}",
-            d.width, d.height, r.width, r.height
+            d.width(),
+            d.height(),
+            r.width,
+            r.height
         )));
     }
     let provenance = crate::recipe::png::Provenance {
@@ -295,7 +295,7 @@ pub fn finish_image(
             .map_err(|e| BackendError::Failed(format!("the backend's PNG is damaged: {e}")))
     } else {
         // JPEG/WebP from the backend: store as PNG with our chunks.
-        crate::recipe::png::encode(&d.rgb, r, seed, backend)
+        crate::recipe::png::encode(&crate::imaging::over_white(d).0, r, seed, backend)
             .map_err(|e| BackendError::Failed(format!("cannot encode PNG: {e}")))
     }
 }

@@ -2,8 +2,9 @@
 //! [`analysis::subject`]) relative to a target region, the thirds, the top
 //! edge, and a text-safe area.
 
-use super::{Image, Outcome, analysis, per_image, which};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Image, Outcome, per_image, which};
+use crate::imaging::analysis;
 
 fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
@@ -217,7 +218,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
     let (max_edges, max_overlap) =
         (spec.number_or("max_edge_density", 0.03), spec.number_or("max_subject_overlap", 0.05));
-    let text = spec.text("text_color").and_then(crate::color::parse_hex);
+    let text = spec.text("text_color").and_then(crate::imaging::color::parse_hex);
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);

@@ -2,8 +2,9 @@
 
 use rayon::prelude::*;
 
-use super::{Context, Image, Outcome, analysis, per_image};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Context, Image, Outcome, per_image};
+use crate::imaging::analysis;
 
 struct SubjectLook {
     palette: Vec<([f32; 3], f64)>,
@@ -102,7 +103,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         let counts: Vec<f64> = (0..rgbs.len())
             .into_par_iter()
             .filter(|i| *i != medoid)
-            .map(|i| super::keypoints::inliers(rgbs[medoid], rgbs[i]) as f64)
+            .map(|i| crate::imaging::keypoints::inliers(rgbs[medoid], rgbs[i]) as f64)
             .collect();
         median(counts)
     });

@@ -4,8 +4,9 @@
 
 use serde::Deserialize;
 
-use super::{Context, Image, Outcome, analysis};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Context, Image, Outcome};
+use crate::imaging::analysis;
 
 fn words(s: &str) -> usize {
     s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
@@ -56,7 +57,7 @@ pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 /// `distinct_subjects`: the recipe's images name at least min_subjects
 /// (default 3) different subjects of the built-in vocabulary.
 pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
-    use crate::backend::builtin::prompt::{TermKind, parse};
+    use crate::recipe::prompt::{TermKind, parse};
     let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
     let min = spec.number_or("min_subjects", 3.0) as usize;
     let mut subjects: Vec<&'static str> = Vec::new();
@@ -142,7 +143,7 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         let Some(bytes) = &a.bytes else {
             return Outcome::new(spec, false, None, None, format!("{} is listed but missing", a.path));
         };
-        if crate::store::sha256_hex(bytes) != a.sha256 {
+        if crate::hash::sha256_hex(bytes) != a.sha256 {
             return Outcome::new(
                 spec,
                 false,

@@ -3,8 +3,9 @@
 
 use image::{GrayImage, RgbImage, imageops::FilterType};
 
-use super::{Context, Image, Outcome, WORKING_SIDE, analysis, asset, per_image, which};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Context, Image, Outcome, WORKING_SIDE, asset, per_image, which};
+use crate::imaging::analysis;
 
 /// A control map as a 0/1 edge map at `w`×`h`: lines are whichever of
 /// light-on-dark or dark-on-light is the minority.

@@ -1,8 +1,9 @@
 //! Technical checks: size and file format, exposure, and cleanliness (no
 //! under-cooked noise or blur, no over-cfg saturation).
 
-use super::{Context, Image, Outcome, analysis, per_image, which};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Context, Image, Outcome, per_image, which};
+use crate::imaging::analysis;
 
 /// `format`: every image has the exact size (or aspect ratio within ±0.5%),
 /// the file type and colour mode asked for, and the set has the right count.

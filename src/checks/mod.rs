@@ -12,21 +12,20 @@
 //! any resolution. Exceptions, stated in their doc comments: `format` reads
 //! the file as it is, and `outside_mask_preserved` compares at full size.
 
-pub mod analysis;
 mod composition;
 mod consistency;
 mod documents;
 mod edits;
 mod format;
-pub mod keypoints;
 mod palette;
 pub mod registry;
+pub mod spec;
 
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
-use crate::curriculum::{CheckSpec, Deliverable, Exercise};
 use crate::recipe::Recipe;
+pub use spec::{CheckSpec, Deliverable};
 
 /// Longest side of the copy most checks measure on.
 pub const WORKING_SIDE: u32 = 512;
@@ -175,7 +174,7 @@ impl Image {
     /// The working-size copy.
     pub fn working(&self) -> Result<RgbImage, String> {
         let d = self.pixels()?;
-        Ok(self.working.get_or_init(|| analysis::working(&d.rgb, WORKING_SIDE)).clone())
+        Ok(self.working.get_or_init(|| crate::imaging::analysis::working(&d.rgb, WORKING_SIDE)).clone())
     }
 }
 
@@ -257,8 +256,8 @@ pub fn run_on_images(spec: &CheckSpec, images: &[Image], deliverable: &Deliverab
 }
 
 /// Run every check of an exercise.
-pub fn run(exercise: &Exercise, images: &[Image], ctx: &Context<'_>) -> Verdict {
-    let outcomes = exercise.checks.iter().map(|spec| run_one(spec, images, ctx)).collect();
+pub fn run(checks: &[CheckSpec], images: &[Image], ctx: &Context<'_>) -> Verdict {
+    let outcomes = checks.iter().map(|spec| run_one(spec, images, ctx)).collect();
     Verdict::from_outcomes(outcomes)
 }
 

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use super::{Image, Outcome, analysis, per_image, which};
-use crate::color::{parse_hex, to_hex};
-use crate::curriculum::CheckSpec;
+use super::CheckSpec;
+use super::{Image, Outcome, per_image, which};
+use crate::imaging::analysis;
+use crate::imaging::color::{parse_hex, to_hex};
 
 fn brand(spec: &CheckSpec) -> Vec<([u8; 3], [f32; 3])> {
     spec.colors("colors").iter().filter_map(|h| parse_hex(h)).map(|c| (c, analysis::lab(c))).collect()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use super::{Env, UsageError};
-use crate::instructor::bundle;
+use crate::bundle;
 use crate::instructor::collect::{self, Collected};
 
 #[derive(Debug, thiserror::Error)]

@@ -43,13 +43,9 @@ pub mod show;
 pub mod submit;
 pub mod verdict;
 
-use std::path::PathBuf;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::cli::GlobalArgs;
-use crate::curriculum::{Curriculum, Source};
-use crate::workspace::{self, Workspace};
 
 /// A problem with what the user asked for (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -78,39 +74,10 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
     }
 }
 
-/// What most commands need: the workspace and the curriculum.
-pub struct Env {
-    pub workspace: Workspace,
-    pub curriculum: Curriculum,
-}
+pub use crate::present::local_time;
+pub use crate::session::{Env, load_curriculum};
 
-impl Env {
-    pub fn load(global: &GlobalArgs) -> Result<Env> {
-        let curriculum = load_curriculum(global.curriculum.as_ref())?;
-        let root = workspace::locate(global.workspace.as_deref())?;
-        let workspace = Workspace::open(&root)?;
-        Ok(Env { workspace, curriculum })
-    }
-
-    pub fn learner(&self) -> &str {
-        &self.workspace.config.learner.id
-    }
-}
-
-pub fn load_curriculum(dir: Option<&PathBuf>) -> Result<Curriculum> {
-    let source = match dir {
-        Some(d) => Source::Folder(d.clone()),
-        None => Source::Embedded,
-    };
-    let described = source.describe();
-    Curriculum::load(source)
-        .map_err(anyhow::Error::new)
-        .with_context(|| format!("Failed to load the curriculum ({described})"))
-}
-
-/// Local time of an ISO-8601 UTC timestamp, for people.
-pub fn local_time(iso: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(iso)
-        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| iso.to_string())
+/// The session the global flags name: `--workspace` and `--curriculum`.
+pub fn env(global: &GlobalArgs) -> Result<Env> {
+    Env::open(global.workspace.as_deref(), global.curriculum.as_deref())
 }

@@ -2,16 +2,7 @@
 
 use crate::checks::{Outcome, Verdict};
 
-/// A measured value for people: whole numbers plain, small ones to two places.
-pub fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
+pub use crate::present::number;
 
 /// One line per outcome: mark, name, severity, measured vs wanted, message.
 pub fn outcome_line(o: &Outcome) -> String {

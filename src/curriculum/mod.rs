@@ -17,6 +17,7 @@ use toml::Spanned;
 
 use crate::checks::Severity;
 use crate::checks::registry::{self, ParamKind};
+pub use crate::checks::spec::{CheckSpec, Deliverable};
 use crate::diagnostics::{Diagnostic, Diagnostics, parse_toml};
 pub use source::Source;
 
@@ -124,65 +125,6 @@ pub struct Exercise {
     pub assets: Vec<String>,
     /// The exercise folder relative to the curriculum root.
     pub dir: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Deliverable {
-    pub file: String,
-    pub count: u32,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub description: Option<String>,
-}
-
-/// One check an exercise runs, with its thresholds.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckSpec {
-    pub check: String,
-    pub severity: Severity,
-    pub params: BTreeMap<String, toml::Value>,
-}
-
-impl CheckSpec {
-    pub fn number(&self, name: &str) -> Option<f64> {
-        match self.params.get(name)? {
-            toml::Value::Float(f) => Some(*f),
-            toml::Value::Integer(i) => Some(*i as f64),
-            _ => None,
-        }
-    }
-    pub fn number_or(&self, name: &str, default: f64) -> f64 {
-        self.number(name).unwrap_or(default)
-    }
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.params.get(name)?.as_str()
-    }
-    pub fn flag(&self, name: &str) -> Option<bool> {
-        self.params.get(name)?.as_bool()
-    }
-    pub fn colors(&self, name: &str) -> Vec<String> {
-        match self.params.get(name) {
-            Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            Some(toml::Value::String(s)) => vec![s.clone()],
-            _ => Vec::new(),
-        }
-    }
-    pub fn region(&self, name: &str) -> Option<[f64; 4]> {
-        let a = self.params.get(name)?.as_array()?;
-        let v: Vec<f64> = a.iter().filter_map(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64))).collect();
-        (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
-    }
-    /// One-line summary of the thresholds, for listings.
-    pub fn thresholds(&self) -> String {
-        self.params.iter().map(|(k, v)| format!("{k} = {}", toml_inline(v))).collect::<Vec<_>>().join(", ")
-    }
-}
-
-fn toml_inline(v: &toml::Value) -> String {
-    match v {
-        toml::Value::String(s) => format!("\"{s}\""),
-        other => other.to_string(),
-    }
 }
 
 impl Exercise {
@@ -678,11 +620,14 @@ pub(crate) fn validate_param(kind: ParamKind, v: &toml::Value) -> Result<(), Str
         ParamKind::Text | ParamKind::Asset => v.as_str().map(|_| ()).ok_or_else(|| "expected a string".into()),
         ParamKind::Bool => v.as_bool().map(|_| ()).ok_or_else(|| "expected true or false".into()),
         ParamKind::Color => match v.as_str() {
-            Some(s) if crate::color::parse_hex(s).is_some() => Ok(()),
+            Some(s) if crate::imaging::color::parse_hex(s).is_some() => Ok(()),
             _ => Err("expected a hex colour such as \"#FF5A36\"".into()),
         },
         ParamKind::Colors => match v.as_array() {
-            Some(a) if !a.is_empty() && a.iter().all(|c| c.as_str().and_then(crate::color::parse_hex).is_some()) => {
+            Some(a)
+                if !a.is_empty()
+                    && a.iter().all(|c| c.as_str().and_then(crate::imaging::color::parse_hex).is_some()) =>
+            {
                 Ok(())
             }
             _ => Err("expected a list of hex colours such as [\"#FF5A36\", \"#1B998B\"]".into()),

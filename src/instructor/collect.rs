@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use super::bundle::{self, Bundle};
 use crate::attempt::{self, Answer};
 use crate::backend::Backend;
+use crate::bundle::{self, Bundle};
 use crate::checks::{Image, Verdict};
 use crate::curriculum::{Curriculum, Exercise, ExerciseKind};
-use crate::store::{NewSubmission, Store, sha256_hex};
+use crate::hash::sha256_hex;
+use crate::store::{NewSubmission, Store};
 use crate::workspace::{Workspace, write_atomic};
 
 /// Where collected work lives, relative to the workspace.

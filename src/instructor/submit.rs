@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use thiserror::Error;
 
-use super::bundle::{self, HistoryEntry, Milestone, Submission, SubmittedAttempt, SubmittedCheck, SubmittedImage};
+use crate::bundle::{self, HistoryEntry, Milestone, Submission, SubmittedAttempt, SubmittedCheck, SubmittedImage};
 use crate::curriculum::Exercise;
-use crate::store::{AttemptRow, AttemptStatus, Store, sha256_hex};
+use crate::hash::sha256_hex;
+use crate::store::{AttemptRow, AttemptStatus, Store};
 use crate::workspace::Workspace;
 
 /// Why an attempt cannot be submitted; each says what to do instead.

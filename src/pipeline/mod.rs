@@ -447,7 +447,7 @@ impl Pipeline {
                 }
                 let slugged: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.clone(), slug(v))).collect();
                 let output = fill(&self.output, &slugged);
-                let key = crate::store::sha256_hex(serde_json::to_string(&r).unwrap_or_default().as_bytes());
+                let key = crate::hash::sha256_hex(serde_json::to_string(&r).unwrap_or_default().as_bytes());
                 Job { index: i as u32, vars, output, recipe: r, key, copies: Vec::new(), is_copy: false }
             })
             .collect::<Vec<Job>>();

@@ -205,7 +205,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
             Some((s, Some(sha), cost))
                 if s == "done"
                     && let Ok(bytes) = std::fs::read(out_dir.join(&j.output))
-                    && crate::store::sha256_hex(&bytes) == sha
+                    && crate::hash::sha256_hex(&bytes) == sha
                     && write_copies(out_dir, j, &bytes).is_ok() =>
             {
                 done += assets;
@@ -439,7 +439,7 @@ fn attempt(
         .filter(|c| !SET_CHECKS.contains(&c.check.as_str()))
         .map(|c| checks::run_on_images(c, std::slice::from_ref(&img), &deliverable))
         .collect();
-    let sha = crate::store::sha256_hex(&g.png);
+    let sha = crate::hash::sha256_hex(&g.png);
     store
         .pipeline_job_done(
             &p.name,

@@ -112,7 +112,7 @@ fn sampler(name: &str) -> (Option<&'static str>, Option<String>) {
             schedule = Some(s.to_string());
         }
     }
-    (crate::backend::builtin::vocab::sampler(&base), schedule)
+    (crate::recipe::vocab::sampler(&base), schedule)
 }
 
 /// A recipe from an infotext, and the fields it could not map.
@@ -206,8 +206,8 @@ pub fn recipe_from_comfy(graph: &Value) -> Result<(Recipe, Vec<String>), String>
     r.cfg = input["cfg"].as_f64().unwrap_or(7.0) as f32;
     let mut unmapped = Vec::new();
     if let Some(s) = input["sampler_name"].as_str() {
-        match crate::backend::builtin::vocab::sampler(s)
-            .or_else(|| crate::backend::builtin::vocab::sampler(&s.replace("dpmpp", "dpm++").replace('_', " ")))
+        match crate::recipe::vocab::sampler(s)
+            .or_else(|| crate::recipe::vocab::sampler(&s.replace("dpmpp", "dpm++").replace('_', " ")))
         {
             Some(c) => r.sampler = c.to_string(),
             None => unmapped.push(format!("sampler_name: {s}")),

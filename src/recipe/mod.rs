@@ -9,6 +9,8 @@
 pub mod import;
 pub mod infotext;
 pub mod png;
+pub mod prompt;
+pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 

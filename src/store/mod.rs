@@ -13,7 +13,7 @@ mod submissions;
 
 pub use pipeline::{CallRow, JobRow, RunRow};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
-pub use submissions::{HistoryRow, HistorySummary, NewSubmission, Scope, SubmissionRow};
+pub use submissions::{HistoryEntry, HistoryRow, HistorySummary, Milestone, NewSubmission, Scope, SubmissionRow};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -166,12 +166,6 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Store {
     /// Open (creating if needed) and upgrade the database at `path`.
     ///
@@ -265,7 +259,7 @@ impl Store {
                     a.learner,
                     a.exercise,
                     a.recipe_text,
-                    sha256_hex(a.recipe_text.as_bytes()),
+                    crate::hash::sha256_hex(a.recipe_text.as_bytes()),
                     a.backend,
                     now(),
                     std::process::id()

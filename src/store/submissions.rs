@@ -2,7 +2,7 @@
 //! and the rows the reports are computed from.
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Result, Store, StoreError, now};
 
@@ -26,8 +26,8 @@ pub struct NewSubmission<'a> {
     pub reproduced: Option<bool>,
     pub reproduce_note: Option<&'a str>,
     pub checks: &'a [super::CheckRecord],
-    pub history: &'a [crate::instructor::bundle::HistoryEntry],
-    pub milestones: &'a [crate::instructor::bundle::Milestone],
+    pub history: &'a [HistoryEntry],
+    pub milestones: &'a [Milestone],
 }
 
 /// One collected submission, as the reports read it.
@@ -44,6 +44,23 @@ pub struct SubmissionRow {
     pub score: u32,
     pub reproduced: Option<bool>,
     pub failed_checks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    pub attempt: i64,
+    pub started_at: String,
+    pub status: String,
+    pub score: Option<u32>,
+    pub failed_checks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Milestone {
+    pub stage: String,
+    pub reached_at: String,
 }
 
 /// One attempt from a learner's history.

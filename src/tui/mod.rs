@@ -28,8 +28,8 @@ use self::images::Images;
 use crate::attempt::{self, Answer, Observer};
 use crate::backend::Progress;
 use crate::checks::{Outcome, Severity, Verdict};
-use crate::commands::Env;
 use crate::progress;
+use crate::session::Env;
 use crate::store::Store;
 
 /// Everything the studio needs besides the terminal.
@@ -71,7 +71,7 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
     let milestone_dates = milestones
         .iter()
         .map(|m| {
-            (m.stage.clone(), crate::commands::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
+            (m.stage.clone(), crate::present::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
         })
         .collect();
     let mut pipelines = Vec::new();

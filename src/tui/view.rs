@@ -12,7 +12,7 @@ use super::app::{App, View};
 use super::diff;
 use super::images::Images;
 use super::keymap;
-use crate::commands::verdict::number;
+use crate::present::number;
 use crate::progress::ExerciseStatus;
 
 /// Colours, or none at all when NO_COLOR is set.
@@ -267,7 +267,7 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     match last {
         None => lines.push(Line::from(Span::styled("No attempt yet: e to edit the recipe, r to run it.", t.dim()))),
         Some(l) => {
-            let when = crate::commands::local_time(&l.attempt.started_at);
+            let when = crate::present::local_time(&l.attempt.started_at);
             let when = when.split(' ').nth(1).unwrap_or(&when).to_string();
             let verdict = match &l.verdict {
                 Some(v) if v.passed => Span::styled(format!("passed {}/100", v.score), t.ok()),
@@ -362,7 +362,7 @@ fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         lines.push(Line::from(Span::styled("none yet", t.dim())));
     }
     for (i, a) in app.history.iter().enumerate() {
-        let when = crate::commands::local_time(&a.started_at);
+        let when = crate::present::local_time(&a.started_at);
         let score = a.score.map(|s| format!("{s:>3}")).unwrap_or_else(|| "  -".into());
         let style = if i == app.history_cursor {
             t.selected()

@@ -144,7 +144,7 @@ fn recipe(bytes: &[u8]) {
 /// Prompts: the renderer's parser, then a tiny render of whatever it understood.
 fn prompt(bytes: &[u8]) {
     let prompt = text(bytes);
-    let _ = genpath::backend::builtin::prompt::parse(&prompt);
+    let _ = genpath::recipe::prompt::parse(&prompt);
     let escaped = prompt.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', " ");
     let toml = format!("prompt = \"{escaped}\"\nseed = 3\nwidth = 32\nheight = 32\nsteps = 4\n");
     if let Ok(r) = Recipe::parse("p.toml", &toml, Limits::default()) {
@@ -199,7 +199,7 @@ fn import(bytes: &[u8]) {
 
 /// Submission bundles, verified as `collect` does before writing anything.
 fn bundle(bytes: &[u8]) {
-    let _ = genpath::instructor::bundle::read(bytes, genpath::instructor::bundle::Limits::default());
+    let _ = genpath::bundle::read(bytes, genpath::bundle::Limits::default());
 }
 
 /// Pipeline files: parse, validate, expand.

@@ -9,7 +9,7 @@ use super::effects::Buf;
 use super::plan::{Frac, Plan, ReferenceIdentity, Rgb};
 use super::scene;
 use crate::backend::ControlInput;
-use crate::color::{mix, shade};
+use crate::imaging::color::{mix, shade};
 use crate::recipe::ControlKind;
 
 /// Bounding box (fractions) of pixels where `keep` holds, if any.
@@ -222,7 +222,7 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
 /// of its salient subject, the subject's proportions, and whether its
 /// surface is patterned (edge density inside the subject).
 pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
-    use crate::checks::analysis;
+    use crate::imaging::analysis;
     let est = analysis::subject(img);
     let small = analysis::working(img, 128);
     let (w, h) = (small.width() as usize, small.height() as usize);

@@ -7,7 +7,7 @@
 
 use super::plan::Plan;
 use super::rng;
-use super::vocab::Style;
+use crate::recipe::vocab::Style;
 
 /// A float RGB image in 0–255.
 pub struct Buf {

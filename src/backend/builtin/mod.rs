@@ -7,12 +7,10 @@ mod control;
 mod effects;
 mod paint;
 pub mod plan;
-pub mod prompt;
 mod rng;
 mod scene;
 pub mod service;
 mod subject;
-pub mod vocab;
 
 use std::time::Instant;
 
@@ -20,7 +18,7 @@ use image::RgbImage;
 use tiny_skia::Pixmap;
 
 use super::{Backend, BackendError, Description, Generation, Inputs, Progress, Request, check_capabilities};
-use crate::recipe::{ControlKind, Resolved};
+use crate::recipe::{ControlKind, Resolved, prompt, vocab};
 
 pub use service::ServiceProfile;
 

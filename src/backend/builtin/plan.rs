@@ -10,10 +10,10 @@
 
 use std::collections::BTreeSet;
 
-use super::prompt::{Parsed, TermKind};
 use super::rng::{Rng, hash};
-use super::vocab::*;
-use crate::color::{from_hsl, to_hsl};
+use crate::imaging::color::{from_hsl, to_hsl};
+use crate::recipe::prompt::{Parsed, TermKind};
+use crate::recipe::vocab::*;
 
 pub type Rgb = [u8; 3];
 
@@ -262,8 +262,8 @@ pub fn plan(
     let (mut proportions, mut pattern) = (proportions, pattern);
     if let Some(r) = reference {
         let w = r.weight.clamp(0.0, 1.0);
-        body = crate::color::mix(body, r.body, w);
-        accent = crate::color::mix(accent, r.accent, w);
+        body = crate::imaging::color::mix(body, r.body, w);
+        accent = crate::imaging::color::mix(accent, r.accent, w);
         if w >= 0.5 {
             proportions = if r.aspect > 1.05 {
                 Proportions::Chubby

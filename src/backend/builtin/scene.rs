@@ -5,8 +5,8 @@
 use super::paint::*;
 use super::plan::{Frac, Plan, Rgb};
 use super::rng::Rng;
-use super::vocab::{Lighting, Scene};
-use crate::color::{mix, shade};
+use crate::imaging::color::{mix, shade};
+use crate::recipe::vocab::{Lighting, Scene};
 
 /// Sky gradient (top, bottom) and a light colour for a lighting.
 pub fn sky(l: Lighting) -> (Rgb, Rgb, Rgb) {

@@ -6,8 +6,8 @@ use tiny_skia::{FillRule, Mask, Path, Pixmap, Transform};
 
 use super::paint::*;
 use super::plan::{Plan, Rgb};
-use super::vocab::{Accessory, Eyes, Pattern, Style, Subject, SubjectClass};
-use crate::color::shade;
+use crate::imaging::color::shade;
+use crate::recipe::vocab::{Accessory, Eyes, Pattern, Style, Subject, SubjectClass};
 
 const DARK: Rgb = [34, 30, 36];
 const WHITE: Rgb = [250, 250, 246];
@@ -47,7 +47,7 @@ impl Drawer<'_> {
         }
         if self.plan.style == Style::FlatVector && self.plan.has("outline") {
             // Near-neutral ink, as flat illustration does: it does not add a colour of its own.
-            self.c.stroke(Some(p), crate::color::mix(col, DARK, 0.8), 0.9, 1.6 / self.unit_px);
+            self.c.stroke(Some(p), crate::imaging::color::mix(col, DARK, 0.8), 0.9, 1.6 / self.unit_px);
         }
     }
 
@@ -390,7 +390,7 @@ fn pattern(pix: &mut Pixmap, plan: &Plan, mask: &Mask, size: f32) {
     if plan.pattern == Pattern::Plain || !plan.has("pattern") {
         return;
     }
-    let col = shade(plan.body, if crate::color::to_hsl(plan.body).2 > 0.55 { -0.3 } else { 0.3 });
+    let col = shade(plan.body, if crate::imaging::color::to_hsl(plan.body).2 > 0.55 { -0.3 } else { 0.3 });
     let b = plan.subject_box;
     let (w, h) = (pix.width() as f32, pix.height() as f32);
     let (x0, y0, x1, y1) = (b.x * w, b.y * h, (b.x + b.w) * w, (b.y + b.h) * h);

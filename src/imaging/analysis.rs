@@ -607,7 +607,7 @@ pub fn hsv_histogram(img: &RgbImage, mask: Option<(&[u8], usize, usize)>) -> Vec
             }
         }
         let (hue, s, v) = {
-            let (h_, s_, l_) = crate::color::to_hsl(p.0);
+            let (h_, s_, l_) = crate::imaging::color::to_hsl(p.0);
             let v = l_ + s_ * l_.min(1.0 - l_);
             let s = if v > 0.0 { 2.0 * (1.0 - l_ / v) } else { 0.0 };
             (h_, s, v)

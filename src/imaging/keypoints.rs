@@ -10,7 +10,7 @@
 //! σ = 2 Gaussian-smoothed image (pattern from a fixed seed), ratio 0.8,
 //! 400 RANSAC iterations with a 5 px inlier threshold (fixed seed).
 
-use super::analysis::{Plane, convolve, gaussian_kernel, gray, working};
+use crate::imaging::analysis::{Plane, convolve, gaussian_kernel, gray, working};
 
 #[derive(Debug, Clone)]
 pub struct Keypoint {

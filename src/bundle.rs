@@ -15,7 +15,7 @@ use std::io::{Cursor, Read, Write};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::store::sha256_hex;
+use crate::hash::sha256_hex;
 
 pub const EXTENSION: &str = "genpath";
 pub const FORMAT: &str = "genpath-submission";
@@ -178,22 +178,8 @@ pub struct SubmittedCheck {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryEntry {
-    pub attempt: i64,
-    pub started_at: String,
-    pub status: String,
-    pub score: Option<u32>,
-    pub failed_checks: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Milestone {
-    pub stage: String,
-    pub reached_at: String,
-}
+// A learner's history and milestones travel in bundles in the store's own shapes.
+pub use crate::store::{HistoryEntry, Milestone};
 
 /// A verified bundle, in memory.
 #[derive(Debug, Clone)]

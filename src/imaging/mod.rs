@@ -1,8 +1,12 @@
-//! Opening images from anywhere (learners' files, bundles, servers, exercise
+//! Pixels: opening images from anywhere (learners' files, bundles, servers, exercise
 //! assets) with one set of limits, so no file can cost unbounded time or
 //! memory: at most [`MAX_FILE_BYTES`] read, at most [`MAX_DECODE_SIDE`] px a
 //! side and [`MAX_DECODE_ALLOC`] bytes decoded, and pixels kept for the
 //! checks at most [`KEEP_SIDE`] px a side.
+
+pub mod analysis;
+pub mod color;
+pub mod keypoints;
 
 use std::io::{Cursor, Read};
 use std::path::Path;

@@ -194,7 +194,8 @@ pub fn parse(prompt: &str) -> Parsed {
             let words = tokenize(piece);
             let mut i = 0;
             while i < words.len() {
-                if let Some(hex) = words[i].strip_prefix('#').and_then(|_| crate::color::parse_hex(&words[i])) {
+                if let Some(hex) = words[i].strip_prefix('#').and_then(|_| crate::imaging::color::parse_hex(&words[i]))
+                {
                     parsed.terms.push(Term { kind: TermKind::Hex(hex), weight, chunk });
                     parsed.understood.push(words[i].clone());
                     i += 1;

@@ -569,7 +569,7 @@ pub fn markdown() -> String {
     out.push_str(") or an accessory it sets the accent colour; otherwise the first colour is the body and the second the accent.\n\n");
     out.push_str("| colour | sRGB |\n|---|---|\n");
     for (name, c) in COLORS {
-        out.push_str(&format!("| {name} | {} |\n", crate::color::to_hex(*c)));
+        out.push_str(&format!("| {name} | {} |\n", crate::imaging::color::to_hex(*c)));
     }
     out.push_str("\n### Patterns\n\n| pattern | words |\n|---|---|\n");
     out.push_str(&list(PATTERNS, |p| format!("{p:?}").to_lowercase()));
