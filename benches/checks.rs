@@ -1,6 +1,7 @@
 //! Check library speed on 1024×1024 inputs.
 //! Targets (issue: checks): Canny ≤ 15 ms, Gaussian SSIM ≤ 25 ms, tolerant
 //! edge F1 ≤ 30 ms (one thread); a 10-image identity check ≤ 400 ms (2 cores).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use genpath::checks::{self, Context, Image, Severity};

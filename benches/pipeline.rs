@@ -1,6 +1,7 @@
 //! Pipeline speed. Targets (issue: pipelines): planning a 10,000-job matrix
 //! ≤ 50 ms; scheduling overhead per job ≤ 1 ms; 200 jobs on a backend of fixed
 //! 100 ms latency at concurrency 8 within 15% of the ideal ceil(200/8) × 100 ms.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use std::time::Instant;
 

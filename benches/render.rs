@@ -1,5 +1,6 @@
 //! Built-in renderer speed, one image at a time on one thread.
 //! Targets (issue: renderer): ≤ 30 ms at 512×512, ≤ 120 ms at 1024×1024 (release).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use genpath::backend::Inputs;

@@ -1,5 +1,6 @@
 //! Store speed: recording attempts, and a learner's progress over 10,000 of them.
 //! Target (issue: foundation): progress query under 5 ms at 10,000 attempts.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use genpath::curriculum::Curriculum;

@@ -1,5 +1,6 @@
 //! Studio speed. Targets (issue: TUI): first frame within 150 ms of launch on
 //! a workspace with 10,000 attempts; no view's draw over 5 ms.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use genpath::session::Env;

@@ -14,6 +14,8 @@
 //! stable Rust): the mutator relies on format dictionaries, splices and
 //! repetition instead.
 
+#![allow(unsafe_code)] // the counting allocator below, and nothing else
+
 #[path = "../tests/fuzz/harness.rs"]
 mod fuzz;
 

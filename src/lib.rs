@@ -3,6 +3,8 @@
 //! The engine (curriculum, recipe, checks, store, progress) knows nothing of
 //! the terminal; the CLI commands and the TUI are thin front ends over it.
 
+#![forbid(unsafe_code)]
+
 pub mod attempt;
 pub mod backend;
 pub mod bundle;

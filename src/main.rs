@@ -1,5 +1,7 @@
 //! Parse the command line, set up logging, dispatch, and map errors to exit codes.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use anyhow::Result;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 
 use anyhow::Result;
 
@@ -52,8 +52,6 @@ pub fn plan(env: &Env, file: &Path) -> Result<()> {
     Ok(())
 }
 
-static CANCELLED: AtomicBool = AtomicBool::new(false);
-
 pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
     let p = Pipeline::load(file, env.workspace.config.limits())?;
     let out = env.workspace.outputs_dir().join("pipelines").join(&p.name);
@@ -66,17 +64,7 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress_bar = bar.clone();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&cancel);
-    std::thread::spawn(move || {
-        while !flag.load(Ordering::SeqCst) {
-            if CANCELLED.load(Ordering::SeqCst) {
-                flag.store(true, Ordering::SeqCst);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    });
-    super::run::install_sigint(&CANCELLED);
+    let cancel = super::run::ctrl_c_flag();
     let opts = Options {
         allow_over_budget,
         cancel: Arc::clone(&cancel),

@@ -2,6 +2,7 @@
 //! the shell — generate, check, record — with progress on stderr.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -16,7 +17,7 @@ use crate::progress::{self, ExerciseStatus};
 /// terminal); Ctrl-C cancels cleanly.
 struct Cli {
     bar: indicatif::ProgressBar,
-    cancelled: &'static AtomicBool,
+    cancelled: Arc<AtomicBool>,
 }
 
 impl Progress for Cli {
@@ -41,8 +42,6 @@ impl Observer for Cli {
         self.bar.set_message("checking");
     }
 }
-
-static CANCELLED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(
     env: &Env,
@@ -86,8 +85,7 @@ pub fn run(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let observer = Cli { bar, cancelled: &CANCELLED };
-    install_sigint(&CANCELLED);
+    let observer = Cli { bar, cancelled: ctrl_c_flag() };
     outln!("{} — {} — backend {name}", exercise.id, path.display());
     let rec = attempt::run_recorded(
         &mut store,
@@ -119,26 +117,14 @@ pub fn run(
     if rec.verdict.passed { Ok(()) } else { Err(ChecksFailed.into()) }
 }
 
-/// Ctrl-C sets `flag` instead of killing the process, so a run can end
-/// cleanly (the attempt is recorded as cancelled, a pipeline stops scheduling).
-pub fn install_sigint(flag: &'static AtomicBool) {
-    static FLAG: std::sync::OnceLock<&'static AtomicBool> = std::sync::OnceLock::new();
-    if FLAG.set(flag).is_err() {
-        return;
+/// A flag that Ctrl-C sets instead of killing the process, so a run can end
+/// cleanly (the attempt is recorded as cancelled, a pipeline stops
+/// scheduling). Where the handler cannot be installed, Ctrl-C keeps its
+/// default meaning and the crash recovery of the next command applies.
+pub fn ctrl_c_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&flag)) {
+        tracing::warn!("cannot handle Ctrl-C: {e}");
     }
-    #[cfg(unix)]
-    {
-        extern "C" fn on_sigint(_: i32) {
-            if let Some(f) = FLAG.get() {
-                f.store(true, Ordering::SeqCst);
-            }
-        }
-        unsafe extern "C" {
-            fn signal(signum: i32, handler: extern "C" fn(i32)) -> usize;
-        }
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        unsafe {
-            signal(2, on_sigint);
-        }
-    }
+    flag
 }

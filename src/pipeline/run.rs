@@ -320,14 +320,15 @@ fn worker(
                 s.stop = Some(format!("stopped at the time budget of {max:.0} s"));
                 return;
             }
-            let member = members
-                .iter()
-                .min_by(|a, b| {
-                    let key = |m: &Member| (m.failures.load(Ordering::SeqCst).min(3), m.busyness());
-                    let (ka, kb) = (key(a), key(b));
-                    ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
-                })
-                .expect("a pipeline has at least one backend");
+            let Some(member) = members.iter().min_by(|a, b| {
+                let key = |m: &Member| (m.failures.load(Ordering::SeqCst).min(3), m.busyness());
+                let (ka, kb) = (key(a), key(b));
+                ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+            }) else {
+                s.queue.push_front((job, tries));
+                s.stop = Some("the pipeline has no backend to run on".into());
+                return;
+            };
             let price = member.price(job.recipe.width, job.recipe.height);
             if let Some(max) = p.budget.max_cost
                 && s.spent + s.reserved + price > max + 1e-9

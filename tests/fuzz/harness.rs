@@ -5,9 +5,10 @@
 //! flips, interesting values, insertions of format tokens, deletions,
 //! duplications and splices with other corpus entries.
 //!
-//! Used by `tests/fuzz.rs` (replay everything, then a short deterministic
+//! Used by `tests/it/fuzz.rs` (replay everything, then a short deterministic
 //! run of every target, in every `cargo test`) and by `examples/fuzz.rs`
 //! (long sessions that save new crashes, slow and memory-hungry inputs).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 #![allow(dead_code)]
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

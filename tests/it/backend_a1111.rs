@@ -1,0 +1,337 @@
+//! The AUTOMATIC1111 client against a real HTTP server on 127.0.0.1 that
+//! speaks the protocol as documented and rejects malformed requests.
+#![allow(unsafe_code)] // set_var: std serialises its own environment access, and nothing here reads it through libc
+
+use crate::common;
+use crate::servers::a1111 as server;
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use genpath::backend::{Backend, BackendError, Cancel, ControlInput, Inputs, Request};
+use genpath::config::Config;
+use genpath::recipe::{ControlKind, Limits, Recipe};
+use server::{Script, start};
+
+fn backend(url: &str, extra: &str) -> Box<dyn Backend> {
+    let config =
+        Config::parse("genpath.toml", &format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{url}\"\n{extra}"))
+            .unwrap();
+    genpath::backend::from_config("studio", &config).unwrap()
+}
+
+fn request(text: &str) -> Request {
+    Request {
+        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
+        inputs: Inputs::default(),
+    }
+}
+
+const RECIPE: &str = "prompt = \"a fox on a beach\"\nnegative = \"text\"\nseed = 42\nwidth = 64\nheight = 48\nsampler = \"euler_a\"\nmodel = \"v1-5-pruned-emaonly.safetensors [6ce0161689]\"\n";
+
+#[test]
+fn txt2img_round_trip_keeps_the_backends_metadata_and_adds_ours() {
+    let s = start(Script::default());
+    let g = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+    assert_eq!((g.width, g.height, g.seed), (64, 48, 42));
+    let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+    let params = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    assert!(params.contains("Model: v1-5-pruned-emaonly"), "the backend's own infotext is kept: {params}");
+    assert!(genpath::recipe::png::provenance(&g.png).is_some(), "genpath's provenance is added");
+    let reqs = s.requests.lock().unwrap();
+    let (path, body) = &reqs[0];
+    assert_eq!(path, "/sdapi/v1/txt2img");
+    assert_eq!(body["sampler_name"], "Euler a");
+    assert_eq!(body["override_settings"]["sd_model_checkpoint"], "v1-5-pruned-emaonly.safetensors [6ce0161689]");
+    assert_eq!(body["negative_prompt"], "text");
+}
+
+#[test]
+fn img2img_and_inpainting_send_the_init_and_mask() {
+    let s = start(Script::default());
+    let mut req =
+        request(&format!("{RECIPE}[init]\nimage = \"i.png\"\nmask = \"m.png\"\nstrength = 0.6\nmask_blur = 4\n"));
+    req.inputs.init = Some(image::RgbImage::new(64, 48));
+    req.inputs.mask = Some(image::GrayImage::new(64, 48));
+    backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
+    let reqs = s.requests.lock().unwrap();
+    let (path, body) = &reqs[0];
+    assert_eq!(path, "/sdapi/v1/img2img");
+    assert_eq!(body["denoising_strength"], 0.6f32 as f64);
+    assert!(body["init_images"][0].is_string() && body["mask"].is_string());
+    assert_eq!(body["mask_blur"], 4);
+    assert!(s.violations.lock().unwrap().is_empty());
+}
+
+#[test]
+fn controlnet_units_are_well_formed_and_detected_maps_are_skipped() {
+    let s = start(Script { controlnet: true, ..Script::default() });
+    let b = backend(&s.url, "");
+    assert!(b.describe().controls.contains(&ControlKind::Edges));
+    let mut req = request(RECIPE);
+    req.inputs.controls.push(ControlInput {
+        kind: ControlKind::Edges,
+        image: image::GrayImage::new(64, 48),
+        weight: 1.0,
+    });
+    let g = b.generate(&req, &Cancel::default()).unwrap();
+    assert_eq!((g.width, g.height), (64, 48));
+    let reqs = s.requests.lock().unwrap();
+    let unit = &reqs[0].1["alwayson_scripts"]["controlnet"]["args"][0];
+    assert_eq!(unit["model"], "control_v11p_sd15_canny [d14c016b]");
+    assert_eq!(unit["enabled"], true);
+    assert_eq!(unit["resize_mode"], "Just Resize");
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+}
+
+#[test]
+fn a_control_on_a_server_without_controlnet_is_refused_before_any_call() {
+    let s = start(Script::default());
+    let b = backend(&s.url, "");
+    let mut req = request(RECIPE);
+    req.inputs.controls.push(ControlInput {
+        kind: ControlKind::Edges,
+        image: image::GrayImage::new(64, 48),
+        weight: 1.0,
+    });
+    let e = b.generate(&req, &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("cannot do what this recipe asks") && e.contains("`edges` control"), "{e}");
+    assert_eq!(s.generations.load(Ordering::SeqCst), 0, "no generation request was made");
+}
+
+#[test]
+fn auth_failure_then_success_with_the_key_from_the_environment() {
+    let s = start(Script { basic_auth: Some(("ada".into(), "s3cret-pass".into())), ..Script::default() });
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("HTTP 401") && e.contains("Not authenticated"), "{e}");
+    unsafe { std::env::set_var("GENPATH_TEST_A1111_AUTH", "ada:s3cret-pass") };
+    let g = backend(&s.url, "auth_env = \"GENPATH_TEST_A1111_AUTH\"\n").generate(&request(RECIPE), &Cancel::default());
+    assert!(g.is_ok(), "{:?}", g.err());
+}
+
+#[test]
+fn a_500_is_retried_and_a_429_honours_retry_after() {
+    let s = start(Script::default());
+    s.script.fail_500_times.store(1, Ordering::SeqCst);
+    backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert_eq!(s.generations.load(Ordering::SeqCst), 2);
+    s.script.rate_limit_times.store(1, Ordering::SeqCst);
+    let t = Instant::now();
+    backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(950), "Retry-After: 1 was not honoured ({:?})", t.elapsed());
+}
+
+/// Run a generation on another thread; a hang is a test failure, not a stuck CI.
+fn generate_or_hang(b: Box<dyn Backend>, text: &'static str) -> Result<genpath::backend::Generation, BackendError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(b.generate(&request(text), &Cancel::default()));
+    });
+    rx.recv_timeout(Duration::from_secs(120)).expect("the generation hung (or its thread panicked)")
+}
+
+#[test]
+fn a_nonsense_retry_after_neither_panics_nor_hangs() {
+    // `Retry-After: NaN` used to panic inside the poller's scope and hang the process;
+    // `inf` waited the 120 s cap. Both are ignored now: the client's own backoff applies.
+    for value in ["NaN", "inf", "-1", "1e999", "1.5", ""] {
+        let s = start(Script::default());
+        *s.script.retry_after.lock().unwrap() = Some(value.into());
+        s.script.rate_limit_times.store(2, Ordering::SeqCst);
+        let g = generate_or_hang(backend(&s.url, "retries = 3\n"), RECIPE);
+        assert!(g.is_ok(), "Retry-After: {value}: {:?}", g.err());
+        assert_eq!(s.generations.load(Ordering::SeqCst), 3, "Retry-After: {value}");
+    }
+}
+
+#[test]
+fn a_server_that_drips_its_answer_is_cut_off_by_timeout_s() {
+    // Headers at once, then one byte every 200 ms: each read succeeds, so only a
+    // deadline over the whole request stops it. The server gives up by itself after 60 s.
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(20).flatten() {
+            std::thread::spawn(move || {
+                // Read the request: headers, then the body its Content-Length announces.
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let (mut line, mut length, mut path) = (String::new(), 0usize, String::new());
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) && line != "\r\n" {
+                    if path.is_empty() {
+                        path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0u8; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let mut conn = conn;
+                if !path.ends_with("txt2img") {
+                    let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let _ = conn
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
+                for _ in 0..300 {
+                    if conn.write_all(b" ").and_then(|()| conn.flush()).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            });
+        }
+    });
+    let e = generate_or_hang(backend(&url, "timeout_s = 1\nretries = 0\n"), RECIPE).unwrap_err();
+    assert!(e.to_string().contains("timed out"), "{e}");
+}
+
+#[test]
+fn a_timeout_and_a_truncated_image_are_clear_errors() {
+    let s = start(Script::default());
+    s.script.delay_ms.store(3000, Ordering::SeqCst);
+    let e = backend(&s.url, "timeout_s = 1\nretries = 0\n").generate(&request(RECIPE), &Cancel::default()).unwrap_err();
+    assert!(matches!(e, BackendError::Transient { .. }) && e.to_string().contains("timed out"), "{e}");
+    s.script.delay_ms.store(0, Ordering::SeqCst);
+    s.script.truncated_image.store(true, Ordering::SeqCst);
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("cannot be decoded"), "{e}");
+    s.script.truncated_image.store(false, Ordering::SeqCst);
+    s.script.wrong_size.store(true, Ordering::SeqCst);
+    let e = backend(&s.url, "").generate(&request(RECIPE), &Cancel::default()).unwrap_err().to_string();
+    assert!(e.contains("32×24 image; the recipe asked for 64×48"), "{e}");
+}
+
+#[test]
+fn a_backend_failure_is_recorded_and_no_secret_leaks_anywhere() {
+    let s = start(Script { basic_auth: Some(("ada".into(), "right".into())), ..Script::default() });
+    let ws = tempfile::tempdir().unwrap();
+    let secret = "ada:hunter2-do-not-print";
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\nauth_env = \"GENPATH_TEST_LEAK_KEY\"\n", s.url),
+    )
+    .unwrap();
+    let o = common::genpath(ws.path())
+        .args(["run", "fluency.first-image", "--backend", "studio", "--no-images"])
+        .env("GENPATH_TEST_LEAK_KEY", secret)
+        .env("GENPATH_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("HTTP 401"), "{}", common::stderr(&o));
+    let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
+    let a = store.attempts("learner", "fluency.first-image").unwrap().remove(0);
+    assert_eq!(a.status, genpath::store::AttemptStatus::Error);
+    assert!(a.error.unwrap().contains("401"));
+    // Search every byte genpath wrote or printed.
+    let mut haystack = [o.stdout.clone(), o.stderr.clone()].concat();
+    haystack.extend(common::all_bytes(ws.path()));
+    let text = String::from_utf8_lossy(&haystack);
+    assert!(!text.contains("hunter2-do-not-print"), "the key leaked");
+    assert!(text.contains("http request"), "debug logging was on (the test must look at real logs)");
+}
+
+#[test]
+fn backend_test_reports_models_samplers_controlnet_and_generates() {
+    let s = start(Script { controlnet: true, ..Script::default() });
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\n", s.url),
+    )
+    .unwrap();
+    let o = common::run(ws.path(), &["backend", "test", "studio", "--generate"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let out = common::stdout(&o);
+    for want in [
+        "reachable: yes",
+        "v1-5-pruned-emaonly",
+        "Euler a",
+        "ControlNet: version 3",
+        "control_v11p_sd15_canny",
+        "controls: edges, mask, pose",
+        "generated 256×256",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
+    let o = common::run(ws.path(), &["backend", "list"]);
+    assert!(common::stdout(&o).contains("studio") && common::stdout(&o).contains("a1111"), "{}", common::stdout(&o));
+}
+
+/// Records sampling progress and cancels after the first report.
+struct CancelOnProgress {
+    steps: std::sync::Mutex<Vec<(u32, u32)>>,
+    cancel: std::sync::atomic::AtomicBool,
+}
+
+impl genpath::backend::Progress for CancelOnProgress {
+    fn step(&self, done: u32, total: u32) {
+        self.steps.lock().unwrap().push((done, total));
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn progress_is_polled_and_cancel_interrupts_during_a_generation() {
+    let s = start(Script::default());
+    s.script.delay_ms.store(5000, Ordering::SeqCst);
+    let p = CancelOnProgress { steps: Default::default(), cancel: Default::default() };
+    let t = Instant::now();
+    let r = backend(&s.url, "").generate(&request(RECIPE), &p);
+    assert!(matches!(r, Err(BackendError::Cancelled)), "{:?}", r.err());
+    assert!(t.elapsed() < Duration::from_secs(4), "the interrupt should end the generation early ({:?})", t.elapsed());
+    assert!(
+        p.steps.lock().unwrap().contains(&(10, 20)),
+        "sampling progress from /progress while the request was in flight"
+    );
+    assert!(s.script.progress_polls.load(Ordering::SeqCst) >= 1);
+    assert_eq!(s.script.interrupts.load(Ordering::SeqCst), 1, "/sdapi/v1/interrupt was called during the generation");
+}
+
+#[test]
+fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
+    let key = "s3cret-do-not-print";
+    let s = start(Script { basic_auth: Some(("ada".into(), key.into())), ..Script::default() });
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\nauth_env = \"GENPATH_TEST_BUNDLE_KEY\"\n", s.url),
+    )
+    .unwrap();
+    let with_key = |args: &[&str]| {
+        common::genpath(ws.path())
+            .args(args)
+            .env("GENPATH_TEST_BUNDLE_KEY", format!("ada:{key}"))
+            .env("GENPATH_LOG", "debug")
+            .output()
+            .unwrap()
+    };
+    let o = with_key(&["run", "fluency.first-image", "--backend", "studio", "--no-images"]);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "the attempt ran: {}", common::stderr(&o));
+    let out = ws.path().join("out");
+    let submitted = with_key(&["submit", "fluency.first-image", "--out", out.to_str().unwrap()]);
+    assert!(submitted.status.success(), "{}", common::stderr(&submitted));
+    let portfolio = with_key(&["portfolio"]);
+    assert!(portfolio.status.success(), "{}", common::stderr(&portfolio));
+    // Every byte printed, every file written, and every file inside the (compressed) bundle.
+    let mut haystack =
+        [o.stdout, o.stderr, submitted.stdout, submitted.stderr, portfolio.stdout, portfolio.stderr].concat();
+    haystack.extend(common::all_bytes(ws.path()));
+    let bundle = std::fs::read_dir(&out).unwrap().next().unwrap().unwrap().path();
+    let b = genpath::bundle::read(&std::fs::read(bundle).unwrap(), Default::default()).unwrap();
+    assert_eq!(b.submission.attempt.backend_description.as_ref().map(|d| d.kind.as_str()), Some("a1111"));
+    for bytes in b.files.values() {
+        haystack.extend(bytes);
+    }
+    haystack.extend(&b.manifest_json);
+    let text = String::from_utf8_lossy(&haystack);
+    assert!(!text.contains(key), "the key leaked");
+    assert!(text.contains("\"backend\": \"studio\""), "the bundle was searched");
+}

@@ -1,0 +1,191 @@
+//! The command line end to end: the real binary on temp workspaces.
+
+use crate::common::*;
+
+#[test]
+fn path_lists_three_stages_with_exercise_ids() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["path"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for stage in ["Fluency", "Control", "Systems"] {
+        assert!(out.contains(stage), "missing {stage} in\n{out}");
+    }
+    assert!(out.contains("fluency.first-image"), "{out}");
+    // The first use creates the workspace.
+    for f in ["genpath.toml", "genpath.db", "recipes", "outputs"] {
+        assert!(ws.path().join(f).exists(), "{f} not created");
+    }
+}
+
+#[test]
+fn broken_curriculum_reports_every_problem_with_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cur = curriculum_copy(&tmp.path().join("cur"));
+    // 1. bad TOML syntax
+    let first = cur.join("exercises/fluency/first-image/exercise.toml");
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, text.replacen("title = \"", "title = = \"", 1)).unwrap();
+    // 2. an unknown key
+    let placement = cur.join("exercises/control/placement/exercise.toml");
+    let text = std::fs::read_to_string(&placement).unwrap();
+    std::fs::write(&placement, text.replacen("kind = \"layout\"", "kind = \"layout\"\ndifficulty = 3", 1)).unwrap();
+    // 3. a missing asset
+    let tool = cur.join("exercises/systems/tool-choice/exercise.toml");
+    let text = std::fs::read_to_string(&tool).unwrap();
+    std::fs::write(
+        &tool,
+        text.replacen("capability = \"judgment\"", "capability = \"judgment\"\nassets = [\"assets/prices.png\"]", 1),
+    )
+    .unwrap();
+
+    let ws = tmp.path().join("ws");
+    let o = genpath(&ws).arg("--curriculum").arg(&cur).arg("path").output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "stdout: {}\nstderr: {}", stdout(&o), stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("3 problems found"), "{err}");
+    let first_label = format!("{}:3:9:", first.display());
+    assert!(err.contains(&first_label), "syntax error not located as {first_label}:\n{err}");
+    let unknown = format!("{}:5:1: unknown field `difficulty`", placement.display());
+    assert!(err.contains(&unknown), "unknown key not located:\n{err}");
+    let missing = format!(
+        "{}:6:11: asset not found: {}",
+        tool.display(),
+        cur.join("exercises/systems/tool-choice/assets/prices.png").display()
+    );
+    assert!(err.contains(&missing), "missing asset not located:\n{err}");
+}
+
+#[test]
+fn asset_paths_may_not_leave_the_exercise() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cur = curriculum_copy(&tmp.path().join("cur"));
+    let f = cur.join("exercises/control/placement/exercise.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    assert!(text.contains("assets = [\"assets/layout-mask.png\"]"));
+    std::fs::write(
+        &f,
+        text.replacen("assets = [\"assets/layout-mask.png\"]", "assets = [\"../../../curriculum/path.toml\"]", 1),
+    )
+    .unwrap();
+    let o = genpath(&tmp.path().join("ws")).arg("--curriculum").arg(&cur).arg("path").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("must stay inside the exercise folder"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_check_and_parameter_are_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cur = curriculum_copy(&tmp.path().join("cur"));
+    let f = cur.join("exercises/fluency/first-image/exercise.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    let text = text.replacen("check = \"format\"", "check = \"fromat\"", 1).replacen("max_clipped", "max_clip", 1);
+    std::fs::write(&f, text).unwrap();
+    let o = genpath(&tmp.path().join("ws")).arg("--curriculum").arg(&cur).arg("path").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("unknown check 'fromat'"), "{err}");
+    assert!(err.contains("unknown parameter 'max_clip' for check 'exposure'"), "{err}");
+}
+
+#[test]
+fn show_accepts_unique_prefixes_and_refuses_ambiguous_ones() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["show", "fluency.first"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("A first image on brief"));
+    let o = run(ws.path(), &["show", "nothing-like-this"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no exercise matches 'nothing-like-this'"), "{}", stderr(&o));
+}
+
+#[test]
+fn hints_are_revealed_one_at_a_time_and_remembered() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["hint", "fluency.first-image"]);
+    assert!(stdout(&o).contains("Hint 1/3:"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("Hint 2/3"));
+    let o = run(ws.path(), &["hint", "fluency.first-image"]);
+    assert!(stdout(&o).contains("Hint 2/3:"), "{}", stdout(&o));
+    let o = run(ws.path(), &["show", "fluency.first-image"]);
+    assert!(stdout(&o).contains("Hints: 2 of 3 revealed"), "{}", stdout(&o));
+}
+
+#[test]
+fn reset_restores_the_starter_and_keeps_the_old_recipe() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["reset", "first-image"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recipe = ws.path().join("recipes/fluency.first-image/recipe.toml");
+    let starter = std::fs::read_to_string(&recipe).unwrap();
+    assert!(starter.contains("a cute fox in a park"));
+    std::fs::write(&recipe, "prompt = \"my own words\"\n").unwrap();
+    let o = run(ws.path(), &["reset", "first-image"]);
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(&recipe).unwrap(), starter);
+    let backup = ws.path().join("recipes/fluency.first-image/recipe.toml.1.bak");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), "prompt = \"my own words\"\n");
+}
+
+#[test]
+fn progress_json_has_stages_and_next() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["progress", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["progress"]["stages"].as_array().unwrap().len(), 3);
+    assert_eq!(v["progress"]["next"], "fluency.first-image");
+    assert_eq!(v["progress"]["stages"][1]["unlocked"], false);
+}
+
+#[test]
+fn init_sets_the_learner_and_config_shows_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ada");
+    let o = genpath(&tmp.path().join("unused"))
+        .arg("init")
+        .arg(&dir)
+        .args(["--name", "Ada Lovelace", "--id", "ada"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&dir, &["config"]);
+    let out = stdout(&o);
+    assert!(out.contains("name = \"Ada Lovelace\""), "{out}");
+    assert!(out.contains("id = \"ada\""), "{out}");
+    // The file keeps its explanatory comments.
+    assert!(std::fs::read_to_string(dir.join("genpath.toml")).unwrap().contains("# genpath workspace configuration"));
+    let o = genpath(tmp.path()).arg("init").arg(&dir).args(["--id", "bad id"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["no-such-command"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(ws.path(), &["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn malformed_config_is_located() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("genpath.toml"), "backend = \"builtin\"\n[learner]\nnmae = \"x\"\n").unwrap();
+    let o = run(ws.path(), &["path"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("genpath.toml:3:1"), "{err}");
+}
+
+#[test]
+fn vocabulary_doc_is_generated_from_the_renderer_tables() {
+    let committed =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curriculum/vocabulary.md"))
+            .unwrap();
+    assert_eq!(
+        committed,
+        genpath::recipe::vocab::markdown(),
+        "curriculum/vocabulary.md is stale: run `cargo run -- dev vocabulary > curriculum/vocabulary.md`"
+    );
+}

@@ -1,0 +1,31 @@
+//! Every integration test in one binary — one link and one run for CI —
+//! with a module per feature. Shared helpers are in `common`, the
+//! recorded-protocol servers in `servers`, the fuzz harness (shared with
+//! `examples/fuzz.rs`) in `tests/fuzz/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
+
+mod common;
+#[path = "../fuzz/harness.rs"]
+mod harness;
+mod servers;
+
+mod backend_a1111;
+mod backend_comfy_openai;
+mod bundle;
+mod checks;
+mod chromium;
+mod cli;
+mod fuzz;
+mod hardening;
+mod import;
+mod instructor;
+mod kill9;
+mod layers;
+mod path;
+mod pipeline;
+mod renderer;
+mod roster;
+mod service;
+mod store;
+mod tui;
+mod tui_pty;

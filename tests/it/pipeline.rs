@@ -1,0 +1,347 @@
+//! Pipelines against the built-in renderer's simulated paid service:
+//! retries and rate limits without double generation, budgets, crash-safe
+//! resume, and a pool that favours the faster backend.
+
+use crate::common;
+use crate::servers::a1111 as a1111_server;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use genpath::backend::builtin::{Builtin, ServiceProfile};
+use genpath::pipeline::{Member, Options, Pipeline, run};
+use genpath::recipe::Limits;
+use genpath::store::Store;
+
+fn pipeline(products: &[&str], formats: &[&str], extra: &str) -> Pipeline {
+    let list = |v: &[&str]| v.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
+    let sizes = [("4:5", (64, 80)), ("9:16", (72, 128)), ("16:9", (128, 72)), ("3:2", (96, 64))];
+    let overrides: String = sizes
+        .iter()
+        .filter(|(f, _)| formats.contains(f))
+        .map(|(f, (w, h))| format!("[overrides.format.\"{f}\"]\nwidth = {w}\nheight = {h}\n\n"))
+        .collect();
+    let text = format!(
+        r##"
+name = "campaign"
+output = "{{product}}-{{format}}.png"
+{extra}
+[base]
+prompt = "a {{product}}, #1B998B body, #FF7A1A accents, plain, flat vector, studio backdrop"
+seed = 42
+width = 64
+height = 64
+
+[matrix]
+product = [{}]
+format = [{}]
+
+{overrides}
+[[checks]]
+check = "format"
+"##,
+        list(products),
+        list(formats)
+    );
+    Pipeline::parse("pipeline.toml", &text, Limits::default()).unwrap()
+}
+
+fn paid(name: &str, latency_ms: u64, failure_rate: f64, rate: u32, window_ms: u64) -> Member {
+    let mut profile = ServiceProfile::new(latency_ms, 0.04, rate, failure_rate, 7);
+    profile.rate_window_ms = window_ms;
+    Member::new(name, Box::new(Builtin { name: name.into(), service: Some(profile) }))
+}
+
+#[test]
+fn forty_eight_assets_land_once_despite_failures_and_a_rate_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(
+        &[
+            "mug",
+            "bottle",
+            "backpack",
+            "lamp",
+            "chair",
+            "watch",
+            "sneaker",
+            "headphones",
+            "fox",
+            "owl",
+            "robot",
+            "bear",
+        ],
+        &["1:1", "4:5", "9:16", "16:9"],
+        "[run]\nconcurrency = 4\nretries = 8\n",
+    );
+    let jobs = p.expand();
+    assert_eq!(jobs.len(), 48);
+    let db = tmp.path().join("genpath.db");
+    let out = tmp.path().join("out");
+    // 10% transient failures and at most 20 calls per 300 ms.
+    let report = run(&p, &db, &out, vec![paid("paid", 5, 0.10, 20, 300)], Options::default()).unwrap();
+    assert_eq!(report.done, 48, "{report:?}");
+    assert_eq!(report.failed, 0);
+    let store = Store::open(&db).unwrap();
+    let calls = store.pipeline_calls("campaign").unwrap();
+    let ok: Vec<_> = calls.iter().filter(|c| c.outcome.as_deref() == Some("ok")).collect();
+    assert_eq!(ok.len(), 48, "every asset generated exactly once");
+    let unique: std::collections::BTreeSet<_> = ok.iter().map(|c| &c.key).collect();
+    assert_eq!(unique.len(), 48, "no asset generated twice");
+    assert!(calls.len() > 48, "the transient failures were retried ({} calls)", calls.len());
+    // The manifest is complete and the cost is the sum of the successful charges.
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&report.manifest).unwrap()).unwrap();
+    let assets = manifest["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 48);
+    for a in assets {
+        let bytes = std::fs::read(out.join(a["path"].as_str().unwrap())).unwrap();
+        assert_eq!(genpath::hash::sha256_hex(&bytes), a["sha256"].as_str().unwrap());
+    }
+    let charged: f64 = ok.iter().map(|c| c.cost).sum();
+    assert!(
+        (report.spent - charged).abs() < 1e-9 && (report.spent - 48.0 * 0.04).abs() < 1e-9,
+        "{} vs {charged}",
+        report.spent
+    );
+    assert!(std::fs::read_to_string(out.join("manifest.csv")).unwrap().lines().count() == 49);
+}
+
+#[test]
+fn set_checks_judge_the_whole_set_in_the_manifest() {
+    // Four copies of one picture (the matrix only names the files): no variety.
+    let text = "name = \"copies\"\noutput = \"{n}.png\"\n[base]\nprompt = \"a mug, studio backdrop\"\nseed = 3\nwidth = 128\nheight = 128\n[matrix]\nn = [\"a\", \"b\", \"c\", \"d\"]\n[[checks]]\ncheck = \"format\"\n[[checks]]\ncheck = \"scene_variety\"\n";
+    let p = Pipeline::parse("p.toml", text, Limits::default()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![paid("paid", 0, 0.0, 0, 1000)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 4);
+    assert_eq!(report.set_checks.len(), 1);
+    assert!(!report.set_checks[0].passed && report.set_checks[0].value == Some(0.0), "{:?}", report.set_checks[0]);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&report.manifest).unwrap()).unwrap();
+    assert_eq!(manifest["set_checks"][0]["check"], "scene_variety");
+    // Per-asset checks ran on each asset; the set check did not.
+    assert_eq!(manifest["assets"][0]["checks"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_budget_for_thirty_of_forty_jobs_stops_at_thirty() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(
+        &["mug", "bottle", "backpack", "lamp", "chair", "watch", "sneaker", "headphones", "fox", "owl"],
+        &["1:1", "4:5", "16:9", "3:2"],
+        "[budget]\nmax_cost = 1.2\n",
+    );
+    assert_eq!(p.expand().len(), 40);
+    let db = tmp.path().join("genpath.db");
+    let out = tmp.path().join("out");
+    let refused = run(&p, &db, &out, vec![paid("paid", 0, 0.0, 0, 1000)], Options::default());
+    assert!(
+        refused.unwrap_err().to_string().contains("over the budget"),
+        "the estimate is refused without --allow-over-budget"
+    );
+    let opts = Options { allow_over_budget: true, ..Options::default() };
+    let report = run(&p, &db, &out, vec![paid("paid", 0, 0.0, 0, 1000)], opts).unwrap();
+    assert_eq!(report.done, 30, "{report:?} {:?}", p.budget);
+    assert_eq!(report.skipped, 10);
+    assert!(report.stopped.as_deref().unwrap().contains("budget of 1.20"), "{:?}", report.stopped);
+    assert!(report.spent <= 1.2 + 1e-9);
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&report.manifest).unwrap()).unwrap();
+    assert_eq!(manifest["assets"].as_array().unwrap().len(), 30);
+}
+
+#[test]
+fn a_pool_gives_the_faster_backend_more_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p =
+        pipeline(&["mug", "bottle", "backpack", "lamp", "chair", "watch"], &["1:1", "4:5"], "[run]\nconcurrency = 2\n");
+    let report = run(
+        &p,
+        &tmp.path().join("genpath.db"),
+        &tmp.path().join("out"),
+        vec![paid("fast", 10, 0.0, 0, 1000), paid("slow", 120, 0.0, 0, 1000)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 12);
+    let store = Store::open(&tmp.path().join("genpath.db")).unwrap();
+    let calls = store.pipeline_calls("campaign").unwrap();
+    let fast = calls.iter().filter(|c| c.backend == "fast").count();
+    let slow = calls.iter().filter(|c| c.backend == "slow").count();
+    assert!(fast > 2 * slow, "fast {fast} vs slow {slow}");
+}
+
+const CRASH_PIPELINE: &str = r##"
+name = "hundred"
+output = "{product}-{n}.png"
+
+[base]
+prompt = "a {product}, plain, flat vector, studio backdrop, {n}"
+seed = 9
+width = 64
+height = 64
+
+[matrix]
+product = ["mug", "bottle", "backpack", "lamp", "chair", "watch", "sneaker", "headphones", "fox", "owl"]
+n = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+
+[run]
+concurrency = 4
+backends = ["paid"]
+"##;
+
+const CONFIG: &str = "[backends.paid]\nkind = \"builtin\"\nservice = { latency_ms = 30, price_per_image = 0.01 }\n";
+
+#[test]
+fn kill_9_mid_run_then_resume_regenerates_nothing_that_was_done() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("pipeline.toml");
+    std::fs::write(&file, CRASH_PIPELINE).unwrap();
+    let (ws, reference) = (tmp.path().join("ws"), tmp.path().join("ref"));
+    for w in [&ws, &reference] {
+        std::fs::create_dir_all(w).unwrap();
+        std::fs::write(w.join("genpath.toml"), CONFIG).unwrap();
+    }
+    // An uninterrupted run, for comparison.
+    let o = common::run(&reference, &["pipeline", "run", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+
+    let mut child = common::genpath(&ws)
+        .args(["pipeline", "run", file.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill it once some, but not all, assets are done.
+    let db = ws.join("genpath.db");
+    loop {
+        let done = Store::open(&db)
+            .ok()
+            .and_then(|s| s.pipeline_jobs("hundred").ok())
+            .map_or(0, |j| j.iter().filter(|j| j.status == "done").count());
+        if done >= 20 {
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "the run finished before it could be killed");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = BufReader::new(child.stderr.take().unwrap()).lines().count();
+    let store = Store::open(&db).unwrap();
+    let first = store.pipeline_calls("hundred").unwrap();
+    let in_flight = first.iter().filter(|c| c.finished_at.is_none()).count();
+    let done_first = first.iter().filter(|c| c.outcome.as_deref() == Some("ok")).count();
+    assert!(done_first < 100);
+    drop(store);
+
+    let o = common::run(&ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}\n{}", common::stdout(&o), common::stderr(&o));
+    assert!(common::stdout(&o).contains("possibly charged") == (in_flight > 0), "{}", common::stdout(&o));
+    let store = Store::open(&db).unwrap();
+    let calls = store.pipeline_calls("hundred").unwrap();
+    assert_eq!(
+        calls.len(),
+        100 + in_flight,
+        "backend calls across both runs: 100 plus the {in_flight} in flight at the kill"
+    );
+    assert_eq!(calls.iter().filter(|c| c.outcome.as_deref() == Some("ok")).count(), 100);
+    // The final manifest matches an uninterrupted run's, asset by asset.
+    let read = |w: &std::path::Path| -> std::collections::BTreeMap<String, String> {
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(w.join("outputs/pipelines/hundred/manifest.json")).unwrap()).unwrap();
+        m["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["path"].as_str().unwrap().to_string(), a["sha256"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let (a, b) = (read(&ws), read(&reference));
+    assert_eq!(a.len(), 100);
+    assert_eq!(a, b);
+    let status = common::stdout(&common::run(&ws, &["pipeline", "status"]));
+    assert!(status.contains("hundred") && status.contains("100 done"), "{status}");
+}
+
+#[test]
+fn plan_reports_mistakes_with_locations_and_over_budget_estimates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("p.toml");
+    std::fs::write(&file, CRASH_PIPELINE.replace("{product}-{n}.png", "{product}.png")).unwrap();
+    std::fs::write(tmp.path().join("genpath.toml"), CONFIG).unwrap();
+    let o = common::run(tmp.path(), &["pipeline", "plan", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = common::stderr(&o);
+    assert!(err.contains(&format!("{}:3:10: output name does not use {{n}}", file.display())), "{err}");
+    std::fs::write(&file, format!("{}\n[budget]\nmax_cost = 0.5\n", CRASH_PIPELINE)).unwrap();
+    let o = common::run(tmp.path(), &["pipeline", "plan", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stdout(&o));
+    assert!(
+        common::stdout(&o).contains("100 jobs") && common::stdout(&o).contains("estimate: cost 1.00"),
+        "{}",
+        common::stdout(&o)
+    );
+    assert!(common::stderr(&o).contains("over budget"));
+}
+
+fn http_member(name: &str, url: &str) -> Member {
+    let config = genpath::config::Config::parse(
+        "g.toml",
+        &format!("[backends.{name}]\nkind = \"a1111\"\nurl = \"{url}\"\nretries = 0\ntimeout_s = 5\n"),
+    )
+    .unwrap();
+    Member::new(name, genpath::backend::from_config(name, &config).unwrap())
+}
+
+#[test]
+fn a_pool_of_two_http_servers_favours_the_fast_one_and_survives_one_dying() {
+    use std::sync::atomic::Ordering;
+    let fast = a1111_server::start(a1111_server::Script::default());
+    let slow = a1111_server::start(a1111_server::Script::default());
+    slow.script.delay_ms.store(150, Ordering::SeqCst);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = pipeline(
+        &["mug", "bottle", "backpack", "lamp", "chair", "watch"],
+        &["1:1", "4:5"],
+        "[run]\nconcurrency = 2\nretries = 4\n",
+    );
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![http_member("fast", &fast.url), http_member("slow", &slow.url)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 12, "{report:?}");
+    let (f, s) = (fast.generations.load(Ordering::SeqCst), slow.generations.load(Ordering::SeqCst));
+    assert!(f > 2 * s, "the fast server should get most of the work: fast {f}, slow {s}");
+    assert!(fast.violations.lock().unwrap().is_empty() && slow.violations.lock().unwrap().is_empty());
+
+    // One server dies after its third image: the other finishes the work.
+    let healthy = a1111_server::start(a1111_server::Script::default());
+    let dying = a1111_server::start(a1111_server::Script { die_after: Some(3), ..a1111_server::Script::default() });
+    let tmp = tempfile::tempdir().unwrap();
+    let report = run(
+        &p,
+        &tmp.path().join("db"),
+        &tmp.path().join("out"),
+        vec![http_member("dying", &dying.url), http_member("healthy", &healthy.url)],
+        Options::default(),
+    )
+    .unwrap();
+    assert_eq!(report.done, 12, "{report:?}");
+    assert_eq!(report.failed, 0);
+    let store = Store::open(&tmp.path().join("db")).unwrap();
+    let ok_by_healthy = store
+        .pipeline_calls("campaign")
+        .unwrap()
+        .iter()
+        .filter(|c| c.backend == "healthy" && c.outcome.as_deref() == Some("ok"))
+        .count();
+    assert!(ok_by_healthy >= 9, "the healthy server finished the work ({ok_by_healthy} assets)");
+}

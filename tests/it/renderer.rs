@@ -1,0 +1,258 @@
+//! The built-in renderer's lessons, measured on real pixels.
+
+use crate::common;
+use genpath::backend::builtin::{self, Builtin};
+use genpath::backend::inputs::{self, AssetDirs};
+use genpath::backend::{Backend, Cancel, ControlInput, Inputs, Request};
+use genpath::imaging::analysis;
+use genpath::recipe::{ControlKind, Limits, Recipe, Resolved};
+use image::{GrayImage, Luma, RgbImage};
+
+fn recipe(text: &str) -> Resolved {
+    Recipe::parse("test.toml", text, Limits::default()).unwrap().resolve().remove(0)
+}
+
+fn render(text: &str) -> builtin::Rendered {
+    let r = recipe(text);
+    builtin::render(&r, r.seed.unwrap() as u64, &Inputs::default()).unwrap()
+}
+
+fn png(text: &str) -> Vec<u8> {
+    let r = recipe(text);
+    Builtin::new().generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default()).unwrap().png
+}
+
+/// Lab palette (k = 5) of the core of the subject's box (its middle, where
+/// the body is, so the scene behind does not count).
+fn subject_palette(r: &builtin::Rendered) -> Vec<([f32; 3], f64)> {
+    let (w, h) = r.image.dimensions();
+    let b = r.plan.subject_box;
+    let (x0, y0) = (((b.x + b.w * 0.3) * w as f32) as u32, ((b.y + b.h * 0.25) * h as f32) as u32);
+    let (x1, y1) = (((b.x + b.w * 0.7) * w as f32) as u32, ((b.y + b.h * 0.9) * h as f32) as u32);
+    let mut labs = Vec::new();
+    for y in (y0..y1.min(h)).step_by(2) {
+        for x in (x0..x1.min(w)).step_by(2) {
+            labs.push(analysis::lab(r.image.get_pixel(x, y).0));
+        }
+    }
+    analysis::dominant(&labs, 5)
+}
+
+fn mean_saturation(img: &RgbImage) -> f64 {
+    img.pixels().map(|p| genpath::imaging::color::to_hsl(p.0).1 as f64).sum::<f64>() / img.len() as f64 * 3.0
+}
+
+const SCENES: [&str; 4] = ["on a beach", "in a forest", "in a city street", "in the mountains"];
+
+#[test]
+fn same_recipe_same_bytes_in_process_threads_and_child() {
+    let text = "prompt = \"pip the fox, orange fur, teal scarf, on a beach, golden hour\"\nseed = 4242\n";
+    let a = png(text);
+    let b = png(text);
+    assert_eq!(a, b);
+    let threads: Vec<Vec<u8>> =
+        (0..3).map(|_| std::thread::spawn(move || png(text))).map(|h| h.join().unwrap()).collect();
+    assert!(threads.iter().all(|t| *t == a));
+    // A child process (the real binary) writes the same bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = common::genpath(dir.path()).arg("render").arg(&path).arg("--out").arg(dir.path()).output().unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert_eq!(std::fs::read(dir.path().join("r.png")).unwrap(), a);
+    // A different seed differs.
+    assert_ne!(png(&text.replace("4242", "4243")), a);
+}
+
+#[test]
+fn random_seed_is_recorded_in_result_and_infotext() {
+    let r = recipe("prompt = \"a cat\"\nseed = -1\n");
+    let g = Builtin::new().generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default()).unwrap();
+    assert!(g.seed >= 0);
+    let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+    let params = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    assert!(params.contains(&format!("Seed: {}", g.seed)), "{params}");
+}
+
+#[test]
+fn underspecified_character_drifts_but_a_character_sheet_with_reference_holds() {
+    let loose: Vec<_> = SCENES.iter().map(|s| render(&format!("prompt = \"a fox, {s}\"\nseed = 11\n"))).collect();
+    let sheet = "pip the fox, orange fur, cream belly, teal scarf, round eyes, plain, regular build";
+    let first = render(&format!("prompt = \"{sheet}, {}\"\nseed = 11\n", SCENES[0]));
+    let mut held = vec![first.clone()];
+    for s in &SCENES[1..] {
+        let r =
+            recipe(&format!("prompt = \"{sheet}, {s}\"\nseed = 11\n[reference]\nimage = \"ref.png\"\nweight = 0.8\n"));
+        let inputs = Inputs { reference: Some((first.image.clone(), 0.8)), ..Inputs::default() };
+        held.push(builtin::render(&r, 11, &inputs).unwrap());
+    }
+    let spread = |set: &[builtin::Rendered]| {
+        let p: Vec<_> = set.iter().map(subject_palette).collect();
+        let mut d = Vec::new();
+        for i in 0..p.len() {
+            for j in i + 1..p.len() {
+                d.push(analysis::palette_distance(&p[i], &p[j]));
+            }
+        }
+        d.iter().sum::<f64>() / d.len() as f64
+    };
+    let (loose_d, held_d) = (spread(&loose), spread(&held));
+    assert!(loose_d > 12.0, "an under-specified fox should drift across scenes: mean ΔE00 {loose_d:.1}");
+    assert!(held_d < 8.0, "a character sheet + reference should hold identity: mean ΔE00 {held_d:.1}");
+    // The pinned attributes really are what the sheet says.
+    assert!(held.iter().all(|r| r.plan.subject == genpath::recipe::vocab::Subject::Fox));
+}
+
+/// A layout edge map: a rounded subject silhouette and a horizon, white on black.
+fn layout_edges(w: u32, h: u32) -> GrayImage {
+    let mut g = GrayImage::new(w, h);
+    let (cx, cy, r) = (w as f32 * 0.62, h as f32 * 0.5, h as f32 * 0.2);
+    for y in 0..h {
+        for x in 0..w {
+            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
+            let on_circle = (d - r).abs() < 1.2;
+            let on_body =
+                (x as f32 - cx).abs() < r * 0.9 && ((y as f32 - (cy + r * 1.6)).abs() < 1.0) && (x as f32) > 0.0;
+            let body_side = ((x as f32 - (cx - r * 0.9)).abs() < 1.0 || (x as f32 - (cx + r * 0.9)).abs() < 1.0)
+                && y as f32 > cy + r * 0.45
+                && (y as f32) < cy + r * 1.6;
+            let horizon =
+                (y as f32 - h as f32 * 0.75).abs() < 1.0 && ((x as f32) < cx - r * 0.9 || (x as f32) > cx + r * 0.9);
+            if on_circle || on_body || body_side || horizon {
+                g.put_pixel(x, y, Luma([255]));
+            }
+        }
+    }
+    g
+}
+
+#[test]
+fn edge_control_makes_the_layout_follow_the_map() {
+    let (w, h) = (512, 512);
+    let control = layout_edges(w, h);
+    let truth: Vec<u8> = control.pixels().map(|p| (p.0[0] > 127) as u8).collect();
+    let text = "prompt = \"a robot, silver body, cyan accents, in a park, noon\"\nseed = 5\n";
+    let r = recipe(text);
+    let f1 = |inputs: &Inputs| {
+        let img = builtin::render(&r, 5, inputs).unwrap().image;
+        let edges = analysis::canny(&analysis::gray(&img));
+        analysis::edge_f1(&edges, &truth, w as usize, h as usize, 2).f1
+    };
+    let with = f1(&Inputs {
+        controls: vec![ControlInput { kind: ControlKind::Edges, image: control.clone(), weight: 1.0 }],
+        ..Inputs::default()
+    });
+    let without = f1(&Inputs::default());
+    assert!(with >= 0.6, "edge control at weight 1.0: canny F1 {with:.2} < 0.6");
+    assert!(without <= 0.3, "no control: canny F1 {without:.2} > 0.3");
+    let half = f1(&Inputs {
+        controls: vec![ControlInput { kind: ControlKind::Edges, image: control, weight: 0.3 }],
+        ..Inputs::default()
+    });
+    assert!(half < with, "a weaker control should adhere less ({half:.2} vs {with:.2})");
+}
+
+#[test]
+fn inpainting_keeps_every_pixel_outside_the_mask() {
+    let init = render("prompt = \"a penguin, in the snow\"\nseed = 3\n").image;
+    let (w, h) = init.dimensions();
+    let mask = GrayImage::from_fn(w, h, |x, y| {
+        Luma([if (200..360).contains(&x) && (150..400).contains(&y) { 255 } else { 0 }])
+    });
+    let r = recipe("prompt = \"a red bear\"\nseed = 9\n[init]\nimage = \"i.png\"\nmask = \"m.png\"\nstrength = 1.0\n");
+    let inputs = Inputs { init: Some(init.clone()), mask: Some(mask.clone()), ..Inputs::default() };
+    let out = builtin::render(&r, 9, &inputs).unwrap().image;
+    let mut changed_inside = 0;
+    for (x, y, m) in mask.enumerate_pixels() {
+        if m.0[0] == 0 {
+            assert_eq!(out.get_pixel(x, y), init.get_pixel(x, y), "pixel {x},{y} outside the mask changed");
+        } else if out.get_pixel(x, y) != init.get_pixel(x, y) {
+            changed_inside += 1;
+        }
+    }
+    assert!(changed_inside > 20_000, "the masked region should be repainted ({changed_inside} px changed)");
+}
+
+#[test]
+fn few_steps_are_noisy_and_high_cfg_oversaturates() {
+    let base = "prompt = \"a fox, orange fur, in a park, noon\"\nseed = 12\n";
+    let noise = |steps: u32| analysis::noise_sigma(&analysis::gray(&render(&format!("{base}steps = {steps}\n")).image));
+    let (n4, n30) = (noise(4), noise(30));
+    assert!(n4 > 3.0 * n30 && n4 > 5.0, "steps 4 noise {n4:.1} vs steps 30 {n30:.1}");
+    let sat = |cfg: f32| mean_saturation(&render(&format!("{base}cfg = {cfg}\n")).image);
+    let (s7, s18, s2) = (sat(7.0), sat(18.0), sat(2.0));
+    assert!(s18 > s7 * 1.15, "cfg 18 saturation {s18:.3} vs cfg 7 {s7:.3}");
+    assert!(s2 < s7 * 0.85, "cfg 2 saturation {s2:.3} vs cfg 7 {s7:.3}");
+}
+
+#[test]
+fn ancestral_samplers_change_with_steps_deterministic_ones_converge() {
+    let img = |sampler: &str, steps: u32| {
+        render(&format!("prompt = \"a cat in a park\"\nseed = 8\nsampler = \"{sampler}\"\nsteps = {steps}\n")).image
+    };
+    let g = |i: &RgbImage| analysis::gray(i);
+    let det = analysis::ssim(&g(&img("dpmpp_2m", 30)), &g(&img("dpmpp_2m", 40)));
+    let anc = analysis::ssim(&g(&img("euler_a", 30)), &g(&img("euler_a", 40)));
+    assert!(det > 0.95, "a deterministic sampler converges: SSIM {det:.3}");
+    assert!(anc < det - 0.1, "an ancestral sampler keeps changing: SSIM {anc:.3} vs {det:.3}");
+}
+
+#[test]
+fn negative_prompt_removes_elements_and_unknown_words_are_reported() {
+    let with = render("prompt = \"a fox in a forest, zorblat\"\nseed = 2\n");
+    let without = render("prompt = \"a fox in a forest, zorblat\"\nnegative = \"trees\"\nseed = 2\n");
+    assert!(without.plan.removed.contains("trees"));
+    assert_ne!(with.image, without.image);
+    assert_eq!(with.not_understood, vec!["zorblat".to_string()]);
+}
+
+#[test]
+fn bad_inputs_are_clear_errors_before_drawing() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = AssetDirs {
+        recipe_dir: Some(dir.path().to_path_buf()),
+        exercise: None,
+        exercise_label: String::new(),
+        sandbox: false,
+    };
+    // Missing init image names the path.
+    let r = recipe("prompt = \"a cat\"\nseed = 1\n[init]\nimage = \"nope.png\"\n");
+    let e = inputs::load(&r, &dirs, &[]).unwrap_err().to_string();
+    assert!(e.contains("asset not found: nope.png"), "{e}");
+    // Mask size mismatch.
+    RgbImage::new(512, 512).save(dir.path().join("init.png")).unwrap();
+    GrayImage::new(256, 256).save(dir.path().join("mask.png")).unwrap();
+    let r = recipe("prompt = \"a cat\"\nseed = 1\n[init]\nimage = \"init.png\"\nmask = \"mask.png\"\n");
+    let e = inputs::load(&r, &dirs, &[]).unwrap_err().to_string();
+    assert!(e.contains("mask mask.png is 256×256 but the init image init.png is 512×512"), "{e}");
+    // Size, strength and control kind are recipe errors.
+    for (text, want) in [
+        ("prompt = \"a\"\nwidth = 4096\n", "outside 8–2048"),
+        ("prompt = \"a\"\nwidth = 500\n", "not a multiple of 8"),
+        ("prompt = \"a\"\n[init]\nimage = \"i.png\"\nstrength = 1.5\n", "outside 0–1"),
+        ("prompt = \"a\"\n[[control]]\nkind = \"scribble\"\nimage = \"e.png\"\n", "scribble"),
+    ] {
+        let e = Recipe::parse("r.toml", text, Limits::default()).unwrap_err().to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+    // Unknown sampler.
+    let r = recipe("prompt = \"a\"\nseed = 1\nsampler = \"warp_drive\"\n");
+    let e = builtin::render(&r, 1, &Inputs::default()).err().unwrap().to_string();
+    assert!(e.contains("unknown sampler 'warp_drive'"), "{e}");
+}
+
+#[test]
+fn every_example_recipe_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/recipes");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = common::genpath(dir.path()).arg("render").arg(&path).arg("--out").arg(dir.path()).output().unwrap();
+            assert!(o.status.success(), "{}: {}", path.display(), common::stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 12, "only {n} example recipes");
+}

@@ -1,0 +1,222 @@
+//! The studio on ratatui's TestBackend: snapshots of every view at 80×24 and
+//! 120×40, driven through `update` with the same actions the keys produce,
+//! including a real run on the built-in backend; and responsiveness while a
+//! slow backend call is in flight.
+
+use crate::common;
+use std::time::{Duration, Instant};
+
+use genpath::session::Env;
+use genpath::tui::app::{Action, Msg, View};
+use genpath::tui::images::Images;
+use genpath::tui::{Runtime, view};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn runtime(ws: &std::path::Path) -> Runtime {
+    let env = Env::open(Some(ws), None).unwrap();
+    let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
+    rt.app.color = false;
+    rt
+}
+
+fn screen(rt: &mut Runtime, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap();
+    term.backend().to_string()
+}
+
+fn key(rt: &mut Runtime, a: Action) {
+    rt.handle(Msg::Key(a)).unwrap();
+}
+
+fn snapshots_at(w: u16, h: u16) {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"at \d\d:\d\d", "at [time]");
+    settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d", "[date time]");
+    // Time spent depends on how long the run took.
+    settings.add_filter(r" {1,4}\d+s  (attempted|passed)", "   [t]s  $1");
+    settings.set_snapshot_suffix(format!("{w}x{h}"));
+    settings.bind(|| {
+        insta::assert_snapshot!("01_path", screen(&mut rt, w, h));
+        // Navigate to the third exercise.
+        key(&mut rt, Action::Down);
+        key(&mut rt, Action::Down);
+        assert_eq!(rt.app.exercise().id, "fluency.steps-cfg");
+        insta::assert_snapshot!("02_exercise", screen(&mut rt, w, h));
+        // Reveal a hint.
+        key(&mut rt, Action::Hint);
+        insta::assert_snapshot!("03_hint", screen(&mut rt, w, h));
+        // Run the starter on the built-in backend and see the results.
+        key(&mut rt, Action::Run);
+        assert!(rt.app.run.is_some());
+        rt.wait_for_run(Duration::from_secs(60)).unwrap();
+        let last = rt.app.last().expect("a result is shown");
+        assert!(!last.verdict.as_ref().unwrap().passed);
+        insta::assert_snapshot!("04_results", screen(&mut rt, w, h));
+        key(&mut rt, Action::FullImage);
+        assert_eq!(rt.app.view, View::Image);
+        insta::assert_snapshot!("05_image", screen(&mut rt, w, h));
+        key(&mut rt, Action::Back);
+        key(&mut rt, Action::Progress);
+        insta::assert_snapshot!("06_progress", screen(&mut rt, w, h));
+        key(&mut rt, Action::Back);
+        key(&mut rt, Action::History);
+        insta::assert_snapshot!("07_history", screen(&mut rt, w, h));
+        key(&mut rt, Action::Back);
+        key(&mut rt, Action::Help);
+        insta::assert_snapshot!("08_help", screen(&mut rt, w, h));
+    });
+}
+
+#[test]
+fn views_at_80x24() {
+    snapshots_at(80, 24);
+}
+
+#[test]
+fn views_at_120x40() {
+    snapshots_at(120, 40);
+}
+
+#[test]
+fn help_lists_every_key_of_the_keymap() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Help);
+    let text = screen(&mut rt, 120, 40);
+    for b in genpath::tui::keymap::BINDINGS.iter().filter(|b| !b.help.is_empty()) {
+        assert!(text.contains(b.help), "help is missing '{}'", b.help);
+    }
+}
+
+#[test]
+fn the_ui_keeps_handling_keys_while_a_slow_backend_runs_and_cancel_works() {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ws.path().join("genpath.toml"),
+        "backend = \"slow\"\n[backends.slow]\nkind = \"builtin\"\nservice = { latency_ms = 2000, price_per_image = 0.04 }\n",
+    )
+    .unwrap();
+    let mut rt = runtime(ws.path());
+    let first = rt.app.selected;
+    key(&mut rt, Action::Run);
+    let started = Instant::now();
+    // Navigation is handled at once, while the worker sleeps in the backend.
+    key(&mut rt, Action::Down);
+    key(&mut rt, Action::Down);
+    assert_eq!(rt.app.selected, first + 2);
+    assert!(rt.app.run.is_some(), "the attempt is still running");
+    let frame = screen(&mut rt, 100, 30);
+    assert!(frame.contains("running fluency.first-image"), "{frame}");
+    key(&mut rt, Action::Progress);
+    assert_eq!(rt.app.view, View::Progress);
+    key(&mut rt, Action::Back);
+    assert!(started.elapsed() < Duration::from_millis(1500), "key handling waited for the backend");
+    key(&mut rt, Action::Cancel);
+    rt.wait_for_run(Duration::from_secs(10)).unwrap();
+    assert!(rt.app.status.as_deref().unwrap_or("").contains("cancelled"), "{:?}", rt.app.status);
+    let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
+    let last = store.attempts("learner", "fluency.first-image").unwrap().remove(0);
+    assert_eq!(last.status, genpath::store::AttemptStatus::Cancelled);
+}
+
+#[test]
+fn watch_mode_reruns_when_the_recipe_is_saved() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::ToggleWatch);
+    assert!(rt.app.watch, "{:?}", rt.app.status);
+    let path = rt.app.data.answers[&rt.app.exercise().id].clone();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::write(&path, "prompt = \"a fox\"\nseed = 3\nwidth = 512\nheight = 512\n").unwrap();
+    // Pump events until the debounced run starts and finishes.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rt.app.last().is_none() && Instant::now() < deadline {
+        let msg = rt.rx.recv_timeout(Duration::from_millis(100)).unwrap_or(Msg::Tick);
+        rt.handle(msg).unwrap();
+    }
+    assert!(rt.app.last().is_some(), "saving the recipe in watch mode should run it");
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    let colored = |rt: &mut Runtime| {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        term.draw(|f| view::draw(f, &rt.app, &mut rt.images)).unwrap();
+        term.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset)
+    };
+    rt.app.color = true;
+    assert!(colored(&mut rt));
+    rt.app.color = false;
+    assert!(!colored(&mut rt), "NO_COLOR must leave every cell in the terminal's own colours");
+}
+
+#[test]
+fn progress_view_shows_pipeline_runs() {
+    let ws = tempfile::tempdir().unwrap();
+    let file = ws.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "name = \"launch\"\noutput = \"{product}.png\"\n[base]\nprompt = \"a {product}, plain\"\nseed = 3\nwidth = 64\nheight = 64\n[matrix]\nproduct = [\"mug\", \"bottle\"]\n",
+    )
+    .unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_genpath"))
+        .arg("--workspace")
+        .arg(ws.path())
+        .args(["pipeline", "run"])
+        .arg(&file)
+        .env_remove("GENPATH_HOME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Progress);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("Pipelines") && text.contains("launch") && text.contains("2/2"), "{text}");
+}
+
+#[test]
+fn the_path_marks_assignments_with_their_due_date() {
+    let ws = tempfile::tempdir().unwrap();
+    {
+        let rt = runtime(ws.path());
+        drop(rt);
+        let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
+        store.assign_to_learner("fluency.seeds", "learner", Some("2026-12-04"), Some("for Friday's review")).unwrap();
+    }
+    let mut rt = runtime(ws.path());
+    let text = screen(&mut rt, 100, 30);
+    assert!(text.contains("seeds due 2026-12-04"), "{text}");
+}
+
+#[test]
+fn s_submits_the_best_attempt_from_the_studio() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    // Nothing to submit yet: the studio says why and keeps going.
+    key(&mut rt, Action::Submit);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("cannot submit: fluency.first-image has no finished attempt"), "{text}");
+    drop(rt);
+    let o = common::run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    assert_eq!(o.status.code(), Some(1), "the starter runs and fails: {}", common::stderr(&o));
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Submit);
+    let text = screen(&mut rt, 120, 40);
+    assert!(text.contains("submitted attempt 1: submitted/learner+fluency.first-image+"), "{text}");
+    let written: Vec<_> = std::fs::read_dir(ws.path().join("submitted")).unwrap().flatten().collect();
+    assert_eq!(written.len(), 1);
+    let bytes = std::fs::read(written[0].path()).unwrap();
+    let bundle = genpath::bundle::read(&bytes, Default::default()).unwrap();
+    assert_eq!(bundle.submission.attempt.id, 1);
+}
