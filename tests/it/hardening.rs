@@ -273,3 +273,46 @@ fn a_huge_image_is_measured_on_a_bounded_copy() {
     assert_eq!(d.rgb.dimensions(), (2048, 1536));
     assert_eq!(loaded.working().unwrap().dimensions(), (512, 384));
 }
+
+#[test]
+fn ctrl_c_stops_a_pipeline_run_cleanly() {
+    let (tmp, ws) = workspace();
+    let config = ws.join("genpath.toml");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{base}\n[backends.slow]\nkind = \"builtin\"\nservice = {{ latency_ms = 400 }}\n"))
+        .unwrap();
+    let file = tmp.path().join("p.toml");
+    std::fs::write(
+        &file,
+        "name = \"p\"\noutput = \"{n}.png\"\n[base]\nprompt = \"a mug {n}\"\nseed = 1\nwidth = 64\nheight = 64\n[matrix]\nn = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\", \"10\"]\n[run]\nbackends = [\"slow\"]\nconcurrency = 1\n",
+    )
+    .unwrap();
+    let mut child = genpath(&ws)
+        .args(["pipeline", "run", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run is recorded, then interrupt it as a terminal would.
+    let db = ws.join("genpath.db");
+    for _ in 0..600 {
+        let running = rusqlite::Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT COUNT(*) FROM pipeline_runs", [], |r| r.get::<_, i64>(0)))
+            .unwrap_or(0);
+        if running > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.code().is_some(), "killed by the signal instead of stopping: {:?}", o.status);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (status, message): (String, String) =
+        conn.query_row("SELECT status, message FROM pipeline_runs", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((status.as_str(), message.as_str()), ("stopped", "cancelled"), "{}", stderr(&o));
+    let done: i64 =
+        conn.query_row("SELECT COUNT(*) FROM pipeline_jobs WHERE status = 'done'", [], |r| r.get(0)).unwrap();
+    assert!(done < 10, "the run was not interrupted");
+}
