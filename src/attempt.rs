@@ -158,13 +158,14 @@ fn evaluate_pipeline(
     answer: &Answer,
     observer: &dyn Observer,
 ) -> Result<(Made, Verdict)> {
-    static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let p = Pipeline::parse(&answer.path.display().to_string(), &answer.text, Limits::default())?;
-    let (dir, temporary) = match &answer.work_dir {
-        Some(d) => (d.clone(), false),
+    // A fresh folder unless the caller keeps one; removed however this function
+    // returns (declared before the store, so the database closes first).
+    let (dir, _temporary) = match &answer.work_dir {
+        Some(d) => (d.clone(), None),
         None => {
-            let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            (std::env::temp_dir().join(format!("genpath-pipeline-{}-{n}", std::process::id())), true)
+            let t = temp_dir("genpath-pipeline-")?;
+            (t.path().to_path_buf(), Some(t))
         }
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
@@ -226,9 +227,6 @@ fn evaluate_pipeline(
     };
     let verdict = checks::run(&exercise.checks, &made.images, &ctx);
     drop(store);
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
     Ok((made, verdict))
 }
 
@@ -443,7 +441,6 @@ pub fn rerun_bundle(
     backend: &dyn Backend,
 ) -> Result<Vec<Vec<u8>>> {
     use crate::bundle::{self, Learner, Submission, SubmittedAttempt};
-    static FRESH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let file = answer
         .path
         .file_name()
@@ -477,8 +474,8 @@ pub fn rerun_bundle(
     };
     let packed = bundle::write(&handoff, &files)?;
     let received = bundle::read(&packed, bundle::Limits::default())?;
-    let n = FRESH.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("genpath-handoff-{}-{n}", std::process::id()));
+    let clean = temp_dir("genpath-handoff-")?;
+    let dir = clean.path();
     let result = (|| -> Result<Vec<Vec<u8>>> {
         for (rel, bytes) in received.answer_files() {
             let target = dir.join(rel);
@@ -500,6 +497,10 @@ pub fn rerun_bundle(
         let made = generate_in(&recipe, &dirs, backend, &Quiet)?;
         Ok(made.images.into_iter().map(|i| i.bytes).collect())
     })();
-    let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// A fresh temporary folder, removed when the guard is dropped (on every return path).
+fn temp_dir(prefix: &str) -> Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix(prefix).tempdir().context("Failed to create a temporary folder")
 }

@@ -519,22 +519,23 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
     });
     let path = out_dir.join("manifest.json");
     write_atomic(&path, serde_json::to_string_pretty(&json).context("Failed to encode the manifest")?.as_bytes())?;
-    let mut csv = String::from("path,sha256,seed,backend,cost,seconds,checks_passed,checks_failed\n");
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["path", "sha256", "seed", "backend", "cost", "seconds", "checks_passed", "checks_failed"])?;
     for e in &entries {
         let outcomes: Vec<Outcome> = serde_json::from_value(e.checks.clone()).unwrap_or_default();
         let failed: Vec<&str> = outcomes.iter().filter(|o| !o.passed).map(|o| o.check.as_str()).collect();
-        csv.push_str(&format!(
-            "{},{},{},{},{:.4},{:.3},{},{}\n",
-            e.path,
-            e.sha256,
+        csv.write_record([
+            e.path.to_string(),
+            e.sha256.to_string(),
             e.seed.map(|s| s.to_string()).unwrap_or_default(),
-            e.backend.unwrap_or(""),
-            e.cost,
-            e.seconds,
-            outcomes.len() - failed.len(),
-            failed.join(";")
-        ));
+            e.backend.unwrap_or("").to_string(),
+            format!("{:.4}", e.cost),
+            format!("{:.3}", e.seconds),
+            (outcomes.len() - failed.len()).to_string(),
+            failed.join(";"),
+        ])?;
     }
-    write_atomic(&out_dir.join("manifest.csv"), csv.as_bytes())?;
+    let csv = csv.into_inner().context("Failed to write manifest.csv")?;
+    write_atomic(&out_dir.join("manifest.csv"), &csv)?;
     Ok((path, set_checks))
 }

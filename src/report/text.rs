@@ -116,56 +116,98 @@ pub fn markdown(r: &Report) -> String {
     out
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+/// Text from learners for a spreadsheet: a cell that starts like a formula
+/// (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`, so opening the file in
+/// a spreadsheet never runs it (OWASP's CSV injection advice).
+fn cell_csv(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 
 /// One row per learner and exercise (a gradebook), with the exercise's pass
 /// rate and most-failed check repeated on each row so a spreadsheet filter
-/// shows them.
+/// shows them. Quoting is the `csv` crate's.
 pub fn csv(r: &Report) -> String {
-    let mut out = String::with_capacity(64 + r.learners.len() * r.exercises.len() * 120);
-    out.push_str(
-        "learner,name,exercise,status,late,due,attempts,best_score,attempts_to_pass,reproduced,last_activity,milestones,exercise_pass_rate,exercise_most_failed_check\n",
-    );
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(64 + r.learners.len() * r.exercises.len() * 120));
+    let mut row = |fields: [String; 14]| {
+        let _ = w.write_record(&fields);
+    };
+    row([
+        "learner",
+        "name",
+        "exercise",
+        "status",
+        "late",
+        "due",
+        "attempts",
+        "best_score",
+        "attempts_to_pass",
+        "reproduced",
+        "last_activity",
+        "milestones",
+        "exercise_pass_rate",
+        "exercise_most_failed_check",
+    ]
+    .map(String::from));
     let by_id: std::collections::HashMap<&str, &super::ExerciseReport> =
         r.exercises.iter().map(|e| (e.id.as_str(), e)).collect();
     for l in &r.learners {
         let milestones: Vec<String> =
             l.milestones.iter().map(|m| format!("{}@{}", m.stage, day(Some(&m.reached_at)))).collect();
-        let milestones = csv_field(&milestones.join(" "));
-        let name = csv_field(&l.name);
+        let milestones = cell_csv(&milestones.join(" "));
+        let name = cell_csv(&l.name);
+        let last = l.last_activity.as_deref().map(|s| s.get(..10).unwrap_or(s)).unwrap_or("").to_string();
         for x in &l.exercises {
             let e = by_id.get(x.exercise.as_str());
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                l.id,
-                name,
-                x.exercise,
-                x.status.as_str(),
-                x.late,
-                x.due.as_deref().unwrap_or(""),
-                x.attempts,
+            row([
+                l.id.clone(),
+                name.clone(),
+                x.exercise.clone(),
+                x.status.as_str().to_string(),
+                x.late.to_string(),
+                x.due.clone().unwrap_or_default(),
+                x.attempts.to_string(),
                 x.best_score.map(|s| s.to_string()).unwrap_or_default(),
                 x.attempts_to_pass.map(|s| s.to_string()).unwrap_or_default(),
                 x.reproduced.map(|b| b.to_string()).unwrap_or_default(),
-                l.last_activity.as_deref().map(|s| s.get(..10).unwrap_or(s)).unwrap_or(""),
-                milestones,
+                last.clone(),
+                milestones.clone(),
                 e.map(|e| format!("{:.3}", e.pass_rate)).unwrap_or_default(),
-                e.and_then(|e| e.failing_checks.first()).map(|f| f.check.as_str()).unwrap_or(""),
-            );
+                e.and_then(|e| e.failing_checks.first()).map(|f| f.check.clone()).unwrap_or_default(),
+            ]);
         }
         if l.exercises.is_empty() {
-            let _ = writeln!(out, "{},{},,{},false,,0,,,,,{},,", l.id, name, Status::None.as_str(), milestones);
+            row([
+                l.id.clone(),
+                name.clone(),
+                String::new(),
+                Status::None.as_str().to_string(),
+                "false".into(),
+                String::new(),
+                "0".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                milestones.clone(),
+                String::new(),
+                String::new(),
+            ]);
         }
     }
-    out
+    drop(row);
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::cell_md;
+
+    #[test]
+    fn learner_text_is_inert_in_a_spreadsheet() {
+        assert_eq!(super::cell_csv("=HYPERLINK(\"http://e\")"), "'=HYPERLINK(\"http://e\")");
+        assert_eq!(super::cell_csv("-1+1"), "'-1+1");
+        assert_eq!(super::cell_csv("Ada"), "Ada");
+    }
 
     #[test]
     fn learner_text_is_inert_markdown() {
