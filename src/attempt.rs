@@ -476,7 +476,7 @@ pub fn rerun_bundle(
     let received = bundle::read(&packed, bundle::Limits::default())?;
     let clean = temp_dir("genpath-handoff-")?;
     let dir = clean.path();
-    let result = (|| -> Result<Vec<Vec<u8>>> {
+    (|| -> Result<Vec<Vec<u8>>> {
         for (rel, bytes) in received.answer_files() {
             let target = dir.join(rel);
             if let Some(parent) = target.parent() {
@@ -496,8 +496,7 @@ pub fn rerun_bundle(
         };
         let made = generate_in(&recipe, &dirs, backend, &Quiet)?;
         Ok(made.images.into_iter().map(|i| i.bytes).collect())
-    })();
-    result
+    })()
 }
 
 /// A fresh temporary folder, removed when the guard is dropped (on every return path).

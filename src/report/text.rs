@@ -194,7 +194,6 @@ pub fn csv(r: &Report) -> String {
             ]);
         }
     }
-    drop(row);
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
