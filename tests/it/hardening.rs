@@ -287,7 +287,7 @@ fn ctrl_c_stops_a_pipeline_run_cleanly() {
         "name = \"p\"\noutput = \"{n}.png\"\n[base]\nprompt = \"a mug {n}\"\nseed = 1\nwidth = 64\nheight = 64\n[matrix]\nn = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\", \"10\"]\n[run]\nbackends = [\"slow\"]\nconcurrency = 1\n",
     )
     .unwrap();
-    let mut child = genpath(&ws)
+    let child = genpath(&ws)
         .args(["pipeline", "run", file.to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
