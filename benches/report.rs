@@ -45,7 +45,7 @@ fn cohort(store: &mut Store, curriculum: &Curriculum) {
         passed: true,
         value: Some(1.0),
         threshold: Some(1.0),
-        severity: "essential".into(),
+        severity: genpath::checks::Severity::Essential,
         message: "ok".into(),
     }];
     for l in 0..LEARNERS {

@@ -27,7 +27,7 @@ fn finished(i: u32) -> Finished {
                 passed: k % 2 == 0,
                 value: Some(0.5),
                 threshold: Some(0.4),
-                severity: "essential".into(),
+                severity: genpath::checks::Severity::Essential,
                 message: "measured 0.50, wanted at least 0.40".into(),
             })
             .collect(),

@@ -43,7 +43,7 @@ fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
                     passed: k != 1,
                     value: Some(0.5),
                     threshold: Some(0.4),
-                    severity: "essential".into(),
+                    severity: genpath::checks::Severity::Essential,
                     message: "measured 0.50, wanted 0.40".into(),
                 })
                 .collect(),

@@ -202,7 +202,11 @@ fn evaluate_pipeline(
         Err(e) => report.stopped = Some(format!("{e:#}")),
     }
     let current: std::collections::HashSet<String> = p.expand().into_iter().map(|j| j.key).collect();
-    for row in store.pipeline_jobs(&p.name)?.into_iter().filter(|j| j.status == "done" && current.contains(&j.key)) {
+    for row in store
+        .pipeline_jobs(&p.name)?
+        .into_iter()
+        .filter(|j| j.status == crate::store::JobStatus::Done && current.contains(&j.key))
+    {
         let bytes = std::fs::read(dir.join(&row.output)).ok();
         if let Some(b) = &bytes {
             made.images.push(Image::load(row.output.clone(), b.clone()));
@@ -284,7 +288,7 @@ pub fn check_records(verdict: &Verdict) -> Vec<CheckRecord> {
             passed: o.passed,
             value: o.value,
             threshold: o.threshold,
-            severity: o.severity.as_str().to_string(),
+            severity: o.severity,
             message: o.message.clone(),
         })
         .collect()

@@ -17,6 +17,8 @@ pub mod diagnostics;
 pub mod hash;
 pub mod imaging;
 pub mod instructor;
+#[macro_use]
+pub mod names;
 pub mod panics;
 pub mod pipeline;
 pub mod portfolio;

@@ -146,7 +146,7 @@ impl Workspace {
             }
             store.pipeline_finish_run(
                 run,
-                "interrupted",
+                crate::store::RunStatus::Interrupted,
                 "the process running this pipeline stopped before it finished; run it again to resume",
             )?;
         }

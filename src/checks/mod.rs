@@ -30,37 +30,17 @@ pub use spec::{CheckSpec, Deliverable};
 /// Longest side of the copy most checks measure on.
 pub const WORKING_SIDE: u32 = 512;
 
-/// How much a check's failure matters (Exercism's levels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Blocks passing and the milestone.
-    Essential,
-    /// Should be fixed; lowers the score.
-    Actionable,
-    /// For information only.
-    Informative,
-    /// Praise for going beyond the brief.
-    Celebratory,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Essential => "essential",
-            Severity::Actionable => "actionable",
-            Severity::Informative => "informative",
-            Severity::Celebratory => "celebratory",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "essential" => Severity::Essential,
-            "actionable" => Severity::Actionable,
-            "informative" => Severity::Informative,
-            "celebratory" => Severity::Celebratory,
-            _ => return None,
-        })
+crate::named_enum! {
+    /// How much a check's failure matters (Exercism's levels).
+    pub enum Severity ("severity") {
+        /// Blocks passing and the milestone.
+        Essential = "essential",
+        /// Should be fixed; lowers the score.
+        Actionable = "actionable",
+        /// For information only.
+        Informative = "informative",
+        /// Praise for going beyond the brief.
+        Celebratory = "celebratory",
     }
 }
 

@@ -122,8 +122,8 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
             continue;
         }
         let jobs = store.pipeline_jobs(&r.pipeline)?;
-        let count = |s: &str| jobs.iter().filter(|j| j.status == s).count();
-        let spent: f64 = jobs.iter().filter(|j| j.status == "done").map(|j| j.cost).sum();
+        let count = |s: crate::store::JobStatus| jobs.iter().filter(|j| j.status == s).count();
+        let spent: f64 = jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).map(|j| j.cost).sum();
         let calls = store.pipeline_calls(&r.pipeline)?;
         let cut: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
         outln!(
@@ -131,15 +131,15 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
             r.pipeline,
             super::local_time(&r.started_at),
             r.status,
-            count("done"),
-            count("pending") + count("submitted"),
-            count("failed"),
-            count("skipped"),
+            count(crate::store::JobStatus::Done),
+            count(crate::store::JobStatus::Pending) + count(crate::store::JobStatus::Submitted),
+            count(crate::store::JobStatus::Failed),
+            count(crate::store::JobStatus::Skipped),
             jobs.len(),
             if cut > 0.0 { format!(" (+{cut:.2} possibly charged)") } else { String::new() },
             calls.len()
         );
-        for j in jobs.iter().filter(|j| j.status == "failed").take(5) {
+        for j in jobs.iter().filter(|j| j.status == crate::store::JobStatus::Failed).take(5) {
             outln!("  failed {}: {}", j.output, j.error.as_deref().unwrap_or(""));
         }
     }

@@ -450,7 +450,7 @@ impl Loader {
         };
         let severity = match table.remove("severity") {
             None => Severity::Essential,
-            Some(v) => match v.get_ref().as_str().and_then(Severity::parse) {
+            Some(v) => match v.get_ref().as_str().and_then(|s| s.parse::<Severity>().ok()) {
                 Some(s) => s,
                 None => {
                     self.diags.push(

@@ -313,7 +313,7 @@ impl Pipeline {
             let severity = table
                 .get("severity")
                 .and_then(|v| v.get_ref().as_str())
-                .map_or(Some(Severity::Essential), Severity::parse);
+                .map_or(Some(Severity::Essential), |s| s.parse().ok());
             let mut params = BTreeMap::new();
             for (k, v) in table.iter().filter(|(k, _)| *k != "check" && *k != "severity") {
                 match def.param(k) {

@@ -113,8 +113,12 @@ pub struct Report {
 
 /// Estimate cost and time before running.
 pub fn estimate(p: &Pipeline, jobs: &[Job], members: &[Member], store: &Store) -> Result<Estimate> {
-    let done: std::collections::HashSet<String> =
-        store.pipeline_jobs(&p.name)?.into_iter().filter(|j| j.status == "done").map(|j| j.key).collect();
+    let done: std::collections::HashSet<String> = store
+        .pipeline_jobs(&p.name)?
+        .into_iter()
+        .filter(|j| j.status == crate::store::JobStatus::Done)
+        .map(|j| j.key)
+        .collect();
     let todo: Vec<&Job> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
     let cheapest = |j: &Job| members.iter().map(|m| m.price(j.recipe.width, j.recipe.height)).fold(f64::MAX, f64::min);
     // A job that shares its recipe with an earlier one costs nothing: its image is a copy.
@@ -181,7 +185,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
     store.pipeline_plan_jobs(&p.name, &plan)?;
     let est = estimate(p, &jobs, &members, &store)?;
     if est.over_budget && !opts.allow_over_budget {
-        store.pipeline_finish_run(run_id, "stopped", "estimate over budget")?;
+        store.pipeline_finish_run(run_id, crate::store::RunStatus::Stopped, "estimate over budget")?;
         anyhow::bail!(
             "the estimate ({:.2}, {:.0} s for {} jobs) is over the budget (max_cost {:?}, max_seconds {:?}); lower the volume or pass --allow-over-budget (the run still stops at the budget)",
             est.cost,
@@ -193,7 +197,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
     }
     std::fs::create_dir_all(out_dir).with_context(|| format!("Failed to create {}", out_dir.display()))?;
     let rows = store.pipeline_jobs(&p.name)?;
-    let status = |k: &str| rows.iter().find(|r| r.key == k).map(|r| (r.status.clone(), r.sha256.clone(), r.cost));
+    let status = |k: &str| rows.iter().find(|r| r.key == k).map(|r| (r.status, r.sha256.clone(), r.cost));
     let mut queue = VecDeque::new();
     let mut done = 0;
     let mut spent_before = 0.0;
@@ -203,7 +207,7 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
             // Done, and the file is still there with the recorded hash: nothing to regenerate
             // (copies lost since are written again from it).
             Some((s, Some(sha), cost))
-                if s == "done"
+                if s == crate::store::JobStatus::Done
                     && let Ok(bytes) = std::fs::read(out_dir.join(&j.output))
                     && crate::hash::sha256_hex(&bytes) == sha
                     && write_copies(out_dir, j, &bytes).is_ok() =>
@@ -258,15 +262,15 @@ pub fn run(p: &Pipeline, db: &Path, out_dir: &Path, members: Vec<Member>, opts: 
     let spent: f64 = store
         .pipeline_jobs(&p.name)?
         .iter()
-        .filter(|j| j.status == "done" && current.contains(j.key.as_str()))
+        .filter(|j| j.status == crate::store::JobStatus::Done && current.contains(j.key.as_str()))
         .map(|j| j.cost)
         .sum();
     let status = if s.stop.is_some() {
-        "stopped"
+        crate::store::RunStatus::Stopped
     } else if s.failed > 0 {
-        "failed"
+        crate::store::RunStatus::Failed
     } else {
-        "done"
+        crate::store::RunStatus::Done
     };
     store.pipeline_finish_run(run_id, status, s.stop.as_deref().unwrap_or(""))?;
     let _ = &mut store;
@@ -478,7 +482,9 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
     let jobs = p.expand();
     let mut entries = Vec::new();
     for j in &jobs {
-        let Some(r) = rows.iter().find(|r| r.key == j.key && r.status == "done") else { continue };
+        let Some(r) = rows.iter().find(|r| r.key == j.key && r.status == crate::store::JobStatus::Done) else {
+            continue;
+        };
         entries.push(ManifestEntry {
             path: &j.output,
             sha256: r.sha256.as_deref().unwrap_or(""),

@@ -11,7 +11,7 @@ mod roster;
 mod schema;
 mod submissions;
 
-pub use pipeline::{CallRow, JobRow, RunRow};
+pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 pub use submissions::{HistoryEntry, HistoryRow, HistorySummary, Milestone, NewSubmission, Scope, SubmissionRow};
 
@@ -45,40 +45,19 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// What happened to an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AttemptStatus {
-    Running,
-    Passed,
-    Failed,
-    Error,
-    Cancelled,
-    Interrupted,
-}
-
-impl AttemptStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttemptStatus::Running => "running",
-            AttemptStatus::Passed => "passed",
-            AttemptStatus::Failed => "failed",
-            AttemptStatus::Error => "error",
-            AttemptStatus::Cancelled => "cancelled",
-            AttemptStatus::Interrupted => "interrupted",
-        }
-    }
-    pub fn parse(s: &str) -> AttemptStatus {
-        match s {
-            "running" => AttemptStatus::Running,
-            "passed" => AttemptStatus::Passed,
-            "failed" => AttemptStatus::Failed,
-            "cancelled" => AttemptStatus::Cancelled,
-            "interrupted" => AttemptStatus::Interrupted,
-            _ => AttemptStatus::Error,
-        }
+crate::named_enum! {
+    /// What happened to an attempt.
+    pub enum AttemptStatus ("attempt status") {
+        Running = "running",
+        Passed = "passed",
+        Failed = "failed",
+        Error = "error",
+        Cancelled = "cancelled",
+        Interrupted = "interrupted",
     }
 }
+crate::sql_text!(AttemptStatus);
+crate::sql_text!(crate::checks::Severity);
 
 /// An attempt about to start.
 #[derive(Debug, Clone)]
@@ -106,7 +85,7 @@ pub struct CheckRecord {
     pub passed: bool,
     pub value: Option<f64>,
     pub threshold: Option<f64>,
-    pub severity: String,
+    pub severity: crate::checks::Severity,
     pub message: String,
 }
 
@@ -320,7 +299,13 @@ impl Store {
                 "UPDATE attempts SET status = ?2, score = ?3, cost = ?4, finished_at = ?5, seconds = {} WHERE id = ?1",
                 seconds_since_start("?5")
             ),
-            params![id, if done.passed { "passed" } else { "failed" }, done.score, done.cost, finished],
+            params![
+                id,
+                if done.passed { AttemptStatus::Passed } else { AttemptStatus::Failed },
+                done.score,
+                done.cost,
+                finished
+            ],
         )
         .map_err(err)?;
         // Only a pass can complete a milestone; skip the stats otherwise.
@@ -347,7 +332,7 @@ impl Store {
             .conn
             .execute(
                 &format!("UPDATE attempts SET status = ?2, error = ?3, finished_at = ?4, seconds = {} WHERE id = ?1 AND status = 'running'", seconds_since_start("?4")),
-                params![id, status.as_str(), reason, now()],
+                params![id, status, reason, now()],
             )
             .map_err(self.err())?;
         if n == 0 {
@@ -549,7 +534,7 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
         recipe_text: r.get(3)?,
         recipe_sha256: r.get(4)?,
         backend: r.get(5)?,
-        status: AttemptStatus::parse(&r.get::<_, String>(6)?),
+        status: r.get(6)?,
         score: r.get(7)?,
         cost: r.get(8)?,
         started_at: r.get(9)?,
@@ -594,7 +579,7 @@ mod tests {
                 passed,
                 value: Some(f64::NAN),
                 threshold: Some(1.0),
-                severity: "essential".into(),
+                severity: crate::checks::Severity::Essential,
                 message: "m".into(),
             }],
         }

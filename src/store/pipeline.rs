@@ -6,6 +6,35 @@
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
+crate::named_enum! {
+    /// Where one job of a pipeline stands.
+    pub enum JobStatus ("pipeline job status") {
+        /// Waiting for a backend.
+        Pending = "pending",
+        /// Sent to a backend (a crash here leaves a call that may have been charged).
+        Submitted = "submitted",
+        Done = "done",
+        Failed = "failed",
+        /// Not run: the run stopped first (budget, cancel).
+        Skipped = "skipped",
+    }
+}
+crate::sql_text!(JobStatus);
+
+crate::named_enum! {
+    /// How a pipeline run ended, or that it has not.
+    pub enum RunStatus ("pipeline run status") {
+        Running = "running",
+        Done = "done",
+        /// Ended early on purpose: a budget, a cancel.
+        Stopped = "stopped",
+        Failed = "failed",
+        /// Its process died (found by the next command).
+        Interrupted = "interrupted",
+    }
+}
+crate::sql_text!(RunStatus);
+
 use super::{Result, Store, StoreError, now};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,7 +43,7 @@ pub struct JobRow {
     pub idx: u32,
     pub output: String,
     pub recipe: String,
-    pub status: String,
+    pub status: JobStatus,
     pub tries: u32,
     pub backend: Option<String>,
     pub seed: Option<i64>,
@@ -42,7 +71,7 @@ pub struct RunRow {
     pub pipeline: String,
     pub started_at: String,
     pub finished_at: Option<String>,
-    pub status: String,
+    pub status: RunStatus,
     pub message: Option<String>,
 }
 
@@ -57,7 +86,7 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn pipeline_finish_run(&self, run: i64, status: &str, message: &str) -> Result<()> {
+    pub fn pipeline_finish_run(&self, run: i64, status: RunStatus, message: &str) -> Result<()> {
         self.conn
             .execute(
                 "UPDATE pipeline_runs SET status = ?2, message = ?3, finished_at = ?4 WHERE id = ?1",
@@ -191,7 +220,7 @@ impl Store {
             .map_err(err)?;
         tx.execute(
             "UPDATE pipeline_jobs SET status = ?3, error = ?4, updated_at = ?5 WHERE pipeline = ?1 AND key = ?2",
-            params![pipeline, key, if final_failure { "failed" } else { "pending" }, error, t],
+            params![pipeline, key, if final_failure { JobStatus::Failed } else { JobStatus::Pending }, error, t],
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;

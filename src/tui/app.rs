@@ -124,7 +124,7 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct PipelineSummary {
     pub name: String,
-    pub status: String,
+    pub status: crate::store::RunStatus,
     pub done: usize,
     pub total: usize,
     pub failed: usize,

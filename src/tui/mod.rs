@@ -27,7 +27,7 @@ use self::app::{Action, App, Effect, LastAttempt, Msg, Snapshot};
 use self::images::Images;
 use crate::attempt::{self, Answer, Observer};
 use crate::backend::Progress;
-use crate::checks::{Outcome, Severity, Verdict};
+use crate::checks::{Outcome, Verdict};
 use crate::progress;
 use crate::session::Env;
 use crate::store::Store;
@@ -82,10 +82,10 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
         }
         let jobs = store.pipeline_jobs(&run.pipeline)?;
         pipelines.push(app::PipelineSummary {
-            done: jobs.iter().filter(|j| j.status == "done").count(),
-            failed: jobs.iter().filter(|j| j.status == "failed").count(),
-            spent: jobs.iter().filter(|j| j.status == "done").map(|j| j.cost).sum(),
-            last_error: jobs.iter().find(|j| j.status == "failed").and_then(|j| j.error.clone()),
+            done: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).count(),
+            failed: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Failed).count(),
+            spent: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).map(|j| j.cost).sum(),
+            last_error: jobs.iter().find(|j| j.status == crate::store::JobStatus::Failed).and_then(|j| j.error.clone()),
             total: jobs.len(),
             status: run.status,
             name: run.pipeline,
@@ -107,7 +107,7 @@ fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<La
                 review: false,
                 value: c.value,
                 threshold: c.threshold,
-                severity: Severity::parse(&c.severity).unwrap_or(Severity::Essential),
+                severity: c.severity,
                 message: c.message,
             })
             .collect(),

@@ -221,7 +221,7 @@ fn kill_9_mid_run_then_resume_regenerates_nothing_that_was_done() {
         let done = Store::open(&db)
             .ok()
             .and_then(|s| s.pipeline_jobs("hundred").ok())
-            .map_or(0, |j| j.iter().filter(|j| j.status == "done").count());
+            .map_or(0, |j| j.iter().filter(|j| j.status == genpath::store::JobStatus::Done).count());
         if done >= 20 {
             break;
         }

@@ -29,7 +29,7 @@ fn finished(i: u32) -> Finished {
                 passed: k != 3,
                 value: Some(k as f64),
                 threshold: Some(1.0),
-                severity: "essential".into(),
+                severity: genpath::checks::Severity::Essential,
                 message: "x".repeat(200),
             })
             .collect(),
