@@ -56,13 +56,149 @@ pub struct BackendConfig {
     pub options: toml::Table,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    Builtin,
-    A1111,
-    Comfyui,
-    Openai,
+/// The options every network backend takes (`[backends.NAME]` beside `kind`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct HttpOptions {
+    /// Where the server listens (`http://` or `https://`).
+    pub url: Option<String>,
+    /// Seconds a whole request may take, answer included.
+    pub timeout_s: Option<u64>,
+    /// Tries after the first for transient failures (429, 5xx, connection errors).
+    pub retries: Option<u32>,
+    /// Requests in flight at once.
+    pub max_concurrent: Option<usize>,
+    /// The environment variable that holds the key (never the key itself).
+    pub auth_env: Option<String>,
+}
+
+/// `kind = "builtin"`: the practice renderer, optionally as a simulated paid service.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct BuiltinOptions {
+    /// `{ latency_ms, price_per_image, rate_limit_per_minute, failure_rate, fault_seed }`
+    pub service: Option<toml::Value>,
+}
+
+/// `kind = "a1111"`: AUTOMATIC1111, Forge, SD.Next or stable-diffusion.cpp's sd-server.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct A1111Options {
+    #[serde(flatten)]
+    pub http: HttpOptions,
+    /// The checkpoint to load (`sd_model_checkpoint`).
+    pub model: Option<String>,
+    pub price_per_image: Option<f64>,
+}
+
+/// `kind = "comfyui"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ComfyUiOptions {
+    #[serde(flatten)]
+    pub http: HttpOptions,
+    pub model: Option<String>,
+    pub controlnet_model: Option<String>,
+    /// API-format workflow files by job (`txt2img`, `img2img`, `inpaint`, `controlnet`).
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+}
+
+/// `kind = "openai"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OpenAiOptions {
+    #[serde(flatten)]
+    pub http: HttpOptions,
+    pub model: Option<String>,
+    pub quality: Option<String>,
+    pub price_per_image: Option<f64>,
+}
+
+/// A backend option that cannot be used: its key and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionProblem {
+    /// The key at fault (empty when the table as a whole is).
+    pub key: String,
+    pub message: String,
+}
+
+impl BackendConfig {
+    /// The options as the typed struct of this backend's kind. Unknown keys
+    /// are problems (a misspelt `timout_s` would otherwise be ignored), each
+    /// with the closest known key when one is close.
+    pub fn typed<T: serde::de::DeserializeOwned + Default>(&self, known: &[&str]) -> Result<T, Vec<OptionProblem>> {
+        // Unknown keys are found against `known` (serde's `deny_unknown_fields`
+        // does not combine with the flattened shared HTTP options).
+        let typed: Result<T, _> = toml::Value::Table(self.options.clone()).try_into();
+        let mut problems: Vec<OptionProblem> = self
+            .options
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .cloned()
+            .map(|key| {
+                let near = known
+                    .iter()
+                    .map(|k| (strsim::damerau_levenshtein(&key, k), *k))
+                    .filter(|(d, _)| *d <= 2)
+                    .min()
+                    .map(|(_, k)| format!(": did you mean `{k}`?"))
+                    .unwrap_or_else(|| format!(" (kind {} takes: {})", self.kind.as_str(), known.join(", ")));
+                OptionProblem { message: format!("unknown option `{key}`{near}"), key }
+            })
+            .collect();
+        match typed {
+            Ok(t) if problems.is_empty() => Ok(t),
+            Ok(_) => Err(problems),
+            Err(e) => {
+                // Every option is optional, so a table of one key fails only when
+                // that key's value is wrong: that finds the key to point at.
+                let culprit = self.options.iter().find(|(k, v)| {
+                    let mut one = toml::Table::new();
+                    one.insert((*k).clone(), (*v).clone());
+                    toml::Value::Table(one).try_into::<T>().is_err()
+                });
+                let (key, message) = match culprit {
+                    Some((k, _)) => (k.clone(), format!("`{k}`: {}", e.to_string().trim())),
+                    None => (String::new(), e.to_string().trim().to_string()),
+                };
+                problems.push(OptionProblem { key, message });
+                Err(problems)
+            }
+        }
+    }
+
+    /// The keys a backend of this kind takes (besides `kind`).
+    pub fn known_keys(kind: BackendKind) -> &'static [&'static str] {
+        const HTTP: [&str; 5] = ["url", "timeout_s", "retries", "max_concurrent", "auth_env"];
+        match kind {
+            BackendKind::Builtin => &["service"],
+            BackendKind::A1111 => &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "price_per_image"],
+            BackendKind::Comfyui => {
+                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "controlnet_model", "templates"]
+            }
+            BackendKind::Openai => {
+                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "quality", "price_per_image"]
+            }
+        }
+    }
+
+    /// Every problem with this backend's options, whatever its kind.
+    pub fn problems(&self) -> Vec<OptionProblem> {
+        let known = Self::known_keys(self.kind);
+        let result = match self.kind {
+            BackendKind::Builtin => self.typed::<BuiltinOptions>(known).map(drop),
+            BackendKind::A1111 => self.typed::<A1111Options>(known).map(drop),
+            BackendKind::Comfyui => self.typed::<ComfyUiOptions>(known).map(drop),
+            BackendKind::Openai => self.typed::<OpenAiOptions>(known).map(drop),
+        };
+        result.err().unwrap_or_default()
+    }
+}
+
+crate::named_enum! {
+    /// What speaks behind a named backend.
+    pub enum BackendKind ("backend kind") {
+        Builtin = "builtin",
+        A1111 = "a1111",
+        Comfyui = "comfyui",
+        Openai = "openai",
+    }
 }
 
 fn default_backend() -> String {
@@ -148,6 +284,18 @@ impl Config {
             ));
         }
         for (name, b) in &config.backends {
+            for p in b.problems() {
+                let mut path = vec![crate::diagnostics::Seg::Key("backends"), crate::diagnostics::Seg::Key(name)];
+                if !p.key.is_empty() {
+                    path.push(crate::diagnostics::Seg::Key(&p.key));
+                }
+                diags.push(crate::diagnostics::Diagnostic::at(
+                    label,
+                    text,
+                    crate::diagnostics::span_of(text, &path),
+                    format!("[backends.{name}]: {}", p.message),
+                ));
+            }
             let Some(url) = b.options.get("url") else { continue };
             if let Some(problem) = url_problem(url) {
                 diags.push(crate::diagnostics::Diagnostic::at(
@@ -274,6 +422,40 @@ mod tests {
         assert!(
             Config::parse("g.toml", "[backends.x]\nkind = \"comfyui\"\nurl = \"https://h.example:8188/\"\n").is_ok()
         );
+    }
+
+    #[test]
+    fn a_misspelt_backend_option_is_located_with_the_closest_key() {
+        let text = "[backends.studio]\nkind = \"a1111\"\nurl = \"http://h:1\"\ntimout_s = 30\nflavour = 1\n";
+        let e = Config::parse("g.toml", text).unwrap_err().to_string();
+        assert!(
+            e.contains("g.toml:4:12: [backends.studio]: unknown option `timout_s`: did you mean `timeout_s`?"),
+            "{e}"
+        );
+        assert!(e.contains("g.toml:5:11") && e.contains("unknown option `flavour` (kind a1111 takes: url,"), "{e}");
+        let e =
+            Config::parse("g.toml", "[backends.s]\nkind = \"openai\"\nretries = \"many\"\n").unwrap_err().to_string();
+        assert!(e.contains("g.toml:3:") && e.contains("retries"), "{e}");
+    }
+
+    #[test]
+    fn every_known_option_of_every_kind_is_accepted() {
+        for kind in BackendKind::ALL {
+            let mut options = toml::Table::new();
+            for key in BackendConfig::known_keys(*kind) {
+                let value = match *key {
+                    "url" | "auth_env" | "model" | "controlnet_model" | "quality" => toml::Value::from("http://h:1"),
+                    "timeout_s" | "retries" | "max_concurrent" => toml::Value::from(3),
+                    "price_per_image" => toml::Value::from(0.5),
+                    "templates" => toml::Value::Table(toml::Table::new()),
+                    "service" => toml::Value::Table(toml::Table::new()),
+                    other => panic!("no sample value for {other}"),
+                };
+                options.insert((*key).to_string(), value);
+            }
+            let b = BackendConfig { kind: *kind, options };
+            assert_eq!(b.problems(), Vec::new(), "{kind}");
+        }
     }
 
     #[test]

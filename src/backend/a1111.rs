@@ -53,25 +53,14 @@ pub fn explain(_status: u16, body: &[u8]) -> String {
 }
 
 impl A1111 {
-    pub fn from_options(name: &str, options: &toml::Table) -> Result<A1111, BackendError> {
-        let get = |k: &str| options.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let url = get("url").unwrap_or_else(|| "http://127.0.0.1:7860".into());
-        let mut settings = Settings { base_url: url, ..Settings::default() };
-        if let Some(t) = options.get("timeout_s").and_then(|v| v.as_integer()) {
-            settings.timeout = Duration::from_secs(t.max(1) as u64);
-        }
-        if let Some(r) = options.get("retries").and_then(|v| v.as_integer()) {
-            settings.retries = r.clamp(0, 10) as u32;
-        }
-        if let Some(c) = options.get("max_concurrent").and_then(|v| v.as_integer()) {
-            settings.max_concurrent = c.clamp(1, 64) as usize;
-        }
-        let auth = Auth::from_env(get("auth_env").as_deref(), false)?;
+    pub fn from_options(name: &str, o: &crate::config::A1111Options) -> Result<A1111, BackendError> {
+        let settings = Settings::from_options(&o.http, "http://127.0.0.1:7860");
+        let auth = Auth::from_env(o.http.auth_env.as_deref(), false)?;
         Ok(A1111 {
             name: name.to_string(),
             http: Http::new(settings, auth)?,
-            model: get("model"),
-            price_per_image: options.get("price_per_image").and_then(|v| v.as_float()),
+            model: o.model.clone(),
+            price_per_image: o.price_per_image,
             controlnet: OnceLock::new(),
         })
     }

@@ -23,7 +23,7 @@ pub struct ComfyUi {
     http: Http,
     model: String,
     controlnet_model: Option<String>,
-    templates: toml::Table,
+    templates: std::collections::BTreeMap<String, String>,
     client_id: String,
 }
 
@@ -100,23 +100,15 @@ fn sampler(name: &str) -> &str {
 }
 
 impl ComfyUi {
-    pub fn from_options(name: &str, options: &toml::Table) -> Result<ComfyUi, BackendError> {
-        let get = |k: &str| options.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let mut settings =
-            Settings { base_url: get("url").unwrap_or_else(|| "http://127.0.0.1:8188".into()), ..Settings::default() };
-        if let Some(r) = options.get("retries").and_then(|v| v.as_integer()) {
-            settings.retries = r.clamp(0, 10) as u32;
-        }
-        if let Some(t) = options.get("timeout_s").and_then(|v| v.as_integer()) {
-            settings.timeout = Duration::from_secs(t.max(1) as u64);
-        }
+    pub fn from_options(name: &str, o: &crate::config::ComfyUiOptions) -> Result<ComfyUi, BackendError> {
+        let settings = Settings::from_options(&o.http, "http://127.0.0.1:8188");
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         Ok(ComfyUi {
             name: name.to_string(),
-            http: Http::new(settings, Auth::None)?,
-            model: get("model").unwrap_or_else(|| "v1-5-pruned-emaonly.safetensors".into()),
-            controlnet_model: get("controlnet_model"),
-            templates: options.get("templates").and_then(|v| v.as_table()).cloned().unwrap_or_default(),
+            http: Http::new(settings, Auth::from_env(o.http.auth_env.as_deref(), true)?)?,
+            model: o.model.clone().unwrap_or_else(|| "v1-5-pruned-emaonly.safetensors".into()),
+            controlnet_model: o.controlnet_model.clone(),
+            templates: o.templates.clone(),
             client_id: format!("genpath-{:x}-{}", nanos, std::process::id()),
         })
     }
@@ -127,7 +119,7 @@ impl ComfyUi {
     }
 
     fn template(&self, which: &str, builtin: &str) -> Result<Value, BackendError> {
-        let text = match self.templates.get(which).and_then(|v| v.as_str()) {
+        let text = match self.templates.get(which) {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|e| BackendError::Failed(format!("cannot read the {which} template {path}: {e}")))?,
             None => builtin.to_string(),

@@ -74,6 +74,24 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The settings a backend's `[backends.NAME]` options ask for, over the
+    /// defaults (`url` falls back to the tool's usual local address).
+    pub fn from_options(o: &crate::config::HttpOptions, default_url: &str) -> Settings {
+        let mut s = Settings { base_url: o.url.clone().unwrap_or_else(|| default_url.into()), ..Settings::default() };
+        if let Some(t) = o.timeout_s {
+            s.timeout = Duration::from_secs(t.max(1));
+        }
+        if let Some(r) = o.retries {
+            s.retries = r.min(10);
+        }
+        if let Some(c) = o.max_concurrent {
+            s.max_concurrent = c.clamp(1, 64);
+        }
+        s
+    }
+}
+
 pub struct Http {
     client: Client,
     pub settings: Settings,

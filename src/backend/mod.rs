@@ -182,26 +182,30 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
             known.join(", ")
         )
     })?;
+    // Problems are reported with their location when genpath.toml is read;
+    // a config built another way gets them here, in words.
+    let known = crate::config::BackendConfig::known_keys(table.kind);
+    let refuse = |problems: Vec<crate::config::OptionProblem>| {
+        let list: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+        anyhow::anyhow!("[backends.{name}]: {}", list.join("; "))
+    };
     match table.kind {
         BackendKind::Builtin => {
-            let service = match table.options.get("service") {
+            let o: crate::config::BuiltinOptions = table.typed(known).map_err(refuse)?;
+            let service = match o.service {
                 None => None,
                 Some(v) => Some(
-                    v.clone()
-                        .try_into::<builtin::ServiceProfile>()
+                    v.try_into::<builtin::ServiceProfile>()
                         .with_context(|| format!("[backends.{name}].service is not a valid service profile"))?,
                 ),
             };
-            if let Some(other) = table.options.keys().find(|k| *k != "service") {
-                anyhow::bail!(
-                    "[backends.{name}] has an unknown key '{other}' (a builtin backend takes only `service`)"
-                );
-            }
             Ok(Box::new(builtin::Builtin { name: name.to_string(), service }))
         }
-        BackendKind::A1111 => Ok(Box::new(a1111::A1111::from_options(name, &table.options)?)),
-        BackendKind::Comfyui => Ok(Box::new(comfyui::ComfyUi::from_options(name, &table.options)?)),
-        BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.options)?)),
+        BackendKind::A1111 => Ok(Box::new(a1111::A1111::from_options(name, &table.typed(known).map_err(refuse)?)?)),
+        BackendKind::Comfyui => {
+            Ok(Box::new(comfyui::ComfyUi::from_options(name, &table.typed(known).map_err(refuse)?)?))
+        }
+        BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.typed(known).map_err(refuse)?)?)),
     }
 }
 

@@ -5,7 +5,7 @@
 //! usage and cost are recorded from the response and the price table;
 //! moderation blocks are reported as such.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine;
 use serde_json::{Value, json};
@@ -62,27 +62,19 @@ fn png(img: &image::DynamicImage) -> Result<Vec<u8>, BackendError> {
 }
 
 impl OpenAi {
-    pub fn from_options(name: &str, options: &toml::Table) -> Result<OpenAi, BackendError> {
-        let get = |k: &str| options.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let var = get("auth_env").unwrap_or_else(|| "OPENAI_API_KEY".into());
+    pub fn from_options(name: &str, o: &crate::config::OpenAiOptions) -> Result<OpenAi, BackendError> {
+        let var = o.http.auth_env.clone().unwrap_or_else(|| "OPENAI_API_KEY".into());
         let auth = Auth::from_env(Some(&var), true)?;
-        let mut settings = Settings {
-            base_url: get("url").unwrap_or_else(|| "https://api.openai.com".into()),
-            max_concurrent: 4,
-            ..Settings::default()
-        };
-        if let Some(r) = options.get("retries").and_then(|v| v.as_integer()) {
-            settings.retries = r.clamp(0, 10) as u32;
-        }
-        if let Some(t) = options.get("timeout_s").and_then(|v| v.as_integer()) {
-            settings.timeout = Duration::from_secs(t.max(1) as u64);
+        let mut settings = Settings::from_options(&o.http, "https://api.openai.com");
+        if o.http.max_concurrent.is_none() {
+            settings.max_concurrent = 4;
         }
         Ok(OpenAi {
             name: name.to_string(),
             http: Http::new(settings, auth)?,
-            model: get("model").unwrap_or_else(|| "gpt-image-1".into()),
-            quality: get("quality").unwrap_or_else(|| "medium".into()),
-            price_override: options.get("price_per_image").and_then(|v| v.as_float()),
+            model: o.model.clone().unwrap_or_else(|| "gpt-image-1".into()),
+            quality: o.quality.clone().unwrap_or_else(|| "medium".into()),
+            price_override: o.price_per_image,
         })
     }
 }

@@ -26,10 +26,14 @@ pub fn list(env: &Env) -> Result<()> {
             Some(var) => format!("key from ${var} (NOT set)"),
             None => String::new(),
         };
-        outln!("{} {name:<10} {:<9} {url} {auth}", mark(name), format!("{:?}", b.kind).to_lowercase());
+        outln!("{} {name:<10} {:<9} {url} {auth}", mark(name), b.kind.as_str());
     }
     outln!("(* = default; change it with `backend = \"NAME\"` in genpath.toml or GENPATH_BACKEND)");
     Ok(())
+}
+
+fn options_error(problems: Vec<crate::config::OptionProblem>) -> anyhow::Error {
+    anyhow::anyhow!("{}", problems.into_iter().map(|p| p.message).collect::<Vec<_>>().join("; "))
 }
 
 fn capabilities(b: &dyn Backend) -> String {
@@ -60,7 +64,11 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
     let kind = config.backends.get(name).map(|b| b.kind);
     outln!("backend {name}");
     if let Some(BackendKind::A1111) = kind {
-        let a = A1111::from_options(name, &config.backends[name].options)?;
+        let b = &config.backends[name];
+        let a = A1111::from_options(
+            name,
+            &b.typed(crate::config::BackendConfig::known_keys(b.kind)).map_err(options_error)?,
+        )?;
         let quiet = Cancel::default();
         let t = Instant::now();
         let models = a.get("/sdapi/v1/sd-models", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
@@ -85,7 +93,11 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
             Err(_) => outln!("  ControlNet: not installed (recipes with [[control]] will be refused)"),
         }
     } else if let Some(BackendKind::Comfyui) = kind {
-        let c = crate::backend::comfyui::ComfyUi::from_options(name, &config.backends[name].options)?;
+        let b = &config.backends[name];
+        let c = crate::backend::comfyui::ComfyUi::from_options(
+            name,
+            &b.typed(crate::config::BackendConfig::known_keys(b.kind)).map_err(options_error)?,
+        )?;
         let quiet = Cancel::default();
         let t = Instant::now();
         let stats = c.get("/system_stats", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
@@ -101,7 +113,11 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
             outln!("  samplers: {}", list(&v["KSampler"]["input"]["required"]["sampler_name"][0]).join(", "));
         }
     } else if let Some(BackendKind::Openai) = kind {
-        let o = crate::backend::openai::OpenAi::from_options(name, &config.backends[name].options)?;
+        let b = &config.backends[name];
+        let o = crate::backend::openai::OpenAi::from_options(
+            name,
+            &b.typed(crate::config::BackendConfig::known_keys(b.kind)).map_err(options_error)?,
+        )?;
         let t = Instant::now();
         let models = o.get("/v1/models", &Cancel::default()).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
         let ids: Vec<&str> = models["data"]
