@@ -47,7 +47,7 @@ fn fmt_box(b: [f64; 4]) -> String {
 /// stands in that GenEval relation to it.
 pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(region) = spec.region("region") else { return Outcome::unmeasured(spec, "placement needs `region`") };
-    let min = spec.number_or("min_iou", 0.5);
+    let min = spec.num("min_iou");
     let boxes = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default())) {
         Ok(b) => b,
         Err(o) => return o,
@@ -108,7 +108,7 @@ pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// `rule_of_thirds`: the subject's centroid lies within max_distance
 /// (default 0.08) × the diagonal of a thirds intersection.
 pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let max = spec.number_or("max_distance", 0.08);
+    let max = spec.num("max_distance");
     let dists = match per_image(spec, images, |img, d| {
         let s = analysis::subject(&img.working().unwrap_or_default());
         let (w, h) = (d.width as f64, d.height as f64);
@@ -150,7 +150,7 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// `headroom`: the space above the subject's box, as a share of the image
 /// height, is within [min, max] (default 5–20%).
 pub fn headroom(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (lo, hi) = (spec.number_or("min", 0.05), spec.number_or("max", 0.20));
+    let (lo, hi) = (spec.num("min"), spec.num("max"));
     let tops = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default()).bbox[1]) {
         Ok(t) => t,
         Err(o) => return o,
@@ -216,8 +216,7 @@ pub fn wcag_contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
 /// must also reach that.
 pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
-    let (max_edges, max_overlap) =
-        (spec.number_or("max_edge_density", 0.03), spec.number_or("max_subject_overlap", 0.05));
+    let (max_edges, max_overlap) = (spec.num("max_edge_density"), spec.num("max_subject_overlap"));
     let text = spec.text("text_color").and_then(crate::imaging::color::parse_hex);
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();

@@ -67,9 +67,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// near AUC 0.85 on real photos): same-coloured look-alikes can fool it.
 pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let (max_de, min_hist, review) = (
-        spec.number_or("max_palette_delta_e", 11.0),
-        spec.number_or("min_histogram_intersection", 0.25),
-        spec.number_or("review_histogram_intersection", 0.20),
+        spec.num("max_palette_delta_e"),
+        spec.num("min_histogram_intersection"),
+        spec.num("review_histogram_intersection"),
     );
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "identity consistency needs at least two images");
@@ -160,8 +160,8 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// height, summed) ≥ min_position_spread (default 0). Ten copies of one
 /// image score 0.
 pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let min = spec.number_or("min_background_phash_distance", 16.0);
-    let min_spread = spec.number_or("min_position_spread", 0.0);
+    let min = spec.num("min_background_phash_distance");
+    let min_spread = spec.num("min_position_spread");
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "scene variety needs at least two images");
     }
@@ -255,7 +255,7 @@ fn compare_rerun(spec: &CheckSpec, images: &[Image], again: &[Vec<u8>], from: &s
             format!("re-running {from} made {} images, not {}", again.len(), images.len()),
         );
     }
-    let (max_ph, min_ssim) = (spec.number_or("max_phash_distance", 4.0), spec.number_or("min_ssim", 0.95));
+    let (max_ph, min_ssim) = (spec.num("max_phash_distance"), spec.num("min_ssim"));
     let mut worst: Option<(usize, u32, f64)> = None;
     let mut identical = 0;
     for (i, (img, bytes)) in images.iter().zip(again).enumerate() {

@@ -17,7 +17,7 @@ fn words(s: &str) -> usize {
 /// the workspace (relative, no `..`).
 pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
-    let min_words = spec.number_or("min_notes_words", 5.0) as usize;
+    let min_words = spec.num("min_notes_words") as usize;
     let mut problems = Vec::new();
     if r.title.as_deref().is_none_or(|t| t.trim().len() < 3) {
         problems.push("give it a `title`".to_string());
@@ -59,7 +59,7 @@ pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     use crate::recipe::prompt::{TermKind, parse};
     let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
-    let min = spec.number_or("min_subjects", 3.0) as usize;
+    let min = spec.num("min_subjects") as usize;
     let mut subjects: Vec<&'static str> = Vec::new();
     for shot in r.resolve() {
         if let Some((s, _)) = parse(&shot.prompt).best(|k| if let TermKind::Subject(s) = k { Some(*s) } else { None })
@@ -127,8 +127,8 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 /// of different sizes are format variants, which are meant to look alike.
 pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no manifest to read: run the pipeline first") };
-    let min = spec.number_or("min_assets", 1.0) as usize;
-    let max_dup = spec.number_or("max_duplicate_phash", 4.0) as u32;
+    let min = spec.num("min_assets") as usize;
+    let max_dup = spec.num("max_duplicate_phash") as u32;
     if run.assets.len() < min {
         return Outcome::new(
             spec,
@@ -284,7 +284,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         );
     };
     let expected = b.monthly_fixed + d.monthly_images as f64 * price;
-    let tol = spec.number_or("cost_tolerance", 0.02);
+    let tol = spec.num("cost_tolerance");
     if (d.monthly_cost - expected).abs() > tol * expected.max(1.0) {
         return Outcome::new(
             spec,
@@ -320,7 +320,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         }
     }
     let n = words(&d.tradeoffs);
-    let min = spec.number_or("min_tradeoff_words", 40.0) as usize;
+    let min = spec.num("min_tradeoff_words") as usize;
     if n < min {
         return Outcome::new(
             spec,

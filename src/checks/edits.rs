@@ -27,7 +27,7 @@ pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Err(o) => return o,
     };
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
-    let (min, strong) = (spec.number_or("min_f1", 0.5), spec.number_or("strong_f1", 0.65));
+    let (min, strong) = (spec.num("min_f1"), spec.num("strong_f1"));
     let scores = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = w.dimensions();
@@ -76,7 +76,7 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Err(o) => return o,
     };
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
-    let min = spec.number_or("min_boundary_f1", 0.4);
+    let min = spec.num("min_boundary_f1");
     let scores = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);
@@ -160,7 +160,7 @@ pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Ok(d) => d,
         Err(o) => return o,
     };
-    let min = spec.number_or("min_ssim", 0.7);
+    let min = spec.num("min_ssim");
     let ssims = match per_image(spec, images, |_, d| {
         let (a, b) = pair(&id, &d.rgb);
         analysis::ssim(&a, &b)
@@ -191,7 +191,7 @@ pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
         Ok(d) => d,
         Err(o) => return o,
     };
-    let min = spec.number_or("min_delta_e", 8.0);
+    let min = spec.num("min_delta_e");
     let pal = |img: &RgbImage| {
         let s = analysis::working(img, 128);
         analysis::dominant(&s.pixels().map(|p| analysis::lab(p.0)).collect::<Vec<_>>(), 5)
@@ -236,7 +236,7 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
         Ok(x) => x,
         Err(o) => return o,
     };
-    let (min, max_de) = (spec.number_or("min_ssim", 0.98), spec.number_or("max_delta_e", 2.0));
+    let (min, max_de) = (spec.num("min_ssim"), spec.num("max_delta_e"));
     let vals = match per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() || mask.dimensions() != init.dimensions() {
             return None;
@@ -315,7 +315,7 @@ pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         Ok(x) => x,
         Err(o) => return o,
     };
-    let min = spec.number_or("min_delta_e", 10.0);
+    let min = spec.num("min_delta_e");
     let vals = match per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() {
             return None;

@@ -101,8 +101,7 @@ fn parse_aspect(s: &str) -> Option<(f64, f64)> {
 /// max_mean] (default 0.15–0.85) and at most max_clipped (default 2%) of
 /// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
 pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (lo, hi, max_clip) =
-        (spec.number_or("min_mean", 0.15), spec.number_or("max_mean", 0.85), spec.number_or("max_clipped", 0.02));
+    let (lo, hi, max_clip) = (spec.num("min_mean"), spec.num("max_mean"), spec.num("max_clipped"));
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
@@ -172,9 +171,9 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// share of fully saturated pixels (HSV S ≥ 0.97 and V ≥ 0.15; ≤
 /// max_saturated, default 0.25 — very high cfg drives colours to the limit).
 pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let max_noise = spec.number_or("max_noise", 6.0);
+    let max_noise = spec.num("max_noise");
     let min_sharp = spec.number("min_sharpness");
-    let max_sat = spec.number_or("max_saturated", 0.25);
+    let max_sat = spec.num("max_saturated");
     let stats = match per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);

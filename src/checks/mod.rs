@@ -241,40 +241,15 @@ pub fn run(checks: &[CheckSpec], images: &[Image], ctx: &Context<'_>) -> Verdict
     Verdict::from_outcomes(outcomes)
 }
 
-/// Run one check.
+/// Run one check, as the registry declares it.
 pub fn run_one(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let needs_images =
-        !matches!(spec.check.as_str(), "recipe_documented" | "distinct_subjects" | "budget" | "manifest" | "decision");
-    if needs_images && images.is_empty() {
+    let Some(def) = registry::find(&spec.check) else {
+        return Outcome::unmeasured(spec, format!("unknown check '{}'", spec.check));
+    };
+    if def.needs_images && images.is_empty() {
         return Outcome::unmeasured(spec, "no images to check: run the recipe first, or pass image files");
     }
-    match spec.check.as_str() {
-        "format" => format::format(spec, images, ctx),
-        "exposure" => format::exposure(spec, images),
-        "clean" => format::clean(spec, images),
-        "palette_coverage" => palette::coverage(spec, images),
-        "required_colors" => palette::required(spec, images),
-        "placement" => composition::placement(spec, images),
-        "rule_of_thirds" => composition::thirds(spec, images),
-        "headroom" => composition::headroom(spec, images),
-        "safe_area" => composition::safe_area(spec, images),
-        "edge_adherence" => edits::edge_adherence(spec, images, ctx),
-        "mask_adherence" => edits::mask_adherence(spec, images, ctx),
-        "structure_kept" => edits::structure_kept(spec, images, ctx),
-        "style_changed" => edits::style_changed(spec, images, ctx),
-        "outside_mask_preserved" => edits::outside_mask_preserved(spec, images, ctx),
-        "inside_changed" => edits::inside_changed(spec, images, ctx),
-        "identity_consistency" => consistency::identity(spec, images),
-        "scene_variety" => consistency::variety(spec, images),
-        "reproducible" => consistency::reproducible(spec, images, ctx),
-        "bundle_reruns" => consistency::bundle_reruns(spec, images, ctx),
-        "recipe_documented" => documents::documented(spec, ctx),
-        "distinct_subjects" => documents::distinct_subjects(spec, ctx),
-        "budget" => documents::budget(spec, ctx),
-        "manifest" => documents::manifest(spec, ctx),
-        "decision" => documents::decision(spec, ctx),
-        other => Outcome::unmeasured(spec, format!("unknown check '{other}'")),
-    }
+    (def.run)(spec, images, ctx)
 }
 
 /// Apply `f` to every image's pixels; the first unreadable image fails the check.

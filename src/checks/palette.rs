@@ -24,11 +24,8 @@ fn labs(img: &image::RgbImage) -> Vec<[f32; 3]> {
 /// and white do not count against the brand. Measured on a ≤256 px copy.
 pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
-    let (min_cov, max_de, min_chroma) = (
-        spec.number_or("min_coverage", 0.75),
-        spec.number_or("max_delta_e", 10.0) as f32,
-        spec.number_or("min_chroma", 10.0) as f32,
-    );
+    let (min_cov, max_de, min_chroma) =
+        (spec.num("min_coverage"), spec.num("max_delta_e") as f32, spec.num("min_chroma") as f32);
     let covs = match per_image(spec, images, |_, d| {
         let mut near: HashMap<[i32; 3], bool> = HashMap::new();
         let (mut chromatic, mut on) = (0usize, 0usize);
@@ -82,7 +79,7 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// least min_share (default 3%) of the image.
 pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
-    let (min_share, max_de) = (spec.number_or("min_share", 0.03), spec.number_or("max_delta_e", 6.0) as f32);
+    let (min_share, max_de) = (spec.num("min_share"), spec.num("max_delta_e") as f32);
     let missing = match per_image(spec, images, |_, d| {
         let small = analysis::working(&d.rgb, 128);
         let ls: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();

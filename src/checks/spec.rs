@@ -32,8 +32,14 @@ impl CheckSpec {
             _ => None,
         }
     }
-    pub fn number_or(&self, name: &str, default: f64) -> f64 {
-        self.number(name).unwrap_or(default)
+    /// A number parameter, or its default from the registry (where every
+    /// default is written, once). NaN for a parameter without one, which
+    /// fails every comparison; `tests` hold every call to a parameter with a
+    /// default.
+    pub fn num(&self, name: &str) -> f64 {
+        self.number(name)
+            .or_else(|| super::registry::find(&self.check).and_then(|d| d.param(name)).and_then(|p| p.default))
+            .unwrap_or(f64::NAN)
     }
     pub fn text(&self, name: &str) -> Option<&str> {
         self.params.get(name)?.as_str()

@@ -484,7 +484,8 @@ impl Loader {
         }
         for p in def.params.iter().filter(|p| p.required) {
             if !params.contains_key(p.name) && self.diags.len() == before {
-                self.diags.push(text.diag(span.clone(), format!("check '{name}' needs `{}` ({})", p.name, p.doc)));
+                self.diags
+                    .push(text.diag(span.clone(), format!("check '{name}' needs `{}` ({})", p.name, p.described())));
             }
         }
         (self.diags.len() == before).then_some(CheckSpec { check: name, severity, params })

@@ -441,7 +441,7 @@ fn attempt(
     let outcomes: Vec<Outcome> = p
         .checks
         .iter()
-        .filter(|c| !SET_CHECKS.contains(&c.check.as_str()))
+        .filter(|c| !checks::registry::find(&c.check).is_some_and(|d| d.set_level))
         .map(|c| checks::run_on_images(c, std::slice::from_ref(&img), &deliverable))
         .collect();
     let sha = crate::hash::sha256_hex(&g.png);
@@ -472,9 +472,6 @@ fn write_copies(out_dir: &Path, job: &Job, png: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Checks that judge the set as a whole rather than each asset.
-const SET_CHECKS: &[&str] = &["identity_consistency", "scene_variety"];
-
 /// manifest.json and manifest.csv beside the assets, from the database, with
 /// the set-level checks run over every finished asset.
 pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(PathBuf, Vec<Outcome>)> {
@@ -498,7 +495,8 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
         });
     }
     let total_cost: f64 = entries.iter().map(|e| e.cost).sum();
-    let set_specs: Vec<_> = p.checks.iter().filter(|c| SET_CHECKS.contains(&c.check.as_str())).collect();
+    let set_specs: Vec<_> =
+        p.checks.iter().filter(|c| checks::registry::find(&c.check).is_some_and(|d| d.set_level)).collect();
     let set_checks: Vec<Outcome> = if set_specs.is_empty() {
         Vec::new()
     } else {

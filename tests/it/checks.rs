@@ -386,3 +386,22 @@ fn keypoints_find_the_same_rigid_object_and_not_another() {
     let o = h.run(&s, &[img("a", &a), img("crop", &crop), img("a again", &a)]);
     assert!(o.message.contains("strong evidence of one rigid object"), "{o:?}");
 }
+
+#[test]
+fn every_check_is_used_by_an_exercise_or_declared_library_only() {
+    let curriculum = genpath::curriculum::Curriculum::builtin().unwrap();
+    for def in genpath::checks::registry::CHECKS {
+        let used = curriculum.exercises.iter().any(|e| e.checks.iter().any(|c| c.check == def.name));
+        assert_eq!(
+            used,
+            !def.library_only,
+            "{}: {}",
+            def.name,
+            if used {
+                "used by an exercise but marked library_only"
+            } else {
+                "used by no exercise: mark it library_only"
+            }
+        );
+    }
+}
