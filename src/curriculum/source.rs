@@ -123,46 +123,6 @@ impl Source {
         names.sort();
         names
     }
-
-    /// Relative paths of every file below `rel` (recursively), sorted.
-    pub fn files_below(&self, rel: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        match self {
-            Source::Embedded => {
-                fn walk(d: &Dir<'static>, prefix: &str, out: &mut Vec<String>) {
-                    for f in d.files() {
-                        out.push(format!("{prefix}/{}", f.path().to_string_lossy().replace('\\', "/")));
-                    }
-                    for s in d.dirs() {
-                        walk(s, prefix, out);
-                    }
-                }
-                if let Some((d, prefix)) = embedded_dir(rel) {
-                    walk(d, prefix, &mut out);
-                }
-            }
-            Source::Folder(root) => {
-                fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-                    let Ok(rd) = std::fs::read_dir(dir) else { return };
-                    for e in rd.filter_map(|e| e.ok()) {
-                        let p = e.path();
-                        // Never follow symlinks out of an instructor's folder.
-                        let Ok(ft) = e.file_type() else { continue };
-                        if ft.is_dir() {
-                            walk(root, &p, out);
-                        } else if ft.is_file()
-                            && let Ok(r) = p.strip_prefix(root)
-                        {
-                            out.push(r.to_string_lossy().replace('\\', "/"));
-                        }
-                    }
-                }
-                walk(root, &root.join(rel), &mut out);
-            }
-        }
-        out.sort();
-        out
-    }
 }
 
 /// Whether `path` resolves (symbolic links followed) to somewhere inside `dir`.

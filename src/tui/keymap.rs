@@ -9,7 +9,6 @@ use super::app::Action;
 /// One binding: the keys, what they do, and a short label for the footer.
 pub struct Binding {
     pub keys: &'static [KeyCode],
-    pub ctrl: bool,
     pub action: Action,
     pub label: &'static str,
     pub help: &'static str,
@@ -17,7 +16,7 @@ pub struct Binding {
 
 macro_rules! bind {
     ([$($k:expr),+], $action:expr, $label:expr, $help:expr) => {
-        Binding { keys: &[$($k),+], ctrl: false, action: $action, label: $label, help: $help }
+        Binding { keys: &[$($k),+], action: $action, label: $label, help: $help }
     };
 }
 
@@ -56,7 +55,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
     if let Char('n') | Char('N') = key.code {
         return Some(Action::No);
     }
-    BINDINGS.iter().find(|b| !b.ctrl && b.keys.contains(&key.code)).map(|b| b.action)
+    BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
 /// How a key is shown to people.
