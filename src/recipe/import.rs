@@ -360,78 +360,19 @@ mod tests {
 }
 
 /// The EXIF UserComment of a JPEG (APP1) or WebP (`EXIF` chunk), where
-/// AUTOMATIC1111 and Forge put the parameters of JPEG and WebP images.
+/// AUTOMATIC1111 and Forge put the parameters of JPEG and WebP images. The
+/// container and TIFF structure are read by `kamadak-exif`; the comment's
+/// character-code prefix is decoded here.
 pub fn exif_user_comment(bytes: &[u8]) -> Option<String> {
-    let tiff = if bytes.starts_with(&[0xFF, 0xD8]) {
-        // JPEG: walk the segments to APP1 "Exif\0\0".
-        let mut pos = 2;
-        let mut found = None;
-        while pos + 4 <= bytes.len() && bytes[pos] == 0xFF {
-            let marker = bytes[pos + 1];
-            let len = u16::from_be_bytes([bytes[pos + 2], bytes[pos + 3]]) as usize;
-            let data = bytes.get(pos + 4..pos + 2 + len)?;
-            if marker == 0xE1 && data.starts_with(b"Exif\0\0") {
-                found = Some(&data[6..]);
-                break;
-            }
-            if marker == 0xDA {
-                break;
-            }
-            pos += 2 + len;
-        }
-        found?
-    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
-        let mut pos = 12;
-        let mut found = None;
-        while pos + 8 <= bytes.len() {
-            let id = &bytes[pos..pos + 4];
-            let len = u32::from_le_bytes([bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]]) as usize;
-            let data = bytes.get(pos + 8..pos + 8 + len)?;
-            if id == b"EXIF" {
-                found = Some(data.strip_prefix(b"Exif\0\0").unwrap_or(data));
-                break;
-            }
-            pos += 8 + len + (len & 1);
-        }
-        found?
-    } else {
-        return None;
-    };
-    let le = match tiff.get(..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
-    let u16_at = |o: usize| -> Option<u16> {
-        let b = tiff.get(o..o + 2)?;
-        Some(if le { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) })
-    };
-    let u32_at = |o: usize| -> Option<u32> {
-        let b = tiff.get(o..o + 4)?;
-        Some(if le {
-            u32::from_le_bytes([b[0], b[1], b[2], b[3]])
-        } else {
-            u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-        })
-    };
-    // Find a tag in an IFD: returns (type, count, value-or-offset field position).
-    let find = |ifd: usize, tag: u16| -> Option<(u16, u32, usize)> {
-        let n = u16_at(ifd)? as usize;
-        (0..n.min(512))
-            .map(|i| ifd + 2 + i * 12)
-            .find(|e| u16_at(*e) == Some(tag))
-            .and_then(|e| Some((u16_at(e + 2)?, u32_at(e + 4)?, e + 8)))
-    };
-    let ifd0 = u32_at(4)? as usize;
-    let (_, _, exif_ptr) = find(ifd0, 0x8769)?;
-    let exif_ifd = u32_at(exif_ptr)? as usize;
-    let (_, count, field) = find(exif_ifd, 0x9286)?;
-    let count = count as usize;
-    let data = if count <= 4 {
-        tiff.get(field..field + count)?
-    } else {
-        tiff.get(u32_at(field)? as usize..u32_at(field)? as usize + count)?
-    };
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)).ok()?;
+    let field = exif.get_field(exif::Tag::UserComment, exif::In::PRIMARY)?;
+    let exif::Value::Undefined(data, _) = &field.value else { return None };
+    decode_user_comment(data)
+}
+
+/// A UserComment's text: an 8-byte character code (`UNICODE\0`, `ASCII\0\0\0`,
+/// or none), then the text.
+fn decode_user_comment(data: &[u8]) -> Option<String> {
     let (prefix, text) = data.split_at(8.min(data.len()));
     let decoded = if prefix.starts_with(b"UNICODE") {
         let utf16 = |big: bool| -> String {
@@ -486,9 +427,16 @@ mod exif_tests {
         jpeg.extend_from_slice(&tiff);
         jpeg.extend_from_slice(&[0xFF, 0xDA, 0, 2]);
         assert_eq!(exif_user_comment(&jpeg).as_deref(), Some(params));
-        let mut webp = b"RIFF\0\0\0\0WEBPEXIF".to_vec();
+        // RIFF size: "WEBP" + the chunk header + the (even-padded) chunk.
+        let riff = 4 + 8 + tiff.len() + tiff.len() % 2;
+        let mut webp = b"RIFF".to_vec();
+        webp.extend_from_slice(&(riff as u32).to_le_bytes());
+        webp.extend_from_slice(b"WEBPEXIF");
         webp.extend_from_slice(&(tiff.len() as u32).to_le_bytes());
         webp.extend_from_slice(&tiff);
+        if tiff.len() % 2 == 1 {
+            webp.push(0);
+        }
         assert_eq!(exif_user_comment(&webp).as_deref(), Some(params));
         let (r, _) = recipe_from_infotext(&parse_infotext(&exif_user_comment(&jpeg).unwrap()));
         assert_eq!((r.prompt.as_str(), r.seed), ("a fox 狐", Some(5)));
