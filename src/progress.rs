@@ -82,6 +82,20 @@ pub fn milestones_holding(curriculum: &Curriculum, stats: &[ExerciseStats]) -> V
     curriculum.stages.iter().filter(|s| milestone_holds(s, &by_id)).map(|s| s.id.clone()).collect()
 }
 
+/// A learner's path as the store holds it (the one way every front end asks).
+pub fn of_learner(
+    curriculum: &Curriculum,
+    store: &crate::store::Store,
+    learner: &str,
+) -> crate::store::Result<PathProgress> {
+    Ok(compute(
+        curriculum,
+        &store.exercise_stats(learner)?,
+        &store.milestones(learner)?,
+        &store.stage_unlocks(learner)?,
+    ))
+}
+
 /// The whole path's state for one learner.
 pub fn compute(
     curriculum: &Curriculum,

@@ -68,6 +68,27 @@ impl Outcome {
     ) -> Outcome {
         Outcome { check: spec.check.clone(), passed, review: false, value, threshold, severity: spec.severity, message }
     }
+    /// `✓` passed, `✗` failed, `?` close to the line: a person should look.
+    pub fn mark(&self) -> &'static str {
+        if self.review {
+            "?"
+        } else if self.passed {
+            "✓"
+        } else {
+            "✗"
+        }
+    }
+
+    /// What was measured against what was wanted, as people read it: `0.42 / 0.5`.
+    pub fn measured(&self) -> String {
+        use crate::present::number;
+        match (self.value, self.threshold) {
+            (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
+            (Some(v), None) => number(v),
+            _ => "-".into(),
+        }
+    }
+
     /// The check could not measure (no image, bad input): a failure that says why.
     pub(crate) fn unmeasured(spec: &CheckSpec, why: impl Into<String>) -> Outcome {
         Outcome::new(spec, false, None, None, why.into())

@@ -116,31 +116,27 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
         outln!("no pipeline runs yet: `genpath pipeline run FILE`");
         return Ok(());
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for r in &runs {
-        if !seen.insert(r.pipeline.clone()) {
-            continue;
-        }
-        let jobs = store.pipeline_jobs(&r.pipeline)?;
-        let count = |s: crate::store::JobStatus| jobs.iter().filter(|j| j.status == s).count();
-        let spent: f64 = jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).map(|j| j.cost).sum();
-        let calls = store.pipeline_calls(&r.pipeline)?;
-        let cut: f64 = calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum();
+    for r in pipeline::summaries(&store)? {
         outln!(
-            "{}: last run {} ({}) — {} done, {} pending, {} failed, {} skipped of {} — spent {spent:.2}{} — {} backend calls",
-            r.pipeline,
+            "{}: last run {} ({}) — {} done, {} pending, {} failed, {} skipped of {} — spent {:.2}{} — {} backend calls",
+            r.name,
             super::local_time(&r.started_at),
             r.status,
-            count(crate::store::JobStatus::Done),
-            count(crate::store::JobStatus::Pending) + count(crate::store::JobStatus::Submitted),
-            count(crate::store::JobStatus::Failed),
-            count(crate::store::JobStatus::Skipped),
-            jobs.len(),
-            if cut > 0.0 { format!(" (+{cut:.2} possibly charged)") } else { String::new() },
-            calls.len()
+            r.done,
+            r.pending,
+            r.failed,
+            r.skipped,
+            r.total,
+            r.spent,
+            if r.possibly_charged > 0.0 {
+                format!(" (+{:.2} possibly charged)", r.possibly_charged)
+            } else {
+                String::new()
+            },
+            r.calls
         );
-        for j in jobs.iter().filter(|j| j.status == crate::store::JobStatus::Failed).take(5) {
-            outln!("  failed {}: {}", j.output, j.error.as_deref().unwrap_or(""));
+        for (output, error) in &r.failures {
+            outln!("  failed {output}: {error}");
         }
     }
     Ok(())

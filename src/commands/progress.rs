@@ -8,12 +8,7 @@ use crate::progress;
 pub fn run(env: &Env, json: bool) -> Result<()> {
     let store = env.workspace.store()?;
     let learner = env.learner();
-    let p = progress::compute(
-        &env.curriculum,
-        &store.exercise_stats(learner)?,
-        &store.milestones(learner)?,
-        &store.stage_unlocks(learner)?,
-    );
+    let p = progress::of_learner(&env.curriculum, &store, learner)?;
     if json {
         let out = serde_json::json!({
             "learner": { "id": learner, "name": env.workspace.config.learner.name },

@@ -55,12 +55,7 @@ pub fn run(
     let exercise = env.curriculum.find(query)?;
     let mut store = ws.store()?;
     let learner = env.learner();
-    let p = progress::compute(
-        &env.curriculum,
-        &store.exercise_stats(learner)?,
-        &store.milestones(learner)?,
-        &store.stage_unlocks(learner)?,
-    );
+    let p = progress::of_learner(&env.curriculum, &store, learner)?;
     let status = p.stages.iter().flat_map(|s| &s.exercises).find(|e| e.id == exercise.id).map(|e| e.status);
     if status == Some(ExerciseStatus::Locked) && !force {
         let stage =

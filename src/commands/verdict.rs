@@ -2,23 +2,9 @@
 
 use crate::checks::{Outcome, Verdict};
 
-pub use crate::present::number;
-
 /// One line per outcome: mark, name, severity, measured vs wanted, message.
 pub fn outcome_line(o: &Outcome) -> String {
-    let mark = if o.review {
-        "?"
-    } else if o.passed {
-        "✓"
-    } else {
-        "✗"
-    };
-    let measured = match (o.value, o.threshold) {
-        (Some(v), Some(t)) => format!("{} / {}", number(v), number(t)),
-        (Some(v), None) => number(v),
-        _ => "-".into(),
-    };
-    format!("  {mark} {:<22} {:<11} {:>13}  {}", o.check, o.severity.as_str(), measured, o.message)
+    format!("  {} {:<22} {:<11} {:>13}  {}", o.mark(), o.check, o.severity.as_str(), o.measured(), o.message)
 }
 
 pub fn print(v: &Verdict) -> anyhow::Result<()> {

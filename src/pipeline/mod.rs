@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-pub use run::{Estimate, Member, Options, Report, estimate, run, write_manifest};
+pub use run::{Estimate, Member, Options, Report, Summary, estimate, run, summaries, write_manifest};
 
 use crate::checks::Severity;
 use crate::checks::registry;

@@ -543,3 +543,59 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
     write_atomic(&out_dir.join("manifest.csv"), &csv)?;
     Ok((path, set_checks))
 }
+
+/// Where a pipeline stands: its latest run and its jobs, counted once for
+/// every front end (`genpath pipeline status`, the studio's progress view).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub name: String,
+    pub started_at: String,
+    pub status: crate::store::RunStatus,
+    pub done: usize,
+    /// Waiting, or sent when a run was cut off.
+    pub pending: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub total: usize,
+    pub spent: f64,
+    /// Calls cut off by a crash, which a paid service may have charged.
+    pub possibly_charged: f64,
+    pub calls: usize,
+    /// (output, error) of failed jobs, at most five.
+    pub failures: Vec<(String, String)>,
+}
+
+/// Every pipeline of the workspace with its latest run, newest first.
+pub fn summaries(store: &Store) -> Result<Vec<Summary>> {
+    use crate::store::JobStatus;
+    let mut out = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for run in store.pipeline_runs(None)? {
+        if !seen.insert(run.pipeline.clone()) {
+            continue;
+        }
+        let jobs = store.pipeline_jobs(&run.pipeline)?;
+        let calls = store.pipeline_calls(&run.pipeline)?;
+        let count = |s: JobStatus| jobs.iter().filter(|j| j.status == s).count();
+        out.push(Summary {
+            started_at: run.started_at,
+            status: run.status,
+            done: count(JobStatus::Done),
+            pending: count(JobStatus::Pending) + count(JobStatus::Submitted),
+            failed: count(JobStatus::Failed),
+            skipped: count(JobStatus::Skipped),
+            total: jobs.len(),
+            spent: jobs.iter().filter(|j| j.status == JobStatus::Done).map(|j| j.cost).sum(),
+            possibly_charged: calls.iter().filter(|c| c.finished_at.is_none()).map(|c| c.price).sum(),
+            calls: calls.len(),
+            failures: jobs
+                .iter()
+                .filter(|j| j.status == JobStatus::Failed)
+                .take(5)
+                .map(|j| (j.output.clone(), j.error.clone().unwrap_or_default()))
+                .collect(),
+            name: run.pipeline,
+        });
+    }
+    Ok(out)
+}

@@ -121,16 +121,7 @@ pub struct Snapshot {
     pub pipelines: Vec<PipelineSummary>,
 }
 
-#[derive(Debug, Clone)]
-pub struct PipelineSummary {
-    pub name: String,
-    pub status: crate::store::RunStatus,
-    pub done: usize,
-    pub total: usize,
-    pub failed: usize,
-    pub spent: f64,
-    pub last_error: Option<String>,
-}
+pub use crate::pipeline::Summary as PipelineSummary;
 
 #[derive(Debug, Clone)]
 pub struct RunState {

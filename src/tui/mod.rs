@@ -74,23 +74,7 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
             (m.stage.clone(), crate::present::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
         })
         .collect();
-    let mut pipelines = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for run in store.pipeline_runs(None)? {
-        if !seen.insert(run.pipeline.clone()) {
-            continue;
-        }
-        let jobs = store.pipeline_jobs(&run.pipeline)?;
-        pipelines.push(app::PipelineSummary {
-            done: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).count(),
-            failed: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Failed).count(),
-            spent: jobs.iter().filter(|j| j.status == crate::store::JobStatus::Done).map(|j| j.cost).sum(),
-            last_error: jobs.iter().find(|j| j.status == crate::store::JobStatus::Failed).and_then(|j| j.error.clone()),
-            total: jobs.len(),
-            status: run.status,
-            name: run.pipeline,
-        });
-    }
+    let pipelines = crate::pipeline::summaries(store)?;
     Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates, pipelines })
 }
 

@@ -12,7 +12,6 @@ use super::app::{App, View};
 use super::diff;
 use super::images::Images;
 use super::keymap;
-use crate::present::number;
 use crate::progress::ExerciseStatus;
 
 /// Colours, or none at all when NO_COLOR is set.
@@ -280,18 +279,15 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
             lines.push(Line::from(vec![Span::raw(format!("Last attempt {} at {when} — ", l.attempt.id)), verdict]));
             if let Some(v) = &l.verdict {
                 for o in &v.outcomes {
-                    let (m, style) = if o.review {
-                        ("?", t.fg(Color::Yellow))
+                    let m = o.mark();
+                    let style = if o.review {
+                        t.fg(Color::Yellow)
                     } else if o.passed {
-                        ("✓", t.ok())
+                        t.ok()
                     } else {
-                        ("✗", t.bad())
+                        t.bad()
                     };
-                    let measured = match (o.value, o.threshold) {
-                        (Some(v), Some(th)) => format!("{} / {}", number(v), number(th)),
-                        (Some(v), None) => number(v),
-                        _ => "-".into(),
-                    };
+                    let measured = o.measured();
                     let severity = if o.severity == crate::checks::Severity::Essential {
                         String::new()
                     } else {
@@ -449,7 +445,7 @@ fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
                 ),
                 style,
             )));
-            if let Some(e) = &p.last_error {
+            if let Some((_, e)) = p.failures.first() {
                 lines.push(Line::from(Span::styled(format!("    last failure: {e}"), t.dim())));
             }
         }
