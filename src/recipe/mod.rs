@@ -301,6 +301,12 @@ impl Recipe {
                 ));
             }
         }
+        // A shot's scene fills the base prompt: the filled prompt is what a backend reads.
+        for (i, r) in self.resolve().iter().enumerate().filter(|_| !self.shot.is_empty()) {
+            if let Some(m) = too_long("the prompt with this shot's scene filled in", &r.prompt) {
+                out.push((vec![K("shot"), I(i)], m));
+            }
+        }
         if let Some(n) = self.reference.as_ref().and_then(|r| r.shot)
             && (n == 0 || n as usize > self.shot.len())
         {
@@ -467,6 +473,14 @@ mod tests {
 
     fn parse(text: &str) -> Result<Recipe, Diagnostics> {
         Recipe::parse("r.toml", text, Limits::default())
+    }
+
+    #[test]
+    fn a_scene_that_makes_the_prompt_too_long_is_located_at_its_shot() {
+        let scene = "b".repeat(2500);
+        let text = format!("prompt = \"a fox {{scene}} {}\"\n[[shot]]\nscene = \"{scene}\"\n", "a".repeat(2000));
+        let e = Recipe::parse("r.toml", &text, Limits::default()).unwrap_err().to_string();
+        assert!(e.contains("r.toml:2:1") && e.contains("with this shot's scene filled in"), "{e}");
     }
 
     #[test]
