@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
+pub mod due;
 pub mod hash;
 pub mod imaging;
 pub mod instructor;

@@ -18,8 +18,7 @@ pub fn run(env: &Env) -> Result<()> {
     // The latest due date per exercise (assignments may be re-issued).
     let mut due = store.due_for(learner)?;
     due.sort_by(|a, b| b.1.cmp(&a.1));
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
-    let today = today.as_str();
+    let now = chrono::Utc::now();
     let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
     for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
         outln!();
@@ -58,7 +57,11 @@ pub fn run(env: &Env) -> Result<()> {
                     format!(
                         "  due {}{}",
                         d.1,
-                        if e.status != ExerciseStatus::Passed && d.1.as_str() < today { " (past)" } else { "" }
+                        if e.status != ExerciseStatus::Passed && crate::due::is_past(&d.1, now) {
+                            " (past)"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .unwrap_or_default();

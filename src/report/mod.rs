@@ -328,15 +328,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     })
 }
 
-/// Late when submitted (by the learner's clock, UTC) after the due day.
-pub fn is_late(submitted_at: &str, due: Option<&str>) -> bool {
-    let Some(due) = due.and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()) else {
-        return false;
-    };
-    chrono::DateTime::parse_from_rfc3339(submitted_at)
-        .map(|t| t.with_timezone(&chrono::Utc).date_naive() > due)
-        .unwrap_or(false)
-}
+pub use crate::due::is_late;
 
 fn median(v: &mut [u32]) -> Option<f64> {
     if v.is_empty() {
@@ -370,16 +362,6 @@ pub fn render(report: &Report, format: Format, workspace: &Path) -> Result<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn late_means_after_the_due_day_in_utc() {
-        assert!(!is_late("2026-12-04T23:59:59.000Z", Some("2026-12-04")));
-        assert!(is_late("2026-12-05T00:00:01.000Z", Some("2026-12-04")));
-        // 00:30 on the 5th in Paris is still the 4th in UTC.
-        assert!(!is_late("2026-12-05T00:30:00+01:00", Some("2026-12-04")));
-        assert!(!is_late("2030-01-01T00:00:00.000Z", None));
-        assert!(!is_late("not a time", Some("2026-12-04")));
-    }
 
     #[test]
     fn medians() {
