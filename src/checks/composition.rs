@@ -48,10 +48,7 @@ fn fmt_box(b: [f64; 4]) -> String {
 pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(region) = spec.region("region") else { return Outcome::unmeasured(spec, "placement needs `region`") };
     let min = spec.num("min_iou");
-    let boxes = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default())) {
-        Ok(b) => b,
-        Err(o) => return o,
-    };
+    let boxes = measured!(per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default())));
     if let Some(rel) = spec.text("relation") {
         for (i, s) in boxes.iter().enumerate() {
             if !relation(s.bbox, region, rel) {
@@ -109,7 +106,7 @@ pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// (default 0.08) × the diagonal of a thirds intersection.
 pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let max = spec.num("max_distance");
-    let dists = match per_image(spec, images, |img, d| {
+    let dists = measured!(per_image(spec, images, |img, d| {
         let s = analysis::subject(&img.working().unwrap_or_default());
         let (w, h) = (d.width as f64, d.height as f64);
         let diag = (w * w + h * h).sqrt();
@@ -120,10 +117,7 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 [1.0 / 3.0, 2.0 / 3.0].map(|fy| ((cx - fx * w).powi(2) + (cy - fy * h).powi(2)).sqrt() / diag)
             })
             .fold(f64::MAX, f64::min)
-    }) {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
+    }));
     let (i, worst) = super::highest(&dists);
     if worst > max {
         return Outcome::new(
@@ -151,10 +145,8 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// height, is within [min, max] (default 5–20%).
 pub fn headroom(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let (lo, hi) = (spec.num("min"), spec.num("max"));
-    let tops = match per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default()).bbox[1]) {
-        Ok(t) => t,
-        Err(o) => return o,
-    };
+    let tops =
+        measured!(per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default()).bbox[1]));
     for (i, t) in tops.iter().enumerate() {
         if *t < lo {
             return Outcome::new(
@@ -218,7 +210,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
     let (max_edges, max_overlap) = (spec.num("max_edge_density"), spec.num("max_subject_overlap"));
     let text = spec.text("text_color").and_then(crate::imaging::color::parse_hex);
-    let stats = match per_image(spec, images, |img, _| {
+    let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);
         let edges = analysis::canny(&analysis::gray(&w));
@@ -241,10 +233,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
         let iy = ((b[1] + b[3]).min(r[1] + r[3]) - b[1].max(r[1])).max(0.0);
         let overlap = if s.found { ix * iy / (r[2] * r[3]) } else { 0.0 };
         (density, overlap, mean)
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     let mut contrast_note = String::new();
     for (i, (density, overlap, mean)) in stats.iter().enumerate() {
         if *density > max_edges {

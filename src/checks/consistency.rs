@@ -74,10 +74,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "identity consistency needs at least two images");
     }
-    let ls = match looks(spec, images) {
-        Ok(l) => l,
-        Err(o) => return o,
-    };
+    let ls = measured!(looks(spec, images));
     let n = ls.len();
     let mut de = Vec::new();
     let mut inter = vec![vec![0.0; n]; n];
@@ -165,10 +162,7 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "scene variety needs at least two images");
     }
-    let ls = match looks(spec, images) {
-        Ok(l) => l,
-        Err(o) => return o,
-    };
+    let ls = measured!(looks(spec, images));
     let mut d = Vec::new();
     for i in 0..ls.len() {
         for j in i + 1..ls.len() {

@@ -22,13 +22,10 @@ fn control_edges(img: &RgbImage, w: u32, h: u32) -> Vec<u8> {
 /// strong_f1 = 0.65). Also reports the exact-pixel F1 of the ControlNet++
 /// paper (ControlNet 0.35, ControlNet++ 0.37 on their set).
 pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let control = match asset(spec, ctx, "control") {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let control = measured!(asset(spec, ctx, "control"));
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
     let (min, strong) = (spec.num("min_f1"), spec.num("strong_f1"));
-    let scores = match per_image(spec, images, |img, _| {
+    let scores = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = w.dimensions();
         let truth = control_edges(&cd.rgb, iw, ih);
@@ -38,10 +35,7 @@ pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
             analysis::edge_f1(&pred, &truth, iw as usize, ih as usize, r).f1,
             analysis::edge_f1(&pred, &truth, iw as usize, ih as usize, 0).f1,
         )
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     let (i, (f1, exact)) = super::lowest(&scores, |s| s.0);
     if f1 < min {
         return Outcome::new(
@@ -71,13 +65,10 @@ pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
 /// 2 px-per-512 tolerance ≥ min_boundary_f1 (default 0.4). Also reports how
 /// uniform each region's colour is (mean Lab standard deviation).
 pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let control = match asset(spec, ctx, "control") {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    let control = measured!(asset(spec, ctx, "control"));
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
     let min = spec.num("min_boundary_f1");
-    let scores = match per_image(spec, images, |img, _| {
+    let scores = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);
         let g = image::imageops::resize(
@@ -122,10 +113,7 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
             }
         }
         (f1, spread)
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     let (i, (f1, spread)) = super::lowest(&scores, |s| s.0);
     let passed = f1 >= min;
     let msg = if passed {
@@ -156,18 +144,12 @@ fn pair(init: &RgbImage, out: &RgbImage) -> (analysis::Plane, analysis::Plane) {
 /// greyscale init image and the output ≥ min_ssim (default 0.7: unrelated
 /// photos with smooth backgrounds reach 0.5–0.64 on the DreamBooth set).
 pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let id = match asset_pixels(spec, ctx, "init") {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
+    let id = measured!(asset_pixels(spec, ctx, "init"));
     let min = spec.num("min_ssim");
-    let ssims = match per_image(spec, images, |_, d| {
+    let ssims = measured!(per_image(spec, images, |_, d| {
         let (a, b) = pair(&id, &d.rgb);
         analysis::ssim(&a, &b)
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     let (i, worst) = super::lowest(&ssims, |v| *v);
     if worst < min {
         return Outcome::new(
@@ -187,20 +169,14 @@ pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
 /// `style_changed`: weighted palette distance (k = 5, Lab, CIEDE2000)
 /// between the init image and the output ≥ min_delta_e (default 8).
 pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let id = match asset_pixels(spec, ctx, "init") {
-        Ok(d) => d,
-        Err(o) => return o,
-    };
+    let id = measured!(asset_pixels(spec, ctx, "init"));
     let min = spec.num("min_delta_e");
     let pal = |img: &RgbImage| {
         let s = analysis::working(img, 128);
         analysis::dominant(&s.pixels().map(|p| analysis::lab(p.0)).collect::<Vec<_>>(), 5)
     };
     let base = pal(&id);
-    let ds = match per_image(spec, images, |_, d| analysis::palette_distance(&base, &pal(&d.rgb))) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    let ds = measured!(per_image(spec, images, |_, d| analysis::palette_distance(&base, &pal(&d.rgb))));
     let (i, worst) = super::lowest(&ds, |v| *v);
     if worst < min {
         return Outcome::new(
@@ -232,12 +208,9 @@ fn init_and_mask(spec: &CheckSpec, ctx: &Context<'_>) -> Result<(RgbImage, GrayI
 /// (default 0.98) — and, since SSIM is computed on greyscale and cannot see
 /// a recolouring, the mean CIEDE2000 there ≤ max_delta_e (default 2).
 pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let (init, mask) = match init_and_mask(spec, ctx) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (init, mask) = measured!(init_and_mask(spec, ctx));
     let (min, max_de) = (spec.num("min_ssim"), spec.num("max_delta_e"));
-    let vals = match per_image(spec, images, |_, d| {
+    let vals = measured!(per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() || mask.dimensions() != init.dimensions() {
             return None;
         }
@@ -253,10 +226,7 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
             }
         }
         Some(if n == 0 { (1.0, 0.0) } else { (sum / n as f64, de / n as f64) })
-    }) {
-        Ok(v) => v,
-        Err(o) => return o,
-    };
+    }));
     for (i, v) in vals.iter().enumerate() {
         match v {
             None => {
@@ -311,12 +281,9 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
 /// `inside_changed`: mean CIEDE2000 between init and output inside the
 /// mask (mask ≥ 128) ≥ min_delta_e (default 10).
 pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let (init, mask) = match init_and_mask(spec, ctx) {
-        Ok(x) => x,
-        Err(o) => return o,
-    };
+    let (init, mask) = measured!(init_and_mask(spec, ctx));
     let min = spec.num("min_delta_e");
-    let vals = match per_image(spec, images, |_, d| {
+    let vals = measured!(per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() {
             return None;
         }
@@ -328,10 +295,7 @@ pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
             }
         }
         Some(if n == 0 { 0.0 } else { sum / n as f64 })
-    }) {
-        Ok(v) => v,
-        Err(o) => return o,
-    };
+    }));
     let worst = vals.iter().map(|v| v.unwrap_or(0.0)).fold(f64::MAX, f64::min);
     if worst < min {
         return Outcome::new(

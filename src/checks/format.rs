@@ -102,17 +102,14 @@ fn parse_aspect(s: &str) -> Option<(f64, f64)> {
 /// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
 pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let (lo, hi, max_clip) = (spec.num("min_mean"), spec.num("max_mean"), spec.num("max_clipped"));
-    let stats = match per_image(spec, images, |img, _| {
+    let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
         let n = g.v.len().max(1) as f64;
         let mean = g.v.iter().map(|v| *v as f64).sum::<f64>() / n / 255.0;
         let clipped = g.v.iter().filter(|v| **v <= 2.0 || **v >= 253.0).count() as f64 / n;
         (mean, clipped)
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     for (i, (mean, clipped)) in stats.iter().enumerate() {
         if *mean < lo {
             return Outcome::new(
@@ -174,7 +171,7 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let max_noise = spec.num("max_noise");
     let min_sharp = spec.number("min_sharpness");
     let max_sat = spec.num("max_saturated");
-    let stats = match per_image(spec, images, |img, _| {
+    let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
         let sat = w
@@ -186,10 +183,7 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
             .count() as f64
             / (w.width() as f64 * w.height() as f64).max(1.0);
         (analysis::noise_sigma(&g), analysis::laplacian_variance(&g), sat)
-    }) {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
+    }));
     for (i, (noise, sharp, sat)) in stats.iter().enumerate() {
         if *noise > max_noise {
             return Outcome::new(

@@ -12,6 +12,17 @@
 //! any resolution. Exceptions, stated in their doc comments: `format` reads
 //! the file as it is, and `outside_mask_preserved` compares at full size.
 
+/// The value of a measurement, or return its "could not measure" outcome
+/// from the check: `let pixels = measured!(per_image(spec, images, …));`.
+macro_rules! measured {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(outcome) => return outcome,
+        }
+    };
+}
+
 mod composition;
 mod consistency;
 mod documents;

@@ -26,7 +26,7 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
     let (min_cov, max_de, min_chroma) =
         (spec.num("min_coverage"), spec.num("max_delta_e") as f32, spec.num("min_chroma") as f32);
-    let covs = match per_image(spec, images, |_, d| {
+    let covs = measured!(per_image(spec, images, |_, d| {
         let mut near: HashMap<[i32; 3], bool> = HashMap::new();
         let (mut chromatic, mut on) = (0usize, 0usize);
         for l in labs(&d.rgb) {
@@ -40,10 +40,7 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
             }
         }
         if chromatic == 0 { (1.0, 0) } else { (on as f64 / chromatic as f64, chromatic) }
-    }) {
-        Ok(c) => c,
-        Err(o) => return o,
-    };
+    }));
     let names = colors.iter().map(|(c, _)| to_hex(*c)).collect::<Vec<_>>().join(", ");
     let (worst_i, (worst, _)) = super::lowest(&covs, |s| s.0);
     if worst < min_cov {
@@ -80,7 +77,7 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
 pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
     let (min_share, max_de) = (spec.num("min_share"), spec.num("max_delta_e") as f32);
-    let missing = match per_image(spec, images, |_, d| {
+    let missing = measured!(per_image(spec, images, |_, d| {
         let small = analysis::working(&d.rgb, 128);
         let ls: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
         let clusters = analysis::dominant(&ls, 8);
@@ -91,10 +88,7 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
             })
             .map(|(c, _)| to_hex(*c))
             .collect::<Vec<_>>()
-    }) {
-        Ok(m) => m,
-        Err(o) => return o,
-    };
+    }));
     let total = colors.len();
     let worst = missing.iter().enumerate().max_by_key(|(_, m)| m.len());
     match worst {
