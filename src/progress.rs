@@ -9,26 +9,15 @@ use serde::Serialize;
 use crate::curriculum::{Curriculum, Stage};
 use crate::store::{ExerciseStats, MilestoneRow};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExerciseStatus {
-    /// Its stage is not open yet.
-    Locked,
-    /// Open, never attempted.
-    Open,
-    /// Attempted, not yet passed.
-    Attempted,
-    Passed,
-}
-
-impl ExerciseStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExerciseStatus::Locked => "locked",
-            ExerciseStatus::Open => "open",
-            ExerciseStatus::Attempted => "attempted",
-            ExerciseStatus::Passed => "passed",
-        }
+crate::named_enum! {
+    pub enum ExerciseStatus ("exercise status") {
+        /// Its stage is not open yet.
+        Locked = "locked",
+        /// Open, never attempted.
+        Open = "open",
+        /// Attempted, not yet passed.
+        Attempted = "attempted",
+        Passed = "passed",
     }
 }
 

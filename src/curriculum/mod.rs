@@ -9,9 +9,7 @@ mod format;
 pub mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use toml::Spanned;
 
@@ -24,57 +22,29 @@ pub use source::Source;
 pub const PATH_FILE: &str = "curriculum/path.toml";
 pub const EXERCISES_DIR: &str = "exercises";
 
-/// What shape of answer an exercise asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ExerciseKind {
-    Single,
-    Set,
-    Edit,
-    Layout,
-    Pipeline,
-    Decision,
-    Library,
-    Handoff,
-}
-
-impl ExerciseKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExerciseKind::Single => "single",
-            ExerciseKind::Set => "set",
-            ExerciseKind::Edit => "edit",
-            ExerciseKind::Layout => "layout",
-            ExerciseKind::Pipeline => "pipeline",
-            ExerciseKind::Decision => "decision",
-            ExerciseKind::Library => "library",
-            ExerciseKind::Handoff => "handoff",
-        }
+crate::named_enum! {
+    /// What shape of answer an exercise asks for.
+    pub enum ExerciseKind ("exercise kind") {
+        Single = "single",
+        Set = "set",
+        Edit = "edit",
+        Layout = "layout",
+        Pipeline = "pipeline",
+        Decision = "decision",
+        Library = "library",
+        Handoff = "handoff",
     }
 }
 
-/// The employable capability an exercise proves (used by the portfolio).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Capability {
-    Fluency,
-    Control,
-    Consistency,
-    Reproducibility,
-    Judgment,
-    Integration,
-}
-
-impl Capability {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Capability::Fluency => "fluency",
-            Capability::Control => "control",
-            Capability::Consistency => "consistency",
-            Capability::Reproducibility => "reproducibility",
-            Capability::Judgment => "judgment",
-            Capability::Integration => "integration",
-        }
+crate::named_enum! {
+    /// The employable capability an exercise proves (used by the portfolio).
+    pub enum Capability ("capability") {
+        Fluency = "fluency",
+        Control = "control",
+        Consistency = "consistency",
+        Reproducibility = "reproducibility",
+        Judgment = "judgment",
+        Integration = "integration",
     }
 }
 
@@ -192,12 +162,6 @@ impl Curriculum {
     /// Read one of the curriculum's files.
     pub fn read(&self, rel: &str) -> std::io::Result<Vec<u8>> {
         self.source.read(rel)
-    }
-}
-
-impl fmt::Display for ExerciseKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

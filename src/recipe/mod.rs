@@ -108,23 +108,12 @@ pub struct Init {
     pub mask_blur: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ControlKind {
-    Edges,
-    Mask,
-    Pose,
-    Depth,
-}
-
-impl ControlKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ControlKind::Edges => "edges",
-            ControlKind::Mask => "mask",
-            ControlKind::Pose => "pose",
-            ControlKind::Depth => "depth",
-        }
+crate::named_enum! {
+    pub enum ControlKind ("control kind") {
+        Edges = "edges",
+        Mask = "mask",
+        Pose = "pose",
+        Depth = "depth",
     }
 }
 
