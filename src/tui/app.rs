@@ -59,6 +59,10 @@ pub enum Msg {
     RecipeSaved(PathBuf),
     /// Something for the status line.
     Status(String),
+    /// An exercise's attempts, for the history view.
+    HistoryLoaded(Vec<AttemptRow>),
+    /// The file watcher could not start: watch mode is off again.
+    WatchUnavailable(String),
     /// Fresh data after a change (attempt, hint, reset).
     Refresh(Box<Snapshot>),
     Tick,
@@ -71,7 +75,10 @@ pub enum Effect {
         exercise: String,
     },
     CancelRun,
-    OpenEditor(PathBuf),
+    /// Suspend the studio and edit the exercise's answer (created from the starter if missing).
+    OpenEditor {
+        exercise: String,
+    },
     ResetAnswer {
         exercise: String,
     },
@@ -316,6 +323,15 @@ impl App {
                 self.status = Some(s);
                 Vec::new()
             }
+            Msg::HistoryLoaded(rows) => {
+                self.history = rows;
+                Vec::new()
+            }
+            Msg::WatchUnavailable(why) => {
+                self.watch = false;
+                self.status = Some(why);
+                Vec::new()
+            }
             Msg::Refresh(s) => {
                 let keep_last = std::mem::take(&mut self.data.last);
                 self.data = *s;
@@ -412,10 +428,7 @@ impl App {
                 Vec::new()
             }
             (_, Action::Run) => self.run_effect(),
-            (_, Action::Edit) => match self.data.answers.get(&self.exercise().id) {
-                Some(p) => vec![Effect::OpenEditor(p.clone())],
-                None => Vec::new(),
-            },
+            (_, Action::Edit) => vec![Effect::OpenEditor { exercise: self.exercise().id.clone() }],
             (_, Action::ToggleWatch) => {
                 self.watch = !self.watch;
                 self.status =

@@ -172,8 +172,9 @@ impl Runtime {
         self.tx.clone()
     }
 
-    /// Feed one message through `update` and carry out its effects.
-    pub fn handle(&mut self, msg: Msg) -> Result<()> {
+    /// Feed one message through `update` and carry out its effects; the
+    /// effects that need the terminal (the editor) are returned to its owner.
+    pub fn handle(&mut self, msg: Msg) -> Result<Vec<Effect>> {
         let refresh = matches!(msg, Msg::RunDone(_));
         if refresh {
             self.images.clear();
@@ -186,10 +187,13 @@ impl Runtime {
         if refresh {
             self.refresh()?;
         }
+        let mut for_terminal = Vec::new();
         for e in effects {
-            self.execute(e)?;
+            if let Some(e) = self.execute(e)? {
+                for_terminal.push(e);
+            }
         }
-        Ok(())
+        Ok(for_terminal)
     }
 
     fn refresh(&mut self) -> Result<()> {
@@ -198,8 +202,9 @@ impl Runtime {
         Ok(())
     }
 
-    /// Carry out an effect. Opening an editor is left to the caller that owns the terminal.
-    pub fn execute(&mut self, e: Effect) -> Result<()> {
+    /// Carry out an effect; what it learns comes back through `update`.
+    /// Opening an editor is returned to the caller that owns the terminal.
+    pub fn execute(&mut self, e: Effect) -> Result<Option<Effect>> {
         match e {
             Effect::SpawnRun { exercise } => self.spawn_run(&exercise),
             Effect::CancelRun => {
@@ -219,28 +224,30 @@ impl Runtime {
             }
             Effect::Watch(path) => self.watch(path),
             Effect::LoadHistory { exercise } => {
-                self.app.history = self.store.attempts(self.env.learner(), &exercise)?;
+                let rows = self.store.attempts(self.env.learner(), &exercise)?;
+                self.app.update(Msg::HistoryLoaded(rows));
             }
             Effect::Submit { exercise } => {
                 if let Some(ex) = self.env.curriculum.exercise(&exercise) {
                     let ws = &self.env.workspace;
                     let dir = crate::instructor::submit::default_dir(ws);
-                    self.app.status =
-                        Some(match crate::instructor::submit::write_to(ws, &self.store, ex, None, &dir) {
-                            Ok(w) => {
-                                let shown = w.path.strip_prefix(&ws.root).unwrap_or(&w.path).display().to_string();
-                                format!(
-                                    "submitted attempt {}: {shown} — send it to your instructor",
-                                    w.submission.attempt.id
-                                )
-                            }
-                            Err(e) => format!("cannot submit: {e:#}"),
-                        });
+                    let status = match crate::instructor::submit::write_to(ws, &self.store, ex, None, &dir) {
+                        Ok(w) => {
+                            let shown = w.path.strip_prefix(&ws.root).unwrap_or(&w.path).display().to_string();
+                            format!(
+                                "submitted attempt {}: {shown} — send it to your instructor",
+                                w.submission.attempt.id
+                            )
+                        }
+                        Err(e) => format!("cannot submit: {e:#}"),
+                    };
+                    self.app.update(Msg::Status(status));
                 }
             }
-            Effect::OpenEditor(_) | Effect::Quit => {}
+            e @ Effect::OpenEditor { .. } => return Ok(Some(e)),
+            Effect::Quit => {}
         }
-        Ok(())
+        Ok(None)
     }
 
     fn spawn_run(&mut self, exercise: &str) {
@@ -276,8 +283,9 @@ impl Runtime {
         match made.and_then(|mut w| w.watch(&dir, notify::RecursiveMode::NonRecursive).map(|()| w)) {
             Ok(w) => self.watcher = Some(w),
             Err(e) => {
-                self.app.watch = false;
-                self.app.status = Some(format!("watching is not available here ({e}); press r to run after saving"));
+                self.app.update(Msg::WatchUnavailable(format!(
+                    "watching is not available here ({e}); press r to run after saving"
+                )));
             }
         }
     }
@@ -410,22 +418,22 @@ fn event_loop(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Resu
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
             Err(e) => return Err(e.into()),
         };
-        if let Msg::Key(Action::Edit) = msg {
-            edit(terminal, rt)?;
-            continue;
+        for effect in rt.handle(msg)? {
+            if let Effect::OpenEditor { exercise } = effect {
+                edit(terminal, rt, &exercise)?;
+            }
         }
-        rt.handle(msg)?;
     }
 }
 
 /// Suspend the UI, run the editor on the recipe, and come back fully
 /// repainted: the input thread is paused first so the editor owns stdin.
-fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()> {
+fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime, exercise: &str) -> Result<()> {
     use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
-    let ex = rt.app.exercise().clone();
+    let Some(ex) = rt.env.curriculum.exercise(exercise).cloned() else { return Ok(()) };
     let path = rt.env.workspace.ensure_answer(&rt.env.curriculum, &ex)?;
     let Some(cmd) = editor() else {
-        rt.app.status = Some(NO_EDITOR.into());
+        rt.handle(Msg::Status(NO_EDITOR.into()))?;
         return Ok(());
     };
     rt.input_paused.store(true, Ordering::SeqCst);
@@ -447,10 +455,10 @@ fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()>
     // (and, unlike `Terminal::clear`, it does not ask the terminal where the cursor is).
     *terminal = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))?;
     rt.input_paused.store(false, Ordering::SeqCst);
-    rt.app.status = Some(match status {
+    rt.handle(Msg::Status(match status {
         Ok(s) if s.success() => format!("saved {} — r to run", path.display()),
         Ok(s) => format!("the editor exited with {s}"),
         Err(e) => format!("could not start the editor '{}': {e}", cmd.join(" ")),
-    });
+    }))?;
     Ok(())
 }
