@@ -116,8 +116,11 @@ impl Exercise {
 
 #[derive(Debug, Error)]
 pub enum LookupError {
-    #[error("no exercise matches '{0}'. Run `genpath path` to see the exercise ids.")]
-    NotFound(String),
+    #[error(
+        "no exercise matches '{query}'.{} Run `genpath path` to see the exercise ids.",
+        .suggestion.as_ref().map(|s| format!(" Did you mean `{s}`?")).unwrap_or_default()
+    )]
+    NotFound { query: String, suggestion: Option<String> },
     #[error("'{query}' matches several exercises: {}. Type more of the id.", .candidates.join(", "))]
     Ambiguous { query: String, candidates: Vec<String> },
 }
@@ -151,12 +154,25 @@ impl Curriculum {
             self.exercises.iter().filter(|e| e.id.starts_with(q) || e.slug().starts_with(q)).collect();
         match hits.as_slice() {
             [one] => Ok(one),
-            [] => Err(LookupError::NotFound(q.to_string())),
+            [] => Err(LookupError::NotFound { query: q.to_string(), suggestion: self.closest(q) }),
             many => Err(LookupError::Ambiguous {
                 query: q.to_string(),
                 candidates: many.iter().map(|e| e.id.clone()).collect(),
             }),
         }
+    }
+
+    /// The exercise id closest to a mistyped query (its id or its slug within
+    /// a few edits), for "did you mean".
+    fn closest(&self, query: &str) -> Option<String> {
+        let q = query.to_lowercase();
+        let limit = (q.chars().count() / 3).max(2);
+        self.exercises
+            .iter()
+            .map(|e| (strsim::damerau_levenshtein(&q, &e.id).min(strsim::damerau_levenshtein(&q, e.slug())), e))
+            .filter(|(d, _)| *d <= limit)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, e)| e.id.clone())
     }
 
     /// Read one of the curriculum's files.

@@ -189,3 +189,13 @@ fn vocabulary_doc_is_generated_from_the_renderer_tables() {
         "curriculum/vocabulary.md is stale: run `cargo run -- dev vocabulary > curriculum/vocabulary.md`"
     );
 }
+
+#[test]
+fn a_mistyped_exercise_suggests_the_closest_id() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["run", "firts-image"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("Did you mean `fluency.first-image`?"), "{}", stderr(&o));
+    let o = run(ws.path(), &["show", "zzzzzz"]);
+    assert!(!stderr(&o).contains("Did you mean"), "{}", stderr(&o));
+}
