@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::curriculum::{Capability, Curriculum, Exercise};
-use crate::report::html::{STYLE, escape};
+use crate::report::html::STYLE;
 use crate::store::{AttemptRow, AttemptStatus, CheckRecord, Store};
 use crate::workspace::{Workspace, write_atomic};
 
@@ -110,77 +110,91 @@ fn value(v: Option<f64>) -> String {
     }
 }
 
+/// The portfolio's own styles, on top of the report's.
+const PIECE_STYLE: &str = "
+.piece { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0 20px; break-inside: avoid; }
+.piece img { max-width: 240px; border: 1px solid var(--line); border-radius: 4px; }
+pre { background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-wrap; font-size: 12px; }
+";
+
 fn html(name: &str, pieces: &[Piece<'_>]) -> String {
-    let mut out = String::new();
+    use maud::{DOCTYPE, PreEscaped, html};
     let title = format!("{name} — AI image generation portfolio");
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{0}</title><style>{STYLE}\n.piece {{ border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0 20px; break-inside: avoid; }}\
-         \n.piece img {{ max-width: 240px; border: 1px solid var(--line); border-radius: 4px; }}\npre {{ background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-wrap; font-size: 12px; }}\
-         </style></head><body>\n<h1>{0}</h1><p class=\"muted\">Work that passed genpath's automatic checks. Every image was made from the recipe shown beside it; \
-         the evidence lists what was measured and the threshold it had to meet.</p>\n",
-        escape(&title)
-    );
-    if pieces.is_empty() {
-        out.push_str("<p>No passing work yet.</p>");
-    }
-    out.push_str("<nav><ul>");
-    for c in ORDER {
-        let n = pieces.iter().filter(|p| p.exercise.capability == c).count();
-        if n > 0 {
-            let _ = write!(out, "<li><a href=\"#{}\">{}</a> ({n})</li>", c.as_str(), heading(c).0);
-        }
-    }
-    out.push_str("</ul></nav>\n");
-    for c in ORDER {
-        let group: Vec<&Piece<'_>> = pieces.iter().filter(|p| p.exercise.capability == c).collect();
-        if group.is_empty() {
-            continue;
-        }
-        let (h, about) = heading(c);
-        let _ = writeln!(out, "<h2 id=\"{}\">{h}</h2><p class=\"muted\">{about}</p>", c.as_str());
-        for p in group {
-            let _ = write!(
-                out,
-                "<section class=\"piece\"><h3>{}</h3><p class=\"muted\">{} · score {} · {}</p><details open><summary>The brief</summary><p>{}</p></details>",
-                escape(&p.exercise.title),
-                escape(&p.exercise.id),
-                p.attempt.score.unwrap_or(0),
-                escape(p.attempt.finished_at.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or("")),
-                escape(p.exercise.brief.trim()).replace("\n\n", "</p><p>")
-            );
-            if !p.images.is_empty() {
-                out.push_str("<div class=\"gallery\">");
-                for img in &p.images {
-                    let _ = write!(out, "<img src=\"{}\" alt=\"{}\">", escape(img), escape(&p.exercise.title));
-                }
-                out.push_str("</div>");
-                if p.total_images > p.images.len() {
-                    let _ =
-                        write!(out, "<p class=\"muted\">{} of {} images shown.</p>", p.images.len(), p.total_images);
-                }
+    let groups: Vec<(Capability, Vec<&Piece<'_>>)> = ORDER
+        .iter()
+        .map(|c| (*c, pieces.iter().filter(|p| p.exercise.capability == *c).collect::<Vec<_>>()))
+        .filter(|(_, g)| !g.is_empty())
+        .collect();
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) (PreEscaped(PIECE_STYLE)) }
             }
-            let label = if p.exercise.capability == Capability::Judgment { "The write-up" } else { "The recipe" };
-            let _ = write!(out, "<h4>{label}</h4><pre>{}</pre>", escape(&p.recipe));
-            out.push_str("<h4>Evidence</h4><table><thead><tr><th>Check</th><th></th><th class=\"num\">Measured</th><th class=\"num\">Threshold</th><th>Finding</th></tr></thead><tbody>");
-            for c in &p.checks {
-                let _ = write!(
-                    out,
-                    "<tr><td><code>{}</code></td><td class=\"{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                    escape(&c.check),
-                    if c.passed { "passed" } else { "failed" },
-                    if c.passed { "✓" } else { "✗" },
-                    value(c.value),
-                    value(c.threshold),
-                    escape(&c.message)
-                );
+            body {
+                h1 { (title) }
+                p.muted {
+                    "Work that passed genpath's automatic checks. Every image was made from the recipe shown beside it; \
+                     the evidence lists what was measured and the threshold it had to meet."
+                }
+                @if pieces.is_empty() { p { "No passing work yet." } }
+                nav { ul {
+                    @for (c, group) in &groups {
+                        li { a href=(format!("#{}", c.as_str())) { (heading(*c).0) } " (" (group.len()) ")" }
+                    }
+                } }
+                @for (c, group) in &groups {
+                    h2 id=(c.as_str()) { (heading(*c).0) }
+                    p.muted { (heading(*c).1) }
+                    @for p in group {
+                        section.piece {
+                            h3 { (p.exercise.title) }
+                            p.muted {
+                                (p.exercise.id) " · score " (p.attempt.score.unwrap_or(0)) " · "
+                                (p.attempt.finished_at.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or(""))
+                            }
+                            details open {
+                                summary { "The brief" }
+                                @for para in p.exercise.brief.trim().split("\n\n") { p { (para) } }
+                            }
+                            @if !p.images.is_empty() {
+                                div.gallery {
+                                    @for img in &p.images { img src=(img) alt=(p.exercise.title); }
+                                }
+                                @if p.total_images > p.images.len() {
+                                    p.muted { (p.images.len()) " of " (p.total_images) " images shown." }
+                                }
+                            }
+                            h4 { @if p.exercise.capability == Capability::Judgment { "The write-up" } @else { "The recipe" } }
+                            pre { (p.recipe) }
+                            h4 { "Evidence" }
+                            table {
+                                thead { tr {
+                                    th { "Check" } th {} th.num { "Measured" } th.num { "Threshold" } th { "Finding" }
+                                } }
+                                tbody {
+                                    @for c in &p.checks {
+                                        tr {
+                                            td { code { (c.check) } }
+                                            td class=(if c.passed { "passed" } else { "failed" }) { (if c.passed { "✓" } else { "✗" }) }
+                                            td.num { (value(c.value)) }
+                                            td.num { (value(c.threshold)) }
+                                            td { (c.message) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.muted { "Made with genpath." }
             }
-            out.push_str("</tbody></table></section>\n");
         }
-    }
-    out.push_str("<p class=\"muted\">Made with genpath.</p></body></html>\n");
-    out
+    };
+    page.into_string() + "\n"
 }
 
 fn markdown(name: &str, pieces: &[Piece<'_>]) -> String {

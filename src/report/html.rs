@@ -2,28 +2,12 @@
 //! SVG, thumbnails as data URIs, no scripts, no external requests) that reads
 //! on screen and prints on A4 or Letter.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use base64::Engine as _;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Report, Status};
-
-/// Escape text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The page's style sheet, shared with the portfolio.
 pub const STYLE: &str = r#"
@@ -55,68 +39,47 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 }
 "#;
 
-fn status_cell(status: Status, late: bool) -> String {
-    let mut s = format!("<span class=\"{}\">{}</span>", status.as_str().trim_matches('-'), status.as_str());
-    if late {
-        s.push_str(" <span class=\"late\">late</span>");
+fn status_cell(status: Status, late: bool) -> Markup {
+    html! {
+        span class=(status.as_str().trim_matches('-')) { (status.as_str()) }
+        @if late { " " span.late { "late" } }
     }
-    s
 }
 
 /// Pass rate per exercise as horizontal bars.
-fn pass_rate_chart(r: &Report) -> String {
-    let row = 22;
-    let label_w = 250;
-    let bar_w = 360;
+fn pass_rate_chart(r: &Report) -> Markup {
+    let (row, label_w, bar_w) = (22, 250, 360);
     let h = r.exercises.len() * row + 24;
-    let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"Pass rate per exercise\" width=\"{}\" height=\"{h}\" viewBox=\"0 0 {} {h}\">",
-        label_w + bar_w + 100,
-        label_w + bar_w + 100
-    );
-    for (i, e) in r.exercises.iter().enumerate() {
-        let y = i * row + 4;
-        let w = (e.pass_rate.clamp(0.0, 1.0) * bar_w as f64).round();
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y}\" width=\"{bar_w}\" height=\"14\" fill=\"#eef1f6\"/><rect x=\"{label_w}\" y=\"{y}\" width=\"{w}\" height=\"14\" fill=\"#1f8a4c\"/><text x=\"{}\" y=\"{}\">{:.0}% ({}/{})</text>",
-            label_w - 6,
-            y + 11,
-            escape(&e.id),
-            label_w + bar_w + 4,
-            y + 11,
-            e.pass_rate * 100.0,
-            e.passed,
-            e.learners
-        );
+    let width = label_w + bar_w + 100;
+    html! {
+        svg role="img" aria-label="Pass rate per exercise" width=(width) height=(h) viewBox=(format!("0 0 {width} {h}")) {
+            @for (i, e) in r.exercises.iter().enumerate() {
+                @let y = i * row + 4;
+                @let w = (e.pass_rate.clamp(0.0, 1.0) * bar_w as f64).round();
+                text x=(label_w - 6) y=(y + 11) text-anchor="end" { (e.id) }
+                rect x=(label_w) y=(y) width=(bar_w) height="14" fill="#eef1f6" {}
+                rect x=(label_w) y=(y) width=(w) height="14" fill="#1f8a4c" {}
+                text x=(label_w + bar_w + 4) y=(y + 11) {
+                    (format!("{:.0}% ({}/{})", e.pass_rate * 100.0, e.passed, e.learners))
+                }
+            }
+            line x1=(label_w) y1=(h - 18) x2=(label_w + bar_w) y2=(h - 18) stroke="#5b6475" {}
+            text x=(label_w) y=(h - 6) { "0%" }
+            text x=(label_w + bar_w) y=(h - 6) text-anchor="end" { "100%" }
+        }
     }
-    let _ = write!(
-        svg,
-        "<line x1=\"{label_w}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#5b6475\"/><text x=\"{label_w}\" y=\"{2}\">0%</text><text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">100%</text></svg>",
-        h - 18,
-        label_w + bar_w,
-        h - 6
-    );
-    svg
 }
 
 /// Cumulative first passes over time as a step line.
-fn progress_chart(r: &Report) -> String {
-    if r.progress.is_empty() {
-        return "<p class=\"muted\">No passes recorded yet.</p>".into();
-    }
-    let (w, h, pad) = (640.0, 200.0, 36.0);
-    let mut svg = format!(
-        "<svg role=\"img\" aria-label=\"Exercises passed over time\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">"
-    );
+fn progress_chart(r: &Report) -> Markup {
+    let nothing = html! { p.muted { "No passes recorded yet." } };
     let points: Vec<(chrono::NaiveDate, u32)> = r
         .progress
         .iter()
         .filter_map(|p| chrono::NaiveDate::parse_from_str(&p.date, "%Y-%m-%d").ok().map(|d| (d, p.passes)))
         .collect();
-    let (Some(&(first, _)), Some(&(last, top))) = (points.first(), points.last()) else {
-        return "<p class=\"muted\">No passes recorded yet.</p>".into();
-    };
+    let (Some(&(first, _)), Some(&(last, top))) = (points.first(), points.last()) else { return nothing };
+    let (w, h, pad) = (640.0, 200.0, 36.0);
     // The line starts at zero the day before the first pass, so a single day still shows a step.
     let origin = first.pred_opt().unwrap_or(first);
     let span = (last - origin).num_days().max(1) as f64;
@@ -124,26 +87,23 @@ fn progress_chart(r: &Report) -> String {
     let x = |d: chrono::NaiveDate| pad + (d - origin).num_days() as f64 / span * (w - 2.0 * pad);
     let y = |n: u32| h - pad - f64::from(n) / f64::from(top) * (h - 2.0 * pad);
     let mut path = format!("M{:.1},{:.1}", x(origin), y(0));
-    let mut dots = String::new();
     for &(d, passes) in &points {
-        let _ = write!(path, " H{:.1} V{:.1}", x(d), y(passes));
-        let _ = write!(dots, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f8a4c\"/>", x(d), y(passes));
+        path.push_str(&format!(" H{:.1} V{:.1}", x(d), y(passes)));
     }
-    let _ = write!(
-        svg,
-        "<line x1=\"{pad}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"#5b6475\"/><line x1=\"{pad}\" y1=\"{pad}\" x2=\"{pad}\" y2=\"{0}\" stroke=\"#5b6475\"/>\
-         <path d=\"{path}\" fill=\"none\" stroke=\"#1f8a4c\" stroke-width=\"2\"/>{dots}\
-         <text x=\"{pad}\" y=\"{2}\">{3}</text><text x=\"{1}\" y=\"{2}\" text-anchor=\"end\">{4}</text>\
-         <text x=\"{5}\" y=\"{6}\" text-anchor=\"end\">{top}</text><text x=\"{5}\" y=\"{0}\" text-anchor=\"end\">0</text></svg>",
-        h - pad,
-        w - pad,
-        h - pad + 16.0,
-        origin,
-        last,
-        pad - 4.0,
-        pad + 4.0,
-    );
-    svg
+    html! {
+        svg role="img" aria-label="Exercises passed over time" width=(w) height=(h) viewBox=(format!("0 0 {w} {h}")) {
+            line x1=(pad) y1=(h - pad) x2=(w - pad) y2=(h - pad) stroke="#5b6475" {}
+            line x1=(pad) y1=(pad) x2=(pad) y2=(h - pad) stroke="#5b6475" {}
+            path d=(path) fill="none" stroke="#1f8a4c" stroke-width="2" {}
+            @for &(d, passes) in &points {
+                circle cx=(format!("{:.1}", x(d))) cy=(format!("{:.1}", y(passes))) r="3" fill="#1f8a4c" {}
+            }
+            text x=(pad) y=(h - pad + 16.0) { (origin) }
+            text x=(w - pad) y=(h - pad + 16.0) text-anchor="end" { (last) }
+            text x=(pad - 4.0) y=(pad + 4.0) text-anchor="end" { (top) }
+            text x=(pad - 4.0) y=(h - pad) text-anchor="end" { "0" }
+        }
+    }
 }
 
 /// A thumbnail as a data URI, when the submission folder has one.
@@ -152,137 +112,158 @@ pub fn thumbnail(workspace: &Path, dir: &str) -> Option<String> {
     Some(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
+/// The first ten characters of an ISO time (its day), or `-`.
+fn day(iso: Option<&str>) -> &str {
+    iso.map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")
+}
+
+/// A list joined by `, `, or `-` when empty.
+fn list(items: &[String]) -> String {
+    if items.is_empty() { "-".into() } else { items.join(", ") }
+}
+
 pub fn html(r: &Report, workspace: &Path) -> String {
-    let mut out = String::with_capacity(16_384 + r.learners.len() * r.exercises.len() * 160);
     let title = format!("{} — progress report", r.title);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1><p class=\"muted\">Made {} with genpath {}{}.</p>\n",
-        escape(&title),
-        escape(&title),
-        escape(&r.date),
-        env!("CARGO_PKG_VERSION"),
-        r.exercise_filter.as_ref().map(|e| format!(", exercise {}", escape(e))).unwrap_or_default()
-    );
     let passes: u32 = r.exercises.iter().map(|e| e.passed).sum();
     let seats: u32 = r.exercises.iter().map(|e| e.learners).sum();
     let late: usize = r.learners.iter().map(|l| l.late.len()).sum();
     let missing: usize = r.learners.iter().map(|l| l.missing.len()).sum();
-    let _ = write!(
-        out,
-        "<div class=\"cards\"><div class=\"card\"><b>{}</b>learners</div><div class=\"card\"><b>{}</b>exercises</div>\
-         <div class=\"card\"><b>{passes}/{seats}</b>passed</div><div class=\"card\"><b>{late}</b>late</div><div class=\"card\"><b>{missing}</b>missing</div>",
-        r.learners.len(),
-        r.exercises.len()
-    );
-    if let Some(f) = &r.most_failed {
-        let _ = write!(
-            out,
-            "<div class=\"card\"><b><code>{}</code></b>fails most ({}×, {})</div>",
-            escape(&f.check),
-            f.failures,
-            escape(&f.exercise)
-        );
-    }
-    out.push_str("</div>\n<h2>Pass rate per exercise</h2><figure>");
-    out.push_str(&pass_rate_chart(r));
-    out.push_str("<figcaption>Share of learners whose submission passed the re-check.</figcaption></figure>\n<h2>Progress over time</h2><figure>");
-    out.push_str(&progress_chart(r));
-    out.push_str(
-        "<figcaption>Exercises passed, cumulative, by the day of the first passing attempt.</figcaption></figure>\n",
-    );
-
-    out.push_str("<h2>Learners</h2><table><thead><tr><th>Learner</th><th>Milestones</th><th>Passed</th><th class=\"num\">Attempts</th><th>Last activity</th><th>Late</th><th>Missing</th></tr></thead><tbody>\n");
-    for l in &r.learners {
-        let milestones: Vec<String> = l
-            .milestones
-            .iter()
-            .map(|m| {
-                format!(
-                    "{} <span class=\"muted\">{}</span>",
-                    escape(&m.stage),
-                    escape(m.reached_at.get(..10).unwrap_or(&m.reached_at))
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            out,
-            "<tr><td><b>{}</b><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&l.id),
-            escape(&l.name),
-            if milestones.is_empty() { "-".into() } else { milestones.join("<br>") },
-            if l.passed.is_empty() { "-".into() } else { escape(&l.passed.join(", ")) },
-            l.attempts,
-            escape(l.last_activity.as_deref().map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")),
-            if l.late.is_empty() {
-                "-".into()
-            } else {
-                format!("<span class=\"missing\">{}</span>", escape(&l.late.join(", ")))
-            },
-            if l.missing.is_empty() {
-                "-".into()
-            } else {
-                format!("<span class=\"missing\">{}</span>", escape(&l.missing.join(", ")))
-            },
-        );
-    }
-    out.push_str("</tbody></table>\n<h2>Exercises</h2><table><thead><tr><th>Exercise</th><th class=\"num\">Pass rate</th><th class=\"num\">Median attempts to pass</th><th class=\"num\">Late</th><th>Checks failing most</th></tr></thead><tbody>\n");
-    for e in &r.exercises {
-        let failing: Vec<String> =
-            e.failing_checks.iter().map(|f| format!("<code>{}</code> ×{}", escape(&f.check), f.failures)).collect();
-        let _ = writeln!(
-            out,
-            "<tr><td><b>{}</b><br><span class=\"muted\">{}</span></td><td class=\"num\">{:.0}% ({}/{})</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            escape(&e.id),
-            escape(&e.title),
-            e.pass_rate * 100.0,
-            e.passed,
-            e.learners,
-            e.median_attempts_to_pass.map(|m| format!("{m:.1}")).unwrap_or_else(|| "-".into()),
-            e.late,
-            if failing.is_empty() { "-".into() } else { failing.join(", ") }
-        );
-    }
-    out.push_str("</tbody></table>\n<h2>Detail</h2><table><thead><tr><th>Learner</th><th>Exercise</th><th>Status</th><th>Due</th><th class=\"num\">Attempts</th><th class=\"num\">Best score</th><th>Reproduced</th></tr></thead><tbody>\n");
-    for l in &r.learners {
-        for x in &l.exercises {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                escape(&l.id),
-                escape(&x.exercise),
-                status_cell(x.status, x.late),
-                escape(x.due.as_deref().unwrap_or("-")),
-                x.attempts,
-                x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
-                match x.reproduced {
-                    Some(true) => "yes",
-                    Some(false) => "<span class=\"failed\">no</span>",
-                    None => "-",
+    let gallery: Vec<(&str, &str, String, Status, bool)> = r
+        .learners
+        .iter()
+        .flat_map(|l| l.exercises.iter().map(move |x| (l, x)))
+        .filter_map(|(l, x)| {
+            let uri = x.submission_dir.as_deref().and_then(|d| thumbnail(workspace, d))?;
+            Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late))
+        })
+        .collect();
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                p.muted {
+                    "Made " (r.date) " with genpath " (env!("CARGO_PKG_VERSION"))
+                    @if let Some(e) = &r.exercise_filter { ", exercise " (e) }
+                    "."
                 }
-            );
+                div.cards {
+                    div.card { b { (r.learners.len()) } "learners" }
+                    div.card { b { (r.exercises.len()) } "exercises" }
+                    div.card { b { (passes) "/" (seats) } "passed" }
+                    div.card { b { (late) } "late" }
+                    div.card { b { (missing) } "missing" }
+                    @if let Some(f) = &r.most_failed {
+                        div.card { b { code { (f.check) } } "fails most (" (f.failures) "×, " (f.exercise) ")" }
+                    }
+                }
+                h2 { "Pass rate per exercise" }
+                figure {
+                    (pass_rate_chart(r))
+                    figcaption { "Share of learners whose submission passed the re-check." }
+                }
+                h2 { "Progress over time" }
+                figure {
+                    (progress_chart(r))
+                    figcaption { "Exercises passed, cumulative, by the day of the first passing attempt." }
+                }
+                h2 { "Learners" }
+                table {
+                    thead { tr {
+                        th { "Learner" } th { "Milestones" } th { "Passed" } th.num { "Attempts" }
+                        th { "Last activity" } th { "Late" } th { "Missing" }
+                    } }
+                    tbody {
+                        @for l in &r.learners {
+                            tr {
+                                td { b { (l.id) } br; span.muted { (l.name) } }
+                                td {
+                                    @if l.milestones.is_empty() { "-" }
+                                    @for (i, m) in l.milestones.iter().enumerate() {
+                                        @if i > 0 { br; }
+                                        (m.stage) " " span.muted { (day(Some(&m.reached_at))) }
+                                    }
+                                }
+                                td { (list(&l.passed)) }
+                                td.num { (l.attempts) }
+                                td { (day(l.last_activity.as_deref())) }
+                                td { @if l.late.is_empty() { "-" } @else { span.missing { (l.late.join(", ")) } } }
+                                td { @if l.missing.is_empty() { "-" } @else { span.missing { (l.missing.join(", ")) } } }
+                            }
+                        }
+                    }
+                }
+                h2 { "Exercises" }
+                table {
+                    thead { tr {
+                        th { "Exercise" } th.num { "Pass rate" } th.num { "Median attempts to pass" } th.num { "Late" }
+                        th { "Checks failing most" }
+                    } }
+                    tbody {
+                        @for e in &r.exercises {
+                            tr {
+                                td { b { (e.id) } br; span.muted { (e.title) } }
+                                td.num { (format!("{:.0}% ({}/{})", e.pass_rate * 100.0, e.passed, e.learners)) }
+                                td.num { (e.median_attempts_to_pass.map(|m| format!("{m:.1}")).unwrap_or_else(|| "-".into())) }
+                                td.num { (e.late) }
+                                td {
+                                    @if e.failing_checks.is_empty() { "-" }
+                                    @for (i, f) in e.failing_checks.iter().enumerate() {
+                                        @if i > 0 { ", " }
+                                        code { (f.check) } " ×" (f.failures)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                h2 { "Detail" }
+                table {
+                    thead { tr {
+                        th { "Learner" } th { "Exercise" } th { "Status" } th { "Due" } th.num { "Attempts" }
+                        th.num { "Best score" } th { "Reproduced" }
+                    } }
+                    tbody {
+                        @for l in &r.learners {
+                            @for x in &l.exercises {
+                                tr {
+                                    td { (l.id) }
+                                    td { (x.exercise) }
+                                    td { (status_cell(x.status, x.late)) }
+                                    td { (x.due.as_deref().unwrap_or("-")) }
+                                    td.num { (x.attempts) }
+                                    td.num { (x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())) }
+                                    td {
+                                        @match x.reproduced {
+                                            Some(true) => "yes",
+                                            Some(false) => span.failed { "no" },
+                                            None => "-",
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !gallery.is_empty() {
+                    h2 { "Submitted work" }
+                    div.gallery {
+                        @for (learner, exercise, uri, status, late) in &gallery {
+                            figure {
+                                img src=(uri) alt=(format!("{learner} — {exercise}"));
+                                figcaption { (learner) " · " (exercise) br; (status_cell(*status, *late)) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-    }
-    out.push_str("</tbody></table>\n");
-    let mut gallery = String::new();
-    for l in &r.learners {
-        for x in &l.exercises {
-            let Some(uri) = x.submission_dir.as_deref().and_then(|d| thumbnail(workspace, d)) else { continue };
-            let _ = write!(
-                gallery,
-                "<figure><img src=\"{uri}\" alt=\"{} — {}\"><figcaption>{} · {}<br>{}</figcaption></figure>",
-                escape(&l.id),
-                escape(&x.exercise),
-                escape(&l.id),
-                escape(&x.exercise),
-                status_cell(x.status, x.late)
-            );
-        }
-    }
-    if !gallery.is_empty() {
-        let _ = writeln!(out, "<h2>Submitted work</h2><div class=\"gallery\">{gallery}</div>");
-    }
-    out.push_str("</body></html>\n");
-    out
+    };
+    page.into_string() + "\n"
 }
