@@ -270,47 +270,28 @@ impl Config {
     }
 
     pub fn parse(label: &str, text: &str) -> Result<Config, crate::diagnostics::Diagnostics> {
+        use crate::diagnostics::{Diagnostics, Seg, Spans};
         let config: Config = parse_toml(label, text)?;
-        let mut diags = crate::diagnostics::Diagnostics::default();
+        let mut diags = Diagnostics::default();
+        let spans = Spans::new(text);
         if !valid_id(&config.learner.id) {
-            diags.push(crate::diagnostics::Diagnostic::at(
+            diags.push(spans.at(
                 label,
-                text,
-                crate::diagnostics::span_of(
-                    text,
-                    &[crate::diagnostics::Seg::Key("learner"), crate::diagnostics::Seg::Key("id")],
-                ),
+                &[Seg::Key("learner"), Seg::Key("id")],
                 format!("learner id '{}' may only hold letters, digits, '-' and '_'", config.learner.id),
             ));
         }
         for (name, b) in &config.backends {
             for p in b.problems() {
-                let mut path = vec![crate::diagnostics::Seg::Key("backends"), crate::diagnostics::Seg::Key(name)];
+                let mut path = vec![Seg::Key("backends"), Seg::Key(name)];
                 if !p.key.is_empty() {
-                    path.push(crate::diagnostics::Seg::Key(&p.key));
+                    path.push(Seg::Key(&p.key));
                 }
-                diags.push(crate::diagnostics::Diagnostic::at(
-                    label,
-                    text,
-                    crate::diagnostics::span_of(text, &path),
-                    format!("[backends.{name}]: {}", p.message),
-                ));
+                diags.push(spans.at(label, &path, format!("[backends.{name}]: {}", p.message)));
             }
             let Some(url) = b.options.get("url") else { continue };
             if let Some(problem) = url_problem(url) {
-                diags.push(crate::diagnostics::Diagnostic::at(
-                    label,
-                    text,
-                    crate::diagnostics::span_of(
-                        text,
-                        &[
-                            crate::diagnostics::Seg::Key("backends"),
-                            crate::diagnostics::Seg::Key(name),
-                            crate::diagnostics::Seg::Key("url"),
-                        ],
-                    ),
-                    problem,
-                ));
+                diags.push(spans.at(label, &[Seg::Key("backends"), Seg::Key(name), Seg::Key("url")], problem));
             }
         }
         diags.into_result().map(|()| config)

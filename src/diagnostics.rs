@@ -141,17 +141,56 @@ pub enum Seg<'a> {
 
 /// The byte span of the value at `path` in a TOML document, for pointing a
 /// semantic error (found after deserialising) at the place it was written.
+/// Parses the document: to place many problems, build [`Spans`] once.
 pub fn span_of(text: &str, path: &[Seg<'_>]) -> Option<Range<usize>> {
-    let table = toml::de::DeTable::parse(text).ok()?;
-    let root = toml::Spanned::new(table.span(), toml::de::DeValue::Table(table.into_inner()));
-    let mut cur = &root;
-    for seg in path {
-        cur = match *seg {
-            Seg::Key(k) => cur.get_ref().get(k)?,
-            Seg::Index(i) => cur.get_ref().get(i)?,
-        };
+    Spans::new(text).span(path)
+}
+
+/// A TOML document parsed once for placing many problems in it: looking up a
+/// path and turning an offset into line and column cost no re-reading, so a
+/// file with thousands of problems is placed in linear time.
+pub struct Spans<'a> {
+    root: Option<toml::Spanned<toml::de::DeValue<'a>>>,
+    /// Byte offset where each line starts.
+    line_starts: Vec<usize>,
+    text: &'a str,
+}
+
+impl<'a> Spans<'a> {
+    pub fn new(text: &'a str) -> Spans<'a> {
+        let root = toml::de::DeTable::parse(text)
+            .ok()
+            .map(|t| toml::Spanned::new(t.span(), toml::de::DeValue::Table(t.into_inner())));
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        Spans { root, line_starts, text }
     }
-    Some(cur.span())
+
+    /// The span of the value at `path`.
+    pub fn span(&self, path: &[Seg<'_>]) -> Option<Range<usize>> {
+        let mut cur = self.root.as_ref()?;
+        for seg in path {
+            cur = match *seg {
+                Seg::Key(k) => cur.get_ref().get(k)?,
+                Seg::Index(i) => cur.get_ref().get(i)?,
+            };
+        }
+        Some(cur.span())
+    }
+
+    /// A problem at the value at `path` (or the whole file when it is not found).
+    pub fn at(&self, file: &str, path: &[Seg<'_>], message: impl Into<String>) -> Diagnostic {
+        let (line, column) = self.span(path).map(|s| self.locate(s.start)).unwrap_or((0, 0));
+        Diagnostic { file: file.to_string(), line, column, message: message.into() }
+    }
+
+    /// 1-based (line, column) of a byte offset, as [`locate`], by binary search.
+    fn locate(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (line, column)
+    }
 }
 
 #[cfg(test)]
@@ -165,5 +204,11 @@ mod span_tests {
         assert_eq!(&text[s.clone()], "3");
         assert_eq!(locate(text, s.start), (5, 5));
         assert!(span_of(text, &[Seg::Key("zz")]).is_none());
+        let spans = Spans::new(text);
+        for offset in 0..text.len() {
+            assert_eq!(spans.locate(offset), locate(text, offset), "at {offset}");
+        }
+        let d = spans.at("f.toml", &[Seg::Key("c"), Seg::Index(1), Seg::Key("k")], "m");
+        assert_eq!((d.line, d.column), (5, 5));
     }
 }

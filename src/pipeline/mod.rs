@@ -19,7 +19,7 @@ pub use run::{Estimate, Member, Options, Report, Summary, estimate, run, summari
 use crate::checks::Severity;
 use crate::checks::registry;
 use crate::curriculum::CheckSpec;
-use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};
+use crate::diagnostics::{Diagnostic, Diagnostics, Seg, Spans, parse_toml};
 use crate::recipe::{Limits, Recipe, Resolved};
 
 #[derive(Debug, Deserialize)]
@@ -176,7 +176,9 @@ impl Pipeline {
     pub fn parse(label: &str, text: &str, limits: Limits) -> Result<Pipeline, Diagnostics> {
         let raw: Raw = parse_toml(label, text)?;
         let mut d = Diagnostics::default();
-        let at = |path: &[Seg<'_>]| span_of(text, path);
+        // Parsed once to place every problem, however many there are.
+        let spans = Spans::new(text);
+        let at = |path: &[Seg<'_>]| spans.span(path);
         if !crate::config::valid_id(raw.name.get_ref()) {
             d.push(Diagnostic::at(
                 label,

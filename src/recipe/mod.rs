@@ -14,10 +14,13 @@ pub mod vocab;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml, span_of};
+use crate::diagnostics::{Diagnostic, Diagnostics, Seg, parse_toml};
 
 /// Largest width or height accepted unless the config says otherwise.
 pub const DEFAULT_MAX_SIDE: u32 = 2048;
+
+/// At most this many problems are listed for one recipe (the rest are counted).
+pub const MAX_PROBLEMS: usize = 100;
 
 /// The longest prompt (or negative prompt, or scene) a recipe may hold, in
 /// characters. CLIP reads 75 tokens a chunk and A1111 joins chunks, so real
@@ -211,7 +214,12 @@ impl Recipe {
     pub fn parse(file: &str, text: &str, limits: Limits) -> Result<Recipe, Diagnostics> {
         let recipe: Recipe = parse_toml(file, text)?;
         let mut diags = Diagnostics::default();
-        for (path, message) in recipe.problems(limits) {
+        // The document is parsed once to place every problem (a file with
+        // thousands of shots must not be re-read for each).
+        let spans = crate::diagnostics::Spans::new(text);
+        let problems = recipe.problems(limits);
+        let more = problems.len().saturating_sub(MAX_PROBLEMS);
+        for (path, message) in problems.into_iter().take(MAX_PROBLEMS) {
             let segs: Vec<Seg<'_>> = path
                 .iter()
                 .map(|p| match p {
@@ -219,7 +227,10 @@ impl Recipe {
                     PathPart::Index(i) => Seg::Index(*i),
                 })
                 .collect();
-            diags.push(Diagnostic::at(file, text, span_of(text, &segs), message));
+            diags.push(spans.at(file, &segs, message));
+        }
+        if more > 0 {
+            diags.push(Diagnostic::file(file, format!("… and {more} more problems of the same kinds")));
         }
         diags.into_result().map(|()| recipe)
     }
