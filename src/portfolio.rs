@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::curriculum::{Capability, Curriculum, Exercise};
-use crate::report::html::STYLE;
+use crate::report::html::page;
 use crate::store::{AttemptRow, AttemptStatus, CheckRecord, Store};
 use crate::workspace::{Workspace, write_atomic};
 
@@ -118,23 +118,14 @@ pre { background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-
 ";
 
 fn html(name: &str, pieces: &[Piece<'_>]) -> String {
-    use maud::{DOCTYPE, PreEscaped, html};
+    use maud::html;
     let title = format!("{name} — AI image generation portfolio");
     let groups: Vec<(Capability, Vec<&Piece<'_>>)> = ORDER
         .iter()
         .map(|c| (*c, pieces.iter().filter(|p| p.exercise.capability == *c).collect::<Vec<_>>()))
         .filter(|(_, g)| !g.is_empty())
         .collect();
-    let page = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(STYLE)) (PreEscaped(PIECE_STYLE)) }
-            }
-            body {
+    let body = html! {
                 h1 { (title) }
                 p.muted {
                     "Work that passed genpath's automatic checks. Every image was made from the recipe shown beside it; \
@@ -191,10 +182,8 @@ fn html(name: &str, pieces: &[Piece<'_>]) -> String {
                     }
                 }
                 p.muted { "Made with genpath." }
-            }
-        }
     };
-    page.into_string() + "\n"
+    page(&title, PIECE_STYLE, body)
 }
 
 fn markdown(name: &str, pieces: &[Piece<'_>]) -> String {

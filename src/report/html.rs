@@ -106,6 +106,26 @@ fn progress_chart(r: &Report) -> Markup {
     }
 }
 
+/// A whole self-contained page: the shared head (charset, viewport, title,
+/// the style sheet plus `extra_style`) around `body`. The report and the
+/// portfolio are both written through it.
+pub fn page(title: &str, extra_style: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) (PreEscaped(extra_style)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
+        + "\n"
+}
+
 /// A thumbnail as a data URI, when the submission folder has one.
 pub fn thumbnail(workspace: &Path, dir: &str) -> Option<String> {
     let bytes = std::fs::read(workspace.join(dir).join("thumb.png")).ok()?;
@@ -137,16 +157,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
             Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late))
         })
         .collect();
-    let page = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
+    let body = html! {
                 h1 { (title) }
                 p.muted {
                     "Made " (r.date) " with genpath " (env!("CARGO_PKG_VERSION"))
@@ -262,8 +273,6 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                         }
                     }
                 }
-            }
-        }
     };
-    page.into_string() + "\n"
+    page(&title, "", body)
 }
