@@ -4,7 +4,9 @@
 //! holds its key (`auth_env`), and genpath reads the variable when it calls.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use crate::recipe::ControlKind;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,10 @@ pub struct Config {
     /// Named backends, e.g. `[backends.studio] kind = "a1111"`.
     #[serde(default)]
     pub backends: BTreeMap<String, BackendConfig>,
+    /// The folder genpath.toml is in: relative paths in it (templates) are
+    /// taken from here, whatever folder genpath was started in.
+    #[serde(skip)]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +92,10 @@ pub struct A1111Options {
     /// The checkpoint to load (`sd_model_checkpoint`).
     pub model: Option<String>,
     pub price_per_image: Option<f64>,
+    /// ControlNet model by control kind; a kind not named here uses the
+    /// server's first model whose name has the kind's word (`canny`, `openpose`, …).
+    #[serde(default)]
+    pub controlnet_models: BTreeMap<ControlKind, String>,
 }
 
 /// `kind = "comfyui"`.
@@ -94,10 +104,25 @@ pub struct ComfyUiOptions {
     #[serde(flatten)]
     pub http: HttpOptions,
     pub model: Option<String>,
+    /// The ControlNet model for `edges` controls (kept from the first
+    /// version; `controlnet_models` names one per kind).
     pub controlnet_model: Option<String>,
-    /// API-format workflow files by job (`txt2img`, `img2img`, `inpaint`, `controlnet`).
+    /// ControlNet model by control kind, as for `a1111`.
     #[serde(default)]
-    pub templates: BTreeMap<String, String>,
+    pub controlnet_models: BTreeMap<ControlKind, String>,
+    /// API-format workflow files by job, relative to genpath.toml.
+    #[serde(default)]
+    pub templates: BTreeMap<TemplateJob, String>,
+}
+
+crate::named_enum! {
+    /// Which job a ComfyUI workflow template does: the keys of `templates`.
+    pub enum TemplateJob ("template job") {
+        Txt2Img = "txt2img",
+        Img2Img = "img2img",
+        Inpaint = "inpaint",
+        ControlNet = "controlnet",
+    }
 }
 
 /// `kind = "openai"`.
@@ -132,12 +157,8 @@ impl BackendConfig {
             .filter(|k| !known.contains(&k.as_str()))
             .cloned()
             .map(|key| {
-                let near = known
-                    .iter()
-                    .map(|k| (strsim::damerau_levenshtein(&key, k), *k))
-                    .filter(|(d, _)| *d <= 2)
-                    .min()
-                    .map(|(_, k)| format!(": did you mean `{k}`?"))
+                let near = crate::names::closest(&key, known.iter().copied())
+                    .map(|k| format!(": did you mean `{k}`?"))
                     .unwrap_or_else(|| format!(" (kind {} takes: {})", self.kind.as_str(), known.join(", ")));
                 OptionProblem { message: format!("unknown option `{key}`{near}"), key }
             })
@@ -168,10 +189,20 @@ impl BackendConfig {
         const HTTP: [&str; 5] = ["url", "timeout_s", "retries", "max_concurrent", "auth_env"];
         match kind {
             BackendKind::Builtin => &["service"],
-            BackendKind::A1111 => &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "price_per_image"],
-            BackendKind::Comfyui => {
-                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "controlnet_model", "templates"]
+            BackendKind::A1111 => {
+                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "price_per_image", "controlnet_models"]
             }
+            BackendKind::Comfyui => &[
+                HTTP[0],
+                HTTP[1],
+                HTTP[2],
+                HTTP[3],
+                HTTP[4],
+                "model",
+                "controlnet_model",
+                "controlnet_models",
+                "templates",
+            ],
             BackendKind::Openai => {
                 &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "quality", "price_per_image"]
             }
@@ -221,6 +252,7 @@ impl Default for Config {
             max_side: default_max_side(),
             learner: LearnerConfig::default(),
             backends: BTreeMap::new(),
+            dir: PathBuf::new(),
         }
     }
 }
@@ -265,7 +297,8 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => return Err(e).with_context(|| format!("Failed to read {}", path.display())),
         };
-        let config = Self::parse(&path.display().to_string(), &text)?;
+        let mut config = Self::parse(&path.display().to_string(), &text)?;
+        config.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(config)
     }
 
@@ -428,7 +461,7 @@ mod tests {
                     "url" | "auth_env" | "model" | "controlnet_model" | "quality" => toml::Value::from("http://h:1"),
                     "timeout_s" | "retries" | "max_concurrent" => toml::Value::from(3),
                     "price_per_image" => toml::Value::from(0.5),
-                    "templates" => toml::Value::Table(toml::Table::new()),
+                    "templates" | "controlnet_models" => toml::Value::Table(toml::Table::new()),
                     "service" => toml::Value::Table(toml::Table::new()),
                     other => panic!("no sample value for {other}"),
                 };

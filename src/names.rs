@@ -90,6 +90,19 @@ macro_rules! sql_text {
     };
 }
 
+/// The candidate closest to a mistyped word, if it is within a few edits
+/// (a third of the word, at least 2): the "did you mean" of every message.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    let limit = (w.chars().count() / 3).max(2);
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&w, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     named_enum! {

@@ -148,6 +148,18 @@ impl Http {
         Slot(&self.slots)
     }
 
+    /// The `Authorization` header value, for connections made outside reqwest (websockets).
+    pub fn authorization(&self) -> Option<String> {
+        use base64::Engine;
+        match &self.auth {
+            Auth::None => None,
+            Auth::Basic(u, p) => {
+                Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))))
+            }
+            Auth::Bearer(t) => Some(format!("Bearer {t}")),
+        }
+    }
+
     fn authorize(&self, rb: RequestBuilder) -> RequestBuilder {
         match &self.auth {
             Auth::None => rb,

@@ -102,6 +102,8 @@ impl BackendError {
 pub trait Progress: Send + Sync {
     /// `done` of `total` sampling steps of the current image.
     fn step(&self, _done: u32, _total: u32) {}
+    /// The job waits in the server's queue behind `ahead` others.
+    fn queued(&self, _ahead: u32) {}
     fn cancelled(&self) -> bool {
         false
     }
@@ -203,7 +205,7 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
         }
         BackendKind::A1111 => Ok(Box::new(a1111::A1111::from_options(name, &table.typed(known).map_err(refuse)?)?)),
         BackendKind::Comfyui => {
-            Ok(Box::new(comfyui::ComfyUi::from_options(name, &table.typed(known).map_err(refuse)?)?))
+            Ok(Box::new(comfyui::ComfyUi::from_options(name, &table.typed(known).map_err(refuse)?, &config.dir)?))
         }
         BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.typed(known).map_err(refuse)?)?)),
     }

@@ -94,24 +94,10 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         }
     } else if let Some(BackendKind::Comfyui) = kind {
         let b = &config.backends[name];
-        let c = crate::backend::comfyui::ComfyUi::from_options(
-            name,
-            &b.typed(crate::config::BackendConfig::known_keys(b.kind)).map_err(options_error)?,
-        )?;
-        let quiet = Cancel::default();
-        let t = Instant::now();
-        let stats = c.get("/system_stats", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
-        let version = stats["system"]["comfyui_version"].as_str().unwrap_or("?");
-        outln!("  reachable: yes ({:.0} ms), ComfyUI {version}", t.elapsed().as_secs_f64() * 1000.0);
-        let list = |v: &serde_json::Value| -> Vec<String> {
-            v.as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect()
-        };
-        if let Ok(v) = c.get("/object_info/CheckpointLoaderSimple", &quiet) {
-            outln!("  models: {}", list(&v["CheckpointLoaderSimple"]["input"]["required"]["ckpt_name"][0]).join(", "));
-        }
-        if let Ok(v) = c.get("/object_info/KSampler", &quiet) {
-            outln!("  samplers: {}", list(&v["KSampler"]["input"]["required"]["sampler_name"][0]).join(", "));
-        }
+        let options: crate::config::ComfyUiOptions =
+            b.typed(crate::config::BackendConfig::known_keys(b.kind)).map_err(options_error)?;
+        let c = crate::backend::comfyui::ComfyUi::from_options(name, &options, &config.dir)?;
+        comfyui(&c, &options)?;
     } else if let Some(BackendKind::Openai) = kind {
         let b = &config.backends[name];
         let o = crate::backend::openai::OpenAi::from_options(
@@ -155,6 +141,85 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         let path = dir.join(format!("{name}.png"));
         crate::workspace::write_atomic(&path, &g.png)?;
         outln!("  generated 256×256 in {:.1} s (seed {}): {}", t.elapsed().as_secs_f64(), g.seed, path.display());
+    }
+    Ok(())
+}
+
+/// What a ComfyUI server has, set against what genpath.toml asks of it.
+fn comfyui(c: &crate::backend::comfyui::ComfyUi, options: &crate::config::ComfyUiOptions) -> Result<()> {
+    use crate::backend::comfyui::choices;
+    let quiet = Cancel::default();
+    let t = Instant::now();
+    let stats = c.get("/system_stats", &quiet).map_err(|e| anyhow::anyhow!("not reachable: {e}"))?;
+    let version = stats["system"]["comfyui_version"].as_str().unwrap_or("?");
+    let device = stats["devices"][0]["name"].as_str().unwrap_or("?");
+    outln!("  reachable: yes ({:.0} ms), ComfyUI {version} on {device}", t.elapsed().as_secs_f64() * 1000.0);
+    let shown = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let mut warnings = Vec::new();
+    let listed = |class: &str, input: &str| c.object_info(class).ok().map(|v| choices(&v, class, input));
+    match listed("CheckpointLoaderSimple", "ckpt_name") {
+        Some(ckpts) => {
+            outln!("  checkpoints: {}", shown(&ckpts));
+            let want = options.model.clone().unwrap_or_else(|| "v1-5-pruned-emaonly.safetensors".into());
+            if !ckpts.contains(&want) {
+                warnings.push(format!(
+                    "the checkpoint `{want}` genpath uses when a recipe names none is not on the server: \
+                     set `model` in [backends] to one listed above"
+                ));
+            }
+        }
+        None => warnings.push("the server does not list its checkpoints (no CheckpointLoaderSimple node)".into()),
+    }
+    if let Some(loras) = listed("LoraLoader", "lora_name") {
+        outln!("  LoRAs: {}", shown(&loras));
+    }
+    let controlnets = c.server_controlnets().map(<[String]>::to_vec).unwrap_or_default();
+    outln!("  ControlNet models: {}", shown(&controlnets));
+    for (kind, model) in &options.controlnet_models {
+        if !controlnets.contains(model) {
+            warnings.push(format!(
+                "the ControlNet model `{model}` configured for `{}` is not on the server",
+                kind.as_str()
+            ));
+        }
+    }
+    if let Some(model) = &options.controlnet_model
+        && !controlnets.contains(model)
+    {
+        warnings.push(format!("the ControlNet model `{model}` (controlnet_model) is not on the server"));
+    }
+    if let Some(samplers) = listed("KSampler", "sampler_name") {
+        outln!("  samplers: {}", shown(&samplers));
+    }
+    if let Ok(all) = c.get("/object_info", &quiet)
+        && let Some(nodes) = all.as_object()
+    {
+        // Core nodes come from `nodes` and `comfy_extras`; the rest are custom.
+        let mut custom: Vec<String> = nodes
+            .iter()
+            .filter(|(_, n)| n["python_module"].as_str().is_some_and(|m| m.starts_with("custom_nodes")))
+            .map(|(k, _)| k.clone())
+            .collect();
+        custom.sort();
+        outln!(
+            "  node classes: {} ({} from custom nodes{})",
+            nodes.len(),
+            custom.len(),
+            if custom.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", custom.iter().take(20).cloned().collect::<Vec<_>>().join(", "))
+            }
+        );
+    }
+    for (job, t) in c.check_templates() {
+        match t {
+            Ok(t) => outln!("  {job} template: {} (placeholders valid)", t.source),
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
+    for w in &warnings {
+        outln!("  warning: {w}");
     }
     Ok(())
 }

@@ -21,6 +21,12 @@ struct Cli {
 }
 
 impl Progress for Cli {
+    fn step(&self, done: u32, total: u32) {
+        self.bar.set_message(format!("generating: step {done}/{total}"));
+    }
+    fn queued(&self, ahead: u32) {
+        self.bar.set_message(format!("queued on the server: {ahead} ahead"));
+    }
     fn cancelled(&self) -> bool {
         self.cancelled.load(Ordering::SeqCst)
     }

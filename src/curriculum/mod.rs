@@ -165,14 +165,9 @@ impl Curriculum {
     /// The exercise id closest to a mistyped query (its id or its slug within
     /// a few edits), for "did you mean".
     fn closest(&self, query: &str) -> Option<String> {
-        let q = query.to_lowercase();
-        let limit = (q.chars().count() / 3).max(2);
-        self.exercises
-            .iter()
-            .map(|e| (strsim::damerau_levenshtein(&q, &e.id).min(strsim::damerau_levenshtein(&q, e.slug())), e))
-            .filter(|(d, _)| *d <= limit)
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, e)| e.id.clone())
+        let names = self.exercises.iter().flat_map(|e| [e.id.as_str(), e.slug()]);
+        let near = crate::names::closest(query, names)?;
+        self.exercises.iter().find(|e| e.id == near || e.slug() == near).map(|e| e.id.clone())
     }
 
     /// Read one of the curriculum's files.

@@ -52,6 +52,10 @@ pub enum Msg {
         done: u32,
         total: u32,
     },
+    /// The server holds the job in its queue behind `ahead` others.
+    RunQueued {
+        ahead: u32,
+    },
     RunChecking,
     /// The attempt ended; `Ok` carries what to show.
     RunDone(Result<Box<LastAttempt>, String>),
@@ -138,6 +142,8 @@ pub struct RunState {
     pub total: usize,
     pub step: u32,
     pub steps: u32,
+    /// Prompts ahead of this one in the server's queue, while it waits.
+    pub queued: Option<u32>,
     pub cost: f64,
     pub checking: bool,
     pub cancelling: bool,
@@ -257,6 +263,7 @@ impl App {
             total,
             step: 0,
             steps: 0,
+            queued: None,
             cost: 0.0,
             checking: false,
             cancelling: false,
@@ -281,6 +288,13 @@ impl App {
                 if let Some(r) = &mut self.run {
                     r.step = done;
                     r.steps = total;
+                    r.queued = None;
+                }
+                Vec::new()
+            }
+            Msg::RunQueued { ahead } => {
+                if let Some(r) = &mut self.run {
+                    r.queued = Some(ahead);
                 }
                 Vec::new()
             }

@@ -122,6 +122,9 @@ impl Progress for Reporter {
     fn step(&self, done: u32, total: u32) {
         self.send(Msg::RunStep { done, total });
     }
+    fn queued(&self, ahead: u32) {
+        self.send(Msg::RunQueued { ahead });
+    }
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)
     }

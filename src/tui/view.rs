@@ -81,6 +81,8 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
                 "cancelling".to_string()
             } else if r.checking {
                 "checking".to_string()
+            } else if let Some(ahead) = r.queued {
+                format!("image {}/{} queued on the server, {ahead} ahead", r.image + 1, r.total)
             } else if r.steps > 0 {
                 format!("image {}/{} step {}/{}", r.image + 1, r.total, r.step, r.steps)
             } else {

@@ -10,7 +10,8 @@ mod harness;
 mod servers;
 
 mod backend_a1111;
-mod backend_comfy_openai;
+mod backend_comfyui;
+mod backend_openai;
 mod bundle;
 mod checks;
 mod chromium;
@@ -23,6 +24,7 @@ mod kill9;
 mod layers;
 mod path;
 mod pipeline;
+mod real_comfyui;
 mod renderer;
 mod roster;
 mod service;

@@ -1,4 +1,5 @@
 //! Recorded-protocol servers on 127.0.0.1 for the backend clients' tests.
 
 pub mod a1111;
-pub mod comfy_openai;
+pub mod comfyui;
+pub mod openai;
