@@ -22,6 +22,43 @@ pub struct A1111 {
     price_per_image: Option<f64>,
     /// ControlNet models found on the server (None: not asked yet).
     controlnet: OnceLock<Vec<String>>,
+    /// The server's samplers, each with its aliases (None: it did not say).
+    samplers: OnceLock<Option<Vec<ServerSampler>>>,
+    /// ControlNet model by kind, as configured.
+    controlnet_models: std::collections::BTreeMap<ControlKind, String>,
+    /// Some when the server is stable-diffusion.cpp's sd-server (asked once).
+    sdcpp: OnceLock<Option<super::sdcpp::Capabilities>>,
+}
+
+/// One entry of `/sdapi/v1/samplers`: the name to send and the names it also answers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerSampler {
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+/// A sampler name reduced to what every server agrees on: `DPM++ 2S a`,
+/// `dpm++2s_a`, `dpmpp_2s_a` and `k_dpmpp_2s_a` are one sampler.
+fn sampler_key(name: &str) -> String {
+    let lower = name.trim().to_lowercase().replace("++", "pp");
+    let lower = lower.strip_prefix("k_").unwrap_or(&lower).to_string();
+    lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
+/// The server's name for a genpath sampler, matched against every entry's
+/// name and aliases; `Err` lists what the server has.
+pub fn server_sampler(genpath: &str, server: &[ServerSampler]) -> Result<String, String> {
+    let wanted = [sampler_key(genpath), sampler_key(&crate::recipe::infotext::a1111_sampler(genpath))];
+    server
+        .iter()
+        .find(|s| std::iter::once(&s.name).chain(&s.aliases).any(|n| wanted.contains(&sampler_key(n))))
+        .map(|s| s.name.clone())
+        .ok_or_else(|| {
+            format!(
+                "the sampler `{genpath}`: the server would silently use another; it has {}",
+                server.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -62,6 +99,9 @@ impl A1111 {
             model: o.model.clone(),
             price_per_image: o.price_per_image,
             controlnet: OnceLock::new(),
+            samplers: OnceLock::new(),
+            controlnet_models: o.controlnet_models.clone(),
+            sdcpp: OnceLock::new(),
         })
     }
 
@@ -82,7 +122,57 @@ impl A1111 {
         })
     }
 
+    /// stable-diffusion.cpp's capabilities when the server is its sd-server
+    /// (AUTOMATIC1111 and Forge answer 404 to the route).
+    pub fn sdcpp(&self) -> Option<&super::sdcpp::Capabilities> {
+        self.sdcpp
+            .get_or_init(|| {
+                let v = self.get("/sdcpp/v1/capabilities", &super::Cancel::default()).ok()?;
+                super::sdcpp::Capabilities::from_json(&v)
+            })
+            .as_ref()
+    }
+
+    /// The server's samplers (None when it does not list them).
+    pub fn samplers(&self) -> Option<&[ServerSampler]> {
+        self.samplers
+            .get_or_init(|| {
+                let v = self.get("/sdapi/v1/samplers", &super::Cancel::default()).ok()?;
+                let list = v.as_array()?;
+                Some(
+                    list.iter()
+                        .filter_map(|s| {
+                            Some(ServerSampler {
+                                name: s["name"].as_str()?.to_string(),
+                                aliases: s["aliases"]
+                                    .as_array()
+                                    .into_iter()
+                                    .flatten()
+                                    .filter_map(|a| a.as_str().map(str::to_string))
+                                    .collect(),
+                            })
+                        })
+                        .collect(),
+                )
+            })
+            .as_deref()
+    }
+
+    /// The name to send for a recipe's sampler: the server's own, or an
+    /// error before any call when it has none (sd-server would fall back to
+    /// Euler a and the recipe would record a sampler that was not used).
+    pub fn sampler_for(&self, genpath: &str) -> Result<String, BackendError> {
+        match self.samplers() {
+            Some(list) => server_sampler(genpath, list)
+                .map_err(|missing| BackendError::Unsupported { backend: self.name.clone(), missing }),
+            None => Ok(crate::recipe::infotext::a1111_sampler(genpath)),
+        }
+    }
+
     fn model_for(&self, kind: ControlKind) -> Option<String> {
+        if let Some(m) = self.controlnet_models.get(&kind) {
+            return self.controlnet_models().contains(m).then(|| m.clone());
+        }
         let want: &[&str] = match kind {
             ControlKind::Edges => &["canny", "lineart", "softedge"],
             ControlKind::Mask => &["seg"],
@@ -103,7 +193,7 @@ impl A1111 {
             "cfg_scale": r.cfg,
             "width": r.width,
             "height": r.height,
-            "sampler_name": crate::recipe::infotext::a1111_sampler(&r.sampler),
+            "sampler_name": self.sampler_for(&r.sampler)?,
             "batch_size": 1,
             "n_iter": 1,
             "send_images": true,
@@ -180,6 +270,27 @@ impl Backend for A1111 {
     fn generate(&self, req: &Request, progress: &dyn Progress) -> Result<Generation, BackendError> {
         check_capabilities(&self.describe(), req)?;
         let started = Instant::now();
+        if let Some(caps) = self.sdcpp() {
+            let r = &req.recipe;
+            let seed = r.seed.unwrap_or_else(super::builtin::random_seed);
+            let body = super::sdcpp::body(req, &self.sampler_for(&r.sampler)?, seed)?;
+            let raw = super::sdcpp::generate(&self.http, &body, caps, progress, &explain).map_err(not_running)?;
+            let mut recipe = r.clone();
+            if recipe.model.is_none() {
+                recipe.model = caps.model.clone();
+            }
+            let png = finish_image(&raw, &recipe, seed, &self.name)?;
+            return Ok(Generation {
+                png,
+                width: r.width,
+                height: r.height,
+                seed,
+                seconds: started.elapsed().as_secs_f64(),
+                cost: self.price_per_image.unwrap_or(0.0),
+                understood: Vec::new(),
+                not_understood: Vec::new(),
+            });
+        }
         let path = if req.inputs.init.is_some() { "/sdapi/v1/img2img" } else { "/sdapi/v1/txt2img" };
         let body = self.payload(req)?;
         let url = self.http.url(path);
@@ -218,7 +329,7 @@ impl Backend for A1111 {
         if progress.cancelled() {
             return Err(BackendError::Cancelled);
         }
-        let v = result?.json()?;
+        let v = result.map_err(not_running)?.json()?;
         let images = v["images"].as_array().cloned().unwrap_or_default();
         // `info` is a JSON string inside the JSON; sd-server sends "".
         let info: Value = v["info"].as_str().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
@@ -243,6 +354,16 @@ impl Backend for A1111 {
             not_understood: Vec::new(),
         })
     }
+}
+
+/// What to say when nothing answers at the configured address.
+const NOT_RUNNING: &str = "is the server running there? Start AUTOMATIC1111 or Forge with `--api` \
+    (`./webui.sh --api`), or sd-server with `sd-server -m MODEL -l 127.0.0.1 --listen-port 7860`, \
+    or set `url` in [backends.NAME]";
+
+/// A connection error says how to start the server.
+fn not_running(e: BackendError) -> BackendError {
+    e.with_start_hint(NOT_RUNNING)
 }
 
 /// Validate a returned image (decodes, expected size) and add genpath's
@@ -286,5 +407,42 @@ pub fn finish_image(
         // JPEG/WebP from the backend: store as PNG with our chunks.
         crate::recipe::png::encode(&crate::imaging::over_white(d).0, r, seed, backend)
             .map_err(|e| BackendError::Failed(format!("cannot encode PNG: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(names: &[(&str, &[&str])]) -> Vec<ServerSampler> {
+        names
+            .iter()
+            .map(|(n, a)| ServerSampler { name: n.to_string(), aliases: a.iter().map(|s| s.to_string()).collect() })
+            .collect()
+    }
+
+    #[test]
+    fn samplers_map_to_each_servers_own_names_or_are_refused() {
+        // AUTOMATIC1111 / Forge list display names with k-diffusion aliases.
+        let a1111 = list(&[
+            ("Euler a", &["k_euler_a", "k_euler_ancestral"]),
+            ("DPM++ 2S a", &["k_dpmpp_2s_a"]),
+            ("UniPC", &[]),
+        ]);
+        assert_eq!(server_sampler("euler_a", &a1111).unwrap(), "Euler a");
+        assert_eq!(server_sampler("dpmpp_2s_a", &a1111).unwrap(), "DPM++ 2S a");
+        assert_eq!(server_sampler("unipc", &a1111).unwrap(), "UniPC");
+        // stable-diffusion.cpp's sd-server lists its own names (recorded from commit 97d2990).
+        let sdcpp = list(&[
+            ("euler", &["euler"]),
+            ("euler_a", &["euler_a"]),
+            ("dpm++2s_a", &["dpm++2s_a"]),
+            ("dpm2", &["dpm2"]),
+        ]);
+        assert_eq!(server_sampler("euler_a", &sdcpp).unwrap(), "euler_a");
+        assert_eq!(server_sampler("dpmpp_2s_a", &sdcpp).unwrap(), "dpm++2s_a");
+        let e = server_sampler("lms", &sdcpp).unwrap_err();
+        assert!(e.contains("`lms`") && e.contains("euler, euler_a, dpm++2s_a, dpm2"), "{e}");
+        assert!(server_sampler("dpm2_a", &sdcpp).is_err(), "dpm2 a is not dpm2");
     }
 }

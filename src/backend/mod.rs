@@ -11,6 +11,7 @@ pub mod comfyui;
 pub mod http;
 pub mod inputs;
 pub mod openai;
+pub mod sdcpp;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -95,6 +96,16 @@ pub enum BackendError {
 impl BackendError {
     pub fn is_transient(&self) -> bool {
         matches!(self, BackendError::Transient { .. })
+    }
+
+    /// A connection error, with how to start the server that did not answer.
+    pub fn with_start_hint(self, hint: &str) -> BackendError {
+        match self {
+            BackendError::Transient { message, retry_after } if message.starts_with("could not connect") => {
+                BackendError::Transient { message: format!("{message} — {hint}"), retry_after }
+            }
+            other => other,
+        }
     }
 }
 

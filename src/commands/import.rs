@@ -61,7 +61,30 @@ fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>)>
         text.push_str(&format!("# not mapped: {u}\n"));
     }
     text.push_str(&toml::to_string_pretty(&recipe).context("Failed to write the recipe")?);
-    let path = out.join(format!("{stem}.toml"));
-    crate::workspace::write_atomic(&path, text.as_bytes())?;
+    let path = unused_name(out, &stem, text.as_bytes())?;
     Ok((path, origin, unmapped))
+}
+
+/// Write `bytes` as `STEM.toml`, or `STEM-2.toml`, `STEM-3.toml`… when that
+/// name holds another recipe: an import never overwrites one (two `01.png`
+/// from different folders are two recipes). The same recipe imported again
+/// keeps its file.
+fn unused_name(out: &Path, stem: &str, bytes: &[u8]) -> Result<PathBuf> {
+    for n in 1..10_000u32 {
+        let name = if n == 1 { format!("{stem}.toml") } else { format!("{stem}-{n}.toml") };
+        let path = out.join(name);
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => {
+                crate::workspace::write_atomic(&path, bytes)?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+                    return Ok(path);
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("Failed to create {}", path.display())),
+        }
+    }
+    anyhow::bail!("{} already holds 10,000 recipes named {stem}", out.display())
 }

@@ -54,6 +54,29 @@ fn param_pairs(line: &str) -> Vec<(String, String)> {
             i = (i + 1).min(chars.len());
             let quoted: String = chars[vstart..i].iter().collect();
             serde_json::from_str::<String>(&quoted).unwrap_or_else(|_| quoted.trim_matches('"').to_string())
+        } else if i < chars.len() && (chars[i] == '{' || chars[i] == '[') {
+            // A JSON value (stable-diffusion.cpp's `SDCPP: {…}`): up to its
+            // closing bracket, commas and colons inside it included.
+            let vstart = i;
+            let mut depth = 0usize;
+            let mut in_string = false;
+            while i < chars.len() {
+                match chars[i] {
+                    '\\' if in_string => i += 1,
+                    '"' => in_string = !in_string,
+                    '{' | '[' if !in_string => depth += 1,
+                    '}' | ']' if !in_string => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            i += 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            chars[vstart..i.min(chars.len())].iter().collect::<String>()
         } else {
             let vstart = i;
             while i < chars.len() && chars[i] != ',' {
@@ -158,6 +181,8 @@ pub fn recipe_from_infotext(info: &Infotext) -> (Recipe, Vec<String>) {
             "Model" => r.model = Some(v.clone()),
             "Schedule type" => unmapped.push(format!("{k}: {v} (genpath has no schedule setting)")),
             "Version" => {}
+            // stable-diffusion.cpp repeats every setting as JSON.
+            "SDCPP" => unmapped.push("SDCPP: stable-diffusion.cpp's own JSON copy of these settings".into()),
             _ => unmapped.push(format!("{k}: {v}")),
         }
     }

@@ -335,3 +335,97 @@ fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
     assert!(!text.contains(key), "the key leaked");
     assert!(text.contains("\"backend\": \"studio\""), "the bundle was searched");
 }
+
+/// Records queue positions; cancels when told to.
+#[derive(Default)]
+struct Watch {
+    queued: std::sync::Mutex<Vec<u32>>,
+    cancel: std::sync::atomic::AtomicBool,
+}
+
+impl genpath::backend::Progress for Watch {
+    fn queued(&self, ahead: u32) {
+        self.queued.lock().unwrap().push(ahead);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn sd_server_is_driven_through_its_job_api_with_its_own_sampler_names() {
+    let s = start(Script { sdcpp: true, generating_polls: 2, ..Script::default() });
+    let watch = Watch::default();
+    let text =
+        "prompt = \"a fox\"\nseed = 7\nsteps = 2\ncfg = 6.5\nsampler = \"dpmpp_2s_a\"\nwidth = 64\nheight = 64\n";
+    let g = backend(&s.url, "").generate(&request(text), &watch).unwrap();
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+    assert_eq!(g.seed, 7);
+    assert_eq!(watch.queued.lock().unwrap().first(), Some(&1), "the queue position is shown");
+    let reqs = s.requests.lock().unwrap();
+    let (path, body) = &reqs[0];
+    assert_eq!(path, "/sdcpp/v1/img_gen");
+    assert_eq!(body["sample_params"]["sample_method"], "dpm++2s_a", "the server's own name for DPM++ 2S a");
+    assert_eq!(body["sample_params"]["guidance"]["txt_cfg"].to_string(), "6.5");
+    // The image imports back to the recipe that made it.
+    let (r, _, _) = genpath::recipe::import::from_png(&g.png).unwrap();
+    assert_eq!((r.seed, r.steps, r.sampler.as_str()), (Some(7), 2, "dpmpp_2s_a"));
+}
+
+#[test]
+fn sd_server_refuses_a_sampler_it_would_silently_replace() {
+    let s = start(Script { sdcpp: true, ..Script::default() });
+    // `LMS` would fall back to Euler a (recorded); `lms`, its own name, works.
+    backend(&s.url, "")
+        .generate(
+            &request("prompt = \"a fox\"\nseed = 7\nsampler = \"lms\"\nwidth = 64\nheight = 64\n"),
+            &Cancel::default(),
+        )
+        .unwrap();
+    assert_eq!(s.requests.lock().unwrap()[0].1["sample_params"]["sample_method"], "lms");
+    s.requests.lock().unwrap().clear();
+    let e = backend(&s.url, "")
+        .generate(
+            &request("prompt = \"a fox\"\nseed = 7\nsampler = \"unipc\"\nwidth = 64\nheight = 64\n"),
+            &Cancel::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the sampler `unipc`") && e.contains("euler_a"), "{e}");
+    assert!(s.requests.lock().unwrap().is_empty(), "refused before any generation request");
+}
+
+#[test]
+fn sd_server_cancel_removes_a_queued_job_and_stops_waiting_for_a_generating_one() {
+    // Cancelled while queued: the job leaves the server's queue.
+    let s = start(Script { sdcpp: true, generating_polls: 1_000, ..Script::default() });
+    let watch = Watch::default();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while watch.queued.lock().unwrap().is_empty() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            watch.cancel.store(true, Ordering::SeqCst);
+        });
+        let e = backend(&s.url, "")
+            .generate(&request("prompt = \"a fox\"\nwidth = 64\nheight = 64\n"), &watch)
+            .unwrap_err();
+        assert!(matches!(e, BackendError::Cancelled), "{e}");
+    });
+    assert_eq!(s.script.jobs.lock().unwrap()[0].status, "cancelled");
+    // Cancelled while generating: sd-server cannot stop it (409), genpath stops waiting.
+    let watch = Watch::default();
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while s.script.jobs.lock().unwrap().get(1).is_none_or(|j| j.status != "generating") {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            watch.cancel.store(true, Ordering::SeqCst);
+        });
+        let e = backend(&s.url, "")
+            .generate(&request("prompt = \"a fox\"\nwidth = 64\nheight = 64\n"), &watch)
+            .unwrap_err();
+        assert!(matches!(e, BackendError::Cancelled), "{e}");
+    });
+    assert_eq!(s.script.jobs.lock().unwrap()[1].status, "generating", "the server goes on; genpath does not wait");
+}

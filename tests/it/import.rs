@@ -76,3 +76,55 @@ fn a_genpath_render_imports_to_the_same_recipe() {
         ("an owl, night city", Some(21), 24, 6.0, 256)
     );
 }
+
+/// A PNG that a real stable-diffusion.cpp `sd-server` (commit 97d2990) made:
+/// its infotext ends in an `SDCPP: {…json…}` field and writes the CFG scale
+/// as `7.000000` and the sampler in lower case.
+#[test]
+fn an_sd_server_png_imports_with_its_seed_steps_cfg_sampler_and_model() {
+    let bytes =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/peers/sdserver_txt2img.png")).unwrap();
+    let (r, unmapped, origin) = genpath::recipe::import::from_png(&bytes).unwrap();
+    assert_eq!(origin, genpath::recipe::import::Origin::Infotext);
+    assert_eq!((r.prompt.as_str(), r.negative.as_str()), ("a red fox in snow", "blurry"));
+    assert_eq!((r.seed, r.steps, r.cfg, r.sampler.as_str()), (Some(7), 2, 7.0, "euler_a"));
+    assert_eq!((r.width, r.height, r.model.as_deref()), (64, 64, Some("random-sd15.safetensors")));
+    assert!(unmapped.iter().any(|u| u == "RNG: cuda"), "{unmapped:?}");
+}
+
+#[test]
+fn importing_two_files_of_one_name_keeps_both_recipes() {
+    let ws = tempfile::tempdir().unwrap();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    let png = |dir: &std::path::Path, prompt: &str| {
+        let text = format!("{prompt}\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64");
+        let mut out = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut out, 1, 1);
+            enc.set_color(png::ColorType::Rgb);
+            enc.add_text_chunk("parameters".into(), text).unwrap();
+            enc.write_header().unwrap().write_image_data(&[0, 0, 0]).unwrap();
+        }
+        std::fs::write(dir.join("01.png"), out).unwrap();
+        dir.join("01.png")
+    };
+    let (fa, fb) = (png(a.path(), "a cat"), png(b.path(), "a dog"));
+    for _ in 0..2 {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_genpath"))
+            .arg("--workspace")
+            .arg(ws.path())
+            .arg("import")
+            .args([&fa, &fb])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let dir = ws.path().join("recipes/imported");
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["01-2.toml", "01.toml"], "both kept, and importing again adds nothing");
+    assert!(std::fs::read_to_string(dir.join("01.toml")).unwrap().contains("a cat"));
+    assert!(std::fs::read_to_string(dir.join("01-2.toml")).unwrap().contains("a dog"));
+}

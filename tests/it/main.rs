@@ -25,6 +25,7 @@ mod layers;
 mod path;
 mod pipeline;
 mod real_comfyui;
+mod real_sdserver;
 mod renderer;
 mod roster;
 mod service;

@@ -393,12 +393,7 @@ impl ComfyUi {
 
 /// A connection error says how to start the server.
 fn not_running(e: BackendError) -> BackendError {
-    match e {
-        BackendError::Transient { message, retry_after } if message.starts_with("could not connect") => {
-            BackendError::Transient { message: format!("{message} — {NOT_RUNNING}"), retry_after }
-        }
-        other => other,
-    }
+    e.with_start_hint(NOT_RUNNING)
 }
 
 /// The seed a graph will use: the `{{seed}}` genpath filled, else a number

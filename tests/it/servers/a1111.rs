@@ -30,6 +30,27 @@ pub struct Script {
     pub progress_polls: AtomicUsize,
     pub interrupts: AtomicUsize,
     pub in_flight: AtomicUsize,
+    /// Speak as stable-diffusion.cpp's sd-server (commit 97d2990) does:
+    /// its own samplers, no /progress or /interrupt, the /sdcpp/v1 job API.
+    pub sdcpp: bool,
+    /// Polls a job answers `generating` before it completes (sd-server).
+    pub generating_polls: usize,
+    pub jobs: Mutex<Vec<SdJob>>,
+}
+
+/// A job of the sd-server job API.
+#[derive(Debug, Clone)]
+pub struct SdJob {
+    pub id: String,
+    pub status: String,
+    pub polls: usize,
+    pub body: Value,
+}
+
+fn recorded(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/peers/{name}", env!("CARGO_MANIFEST_DIR"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["response"]["body"].clone()
 }
 
 pub struct Server {
@@ -156,6 +177,9 @@ pub fn start(script: Script) -> Server {
                     }
                 }
                 let path = url.split('?').next().unwrap_or("").to_string();
+                if sc.sdcpp {
+                    return sdcpp(req, &path, &body, &sc, &vi, &reqs, respond);
+                }
                 match path.as_str() {
                     "/sdapi/v1/sd-models" => respond(
                         req,
@@ -302,4 +326,98 @@ pub fn start(script: Script) -> Server {
         }
     });
     Server { url: format!("http://127.0.0.1:{port}"), script, violations, generations, requests, server }
+}
+
+/// The routes of a stable-diffusion.cpp sd-server, answering as the real one did.
+fn sdcpp(
+    req: tiny_http::Request,
+    path: &str,
+    body: &str,
+    sc: &Script,
+    vi: &Mutex<Vec<String>>,
+    reqs: &Mutex<Vec<(String, Value)>>,
+    respond: impl Fn(tiny_http::Request, u16, Value, &[(&str, &str)]),
+) {
+    let samplers = recorded("sdserver_sdapi_v1_samplers.json");
+    match path {
+        "/sdcpp/v1/capabilities" => respond(req, 200, recorded("sdserver_sdcpp_v1_capabilities.json"), &[]),
+        "/sdapi/v1/samplers" => respond(req, 200, samplers, &[]),
+        "/sdapi/v1/sd-models" => respond(req, 200, recorded("sdserver_sdapi_v1_sd_models.json"), &[]),
+        "/sdcpp/v1/img_gen" => {
+            let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            reqs.lock().unwrap().push((path.to_string(), v.clone()));
+            let method = v["sample_params"]["sample_method"].as_str().unwrap_or("");
+            if !samplers.as_array().unwrap().iter().any(|s| s["name"] == method) {
+                vi.lock().unwrap().push(format!("sampler {method:?} is not the server's: it falls back to euler_a"));
+            }
+            if !v["seed"].is_i64() || !v["sample_params"]["sample_steps"].is_u64() || !v["prompt"].is_string() {
+                vi.lock().unwrap().push(format!("malformed img_gen body: {v}"));
+            }
+            let mut jobs = sc.jobs.lock().unwrap();
+            let id = format!("job_6b0b6579_{:08}", jobs.len());
+            jobs.push(SdJob { id: id.clone(), status: "queued".into(), polls: 0, body: v });
+            respond(
+                req,
+                202,
+                json!({"created": 1795908985, "id": id, "kind": "img_gen", "poll_url": format!("/sdcpp/v1/jobs/{id}"), "status": "queued"}),
+                &[],
+            )
+        }
+        p if p.starts_with("/sdcpp/v1/jobs/") => {
+            let rest = &p["/sdcpp/v1/jobs/".len()..];
+            let (id, cancel) = match rest.strip_suffix("/cancel") {
+                Some(id) => (id, true),
+                None => (rest, false),
+            };
+            let mut jobs = sc.jobs.lock().unwrap();
+            let Some(job) = jobs.iter_mut().find(|j| j.id == id) else {
+                return respond(req, 404, json!({"error": "job not found"}), &[]);
+            };
+            if cancel {
+                if job.status == "generating" {
+                    return respond(
+                        req,
+                        409,
+                        json!({"error": "job is currently generating and cannot be interrupted yet"}),
+                        &[],
+                    );
+                }
+                job.status = "cancelled".into();
+                return respond(
+                    req,
+                    200,
+                    json!({"id": id, "status": "cancelled", "error": {"code": "cancelled", "message": "job cancelled by client"}}),
+                    &[],
+                );
+            }
+            job.polls += 1;
+            job.status = match (job.status.as_str(), job.polls) {
+                ("cancelled", _) => "cancelled".into(),
+                (_, 1) => "queued".into(),
+                (_, n) if n <= 1 + sc.generating_polls => "generating".into(),
+                _ => "completed".into(),
+            };
+            let b = &job.body;
+            let result = (job.status == "completed").then(|| {
+                let (w, h) = (b["width"].as_u64().unwrap_or(64) as u32, b["height"].as_u64().unwrap_or(64) as u32);
+                let params = format!(
+                    "{}\nSteps: {}, CFG scale: {:.6}, Seed: {}, Size: {w}x{h}, Model: random-sd15.safetensors, Sampler: {}, Version: stable-diffusion.cpp",
+                    b["prompt"].as_str().unwrap_or(""),
+                    b["sample_params"]["sample_steps"],
+                    b["sample_params"]["guidance"]["txt_cfg"].as_f64().unwrap_or(7.0),
+                    b["seed"],
+                    b["sample_params"]["sample_method"].as_str().unwrap_or("")
+                );
+                json!({"images": [{"b64_json": base64::engine::general_purpose::STANDARD.encode(png(w, h, [90, 90, 90], &params)), "index": 0}], "output_format": "png"})
+            });
+            respond(
+                req,
+                200,
+                json!({"id": id, "kind": "img_gen", "status": job.status, "queue_position": if job.status == "queued" { 1 } else { 0 }, "result": result, "error": null}),
+                &[],
+            )
+        }
+        // sd-server has neither: recorded as 404s.
+        _ => respond(req, 404, json!({"error": "not found"}), &[]),
+    }
 }

@@ -1,0 +1,142 @@
+//! The `a1111` client against a real stable-diffusion.cpp `sd-server`
+//! (commit 97d2990, built from `../shared/peers/sdcpp` by
+//! `scripts/real-peers.sh`, random-weights SD1.5). Ignored in a plain
+//! `cargo test`; `.ci/run` runs them when `CI=true`.
+//!
+//! `GENPATH_REAL_SDSERVER` is the server's URL. One step at 64×64 takes
+//! about 3 s on two cores.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use genpath::backend::a1111::A1111;
+use genpath::backend::{Backend, BackendError, Cancel, Inputs, Progress, Request};
+use genpath::config::Config;
+use genpath::recipe::{Limits, Recipe};
+use serde_json::{Value, json};
+
+fn url() -> String {
+    std::env::var("GENPATH_REAL_SDSERVER").expect("GENPATH_REAL_SDSERVER: start one with scripts/real-peers.sh")
+}
+
+fn client() -> A1111 {
+    let config = Config::parse(
+        "genpath.toml",
+        &format!("[backends.sd]\nkind = \"a1111\"\nurl = \"{}\"\ntimeout_s = 600\n", url()),
+    )
+    .unwrap();
+    let b = &config.backends["sd"];
+    A1111::from_options("sd", &b.typed(genpath::config::BackendConfig::known_keys(b.kind)).unwrap()).unwrap()
+}
+
+fn request(text: &str) -> Request {
+    Request {
+        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
+        inputs: Inputs::default(),
+    }
+}
+
+#[derive(Default)]
+struct Watch {
+    queued: Mutex<Vec<u32>>,
+    cancel: AtomicBool,
+}
+
+impl Progress for Watch {
+    fn queued(&self, ahead: u32) {
+        self.queued.lock().unwrap().push(ahead);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+}
+
+fn job(id: &str) -> Value {
+    reqwest::blocking::get(format!("{}/sdcpp/v1/jobs/{id}", url())).unwrap().json().unwrap()
+}
+
+/// Another client's job through the job API: its id.
+fn someone_elses_job(side: u32, steps: u32) -> String {
+    let r: Value = reqwest::blocking::Client::new()
+        .post(format!("{}/sdcpp/v1/img_gen", url()))
+        .json(&json!({"prompt": "someone else's fox", "width": side, "height": side, "seed": 3,
+            "sample_params": {"sample_method": "euler", "sample_steps": steps}}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    r["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+#[ignore = "needs a real sd-server: scripts/real-peers.sh"]
+fn real_sdserver_generates_through_the_job_api_and_the_png_imports() {
+    let c = client();
+    assert!(c.sdcpp().is_some(), "the server is recognised as sd-server");
+    let g = c
+        .generate(&request("prompt = \"a red fox in snow\"\nnegative = \"blurry\"\nseed = 7\nsteps = 2\ncfg = 5\nsampler = \"euler_a\"\nwidth = 64\nheight = 64\n"), &Cancel::default())
+        .unwrap();
+    assert_eq!((g.width, g.height, g.seed), (64, 64, 7));
+    let (r, _, _) = genpath::recipe::import::from_png(&g.png).unwrap();
+    assert_eq!((r.seed, r.steps, r.cfg, r.sampler.as_str()), (Some(7), 2, 5.0, "euler_a"));
+    assert_eq!(r.model.as_deref(), Some("random-sd15.safetensors"));
+}
+
+#[test]
+#[ignore = "needs a real sd-server: scripts/real-peers.sh"]
+fn real_sdserver_every_sampler_maps_to_the_servers_own_or_is_refused() {
+    let c = client();
+    let mut mapped = Vec::new();
+    for (name, _) in genpath::recipe::vocab::SAMPLERS {
+        match c.sampler_for(name) {
+            Ok(server_name) => mapped.push((*name, server_name)),
+            Err(e) => assert!(e.to_string().contains(&format!("the sampler `{name}`")), "{e}"),
+        }
+    }
+    assert!(mapped.len() >= 5, "{mapped:?}");
+    for (name, server_name) in mapped {
+        let g = c
+            .generate(
+                &request(&format!(
+                    "prompt = \"a fox\"\nseed = 1\nsteps = 1\nsampler = \"{name}\"\nwidth = 64\nheight = 64\n"
+                )),
+                &Cancel::default(),
+            )
+            .unwrap();
+        let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+        let info = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+        assert!(info.contains(&format!("Sampler: {server_name},")), "{name} ran as {server_name}: {info}");
+    }
+}
+
+#[test]
+#[ignore = "needs a real sd-server: scripts/real-peers.sh"]
+fn real_sdserver_cancel_removes_a_queued_job_and_does_not_wait_for_a_generating_one() {
+    let other = someone_elses_job(128, 2);
+    let watch = Watch::default();
+    let c = client();
+    let asked = Mutex::new(None);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while watch.queued.lock().unwrap().is_empty() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            *asked.lock().unwrap() = Some(Instant::now());
+            watch.cancel.store(true, Ordering::SeqCst);
+        });
+        let e = c
+            .generate(&request("prompt = \"a fox\"\nseed = 1\nsteps = 1\nwidth = 64\nheight = 64\n"), &watch)
+            .unwrap_err();
+        assert!(matches!(e, BackendError::Cancelled), "{e}");
+    });
+    let took = asked.lock().unwrap().unwrap().elapsed();
+    eprintln!("cancel of a queued job returned after {took:?}");
+    assert_eq!(watch.queued.lock().unwrap()[0], 1, "it waited behind the other job");
+    assert_ne!(job(&other)["status"], "cancelled", "the other client's job was not touched");
+    // Wait for the other job so the next test starts on an idle server.
+    let start = Instant::now();
+    while job(&other)["status"] != "completed" && start.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
