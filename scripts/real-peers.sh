@@ -41,6 +41,7 @@ VENV="${CACHE}/venv"
 VPY="${VENV}/bin/python"
 CHECKPOINT="${COMFYUI_DIR}/models/checkpoints/${CHECKPOINT_NAME}"
 SDSERVER_BIN="${SDCPP_DIR}/build/bin/sd-server"
+SDSERVER_LORA_DIR="${CACHE}/sdserver-loras"
 MARKERS="${CACHE}/markers"
 
 log() { printf '[real-peers] %s\n' "$*" >&2; }
@@ -57,7 +58,8 @@ skip() {
 }
 
 usage() {
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    # The header comment, up to the first line that is not a comment.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2
     exit 2
 }
 
@@ -289,8 +291,13 @@ start_one() {
             ;;
         sdserver)
             [[ -x "${SDSERVER_BIN}" && -s "${CHECKPOINT}" ]] || die "sd-server not set up: run '$0 setup'"
-            (cd "${CACHE}" && exec nohup "${SDSERVER_BIN}" -l 127.0.0.1 --listen-port "${port}" -t 2 \
-                -m "${CACHE}/models/${CHECKPOINT_NAME}") >"${logf}" 2>&1 </dev/null &
+            # sd-server's LoRA folder defaults to '.', scanned recursively on every
+            # /sdapi/v1/loras, /sdcpp/v1/capabilities and img_gen request: give it
+            # an empty folder of its own (tests may drop LoRAs there).
+            mkdir -p "${SDSERVER_LORA_DIR}"
+            (cd "${SDSERVER_LORA_DIR}" && exec nohup "${SDSERVER_BIN}" -l 127.0.0.1 --listen-port "${port}" -t 2 \
+                -m "${CACHE}/models/${CHECKPOINT_NAME}" --lora-model-dir "${SDSERVER_LORA_DIR}") \
+                >"${logf}" 2>&1 </dev/null &
             ;;
     esac
     pid=$!
@@ -333,10 +340,12 @@ stop_one() {
     rm -f "$(pid_file "${name}")"
 }
 
+# Sets SERVERS to the servers an argument names (a die here exits the script,
+# which it would not inside a command substitution).
 servers_of() {
     case "${1:-all}" in
-        all) printf '%s\n' comfyui sdserver ;;
-        comfyui | sdserver) printf '%s\n' "$1" ;;
+        all) SERVERS=(comfyui sdserver) ;;
+        comfyui | sdserver) SERVERS=("$1") ;;
         *) die "unknown server '$1' (comfyui|sdserver|all)" ;;
     esac
 }
@@ -344,12 +353,14 @@ servers_of() {
 cmd_start() {
     [[ $# -ge 1 ]] || usage
     local name
-    for name in $(servers_of "$1"); do start_one "${name}"; done
+    servers_of "$1"
+    for name in "${SERVERS[@]}"; do start_one "${name}"; done
 }
 
 cmd_stop() {
     local name
-    for name in $(servers_of "${1:-all}"); do stop_one "${name}"; done
+    servers_of "${1:-all}"
+    for name in "${SERVERS[@]}"; do stop_one "${name}"; done
 }
 
 cmd_status() {
@@ -371,6 +382,8 @@ cmd_env() {
     printf 'export GENPATH_REAL_COMFYUI=http://127.0.0.1:%s\n' "${COMFYUI_PORT}"
     printf 'export GENPATH_REAL_SDSERVER=http://127.0.0.1:%s\n' "${SDSERVER_PORT}"
     printf 'export GENPATH_REAL_CHECKPOINT=%s\n' "${CHECKPOINT_NAME}"
+    printf 'export GENPATH_REAL_COMFYUI_MODELS=%s\n' "${COMFYUI_DIR}/models"
+    printf 'export GENPATH_REAL_SDSERVER_LORA_DIR=%s\n' "${SDSERVER_LORA_DIR}"
     printf 'export GENPATH_PEERS_CACHE=%s\n' "${CACHE}"
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::http::{Auth, Http, Settings};
 use super::{Backend, BackendError, Description, Generation, Progress, Request, check_capabilities};
-use crate::recipe::ControlKind;
+use crate::recipe::{ControlKind, ControlMode, Feature, Scheduler};
 
 pub struct A1111 {
     pub name: String,
@@ -185,8 +185,11 @@ impl A1111 {
     /// The JSON body of a generation request.
     pub fn payload(&self, req: &Request) -> Result<Value, BackendError> {
         let r = &req.recipe;
+        let e = &r.extra;
+        // LoRAs go in the prompt as A1111 reads them; trigger words are already there.
+        let loras: String = e.lora.iter().map(|l| format!(" <lora:{}:{}>", l.name, decimal_text(l.weight))).collect();
         let mut body = json!({
-            "prompt": r.prompt,
+            "prompt": format!("{}{loras}", r.prompt),
             "negative_prompt": r.negative,
             "seed": r.seed.unwrap_or(-1),
             "steps": r.steps,
@@ -199,9 +202,33 @@ impl A1111 {
             "send_images": true,
             "save_images": false,
         });
+        let mut overrides = serde_json::Map::new();
         if let Some(m) = r.model.clone().or_else(|| self.model.clone()).filter(|m| m != "builtin") {
-            body["override_settings"] = json!({ "sd_model_checkpoint": m });
+            overrides.insert("sd_model_checkpoint".into(), json!(m));
+        }
+        if let Some(c) = e.clip_skip {
+            overrides.insert("CLIP_stop_at_last_layers".into(), json!(c));
+        }
+        if let Some(v) = &e.vae {
+            overrides.insert("sd_vae".into(), json!(v));
+        }
+        if !overrides.is_empty() {
+            body["override_settings"] = Value::Object(overrides);
             body["override_settings_restore_afterwards"] = json!(true);
+        }
+        if let Some(sch) = e.scheduler {
+            body["scheduler"] = json!(a1111_scheduler(sch));
+        }
+        if let (Some(sub), Some(strength)) = (e.subseed, e.subseed_strength) {
+            body["subseed"] = json!(sub);
+            body["subseed_strength"] = super::decimal(strength);
+        }
+        if let Some(h) = &e.hires {
+            body["enable_hr"] = json!(true);
+            body["hr_scale"] = super::decimal(h.scale);
+            body["hr_upscaler"] = json!(h.upscaler.clone().unwrap_or_else(|| "Latent".into()));
+            body["denoising_strength"] = super::decimal(h.denoise);
+            body["hr_second_pass_steps"] = json!(h.steps.unwrap_or(0));
         }
         if let (Some(init), Some(i)) = (&req.inputs.init, &r.init) {
             body["init_images"] = json!([png_of(&image::DynamicImage::ImageRgb8(init.clone()))?]);
@@ -221,10 +248,16 @@ impl A1111 {
                 "enabled": true,
                 "module": "none",
                 "model": self.model_for(c.kind).unwrap_or_else(|| "None".into()),
-                "weight": c.weight,
+                "weight": super::decimal(c.weight),
                 "image": png_of(&image::DynamicImage::ImageLuma8(c.image.clone()))?,
                 "resize_mode": "Just Resize",
-                "control_mode": "Balanced",
+                "control_mode": match c.mode {
+                    ControlMode::Balanced => "Balanced",
+                    ControlMode::Prompt => "My prompt is more important",
+                    ControlMode::Control => "ControlNet is more important",
+                },
+                "guidance_start": super::decimal(c.start),
+                "guidance_end": super::decimal(c.end),
                 "pixel_perfect": false,
                 "save_detected_map": false,
             }));
@@ -264,6 +297,20 @@ impl Backend for A1111 {
             reference: !cn.is_empty(),
             deterministic: true,
             price_per_image: self.price_per_image,
+            features: if self.sdcpp().is_some() {
+                vec![Feature::Scheduler, Feature::ClipSkip, Feature::Hires, Feature::Lora]
+            } else {
+                vec![
+                    Feature::Scheduler,
+                    Feature::ClipSkip,
+                    Feature::Vae,
+                    Feature::Subseed,
+                    Feature::Hires,
+                    Feature::Lora,
+                    Feature::ControlTiming,
+                    Feature::ControlMode,
+                ]
+            },
         }
     }
 
@@ -274,16 +321,20 @@ impl Backend for A1111 {
             let r = &req.recipe;
             let seed = r.seed.unwrap_or_else(super::builtin::random_seed);
             let body = super::sdcpp::body(req, &self.sampler_for(&r.sampler)?, seed)?;
-            let raw = super::sdcpp::generate(&self.http, &body, caps, progress, &explain).map_err(not_running)?;
+            let mut raw = super::sdcpp::generate(&self.http, &body, caps, progress, &explain).map_err(not_running)?;
+            if let (Some(init), Some(mask)) = (&req.inputs.init, &req.inputs.mask) {
+                raw = super::sdcpp::paste_back(&raw, init, mask)?;
+            }
             let mut recipe = r.clone();
             if recipe.model.is_none() {
                 recipe.model = caps.model.clone();
             }
             let png = finish_image(&raw, &recipe, seed, &self.name)?;
+            let (width, height) = r.output_size();
             return Ok(Generation {
                 png,
-                width: r.width,
-                height: r.height,
+                width,
+                height,
                 seed,
                 seconds: started.elapsed().as_secs_f64(),
                 cost: self.price_per_image.unwrap_or(0.0),
@@ -343,10 +394,11 @@ impl Backend for A1111 {
         let r = &req.recipe;
         let seed = info["seed"].as_i64().or(r.seed).unwrap_or(-1);
         let png = finish_image(&raw, r, seed, &self.name)?;
+        let (width, height) = r.output_size();
         Ok(Generation {
             png,
-            width: r.width,
-            height: r.height,
+            width,
+            height,
             seed,
             seconds: started.elapsed().as_secs_f64(),
             cost: self.price_per_image.unwrap_or(0.0),
@@ -354,6 +406,24 @@ impl Backend for A1111 {
             not_understood: Vec::new(),
         })
     }
+}
+
+/// A1111's label for a schedule type (its `scheduler` field, 1.9 and later).
+fn a1111_scheduler(s: Scheduler) -> &'static str {
+    match s {
+        Scheduler::Normal => "Normal",
+        Scheduler::Karras => "Karras",
+        Scheduler::Exponential => "Exponential",
+        Scheduler::SgmUniform => "SGM Uniform",
+        Scheduler::Simple => "Simple",
+        Scheduler::DdimUniform => "DDIM",
+        Scheduler::Beta => "Beta",
+    }
+}
+
+/// A weight as A1111 writes it in a prompt: `0.8`, not `0.800000011920929`.
+fn decimal_text(x: f32) -> String {
+    super::decimal(x).to_string()
 }
 
 /// What to say when nothing answers at the configured address.
@@ -376,13 +446,12 @@ pub fn finish_image(
 ) -> Result<Vec<u8>, BackendError> {
     let d = crate::imaging::decode(raw)
         .map_err(|e| BackendError::Failed(format!("the backend returned an image that cannot be decoded: {e}")))?;
-    if (d.width(), d.height()) != (r.width, r.height) {
+    let (w, h) = r.output_size();
+    if (d.width(), d.height()) != (w, h) {
         return Err(BackendError::Failed(format!(
-            "the backend returned a {}×{} image; the recipe asked for {}×{}",
+            "the backend returned a {}×{} image; the recipe asked for {w}×{h}",
             d.width(),
             d.height(),
-            r.width,
-            r.height
         )));
     }
     let provenance = crate::recipe::png::Provenance {

@@ -83,7 +83,17 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<DynamicImage, InputError> {
 pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<Inputs, InputError> {
     let (w, h) = (r.width, r.height);
     let mut inputs = Inputs::default();
-    if let Some(init) = &r.init {
+    if let (Some(init), Some(o)) = (&r.init, &r.extra.outpaint) {
+        // Outpainting is inpainting of the margins: the init, fitted to what
+        // the margins leave, on a canvas of the recipe's size, and a mask
+        // that is white exactly where the margins are.
+        let img = decode(&init.image, &dirs.read(&init.image)?)?.to_rgb8();
+        let (iw, ih) =
+            (w.saturating_sub(o.left.saturating_add(o.right)), h.saturating_sub(o.top.saturating_add(o.bottom)));
+        let (canvas, mask) = outpaint_canvas(&fit(img, iw, ih), w, h, o.left, o.top);
+        inputs.init = Some(canvas);
+        inputs.mask = Some(mask);
+    } else if let Some(init) = &r.init {
         let img = decode(&init.image, &dirs.read(&init.image)?)?.to_rgb8();
         if let Some(mask_path) = &init.mask {
             let mask = decode(mask_path, &dirs.read(mask_path)?)?.to_luma8();
@@ -113,9 +123,14 @@ pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<
     }
     for c in &r.control {
         let img = decode(&c.image, &dirs.read(&c.image)?)?.to_luma8();
-        let img =
-            if img.dimensions() == (w, h) { img } else { image::imageops::resize(&img, w, h, FilterType::Triangle) };
-        inputs.controls.push(ControlInput { kind: c.kind, image: img, weight: c.weight });
+        inputs.controls.push(ControlInput {
+            kind: c.kind,
+            image: fit_map(img, w, h, c.resize),
+            weight: c.weight,
+            start: c.start,
+            end: c.end,
+            mode: c.mode,
+        });
     }
     if let Some(reference) = &r.reference {
         let img = match (&reference.image, reference.shot) {
@@ -129,6 +144,50 @@ pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<
         inputs.reference = Some((img, reference.weight));
     }
     Ok(inputs)
+}
+
+/// The init on a `w`×`h` canvas at (`left`, `top`), the margins filled by
+/// repeating the init's nearest edge pixel (so the model sees the colours it
+/// continues), and the mask of the margins (white = paint).
+pub fn outpaint_canvas(init: &RgbImage, w: u32, h: u32, left: u32, top: u32) -> (RgbImage, GrayImage) {
+    let (iw, ih) = init.dimensions();
+    let canvas = RgbImage::from_fn(w, h, |x, y| {
+        let sx = x.saturating_sub(left).min(iw.saturating_sub(1));
+        let sy = y.saturating_sub(top).min(ih.saturating_sub(1));
+        *init.get_pixel(sx, sy)
+    });
+    let inside = |x: u32, y: u32| x >= left && x < left.saturating_add(iw) && y >= top && y < top.saturating_add(ih);
+    let mask = GrayImage::from_fn(w, h, |x, y| image::Luma([if inside(x, y) { 0 } else { 255 }]));
+    (canvas, mask)
+}
+
+/// A control map fitted to `w`×`h` as ControlNet's resize modes do:
+/// stretched, scaled to cover and centre-cropped, or scaled to fit and
+/// padded with black (no signal in every map format genpath sends).
+pub fn fit_map(img: GrayImage, w: u32, h: u32, mode: crate::recipe::ResizeMode) -> GrayImage {
+    use crate::recipe::ResizeMode;
+    let (mw, mh) = img.dimensions();
+    if (mw, mh) == (w, h) || mw == 0 || mh == 0 {
+        return if (mw, mh) == (w, h) { img } else { GrayImage::new(w, h) };
+    }
+    let (sx, sy) = (w as f64 / mw as f64, h as f64 / mh as f64);
+    match mode {
+        ResizeMode::JustResize => image::imageops::resize(&img, w, h, FilterType::Triangle),
+        ResizeMode::CropAndResize => {
+            let s = sx.max(sy);
+            let (rw, rh) = (((mw as f64 * s).round() as u32).max(w), ((mh as f64 * s).round() as u32).max(h));
+            let big = image::imageops::resize(&img, rw, rh, FilterType::Triangle);
+            image::imageops::crop_imm(&big, (rw - w) / 2, (rh - h) / 2, w, h).to_image()
+        }
+        ResizeMode::ResizeAndFill => {
+            let s = sx.min(sy);
+            let (rw, rh) = (((mw as f64 * s).round() as u32).clamp(1, w), ((mh as f64 * s).round() as u32).clamp(1, h));
+            let small = image::imageops::resize(&img, rw, rh, FilterType::Triangle);
+            let mut out = GrayImage::new(w, h);
+            image::imageops::replace(&mut out, &small, i64::from((w - rw) / 2), i64::from((h - rh) / 2));
+            out
+        }
+    }
 }
 
 fn fit(img: RgbImage, w: u32, h: u32) -> RgbImage {

@@ -20,7 +20,7 @@ use image::{GrayImage, RgbImage};
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::recipe::{ControlKind, Resolved};
+use crate::recipe::{ControlKind, Feature, Resolved};
 
 /// One image to make.
 #[derive(Debug, Clone)]
@@ -46,6 +46,17 @@ pub struct ControlInput {
     pub kind: ControlKind,
     pub image: GrayImage,
     pub weight: f32,
+    /// Fractions of the sampling steps where the control acts (0 and 1: all of them).
+    pub start: f32,
+    pub end: f32,
+    pub mode: crate::recipe::ControlMode,
+}
+
+impl ControlInput {
+    /// A control that acts on every step, balanced against the prompt.
+    pub fn new(kind: ControlKind, image: GrayImage, weight: f32) -> ControlInput {
+        ControlInput { kind, image, weight, start: 0.0, end: 1.0, mode: crate::recipe::ControlMode::Balanced }
+    }
 }
 
 /// What came back.
@@ -78,6 +89,9 @@ pub struct Description {
     pub deterministic: bool,
     /// Price per image, if it costs money.
     pub price_per_image: Option<f64>,
+    /// The recipe settings it honours (outpainting needs `inpaint` only:
+    /// genpath pads the init and masks the margins itself).
+    pub features: Vec<Feature>,
 }
 
 #[derive(Debug, Error)]
@@ -163,6 +177,21 @@ pub fn check_capabilities(d: &Description, r: &Request) -> Result<(), BackendErr
     if r.inputs.reference.is_some() && !d.reference {
         return missing("an identity [reference]".into());
     }
+    let lacking: Vec<&str> = r
+        .recipe
+        .features()
+        .into_iter()
+        .filter(|f| if *f == Feature::Outpaint { !d.inpaint } else { !d.features.contains(f) })
+        .map(Feature::as_str)
+        .collect();
+    if !lacking.is_empty() {
+        let has: Vec<&str> = d.features.iter().map(|f| f.as_str()).collect();
+        return missing(format!(
+            "{} (of these settings it honours: {})",
+            lacking.join(", "),
+            if has.is_empty() { "none".to_string() } else { has.join(", ") }
+        ));
+    }
     Ok(())
 }
 
@@ -220,6 +249,13 @@ pub fn from_config(name: &str, config: &crate::config::Config) -> anyhow::Result
         }
         BackendKind::Openai => Ok(Box::new(openai::OpenAi::from_options(name, &table.typed(known).map_err(refuse)?)?)),
     }
+}
+
+/// A recipe's `f32` as the decimal it was written as: `0.45`, not the
+/// `0.44999998807907104` a plain widening prints.
+pub fn decimal(x: f32) -> serde_json::Value {
+    let shortest: f64 = x.to_string().parse().unwrap_or(f64::from(x));
+    serde_json::Number::from_f64(shortest).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// PNG bytes of an input image for a server. An encoding failure is an

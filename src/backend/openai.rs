@@ -97,6 +97,7 @@ impl Backend for OpenAi {
             reference: false,
             deterministic: false,
             price_per_image: Some(self.price_override.unwrap_or_else(|| price(&self.model, &self.quality, 1024, 1024))),
+            features: Vec::new(),
         }
     }
 

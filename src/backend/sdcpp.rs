@@ -16,8 +16,10 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::decimal;
 use super::http::Http;
 use super::{BackendError, Progress, Request};
+use crate::recipe::Scheduler;
 
 /// What the server said it can do (`/sdcpp/v1/capabilities`).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,17 +64,54 @@ pub fn body(req: &Request, sampler: &str, seed: i64) -> Result<Value, BackendErr
         "sample_params": {
             "sample_method": sampler,
             "sample_steps": r.steps,
-            "guidance": { "txt_cfg": super::comfyui::template::decimal(r.cfg) },
+            "guidance": { "txt_cfg": decimal(r.cfg) },
         },
         "output_format": "png",
         "embed_image_metadata": true,
     });
-    if let (Some(init), Some(i)) = (&req.inputs.init, &r.init) {
+    if let Some(init) = &req.inputs.init {
         body["init_image"] = json!(b64(image::DynamicImage::ImageRgb8(init.clone()))?);
-        body["strength"] = super::comfyui::template::decimal(i.strength);
+        body["strength"] = decimal(r.init.as_ref().map_or(1.0, |i| i.strength));
         if let Some(mask) = &req.inputs.mask {
             body["mask_image"] = json!(b64(image::DynamicImage::ImageLuma8(mask.clone()))?);
         }
+    }
+    let e = &r.extra;
+    if let Some(s) = e.scheduler {
+        // Its own names; genpath's `normal` is its `discrete` (the default schedule).
+        let name = match s {
+            Scheduler::Normal => "discrete",
+            Scheduler::Karras => "karras",
+            Scheduler::Exponential => "exponential",
+            Scheduler::SgmUniform => "sgm_uniform",
+            Scheduler::Simple => "simple",
+            Scheduler::DdimUniform | Scheduler::Beta => {
+                return Err(BackendError::Unsupported {
+                    backend: "sd-server".into(),
+                    missing: format!(
+                        "the `{s}` scheduler (it has discrete, karras, exponential, sgm_uniform, simple and others)"
+                    ),
+                });
+            }
+        };
+        body["sample_params"]["scheduler"] = json!(name);
+    }
+    if let Some(c) = e.clip_skip {
+        body["clip_skip"] = json!(c);
+    }
+    if let Some(h) = &e.hires {
+        body["hires"] = json!({
+            "enabled": true,
+            "scale": decimal(h.scale),
+            "upscaler": h.upscaler.clone().unwrap_or_else(|| "Latent".into()),
+            "steps": h.steps.unwrap_or(0),
+            "denoising_strength": decimal(h.denoise),
+        });
+    }
+    if !e.lora.is_empty() {
+        // The job API takes LoRAs as structured entries, never as <lora:…> tags.
+        body["lora"] =
+            json!(e.lora.iter().map(|l| json!({"path": l.name, "multiplier": decimal(l.weight)})).collect::<Vec<_>>());
     }
     Ok(body)
 }
@@ -132,6 +171,27 @@ pub fn generate(
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Put the original back outside the mask. sd-server returns the whole
+/// frame through the VAE, so no pixel outside the mask is the original's
+/// (measured: 0 of 3,072); AUTOMATIC1111 and genpath's ComfyUI graph paste
+/// back, and so must this client, or inpainting fails its check. The
+/// server's own text chunks are kept.
+pub fn paste_back(raw: &[u8], init: &image::RgbImage, mask: &image::GrayImage) -> Result<Vec<u8>, BackendError> {
+    let out = crate::imaging::decode(raw)
+        .map_err(|e| BackendError::Failed(format!("sd-server returned an image that cannot be decoded: {e}")))?
+        .to_rgb8();
+    if out.dimensions() != init.dimensions() || mask.dimensions() != init.dimensions() {
+        return Ok(raw.to_vec()); // the size check that follows reports it
+    }
+    let merged = image::RgbImage::from_fn(out.width(), out.height(), |x, y| {
+        if mask.get_pixel(x, y)[0] == 0 { *init.get_pixel(x, y) } else { *out.get_pixel(x, y) }
+    });
+    let png = super::encode_png(&image::DynamicImage::ImageRgb8(merged))?;
+    let chunks = crate::recipe::png::text_chunks(raw).unwrap_or_default();
+    let refs: Vec<(&str, &str)> = chunks.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    crate::recipe::png::add_text_chunks(&png, &refs).map_err(|e| BackendError::Failed(format!("cannot write PNG: {e}")))
 }
 
 /// Cancel a job. A queued one leaves the queue; one that is generating

@@ -138,12 +138,107 @@ fn sampler(name: &str) -> (Option<&'static str>, Option<String>) {
     (crate::recipe::vocab::sampler(&base), schedule)
 }
 
+/// A1111's schedule-type labels (and sd.cpp's names) as genpath's schedulers;
+/// `Automatic` is the sampler's own default, so no setting.
+fn scheduler(label: &str) -> Option<Option<super::Scheduler>> {
+    use super::Scheduler as S;
+    Some(match label.trim().to_lowercase().as_str() {
+        "automatic" | "default" => None,
+        "normal" | "discrete" | "uniform" => Some(S::Normal),
+        "karras" => Some(S::Karras),
+        "exponential" => Some(S::Exponential),
+        "sgm uniform" | "sgm_uniform" => Some(S::SgmUniform),
+        "simple" => Some(S::Simple),
+        "ddim" | "ddim_uniform" => Some(S::DdimUniform),
+        "beta" => Some(S::Beta),
+        _ => return None,
+    })
+}
+
+/// `<lora:name:weight>` tags taken out of a prompt, as A1111 writes them.
+fn take_loras(prompt: &str) -> (String, Vec<super::Lora>) {
+    let mut out = String::new();
+    let mut loras = Vec::new();
+    let mut rest = prompt;
+    while let Some(start) = rest.find("<lora:") {
+        let Some(end) = rest[start..].find('>') else { break };
+        let inner = &rest[start + "<lora:".len()..start + end];
+        let mut parts = inner.split(':');
+        let name = parts.next().unwrap_or("").trim().to_string();
+        let weight = parts.next().and_then(|w| w.trim().parse::<f32>().ok()).unwrap_or(1.0);
+        out.push_str(&rest[..start]);
+        if !name.is_empty() {
+            loras.push(super::Lora { name, weight });
+        }
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    let tidy = out.split(',').map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(", ");
+    (tidy, loras)
+}
+
+/// An A1111 ControlNet unit (`Module: canny, Model: …, Weight: 1.0, …`) as
+/// a recipe control; the map itself is not in the image, so the control
+/// names the file the learner must supply.
+fn controlnet_unit(index: &str, text: &str) -> Result<super::Control, String> {
+    let fields: Vec<(String, String)> = text
+        .split(',')
+        .filter_map(|f| f.split_once(':').map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string())))
+        .collect();
+    let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    let what = format!("{} {}", get("module").unwrap_or(""), get("model").unwrap_or("")).to_lowercase();
+    let kind = if ["canny", "lineart", "softedge", "edges"].iter().any(|w| what.contains(w)) {
+        super::ControlKind::Edges
+    } else if what.contains("openpose") || what.contains("pose") {
+        super::ControlKind::Pose
+    } else if what.contains("depth") {
+        super::ControlKind::Depth
+    } else if what.contains("seg") {
+        super::ControlKind::Mask
+    } else {
+        return Err(format!("no genpath control kind for {what:?}"));
+    };
+    let num = |k: &str, d: f32| get(k).and_then(|v| v.parse::<f32>().ok()).unwrap_or(d);
+    let mode = match get("control mode").map(str::to_lowercase).as_deref() {
+        Some(m) if m.contains("prompt") => super::ControlMode::Prompt,
+        Some(m) if m.contains("controlnet") => super::ControlMode::Control,
+        _ => super::ControlMode::Balanced,
+    };
+    Ok(super::Control {
+        kind,
+        image: format!("controlnet-{index}.png"),
+        weight: num("weight", 1.0),
+        start: num("guidance start", 0.0),
+        end: num("guidance end", 1.0),
+        mode,
+        resize: super::ResizeMode::default(),
+    })
+}
+
 /// A recipe from an infotext, and the fields it could not map.
 pub fn recipe_from_infotext(info: &Infotext) -> (Recipe, Vec<String>) {
     let mut r = blank_recipe();
-    r.prompt = info.prompt.clone();
+    let (prompt, loras) = take_loras(&info.prompt);
+    r.prompt = prompt;
+    r.lora = loras;
     r.negative = info.negative.clone();
     let mut unmapped = Vec::new();
+    let mut hires = None::<super::Hires>;
+    let mut denoise = None::<f32>;
+    let param = |k: &str| info.params.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+    if let Some(v) = param("Hires upscale") {
+        match v.parse::<f32>() {
+            Ok(scale) => {
+                hires = Some(super::Hires {
+                    scale,
+                    upscaler: param("Hires upscaler").map(str::to_string),
+                    denoise: 0.5,
+                    steps: param("Hires steps").and_then(|s| s.parse().ok()),
+                })
+            }
+            Err(_) => unmapped.push(format!("Hires upscale: {v}")),
+        }
+    }
     for (k, v) in &info.params {
         let num = || v.parse::<f64>().ok();
         match k.as_str() {
@@ -170,45 +265,69 @@ pub fn recipe_from_infotext(info: &Infotext) -> (Recipe, Vec<String>) {
             "Sampler" => match sampler(v) {
                 (Some(s), schedule) => {
                     r.sampler = s.to_string();
-                    if let Some(s) = schedule {
-                        unmapped.push(format!("Schedule type: {s} (genpath has no schedule setting)"));
+                    if let Some(sch) = schedule {
+                        match scheduler(&sch) {
+                            Some(found) => r.scheduler = r.scheduler.or(found),
+                            None => unmapped.push(format!("Schedule type: {sch}")),
+                        }
                     }
                 }
                 (None, _) => {
                     unmapped.push(format!("{k}: {v} (unknown sampler; kept the default)"));
                 }
             },
+            "Schedule type" => match scheduler(v) {
+                Some(found) => r.scheduler = found,
+                None => unmapped.push(format!("{k}: {v} (genpath has no such schedule)")),
+            },
             "Model" => r.model = Some(v.clone()),
-            "Schedule type" => unmapped.push(format!("{k}: {v} (genpath has no schedule setting)")),
-            "Version" => {}
+            "VAE" => r.vae = Some(v.clone()),
+            "Clip skip" => match v.parse::<u32>() {
+                Ok(n) => r.clip_skip = Some(n),
+                Err(_) => unmapped.push(format!("{k}: {v}")),
+            },
+            "Variation seed" => match v.parse::<i64>() {
+                Ok(n) => r.subseed = Some(n),
+                Err(_) => unmapped.push(format!("{k}: {v}")),
+            },
+            "Variation seed strength" => match num() {
+                Some(n) => r.subseed_strength = Some(n as f32),
+                None => unmapped.push(format!("{k}: {v}")),
+            },
+            "Denoising strength" => match num() {
+                Some(n) => denoise = Some(n as f32),
+                None => unmapped.push(format!("{k}: {v}")),
+            },
+            "Hires upscale" | "Hires upscaler" | "Hires steps" => {}
+            // The weights are the prompt's <lora:…> tags; the hashes only identify the files.
+            "Lora hashes" if !r.lora.is_empty() => {}
+            k if k.starts_with("ControlNet ") => match controlnet_unit(k.trim_start_matches("ControlNet "), v) {
+                Ok(c) => {
+                    unmapped.push(format!("{k}: put its control map at {} (the image does not carry it)", c.image));
+                    r.control.push(c);
+                }
+                Err(why) => unmapped.push(format!("{k}: {v} ({why})")),
+            },
+            "Version" | "Model hash" | "VAE hash" => {}
             // stable-diffusion.cpp repeats every setting as JSON.
             "SDCPP" => unmapped.push("SDCPP: stable-diffusion.cpp's own JSON copy of these settings".into()),
             _ => unmapped.push(format!("{k}: {v}")),
         }
     }
+    match (&mut hires, denoise) {
+        (Some(h), Some(d)) => h.denoise = d,
+        (None, Some(d)) => unmapped.push(format!(
+            "Denoising strength: {d} (image-to-image: give the init image in [init] with strength = {d})"
+        )),
+        _ => {}
+    }
+    r.hires = hires;
     (r, unmapped)
 }
 
 /// A recipe with genpath's defaults and nothing in it yet.
 fn blank_recipe() -> Recipe {
-    Recipe {
-        title: None,
-        notes: None,
-        prompt: String::new(),
-        negative: String::new(),
-        seed: None,
-        steps: 28,
-        cfg: 7.0,
-        sampler: "euler_a".into(),
-        width: 512,
-        height: 512,
-        model: None,
-        quality: None,
-        init: None,
-        control: Vec::new(),
-        reference: None,
-        shot: Vec::new(),
-    }
+    Recipe::default()
 }
 
 /// A recipe from a ComfyUI API graph: KSampler (seed, steps, cfg, sampler),
@@ -216,10 +335,16 @@ fn blank_recipe() -> Recipe {
 /// checkpoint loader; other nodes are reported.
 pub fn recipe_from_comfy(graph: &Value) -> Result<(Recipe, Vec<String>), String> {
     let nodes = graph.as_object().ok_or("the ComfyUI prompt is not a JSON object")?;
-    let (_, ks) = nodes
-        .iter()
-        .find(|(_, n)| n["class_type"].as_str().is_some_and(|c| c.starts_with("KSampler")))
-        .ok_or("no KSampler node in the graph")?;
+    let samplers: Vec<&Value> =
+        nodes.values().filter(|n| n["class_type"].as_str().is_some_and(|c| c.starts_with("KSampler"))).collect();
+    // With hires fix there are two: the first pass is the one that starts from an empty latent.
+    let from_empty = |n: &&Value| {
+        n["inputs"]["latent_image"][0]
+            .as_str()
+            .and_then(|id| nodes.get(id))
+            .is_some_and(|l| l["class_type"] == "EmptyLatentImage")
+    };
+    let ks = *samplers.iter().find(|n| from_empty(n)).or(samplers.first()).ok_or("no KSampler node in the graph")?;
     let input = &ks["inputs"];
     let linked = |v: &Value| v.as_array().and_then(|a| a.first()).and_then(Value::as_str).and_then(|id| nodes.get(id));
     let text_of = |v: &Value| linked(v).and_then(|n| n["inputs"]["text"].as_str()).unwrap_or("").to_string();
@@ -239,7 +364,10 @@ pub fn recipe_from_comfy(graph: &Value) -> Result<(Recipe, Vec<String>), String>
         }
     }
     if let Some(s) = input["scheduler"].as_str() {
-        unmapped.push(format!("scheduler: {s} (genpath has no schedule setting)"));
+        match scheduler(s) {
+            Some(found) => r.scheduler = found,
+            None => unmapped.push(format!("scheduler: {s} (genpath has no such schedule)")),
+        }
     }
     if let Some(latent) = linked(&input["latent_image"]) {
         r.width = latent["inputs"]["width"].as_u64().unwrap_or(512) as u32;
@@ -260,14 +388,39 @@ pub fn recipe_from_comfy(graph: &Value) -> Result<(Recipe, Vec<String>), String>
         "VAEDecode",
         "SaveImage",
         "CheckpointLoaderSimple",
+        "LoraLoader",
+        "CLIPSetLastLayer",
+        "VAELoader",
+        "LatentUpscaleBy",
     ];
     let mut others: BTreeMap<String, usize> = BTreeMap::new();
-    for n in nodes.values() {
-        let class = n["class_type"].as_str().unwrap_or("?");
-        if class == "CheckpointLoaderSimple" {
-            r.model = n["inputs"]["ckpt_name"].as_str().map(str::to_string);
-        } else if !known.contains(&class) {
-            *others.entry(class.to_string()).or_default() += 1;
+    let mut ids: Vec<&String> = nodes.keys().collect();
+    ids.sort_by_key(|k| (k.parse::<u64>().unwrap_or(u64::MAX), (*k).clone()));
+    for id in ids {
+        let n = &nodes[id];
+        let i = &n["inputs"];
+        match n["class_type"].as_str().unwrap_or("?") {
+            "CheckpointLoaderSimple" => r.model = i["ckpt_name"].as_str().map(str::to_string),
+            "LoraLoader" => r.lora.push(super::Lora {
+                name: i["lora_name"].as_str().unwrap_or("").to_string(),
+                weight: i["strength_model"].as_f64().unwrap_or(1.0) as f32,
+            }),
+            "CLIPSetLastLayer" => r.clip_skip = i["stop_at_clip_layer"].as_i64().map(|n| n.unsigned_abs() as u32),
+            "VAELoader" => r.vae = i["vae_name"].as_str().map(str::to_string),
+            "LatentUpscaleBy" => {
+                // Hires fix: an upscaled latent that a second sampler re-samples.
+                let second = nodes.values().find(|k| {
+                    k["inputs"]["latent_image"].as_array().and_then(|l| l.first()).and_then(Value::as_str) == Some(id)
+                });
+                r.hires = Some(super::Hires {
+                    scale: i["scale_by"].as_f64().unwrap_or(2.0) as f32,
+                    upscaler: i["upscale_method"].as_str().map(str::to_string),
+                    denoise: second.and_then(|k| k["inputs"]["denoise"].as_f64()).unwrap_or(0.5) as f32,
+                    steps: second.and_then(|k| k["inputs"]["steps"].as_u64()).map(|s| s as u32),
+                });
+            }
+            class if !known.contains(&class) => *others.entry(class.to_string()).or_default() += 1,
+            _ => {}
         }
     }
     for (class, n) in others {
@@ -302,13 +455,62 @@ pub fn from_png(bytes: &[u8]) -> Result<(Recipe, Vec<String>, Origin), String> {
         let (r, u) = recipe_from_comfy(&graph)?;
         return Ok((r, u, Origin::ComfyUi));
     }
-    Err("the image carries no generation parameters (no `genpath`, `parameters` or `prompt` chunk)".into())
+    if let Some((_, json)) = chunks.iter().find(|(k, _)| k == "workflow") {
+        let ui: Value =
+            serde_json::from_str(json).map_err(|e| format!("the ComfyUI `workflow` chunk is not JSON: {e}"))?;
+        let (r, u) = recipe_from_comfy(&api_from_ui(&ui)?)?;
+        return Ok((r, u, Origin::ComfyUi));
+    }
+    Err("the image carries no generation parameters (no `genpath`, `parameters`, `prompt` or `workflow` chunk)".into())
+}
+
+/// The widget order of the node classes a recipe maps from, as ComfyUI's
+/// editor saves them in `widgets_values` (`control_after_generate` follows a seed).
+const WIDGETS: &[(&str, &[&str])] = &[
+    ("KSampler", &["seed", "", "steps", "cfg", "sampler_name", "scheduler", "denoise"]),
+    ("CLIPTextEncode", &["text"]),
+    ("EmptyLatentImage", &["width", "height", "batch_size"]),
+    ("CheckpointLoaderSimple", &["ckpt_name"]),
+    ("LoraLoader", &["lora_name", "strength_model", "strength_clip"]),
+    ("CLIPSetLastLayer", &["stop_at_clip_layer"]),
+    ("VAELoader", &["vae_name"]),
+    ("LatentUpscaleBy", &["upscale_method", "scale_by"]),
+    ("SaveImage", &["filename_prefix"]),
+];
+
+/// An editor-format (`workflow`) graph in API form, for the classes in
+/// [`WIDGETS`] (others keep their links only and are reported as not mapped).
+pub fn api_from_ui(ui: &Value) -> Result<Value, String> {
+    let nodes = ui["nodes"].as_array().ok_or("the ComfyUI workflow has no `nodes` list")?;
+    let links = ui["links"].as_array().cloned().unwrap_or_default();
+    let source = |link: &Value| -> Option<Value> {
+        let l = links.iter().find(|l| l[0] == *link)?;
+        Some(serde_json::json!([l[1].as_i64()?.to_string(), l[2].as_u64()?]))
+    };
+    let mut api = serde_json::Map::new();
+    for n in nodes {
+        let Some(class) = n["type"].as_str() else { continue };
+        let mut inputs = serde_json::Map::new();
+        for i in n["inputs"].as_array().into_iter().flatten() {
+            if let (Some(name), Some(src)) = (i["name"].as_str(), source(&i["link"])) {
+                inputs.insert(name.to_string(), src);
+            }
+        }
+        if let Some((_, names)) = WIDGETS.iter().find(|(c, _)| *c == class) {
+            for (name, v) in names.iter().zip(n["widgets_values"].as_array().into_iter().flatten()) {
+                if !name.is_empty() && !inputs.contains_key(*name) {
+                    inputs.insert(name.to_string(), v.clone());
+                }
+            }
+        }
+        let id = n["id"].as_i64().map(|i| i.to_string()).unwrap_or_default();
+        api.insert(id, serde_json::json!({"class_type": class, "inputs": inputs}));
+    }
+    Ok(Value::Object(api))
 }
 
 fn recipe_from_resolved(r: &Resolved, seed: i64) -> Recipe {
-    Recipe {
-        title: None,
-        notes: None,
+    let mut recipe = Recipe {
         prompt: r.prompt.clone(),
         negative: r.negative.clone(),
         seed: Some(seed),
@@ -322,8 +524,10 @@ fn recipe_from_resolved(r: &Resolved, seed: i64) -> Recipe {
         init: r.init.clone(),
         control: r.control.clone(),
         reference: r.reference.clone(),
-        shot: Vec::new(),
-    }
+        ..Recipe::default()
+    };
+    recipe.set_settings(r.extra.clone());
+    recipe
 }
 
 #[cfg(test)]
@@ -344,8 +548,12 @@ mod tests {
         assert_eq!((r.steps, r.cfg, r.seed, r.width, r.height), (28, 6.5, Some(4242), 768, 512));
         assert_eq!(r.sampler, "dpmpp_2m");
         assert_eq!(r.model.as_deref(), Some("v1-5-pruned-emaonly"));
-        assert!(unmapped.iter().any(|u| u.starts_with("Schedule type: Karras")), "{unmapped:?}");
-        assert!(unmapped.iter().any(|u| u.starts_with("ControlNet 0")), "{unmapped:?}");
+        assert_eq!(r.scheduler, Some(super::super::Scheduler::Karras));
+        assert_eq!(r.control[0].kind, super::super::ControlKind::Edges);
+        assert!(
+            unmapped.iter().any(|u| u.starts_with("ControlNet 0: put its control map at controlnet-0.png")),
+            "{unmapped:?}"
+        );
     }
 
     #[test]
@@ -354,7 +562,7 @@ mod tests {
             "a cat\nSteps: 20, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1, Size: 512x512",
         ));
         assert_eq!(r.sampler, "dpmpp_2m");
-        assert!(u.iter().any(|x| x.contains("karras")), "{u:?}");
+        assert_eq!(r.scheduler, Some(super::super::Scheduler::Karras), "{u:?}");
         let (r, _) = recipe_from_infotext(&parse_infotext(
             "a cat\nSteps: 20, CFG scale: 7.000000, Guidance: 3.500000, Eta: 0.000000, Seed: 42, Size: 512x512, RNG: CUDA, Sampler: euler_a discrete, Version: stable-diffusion.cpp",
         ));
@@ -465,5 +673,77 @@ mod exif_tests {
         assert_eq!(exif_user_comment(&webp).as_deref(), Some(params));
         let (r, _) = recipe_from_infotext(&parse_infotext(&exif_user_comment(&jpeg).unwrap()));
         assert_eq!((r.prompt.as_str(), r.seed), ("a fox 狐", Some(5)));
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn a1111_hires_lora_clip_skip_vae_variation_and_controlnet_import() {
+        let text = "a knight, <lora:armor_v2:0.7>, castle <lora:detail:1>\nNegative prompt: blurry\nSteps: 24, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6, Seed: 11, Size: 512x768, Model: dreamshaper_8, VAE: vae-ft-mse-840000, Clip skip: 2, Variation seed: 99, Variation seed strength: 0.15, Denoising strength: 0.45, Hires upscale: 1.5, Hires steps: 12, Hires upscaler: 4x-UltraSharp, Lora hashes: \"armor_v2: 1a2b3c, detail: 4d5e6f\", ControlNet 0: \"Module: openpose_full, Model: control_v11p_sd15_openpose [cab727d4], Weight: 0.8, Resize Mode: Crop and Resize, Guidance Start: 0.1, Guidance End: 0.9, Control Mode: My prompt is more important\", Version: v1.10.1";
+        let (r, unmapped) = recipe_from_infotext(&parse_infotext(text));
+        assert_eq!(r.prompt, "a knight, castle");
+        assert_eq!(
+            r.lora,
+            vec![
+                super::super::Lora { name: "armor_v2".into(), weight: 0.7 },
+                super::super::Lora { name: "detail".into(), weight: 1.0 }
+            ]
+        );
+        assert_eq!(
+            (r.scheduler, r.clip_skip, r.vae.as_deref()),
+            (Some(super::super::Scheduler::Karras), Some(2), Some("vae-ft-mse-840000"))
+        );
+        assert_eq!((r.subseed, r.subseed_strength), (Some(99), Some(0.15)));
+        assert_eq!(
+            r.hires,
+            Some(super::super::Hires {
+                scale: 1.5,
+                upscaler: Some("4x-UltraSharp".into()),
+                denoise: 0.45,
+                steps: Some(12)
+            })
+        );
+        let c = &r.control[0];
+        assert_eq!(
+            (c.kind, c.weight, c.start, c.end, c.mode),
+            (super::super::ControlKind::Pose, 0.8, 0.1, 0.9, super::super::ControlMode::Prompt)
+        );
+        assert_eq!(unmapped.len(), 1, "only the control map is missing: {unmapped:?}");
+        // genpath writes the same fields back.
+        let resolved = r.resolve().remove(0);
+        let again = super::super::infotext::format(&resolved, 11, "studio");
+        let (back, _) = recipe_from_infotext(&parse_infotext(&again));
+        assert_eq!(back.settings(), r.settings());
+    }
+
+    #[test]
+    fn comfyui_graphs_keep_the_scheduler_loras_clip_skip_vae_and_hires() {
+        let graph: Value = serde_json::from_str(r#"{
+            "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "dreamshaper_8.safetensors"}},
+            "10": {"class_type": "LoraLoader", "inputs": {"model": ["4", 0], "clip": ["4", 1], "lora_name": "armor_v2.safetensors", "strength_model": 0.7, "strength_clip": 0.7}},
+            "11": {"class_type": "CLIPSetLastLayer", "inputs": {"clip": ["10", 1], "stop_at_clip_layer": -2}},
+            "12": {"class_type": "VAELoader", "inputs": {"vae_name": "vae-ft-mse-840000.safetensors"}},
+            "5": {"class_type": "EmptyLatentImage", "inputs": {"width": 512, "height": 768, "batch_size": 1}},
+            "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "a knight", "clip": ["11", 0]}},
+            "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["11", 0]}},
+            "3": {"class_type": "KSampler", "inputs": {"seed": 11, "steps": 24, "cfg": 6.0, "sampler_name": "dpmpp_2m", "scheduler": "karras", "denoise": 1.0, "model": ["10", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["5", 0]}},
+            "13": {"class_type": "LatentUpscaleBy", "inputs": {"samples": ["3", 0], "upscale_method": "bislerp", "scale_by": 1.5}},
+            "14": {"class_type": "KSampler", "inputs": {"seed": 11, "steps": 12, "cfg": 6.0, "sampler_name": "dpmpp_2m", "scheduler": "karras", "denoise": 0.45, "model": ["10", 0], "positive": ["6", 0], "negative": ["7", 0], "latent_image": ["13", 0]}},
+            "8": {"class_type": "VAEDecode", "inputs": {"samples": ["14", 0], "vae": ["12", 0]}},
+            "9": {"class_type": "SaveImage", "inputs": {"filename_prefix": "x", "images": ["8", 0]}}
+        }"#).unwrap();
+        let (r, unmapped) = recipe_from_comfy(&graph).unwrap();
+        assert!(unmapped.is_empty(), "{unmapped:?}");
+        assert_eq!((r.prompt.as_str(), r.seed, r.steps, r.sampler.as_str()), ("a knight", Some(11), 24, "dpmpp_2m"));
+        assert_eq!((r.width, r.height, r.scheduler), (512, 768, Some(super::super::Scheduler::Karras)));
+        assert_eq!(r.lora, vec![super::super::Lora { name: "armor_v2.safetensors".into(), weight: 0.7 }]);
+        assert_eq!((r.clip_skip, r.vae.as_deref()), (Some(2), Some("vae-ft-mse-840000.safetensors")));
+        assert_eq!(
+            r.hires,
+            Some(super::super::Hires { scale: 1.5, upscaler: Some("bislerp".into()), denoise: 0.45, steps: Some(12) })
+        );
     }
 }

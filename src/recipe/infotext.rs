@@ -47,6 +47,30 @@ pub fn format(r: &Resolved, seed: i64, model: &str) -> String {
         ("Size".into(), format!("{}x{}", r.width, r.height)),
         ("Model".into(), r.model.clone().unwrap_or_else(|| model.to_string())),
     ];
+    let e = &r.extra;
+    if let Some(s) = e.scheduler {
+        params.push(("Schedule type".into(), s.as_str().to_string()));
+    }
+    if let Some(c) = e.clip_skip {
+        params.push(("Clip skip".into(), c.to_string()));
+    }
+    if let Some(v) = &e.vae {
+        params.push(("VAE".into(), v.clone()));
+    }
+    if let (Some(sub), Some(st)) = (e.subseed, e.subseed_strength) {
+        params.push(("Variation seed".into(), sub.to_string()));
+        params.push(("Variation seed strength".into(), number(st)));
+    }
+    if let Some(h) = &e.hires {
+        params.push(("Denoising strength".into(), number(h.denoise)));
+        params.push(("Hires upscale".into(), number(h.scale)));
+        if let Some(u) = &h.upscaler {
+            params.push(("Hires upscaler".into(), u.clone()));
+        }
+        if let Some(st) = h.steps {
+            params.push(("Hires steps".into(), st.to_string()));
+        }
+    }
     if let Some(init) = &r.init {
         params.push(("Denoising strength".into(), number(init.strength)));
         if init.mask.is_some() {
@@ -60,7 +84,11 @@ pub fn format(r: &Resolved, seed: i64, model: &str) -> String {
         params.push(("Reference weight".into(), number(reference.weight)));
     }
     params.push(("Version".into(), format!("genpath {}", env!("CARGO_PKG_VERSION"))));
+    // LoRAs as A1111 writes them: tags in the prompt, read back by its parser.
     let mut out = r.prompt.clone();
+    for l in &e.lora {
+        out.push_str(&format!(" <lora:{}:{}>", l.name, number(l.weight)));
+    }
     if !r.negative.trim().is_empty() {
         out.push_str("\nNegative prompt: ");
         out.push_str(&r.negative);

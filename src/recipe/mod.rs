@@ -73,8 +73,196 @@ pub struct Recipe {
     pub control: Vec<Control>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    // The everyday settings of [`Settings`], written at the top level of a
+    // recipe (serde's `flatten` would lose the "unknown field" check).
+    /// The noise schedule (A1111's "Schedule type", ComfyUI's `scheduler`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<Scheduler>,
+    /// Stop the text encoder this many layers from its end (1 = the last layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_skip: Option<u32>,
+    /// A VAE file to decode with instead of the checkpoint's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vae: Option<String>,
+    /// Variation seed: mixed into the seed's noise by `subseed_strength` (0–1)
+    /// for a near variant of the same image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subseed: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subseed_strength: Option<f32>,
+    /// Hires fix: render at the recipe's size, upscale, then re-sample to add detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hires: Option<Hires>,
+    /// LoRAs applied to the model, in order (trigger words stay in the prompt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lora: Vec<Lora>,
+    /// Outpainting: extend the `[init]` image by these margins (pixels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outpaint: Option<Outpaint>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shot: Vec<Shot>,
+}
+
+/// What practitioners set every day beyond prompt, seed, steps, cfg, sampler
+/// and size: one struct, shared by a recipe and each image it resolves to,
+/// so a backend reads them in one place. Every field is optional; a backend
+/// that cannot do one refuses the recipe before any call, naming it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The noise schedule (A1111's "Schedule type", ComfyUI's `scheduler`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduler: Option<Scheduler>,
+    /// Stop the text encoder this many layers from its end (1 = the last layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip_skip: Option<u32>,
+    /// A VAE file to decode with instead of the checkpoint's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vae: Option<String>,
+    /// Variation seed: mixed into the seed's noise by `subseed_strength` (0–1)
+    /// for a near variant of the same image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subseed: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subseed_strength: Option<f32>,
+    /// Hires fix: render at the recipe's size, upscale, then re-sample to add detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hires: Option<Hires>,
+    /// LoRAs applied to the model, in order (trigger words stay in the prompt).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lora: Vec<Lora>,
+    /// Outpainting: extend the `[init]` image by these margins (pixels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outpaint: Option<Outpaint>,
+}
+
+crate::named_enum! {
+    /// The noise schedule a sampler walks.
+    pub enum Scheduler ("scheduler") {
+        Normal = "normal",
+        Karras = "karras",
+        Exponential = "exponential",
+        SgmUniform = "sgm_uniform",
+        Simple = "simple",
+        DdimUniform = "ddim_uniform",
+        Beta = "beta",
+    }
+}
+
+crate::named_enum! {
+    /// How a ControlNet unit is balanced against the prompt (A1111's control mode).
+    #[derive(Default)]
+    pub enum ControlMode ("control mode") {
+        #[default]
+        Balanced = "balanced",
+        Prompt = "prompt",
+        Control = "control",
+    }
+}
+
+crate::named_enum! {
+    /// How a control map of another shape is fitted to the image.
+    #[derive(Default)]
+    pub enum ResizeMode ("resize mode") {
+        #[default]
+        JustResize = "just_resize",
+        CropAndResize = "crop_and_resize",
+        ResizeAndFill = "resize_and_fill",
+    }
+}
+
+/// Hires fix (A1111's `enable_hr`, a latent upscale and a second sampler in ComfyUI).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hires {
+    /// The output is the recipe's size times this.
+    #[serde(default = "default_hires_scale")]
+    pub scale: f32,
+    /// The upscaler's name on the backend (its default when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upscaler: Option<String>,
+    /// Denoising strength of the second pass.
+    #[serde(default = "default_hires_denoise")]
+    pub denoise: f32,
+    /// Steps of the second pass (the recipe's `steps` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<u32>,
+}
+
+fn default_hires_scale() -> f32 {
+    2.0
+}
+fn default_hires_denoise() -> f32 {
+    0.5
+}
+
+/// One LoRA and its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lora {
+    pub name: String,
+    #[serde(default = "default_weight")]
+    pub weight: f32,
+}
+
+/// Margins added around the init image, in pixels (multiples of 8).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Outpaint {
+    #[serde(default)]
+    pub left: u32,
+    #[serde(default)]
+    pub right: u32,
+    #[serde(default)]
+    pub top: u32,
+    #[serde(default)]
+    pub bottom: u32,
+}
+
+crate::named_enum! {
+    /// A recipe setting a backend may or may not support; a request that
+    /// uses one its backend lacks is refused before any call, naming it.
+    pub enum Feature ("recipe feature") {
+        Scheduler = "scheduler",
+        ClipSkip = "clip_skip",
+        Vae = "vae",
+        Subseed = "subseed",
+        Hires = "hires",
+        Lora = "lora",
+        Outpaint = "outpaint",
+        ControlTiming = "control start/end",
+        ControlMode = "control mode",
+    }
+}
+impl Default for Recipe {
+    /// An empty recipe with genpath's defaults (what a file with only a prompt means).
+    fn default() -> Recipe {
+        Recipe {
+            title: None,
+            notes: None,
+            prompt: String::new(),
+            negative: String::new(),
+            seed: None,
+            steps: default_steps(),
+            cfg: default_cfg(),
+            sampler: default_sampler(),
+            width: default_side(),
+            height: default_side(),
+            model: None,
+            quality: None,
+            init: None,
+            control: Vec::new(),
+            reference: None,
+            scheduler: None,
+            clip_skip: None,
+            vae: None,
+            subseed: None,
+            subseed_strength: None,
+            hires: None,
+            lora: Vec::new(),
+            outpaint: None,
+            shot: Vec::new(),
+        }
+    }
 }
 
 fn default_steps() -> u32 {
@@ -94,6 +282,10 @@ fn default_strength() -> f32 {
 }
 fn default_weight() -> f32 {
     1.0
+}
+
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// img2img and inpainting.
@@ -127,6 +319,23 @@ pub struct Control {
     pub image: String,
     #[serde(default = "default_weight")]
     pub weight: f32,
+    /// The fraction of the sampling steps where the control starts and ends.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub start: f32,
+    #[serde(default = "default_end", skip_serializing_if = "is_one")]
+    pub end: f32,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub mode: ControlMode,
+    /// How a map of another shape is fitted (genpath fits it before sending).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub resize: ResizeMode,
+}
+
+fn default_end() -> f32 {
+    1.0
+}
+fn is_one(v: &f32) -> bool {
+    *v == 1.0
 }
 
 /// An identity reference (IP-adapter-like).
@@ -195,6 +404,39 @@ pub struct Resolved {
     pub init: Option<Init>,
     pub control: Vec<Control>,
     pub reference: Option<Reference>,
+    #[serde(flatten, default)]
+    pub extra: Settings,
+}
+
+impl Resolved {
+    /// The size of the image that comes back: the recipe's, times the hires scale.
+    pub fn output_size(&self) -> (u32, u32) {
+        match &self.extra.hires {
+            Some(h) => ((self.width as f32 * h.scale).round() as u32, (self.height as f32 * h.scale).round() as u32),
+            None => (self.width, self.height),
+        }
+    }
+
+    /// The recipe features this image uses, for the backend's capability check.
+    pub fn features(&self) -> Vec<Feature> {
+        let e = &self.extra;
+        let mut out = Vec::new();
+        let mut add = |used: bool, f: Feature| {
+            if used {
+                out.push(f);
+            }
+        };
+        add(e.scheduler.is_some_and(|s| s != Scheduler::Normal), Feature::Scheduler);
+        add(e.clip_skip.is_some_and(|c| c > 1), Feature::ClipSkip);
+        add(e.vae.is_some(), Feature::Vae);
+        add(e.subseed_strength.is_some_and(|s| s > 0.0), Feature::Subseed);
+        add(e.hires.is_some(), Feature::Hires);
+        add(!e.lora.is_empty(), Feature::Lora);
+        add(e.outpaint.is_some(), Feature::Outpaint);
+        add(self.control.iter().any(|c| c.start > 0.0 || c.end < 1.0), Feature::ControlTiming);
+        add(self.control.iter().any(|c| c.mode != ControlMode::Balanced), Feature::ControlMode);
+        out
+    }
 }
 
 /// Limits a recipe must respect, from config.
@@ -248,6 +490,7 @@ impl Recipe {
             }
         }
         side_problems(&mut out, vec![], self.width, self.height, limits);
+        self.settings_problems(&mut out, limits);
         common_problems(
             &mut out,
             vec![],
@@ -338,6 +581,7 @@ impl Recipe {
             init: self.init.clone(),
             control: self.control.clone(),
             reference: self.reference.clone(),
+            extra: self.settings(),
         };
         if self.shot.is_empty() {
             return vec![base];
@@ -369,9 +613,135 @@ impl Recipe {
                     init: s.init.clone().or_else(|| self.init.clone()),
                     control: s.control.clone().unwrap_or_else(|| self.control.clone()),
                     reference,
+                    extra: self.settings(),
                 }
             })
             .collect()
+    }
+
+    /// Problems with the everyday settings.
+    fn settings_problems(&self, out: &mut Vec<(Vec<PathPart>, String)>, limits: Limits) {
+        use PathPart::{Index as I, Key as K};
+        if let Some(c) = self.clip_skip
+            && !(1..=12).contains(&c)
+        {
+            out.push((vec![K("clip_skip")], format!("clip_skip = {c} is outside 1–12 (2 is the usual choice)")));
+        }
+        if let Some(st) = self.subseed_strength {
+            if !(st.is_finite() && (0.0..=1.0).contains(&st)) {
+                out.push((vec![K("subseed_strength")], format!("subseed_strength = {st} is outside 0–1")));
+            } else if st > 0.0 && self.subseed.is_none_or(|s| s < 0) {
+                out.push((
+                    vec![K("subseed_strength")],
+                    "subseed_strength needs a `subseed` (a fixed one, so the variant can be made again)".into(),
+                ));
+            }
+        }
+        if let Some(h) = &self.hires {
+            if !(h.scale.is_finite() && (1.0..=4.0).contains(&h.scale)) {
+                out.push((vec![K("hires"), K("scale")], format!("hires.scale = {} is outside 1–4", h.scale)));
+            } else {
+                for (name, side) in [("width", self.width), ("height", self.height)] {
+                    let up = side as f32 * h.scale;
+                    if up.round() as u32 > limits.max_side
+                        || !(up.round() as u32).is_multiple_of(8)
+                        || up.fract() != 0.0
+                    {
+                        out.push((
+                            vec![K("hires"), K("scale")],
+                            format!(
+                                "hires.scale = {} makes the {name} {up}, which must be a whole multiple of 8 up to {}",
+                                h.scale, limits.max_side
+                            ),
+                        ));
+                    }
+                }
+            }
+            if !(h.denoise.is_finite() && (0.0..=1.0).contains(&h.denoise)) {
+                out.push((vec![K("hires"), K("denoise")], format!("hires.denoise = {} is outside 0–1", h.denoise)));
+            }
+            if let Some(st) = h.steps
+                && !(1..=150).contains(&st)
+            {
+                out.push((vec![K("hires"), K("steps")], format!("hires.steps = {st} is outside 1–150")));
+            }
+            if self.init.is_some() {
+                out.push((
+                    vec![K("hires")],
+                    "hires fix is a txt2img second pass; with an [init], ask for the larger size directly".into(),
+                ));
+            }
+        }
+        if self.lora.len() > 8 {
+            out.push((vec![K("lora")], format!("{} LoRAs: at most 8", self.lora.len())));
+        }
+        for (n, l) in self.lora.iter().enumerate() {
+            if l.name.trim().is_empty() {
+                out.push((vec![K("lora"), I(n), K("name")], "a LoRA needs a `name`".into()));
+            }
+            if !(l.weight.is_finite() && (-2.0..=2.0).contains(&l.weight)) {
+                out.push((vec![K("lora"), I(n), K("weight")], format!("LoRA weight {} is outside -2–2", l.weight)));
+            }
+        }
+        if let Some(o) = &self.outpaint {
+            let sides = [("left", o.left), ("right", o.right), ("top", o.top), ("bottom", o.bottom)];
+            for (name, v) in sides {
+                if !v.is_multiple_of(8) {
+                    out.push((vec![K("outpaint"), K(name)], format!("outpaint.{name} = {v} is not a multiple of 8")));
+                }
+            }
+            if sides.iter().all(|(_, v)| *v == 0) {
+                out.push((
+                    vec![K("outpaint")],
+                    "outpaint adds no margin: give `left`, `right`, `top` or `bottom`".into(),
+                ));
+            }
+            let inner = (
+                self.width.saturating_sub(o.left.saturating_add(o.right)),
+                self.height.saturating_sub(o.top.saturating_add(o.bottom)),
+            );
+            if inner.0 < 64 || inner.1 < 64 {
+                out.push((
+                    vec![K("outpaint")],
+                    format!(
+                        "the margins leave {}×{} of the {}×{} image for the init: at least 64×64",
+                        inner.0, inner.1, self.width, self.height
+                    ),
+                ));
+            }
+            match &self.init {
+                None => out.push((vec![K("outpaint")], "outpaint extends an image: give it in [init]".into())),
+                Some(i) if i.mask.is_some() => out
+                    .push((vec![K("outpaint")], "outpaint makes its own mask (the margins): remove init.mask".into())),
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// The everyday settings, as one value.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            scheduler: self.scheduler,
+            clip_skip: self.clip_skip,
+            vae: self.vae.clone(),
+            subseed: self.subseed,
+            subseed_strength: self.subseed_strength,
+            hires: self.hires.clone(),
+            lora: self.lora.clone(),
+            outpaint: self.outpaint.clone(),
+        }
+    }
+
+    /// Set the everyday settings from one value (import, provenance).
+    pub fn set_settings(&mut self, s: Settings) {
+        self.scheduler = s.scheduler;
+        self.clip_skip = s.clip_skip;
+        self.vae = s.vae;
+        self.subseed = s.subseed;
+        self.subseed_strength = s.subseed_strength;
+        self.hires = s.hires;
+        self.lora = s.lora;
+        self.outpaint = s.outpaint;
     }
 
     /// Every file path the recipe refers to (init, mask, controls, references).
@@ -455,6 +825,13 @@ fn common_problems(
     for (n, c) in control.iter().enumerate() {
         if !(c.weight.is_finite() && (0.0..=2.0).contains(&c.weight)) {
             out.push((at(&[K("control"), I(n), K("weight")]), format!("control weight {} is outside 0–2", c.weight)));
+        }
+        let fraction = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
+        if !fraction(c.start) || !fraction(c.end) || c.start >= c.end {
+            out.push((
+                at(&[K("control"), I(n), K("start")]),
+                format!("control start {} and end {} must be fractions of the steps with start < end", c.start, c.end),
+            ));
         }
     }
     if let Some(r) = reference {

@@ -70,11 +70,7 @@ fn controlnet_units_are_well_formed_and_detected_maps_are_skipped() {
     let b = backend(&s.url, "");
     assert!(b.describe().controls.contains(&ControlKind::Edges));
     let mut req = request(RECIPE);
-    req.inputs.controls.push(ControlInput {
-        kind: ControlKind::Edges,
-        image: image::GrayImage::new(64, 48),
-        weight: 1.0,
-    });
+    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
     let g = b.generate(&req, &Cancel::default()).unwrap();
     assert_eq!((g.width, g.height), (64, 48));
     let reqs = s.requests.lock().unwrap();
@@ -90,11 +86,7 @@ fn a_control_on_a_server_without_controlnet_is_refused_before_any_call() {
     let s = start(Script::default());
     let b = backend(&s.url, "");
     let mut req = request(RECIPE);
-    req.inputs.controls.push(ControlInput {
-        kind: ControlKind::Edges,
-        image: image::GrayImage::new(64, 48),
-        weight: 1.0,
-    });
+    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
     let e = b.generate(&req, &Cancel::default()).unwrap_err().to_string();
     assert!(e.contains("cannot do what this recipe asks") && e.contains("`edges` control"), "{e}");
     assert_eq!(s.generations.load(Ordering::SeqCst), 0, "no generation request was made");
@@ -428,4 +420,73 @@ fn sd_server_cancel_removes_a_queued_job_and_stops_waiting_for_a_generating_one(
         assert!(matches!(e, BackendError::Cancelled), "{e}");
     });
     assert_eq!(s.script.jobs.lock().unwrap()[1].status, "generating", "the server goes on; genpath does not wait");
+}
+
+#[test]
+fn sd_server_inpainting_is_pasted_back_over_the_original() {
+    // sd-server returns the whole frame through the VAE (recorded: no pixel
+    // outside the mask survives); the client puts the original back.
+    let s = start(Script { sdcpp: true, ..Script::default() });
+    let mut req = request(
+        "prompt = \"a red ball\"\nseed = 3\nwidth = 64\nheight = 64\n[init]\nimage = \"i.png\"\nmask = \"m.png\"\nstrength = 0.8\n",
+    );
+    let init = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 7]));
+    let mask = image::GrayImage::from_fn(64, 64, |x, y| {
+        image::Luma([if (16..48).contains(&x) && (16..48).contains(&y) { 255 } else { 0 }])
+    });
+    req.inputs.init = Some(init.clone());
+    req.inputs.mask = Some(mask.clone());
+    let g = backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
+    let out = image::load_from_memory(&g.png).unwrap().to_rgb8();
+    for (x, y, p) in out.enumerate_pixels() {
+        if mask.get_pixel(x, y)[0] == 0 {
+            assert_eq!(p, init.get_pixel(x, y), "outside the mask at ({x}, {y})");
+        } else {
+            assert_eq!(*p, image::Rgb([90, 90, 90]), "the server's repaint inside");
+        }
+    }
+    let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+    assert!(
+        chunks.iter().any(|(k, v)| k == "parameters" && v.contains("stable-diffusion.cpp")),
+        "the server's infotext is kept"
+    );
+    let body = &s.requests.lock().unwrap()[0].1;
+    assert!(body["init_image"].is_string() && body["mask_image"].is_string());
+    assert_eq!(body["strength"].to_string(), "0.8");
+}
+
+#[test]
+fn everyday_settings_reach_a1111_as_its_own_fields() {
+    let s = start(Script { controlnet: true, ..Script::default() });
+    let text = format!(
+        "{RECIPE}scheduler = \"karras\"\nclip_skip = 2\nvae = \"vae-ft-mse-840000\"\nsubseed = 9\nsubseed_strength = 0.15\n[[lora]]\nname = \"armor\"\nweight = 0.7\n[hires]\nscale = 1.5\nupscaler = \"4x-UltraSharp\"\ndenoise = 0.45\nsteps = 12\n[[control]]\nkind = \"pose\"\nimage = \"p.png\"\nweight = 0.8\nstart = 0.1\nend = 0.9\nmode = \"prompt\"\n"
+    );
+    let mut req = request(&text);
+    req.inputs.controls.push(ControlInput {
+        start: 0.1,
+        end: 0.9,
+        mode: genpath::recipe::ControlMode::Prompt,
+        ..ControlInput::new(ControlKind::Pose, image::GrayImage::new(64, 48), 0.8)
+    });
+    let g = backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
+    assert_eq!((g.width, g.height), (96, 72), "the hires size");
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
+    let body = s.requests.lock().unwrap()[0].1.clone();
+    assert_eq!(body["prompt"], "a fox on a beach <lora:armor:0.7>");
+    assert_eq!(body["scheduler"], "Karras");
+    assert_eq!(body["override_settings"]["CLIP_stop_at_last_layers"], 2);
+    assert_eq!(body["override_settings"]["sd_vae"], "vae-ft-mse-840000");
+    assert_eq!(
+        (body["subseed"].clone(), body["subseed_strength"].to_string()),
+        (serde_json::json!(9), "0.15".to_string())
+    );
+    assert_eq!((body["enable_hr"].clone(), body["hr_scale"].to_string()), (serde_json::json!(true), "1.5".to_string()));
+    assert_eq!(
+        (body["hr_upscaler"].as_str(), body["hr_second_pass_steps"].as_u64()),
+        (Some("4x-UltraSharp"), Some(12))
+    );
+    let unit = &body["alwayson_scripts"]["controlnet"]["args"][0];
+    assert_eq!(unit["model"], "control_v11p_sd15_openpose [cab727d4]");
+    assert_eq!((unit["guidance_start"].to_string(), unit["guidance_end"].to_string()), ("0.1".into(), "0.9".into()));
+    assert_eq!(unit["control_mode"], "My prompt is more important");
 }

@@ -176,11 +176,7 @@ fn inpainting_pastes_the_original_back_and_controlnet_finds_its_model() {
     req.inputs.mask = Some(image::GrayImage::new(64, 64));
     backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
     let mut req = request("prompt = \"a robot\"\nseed = 5\nwidth = 64\nheight = 64\n");
-    req.inputs.controls.push(ControlInput {
-        kind: ControlKind::Edges,
-        image: image::GrayImage::new(64, 64),
-        weight: 0.9,
-    });
+    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 64), 0.9));
     backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
     assert!(s.violations().is_empty(), "{:?}", s.violations());
     let sent = prompts(&s);
@@ -202,11 +198,7 @@ fn inpainting_pastes_the_original_back_and_controlnet_finds_its_model() {
 fn a_control_kind_without_a_model_is_refused_before_any_call() {
     let s = servers::comfy();
     let mut req = request("prompt = \"a dancer\"\nseed = 5\nwidth = 64\nheight = 64\n");
-    req.inputs.controls.push(ControlInput {
-        kind: ControlKind::Depth,
-        image: image::GrayImage::new(64, 64),
-        weight: 1.0,
-    });
+    req.inputs.controls.push(ControlInput::new(ControlKind::Depth, image::GrayImage::new(64, 64), 1.0));
     let e = backend(&s.url, "").generate(&req, &Cancel::default()).unwrap_err().to_string();
     assert!(e.contains("a `depth` control (it supports: edges, pose)"), "{e}");
     assert!(!s.log().iter().any(|(r, _)| r.starts_with("POST")), "nothing was sent");
@@ -304,4 +296,46 @@ fn backend_test_lists_what_the_server_has_and_warns_about_what_it_lacks() {
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
+}
+
+#[test]
+fn the_editor_workflow_genpath_sends_imports_back_to_the_recipe() {
+    let s = servers::comfy();
+    let g = backend(&s.url, "")
+        .generate(&request("prompt = \"a fox in snow\"\nnegative = \"blurry\"\nseed = 9\nsteps = 12\ncfg = 5.5\nscheduler = \"karras\"\nwidth = 64\nheight = 64\n"), &Cancel::default())
+        .unwrap();
+    let chunks = genpath::recipe::png::text_chunks(&g.png).unwrap();
+    let ui: serde_json::Value = serde_json::from_str(&chunks.iter().find(|(k, _)| k == "workflow").unwrap().1).unwrap();
+    let (r, unmapped) =
+        genpath::recipe::import::recipe_from_comfy(&genpath::recipe::import::api_from_ui(&ui).unwrap()).unwrap();
+    assert!(unmapped.is_empty(), "{unmapped:?}");
+    assert_eq!(
+        (r.prompt.as_str(), r.negative.as_str(), r.seed, r.steps, r.cfg),
+        ("a fox in snow", "blurry", Some(9), 12, 5.5)
+    );
+    assert_eq!((r.sampler.as_str(), r.scheduler, r.width), ("euler_a", Some(genpath::recipe::Scheduler::Karras), 64));
+    assert_eq!(r.model.as_deref(), Some("v1-5-pruned-emaonly.safetensors"));
+}
+
+#[test]
+fn loras_clip_skip_vae_and_hires_become_nodes_and_refused_settings_are_named() {
+    let s = servers::comfy();
+    let text = "prompt = \"a knight\"\nseed = 3\nsteps = 4\nwidth = 64\nheight = 64\nclip_skip = 2\nvae = \"vae-ft-mse.safetensors\"\n[[lora]]\nname = \"armor.safetensors\"\nweight = 0.7\n[hires]\nscale = 1.5\ndenoise = 0.4\n";
+    let g = backend(&s.url, "").generate(&request(text), &Cancel::default()).unwrap();
+    assert_eq!((g.width, g.height), (96, 96), "hires output size");
+    let graph = prompts(&s)[0]["prompt"].clone();
+    let classes: Vec<&str> = graph.as_object().unwrap().values().filter_map(|n| n["class_type"].as_str()).collect();
+    for want in ["LoraLoader", "CLIPSetLastLayer", "VAELoader", "LatentUpscaleBy"] {
+        assert!(classes.contains(&want), "{want} in {classes:?}");
+    }
+    assert_eq!(classes.iter().filter(|c| **c == "KSampler").count(), 2);
+    // ComfyUI's core has no variation seeds: refused before any call, named.
+    let e = backend(&s.url, "")
+        .generate(
+            &request("prompt = \"a knight\"\nseed = 3\nsubseed = 9\nsubseed_strength = 0.2\nwidth = 64\nheight = 64\n"),
+            &Cancel::default(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("subseed") && e.contains("it honours: scheduler"), "{e}");
 }

@@ -42,7 +42,7 @@ fn imports_a1111_comfyui_and_genpath_images() {
         ("a cat in a hat", "blurry", Some(123), 20, "euler")
     );
     assert_eq!(r.model.as_deref(), Some("v1-5-pruned-emaonly.safetensors"));
-    assert!(common::stdout(&o).contains("not mapped: scheduler: normal"), "{}", common::stdout(&o));
+    assert_eq!(r.scheduler, Some(genpath::recipe::Scheduler::Normal), "ComfyUI's scheduler is kept");
     // An image without parameters is refused with a reason.
     let o = common::run(ws.path(), &["import", dir.join("plain.png").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

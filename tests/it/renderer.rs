@@ -139,16 +139,13 @@ fn edge_control_makes_the_layout_follow_the_map() {
         analysis::edge_f1(&edges, &truth, w as usize, h as usize, 2).f1
     };
     let with = f1(&Inputs {
-        controls: vec![ControlInput { kind: ControlKind::Edges, image: control.clone(), weight: 1.0 }],
+        controls: vec![ControlInput::new(ControlKind::Edges, control.clone(), 1.0)],
         ..Inputs::default()
     });
     let without = f1(&Inputs::default());
     assert!(with >= 0.6, "edge control at weight 1.0: canny F1 {with:.2} < 0.6");
     assert!(without <= 0.3, "no control: canny F1 {without:.2} > 0.3");
-    let half = f1(&Inputs {
-        controls: vec![ControlInput { kind: ControlKind::Edges, image: control, weight: 0.3 }],
-        ..Inputs::default()
-    });
+    let half = f1(&Inputs { controls: vec![ControlInput::new(ControlKind::Edges, control, 0.3)], ..Inputs::default() });
     assert!(half < with, "a weaker control should adhere less ({half:.2} vs {with:.2})");
 }
 
@@ -255,4 +252,113 @@ fn every_example_recipe_renders() {
         }
     }
     assert!(n >= 12, "only {n} example recipes");
+}
+
+const FOX: &str = "prompt = \"a red fox, orange fur, in a park, golden hour\"\nseed = 77\nwidth = 256\nheight = 256\n";
+
+fn rendered(text: &str) -> RgbImage {
+    render(text).image
+}
+
+fn differing(a: &RgbImage, b: &RgbImage) -> f64 {
+    let n = a.pixels().zip(b.pixels()).filter(|(p, q)| p != q).count();
+    n as f64 / (a.width() * a.height()) as f64
+}
+
+#[test]
+fn a_variation_seed_moves_from_the_seeds_image_toward_the_subseeds() {
+    let base = rendered(FOX);
+    let other = rendered(&FOX.replace("seed = 77", "seed = 5"));
+    assert_eq!(
+        rendered(&format!("{FOX}subseed = 5\nsubseed_strength = 0.0\n")),
+        base,
+        "strength 0 is the seed's image"
+    );
+    assert_eq!(rendered(&format!("{FOX}subseed = 5\nsubseed_strength = 1.0\n")), other, "strength 1 is the subseed's");
+    let near = rendered(&format!("{FOX}subseed = 5\nsubseed_strength = 0.2\n"));
+    assert!(differing(&near, &base) > 0.2, "a variant, not the same image");
+    let (ga, gn, go) = (analysis::gray(&base), analysis::gray(&near), analysis::gray(&other));
+    assert!(
+        analysis::ssim(&ga, &gn) > analysis::ssim(&go, &gn) + 0.1,
+        "closer to the seed's composition than to the subseed's"
+    );
+}
+
+#[test]
+fn karras_converges_in_fewer_steps_than_the_normal_schedule() {
+    let noise = |text: &str| analysis::noise_sigma(&analysis::gray(&rendered(text)));
+    let normal = noise(&format!("{FOX}steps = 8\n"));
+    let karras = noise(&format!("{FOX}steps = 8\nscheduler = \"karras\"\n"));
+    assert!(karras < normal * 0.85, "karras {karras:.2} vs normal {normal:.2} at 8 steps");
+}
+
+#[test]
+fn hires_fix_upscales_and_adds_detail_a_plain_enlargement_lacks() {
+    let r = recipe(&format!("{FOX}[hires]\nscale = 1.5\ndenoise = 0.5\n"));
+    let g = Builtin::new().generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default()).unwrap();
+    assert_eq!((g.width, g.height), (384, 384));
+    let hires = image::load_from_memory(&g.png).unwrap().to_rgb8();
+    let plain = image::imageops::resize(&rendered(FOX), 384, 384, image::imageops::FilterType::Lanczos3);
+    let detail = |img: &RgbImage| analysis::laplacian_variance(&analysis::gray(img));
+    assert!(detail(&hires) > detail(&plain) * 1.3, "hires {:.1} vs enlarged {:.1}", detail(&hires), detail(&plain));
+}
+
+#[test]
+fn a_control_that_ends_early_or_yields_to_the_prompt_shapes_less() {
+    let map = inputs::gray(
+        256,
+        256,
+        |x, y| if (x as i32 - 128).pow(2) + (y as i32 - 100).pow(2) < 60 * 60 { 255 } else { 0 },
+    );
+    let edges =
+        analysis::canny(&analysis::gray(&RgbImage::from_fn(256, 256, |x, y| image::Rgb([map.get_pixel(x, y)[0]; 3]))));
+    let f1 = |start: f32, end: f32, mode: genpath::recipe::ControlMode| {
+        let r = recipe(FOX);
+        let mut c = ControlInput::new(ControlKind::Edges, map.clone(), 1.0);
+        (c.start, c.end, c.mode) = (start, end, mode);
+        let out = builtin::render(&r, 77, &Inputs { controls: vec![c], ..Inputs::default() }).unwrap().image;
+        analysis::edge_f1(&analysis::canny(&analysis::gray(&out)), &edges, 256, 256, 2).f1
+    };
+    use genpath::recipe::ControlMode::{Balanced, Prompt};
+    let full = f1(0.0, 1.0, Balanced);
+    assert!(f1(0.0, 0.4, Balanced) < full, "ending at 40% of the steps follows the map less");
+    assert!(f1(0.0, 1.0, Prompt) < full, "\"my prompt is more important\" follows the map less");
+}
+
+#[test]
+fn outpainting_keeps_the_init_and_paints_the_margins() {
+    let dir = tempfile::tempdir().unwrap();
+    let init = rendered(&FOX.replace("256", "128"));
+    init.save(dir.path().join("init.png")).unwrap();
+    let r = recipe(
+        "prompt = \"a red fox in a park\"\nseed = 3\nwidth = 256\nheight = 128\n[init]\nimage = \"init.png\"\n[outpaint]\nleft = 64\nright = 64\n",
+    );
+    let dirs = AssetDirs {
+        recipe_dir: Some(dir.path().to_path_buf()),
+        exercise: None,
+        exercise_label: String::new(),
+        sandbox: false,
+    };
+    let loaded = inputs::load(&r, &dirs, &[]).unwrap();
+    let g = Builtin::new().generate(&Request { recipe: r, inputs: loaded }, &Cancel::default()).unwrap();
+    let out = image::load_from_memory(&g.png).unwrap().to_rgb8();
+    assert_eq!(out.dimensions(), (256, 128));
+    for y in 0..128 {
+        for x in 0..128 {
+            assert_eq!(out.get_pixel(x + 64, y), init.get_pixel(x, y), "the init is kept exactly at ({x}, {y})");
+        }
+    }
+    let margin = image::imageops::crop_imm(&out, 0, 0, 64, 128).to_image();
+    let flat = margin.pixels().all(|p| p == margin.get_pixel(0, 0));
+    assert!(!flat, "the margin is painted, not a repeated edge");
+}
+
+#[test]
+fn the_practice_renderer_refuses_what_it_does_not_simulate() {
+    let r = recipe(&format!("{FOX}[[lora]]\nname = \"fox_style\"\nweight = 0.8\n"));
+    let e = Builtin::new()
+        .generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("lora") && e.contains("it honours: scheduler, subseed, hires"), "{e}");
 }

@@ -18,7 +18,7 @@ use image::RgbImage;
 use tiny_skia::Pixmap;
 
 use super::{Backend, BackendError, Description, Generation, Inputs, Progress, Request, check_capabilities};
-use crate::recipe::{ControlKind, Resolved, prompt, vocab};
+use crate::recipe::{ControlKind, Feature, Resolved, prompt, vocab};
 
 pub use service::ServiceProfile;
 
@@ -63,12 +63,28 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     let parsed = prompt::parse(&r.prompt);
     let negative = prompt::parse(&r.negative);
     let reference = inputs.reference.as_ref().map(|(img, weight)| control::analyse_reference(img, *weight));
+    // Variation seed (A1111's subseed): the image of `seed` with its noise
+    // moved toward `subseed`'s; past half-way the composition is subseed's.
+    let variation = r.extra.subseed.zip(r.extra.subseed_strength).filter(|(_, s)| *s > 0.0);
+    let seed = match variation {
+        Some((sub, s)) if s >= 0.5 => sub as u64,
+        _ => seed,
+    };
     let settings = plan::Settings { seed, steps: r.steps, cfg: r.cfg, sampler, aspect: w as f32 / h as f32 };
     let mut plan = plan::plan(&parsed, &negative, &r.prompt, &settings, reference.as_ref());
-    for c in &inputs.controls {
+    if let Some((sub, s)) = variation.filter(|(_, s)| *s < 1.0) {
+        let amount = (s * 100.0).round() as u64;
+        plan.noise_seed =
+            rng::hash(&[b"subseed", &plan.noise_seed.to_le_bytes(), &sub.to_le_bytes(), &amount.to_le_bytes()]);
+    }
+    let controls: Vec<super::ControlInput> = inputs.controls.iter().map(effective_control).collect();
+    for c in &controls {
         control::adjust_plan(&mut plan, c);
     }
-    if let Some(mask) = &inputs.mask {
+    if let Some(mask) = &inputs.mask
+        && r.extra.outpaint.is_none()
+    {
+        // Inpainting puts the prompt's subject in the mask; outpainting continues the scene around it.
         control::place_in_mask(&mut plan, mask);
     }
 
@@ -77,7 +93,7 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     subject::draw(&mut pix, &plan);
     let mut buf = effects::Buf::from_rgba(pix.data(), w as usize, h as usize);
 
-    for c in inputs.controls.iter().filter(|c| c.kind == ControlKind::Edges) {
+    for c in controls.iter().filter(|c| c.kind == ControlKind::Edges) {
         control::apply_edges(&mut buf, &plan, c);
     }
     if let (Some(init), None) = (&inputs.init, &inputs.mask) {
@@ -86,13 +102,70 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     effects::style(&mut buf, &plan);
     effects::grade(&mut buf, scene::grade(plan.lighting));
     effects::cfg(&mut buf, r.cfg);
-    effects::steps(&mut buf, r.steps, plan.noise_seed);
+    effects::steps(&mut buf, scheduled_steps(r), plan.noise_seed);
     let mut image = RgbImage::from_raw(w, h, buf.to_rgb8())
         .ok_or_else(|| BackendError::Failed("image buffer size mismatch".into()))?;
+    if let Some(hires) = &r.extra.hires {
+        image = hires_fix(&image, r, hires, plan.noise_seed);
+    }
     if let (Some(init), Some(mask)) = (&inputs.init, &inputs.mask) {
         control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur));
     }
     Ok(Rendered { image, plan, understood: parsed.understood, not_understood: parsed.unknown })
+}
+
+/// The steps the image converges as if it had: Karras and exponential
+/// schedules spend their steps where the noise is low, so a few steps reach
+/// a cleaner image than the normal schedule's (A1111's and k-diffusion's
+/// measured behaviour at 10–20 steps); uniform schedules are in between.
+fn scheduled_steps(r: &Resolved) -> u32 {
+    use crate::recipe::Scheduler;
+    let factor = match r.extra.scheduler.unwrap_or(Scheduler::Normal) {
+        Scheduler::Karras | Scheduler::Exponential => 1.3,
+        Scheduler::SgmUniform | Scheduler::Simple | Scheduler::Beta => 1.1,
+        Scheduler::Normal | Scheduler::DdimUniform => 1.0,
+    };
+    (r.steps as f32 * factor).round() as u32
+}
+
+/// A control's effective weight over the whole run: one that acts on part
+/// of the steps shapes less (ending early frees the details, starting late
+/// loosens the composition), and the control mode tilts the balance toward
+/// the prompt or the map (A1111's ControlNet unit).
+fn effective_control(c: &super::ControlInput) -> super::ControlInput {
+    use crate::recipe::ControlMode;
+    let span = (c.end - c.start).clamp(0.0, 1.0);
+    let late = 1.0 - 0.5 * c.start.clamp(0.0, 1.0);
+    let mode = match c.mode {
+        ControlMode::Balanced => 1.0,
+        ControlMode::Prompt => 0.6,
+        ControlMode::Control => 1.25,
+    };
+    super::ControlInput { weight: (c.weight * span * late * mode).clamp(0.0, 2.0), ..c.clone() }
+}
+
+/// Hires fix: the image rendered at the recipe's size is upscaled, then the
+/// second pass re-draws fine detail in proportion to its denoise (a sharper,
+/// more detailed image, not a blurry enlargement), and its own steps leave
+/// their own residual noise.
+fn hires_fix(image: &RgbImage, r: &Resolved, h: &crate::recipe::Hires, noise_seed: u64) -> RgbImage {
+    let (w, hh) = r.output_size();
+    let up = image::imageops::resize(image, w, hh, image::imageops::FilterType::Lanczos3);
+    let mut buf = effects::Buf {
+        w: w as usize,
+        h: hh as usize,
+        px: up.pixels().map(|p| [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])]).collect(),
+    };
+    let mut soft = effects::Buf { w: buf.w, h: buf.h, px: buf.px.clone() };
+    effects::box_blur(&mut soft, (h.scale.round() as usize).max(1));
+    let amount = 1.5 * h.denoise.clamp(0.0, 1.0);
+    for (p, s) in buf.px.iter_mut().zip(&soft.px) {
+        for k in 0..3 {
+            p[k] += (p[k] - s[k]) * amount;
+        }
+    }
+    effects::steps(&mut buf, h.steps.unwrap_or(r.steps).max(1) * 2, noise_seed ^ 0x4849_5245_5321);
+    RgbImage::from_raw(w, hh, buf.to_rgb8()).unwrap_or(up)
 }
 
 impl Backend for Builtin {
@@ -106,6 +179,13 @@ impl Backend for Builtin {
             reference: true,
             deterministic: true,
             price_per_image: self.service.as_ref().map(|s| s.price_per_image),
+            features: vec![
+                Feature::Scheduler,
+                Feature::Subseed,
+                Feature::Hires,
+                Feature::ControlTiming,
+                Feature::ControlMode,
+            ],
         }
     }
 
@@ -135,10 +215,11 @@ impl Backend for Builtin {
         progress.step(r.steps, r.steps);
         let png = crate::recipe::png::encode(&rendered.image, r, seed, &self.name)
             .map_err(|e| BackendError::Failed(format!("cannot encode PNG: {e}")))?;
+        let (width, height) = r.output_size();
         Ok(Generation {
             png,
-            width: r.width,
-            height: r.height,
+            width,
+            height,
             seed,
             seconds: started.elapsed().as_secs_f64(),
             cost,

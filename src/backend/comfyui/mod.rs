@@ -10,6 +10,7 @@
 //! pending, never another client's job. Node errors become a message that
 //! names the node, its class and the fix.
 
+pub mod graph;
 pub mod socket;
 pub mod template;
 pub mod workflow;
@@ -23,7 +24,7 @@ use serde_json::{Map, Value, json};
 
 use super::http::{Auth, Http, Settings};
 use super::{Backend, BackendError, Description, Generation, Progress, Request, check_capabilities};
-use crate::recipe::ControlKind;
+use crate::recipe::{ControlKind, Feature};
 use template::{Job, Template, decimal};
 
 /// What to say when nothing answers at the configured address.
@@ -272,6 +273,8 @@ impl ComfyUi {
         values.insert("width".into(), json!(r.width));
         values.insert("height".into(), json!(r.height));
         values.insert("model".into(), json!(self.checkpoint(req)));
+        values
+            .insert("scheduler".into(), json!(r.extra.scheduler.unwrap_or(crate::recipe::Scheduler::Normal).as_str()));
         if let Some(init) = &req.inputs.init {
             let png = png_bytes(&image::DynamicImage::ImageRgb8(init.clone()))?;
             values.insert("init_image".into(), json!(self.upload("init", png, progress)?));
@@ -291,8 +294,13 @@ impl ComfyUi {
             values.insert("control_image".into(), json!(self.upload("control", png, progress)?));
             values.insert("control_model".into(), json!(model));
             values.insert("control_strength".into(), decimal(c.weight));
+            values.insert("control_start".into(), decimal(c.start));
+            values.insert("control_end".into(), decimal(c.end));
         }
-        Ok(template.fill(&values))
+        let mut filled = template.fill(&values);
+        graph::apply(&mut filled, &r.extra, r.steps)
+            .map_err(|missing| BackendError::Unsupported { backend: self.name.clone(), missing })?;
+        Ok(filled)
     }
 
     /// The editor form of a graph, when the server describes every class in it.
@@ -422,6 +430,14 @@ impl Backend for ComfyUi {
             reference: false,
             deterministic: true,
             price_per_image: None,
+            features: vec![
+                Feature::Scheduler,
+                Feature::ClipSkip,
+                Feature::Vae,
+                Feature::Hires,
+                Feature::Lora,
+                Feature::ControlTiming,
+            ],
         }
     }
 
@@ -482,10 +498,11 @@ impl Backend for ComfyUi {
         let mut recipe = req.recipe.clone();
         recipe.model = Some(self.checkpoint(req));
         let png = super::a1111::finish_image(&raw, &recipe, seed, &self.name)?;
+        let (width, height) = req.recipe.output_size();
         Ok(Generation {
             png,
-            width: req.recipe.width,
-            height: req.recipe.height,
+            width,
+            height,
             seed,
             seconds: started.elapsed().as_secs_f64(),
             cost: 0.0,

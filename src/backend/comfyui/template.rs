@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::backend::BackendError;
 
+pub use crate::backend::decimal;
 pub use crate::config::TemplateJob as Job;
 
 const ALL: &[Job] = &[Job::Txt2Img, Job::Img2Img, Job::Inpaint, Job::ControlNet];
@@ -32,6 +33,7 @@ pub const PLACEHOLDERS: &[Placeholder] = &[
     Placeholder { name: "width", jobs: ALL, doc: "image width in pixels" },
     Placeholder { name: "height", jobs: ALL, doc: "image height in pixels" },
     Placeholder { name: "model", jobs: ALL, doc: "the checkpoint: the recipe's `model`, else the backend's" },
+    Placeholder { name: "scheduler", jobs: ALL, doc: "the recipe's `scheduler` (`normal` when it sets none)" },
     Placeholder {
         name: "init_image",
         jobs: &[Job::Img2Img, Job::Inpaint],
@@ -50,6 +52,12 @@ pub const PLACEHOLDERS: &[Placeholder] = &[
         doc: "the ControlNet model for the control's kind (`controlnet_models`)",
     },
     Placeholder { name: "control_strength", jobs: &[Job::ControlNet], doc: "the control's `weight`" },
+    Placeholder {
+        name: "control_start",
+        jobs: &[Job::ControlNet],
+        doc: "the control's `start` (fraction of the steps)",
+    },
+    Placeholder { name: "control_end", jobs: &[Job::ControlNet], doc: "the control's `end` (fraction of the steps)" },
 ];
 
 /// A template to fill: the built-in one for its job, or the user's file.
@@ -190,13 +198,6 @@ pub fn fill(template: &Value, values: &Map<String, Value>) -> Value {
         Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), fill(v, values))).collect()),
         other => other.clone(),
     }
-}
-
-/// A recipe's `f32` as the decimal it was written as: `0.45`, not the
-/// `0.44999998807907104` a plain widening prints.
-pub fn decimal(x: f32) -> Value {
-    let shortest: f64 = x.to_string().parse().unwrap_or(f64::from(x));
-    serde_json::Number::from_f64(shortest).map_or(Value::Null, Value::Number)
 }
 
 #[cfg(test)]

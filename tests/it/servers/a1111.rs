@@ -300,6 +300,9 @@ pub fn start(script: Script) -> Server {
                         let (w, h) =
                             (v["width"].as_u64().unwrap_or(64) as u32, v["height"].as_u64().unwrap_or(64) as u32);
                         let (w, h) = if sc.wrong_size.load(Ordering::SeqCst) { (w / 2, h / 2) } else { (w, h) };
+                        // Hires fix returns the upscaled size.
+                        let scale = if v["enable_hr"] == true { v["hr_scale"].as_f64().unwrap_or(2.0) } else { 1.0 };
+                        let (w, h) = ((f64::from(w) * scale).round() as u32, (f64::from(h) * scale).round() as u32);
                         let seed = v["seed"].as_i64().filter(|s| *s >= 0).unwrap_or(1234);
                         let params = format!(
                             "{}\nSteps: {}, Sampler: {}, CFG scale: {}, Seed: {seed}, Size: {w}x{h}, Model: v1-5-pruned-emaonly",

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 /// The `/object_info` entries of the classes genpath's graphs use, as the
 /// real server answered them.
-pub const OBJECT_INFO: &str = include_str!("../../fixtures/peers/comfyui_object_info.json");
+pub const OBJECT_INFO: &str = include_str!("../../fixtures/comfyui/object_info.json");
 
 pub const CHECKPOINTS: &[&str] = &["v1-5-pruned-emaonly.safetensors"];
 
@@ -373,6 +373,14 @@ fn handle(
                 })
             });
             let (w, h) = size.unwrap_or((64, 64));
+            // A hires pass upscales the latent before the decode.
+            let scale = j
+                .graph
+                .as_object()
+                .and_then(|o| o.values().find(|n| n["class_type"] == "LatentUpscaleBy"))
+                .and_then(|n| n["inputs"]["scale_by"].as_f64())
+                .unwrap_or(1.0);
+            let (w, h) = ((f64::from(w) * scale).round() as u32, (f64::from(h) * scale).round() as u32);
             // SaveImage writes the API graph as `prompt` and each extra_pnginfo key as its own chunk.
             let mut chunks = vec![("prompt".to_string(), j.graph.to_string())];
             for (k, v) in j.extra["extra_pnginfo"].as_object().into_iter().flatten() {
