@@ -83,6 +83,7 @@ fn someone_elses_job(steps: u32) -> String {
             .replace("\"{{steps}}\"", &steps.to_string())
             .replace("\"{{cfg}}\"", "7")
             .replace("{{sampler}}", "euler")
+            .replace("{{scheduler}}", "normal")
             .replace("\"{{width}}\"", "64")
             .replace("\"{{height}}\"", "64")
             .replace("{{model}}", &checkpoint())
@@ -97,7 +98,7 @@ fn someone_elses_job(steps: u32) -> String {
         .unwrap()
         .json()
         .unwrap();
-    r["prompt_id"].as_str().unwrap().to_string()
+    r["prompt_id"].as_str().unwrap_or_else(|| panic!("the other client's job was refused: {r}")).to_string()
 }
 
 fn wait_until_running(id: &str) {

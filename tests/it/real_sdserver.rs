@@ -140,3 +140,31 @@ fn real_sdserver_cancel_removes_a_queued_job_and_does_not_wait_for_a_generating_
         std::thread::sleep(Duration::from_millis(250));
     }
 }
+
+#[test]
+#[ignore = "needs a real sd-server: scripts/real-peers.sh"]
+fn real_sdserver_inpainting_keeps_every_pixel_outside_the_mask() {
+    let mut req = request(
+        "prompt = \"a red ball\"\nseed = 5\nsteps = 1\nwidth = 64\nheight = 64\n[init]\nimage = \"i.png\"\nmask = \"m.png\"\nstrength = 0.9\n",
+    );
+    let init = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 40]));
+    let mask = image::GrayImage::from_fn(64, 64, |x, y| {
+        image::Luma([if (16..48).contains(&x) && (16..48).contains(&y) { 255 } else { 0 }])
+    });
+    req.inputs.init = Some(init.clone());
+    req.inputs.mask = Some(mask.clone());
+    let g = client().generate(&req, &Cancel::default()).unwrap();
+    let out = image::load_from_memory(&g.png).unwrap().to_rgb8();
+    let (mut outside, mut inside) = (0, 0);
+    for (x, y, p) in out.enumerate_pixels() {
+        let changed = p != init.get_pixel(x, y);
+        if mask.get_pixel(x, y)[0] == 0 && changed {
+            outside += 1;
+        }
+        if mask.get_pixel(x, y)[0] == 255 && changed {
+            inside += 1;
+        }
+    }
+    assert_eq!(outside, 0, "pixels outside the mask are the original's");
+    assert!(inside > 500, "the masked region was repainted ({inside} px)");
+}

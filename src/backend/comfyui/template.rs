@@ -225,6 +225,14 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_documents_every_placeholder() {
+        let readme = include_str!("../../../README.md");
+        for p in PLACEHOLDERS {
+            assert!(readme.contains(&format!("`{{{{{}}}}}`", p.name)), "README lacks {{{{{}}}}}", p.name);
+        }
+    }
+
+    #[test]
     fn decimals_are_sent_as_written() {
         assert_eq!(decimal(0.45).to_string(), "0.45");
         assert_eq!(decimal(7.0).to_string(), "7.0");
