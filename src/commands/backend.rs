@@ -76,9 +76,26 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         let titles: Vec<String> =
             models.as_array().into_iter().flatten().filter_map(|m| m["title"].as_str().map(str::to_string)).collect();
         outln!("  models: {}", if titles.is_empty() { "none".into() } else { titles.join(", ") });
-        if let Ok(s) = a.get("/sdapi/v1/samplers", &quiet) {
-            let names: Vec<&str> = s.as_array().into_iter().flatten().filter_map(|x| x["name"].as_str()).collect();
-            outln!("  samplers: {}", names.join(", "));
+        if let Some(caps) = a.sdcpp() {
+            outln!(
+                "  server: stable-diffusion.cpp sd-server (job API; cancels queued jobs{})",
+                if caps.cancel_generating { " and generating ones" } else { " only" }
+            );
+        }
+        let names = |path: &str, field: &str| -> Option<Vec<String>> {
+            let v = a.get(path, &quiet).ok()?;
+            Some(v.as_array()?.iter().filter_map(|x| x[field].as_str().map(str::to_string)).collect())
+        };
+        let shown = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        for (label, path, field) in [
+            ("samplers", "/sdapi/v1/samplers", "name"),
+            ("schedulers", "/sdapi/v1/schedulers", "label"),
+            ("LoRAs", "/sdapi/v1/loras", "name"),
+            ("upscalers", "/sdapi/v1/upscalers", "name"),
+        ] {
+            if let Some(list) = names(path, field) {
+                outln!("  {label}: {}", shown(list));
+            }
         }
         match a.get("/controlnet/version", &quiet) {
             Ok(v) => {

@@ -246,12 +246,30 @@ fn backend_test_reports_models_samplers_controlnet_and_generates() {
         "ControlNet: version 3",
         "control_v11p_sd15_canny",
         "controls: edges, mask, pose",
+        "schedulers: Automatic, Karras",
+        "LoRAs: pip_the_fox_v2",
+        "upscalers: None, Lanczos, R-ESRGAN 4x+",
         "generated 256×256",
     ] {
         assert!(out.contains(want), "missing {want:?} in\n{out}");
     }
     let o = common::run(ws.path(), &["backend", "list"]);
     assert!(common::stdout(&o).contains("studio") && common::stdout(&o).contains("a1111"), "{}", common::stdout(&o));
+    // sd-server says what it is and what it cannot do.
+    let sd = start(Script { sdcpp: true, ..Script::default() });
+    std::fs::write(ws.path().join("genpath.toml"), format!("[backends.sd]\nkind = \"a1111\"\nurl = \"{}\"\n", sd.url))
+        .unwrap();
+    let o = common::run(ws.path(), &["backend", "test", "sd"]);
+    let out = common::stdout(&o);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    for want in [
+        "sd-server (job API; cancels queued jobs only)",
+        "samplers: default, euler, euler_a",
+        "LoRAs: none",
+        "schedulers: default, discrete",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in\n{out}");
+    }
 }
 
 /// Records sampling progress and cancels after the first report.

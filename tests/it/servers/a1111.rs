@@ -198,6 +198,21 @@ pub fn start(script: Script) -> Server {
                         ),
                         &[],
                     ),
+                    "/sdapi/v1/loras" => respond(
+                        req,
+                        200,
+                        json!([{"name": "pip_the_fox_v2", "alias": "pip_the_fox_v2", "path": "models/Lora/pip_the_fox_v2.safetensors", "metadata": {}}]),
+                        &[],
+                    ),
+                    "/sdapi/v1/upscalers" => {
+                        respond(req, 200, json!([{"name": "None"}, {"name": "Lanczos"}, {"name": "R-ESRGAN 4x+"}]), &[])
+                    }
+                    "/sdapi/v1/schedulers" => respond(
+                        req,
+                        200,
+                        json!([{"name": "automatic", "label": "Automatic"}, {"name": "karras", "label": "Karras"}]),
+                        &[],
+                    ),
                     "/sdapi/v1/progress" if sc.in_flight.load(Ordering::SeqCst) > 0 => {
                         sc.progress_polls.fetch_add(1, Ordering::SeqCst);
                         respond(
@@ -346,6 +361,9 @@ fn sdcpp(
         "/sdcpp/v1/capabilities" => respond(req, 200, recorded("sdserver_sdcpp_v1_capabilities.json"), &[]),
         "/sdapi/v1/samplers" => respond(req, 200, samplers, &[]),
         "/sdapi/v1/sd-models" => respond(req, 200, recorded("sdserver_sdapi_v1_sd_models.json"), &[]),
+        "/sdapi/v1/schedulers" => respond(req, 200, recorded("sdserver_sdapi_v1_schedulers.json"), &[]),
+        "/sdapi/v1/loras" => respond(req, 200, recorded("sdserver_sdapi_v1_loras.json"), &[]),
+        "/sdapi/v1/upscalers" => respond(req, 200, recorded("sdserver_sdapi_v1_upscalers.json"), &[]),
         "/sdcpp/v1/img_gen" => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             reqs.lock().unwrap().push((path.to_string(), v.clone()));
