@@ -190,6 +190,8 @@ pub enum Command {
 pub enum DevCommand {
     /// Print the built-in renderer's vocabulary as Markdown (curriculum/vocabulary.md)
     Vocabulary,
+    /// Print the check library's reference as Markdown (the generated part of docs/checks.md)
+    Checks,
     /// Prove every exercise: starter fails its lesson check, solution passes
     Check {
         /// Only this exercise

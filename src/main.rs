@@ -47,6 +47,9 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Init { dir, name, id } = command {
         return commands::init::run(&cli.global, dir, name, id);
     }
+    if let Command::Dev(DevCommand::Checks) = command {
+        return commands::write_stdout(format_args!("{}", genpath::checks::registry::markdown()));
+    }
     if let Command::Dev(DevCommand::Vocabulary) = command {
         return commands::write_stdout(format_args!("{}", genpath::recipe::vocab::markdown()));
     }

@@ -26,7 +26,7 @@ macro_rules! measured {
 mod composition;
 mod consistency;
 mod documents;
-mod edits;
+pub mod edits;
 mod format;
 mod palette;
 pub mod registry;

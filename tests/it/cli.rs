@@ -199,3 +199,16 @@ fn a_mistyped_exercise_suggests_the_closest_id() {
     let o = run(ws.path(), &["show", "zzzzzz"]);
     assert!(!stderr(&o).contains("Did you mean"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_check_reference_in_docs_is_generated_from_the_registry() {
+    let committed =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/checks.md")).unwrap();
+    let generated = genpath::checks::registry::markdown();
+    let at = committed.find("## Reference (generated").expect("docs/checks.md has the generated reference");
+    assert_eq!(
+        &committed[at..],
+        generated,
+        "docs/checks.md is stale: replace its reference with the output of `cargo run -- dev checks`"
+    );
+}
