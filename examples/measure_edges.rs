@@ -6,6 +6,8 @@
 //!
 //! `cargo run --example measure_edges`
 
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a dev-time measurement: a missing file should stop it loudly
+
 use genpath::checks::edits::edge_agreement;
 use genpath::imaging::analysis;
 use image::RgbImage;
