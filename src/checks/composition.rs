@@ -42,6 +42,51 @@ fn fmt_box(b: [f64; 4]) -> String {
     format!("[{:.2}, {:.2}, {:.2}, {:.2}]", b[0], b[1], b[2], b[3])
 }
 
+/// `subject_present`: the image has a distinct subject — a region set
+/// apart from its surroundings by a colour barrier, with its outline on
+/// real edges ([`crate::imaging::subject`]) — covering at least `min_area`
+/// of the image. Flat fills, two-colour halves, gradients and noise have
+/// none (confidence 0); 130 of 132 real photos and generated images have
+/// one (`docs/research/subject-finder/`).
+pub fn subject_present(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let (min_conf, min_area) = (spec.num("min_confidence"), spec.num("min_area"));
+    let found = measured!(per_image(spec, images, |img, _| {
+        let w = img.working().unwrap_or_default();
+        let s = crate::imaging::subject::find(&w);
+        let f = s.fraction(w.width(), w.height());
+        (s.confidence, f[2] * f[3])
+    }));
+    let (i, (conf, area)) = super::lowest(&found, |v| if v.1 < min_area { -1.0 } else { v.0 });
+    if conf < min_conf || area < min_area {
+        let why = if conf < min_conf {
+            format!("nothing stands out from the background (subject confidence {conf:.2} < {min_conf:.2})")
+        } else {
+            format!(
+                "the subject covers only {:.1}% of the image (at least {:.1}% wanted)",
+                area * 100.0,
+                min_area * 100.0
+            )
+        };
+        return Outcome::new(
+            spec,
+            false,
+            Some(conf),
+            Some(min_conf),
+            format!(
+                "no distinct subject{}: {why}. Name the subject first in the prompt, and give it a background it stands out from.",
+                which(images, i)
+            ),
+        );
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(conf),
+        Some(min_conf),
+        format!("a distinct subject (confidence {conf:.2}, {:.0}% of the image)", area * 100.0),
+    )
+}
+
 /// `placement`: the subject's box overlaps the target region with IoU ≥
 /// min_iou (default 0.5, the PASCAL VOC convention), or — with `relation` —
 /// stands in that GenEval relation to it.

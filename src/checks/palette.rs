@@ -21,7 +21,9 @@ fn labs(img: &image::RgbImage) -> Vec<[f32; 3]> {
 /// `palette_coverage`: of the chromatic pixels (chroma ≥ min_chroma,
 /// default 10), the share within CIEDE2000 ≤ max_delta_e (default 10) of some
 /// brand colour must be ≥ min_coverage (default 0.75). Neutral greys, black
-/// and white do not count against the brand. Measured on a ≤256 px copy.
+/// and white do not count against the brand, but an image with no chromatic
+/// pixel at all carries no brand colour: it scores 0, not 100%. Measured on
+/// a ≤256 px copy.
 pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let colors = brand(spec);
     let (min_cov, max_de, min_chroma) =
@@ -39,10 +41,22 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 on += 1;
             }
         }
-        if chromatic == 0 { (1.0, 0) } else { (on as f64 / chromatic as f64, chromatic) }
+        if chromatic == 0 { (0.0, 0) } else { (on as f64 / chromatic as f64, chromatic) }
     }));
     let names = colors.iter().map(|(c, _)| to_hex(*c)).collect::<Vec<_>>().join(", ");
-    let (worst_i, (worst, _)) = super::lowest(&covs, |s| s.0);
+    let (worst_i, (worst, colourful)) = super::lowest(&covs, |s| s.0);
+    if colourful == 0 {
+        return Outcome::new(
+            spec,
+            false,
+            Some(0.0),
+            Some(min_cov),
+            format!(
+                "the image{} has no colourful pixel at all, so none of the brand colours {names}: a grey or black-and-white image is not on brand",
+                which(images, worst_i)
+            ),
+        );
+    }
     if worst < min_cov {
         return Outcome::new(
             spec,

@@ -210,6 +210,15 @@ pub const CHECKS: &[CheckDef] = &[
         ],
     ),
     image(
+        "subject_present",
+        "a distinct subject stands out from its background (not a flat fill, halves, gradient or noise)",
+        |s, i, _| composition::subject_present(s, i),
+        &[
+            num("min_confidence", 0.0, 1.0, Some(0.15), "lowest subject confidence (flat, halves, noise: 0)"),
+            num("min_area", 0.0, 1.0, Some(0.01), "smallest share of the image the subject's box covers"),
+        ],
+    ),
+    image(
         "edge_adherence",
         "Canny edges of the output match a control edge map (F1 with tolerance)",
         edits::edge_adherence,

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod color;
 pub mod keypoints;
+pub mod subject;
 
 use std::io::{Cursor, Read};
 use std::path::Path;

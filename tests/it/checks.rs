@@ -462,3 +462,51 @@ fn every_check_is_used_by_an_exercise_or_declared_library_only() {
         );
     }
 }
+
+/// Run `genpath check EXERCISE IMAGE` in a fresh workspace: (passed, JSON).
+fn check_cli(exercise: &str, image: &RgbImage) -> (bool, serde_json::Value) {
+    let ws = tempfile::tempdir().unwrap();
+    let file = ws.path().join("answer.png");
+    image.save(&file).unwrap();
+    let o = crate::common::run(ws.path(), &["check", exercise, file.to_str().unwrap(), "--json", "--no-images"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o.status.success() && v["passed"] == true, v)
+}
+
+#[test]
+fn images_made_to_game_the_fluency_checks_fail_their_exercise() {
+    let flat_grey = RgbImage::from_pixel(512, 512, image::Rgb([128, 128, 128]));
+    let halves = RgbImage::from_fn(512, 512, |x, _| {
+        if x < 256 { image::Rgb([0xFF, 0x7A, 0x1A]) } else { image::Rgb([0x1B, 0x99, 0x8B]) }
+    });
+    for (exercise, name, img) in [
+        ("fluency.first-image", "flat grey", &flat_grey),
+        ("fluency.first-image", "orange/teal halves", &halves),
+        ("fluency.brand-palette", "orange/teal halves", &halves),
+    ] {
+        let (passed, v) = check_cli(exercise, img);
+        assert!(!passed, "{name} passed {exercise}: {v}");
+    }
+    let (_, v) = check_cli("fluency.first-image", &flat_grey);
+    let outcomes = v["outcomes"].as_array().unwrap();
+    let by = |c: &str| outcomes.iter().find(|o| o["check"] == c).unwrap().clone();
+    assert_eq!(by("palette_coverage")["passed"], false, "no colour is not 100% on brand: {v}");
+    assert_eq!(by("subject_present")["passed"], false, "{v}");
+}
+
+#[test]
+fn real_photos_and_generated_images_have_a_subject() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects");
+    let s = spec("subject_present", "");
+    for file in [
+        "photos/backpack/00.jpg",
+        "photos/clock/00.jpg",
+        "photos/cat/01.jpg",
+        "generated/ipa_statue_beach/01.png",
+        "generated/ipa_warrior_beach/01.png",
+    ] {
+        let rgb = image::open(dir.join(file)).unwrap().to_rgb8();
+        let o = checks::run_on_images(&s, &[img(file, &rgb)], &Harness::new().deliverable);
+        assert!(o.passed, "{file}: {o:?}");
+    }
+}

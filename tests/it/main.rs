@@ -30,5 +30,6 @@ mod renderer;
 mod roster;
 mod service;
 mod store;
+mod subject;
 mod tui;
 mod tui_pty;
