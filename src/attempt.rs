@@ -56,6 +56,11 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// No answer: images judged on their own, without the recipe that made them.
+    pub fn none() -> Answer {
+        Answer { path: PathBuf::new(), text: String::new(), recipe: None, work_dir: None, sandbox: false }
+    }
+
     /// Read an answer file; a recipe answer is parsed and validated (located errors).
     pub fn read(exercise: &Exercise, path: &Path, limits: Limits) -> Result<Answer> {
         let text = std::fs::read_to_string(path).with_context(|| format!("Failed to read {}", path.display()))?;

@@ -8,6 +8,9 @@ use super::CheckSpec;
 use super::{Context, Image, Outcome};
 use crate::imaging::analysis;
 
+/// Why a recipe check is not checked: images came without their recipe.
+const NO_RECIPE: &str = "not checked: no recipe came with these images (give it with --recipe FILE)";
+
 fn words(s: &str) -> usize {
     s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
 }
@@ -16,7 +19,7 @@ fn words(s: &str) -> usize {
 /// 5) words, a fixed seed for every image, and asset paths that stay inside
 /// the workspace (relative, no `..`).
 pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
-    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
+    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, NO_RECIPE) };
     let min_words = spec.num("min_notes_words") as usize;
     let mut problems = Vec::new();
     if r.title.as_deref().is_none_or(|t| t.trim().len() < 3) {
@@ -58,7 +61,7 @@ pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 /// (default 3) different subjects of the built-in vocabulary.
 pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     use crate::recipe::prompt::{TermKind, parse};
-    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, "no recipe to read") };
+    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, NO_RECIPE) };
     let min = spec.num("min_subjects") as usize;
     let mut subjects: Vec<&'static str> = Vec::new();
     for shot in r.resolve() {

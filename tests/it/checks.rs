@@ -510,3 +510,27 @@ fn real_photos_and_generated_images_have_a_subject() {
         assert!(o.passed, "{file}: {o:?}");
     }
 }
+
+#[test]
+fn images_from_elsewhere_are_not_judged_by_the_learners_recipe() {
+    // Three solid orange squares and the recipe-library exercise: its recipe
+    // checks read a recipe, which did not come with these images.
+    let ws = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for i in 0..3 {
+        let f = ws.path().join(format!("square-{i}.png"));
+        RgbImage::from_pixel(512, 512, image::Rgb([255, 122, 26])).save(&f).unwrap();
+        files.push(f.to_string_lossy().into_owned());
+    }
+    let mut args = vec!["check", "fluency.recipe-library"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--json", "--no-images"]);
+    let o = crate::common::run(ws.path(), &args);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!o.status.success() && v["passed"] == false, "{v}");
+    for check in ["distinct_subjects", "recipe_documented"] {
+        let out = v["outcomes"].as_array().unwrap().iter().find(|x| x["check"] == check).unwrap();
+        assert_eq!(out["passed"], false, "{out}");
+        assert!(out["message"].as_str().unwrap().contains("not checked: no recipe came with these images"), "{out}");
+    }
+}
