@@ -317,31 +317,53 @@ impl Backend for A1111 {
     fn generate(&self, req: &Request, progress: &dyn Progress) -> Result<Generation, BackendError> {
         check_capabilities(&self.describe(), req)?;
         let started = Instant::now();
-        if let Some(caps) = self.sdcpp() {
-            let r = &req.recipe;
-            let seed = r.seed.unwrap_or_else(super::builtin::random_seed);
-            let body = super::sdcpp::body(req, &self.sampler_for(&r.sampler)?, seed)?;
-            let mut raw = super::sdcpp::generate(&self.http, &body, caps, progress, &explain).map_err(not_running)?;
-            if let (Some(init), Some(mask)) = (&req.inputs.init, &req.inputs.mask) {
-                raw = super::sdcpp::paste_back(&raw, init, mask)?;
-            }
-            let mut recipe = r.clone();
-            if recipe.model.is_none() {
-                recipe.model = caps.model.clone();
-            }
-            let png = finish_image(&raw, &recipe, seed, &self.name)?;
-            let (width, height) = r.output_size();
-            return Ok(Generation {
-                png,
-                width,
-                height,
-                seed,
-                seconds: started.elapsed().as_secs_f64(),
-                cost: self.price_per_image.unwrap_or(0.0),
-                understood: Vec::new(),
-                not_understood: Vec::new(),
-            });
+        let (raw, seed, recipe) = match self.sdcpp() {
+            Some(caps) => self.generate_sdcpp(req, caps, progress)?,
+            None => self.generate_sdapi(req, progress)?,
+        };
+        let png = finish_image(&raw, &recipe, seed, &self.name)?;
+        let (width, height) = recipe.output_size();
+        Ok(Generation {
+            png,
+            width,
+            height,
+            seed,
+            seconds: started.elapsed().as_secs_f64(),
+            cost: self.price_per_image.unwrap_or(0.0),
+            understood: Vec::new(),
+            not_understood: Vec::new(),
+        })
+    }
+}
+
+impl A1111 {
+    /// sd-server through its job API: the image, the seed and the recipe to record.
+    fn generate_sdcpp(
+        &self,
+        req: &Request,
+        caps: &super::sdcpp::Capabilities,
+        progress: &dyn Progress,
+    ) -> Result<(Vec<u8>, i64, crate::recipe::Resolved), BackendError> {
+        let r = &req.recipe;
+        let seed = r.seed.unwrap_or_else(super::builtin::random_seed);
+        let body = super::sdcpp::body(req, &self.sampler_for(&r.sampler)?, seed)?;
+        let mut raw = super::sdcpp::generate(&self.http, &body, caps, progress, &explain).map_err(not_running)?;
+        if let (Some(init), Some(mask)) = (&req.inputs.init, &req.inputs.mask) {
+            raw = super::sdcpp::paste_back(&raw, init, mask)?;
         }
+        let mut recipe = r.clone();
+        if recipe.model.is_none() {
+            recipe.model = caps.model.clone();
+        }
+        Ok((raw, seed, recipe))
+    }
+
+    /// AUTOMATIC1111 / Forge through `/sdapi/v1`, with progress polled beside it.
+    fn generate_sdapi(
+        &self,
+        req: &Request,
+        progress: &dyn Progress,
+    ) -> Result<(Vec<u8>, i64, crate::recipe::Resolved), BackendError> {
         let path = if req.inputs.init.is_some() { "/sdapi/v1/img2img" } else { "/sdapi/v1/txt2img" };
         let body = self.payload(req)?;
         let url = self.http.url(path);
@@ -393,18 +415,7 @@ impl Backend for A1111 {
             .map_err(|_| BackendError::Failed("the backend returned an image that is not valid base64".into()))?;
         let r = &req.recipe;
         let seed = info["seed"].as_i64().or(r.seed).unwrap_or(-1);
-        let png = finish_image(&raw, r, seed, &self.name)?;
-        let (width, height) = r.output_size();
-        Ok(Generation {
-            png,
-            width,
-            height,
-            seed,
-            seconds: started.elapsed().as_secs_f64(),
-            cost: self.price_per_image.unwrap_or(0.0),
-            understood: Vec::new(),
-            not_understood: Vec::new(),
-        })
+        Ok((raw, seed, r.clone()))
     }
 }
 

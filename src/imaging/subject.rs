@@ -187,50 +187,11 @@ fn bars(img: &RgbImage) -> [u32; 4] {
 /// Lab of every pixel, each channel blurred with a Gaussian σ = 1 (radius
 /// 4, mirrored edges).
 fn blur_lab(img: &RgbImage) -> [Vec<f32>; 3] {
+    use super::analysis::{Plane, convolve, gaussian_kernel, lab};
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let labs: Vec<[f32; 3]> = img.pixels().map(|p| super::analysis::lab(p.0)).collect();
-    let kernel: Vec<f32> = {
-        let k: Vec<f32> = (-4i32..=4).map(|i| (-(i * i) as f32 / 2.0).exp()).collect();
-        let sum: f32 = k.iter().sum();
-        k.into_iter().map(|v| v / sum).collect()
-    };
-    let mirror = |i: isize, n: usize| -> usize {
-        let n = n as isize;
-        let mut i = i;
-        loop {
-            if i < 0 {
-                i = -i - 1;
-            } else if i >= n {
-                i = 2 * n - i - 1;
-            } else {
-                return i as usize;
-            }
-        }
-    };
-    std::array::from_fn(|c| {
-        let src: Vec<f32> = labs.iter().map(|l| l[c]).collect();
-        let mut tmp = vec![0f32; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                tmp[y * w + x] = kernel
-                    .iter()
-                    .enumerate()
-                    .map(|(k, kv)| kv * src[y * w + mirror(x as isize + k as isize - 4, w)])
-                    .sum();
-            }
-        }
-        let mut out = vec![0f32; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                out[y * w + x] = kernel
-                    .iter()
-                    .enumerate()
-                    .map(|(k, kv)| kv * tmp[mirror(y as isize + k as isize - 4, h) * w + x])
-                    .sum();
-            }
-        }
-        out
-    })
+    let labs: Vec<[f32; 3]> = img.pixels().map(|p| lab(p.0)).collect();
+    let kernel = gaussian_kernel(1.0, 4);
+    std::array::from_fn(|c| convolve(&Plane { w, h, v: labs.iter().map(|l| l[c]).collect() }, &kernel).v)
 }
 
 /// Fast minimum barrier distance of one channel from the 1-px frame.

@@ -3,14 +3,16 @@
 #![allow(unsafe_code)] // set_var: std serialises its own environment access, and nothing here reads it through libc
 
 use crate::common;
+use crate::common::Watch;
+use crate::common::request;
 use crate::servers::a1111 as server;
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use genpath::backend::{Backend, BackendError, Cancel, ControlInput, Inputs, Request};
+use genpath::backend::{Backend, BackendError, Cancel, ControlInput};
 use genpath::config::Config;
-use genpath::recipe::{ControlKind, Limits, Recipe};
+use genpath::recipe::ControlKind;
 use server::{Script, start};
 
 fn backend(url: &str, extra: &str) -> Box<dyn Backend> {
@@ -18,13 +20,6 @@ fn backend(url: &str, extra: &str) -> Box<dyn Backend> {
         Config::parse("genpath.toml", &format!("[backends.studio]\nkind = \"a1111\"\nurl = \"{url}\"\n{extra}"))
             .unwrap();
     genpath::backend::from_config("studio", &config).unwrap()
-}
-
-fn request(text: &str) -> Request {
-    Request {
-        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
-        inputs: Inputs::default(),
-    }
 }
 
 const RECIPE: &str = "prompt = \"a fox on a beach\"\nnegative = \"text\"\nseed = 42\nwidth = 64\nheight = 48\nsampler = \"euler_a\"\nmodel = \"v1-5-pruned-emaonly.safetensors [6ce0161689]\"\n";
@@ -344,22 +339,6 @@ fn a_submitted_bundle_and_the_portfolio_carry_no_key() {
     let text = String::from_utf8_lossy(&haystack);
     assert!(!text.contains(key), "the key leaked");
     assert!(text.contains("\"backend\": \"studio\""), "the bundle was searched");
-}
-
-/// Records queue positions; cancels when told to.
-#[derive(Default)]
-struct Watch {
-    queued: std::sync::Mutex<Vec<u32>>,
-    cancel: std::sync::atomic::AtomicBool,
-}
-
-impl genpath::backend::Progress for Watch {
-    fn queued(&self, ahead: u32) {
-        self.queued.lock().unwrap().push(ahead);
-    }
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
 }
 
 #[test]

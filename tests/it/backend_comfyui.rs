@@ -1,15 +1,16 @@
 //! The ComfyUI client against a recorded-protocol server on 127.0.0.1 that
 //! answers as ComfyUI 0.3.64 answered (`tests/fixtures/peers/`).
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::common::Watch;
+use crate::common::request;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::servers::comfyui as servers;
 
-use genpath::backend::{Backend, Cancel, ControlInput, Inputs, Progress, Request};
+use genpath::backend::{Backend, Cancel, ControlInput};
 use genpath::config::Config;
-use genpath::recipe::{ControlKind, Limits, Recipe};
+use genpath::recipe::ControlKind;
 
 fn backend_in(dir: &std::path::Path, url: &str, extra: &str) -> Box<dyn Backend> {
     let mut config =
@@ -20,33 +21,6 @@ fn backend_in(dir: &std::path::Path, url: &str, extra: &str) -> Box<dyn Backend>
 
 fn backend(url: &str, extra: &str) -> Box<dyn Backend> {
     backend_in(std::path::Path::new("."), url, extra)
-}
-
-fn request(text: &str) -> Request {
-    Request {
-        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
-        inputs: Inputs::default(),
-    }
-}
-
-/// Records what the client reports; cancels on request.
-#[derive(Default)]
-struct Watch {
-    steps: Mutex<Vec<(u32, u32)>>,
-    queued: Mutex<Vec<u32>>,
-    cancel: AtomicBool,
-}
-
-impl Progress for Watch {
-    fn step(&self, done: u32, total: u32) {
-        self.steps.lock().unwrap().push((done, total));
-    }
-    fn queued(&self, ahead: u32) {
-        self.queued.lock().unwrap().push(ahead);
-    }
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
 }
 
 fn prompts(s: &servers::Server) -> Vec<serde_json::Value> {

@@ -2,23 +2,16 @@
 //! speaks the protocol as documented.
 #![allow(unsafe_code)] // set_var: std serialises its own environment access, and nothing here reads it through libc
 
+use crate::common::request;
 use crate::servers::openai as servers;
 
-use genpath::backend::{Backend, Cancel, Inputs, Request};
+use genpath::backend::{Backend, Cancel};
 use genpath::config::Config;
-use genpath::recipe::{Limits, Recipe};
 
 fn backend(kind: &str, url: &str, extra: &str) -> Box<dyn Backend> {
     let config =
         Config::parse("genpath.toml", &format!("[backends.b]\nkind = \"{kind}\"\nurl = \"{url}\"\n{extra}")).unwrap();
     genpath::backend::from_config("b", &config).unwrap()
-}
-
-fn request(text: &str) -> Request {
-    Request {
-        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
-        inputs: Inputs::default(),
-    }
 }
 
 #[test]

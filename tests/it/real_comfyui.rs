@@ -8,13 +8,13 @@
 //! sampling tests use 64×64 and one step; the protocol tests use graphs
 //! without a model and take well under a second each.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::common::Watch;
+use crate::common::request;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use genpath::backend::{Backend, BackendError, Cancel, Inputs, Progress, Request};
+use genpath::backend::{Backend, BackendError, Cancel, Request};
 use genpath::config::Config;
-use genpath::recipe::{Limits, Recipe};
 use serde_json::{Value, json};
 
 fn url() -> String {
@@ -45,13 +45,6 @@ fn backend(dir: &std::path::Path, templates: &str, extra: &str) -> Box<dyn Backe
 }
 
 const INVERT: &str = "img2img = \"invert.json\"";
-
-fn request(text: &str) -> Request {
-    Request {
-        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
-        inputs: Inputs::default(),
-    }
-}
 
 fn img2img(prompt: &str, init: image::RgbImage) -> Request {
     let mut r = request(&format!(
@@ -112,25 +105,6 @@ fn wait_until_running(id: &str) {
 fn interrupt(id: &str) {
     let _ = http().post(format!("{}/interrupt", url())).json(&json!({ "prompt_id": id })).send();
     let _ = http().post(format!("{}/queue", url())).json(&json!({ "delete": [id] })).send();
-}
-
-#[derive(Default)]
-struct Watch {
-    steps: Mutex<Vec<(u32, u32)>>,
-    queued: Mutex<Vec<u32>>,
-    cancel: AtomicBool,
-}
-
-impl Progress for Watch {
-    fn step(&self, done: u32, total: u32) {
-        self.steps.lock().unwrap().push((done, total));
-    }
-    fn queued(&self, ahead: u32) {
-        self.queued.lock().unwrap().push(ahead);
-    }
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
 }
 
 #[test]

@@ -6,14 +6,15 @@
 //! `GENPATH_REAL_SDSERVER` is the server's URL. One step at 64×64 takes
 //! about 3 s on two cores.
 
+use crate::common::Watch;
+use crate::common::request;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use genpath::backend::a1111::A1111;
-use genpath::backend::{Backend, BackendError, Cancel, Inputs, Progress, Request};
+use genpath::backend::{Backend, BackendError, Cancel};
 use genpath::config::Config;
-use genpath::recipe::{Limits, Recipe};
 use serde_json::{Value, json};
 
 fn url() -> String {
@@ -28,28 +29,6 @@ fn client() -> A1111 {
     .unwrap();
     let b = &config.backends["sd"];
     A1111::from_options("sd", &b.typed(genpath::config::BackendConfig::known_keys(b.kind)).unwrap()).unwrap()
-}
-
-fn request(text: &str) -> Request {
-    Request {
-        recipe: Recipe::parse("r.toml", text, Limits::default()).unwrap().resolve().remove(0),
-        inputs: Inputs::default(),
-    }
-}
-
-#[derive(Default)]
-struct Watch {
-    queued: Mutex<Vec<u32>>,
-    cancel: AtomicBool,
-}
-
-impl Progress for Watch {
-    fn queued(&self, ahead: u32) {
-        self.queued.lock().unwrap().push(ahead);
-    }
-    fn cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
-    }
 }
 
 fn job(id: &str) -> Value {

@@ -61,3 +61,35 @@ pub fn all_bytes(dir: &Path) -> Vec<u8> {
     }
     out
 }
+
+/// A progress sink that records what a backend reports (steps, queue
+/// positions) and cancels when told to.
+#[derive(Default)]
+pub struct Watch {
+    pub steps: std::sync::Mutex<Vec<(u32, u32)>>,
+    pub queued: std::sync::Mutex<Vec<u32>>,
+    pub cancel: std::sync::atomic::AtomicBool,
+}
+
+impl genpath::backend::Progress for Watch {
+    fn step(&self, done: u32, total: u32) {
+        self.steps.lock().unwrap().push((done, total));
+    }
+    fn queued(&self, ahead: u32) {
+        self.queued.lock().unwrap().push(ahead);
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The one image a recipe text resolves to, with no inputs.
+pub fn request(text: &str) -> genpath::backend::Request {
+    genpath::backend::Request {
+        recipe: genpath::recipe::Recipe::parse("r.toml", text, genpath::recipe::Limits::default())
+            .unwrap()
+            .resolve()
+            .remove(0),
+        inputs: genpath::backend::Inputs::default(),
+    }
+}

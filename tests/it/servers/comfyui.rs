@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::png;
+
 /// The `/object_info` entries of the classes genpath's graphs use, as the
 /// real server answered them.
 pub const OBJECT_INFO: &str = include_str!("../../fixtures/comfyui/object_info.json");
@@ -81,21 +83,6 @@ impl Server {
 
 fn json_reply(code: u16, v: Value) -> (u16, Vec<u8>, &'static str) {
     (code, v.to_string().into_bytes(), "application/json")
-}
-
-pub fn png(w: u32, h: u32, chunks: &[(&str, &str)]) -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(w, h, image::Rgb([120, 80, 40]));
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        for (k, v) in chunks {
-            enc.add_text_chunk(k.to_string(), v.to_string()).unwrap();
-        }
-        let mut wr = enc.write_header().unwrap();
-        wr.write_image_data(img.as_raw()).unwrap();
-    }
-    out
 }
 
 /// The bytes of the multipart part named `name`.

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::png;
+
 pub struct Server {
     pub url: String,
     pub violations: Arc<Mutex<Vec<String>>>,
@@ -18,21 +20,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.server.unblock();
     }
-}
-
-fn png(w: u32, h: u32, chunks: &[(&str, &str)]) -> Vec<u8> {
-    let img = image::RgbImage::from_pixel(w, h, image::Rgb([120, 80, 40]));
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        for (k, v) in chunks {
-            enc.add_text_chunk(k.to_string(), v.to_string()).unwrap();
-        }
-        let mut wr = enc.write_header().unwrap();
-        wr.write_image_data(img.as_raw()).unwrap();
-    }
-    out
 }
 
 fn reply(req: tiny_http::Request, code: u16, body: Vec<u8>, content_type: &str) {
