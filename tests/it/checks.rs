@@ -534,3 +534,41 @@ fn images_from_elsewhere_are_not_judged_by_the_learners_recipe() {
         assert!(out["message"].as_str().unwrap().contains("not checked: no recipe came with these images"), "{out}");
     }
 }
+
+#[test]
+fn reproducible_holds_every_image_to_both_tolerances() {
+    // Image 1 re-runs as a JPEG q50 (the lowest SSIM, 0.96, pHash 0: within
+    // both tolerances); image 2 re-runs with a smooth light ramp: SSIM 0.98,
+    // but its pHash moves by 8 (> 4). The old rule read only the first.
+    let (a, b) = (photo("cat-01"), photo("dog-00"));
+    let (w, h) = b.dimensions();
+    let lit = RgbImage::from_fn(w, h, |x, y| {
+        let p = b.get_pixel(x, y);
+        let ramp = (x as f32 / w as f32 - 0.5) * 100.0 + (y as f32 / h as f32 - 0.5) * 50.0;
+        image::Rgb(p.0.map(|v| (v as f32 + ramp).clamp(0.0, 255.0) as u8))
+    });
+    let g = |i: &RgbImage| analysis::gray(&analysis::working(i, 512));
+    let ph = analysis::hamming(analysis::phash(&b), analysis::phash(&lit));
+    let ss = analysis::ssim(&g(&b), &g(&lit));
+    let ss_jpeg = analysis::ssim(&g(&a), &g(&image::load_from_memory(&jpeg(&a, 50)).unwrap().to_rgb8()));
+    assert!(
+        ph > 4 && ss > ss_jpeg,
+        "the second re-run must move pHash and keep more SSIM than the JPEG: pHash {ph}, SSIM {ss:.3} vs {ss_jpeg:.3}"
+    );
+    let d = Deliverable { file: "r.toml".into(), count: 2, width: None, height: None, description: None };
+    let again = vec![jpeg(&a, 50), png(&lit)];
+    let regen = move || Ok(again.clone());
+    let none = |_: &str| None;
+    let ctx = Context {
+        deliverable: &d,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: Some(&regen),
+        bundle: None,
+        run: None,
+        pricing: None,
+    };
+    let o = checks::run_one(&spec("reproducible", ""), &[img("a", &a), img("b", &b)], &ctx);
+    assert!(!o.passed && o.message.contains("image 2"), "{o:?}");
+}
