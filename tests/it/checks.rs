@@ -572,3 +572,17 @@ fn reproducible_holds_every_image_to_both_tolerances() {
     let o = checks::run_one(&spec("reproducible", ""), &[img("a", &a), img("b", &b)], &ctx);
     assert!(!o.passed && o.message.contains("image 2"), "{o:?}");
 }
+
+#[test]
+fn structure_is_kept_through_a_one_or_two_pixel_shift_but_not_a_large_one() {
+    let s = spec("structure_kept", "init = \"init.png\"\nmin_ssim = 0.9");
+    for name in ["vase-00", "cat-01", "dog-02"] {
+        let base = photo(name);
+        let h = Harness::new().asset("init.png", png(&base));
+        let one = h.run(&s, &[img("1 px", &shift(&base, 1))]);
+        let two = h.run(&s, &[img("2 px", &shift(&base, 2))]);
+        assert!(one.passed && two.passed, "{name}: 1 px {one:?}; 2 px {two:?}");
+        let far = h.run(&s, &[img("12 px", &shift(&base, 12))]);
+        assert!(!far.passed, "{name}: a 12 px shift is a different layout: {far:?}");
+    }
+}
