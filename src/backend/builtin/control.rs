@@ -196,10 +196,53 @@ pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
     }
 }
 
+/// How much of the surroundings' light the repainted region takes: the
+/// share of the colour difference between the new render and the init,
+/// measured where both show the same (outside the mask), applied inside.
+const CONTEXT_LIGHT: f32 = 0.7;
+
 /// Inpainting: outside the (optionally blurred) mask the init pixels are kept
-/// exactly; inside, the new render shows.
+/// exactly; inside, the new render shows, lit like its surroundings. A real
+/// inpainting model conditions on the unmasked pixels, so a repaint takes
+/// the scene's light and colour cast (an outpainted margin continues the
+/// init's sky instead of starting its own); here the render's mean colour
+/// outside the mask is moved toward the init's there, and the same shift
+/// applied inside, before the composite.
 pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32) {
     let (w, h) = out.dimensions();
+    let (mut sum_out, mut sum_init, mut n) = ([0f64; 3], [0f64; 3], 0f64);
+    for ((o, px), m) in out.pixels().zip(init.pixels()).zip(mask.pixels()) {
+        if m.0[0] == 0 {
+            for k in 0..3 {
+                sum_out[k] += f64::from(o.0[k]);
+                sum_init[k] += f64::from(px.0[k]);
+            }
+            n += 1.0;
+        }
+    }
+    if n > 0.0 {
+        let shift: [f32; 3] = std::array::from_fn(|k| ((sum_init[k] - sum_out[k]) / n) as f32 * CONTEXT_LIGHT);
+        for o in out.pixels_mut() {
+            for k in 0..3 {
+                o.0[k] = (f32::from(o.0[k]) + shift[k]).round().clamp(0.0, 255.0) as u8;
+            }
+        }
+        // Continuity at the seam: within a few pixels of the kept region the
+        // repaint leans toward what lies under the mask there (the original
+        // when inpainting, the init's edge carried outward when outpainting),
+        // fading with the distance to the seam.
+        let dist = seam_distance(mask);
+        let reach = (w.min(h) as f32 * 0.04).max(2.0);
+        for (i, (o, px)) in out.pixels_mut().zip(init.pixels()).enumerate() {
+            if mask.as_raw()[i] == 0 {
+                continue;
+            }
+            let keep = 0.8 * (-dist[i] / reach).exp();
+            for k in 0..3 {
+                o.0[k] = (f32::from(o.0[k]) * (1.0 - keep) + f32::from(px.0[k]) * keep).round() as u8;
+            }
+        }
+    }
     let mut m: Vec<f32> = mask.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
     if blur > 0 {
         let mut b = Buf { w: w as usize, h: h as usize, px: m.iter().map(|v| [*v, *v, *v]).collect() };
@@ -216,6 +259,53 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
             }
         }
     }
+}
+
+/// Distance (chamfer, in pixels) of every masked pixel to the nearest
+/// unmasked one; 0 outside the mask.
+fn seam_distance(mask: &GrayImage) -> Vec<f32> {
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    let mut d: Vec<f32> = mask.as_raw().iter().map(|m| if *m == 0 { 0.0 } else { f32::MAX }).collect();
+    let (a, b) = (1.0f32, std::f32::consts::SQRT_2);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let mut v = d[i];
+            if x > 0 {
+                v = v.min(d[i - 1] + a);
+            }
+            if y > 0 {
+                v = v.min(d[i - w] + a);
+                if x > 0 {
+                    v = v.min(d[i - w - 1] + b);
+                }
+                if x + 1 < w {
+                    v = v.min(d[i - w + 1] + b);
+                }
+            }
+            d[i] = v;
+        }
+    }
+    for y in (0..h).rev() {
+        for x in (0..w).rev() {
+            let i = y * w + x;
+            let mut v = d[i];
+            if x + 1 < w {
+                v = v.min(d[i + 1] + a);
+            }
+            if y + 1 < h {
+                v = v.min(d[i + w] + a);
+                if x + 1 < w {
+                    v = v.min(d[i + w + 1] + b);
+                }
+                if x > 0 {
+                    v = v.min(d[i + w - 1] + b);
+                }
+            }
+            d[i] = v;
+        }
+    }
+    d
 }
 
 /// Read an identity from a reference image's pixels: the dominant colours
