@@ -268,6 +268,7 @@ pub const CHECKS: &[CheckDef] = &[
             req(of("mask", ParamKind::Asset, "the mask (white = repainted)")),
             num("min_ssim", 0.0, 1.0, Some(0.98), "lowest SSIM outside the mask"),
             num("max_delta_e", 0.0, 100.0, Some(2.0), "largest mean ΔE00 outside the mask"),
+            num("max_patch_delta_e", 0.0, 100.0, Some(8.0), "largest mean ΔE00 of a 16×16 block outside the mask"),
         ],
     ),
     image(

@@ -586,3 +586,46 @@ fn structure_is_kept_through_a_one_or_two_pixel_shift_but_not_a_large_one() {
         assert!(!far.passed, "{name}: a 12 px shift is a different layout: {far:?}");
     }
 }
+
+#[test]
+fn a_perfect_inpaint_scores_one_and_a_foreign_patch_outside_the_mask_fails() {
+    use genpath::checks::edits::outside_mask;
+    let flat_art = RgbImage::from_fn(256, 256, |x, y| {
+        if (x / 64 + y / 64) % 2 == 0 { image::Rgb([240, 120, 30]) } else { image::Rgb([30, 150, 140]) }
+    });
+    let mask = image::GrayImage::from_fn(256, 256, |x, y| {
+        image::Luma([if (96..160).contains(&x) && (96..160).contains(&y) { 255 } else { 0 }])
+    });
+    let s = spec("outside_mask_preserved", "init = \"init.png\"\nmask = \"mask.png\"");
+    for (name, init) in [("dog-02", photo("dog-02")), ("vase-00", photo("vase-00")), ("flat art", flat_art)] {
+        let init = image::imageops::resize(&init, 256, 256, image::imageops::FilterType::Triangle);
+        // A perfect inpaint: the init outside, something else inside.
+        let perfect = RgbImage::from_fn(256, 256, |x, y| {
+            if mask.get_pixel(x, y)[0] > 0 { image::Rgb([200, 20, 20]) } else { *init.get_pixel(x, y) }
+        });
+        let o = outside_mask(&init, &mask, &perfect).unwrap();
+        assert_eq!((o.ssim, o.mean_delta_e, o.max_patch_delta_e), (1.0, 0.0, 0.0), "{name}");
+        let h = Harness::new()
+            .asset("init.png", png(&init))
+            .asset("mask.png", png(&RgbImage::from_fn(256, 256, |x, y| image::Rgb([mask.get_pixel(x, y)[0]; 3]))));
+        for q in [90u8, 75] {
+            let j = image::load_from_memory(&jpeg(&perfect, q)).unwrap().to_rgb8();
+            let m = outside_mask(&init, &mask, &j).unwrap();
+            eprintln!("{name} JPEG q{q}: {m:?}");
+            assert!(m.max_patch_delta_e < 4.0, "{name} q{q}: {m:?}");
+        }
+        assert!(
+            h.run(&s, &[img("jpeg 90", &image::load_from_memory(&jpeg(&perfect, 90)).unwrap().to_rgb8())]).passed,
+            "{name}: JPEG q90 of a perfect inpaint"
+        );
+        // A 32×32 foreign patch outside the mask.
+        let mut patched = perfect.clone();
+        for y in 10..42 {
+            for x in 10..42 {
+                patched.put_pixel(x, y, image::Rgb([255, 0, 255]));
+            }
+        }
+        let o = h.run(&s, &[img("patched", &patched)]);
+        assert!(!o.passed && o.message.contains("a patch outside the mask changed"), "{name}: {o:?}");
+    }
+}
