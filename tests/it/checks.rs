@@ -234,25 +234,29 @@ fn identity_separates_one_subject_from_different_subjects() {
     assert!(a.message.contains("proxy"), "the message is honest about what colour can show");
 }
 
+/// `reproducible` over `images`, whose re-run gives `again`.
+fn rerun(images: &[Image], again: Vec<Vec<u8>>) -> Outcome {
+    let d =
+        Deliverable { file: "r.toml".into(), count: images.len() as u32, width: None, height: None, description: None };
+    let regen = move || Ok(again.clone());
+    let none = |_: &str| None;
+    let ctx = Context {
+        deliverable: &d,
+        recipe: None,
+        answer: None,
+        assets: &none,
+        reproduce: Some(&regen),
+        bundle: None,
+        run: None,
+        pricing: None,
+    };
+    checks::run_one(&spec("reproducible", ""), images, &ctx)
+}
+
 #[test]
 fn reproducible_grades_exact_near_and_different() {
     let base = photo("cat-01");
-    let d = Deliverable { file: "r.toml".into(), count: 1, width: None, height: None, description: None };
-    let run = |again: Vec<u8>| {
-        let regen = move || Ok(vec![again.clone()]);
-        let none = |_: &str| None;
-        let ctx = Context {
-            deliverable: &d,
-            recipe: None,
-            answer: None,
-            assets: &none,
-            reproduce: Some(&regen),
-            bundle: None,
-            run: None,
-            pricing: None,
-        };
-        checks::run_one(&spec("reproducible", ""), &[img("a", &base)], &ctx)
-    };
+    let run = |again: Vec<u8>| rerun(&[img("a", &base)], vec![again]);
     assert!(run(png(&base)).passed);
     let jpg = run(jpeg(&base, 75));
     assert!(jpg.passed, "JPEG q75 of the same render counts as reproduced: {jpg:?}");
@@ -555,21 +559,7 @@ fn reproducible_holds_every_image_to_both_tolerances() {
         ph > 4 && ss > ss_jpeg,
         "the second re-run must move pHash and keep more SSIM than the JPEG: pHash {ph}, SSIM {ss:.3} vs {ss_jpeg:.3}"
     );
-    let d = Deliverable { file: "r.toml".into(), count: 2, width: None, height: None, description: None };
-    let again = vec![jpeg(&a, 50), png(&lit)];
-    let regen = move || Ok(again.clone());
-    let none = |_: &str| None;
-    let ctx = Context {
-        deliverable: &d,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: Some(&regen),
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
-    let o = checks::run_one(&spec("reproducible", ""), &[img("a", &a), img("b", &b)], &ctx);
+    let o = rerun(&[img("a", &a), img("b", &b)], vec![jpeg(&a, 50), png(&lit)]);
     assert!(!o.passed && o.message.contains("image 2"), "{o:?}");
 }
 
