@@ -556,6 +556,8 @@ pub fn markdown() -> String {
     );
     out.push_str("describe what must stay the same. Words it does not know are reported as not understood and still\n");
     out.push_str("perturb the result. `(word:1.3)` weights a word; the negative prompt removes elements.\n\n");
+    out.push_str("How the renderer behaves — conditioning, image-to-image, inpainting, sampling — and the real\n");
+    out.push_str("model behaviour each rule imitates: [physics.md](physics.md).\n\n");
     out.push_str("## Subjects\n\n| subject | words | kind |\n|---|---|---|\n");
     for s in SUBJECTS {
         let kind = if s.class == SubjectClass::Character { "character" } else { "product" };

@@ -103,50 +103,142 @@ fn underspecified_character_drifts_but_a_character_sheet_with_reference_holds() 
     assert!(held.iter().all(|r| r.plan.subject == genpath::recipe::vocab::Subject::Fox));
 }
 
-/// A layout edge map: a rounded subject silhouette and a horizon, white on black.
-fn layout_edges(w: u32, h: u32) -> GrayImage {
-    let mut g = GrayImage::new(w, h);
-    let (cx, cy, r) = (w as f32 * 0.62, h as f32 * 0.5, h as f32 * 0.2);
-    for y in 0..h {
-        for x in 0..w {
-            let d = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)).sqrt();
-            let on_circle = (d - r).abs() < 1.2;
-            let on_body =
-                (x as f32 - cx).abs() < r * 0.9 && ((y as f32 - (cy + r * 1.6)).abs() < 1.0) && (x as f32) > 0.0;
-            let body_side = ((x as f32 - (cx - r * 0.9)).abs() < 1.0 || (x as f32 - (cx + r * 0.9)).abs() < 1.0)
-                && y as f32 > cy + r * 0.45
-                && (y as f32) < cy + r * 1.6;
-            let horizon =
-                (y as f32 - h as f32 * 0.75).abs() < 1.0 && ((x as f32) < cx - r * 0.9 || (x as f32) > cx + r * 0.9);
-            if on_circle || on_body || body_side || horizon {
-                g.put_pixel(x, y, Luma([255]));
-            }
+/// The edge-layout exercise's map and reference recipe, rendered at a weight.
+fn edge_layout(weight: f32) -> (RgbImage, GrayImage) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/edge-layout");
+    let map = image::open(root.join("assets/layout-edges.png")).unwrap().to_luma8();
+    let r = recipe(&std::fs::read_to_string(root.join("solution/recipe.toml")).unwrap());
+    let controls = vec![ControlInput::new(ControlKind::Edges, map.clone(), weight)];
+    (builtin::render(&r, 5, &Inputs { controls, ..Inputs::default() }).unwrap().image, map)
+}
+
+/// Pixels of `img` inside the box (fractions) as Lab.
+fn labs_in(img: &RgbImage, (x0, y0, x1, y1): (f32, f32, f32, f32)) -> Vec<[f32; 3]> {
+    let (w, h) = img.dimensions();
+    let (w, h) = (w as f32, h as f32);
+    let mut out = Vec::new();
+    for y in (y0 * h) as u32..(y1 * h) as u32 {
+        for x in (x0 * w) as u32..(x1 * w) as u32 {
+            out.push(analysis::lab(img.get_pixel(x, y).0));
         }
     }
-    g
+    out
+}
+
+/// Standard deviation of lightness (L*): the shading and contrast of a region.
+fn contrast(labs: &[[f32; 3]]) -> f32 {
+    let n = labs.len() as f32;
+    let mean = labs.iter().map(|l| l[0]).sum::<f32>() / n;
+    (labs.iter().map(|l| (l[0] - mean).powi(2)).sum::<f32>() / n).sqrt()
 }
 
 #[test]
-fn edge_control_makes_the_layout_follow_the_map() {
-    let (w, h) = (512, 512);
-    let control = layout_edges(w, h);
-    let truth: Vec<u8> = control.pixels().map(|p| (p.0[0] > 127) as u8).collect();
-    let text = "prompt = \"a robot, silver body, cyan accents, in a park, noon\"\nseed = 5\n";
-    let r = recipe(text);
-    let f1 = |inputs: &Inputs| {
-        let img = builtin::render(&r, 5, inputs).unwrap().image;
-        let edges = analysis::canny(&analysis::gray(&img));
-        analysis::edge_f1(&edges, &truth, w as usize, h as usize, 2).f1
+fn an_edge_map_shapes_the_subject_and_never_paints_over_it() {
+    let f1 = |img: &RgbImage, map: &GrayImage| {
+        let truth: Vec<u8> = map.pixels().map(|p| (p.0[0] > 127) as u8).collect();
+        let edges = analysis::canny(&analysis::gray(img));
+        analysis::edge_f1(&edges, &truth, img.width() as usize, img.height() as usize, 2).f1
     };
-    let with = f1(&Inputs {
-        controls: vec![ControlInput::new(ControlKind::Edges, control.clone(), 1.0)],
-        ..Inputs::default()
-    });
-    let without = f1(&Inputs::default());
-    assert!(with >= 0.6, "edge control at weight 1.0: canny F1 {with:.2} < 0.6");
-    assert!(without <= 0.3, "no control: canny F1 {without:.2} > 0.3");
-    let half = f1(&Inputs { controls: vec![ControlInput::new(ControlKind::Edges, control, 0.3)], ..Inputs::default() });
-    assert!(half < with, "a weaker control should adhere less ({half:.2} vs {with:.2})");
+    let (one, map) = edge_layout(1.0);
+    let (zero, _) = edge_layout(0.0);
+    let (low, _) = edge_layout(0.3);
+    let (two, _) = edge_layout(2.0);
+    let (f_one, f_zero, f_low) = (f1(&one, &map), f1(&zero, &map), f1(&low, &map));
+    assert!(f_one >= 0.6, "weight 1.0 fits the robot to the map: canny F1 {f_one:.2} < 0.6");
+    assert!(f_zero <= 0.3, "weight 0 ignores the map: canny F1 {f_zero:.2} > 0.3");
+    assert!(f_low < f_one, "weight 0.3 follows loosely ({f_low:.2} vs {f_one:.2})");
+    // The circle (the head) is the robot's head, not a flat fill of a map
+    // colour: silver on average, with the dark visor and the cyan eyes in it.
+    let head = (0.585, 0.25, 0.735, 0.45);
+    let labs = labs_in(&one, head);
+    let mean =
+        labs.iter().fold([0f32; 3], |a, l| [a[0] + l[0], a[1] + l[1], a[2] + l[2]]).map(|v| v / labs.len() as f32);
+    let chroma = (mean[1].powi(2) + mean[2].powi(2)).sqrt();
+    assert!(chroma < 15.0, "the head is silver (mean chroma {chroma:.1})");
+    let dark = labs.iter().filter(|l| l[0] < 25.0).count() as f32 / labs.len() as f32;
+    let cyan = labs.iter().filter(|l| l[2] < -15.0 && l[1] < 0.0).count();
+    assert!(
+        dark > 0.1 && cyan > 20,
+        "the head has the robot's visor ({:.0}% dark) and eyes ({cyan} cyan px)",
+        dark * 100.0
+    );
+    // The box (the body) has the robot's colours too: silver with the cyan chest panel.
+    let body = labs_in(&one, (0.56, 0.52, 0.76, 0.84));
+    let cyan_body = body.iter().filter(|l| l[2] < -15.0 && l[1] < 0.0).count() as f32 / body.len() as f32;
+    assert!(
+        (0.02..0.4).contains(&cyan_body),
+        "the chest panel is an accent, not a fill ({:.0}% cyan)",
+        cyan_body * 100.0
+    );
+    // The scene is still drawn around it: sky above the horizon, grass below.
+    let sky = labs_in(&one, (0.02, 0.05, 0.3, 0.3));
+    let grass = labs_in(&one, (0.02, 0.75, 0.5, 0.95));
+    assert!(sky.iter().filter(|l| l[2] < -10.0).count() * 2 > sky.len(), "blue sky above the horizon");
+    assert!(grass.iter().filter(|l| l[1] < -10.0).count() * 2 > grass.len(), "green grass below it");
+    // Well above 1 the map over-constrains: flatter shading and banding inside the subject.
+    let (c_one, c_two) = (contrast(&labs), contrast(&labs_in(&two, head)));
+    assert!(c_two < c_one * 0.8, "weight 2.0 flattens the head's shading: L* sd {c_two:.1} vs {c_one:.1} at 1.0");
+    // No weight shows the map itself: its luminance does not correlate with the image's.
+    for img in [&one, &two] {
+        let a = genpath::checks::edits::edge_agreement(img, &image::DynamicImage::ImageLuma8(map.clone()).to_rgb8());
+        assert!(a.map_correlation.abs() < 0.3, "map correlation {:.2}", a.map_correlation);
+    }
+}
+
+/// Image-to-image of the restyle exercise's approved scene at a strength.
+fn img2img(prompt: &str, strength: f32) -> (RgbImage, RgbImage) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle");
+    let init = image::open(root.join("assets/forest.png")).unwrap().to_rgb8();
+    let r = recipe(&format!("prompt = \"{prompt}\"\nseed = 7\n[init]\nimage = \"i.png\"\nstrength = {strength}\n"));
+    let out = builtin::render(&r, 7, &Inputs { init: Some(init.clone()), ..Inputs::default() }).unwrap().image;
+    (out, init)
+}
+
+/// Double exposure: how much of each of two pictures' contours an image
+/// shows — the share of the init's canny edges found in it, and the share
+/// of the prompt's own redraw's (strength 1). A picture that is one of them
+/// shows most of its contours and few of the other's; a superimposition
+/// shows many of both.
+fn contours_shown(out: &RgbImage, init: &RgbImage, redraw: &RgbImage) -> (f64, f64) {
+    let (w, h) = (out.width() as usize, out.height() as usize);
+    let edges = |img: &RgbImage| analysis::canny(&analysis::gray(img));
+    let mine = edges(out);
+    let shown = |theirs: &[u8]| analysis::edge_f1(&mine, theirs, w, h, 2).recall;
+    (shown(&edges(init)), shown(&edges(redraw)))
+}
+
+#[test]
+fn image_to_image_redraws_without_double_exposure() {
+    let prompt = "a fox, purple fur, pink belly, in a forest, sunrise, flat vector, plain";
+    let (redraw, init) = img2img(prompt, 1.0);
+    let mut seen = Vec::new();
+    for s in [0.0, 0.2, 0.45, 0.6, 0.7, 0.8, 0.95] {
+        let (out, _) = img2img(prompt, s);
+        let (of_init, of_new) = contours_shown(&out, &init, &redraw);
+        assert!(
+            of_init.min(of_new) < 0.5,
+            "strength {s}: a double exposure ({:.0}% of the init's contours and {:.0}% of the redraw's)",
+            of_init * 100.0,
+            of_new * 100.0
+        );
+        seen.push((s, of_init, of_new));
+    }
+    // Low strength keeps the init (exact at 0); high keeps only its layout.
+    assert_eq!(img2img(prompt, 0.0).0, init, "strength 0 returns the init");
+    assert!(seen[2].1 > 0.65, "0.45 keeps the init's contours: {:.2}", seen[2].1);
+    assert!(seen[6].1 < 0.5 && seen[6].2 > 0.7, "0.95 is the prompt's picture: {:?}", seen[6]);
+    // At 0.45 the subject takes the prompt's colours where the init's fox was.
+    let (mid, _) = img2img(prompt, 0.45);
+    let fox = labs_in(&mid, (0.4, 0.45, 0.5, 0.55));
+    let purple = fox.iter().filter(|l| l[1] > 20.0 && l[2] < -10.0).count() as f32 / fox.len() as f32;
+    assert!(purple > 0.5, "the fox is purple at 0.45 ({:.0}%)", purple * 100.0);
+    // …and the layout stays at 0.95: the fox is drawn where the init's was.
+    let (high, _) = img2img(prompt, 0.95);
+    let found = genpath::imaging::subject::find(&high);
+    let was = genpath::imaging::subject::find(&init);
+    let centre = |s: &genpath::imaging::subject::Subject| (s.x + s.w / 2, s.y + s.h / 2);
+    let (a, b) = (centre(&found), centre(&was));
+    assert!(a.0.abs_diff(b.0) < 40 && a.1.abs_diff(b.1) < 40, "subject at {a:?}, the init's at {b:?}");
 }
 
 #[test]
@@ -305,13 +397,12 @@ fn hires_fix_upscales_and_adds_detail_a_plain_enlargement_lacks() {
 
 #[test]
 fn a_control_that_ends_early_or_yields_to_the_prompt_shapes_less() {
-    let map = inputs::gray(
-        256,
-        256,
-        |x, y| if (x as i32 - 128).pow(2) + (y as i32 - 100).pow(2) < 60 * 60 { 255 } else { 0 },
-    );
-    let edges =
-        analysis::canny(&analysis::gray(&RgbImage::from_fn(256, 256, |x, y| image::Rgb([map.get_pixel(x, y)[0]; 3]))));
+    // A circle's outline, white on black, as canny maps are.
+    let map = inputs::gray(256, 256, |x, y| {
+        let d = f32::hypot(x as f32 - 128.0, y as f32 - 100.0);
+        if (d - 60.0).abs() < 1.2 { 255 } else { 0 }
+    });
+    let edges: Vec<u8> = map.pixels().map(|p| (p.0[0] > 127) as u8).collect();
     let f1 = |start: f32, end: f32, mode: genpath::recipe::ControlMode| {
         let r = recipe(FOX);
         let mut c = ControlInput::new(ControlKind::Edges, map.clone(), 1.0);

@@ -6,10 +6,9 @@
 use image::{GrayImage, RgbImage};
 
 use super::effects::Buf;
-use super::plan::{Frac, Plan, ReferenceIdentity, Rgb};
-use super::scene;
+use super::plan::{Frac, Plan, ReferenceIdentity};
 use crate::backend::ControlInput;
-use crate::imaging::color::{mix, shade};
+use crate::imaging::analysis;
 use crate::recipe::ControlKind;
 
 /// Bounding box (fractions) of pixels where `keep` holds, if any.
@@ -75,6 +74,18 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
     }
 }
 
+/// An edge map moves the subject onto its silhouette and the horizon onto
+/// its long line, as far as the control's placement strength goes.
+pub fn place_on_edges(plan: &mut Plan, map: &super::shape::EdgeLayout, s: super::shape::Strength) {
+    if let Some(b) = map.bbox {
+        plan.subject_box = lerp_box(plan.subject_box, fill(plan, b), s.place);
+    }
+    plan.horizon = match map.horizon {
+        Some(y) => plan.horizon + (y - plan.horizon) * s.place,
+        None => (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85),
+    };
+}
+
 /// Inpainting: the new subject goes where the mask says.
 pub fn place_in_mask(plan: &mut Plan, mask: &GrayImage) {
     if let Some(b) = bbox(mask, |v| v >= 128) {
@@ -89,111 +100,181 @@ pub fn place_in_mask(plan: &mut Plan, mask: &GrayImage) {
     }
 }
 
-/// Edge control: the picture is rebuilt from the regions the edge map
-/// encloses — sky above, ground below, subject inside — with the map's
-/// lines as outlines. Weight below 0.8 blends it with the free render.
-pub fn apply_edges(buf: &mut Buf, plan: &Plan, c: &ControlInput) {
-    let (w, h) = (buf.w, buf.h);
-    let img = &c.image;
-    if img.width() as usize != w || img.height() as usize != h {
+/// Image-to-image (SDEdit, Meng et al. 2021; A1111's "denoising
+/// strength"): the init is noised to the strength's level and denoised
+/// under the prompt, so what survives is what the noise did not drown.
+/// Below [`REDRAW`] the init's shapes survive: the picture is the init,
+/// its subject recoloured toward the prompt's colours and its background
+/// toward the prompt's scene palette, in proportion to strength (fine
+/// texture re-synthesised). From [`REDRAW`] on the shapes are drowned: the
+/// picture is the prompt's own render, drawn on the init's layout (see
+/// [`follow_init_layout`]) and, just past the threshold, in the init's
+/// colours. Either way one picture — never the init and a new image
+/// superimposed.
+pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
+    let s = strength.clamp(0.0, 1.0);
+    let init_px: Vec<[f32; 3]> = init.pixels().map(|p| p.0.map(f32::from)).collect();
+    if init_px.len() != buf.px.len() {
         return;
     }
-    let mean = img.pixels().map(|p| p.0[0] as f32).sum::<f32>() / (w * h).max(1) as f32;
-    let edge: Vec<bool> = img.pixels().map(|p| if mean < 128.0 { p.0[0] >= 128 } else { p.0[0] < 128 }).collect();
-    // Label the non-edge regions (4-connected) and note which borders they touch.
-    let mut label = vec![u32::MAX; w * h];
-    let mut regions: Vec<(usize, bool, bool)> = Vec::new(); // (size, touches top, touches other border)
-    let mut stack = Vec::new();
-    for start in 0..w * h {
-        if edge[start] || label[start] != u32::MAX {
+    if s >= REDRAW {
+        let amount = INIT_COLOURS * (1.0 - smooth((s - REDRAW) / (1.0 - REDRAW)));
+        let (from, to) = (stats(&buf.px, |_| 1.0), stats(&init_px, |_| 1.0));
+        transfer(&mut buf.px, from, to, |_| amount);
+        return;
+    }
+    let colour = smooth(s / 0.55);
+    let subject = SubjectColours::read(init);
+    let weight: Vec<f32> = (0..init_px.len()).map(|i| subject.membership(i, init_px[i])).collect();
+    let (from, to) = (stats(&init_px, |i| 1.0 - weight[i]), stats(&buf.px, |_| 1.0));
+    let mut out = init_px;
+    transfer(&mut out, from, to, |i| BACKGROUND_SHIFT * colour * (1.0 - weight[i]));
+    let targets = [analysis::lab(plan.body), analysis::lab(plan.accent)];
+    for (i, p) in out.iter_mut().enumerate() {
+        if weight[i] > 0.0 {
+            let q = analysis::lab(p.map(|v| v.round().clamp(0.0, 255.0) as u8));
+            let moved = subject.recolour(q, &targets);
+            let rgb = analysis::lab_to_rgb(moved).map(f32::from);
+            let t = colour * weight[i];
+            *p = std::array::from_fn(|k| p[k] + (rgb[k] - p[k]) * t);
+        }
+    }
+    buf.px = out;
+    // Fine texture is re-synthesised, not copied.
+    super::effects::box_blur(buf, ((buf.w.min(buf.h) as f32) * 0.004 * s).round() as usize);
+}
+
+/// The strength from which the init's shapes are drowned by the noise and
+/// the prompt's picture is drawn on its layout (A1111 and diffusers users
+/// see the composition let go between ~0.6 and ~0.8).
+pub const REDRAW: f32 = 0.7;
+/// Share of the init's colour statistics a render just past [`REDRAW`] keeps.
+const INIT_COLOURS: f32 = 0.6;
+/// Share of the way the init's background moves to the prompt's scene palette at strength ~0.55.
+const BACKGROUND_SHIFT: f32 = 0.5;
+
+fn smooth(x: f32) -> f32 {
+    let x = x.clamp(0.0, 1.0);
+    x * x * (3.0 - 2.0 * x)
+}
+
+/// Per-channel mean and standard deviation, weighted.
+fn stats(px: &[[f32; 3]], weight: impl Fn(usize) -> f32) -> ([f32; 3], [f32; 3]) {
+    let (mut sum, mut sq, mut n) = ([0f64; 3], [0f64; 3], 0f64);
+    for (i, p) in px.iter().enumerate() {
+        let w = f64::from(weight(i));
+        for k in 0..3 {
+            sum[k] += w * f64::from(p[k]);
+            sq[k] += w * f64::from(p[k]).powi(2);
+        }
+        n += w;
+    }
+    let n = n.max(1e-6);
+    let mean = sum.map(|v| (v / n) as f32);
+    let sd = std::array::from_fn(|k| ((sq[k] / n - (sum[k] / n).powi(2)).max(1.0)).sqrt() as f32);
+    (mean, sd)
+}
+
+/// Move colours from one set of statistics toward another (Reinhard et al.
+/// 2001), by `amount` per pixel.
+fn transfer(px: &mut [[f32; 3]], from: ([f32; 3], [f32; 3]), to: ([f32; 3], [f32; 3]), amount: impl Fn(usize) -> f32) {
+    for (i, p) in px.iter_mut().enumerate() {
+        let t = amount(i);
+        if t <= 0.0 {
             continue;
         }
-        let id = regions.len() as u32;
-        let (mut size, mut top, mut border) = (0usize, false, false);
-        label[start] = id;
-        stack.push(start);
-        while let Some(i) = stack.pop() {
-            size += 1;
-            let (x, y) = (i % w, i / w);
-            top |= y == 0;
-            border |= x == 0 || x == w - 1 || y == h - 1;
-            let mut visit = |j: usize| {
-                if !edge[j] && label[j] == u32::MAX {
-                    label[j] = id;
-                    stack.push(j);
-                }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
-            }
-        }
-        regions.push((size, top, border));
-    }
-    // Interior regions are the subject; the largest carries the body colour.
-    let mut interior: Vec<usize> = (0..regions.len()).filter(|&r| !regions[r].1 && !regions[r].2).collect();
-    interior.sort_by_key(|&r| std::cmp::Reverse(regions[r].0));
-    let (sky_top, sky_bottom, _) = scene::sky(plan.lighting);
-    let ground = ground_color(buf, plan);
-    let outline = shade(plan.body, -0.6);
-    let t = (c.weight / 0.8).clamp(0.0, 1.0);
-    for i in 0..w * h {
-        let y = i / w;
-        let target: Rgb = if edge[i] {
-            outline
-        } else {
-            let r = label[i] as usize;
-            match interior.iter().position(|&x| x == r) {
-                Some(0) => shade(plan.body, 0.12 - 0.24 * (y as f32 / h as f32)),
-                Some(k) if k % 2 == 1 => plan.accent,
-                Some(_) => shade(plan.body, -0.2),
-                None if regions[r].1 => mix(sky_top, sky_bottom, y as f32 / h as f32),
-                None => ground,
-            }
-        };
-        let p = &mut buf.px[i];
         for k in 0..3 {
-            p[k] += (target[k] as f32 - p[k]) * t;
+            let moved = (p[k] - from.0[k]) / from.1[k] * to.1[k] + to.0[k];
+            p[k] = (p[k] + (moved - p[k]) * t).clamp(0.0, 255.0);
         }
     }
 }
 
-fn ground_color(buf: &Buf, plan: &Plan) -> Rgb {
-    let y = ((plan.horizon + 1.0) / 2.0 * buf.h as f32) as usize;
-    let row = &buf.px[y.min(buf.h - 1) * buf.w..][..buf.w];
-    row.iter().fold([0f32; 3], |a, p| [a[0] + p[0], a[1] + p[1], a[2] + p[2]]).map(|v| (v / buf.w as f32) as u8)
+/// The init's subject: where it is and its colours (main colour first),
+/// against the colours around it.
+struct SubjectColours {
+    w: usize,
+    bbox: Option<[usize; 4]>,
+    own: Vec<[f32; 3]>,
+    around: Vec<[f32; 3]>,
 }
 
-/// Image-to-image: low strength keeps the init's structure and palette;
-/// middle strength keeps its structure but repaints it in the prompt's
-/// palette; high strength keeps little.
-pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
-    let restyle = (strength * 1.6).clamp(0.0, 1.0);
-    // Structure starts to go past ~0.35 and is mostly gone near 1, as with real models.
-    let replace = ((strength - 0.35) / 0.65).clamp(0.0, 1.0).powf(1.5);
-    let ramp = [shade(plan.body, -0.55), plan.body, plan.accent, shade(plan.accent, 0.7)];
-    for (i, p) in buf.px.iter_mut().enumerate() {
-        let o = init.as_raw()[i * 3..i * 3 + 3].iter().map(|v| *v as f32).collect::<Vec<_>>();
-        let l = 0.299 * o[0] + 0.587 * o[1] + 0.114 * o[2];
-        let t = (l / 255.0) * 3.0;
-        let k = (t.floor() as usize).min(2);
-        let c = mix(ramp[k], ramp[k + 1], t - k as f32);
-        let cl = (0.299 * c[0] as f32 + 0.587 * c[1] as f32 + 0.114 * c[2] as f32).max(1.0);
-        // Keep the init's luminance so its structure survives the new palette.
-        let styled: [f32; 3] = [0, 1, 2].map(|j| (c[j] as f32 * l / cl).clamp(0.0, 255.0));
-        for j in 0..3 {
-            let kept = o[j] + (styled[j] - o[j]) * restyle;
-            p[j] = kept + (p[j] - kept) * replace;
+impl SubjectColours {
+    fn read(init: &RgbImage) -> SubjectColours {
+        let (w, h) = (init.width() as usize, init.height() as usize);
+        let found = crate::imaging::subject::find(init);
+        let none = SubjectColours { w, bbox: None, own: Vec::new(), around: Vec::new() };
+        if !found.has_subject() {
+            return none;
+        }
+        let [x0, y0] = [found.x as usize, found.y as usize];
+        let [x1, y1] = [(x0 + found.w as usize).min(w), (y0 + found.h as usize).min(h)];
+        let (mut own, mut around) = (Vec::new(), Vec::new());
+        let (mx, my) = ((x1 - x0) / 5, (y1 - y0) / 5);
+        for (x, y, p) in init.enumerate_pixels().step_by(3) {
+            let (x, y) = (x as usize, y as usize);
+            if x >= x0 + mx && x < x1 - mx && y >= y0 + my && y < y1 - my {
+                own.push(analysis::lab(p.0));
+            } else if x < x0 || x >= x1 || y < y0 || y >= y1 {
+                around.push(analysis::lab(p.0));
+            }
+        }
+        let around: Vec<[f32; 3]> =
+            analysis::dominant(&around, 5).into_iter().filter(|c| c.1 > 0.02).map(|c| c.0).collect();
+        // A subject colour the surroundings also have is background seen through the box.
+        let own: Vec<[f32; 3]> = analysis::dominant(&own, 4)
+            .into_iter()
+            .filter(|c| c.1 > 0.04 && around.iter().all(|a| analysis::delta_e(*a, c.0) > 12.0))
+            .map(|c| c.0)
+            .collect();
+        if own.is_empty() {
+            return none;
+        }
+        SubjectColours { w, bbox: Some([x0, y0, x1, y1]), own, around }
+    }
+
+    /// How surely pixel `i` (of colour `p`) is the subject's: inside its box
+    /// and nearer its colours than the surroundings'.
+    fn membership(&self, i: usize, p: [f32; 3]) -> f32 {
+        let Some([x0, y0, x1, y1]) = self.bbox else { return 0.0 };
+        let (x, y) = (i % self.w, i / self.w);
+        if x < x0 || x >= x1 || y < y0 || y >= y1 {
+            return 0.0;
+        }
+        let lab = analysis::lab(p.map(|v| v.round().clamp(0.0, 255.0) as u8));
+        let d = |set: &[[f32; 3]]| set.iter().map(|c| analysis::delta_e(*c, lab)).fold(f32::MAX, f32::min);
+        (0.5 + (d(&self.around) - d(&self.own)) / 12.0).clamp(0.0, 1.0)
+    }
+
+    /// The subject's main colour becomes the prompt's body colour and its
+    /// second the accent, each pixel keeping its lightness offset from the
+    /// colour it is nearest (its shading and detail).
+    fn recolour(&self, lab: [f32; 3], targets: &[[f32; 3]; 2]) -> [f32; 3] {
+        let nearest = (0..self.own.len())
+            .min_by(|a, b| analysis::delta_e(self.own[*a], lab).total_cmp(&analysis::delta_e(self.own[*b], lab)));
+        match nearest {
+            Some(j) if j < 2 => {
+                let keep = [1.0, 0.3, 0.3];
+                std::array::from_fn(|k| targets[j][k] + (lab[k] - self.own[j][k]) * keep[k])
+            }
+            _ => lab,
         }
     }
+}
+
+/// Image-to-image draws the prompt's picture on the init's layout: the
+/// subject where the init's subject is.
+pub fn follow_init_layout(plan: &mut Plan, init: &RgbImage, strength: f32) {
+    let found = crate::imaging::subject::find(init);
+    if !found.has_subject() {
+        return;
+    }
+    let [x, y, w, h] = found.fraction(init.width(), init.height());
+    let target = Frac { x: x as f32, y: y as f32, w: w as f32, h: h as f32 };
+    // Past ~0.9 the layout itself starts to go.
+    let t = 1.0 - smooth((strength - 0.85) / 0.15) * 0.5;
+    plan.subject_box = lerp_box(plan.subject_box, fill(plan, target), t);
+    plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
 }
 
 /// How much of the surroundings' light the repainted region takes: the
@@ -231,7 +312,11 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
         // repaint leans toward what lies under the mask there (the original
         // when inpainting, the init's edge carried outward when outpainting),
         // fading with the distance to the seam.
-        let dist = seam_distance(mask);
+        let dist = super::effects::chamfer(
+            mask.as_raw().iter().map(|m| *m == 0),
+            mask.width() as usize,
+            mask.height() as usize,
+        );
         let reach = (w.min(h) as f32 * 0.04).max(2.0);
         for (i, (o, px)) in out.pixels_mut().zip(init.pixels()).enumerate() {
             if mask.as_raw()[i] == 0 {
@@ -259,53 +344,6 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
             }
         }
     }
-}
-
-/// Distance (chamfer, in pixels) of every masked pixel to the nearest
-/// unmasked one; 0 outside the mask.
-fn seam_distance(mask: &GrayImage) -> Vec<f32> {
-    let (w, h) = (mask.width() as usize, mask.height() as usize);
-    let mut d: Vec<f32> = mask.as_raw().iter().map(|m| if *m == 0 { 0.0 } else { f32::MAX }).collect();
-    let (a, b) = (1.0f32, std::f32::consts::SQRT_2);
-    for y in 0..h {
-        for x in 0..w {
-            let i = y * w + x;
-            let mut v = d[i];
-            if x > 0 {
-                v = v.min(d[i - 1] + a);
-            }
-            if y > 0 {
-                v = v.min(d[i - w] + a);
-                if x > 0 {
-                    v = v.min(d[i - w - 1] + b);
-                }
-                if x + 1 < w {
-                    v = v.min(d[i - w + 1] + b);
-                }
-            }
-            d[i] = v;
-        }
-    }
-    for y in (0..h).rev() {
-        for x in (0..w).rev() {
-            let i = y * w + x;
-            let mut v = d[i];
-            if x + 1 < w {
-                v = v.min(d[i + 1] + a);
-            }
-            if y + 1 < h {
-                v = v.min(d[i + w] + a);
-                if x + 1 < w {
-                    v = v.min(d[i + w + 1] + b);
-                }
-                if x > 0 {
-                    v = v.min(d[i + w - 1] + b);
-                }
-            }
-            d[i] = v;
-        }
-    }
-    d
 }
 
 /// Read an identity from a reference image's pixels: the dominant colours

@@ -222,3 +222,49 @@ pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
         }
     }
 }
+
+/// Distance (chamfer, in pixels) of every pixel to the nearest `source`
+/// pixel (0 on them); `f32::MAX` everywhere when there is none.
+pub fn chamfer(source: impl Iterator<Item = bool>, w: usize, h: usize) -> Vec<f32> {
+    let mut d: Vec<f32> = source.map(|s| if s { 0.0 } else { f32::MAX }).collect();
+    let (a, b) = (1.0f32, std::f32::consts::SQRT_2);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let mut v = d[i];
+            if x > 0 {
+                v = v.min(d[i - 1] + a);
+            }
+            if y > 0 {
+                v = v.min(d[i - w] + a);
+                if x > 0 {
+                    v = v.min(d[i - w - 1] + b);
+                }
+                if x + 1 < w {
+                    v = v.min(d[i - w + 1] + b);
+                }
+            }
+            d[i] = v;
+        }
+    }
+    for y in (0..h).rev() {
+        for x in (0..w).rev() {
+            let i = y * w + x;
+            let mut v = d[i];
+            if x + 1 < w {
+                v = v.min(d[i + 1] + a);
+            }
+            if y + 1 < h {
+                v = v.min(d[i + w] + a);
+                if x + 1 < w {
+                    v = v.min(d[i + w + 1] + b);
+                }
+                if x > 0 {
+                    v = v.min(d[i + w - 1] + b);
+                }
+            }
+            d[i] = v;
+        }
+    }
+    d
+}

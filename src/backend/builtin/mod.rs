@@ -10,6 +10,7 @@ pub mod plan;
 mod rng;
 mod scene;
 pub mod service;
+mod shape;
 mod subject;
 
 use std::time::Instant;
@@ -81,6 +82,19 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     for c in &controls {
         control::adjust_plan(&mut plan, c);
     }
+    // The strongest edge map shapes the subject (one silhouette per image).
+    let edges = controls
+        .iter()
+        .filter(|c| c.kind == ControlKind::Edges && c.image.dimensions() == (w, h))
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .map(|c| (shape::EdgeLayout::read(&c.image), shape::Strength::of(c.weight)));
+    if let Some((map, s)) = &edges {
+        control::place_on_edges(&mut plan, map, *s);
+    }
+    let init_strength = r.init.as_ref().map_or(0.5, |i| i.strength);
+    if let (Some(init), None) = (&inputs.init, &inputs.mask) {
+        control::follow_init_layout(&mut plan, init, init_strength);
+    }
     if let Some(mask) = &inputs.mask
         && r.extra.outpaint.is_none()
     {
@@ -90,19 +104,35 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
 
     let mut pix = Pixmap::new(w, h).ok_or_else(|| BackendError::Failed(format!("cannot allocate a {w}×{h} image")))?;
     scene::draw(&mut paint::Canvas::new(&mut pix), &plan, w, h);
-    subject::draw(&mut pix, &plan);
+    match &edges {
+        Some((map, s)) => {
+            shape::calm_background(&mut pix, map, *s);
+            let mut layer =
+                Pixmap::new(w, h).ok_or_else(|| BackendError::Failed(format!("cannot allocate a {w}×{h} image")))?;
+            subject::draw(&mut layer, &plan);
+            let b = plan.subject_box;
+            let neck = subject::neck(&plan).map(|n| (b.y + n * b.h) * h as f32);
+            shape::fit(&mut layer, map, *s, neck);
+            pix.draw_pixmap(
+                0,
+                0,
+                layer.as_ref(),
+                &tiny_skia::PixmapPaint::default(),
+                tiny_skia::Transform::identity(),
+                None,
+            );
+        }
+        None => subject::draw(&mut pix, &plan),
+    }
     let mut buf = effects::Buf::from_rgba(pix.data(), w as usize, h as usize);
-
-    for c in controls.iter().filter(|c| c.kind == ControlKind::Edges) {
-        control::apply_edges(&mut buf, &plan, c);
-    }
-    if let (Some(init), None) = (&inputs.init, &inputs.mask) {
-        control::img2img(&mut buf, &plan, init, r.init.as_ref().map_or(0.5, |i| i.strength));
-    }
     effects::style(&mut buf, &plan);
     effects::grade(&mut buf, scene::grade(plan.lighting));
     effects::cfg(&mut buf, r.cfg);
     effects::steps(&mut buf, scheduled_steps(r), plan.noise_seed);
+    // The prompt's picture is finished first; image-to-image decides how much of the init survives it.
+    if let (Some(init), None) = (&inputs.init, &inputs.mask) {
+        control::img2img(&mut buf, &plan, init, init_strength);
+    }
     let mut image = RgbImage::from_raw(w, h, buf.to_rgb8())
         .ok_or_else(|| BackendError::Failed("image buffer size mismatch".into()))?;
     if let Some(hires) = &r.extra.hires {

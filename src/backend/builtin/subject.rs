@@ -112,6 +112,15 @@ pub fn unit_extent(plan: &Plan) -> (f32, f32, f32, f32) {
     (x0 as f32 / 128.0, y0 as f32 / 128.0, (x1 + 1) as f32 / 128.0, (y1 + 1) as f32 / 128.0)
 }
 
+/// Where a character's head ends (unit y), the landmark an edge map's top
+/// part is fitted to; products have none.
+pub fn neck(plan: &Plan) -> Option<f32> {
+    (plan.subject.class() == SubjectClass::Character).then(|| {
+        let (_, hy, hr) = head(plan.subject);
+        hy + hr * 0.95
+    })
+}
+
 /// Where the head is, per character (centre x, centre y, radius) in unit space.
 fn head(s: Subject) -> (f32, f32, f32) {
     match s {
