@@ -242,6 +242,17 @@ fn image_to_image_redraws_without_double_exposure() {
 }
 
 #[test]
+fn a_colour_goes_to_the_part_it_names_whatever_the_word() {
+    // "cap" is also a hat for characters; on a product it is the product's cap.
+    for part in ["cap", "lid", "strap", "trim"] {
+        let r = render(&format!("prompt = \"a bottle, white body, orange {part}, in a studio\"\nseed = 3\n"));
+        let orange = genpath::recipe::vocab::COLORS.iter().find(|(n, _)| *n == "orange").unwrap().1;
+        let d = analysis::delta_e(analysis::lab(r.plan.accent), analysis::lab(orange));
+        assert!(d < 6.0, "\"orange {part}\" colours the bottle's accent part: ΔE00 {d:.1} from orange");
+    }
+}
+
+#[test]
 fn inpainting_keeps_every_pixel_outside_the_mask() {
     let init = render("prompt = \"a penguin, in the snow\"\nseed = 3\n").image;
     let (w, h) = init.dimensions();

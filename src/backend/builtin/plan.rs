@@ -157,6 +157,10 @@ pub fn plan(
         match next.map(|n| n.kind) {
             Some(TermKind::BodyWord | TermKind::Subject(_)) if body_c.is_none() => body_c = Some((c, t.weight)),
             Some(TermKind::AccentWord) if accent_c.is_none() => accent_c = Some((c, t.weight)),
+            // A product has no accessories: "cap" on a bottle is its cap (its accent part), as on a real model.
+            Some(TermKind::Accessory(_)) if info.class == SubjectClass::Product && accent_c.is_none() => {
+                accent_c = Some((c, t.weight))
+            }
             Some(TermKind::Accessory(_)) if accessory_c.is_none() => accessory_c = Some((c, t.weight)),
             _ => loose_colors.push((c, t.weight)),
         }
