@@ -175,7 +175,7 @@ impl A1111 {
         }
         let want: &[&str] = match kind {
             ControlKind::Edges => &["canny", "lineart", "softedge"],
-            ControlKind::Mask => &["seg"],
+            ControlKind::Seg => &["seg"],
             ControlKind::Pose => &["openpose", "pose"],
             ControlKind::Depth => &["depth"],
         };
@@ -249,7 +249,7 @@ impl A1111 {
                 "module": "none",
                 "model": self.model_for(c.kind).unwrap_or_else(|| "None".into()),
                 "weight": super::decimal(c.weight),
-                "image": png_of(&image::DynamicImage::ImageLuma8(c.image.clone()))?,
+                "image": png_of(&image::DynamicImage::ImageRgb8(c.image.clone()))?,
                 "resize_mode": "Just Resize",
                 "control_mode": match c.mode {
                     ControlMode::Balanced => "Balanced",
@@ -284,7 +284,7 @@ impl A1111 {
 impl Backend for A1111 {
     fn describe(&self) -> Description {
         let cn = self.controlnet_models();
-        let controls = [ControlKind::Edges, ControlKind::Mask, ControlKind::Pose, ControlKind::Depth]
+        let controls = [ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth]
             .into_iter()
             .filter(|k| self.model_for(*k).is_some())
             .collect();

@@ -7,6 +7,7 @@ use image::{DynamicImage, GrayImage, RgbImage, imageops::FilterType};
 use thiserror::Error;
 
 use super::{ControlInput, Inputs};
+use crate::recipe::ControlKind;
 use crate::recipe::Resolved;
 
 #[derive(Debug, Error)]
@@ -122,10 +123,15 @@ pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<
         }
     }
     for c in &r.control {
-        let img = decode(&c.image, &dirs.read(&c.image)?)?.to_luma8();
+        let img = decode(&c.image, &dirs.read(&c.image)?)?.to_rgb8();
+        // Palette and keypoint colours must not blend into colours they are not.
+        let filter = match c.kind {
+            ControlKind::Seg | ControlKind::Pose => FilterType::Nearest,
+            ControlKind::Edges | ControlKind::Depth => FilterType::Triangle,
+        };
         inputs.controls.push(ControlInput {
             kind: c.kind,
-            image: fit_map(img, w, h, c.resize),
+            image: fit_map(img, w, h, c.resize, filter),
             weight: c.weight,
             start: c.start,
             end: c.end,
@@ -164,26 +170,26 @@ pub fn outpaint_canvas(init: &RgbImage, w: u32, h: u32, left: u32, top: u32) -> 
 /// A control map fitted to `w`×`h` as ControlNet's resize modes do:
 /// stretched, scaled to cover and centre-cropped, or scaled to fit and
 /// padded with black (no signal in every map format genpath sends).
-pub fn fit_map(img: GrayImage, w: u32, h: u32, mode: crate::recipe::ResizeMode) -> GrayImage {
+pub fn fit_map(img: RgbImage, w: u32, h: u32, mode: crate::recipe::ResizeMode, filter: FilterType) -> RgbImage {
     use crate::recipe::ResizeMode;
     let (mw, mh) = img.dimensions();
     if (mw, mh) == (w, h) || mw == 0 || mh == 0 {
-        return if (mw, mh) == (w, h) { img } else { GrayImage::new(w, h) };
+        return if (mw, mh) == (w, h) { img } else { RgbImage::new(w, h) };
     }
     let (sx, sy) = (w as f64 / mw as f64, h as f64 / mh as f64);
     match mode {
-        ResizeMode::JustResize => image::imageops::resize(&img, w, h, FilterType::Triangle),
+        ResizeMode::JustResize => image::imageops::resize(&img, w, h, filter),
         ResizeMode::CropAndResize => {
             let s = sx.max(sy);
             let (rw, rh) = (((mw as f64 * s).round() as u32).max(w), ((mh as f64 * s).round() as u32).max(h));
-            let big = image::imageops::resize(&img, rw, rh, FilterType::Triangle);
+            let big = image::imageops::resize(&img, rw, rh, filter);
             image::imageops::crop_imm(&big, (rw - w) / 2, (rh - h) / 2, w, h).to_image()
         }
         ResizeMode::ResizeAndFill => {
             let s = sx.min(sy);
             let (rw, rh) = (((mw as f64 * s).round() as u32).clamp(1, w), ((mh as f64 * s).round() as u32).clamp(1, h));
-            let small = image::imageops::resize(&img, rw, rh, FilterType::Triangle);
-            let mut out = GrayImage::new(w, h);
+            let small = image::imageops::resize(&img, rw, rh, filter);
+            let mut out = RgbImage::new(w, h);
             image::imageops::replace(&mut out, &small, i64::from((w - rw) / 2), i64::from((h - rh) / 2));
             out
         }

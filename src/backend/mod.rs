@@ -44,7 +44,9 @@ pub struct Inputs {
 #[derive(Debug, Clone)]
 pub struct ControlInput {
     pub kind: ControlKind,
-    pub image: GrayImage,
+    /// The map as the ControlNet takes it: RGB (OpenPose colours, ADE20K
+    /// palette) or grey in three channels (edges, depth).
+    pub image: RgbImage,
     pub weight: f32,
     /// Fractions of the sampling steps where the control acts (0 and 1: all of them).
     pub start: f32,
@@ -54,8 +56,18 @@ pub struct ControlInput {
 
 impl ControlInput {
     /// A control that acts on every step, balanced against the prompt.
-    pub fn new(kind: ControlKind, image: GrayImage, weight: f32) -> ControlInput {
+    pub fn new(kind: ControlKind, image: RgbImage, weight: f32) -> ControlInput {
         ControlInput { kind, image, weight, start: 0.0, end: 1.0, mode: crate::recipe::ControlMode::Balanced }
+    }
+
+    /// A single-channel map (edges, depth) as a control.
+    pub fn from_gray(kind: ControlKind, image: GrayImage, weight: f32) -> ControlInput {
+        ControlInput::new(kind, image::DynamicImage::ImageLuma8(image).to_rgb8(), weight)
+    }
+
+    /// The map's luminance (what edge and depth maps carry).
+    pub fn luma(&self) -> GrayImage {
+        image::imageops::grayscale(&self.image)
     }
 }
 

@@ -190,7 +190,7 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
         format!("regions follow the mask: boundary F1 {f1:.2} ≥ {min:.2} (region colour spread {spread:.1})")
     } else {
         format!(
-            "the regions do not follow the mask{}: boundary F1 {f1:.2} < {min:.2}. Use it as a [[control]] with kind = \"mask\".",
+            "the regions do not follow the mask{}: boundary F1 {f1:.2} < {min:.2}. Make it an ADE20K segmentation map and use it as a [[control]] with kind = \"seg\".",
             which(images, i)
         )
     };

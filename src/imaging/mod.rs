@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod color;
+pub mod control_maps;
 pub mod keypoints;
 pub mod subject;
 

@@ -194,7 +194,7 @@ fn controlnet_unit(index: &str, text: &str) -> Result<super::Control, String> {
     } else if what.contains("depth") {
         super::ControlKind::Depth
     } else if what.contains("seg") {
-        super::ControlKind::Mask
+        super::ControlKind::Seg
     } else {
         return Err(format!("no genpath control kind for {what:?}"));
     };

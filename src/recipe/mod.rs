@@ -306,7 +306,7 @@ pub struct Init {
 crate::named_enum! {
     pub enum ControlKind ("control kind") {
         Edges = "edges",
-        Mask = "mask",
+        Seg = "seg",
         Pose = "pose",
         Depth = "depth",
     }

@@ -65,7 +65,7 @@ fn controlnet_units_are_well_formed_and_detected_maps_are_skipped() {
     let b = backend(&s.url, "");
     assert!(b.describe().controls.contains(&ControlKind::Edges));
     let mut req = request(RECIPE);
-    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
+    req.inputs.controls.push(ControlInput::from_gray(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
     let g = b.generate(&req, &Cancel::default()).unwrap();
     assert_eq!((g.width, g.height), (64, 48));
     let reqs = s.requests.lock().unwrap();
@@ -81,7 +81,7 @@ fn a_control_on_a_server_without_controlnet_is_refused_before_any_call() {
     let s = start(Script::default());
     let b = backend(&s.url, "");
     let mut req = request(RECIPE);
-    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
+    req.inputs.controls.push(ControlInput::from_gray(ControlKind::Edges, image::GrayImage::new(64, 48), 1.0));
     let e = b.generate(&req, &Cancel::default()).unwrap_err().to_string();
     assert!(e.contains("cannot do what this recipe asks") && e.contains("`edges` control"), "{e}");
     assert_eq!(s.generations.load(Ordering::SeqCst), 0, "no generation request was made");
@@ -240,7 +240,7 @@ fn backend_test_reports_models_samplers_controlnet_and_generates() {
         "Euler a",
         "ControlNet: version 3",
         "control_v11p_sd15_canny",
-        "controls: edges, mask, pose",
+        "controls: edges, seg, pose",
         "schedulers: Automatic, Karras",
         "LoRAs: pip_the_fox_v2",
         "upscalers: None, Lanczos, R-ESRGAN 4x+",
@@ -463,7 +463,7 @@ fn everyday_settings_reach_a1111_as_its_own_fields() {
         start: 0.1,
         end: 0.9,
         mode: genpath::recipe::ControlMode::Prompt,
-        ..ControlInput::new(ControlKind::Pose, image::GrayImage::new(64, 48), 0.8)
+        ..ControlInput::new(ControlKind::Pose, image::RgbImage::new(64, 48), 0.8)
     });
     let g = backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
     assert_eq!((g.width, g.height), (96, 72), "the hires size");

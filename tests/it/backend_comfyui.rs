@@ -150,7 +150,7 @@ fn inpainting_pastes_the_original_back_and_controlnet_finds_its_model() {
     req.inputs.mask = Some(image::GrayImage::new(64, 64));
     backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
     let mut req = request("prompt = \"a robot\"\nseed = 5\nwidth = 64\nheight = 64\n");
-    req.inputs.controls.push(ControlInput::new(ControlKind::Edges, image::GrayImage::new(64, 64), 0.9));
+    req.inputs.controls.push(ControlInput::from_gray(ControlKind::Edges, image::GrayImage::new(64, 64), 0.9));
     backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
     assert!(s.violations().is_empty(), "{:?}", s.violations());
     let sent = prompts(&s);
@@ -172,7 +172,7 @@ fn inpainting_pastes_the_original_back_and_controlnet_finds_its_model() {
 fn a_control_kind_without_a_model_is_refused_before_any_call() {
     let s = servers::comfy();
     let mut req = request("prompt = \"a dancer\"\nseed = 5\nwidth = 64\nheight = 64\n");
-    req.inputs.controls.push(ControlInput::new(ControlKind::Depth, image::GrayImage::new(64, 64), 1.0));
+    req.inputs.controls.push(ControlInput::from_gray(ControlKind::Depth, image::GrayImage::new(64, 64), 1.0));
     let e = backend(&s.url, "").generate(&req, &Cancel::default()).unwrap_err().to_string();
     assert!(e.contains("a `depth` control (it supports: edges, pose)"), "{e}");
     assert!(!s.log().iter().any(|(r, _)| r.starts_with("POST")), "nothing was sent");

@@ -62,10 +62,10 @@ fn asset_paths_may_not_leave_the_exercise() {
     let cur = curriculum_copy(&tmp.path().join("cur"));
     let f = cur.join("exercises/control/placement/exercise.toml");
     let text = std::fs::read_to_string(&f).unwrap();
-    assert!(text.contains("assets = [\"assets/layout-mask.png\"]"));
+    assert!(text.contains("assets = [\"assets/layout-seg.png\"]"));
     std::fs::write(
         &f,
-        text.replacen("assets = [\"assets/layout-mask.png\"]", "assets = [\"../../../curriculum/path.toml\"]", 1),
+        text.replacen("assets = [\"assets/layout-seg.png\"]", "assets = [\"../../../curriculum/path.toml\"]", 1),
     )
     .unwrap();
     let o = genpath(&tmp.path().join("ws")).arg("--curriculum").arg(&cur).arg("path").output().unwrap();

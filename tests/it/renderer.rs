@@ -108,7 +108,7 @@ fn edge_layout(weight: f32) -> (RgbImage, GrayImage) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/edge-layout");
     let map = image::open(root.join("assets/layout-edges.png")).unwrap().to_luma8();
     let r = recipe(&std::fs::read_to_string(root.join("solution/recipe.toml")).unwrap());
-    let controls = vec![ControlInput::new(ControlKind::Edges, map.clone(), weight)];
+    let controls = vec![ControlInput::from_gray(ControlKind::Edges, map.clone(), weight)];
     (builtin::render(&r, 5, &Inputs { controls, ..Inputs::default() }).unwrap().image, map)
 }
 
@@ -250,6 +250,121 @@ fn a_colour_goes_to_the_part_it_names_whatever_the_word() {
         let d = analysis::delta_e(analysis::lab(r.plan.accent), analysis::lab(orange));
         assert!(d < 6.0, "\"orange {part}\" colours the bottle's accent part: ΔE00 {d:.1} from orange");
     }
+}
+
+#[path = "../../examples/draw_controls.rs"]
+#[allow(dead_code)] // its `main` writes the assets; the tests compare with them
+mod draw_controls;
+
+fn exercise(id: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control").join(id)
+}
+
+#[test]
+fn the_curriculums_control_maps_are_what_the_drawing_helper_draws() {
+    let asset = |p: &str| image::open(exercise(p)).unwrap().to_rgb8();
+    assert!(asset("pose/assets/pose.png") == draw_controls::pose_map(), "run `cargo run --example draw_controls`");
+    assert!(
+        asset("placement/assets/layout-seg.png") == draw_controls::placement_map(),
+        "run `cargo run --example draw_controls`"
+    );
+}
+
+#[test]
+fn an_openpose_skeleton_puts_the_head_on_its_head_and_the_feet_on_its_ankles() {
+    use genpath::imaging::control_maps;
+    let map = draw_controls::pose_map();
+    let (w, h) = (map.width() as f32, map.height() as f32);
+    let skeleton = control_maps::read_pose(&map);
+    let (head, feet) = (skeleton.head().unwrap(), skeleton.feet().unwrap());
+    let r = recipe(&std::fs::read_to_string(exercise("pose/solution/recipe.toml")).unwrap());
+    let posed = builtin::render(
+        &r,
+        31,
+        &Inputs { controls: vec![ControlInput::new(ControlKind::Pose, map.clone(), 1.0)], ..Inputs::default() },
+    )
+    .unwrap();
+    let (hx, hy) = posed.head();
+    assert!(
+        (hx * w - head.0).abs() < 0.02 * w && (hy * h - head.1).abs() < 0.02 * h,
+        "head drawn at ({:.0}, {:.0}), skeleton's at {head:?}",
+        hx * w,
+        hy * h
+    );
+    let b = posed.plan.subject_box;
+    assert!(((b.y + b.h) * h - feet).abs() < 0.03 * h, "feet at {:.0}, ankles at {feet:.0}", (b.y + b.h) * h);
+    // On the pixels: the subject the checks find stands over the skeleton.
+    let found = genpath::imaging::subject::find(&posed.image);
+    let centre = (found.x + found.w / 2) as f32;
+    let (x0, _, x1, _) = skeleton.bounds().unwrap();
+    assert!(
+        (centre - (x0 + x1) / 2.0).abs() < 0.05 * w,
+        "subject centre x {centre:.0}, skeleton {:.0}",
+        (x0 + x1) / 2.0
+    );
+    // A white stick figure is not an OpenPose map: the pose ControlNet would not read it, nor does the renderer.
+    let stick = RgbImage::from_fn(768, 512, |x, y| {
+        let on = (x as i32 - 215).abs() < 3 && (230..470).contains(&y);
+        image::Rgb(if on { [255; 3] } else { [0; 3] })
+    });
+    let free = builtin::render(&r, 31, &Inputs::default()).unwrap();
+    let white = builtin::render(
+        &r,
+        31,
+        &Inputs { controls: vec![ControlInput::new(ControlKind::Pose, stick, 1.0)], ..Inputs::default() },
+    )
+    .unwrap();
+    assert_eq!(white.plan.subject_box, free.plan.subject_box);
+}
+
+#[test]
+fn segmentation_classes_land_where_their_ade20k_colours_are() {
+    use genpath::imaging::control_maps::seg_color;
+    // The banner template: the bottle where the bottle class is.
+    let map = draw_controls::placement_map();
+    let r = recipe(&std::fs::read_to_string(exercise("placement/solution/recipe.toml")).unwrap());
+    let out = builtin::render(
+        &r,
+        7,
+        &Inputs { controls: vec![ControlInput::new(ControlKind::Seg, map, 1.0)], ..Inputs::default() },
+    )
+    .unwrap()
+    .image;
+    let found = genpath::imaging::subject::find(&out);
+    let [x, y, w, h] = found.fraction(out.width(), out.height());
+    let (ix0, iy0, ix1, iy1) = (x.max(0.64), y.max(0.2), (x + w).min(0.86), (y + h).min(0.85));
+    let inter = (ix1 - ix0).max(0.0) * (iy1 - iy0).max(0.0);
+    let iou = inter / (w * h + 0.22 * 0.65 - inter);
+    assert!(iou > 0.6, "bottle box {:?} vs the bottle class region: IoU {iou:.2}", [x, y, w, h]);
+    // Sky above, grass below, an animal on the left: the horizon follows the sky's edge.
+    let (sky, grass, animal) = (seg_color("sky").unwrap(), seg_color("grass").unwrap(), seg_color("animal").unwrap());
+    let scene = RgbImage::from_fn(512, 512, |x, y| {
+        let inside = (60..200).contains(&x) && (200..440).contains(&y);
+        image::Rgb(if inside {
+            animal
+        } else if y < 300 {
+            sky
+        } else {
+            grass
+        })
+    });
+    let fox = recipe("prompt = \"a fox, orange fur, in a park, noon\"\nseed = 4\n");
+    let r = builtin::render(
+        &fox,
+        4,
+        &Inputs { controls: vec![ControlInput::new(ControlKind::Seg, scene, 1.0)], ..Inputs::default() },
+    )
+    .unwrap();
+    assert!((r.plan.horizon - 300.0 / 512.0).abs() < 0.02, "horizon at {:.3}", r.plan.horizon);
+    let (hx, _) = r.head();
+    assert!(hx < 0.45, "the fox stands in the animal region on the left (head x {hx:.2})");
+    let blue = labs_in(&r.image, (0.6, 0.05, 0.95, 0.25)).iter().filter(|l| l[2] < -5.0).count();
+    let green = labs_in(&r.image, (0.6, 0.65, 0.95, 0.95)).iter().filter(|l| l[1] < -10.0).count();
+    assert!(blue > 1000 && green > 1000, "sky above the class edge ({blue} blue px), grass below ({green} green px)");
+    // No tree class, no trees: the sky region is sky.
+    let sky_px = labs_in(&r.image, (0.5, 0.3, 0.98, 0.57));
+    let treeish = sky_px.iter().filter(|l| l[1] < -15.0).count() as f32 / sky_px.len() as f32;
+    assert!(treeish < 0.02, "{:.0}% of the sky class region is foliage", treeish * 100.0);
 }
 
 #[test]
@@ -416,7 +531,7 @@ fn a_control_that_ends_early_or_yields_to_the_prompt_shapes_less() {
     let edges: Vec<u8> = map.pixels().map(|p| (p.0[0] > 127) as u8).collect();
     let f1 = |start: f32, end: f32, mode: genpath::recipe::ControlMode| {
         let r = recipe(FOX);
-        let mut c = ControlInput::new(ControlKind::Edges, map.clone(), 1.0);
+        let mut c = ControlInput::from_gray(ControlKind::Edges, map.clone(), 1.0);
         (c.start, c.end, c.mode) = (start, end, mode);
         let out = builtin::render(&r, 77, &Inputs { controls: vec![c], ..Inputs::default() }).unwrap().image;
         analysis::edge_f1(&analysis::canny(&analysis::gray(&out)), &edges, 256, 256, 2).f1

@@ -9,27 +9,8 @@ use super::effects::Buf;
 use super::plan::{Frac, Plan, ReferenceIdentity};
 use crate::backend::ControlInput;
 use crate::imaging::analysis;
+use crate::imaging::control_maps as maps;
 use crate::recipe::ControlKind;
-
-/// Bounding box (fractions) of pixels where `keep` holds, if any.
-fn bbox(img: &GrayImage, keep: impl Fn(u8) -> bool) -> Option<Frac> {
-    let (w, h) = img.dimensions();
-    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-    for (x, y, p) in img.enumerate_pixels() {
-        if keep(p.0[0]) {
-            x0 = x0.min(x);
-            y0 = y0.min(y);
-            x1 = x1.max(x);
-            y1 = y1.max(y);
-        }
-    }
-    (x0 <= x1).then(|| Frac {
-        x: x0 as f32 / w as f32,
-        y: y0 as f32 / h as f32,
-        w: (x1 - x0 + 1) as f32 / w as f32,
-        h: (y1 - y0 + 1) as f32 / h as f32,
-    })
-}
 
 fn lerp_box(a: Frac, b: Frac, t: f32) -> Frac {
     let t = t.clamp(0.0, 1.0);
@@ -45,33 +26,101 @@ fn fill(plan: &Plan, target: Frac) -> Frac {
     Frac { x: target.x - x0 * w, y: target.y - y0 * h, w, h }
 }
 
-/// Region maps and poses move the subject; their weight sets how far.
+/// Segmentation maps, poses and depth place the subject; their weight sets
+/// how far (edge maps shape it too, in `shape.rs`). Each reads the format
+/// the real ControlNet takes; a map in another format moves nothing, as a
+/// real model would not understand it either.
 pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
     let t = (c.weight / 0.8).clamp(0.0, 1.0);
-    match c.kind {
-        ControlKind::Mask => {
-            // White = subject, mid grey = keep calm (text), black = background.
-            if let Some(b) = bbox(&c.image, |v| v >= 200) {
-                plan.subject_box = lerp_box(plan.subject_box, fill(plan, b), t);
-                plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
-            }
-            if t > 0.5
-                && let Some(calm) = bbox(&c.image, |v| (64..200).contains(&v))
-            {
-                plan.calm.push(calm);
-            }
+    let target = match c.kind {
+        ControlKind::Seg => seg_layout(plan, c, t),
+        ControlKind::Pose => pose_box(plan, &maps::read_pose(&c.image), c.image.dimensions()),
+        ControlKind::Depth => depth_box(&c.luma()).map(|b| fill(plan, b)),
+        ControlKind::Edges => None,
+    };
+    if let Some(b) = target {
+        plan.subject_box = lerp_box(plan.subject_box, b, t);
+        if c.kind != ControlKind::Seg {
+            plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
         }
-        ControlKind::Pose => {
-            // A stick figure drawn light on dark (or dark on light): the character stands there.
-            let mean = c.image.pixels().map(|p| p.0[0] as f32).sum::<f32>() / (c.image.len().max(1) as f32);
-            let ink = |v: u8| if mean < 128.0 { v >= 128 } else { v < 128 };
-            if let Some(b) = bbox(&c.image, ink) {
-                plan.subject_box = lerp_box(plan.subject_box, fill(plan, b), t);
-                plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
-            }
-        }
-        ControlKind::Edges | ControlKind::Depth => {}
     }
+}
+
+/// An ADE20K map (the seg ControlNet's input): the subject classes' region
+/// is where the subject goes, the sky's lower edge is the horizon, and
+/// wall, building and sky regions stay plain (no scenery drawn over them).
+fn seg_layout(plan: &mut Plan, c: &ControlInput, t: f32) -> Option<Frac> {
+    let classes = maps::read_seg(&c.image);
+    if !maps::looks_like_seg(&classes) {
+        return None;
+    }
+    let (w, h) = (c.image.width() as usize, c.image.height() as usize);
+    let role = |i: usize| classes[i].map(|k| maps::SEG_CLASSES[k as usize].3);
+    let region = |want: maps::SegRole| bbox_where(w, h, |i| role(i) == Some(want));
+    // The horizon: the median over columns of where the sky ends.
+    let mut ends: Vec<usize> = (0..w)
+        .filter_map(|x| (0..h).rev().find(|&y| role(y * w + x) == Some(maps::SegRole::Sky)).map(|y| y + 1))
+        .filter(|&y| y < h)
+        .collect();
+    if ends.len() * 2 >= w {
+        ends.sort_unstable();
+        let y = ends[ends.len() / 2] as f32 / h as f32;
+        plan.horizon += (y - plan.horizon) * t;
+    }
+    // Plain classes stay plain: no scenery is drawn over wall or sky.
+    if t > 0.5 {
+        plan.calm.extend([maps::SegRole::Backdrop, maps::SegRole::Sky].into_iter().filter_map(region));
+    }
+    region(maps::SegRole::Subject).map(|b| fill(plan, b))
+}
+
+/// Bounding box (fractions) of the pixels where `keep` holds.
+fn bbox_where(w: usize, h: usize, keep: impl Fn(usize) -> bool) -> Option<Frac> {
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0, 0);
+    for i in (0..w * h).filter(|&i| keep(i)) {
+        let (x, y) = (i % w, i / w);
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    (x0 <= x1).then(|| Frac {
+        x: x0 as f32 / w as f32,
+        y: y0 as f32 / h as f32,
+        w: (x1 - x0 + 1) as f32 / w as f32,
+        h: (y1 - y0 + 1) as f32 / h as f32,
+    })
+}
+
+/// An OpenPose skeleton (the openpose ControlNet's input): the character's
+/// head goes on the skeleton's head (nose, eyes, ears) and its feet on the
+/// ankles; without feet, the figure's lowest keypoint. The practice
+/// characters have no posable limbs, so arms and legs set only the extent.
+fn pose_box(plan: &Plan, s: &maps::Skeleton, (w, h): (u32, u32)) -> Option<Frac> {
+    let (w, h) = (w as f32, h as f32);
+    let (bx0, by0, bx1, by1) = s.bounds()?;
+    let (uhx, uhy) = super::subject::head_unit(plan);
+    let feet = s.feet().unwrap_or(by1);
+    let box_aspect = plan.subject_box.w * w / (plan.subject_box.h * h).max(1e-3);
+    match s.head() {
+        Some((hx, hy)) if feet > hy + 4.0 => {
+            let bh = (feet - hy) / (1.0 - uhy).max(0.2);
+            let bw = bh * box_aspect;
+            Some(Frac { x: (hx - uhx * bw) / w, y: (hy - uhy * bh) / h, w: bw / w, h: bh / h })
+        }
+        _ => {
+            Some(fill(plan, Frac { x: bx0 / w, y: by0 / h, w: (bx1 - bx0).max(1.0) / w, h: (by1 - by0).max(1.0) / h }))
+        }
+    }
+}
+
+/// A MiDaS-style depth map (near = bright): the subject stands in the
+/// nearest region (the brightest quarter of the map's range).
+fn depth_box(depth: &GrayImage) -> Option<Frac> {
+    let (lo, hi) = depth.pixels().fold((255u8, 0u8), |(a, b), p| (a.min(p.0[0]), b.max(p.0[0])));
+    if hi.saturating_sub(lo) < 32 {
+        return None;
+    }
+    let near = hi - (hi - lo) / 4;
+    let (w, h) = (depth.width() as usize, depth.height() as usize);
+    bbox_where(w, h, |i| depth.as_raw()[i] >= near)
 }
 
 /// An edge map moves the subject onto its silhouette and the horizon onto
@@ -88,7 +137,8 @@ pub fn place_on_edges(plan: &mut Plan, map: &super::shape::EdgeLayout, s: super:
 
 /// Inpainting: the new subject goes where the mask says.
 pub fn place_in_mask(plan: &mut Plan, mask: &GrayImage) {
-    if let Some(b) = bbox(mask, |v| v >= 128) {
+    let (w, h) = (mask.width() as usize, mask.height() as usize);
+    if let Some(b) = bbox_where(w, h, |i| mask.as_raw()[i] >= 128) {
         let aspect = plan.subject_box.w / plan.subject_box.h.max(1e-3);
         let (mut w, mut h) = (b.w * 0.9, b.h * 0.9);
         if w / h > aspect {
@@ -350,7 +400,6 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
 /// of its salient subject, the subject's proportions, and whether its
 /// surface is patterned (edge density inside the subject).
 pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
-    use crate::imaging::analysis;
     let est = analysis::subject(img);
     let small = analysis::working(img, 128);
     let (w, h) = (small.width() as usize, small.height() as usize);

@@ -45,6 +45,16 @@ pub struct Rendered {
     pub not_understood: Vec<String>,
 }
 
+impl Rendered {
+    /// Where the subject's head centre was drawn, in fractions of the image
+    /// (a product's top middle).
+    pub fn head(&self) -> (f32, f32) {
+        let (ux, uy) = subject::head_unit(&self.plan);
+        let b = self.plan.subject_box;
+        (b.x + ux * b.w, b.y + uy * b.h)
+    }
+}
+
 /// A fresh random seed for recipes that ask for one (seed absent or -1).
 pub fn random_seed() -> i64 {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -87,7 +97,7 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         .iter()
         .filter(|c| c.kind == ControlKind::Edges && c.image.dimensions() == (w, h))
         .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .map(|c| (shape::EdgeLayout::read(&c.image), shape::Strength::of(c.weight)));
+        .map(|c| (shape::EdgeLayout::read(&c.luma()), shape::Strength::of(c.weight)));
     if let Some((map, s)) = &edges {
         control::place_on_edges(&mut plan, map, *s);
     }
@@ -205,7 +215,7 @@ impl Backend for Builtin {
             kind: "builtin".into(),
             img2img: true,
             inpaint: true,
-            controls: vec![ControlKind::Edges, ControlKind::Mask, ControlKind::Pose],
+            controls: vec![ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth],
             reference: true,
             deterministic: true,
             price_per_image: self.service.as_ref().map(|s| s.price_per_image),

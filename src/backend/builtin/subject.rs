@@ -121,6 +121,18 @@ pub fn neck(plan: &Plan) -> Option<f32> {
     })
 }
 
+/// Where a character's head centre is in its unit box (products: the top
+/// middle), the point a pose's head is matched to.
+pub fn head_unit(plan: &Plan) -> (f32, f32) {
+    match plan.subject.class() {
+        SubjectClass::Character => {
+            let (hx, hy, _) = head(plan.subject);
+            (hx, hy)
+        }
+        SubjectClass::Product => (0.5, 0.15),
+    }
+}
+
 /// Where the head is, per character (centre x, centre y, radius) in unit space.
 fn head(s: Subject) -> (f32, f32, f32) {
     match s {

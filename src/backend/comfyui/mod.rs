@@ -126,7 +126,7 @@ fn controlnet_keyword(kind: ControlKind) -> &'static str {
         ControlKind::Edges => "canny",
         ControlKind::Pose => "openpose",
         ControlKind::Depth => "depth",
-        ControlKind::Mask => "seg",
+        ControlKind::Seg => "seg",
     }
 }
 
@@ -290,7 +290,7 @@ impl ComfyUi {
             let model = self
                 .controlnet_for(c.kind)
                 .map_err(|missing| BackendError::Unsupported { backend: self.name.clone(), missing })?;
-            let png = png_bytes(&image::DynamicImage::ImageLuma8(c.image.clone()))?;
+            let png = png_bytes(&image::DynamicImage::ImageRgb8(c.image.clone()))?;
             values.insert("control_image".into(), json!(self.upload("control", png, progress)?));
             values.insert("control_model".into(), json!(model));
             values.insert("control_strength".into(), decimal(c.weight));
@@ -417,7 +417,7 @@ fn graph_seed(graph: &Value) -> i64 {
 
 impl Backend for ComfyUi {
     fn describe(&self) -> Description {
-        let controls = [ControlKind::Edges, ControlKind::Mask, ControlKind::Pose, ControlKind::Depth]
+        let controls = [ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth]
             .into_iter()
             .filter(|k| self.controlnet_for(*k).is_ok())
             .collect();
