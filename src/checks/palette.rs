@@ -65,7 +65,8 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
             Some(min_cov),
             format!(
                 "only {:.0}% of the colourful pixels are near the brand colours {names}{} (at least {:.0}% wanted). \
-                 Put the hex codes in the prompt and pick a scene that does not bring its own colours (a studio backdrop).",
+                 Name each colour on a part (\"teal body\"), pick a scene that does not bring its own colours \
+                 (a studio backdrop), and for exact values give an image in the brand colours as a [reference].",
                 worst * 100.0,
                 which(images, worst_i),
                 min_cov * 100.0
@@ -112,7 +113,7 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
             Some((total - m.len()) as f64),
             Some(total as f64),
             format!(
-                "{} missing{}: no colour area of at least {:.0}% within ΔE00 {max_de} of it. Name it in the prompt, on a part large enough to show.",
+                "{} missing{}: no colour area of at least {:.0}% within ΔE00 {max_de} of it. Name it on a part large enough to show (\"orange band\"); a colour word is a family, so for the exact value add an image in the brand colours as a [reference].",
                 m.join(", "),
                 which(images, i),
                 min_share * 100.0

@@ -34,6 +34,9 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
         outln!("{}  seed {}  {:.0} ms", path.display(), g.seed, g.seconds * 1000.0);
         if !g.not_understood.is_empty() {
             outln!("  not understood: {}", g.not_understood.join(", "));
+            if g.not_understood.iter().any(|w| crate::recipe::prompt::is_hex(w)) {
+                outln!("  {}", crate::recipe::prompt::HEX_HINT);
+            }
         }
         made.push(image::load_from_memory(&g.png).context("Failed to read back the image")?.to_rgb8());
     }

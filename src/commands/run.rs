@@ -105,6 +105,9 @@ pub fn run(
     outln!("attempt {} — {:.1} s{cost}", rec.attempt, started.elapsed().as_secs_f64());
     if !rec.not_understood.is_empty() {
         outln!("not understood by the backend: {}", rec.not_understood.join(", "));
+        if rec.not_understood.iter().any(|w| crate::recipe::prompt::is_hex(w)) {
+            outln!("  {}", crate::recipe::prompt::HEX_HINT);
+        }
     }
     verdict::print(&rec.verdict)?;
     for p in &rec.images {

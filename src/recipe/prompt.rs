@@ -21,7 +21,6 @@ pub enum TermKind {
     CopySpace(Side),
     Thirds,
     Color([u8; 3]),
-    Hex([u8; 3]),
     BodyWord,
     AccentWord,
     Element(&'static str),
@@ -181,6 +180,16 @@ fn tokenize(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether a word is a hex colour code (`#FF7A1A`, `#abc`).
+pub fn is_hex(word: &str) -> bool {
+    word.starts_with('#') && crate::imaging::color::parse_hex(word).is_some()
+}
+
+/// What to tell a learner whose prompt had hex codes in it.
+pub const HEX_HINT: &str = "hex codes mean nothing to a text encoder (CLIP and T5 read `#1B998B` as a few \
+    meaningless fragments): name the colour for the ballpark, and for the exact value give an image in \
+    those colours as a [reference] (weight ~0.8) or a colour-blocked [init] at moderate strength";
+
 /// Parse a prompt into terms, noting what was and was not understood.
 pub fn parse(prompt: &str) -> Parsed {
     let mut parsed = Parsed::default();
@@ -194,10 +203,12 @@ pub fn parse(prompt: &str) -> Parsed {
             let words = tokenize(piece);
             let mut i = 0;
             while i < words.len() {
-                if let Some(hex) = words[i].strip_prefix('#').and_then(|_| crate::imaging::color::parse_hex(&words[i]))
-                {
-                    parsed.terms.push(Term { kind: TermKind::Hex(hex), weight, chunk });
-                    parsed.understood.push(words[i].clone());
+                // A text encoder (CLIP, T5) reads `#1B998B` as a few meaningless
+                // fragments: a hex code is not understood, and says no colour.
+                if is_hex(&words[i]) {
+                    if !parsed.unknown.contains(&words[i]) {
+                        parsed.unknown.push(words[i].clone());
+                    }
                     i += 1;
                     continue;
                 }
@@ -276,9 +287,9 @@ mod tests {
     }
 
     #[test]
-    fn unknown_words_are_reported_and_hex_understood() {
-        let p = parse("a flibbertigibbet fox, #FF5A36");
-        assert_eq!(p.unknown, vec!["flibbertigibbet".to_string()]);
-        assert!(p.terms.iter().any(|t| t.kind == TermKind::Hex([255, 90, 54])));
+    fn unknown_words_and_hex_codes_are_reported_as_not_understood() {
+        let p = parse("a flibbertigibbet fox, #FF5A36 fur");
+        assert_eq!(p.unknown, vec!["flibbertigibbet".to_string(), "#ff5a36".to_string()]);
+        assert!(!p.terms.iter().any(|t| matches!(t.kind, TermKind::Color(_))), "a hex code says no colour");
     }
 }

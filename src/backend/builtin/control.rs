@@ -411,6 +411,7 @@ pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
         .map(|(_, _, p)| analysis::lab(p.0))
         .collect();
     let palette = analysis::dominant(&labs, 4);
+    let subject_palette = palette.iter().filter(|c| c.1 > 0.05).map(|c| analysis::lab_to_rgb(c.0)).collect();
     let body = palette.first().map_or([128, 128, 128], |c| analysis::lab_to_rgb(c.0));
     let accent = palette
         .iter()
@@ -428,5 +429,17 @@ pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
         }
     }
     let aspect = (est.bbox[2] * w as f64) / (est.bbox[3] * h as f64).max(1.0);
-    ReferenceIdentity { body, accent, aspect: aspect as f32, patterned: n > 0 && e as f32 / n as f32 > 0.12, weight }
+    let all: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
+    let mut whole: Vec<[f32; 3]> = analysis::dominant(&all, 5).into_iter().filter(|c| c.1 > 0.04).map(|c| c.0).collect();
+    whole.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    let palette = whole.into_iter().map(analysis::lab_to_rgb).collect();
+    ReferenceIdentity {
+        body,
+        accent,
+        aspect: aspect as f32,
+        patterned: n > 0 && e as f32 / n as f32 > 0.12,
+        weight,
+        subject_palette,
+        palette,
+    }
 }

@@ -32,6 +32,11 @@ impl Frac {
     }
 }
 
+/// Share of a reference's lightest colour that leaks into a plain backdrop
+/// at weight 1 (IP-Adapter carries the reference's palette and background
+/// into the image in proportion to its weight).
+const REFERENCE_LEAK: f32 = 0.45;
+
 /// Identity as read from a reference image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceIdentity {
@@ -41,6 +46,26 @@ pub struct ReferenceIdentity {
     pub aspect: f32,
     pub patterned: bool,
     pub weight: f32,
+    /// The reference subject's dominant colours.
+    pub subject_palette: Vec<Rgb>,
+    /// The whole reference's dominant colours, darkest first.
+    pub palette: Vec<Rgb>,
+}
+
+impl ReferenceIdentity {
+    /// A colour pulled toward the reference's nearest colour, by weight:
+    /// its subject's colours first (within ΔE00 20: identity), else the
+    /// whole image's (within 30: palette and background leak).
+    pub fn snap(&self, c: Rgb, weight: f32) -> Rgb {
+        use crate::imaging::analysis::{delta_e, lab};
+        let nearest = |set: &[Rgb]| set.iter().map(|p| (delta_e(lab(*p), lab(c)), *p)).min_by(|a, b| a.0.total_cmp(&b.0));
+        let target = match (nearest(&self.subject_palette), nearest(&self.palette)) {
+            (Some((d, p)), _) if d < 20.0 => Some(p),
+            (_, Some((d, p))) if d < 30.0 => Some(p),
+            _ => None,
+        };
+        target.map_or(c, |p| crate::imaging::color::mix(c, p, weight))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,8 +88,8 @@ pub struct Plan {
     pub horizon: f32,
     /// Areas to keep calm (copy space, text-safe regions).
     pub calm: Vec<Frac>,
-    /// Brand colours from hex codes in the prompt.
-    pub brand: Vec<Rgb>,
+    /// A reference's colour leaking into the backdrop, and how much.
+    pub leak: Option<(Rgb, f32)>,
     /// Elements removed by the negative prompt.
     pub removed: BTreeSet<&'static str>,
     /// Seed for background details (changes with steps on ancestral samplers).
@@ -94,6 +119,13 @@ fn ignore_chance(cfg: f32, weight: f32) -> f32 {
     let loose = ((4.5 - cfg) / 4.5).clamp(0.0, 1.0) * 0.7;
     loose / (weight * weight).max(0.25)
 }
+
+/// How far a named colour wanders from its table value: a colour word is a
+/// family, not a value (real models render "teal" as many teals: measured
+/// across seeds, ΔE00 of several units), so an exact brand colour needs an
+/// image — a reference or an init — not a word. Hue ±8°, saturation ±0.06,
+/// lightness ±0.05.
+const NAMED_COLOUR_SPREAD: f32 = 2.0;
 
 fn jitter(c: Rgb, rng: &mut Rng, amount: f32) -> Rgb {
     let (h, s, l) = to_hsl(c);
@@ -138,22 +170,12 @@ pub fn plan(
     let mut accent_c: Option<(Rgb, f32)> = None;
     let mut accessory_c: Option<(Rgb, f32)> = None;
     let mut loose_colors: Vec<(Rgb, f32)> = Vec::new();
-    let mut brand = Vec::new();
     for (i, t) in parsed.terms.iter().enumerate() {
-        let c = match t.kind {
-            TermKind::Color(c) => c,
-            TermKind::Hex(c) => {
-                if !brand.contains(&c) {
-                    brand.push(c);
-                }
-                c
-            }
-            _ => continue,
-        };
+        let TermKind::Color(c) = t.kind else { continue };
         let next = parsed.terms[i + 1..]
             .iter()
             .take_while(|n| n.chunk == t.chunk)
-            .find(|n| !matches!(n.kind, TermKind::Neutral | TermKind::Color(_) | TermKind::Hex(_)));
+            .find(|n| !matches!(n.kind, TermKind::Neutral | TermKind::Color(_)));
         match next.map(|n| n.kind) {
             Some(TermKind::BodyWord | TermKind::Subject(_)) if body_c.is_none() => body_c = Some((c, t.weight)),
             Some(TermKind::AccentWord) if accent_c.is_none() => accent_c = Some((c, t.weight)),
@@ -183,15 +205,15 @@ pub fn plan(
         }
     };
     let mut body: Rgb = match body_c {
-        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, NAMED_COLOUR_SPREAD),
         _ => random_color(&mut open, info.colors[0]),
     };
     let mut accent = match accent_c {
-        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, NAMED_COLOUR_SPREAD),
         _ => random_color(&mut open, info.colors[1]),
     };
-    let accessory_color = match accessory_c {
-        Some((c, w)) if keep(w) => jitter(c, &mut pinned, 1.0),
+    let mut accessory_color = match accessory_c {
+        Some((c, w)) if keep(w) => jitter(c, &mut pinned, NAMED_COLOUR_SPREAD),
         _ => accent,
     };
     if swap_colors {
@@ -266,8 +288,20 @@ pub fn plan(
     let (mut proportions, mut pattern) = (proportions, pattern);
     if let Some(r) = reference {
         let w = r.weight.clamp(0.0, 1.0);
-        body = crate::imaging::color::mix(body, r.body, w);
-        accent = crate::imaging::color::mix(accent, r.accent, w);
+        // A colour the prompt names takes the reference's nearest colour
+        // (the prompt says which goes where, the reference gives the exact
+        // value); an unnamed one takes the reference subject's (identity).
+        body = match body_c {
+            Some(_) => r.snap(body, w),
+            None => crate::imaging::color::mix(body, r.body, w),
+        };
+        accent = match accent_c {
+            Some(_) => r.snap(accent, w),
+            None => crate::imaging::color::mix(accent, r.accent, w),
+        };
+        if accessory_c.is_some() {
+            accessory_color = r.snap(accessory_color, w);
+        }
         if w >= 0.5 {
             proportions = if r.aspect > 1.05 {
                 Proportions::Chubby
@@ -281,6 +315,8 @@ pub fn plan(
             }
         }
     }
+
+    let leak = reference.and_then(|r| r.palette.last().map(|c| (*c, r.weight.clamp(0.0, 1.0) * REFERENCE_LEAK)));
 
     // Composition.
     let framing = parsed.best(|k| if let TermKind::Framing(x) = k { Some(*x) } else { None }).map(|(x, _)| x);
@@ -390,7 +426,7 @@ pub fn plan(
         subject_box: bx,
         horizon,
         calm,
-        brand,
+        leak,
         removed,
         detail_seed,
         noise_seed,

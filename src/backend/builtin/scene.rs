@@ -243,8 +243,8 @@ fn city(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, night: bool) {
 }
 
 fn studio(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32) {
-    // A seamless backdrop: neutral by default, tinted by a brand colour when one is given.
-    let base = x.plan.brand.get(2).copied().map_or([232, 230, 226], |b| mix([240, 240, 238], b, 0.35));
+    // A seamless backdrop: neutral, tinted by a reference's light colour in proportion to its weight.
+    let base = x.plan.leak.map_or([232, 230, 226], |(c, t)| mix([240, 240, 238], c, t));
     c.fill(
         rect(0.0, 0.0, x.w, x.h),
         &radial(
