@@ -1,5 +1,9 @@
 //! Makes the exercise assets that are drawn rather than photographed:
-//! control maps, masks, brand sheets and init images. Deterministic; run
+//! control maps (in the formats real ControlNets take: white-on-black
+//! edges, an OpenPose skeleton and an ADE20K segmentation map drawn with
+//! the tables the practice renderer reads them with), masks, brand sheets
+//! and init images. Deterministic (`tests/it/renderer.rs` holds the control
+//! maps equal to what this draws); run
 //! `cargo run --example make_assets` from the repository root after changing
 //! it, and commit the files it writes (listed in curriculum/ASSETS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
@@ -8,10 +12,18 @@ use std::path::Path;
 
 use genpath::backend::Inputs;
 use genpath::backend::builtin;
+use genpath::imaging::control_maps::{self, Skeleton};
 use genpath::recipe::{Limits, Recipe};
 use image::{GrayImage, Luma, Rgb, RgbImage};
 
 fn save_gray(img: &GrayImage, path: &str) {
+    let p = Path::new(path);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    img.save(p).unwrap();
+    println!("wrote {path}");
+}
+
+fn save_rgb(img: &RgbImage, path: &str) {
     let p = Path::new(path);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     img.save(p).unwrap();
@@ -53,65 +65,70 @@ fn layout_edges(w: u32, h: u32) -> GrayImage {
     g
 }
 
-/// A region map: white = the product, mid grey = the headline area, black = the rest.
-fn layout_mask(w: u32, h: u32) -> GrayImage {
-    GrayImage::from_fn(w, h, |x, y| {
-        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
-        if (0.6..0.9).contains(&fx) && (0.2..0.85).contains(&fy) {
-            Luma([255])
-        } else if (0.05..0.45).contains(&fx) && (0.15..0.85).contains(&fy) {
-            Luma([128])
-        } else {
-            Luma([0])
-        }
-    })
-}
-
 /// Swatches of the café brand: orange, teal, cream.
 fn brand_sheet() -> RgbImage {
     let colors = [[0xFF, 0x7A, 0x1A], [0x1B, 0x99, 0x8B], [0xF4, 0xEB, 0xD9]];
     RgbImage::from_fn(600, 200, |x, _| Rgb(colors[(x / 200) as usize]))
 }
 
-/// A stick figure, white on black: head, spine, arms, legs; the character stands there.
-fn pose(w: u32, h: u32) -> GrayImage {
-    let mut g = GrayImage::new(w, h);
-    let seg = |g: &mut GrayImage, a: (f32, f32), b: (f32, f32)| {
-        let n = ((b.0 - a.0).abs().max((b.1 - a.1).abs()) * 2.0) as usize + 1;
-        for i in 0..=n {
-            let t = i as f32 / n as f32;
-            let (x, y) = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t);
-            for dy in -2i32..=2 {
-                for dx in -2i32..=2 {
-                    let (px, py) = (x as i32 + dx, y as i32 + dy);
-                    if px >= 0 && py >= 0 && (px as u32) < g.width() && (py as u32) < g.height() {
-                        g.put_pixel(px as u32, py as u32, Luma([255]));
-                    }
-                }
-            }
-        }
-    };
-    let (cx, top, bottom) = (w as f32 * 0.28, h as f32 * 0.3, h as f32 * 0.9);
-    let head_r = h as f32 * 0.07;
-    for k in 0..360 {
-        let a = k as f32 / 180.0 * std::f32::consts::PI;
-        seg(&mut g, (cx + head_r * a.cos(), top + head_r * a.sin()), (cx + head_r * a.cos(), top + head_r * a.sin()));
+/// The storyboard's mascot pose for control.pose, in fractions of a 768×512
+/// frame: a chibi figure (big head, short legs) standing on the left third.
+const POSE: [(f32, f32); 18] = [
+    (0.28, 0.485),  // nose
+    (0.28, 0.58),   // neck
+    (0.245, 0.6),   // right shoulder
+    (0.225, 0.68),  // right elbow
+    (0.215, 0.76),  // right wrist
+    (0.315, 0.6),   // left shoulder
+    (0.335, 0.68),  // left elbow
+    (0.345, 0.76),  // left wrist
+    (0.255, 0.76),  // right hip
+    (0.255, 0.84),  // right knee
+    (0.255, 0.91),  // right ankle
+    (0.305, 0.76),  // left hip
+    (0.305, 0.84),  // left knee
+    (0.305, 0.91),  // left ankle
+    (0.265, 0.45),  // right eye
+    (0.295, 0.45),  // left eye
+    (0.245, 0.445), // right ear
+    (0.315, 0.445), // left ear
+];
+
+pub fn pose_map() -> RgbImage {
+    let (w, h) = (768u32, 512u32);
+    let mut s = Skeleton::default();
+    for (i, (x, y)) in POSE.iter().enumerate() {
+        s.points[i] = Some((x * w as f32, y * h as f32));
     }
-    let neck = top + head_r;
-    let hip = neck + (bottom - neck) * 0.5;
-    seg(&mut g, (cx, neck), (cx, hip));
-    seg(&mut g, (cx, neck + 20.0), (cx - 70.0, neck + 90.0));
-    seg(&mut g, (cx, neck + 20.0), (cx + 70.0, neck - 10.0));
-    seg(&mut g, (cx, hip), (cx - 50.0, bottom));
-    seg(&mut g, (cx, hip), (cx + 50.0, bottom));
-    g
+    control_maps::draw_pose(w, h, &s)
+}
+
+/// The banner template for control.placement: a bottle standing on the
+/// right against a plain wall (the headline goes on the wall, left), floor
+/// below.
+pub fn placement_map() -> RgbImage {
+    let (w, h) = (768u32, 512u32);
+    let class = |name: &str| Rgb(control_maps::seg_color(name).expect("a known class"));
+    let (wall, floor, bottle) = (class("wall"), class("floor"), class("bottle"));
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let body = (0.64..0.86).contains(&fx) && (0.36..0.85).contains(&fy);
+        let neck = (0.71..0.79).contains(&fx) && (0.2..0.36).contains(&fy);
+        if body || neck {
+            bottle
+        } else if fy >= 0.85 {
+            floor
+        } else {
+            wall
+        }
+    })
 }
 
 fn main() {
     let root = "exercises";
     save_gray(&layout_edges(768, 512), &format!("{root}/control/edge-layout/assets/layout-edges.png"));
-    save_gray(&layout_mask(768, 512), &format!("{root}/control/placement/assets/layout-mask.png"));
-    save_gray(&pose(768, 512), &format!("{root}/control/pose/assets/pose.png"));
+    save_rgb(&placement_map(), &format!("{root}/control/placement/assets/layout-seg.png"));
+    save_rgb(&pose_map(), &format!("{root}/control/pose/assets/pose.png"));
     let sheet = brand_sheet();
     let p = format!("{root}/fluency/brand-palette/assets/brand-sheet.png");
     std::fs::create_dir_all(Path::new(&p).parent().unwrap()).unwrap();

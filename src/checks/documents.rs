@@ -124,9 +124,21 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     )
 }
 
+/// The pHash of an image's subject (its box as the subject finder sees it),
+/// or of the whole image when it has no distinct subject.
+fn subject_hash(rgb: &image::RgbImage) -> u64 {
+    let s = crate::imaging::subject::find(rgb);
+    if !s.has_subject() || s.w < 8 || s.h < 8 {
+        return analysis::phash(rgb);
+    }
+    analysis::phash(&image::imageops::crop_imm(rgb, s.x, s.y, s.w, s.h).to_image())
+}
+
 /// `manifest`: every asset is listed with a sha256 that matches the file,
 /// at least min_assets of them, and no two of the same size are
-/// near-duplicates (pHash distance ≤ max_duplicate_phash, default 4). Assets
+/// near-duplicates (pHash distance ≤ max_duplicate_phash, default 4, of the
+/// whole image and of its subject's box — a plain backdrop alone makes two
+/// different products hash alike). Assets
 /// of different sizes are format variants, which are meant to look alike.
 pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no manifest to read: run the pipeline first") };
@@ -156,13 +168,16 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             );
         }
         if let Ok(d) = Image::load(&a.path, bytes.clone()).pixels() {
-            hashes.push((a.path.clone(), analysis::phash(&d.rgb), (d.width, d.height)));
+            hashes.push((a.path.clone(), analysis::phash(&d.rgb), (d.width, d.height), subject_hash(&d.rgb)));
         }
     }
     for i in 0..hashes.len() {
         for j in i + 1..hashes.len() {
             let d = analysis::hamming(hashes[i].1, hashes[j].1);
-            if d <= max_dup && hashes[i].2 == hashes[j].2 {
+            // A plain backdrop makes every product shot hash alike; two
+            // images are duplicates only if their subjects are alike too.
+            let subjects = analysis::hamming(hashes[i].3, hashes[j].3);
+            if d <= max_dup && subjects <= max_dup && hashes[i].2 == hashes[j].2 {
                 return Outcome::new(
                     spec,
                     false,

@@ -357,7 +357,7 @@ pub const CHECKS: &[CheckDef] = &[
                 0,
                 64,
                 Some(4),
-                "pHash distance at or below which two assets are near-duplicates",
+                "pHash distance at or below which two same-size assets are near-duplicates (whole image and subject box both)",
             ),
         ],
     ),

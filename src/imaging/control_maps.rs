@@ -2,7 +2,7 @@
 //! OpenPose skeletons (COCO-18 keypoints in OpenPose's colours on black),
 //! ADE20K segmentation maps (the 150-class palette the seg ControlNet was
 //! trained on) and MiDaS-style depth (near = bright). The practice renderer
-//! reads them; `examples/draw_controls.rs` draws the curriculum's assets
+//! reads them; `examples/make_assets.rs` draws the curriculum's assets
 //! with the same tables, so an asset and its reading cannot disagree.
 
 use image::{Rgb, RgbImage};

@@ -361,7 +361,8 @@ pub const COPY_SPACE: &[(Side, &[&str])] = &[
 /// The composition rule that puts the subject on a thirds intersection.
 pub const THIRDS: &[&str] = &["rule of thirds", "thirds", "off-center", "off-centre"];
 
-/// Named colours; hex codes (`#FF5A36`) are understood too.
+/// Named colours (families: each render wanders a little around the value).
+/// Hex codes are not understood, as no text encoder understands them.
 pub const COLORS: &[(&str, [u8; 3])] = &[
     ("red", [214, 48, 49]),
     ("crimson", [190, 30, 60]),
@@ -564,7 +565,7 @@ pub fn markdown() -> String {
         out.push_str(&format!("| {} | {} | {kind} |\n", s.words[0], s.words.join(", ")));
     }
     out.push_str("\n## Identity attributes\n\n");
-    out.push_str("Colours: a named colour or a hex code (`#FF5A36`). A colour before a body word (");
+    out.push_str("Colours: a named colour, which is a family, not a value: each seed renders it a little differently (hue ±8°), as real models do. Hex codes (`#FF5A36`) are not understood — no text encoder reads them; for an exact colour give an image in it as a `[reference]`. A colour before a body word (");
     out.push_str(&BODY_WORDS.join(", "));
     out.push_str(") sets the body colour; before an accent word (");
     out.push_str(&ACCENT_WORDS.join(", "));

@@ -212,3 +212,16 @@ fn the_check_reference_in_docs_is_generated_from_the_registry() {
         "docs/checks.md is stale: replace its reference with the output of `cargo run -- dev checks`"
     );
 }
+
+#[test]
+fn a_hex_code_in_the_prompt_is_reported_with_the_technique_that_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = tmp.path().join("r.toml");
+    std::fs::write(&recipe, "prompt = \"a mug, #1B998B body, studio backdrop\"\nseed = 3\nwidth = 128\nheight = 128\n")
+        .unwrap();
+    let o = genpath(&tmp.path().join("ws")).arg("render").arg(&recipe).arg("--out").arg(tmp.path()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("not understood: #1b998b"), "{out}");
+    assert!(out.contains("hex codes mean nothing to a text encoder") && out.contains("[reference]"), "{out}");
+}

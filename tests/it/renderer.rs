@@ -252,9 +252,9 @@ fn a_colour_goes_to_the_part_it_names_whatever_the_word() {
     }
 }
 
-#[path = "../../examples/draw_controls.rs"]
+#[path = "../../examples/make_assets.rs"]
 #[allow(dead_code)] // its `main` writes the assets; the tests compare with them
-mod draw_controls;
+mod make_assets;
 
 fn exercise(id: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control").join(id)
@@ -263,17 +263,17 @@ fn exercise(id: &str) -> std::path::PathBuf {
 #[test]
 fn the_curriculums_control_maps_are_what_the_drawing_helper_draws() {
     let asset = |p: &str| image::open(exercise(p)).unwrap().to_rgb8();
-    assert!(asset("pose/assets/pose.png") == draw_controls::pose_map(), "run `cargo run --example draw_controls`");
+    assert!(asset("pose/assets/pose.png") == make_assets::pose_map(), "run `cargo run --example make_assets`");
     assert!(
-        asset("placement/assets/layout-seg.png") == draw_controls::placement_map(),
-        "run `cargo run --example draw_controls`"
+        asset("placement/assets/layout-seg.png") == make_assets::placement_map(),
+        "run `cargo run --example make_assets`"
     );
 }
 
 #[test]
 fn an_openpose_skeleton_puts_the_head_on_its_head_and_the_feet_on_its_ankles() {
     use genpath::imaging::control_maps;
-    let map = draw_controls::pose_map();
+    let map = make_assets::pose_map();
     let (w, h) = (map.width() as f32, map.height() as f32);
     let skeleton = control_maps::read_pose(&map);
     let (head, feet) = (skeleton.head().unwrap(), skeleton.feet().unwrap());
@@ -321,7 +321,7 @@ fn an_openpose_skeleton_puts_the_head_on_its_head_and_the_feet_on_its_ankles() {
 fn segmentation_classes_land_where_their_ade20k_colours_are() {
     use genpath::imaging::control_maps::seg_color;
     // The banner template: the bottle where the bottle class is.
-    let map = draw_controls::placement_map();
+    let map = make_assets::placement_map();
     let r = recipe(&std::fs::read_to_string(exercise("placement/solution/recipe.toml")).unwrap());
     let out = builtin::render(
         &r,
@@ -365,6 +365,37 @@ fn segmentation_classes_land_where_their_ade20k_colours_are() {
     let sky_px = labs_in(&r.image, (0.5, 0.3, 0.98, 0.57));
     let treeish = sky_px.iter().filter(|l| l[1] < -15.0).count() as f32 / sky_px.len() as f32;
     assert!(treeish < 0.02, "{:.0}% of the sky class region is foliage", treeish * 100.0);
+}
+
+#[test]
+fn hex_codes_are_not_understood_and_a_reference_gives_the_exact_colour() {
+    let teal = [27u8, 153, 139];
+    let de = |c: [u8; 3]| analysis::delta_e(analysis::lab(c), analysis::lab(teal));
+    // A hex code is reported, and says no colour: the body is whatever the seed gives.
+    let hex = render("prompt = \"a mug, #1B998B body, studio backdrop\"\nseed = 8\n");
+    assert!(hex.not_understood.iter().any(|w| w == "#1b998b"), "{:?}", hex.not_understood);
+    let named: Vec<f32> = (1..=12)
+        .map(|seed| de(render(&format!("prompt = \"a mug, teal body, studio backdrop\"\nseed = {seed}\n")).plan.body))
+        .collect();
+    // A colour word is a family: near the value, rarely on it.
+    assert!(named.iter().all(|d| *d < 12.0), "teal stays teal: {named:?}");
+    assert!(named.iter().filter(|d| **d > 2.0).count() >= 8, "but wanders around it: {named:?}");
+    // The brand sheet as a reference pulls the named colour onto the exact value.
+    let sheet = image::open(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/brand-palette/assets/brand-sheet.png"),
+    )
+    .unwrap()
+    .to_rgb8();
+    for seed in 1..=12u64 {
+        let r = recipe(&format!("prompt = \"a mug, teal body, studio backdrop\"\nseed = {seed}\n"));
+        let with =
+            builtin::render(&r, seed, &Inputs { reference: Some((sheet.clone(), 1.0)), ..Inputs::default() }).unwrap();
+        assert!(
+            de(with.plan.body) < 2.0,
+            "seed {seed}: ΔE00 {:.1} with the brand sheet as reference",
+            de(with.plan.body)
+        );
+    }
 }
 
 #[test]

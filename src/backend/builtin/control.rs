@@ -411,7 +411,21 @@ pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
         .map(|(_, _, p)| analysis::lab(p.0))
         .collect();
     let palette = analysis::dominant(&labs, 4);
-    let subject_palette = palette.iter().filter(|c| c.1 > 0.05).map(|c| analysis::lab_to_rgb(c.0)).collect();
+    // The subject's own colours, small parts included (a scarf, a belly):
+    // what a reference of the same character reinforces.
+    let found = crate::imaging::subject::find(img);
+    let boxed: Vec<[f32; 3]> = if found.has_subject() {
+        image::imageops::crop_imm(img, found.x, found.y, found.w, found.h)
+            .to_image()
+            .pixels()
+            .step_by(2)
+            .map(|p| analysis::lab(p.0))
+            .collect()
+    } else {
+        labs.clone()
+    };
+    let subject_palette =
+        analysis::dominant(&boxed, 6).into_iter().filter(|c| c.1 > 0.02).map(|c| analysis::lab_to_rgb(c.0)).collect();
     let body = palette.first().map_or([128, 128, 128], |c| analysis::lab_to_rgb(c.0));
     let accent = palette
         .iter()
@@ -430,7 +444,8 @@ pub fn analyse_reference(img: &RgbImage, weight: f32) -> ReferenceIdentity {
     }
     let aspect = (est.bbox[2] * w as f64) / (est.bbox[3] * h as f64).max(1.0);
     let all: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
-    let mut whole: Vec<[f32; 3]> = analysis::dominant(&all, 5).into_iter().filter(|c| c.1 > 0.04).map(|c| c.0).collect();
+    let mut whole: Vec<[f32; 3]> =
+        analysis::dominant(&all, 5).into_iter().filter(|c| c.1 > 0.04).map(|c| c.0).collect();
     whole.sort_by(|a, b| a[0].total_cmp(&b[0]));
     let palette = whole.into_iter().map(analysis::lab_to_rgb).collect();
     ReferenceIdentity {

@@ -58,7 +58,8 @@ impl ReferenceIdentity {
     /// whole image's (within 30: palette and background leak).
     pub fn snap(&self, c: Rgb, weight: f32) -> Rgb {
         use crate::imaging::analysis::{delta_e, lab};
-        let nearest = |set: &[Rgb]| set.iter().map(|p| (delta_e(lab(*p), lab(c)), *p)).min_by(|a, b| a.0.total_cmp(&b.0));
+        let nearest =
+            |set: &[Rgb]| set.iter().map(|p| (delta_e(lab(*p), lab(c)), *p)).min_by(|a, b| a.0.total_cmp(&b.0));
         let target = match (nearest(&self.subject_palette), nearest(&self.palette)) {
             (Some((d, p)), _) if d < 20.0 => Some(p),
             (_, Some((d, p))) if d < 30.0 => Some(p),
