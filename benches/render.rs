@@ -1,5 +1,6 @@
 //! Built-in renderer speed, one image at a time on one thread.
-//! Targets (issue: renderer): ≤ 30 ms at 512×512, ≤ 120 ms at 1024×1024 (release).
+//! Targets (issue: renderer): ≤ 30 ms at 512×512, ≤ 120 ms at 1024×1024 (release);
+//! with one control or with image-to-image, at most twice those.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed check
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -23,5 +24,35 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// With one edge control and with image-to-image (targets: at most 2× the plain render).
+fn conditioned(c: &mut Criterion) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control");
+    let map = image::open(root.join("edge-layout/assets/layout-edges.png")).unwrap().to_luma8();
+    let init = image::open(root.join("restyle/assets/forest.png")).unwrap().to_rgb8();
+    for side in [512u32, 1024] {
+        let text = format!(
+            "prompt = \"a robot, silver body, cyan accents, in a park, noon\"\nseed = 5\nwidth = {side}\nheight = {side}\n"
+        );
+        let r = Recipe::parse("bench.toml", &text, Limits::default()).unwrap().resolve().remove(0);
+        let map = image::imageops::resize(&map, side, side, image::imageops::FilterType::Nearest);
+        let controls = vec![genpath::backend::ControlInput::from_gray(genpath::recipe::ControlKind::Edges, map, 1.0)];
+        let inputs = Inputs { controls, ..Inputs::default() };
+        c.bench_function(&format!("render/{side}x{side} edge control"), |b| {
+            b.iter(|| builtin::render(&r, 5, &inputs).unwrap())
+        });
+        let init = image::imageops::resize(&init, side, side, image::imageops::FilterType::Triangle);
+        for strength in [0.45, 0.95] {
+            let text = format!(
+                "prompt = \"a fox, purple fur, pink belly, in a forest, sunrise, flat vector\"\nseed = 7\nwidth = {side}\nheight = {side}\n[init]\nimage = \"i.png\"\nstrength = {strength}\n"
+            );
+            let r = Recipe::parse("bench.toml", &text, Limits::default()).unwrap().resolve().remove(0);
+            let inputs = Inputs { init: Some(init.clone()), ..Inputs::default() };
+            c.bench_function(&format!("render/{side}x{side} img2img {strength}"), |b| {
+                b.iter(|| builtin::render(&r, 7, &inputs).unwrap())
+            });
+        }
+    }
+}
+
+criterion_group!(benches, bench, conditioned);
 criterion_main!(benches);

@@ -175,16 +175,28 @@ pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
     }
     let colour = smooth(s / 0.55);
     let subject = SubjectColours::read(init);
-    let weight: Vec<f32> = (0..init_px.len()).map(|i| subject.membership(i, init_px[i])).collect();
+    // Flat art and photos alike repeat colours: each distinct colour is judged once.
+    let mut judged: std::collections::HashMap<[u8; 3], f32> = std::collections::HashMap::new();
+    let weight: Vec<f32> = (0..init_px.len())
+        .map(|i| {
+            if !subject.in_box(i) {
+                return 0.0;
+            }
+            let key = init_px[i].map(|v| v as u8);
+            *judged.entry(key).or_insert_with(|| subject.membership(init_px[i]))
+        })
+        .collect();
     let (from, to) = (stats(&init_px, |i| 1.0 - weight[i]), stats(&buf.px, |_| 1.0));
     let mut out = init_px;
     transfer(&mut out, from, to, |i| BACKGROUND_SHIFT * colour * (1.0 - weight[i]));
     let targets = [analysis::lab(plan.body), analysis::lab(plan.accent)];
+    let mut recoloured: std::collections::HashMap<[u8; 3], [f32; 3]> = std::collections::HashMap::new();
     for (i, p) in out.iter_mut().enumerate() {
         if weight[i] > 0.0 {
-            let q = analysis::lab(p.map(|v| v.round().clamp(0.0, 255.0) as u8));
-            let moved = subject.recolour(q, &targets);
-            let rgb = analysis::lab_to_rgb(moved).map(f32::from);
+            let key = p.map(|v| v.round().clamp(0.0, 255.0) as u8);
+            let rgb = *recoloured
+                .entry(key)
+                .or_insert_with(|| analysis::lab_to_rgb(subject.recolour(analysis::lab(key), &targets)).map(f32::from));
             let t = colour * weight[i];
             *p = std::array::from_fn(|k| p[k] + (rgb[k] - p[k]) * t);
         }
@@ -283,14 +295,16 @@ impl SubjectColours {
         SubjectColours { w, bbox: Some([x0, y0, x1, y1]), own, around }
     }
 
-    /// How surely pixel `i` (of colour `p`) is the subject's: inside its box
-    /// and nearer its colours than the surroundings'.
-    fn membership(&self, i: usize, p: [f32; 3]) -> f32 {
-        let Some([x0, y0, x1, y1]) = self.bbox else { return 0.0 };
+    /// Whether pixel `i` lies in the subject's box.
+    fn in_box(&self, i: usize) -> bool {
+        let Some([x0, y0, x1, y1]) = self.bbox else { return false };
         let (x, y) = (i % self.w, i / self.w);
-        if x < x0 || x >= x1 || y < y0 || y >= y1 {
-            return 0.0;
-        }
+        x >= x0 && x < x1 && y >= y0 && y < y1
+    }
+
+    /// How surely a pixel of colour `p` inside the box is the subject's:
+    /// nearer its colours than the surroundings'.
+    fn membership(&self, p: [f32; 3]) -> f32 {
         let lab = analysis::lab(p.map(|v| v.round().clamp(0.0, 255.0) as u8));
         let d = |set: &[[f32; 3]]| set.iter().map(|c| analysis::delta_e(*c, lab)).fold(f32::MAX, f32::min);
         (0.5 + (d(&self.around) - d(&self.own)) / 12.0).clamp(0.0, 1.0)

@@ -56,6 +56,8 @@ pub struct EdgeLayout {
     h: usize,
     /// The map's lines (light on dark, or dark on light).
     line: Vec<bool>,
+    /// Each pixel's distance to the nearest line (chamfer, px).
+    dist: Vec<f32>,
     /// Inside a closed contour, the contour's own line included.
     inside: Vec<bool>,
     /// The silhouette's parts, top part first when they are stacked (a head
@@ -137,7 +139,8 @@ impl EdgeLayout {
             }
         });
         let horizon = horizon(&label, &regions, &line, w, h, bbox);
-        EdgeLayout { w, h, line, inside, parts, bbox, horizon }
+        let dist = chamfer(line.iter().copied(), w, h);
+        EdgeLayout { w, h, line, dist, inside, parts, bbox, horizon }
     }
 }
 
@@ -382,7 +385,7 @@ fn soften_unlined(px: &mut [Px], map: &EdgeLayout, shape: f32) {
     let mut cover = Buf { w, h, px: px.iter().map(|p| [p[3]; 3]).collect() };
     box_blur(&mut coarse, r);
     box_blur(&mut cover, r);
-    let dist = chamfer(map.line.iter().copied(), w, h);
+    let dist = &map.dist;
     let reach = (w.min(h) as f32 * 0.012).max(2.0);
     for (i, (p, (c, a))) in px.iter_mut().zip(coarse.px.iter().zip(&cover.px)).enumerate() {
         if p[3] <= 0.0 || a[0] <= 0.0 {
@@ -443,7 +446,7 @@ pub fn calm_background(pix: &mut Pixmap, map: &EdgeLayout, s: Strength) {
     let r = ((w.min(h) as f32) * 0.012).round().max(1.0) as usize;
     box_blur(&mut buf, r);
     box_blur(&mut buf, r);
-    let dist = chamfer(map.line.iter().copied(), w, h);
+    let dist = &map.dist;
     let reach = (w.min(h) as f32 * 0.012).max(2.0);
     for (i, ((d, b), o)) in pix.data_mut().chunks_exact_mut(4).zip(&buf.px).zip(&orig).enumerate() {
         let t = s.shape * (dist[i] / reach - 0.5).clamp(0.0, 1.0);
