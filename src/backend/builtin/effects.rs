@@ -54,17 +54,25 @@ pub fn box_blur(b: &mut Buf, r: usize) {
             (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
         }
     }
-    for x in 0..w {
-        let mut acc = [0f32; 3];
-        for i in 0..=2 * r {
-            let p = tmp[(i as isize - r as isize).clamp(0, h as isize - 1) as usize * w + x];
-            (0..3).for_each(|k| acc[k] += p[k]);
+    // The vertical pass walks rows with one running sum per column, so it
+    // reads memory in order (column by column it was 27% of an edge-control
+    // render at 1024²); each column's sums are the same operations in the
+    // same order, so the result is bit-identical.
+    let mut acc = vec![[0f32; 3]; w];
+    for i in 0..=2 * r {
+        let row = &tmp[(i as isize - r as isize).clamp(0, h as isize - 1) as usize * w..][..w];
+        for (a, p) in acc.iter_mut().zip(row) {
+            (0..3).for_each(|k| a[k] += p[k]);
         }
-        for y in 0..h {
-            b.px[y * w + x] = acc.map(|v| v * norm);
-            let add = tmp[(y + r + 1).min(h - 1) * w + x];
-            let sub = tmp[(y as isize - r as isize).max(0) as usize * w + x];
-            (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
+    }
+    for y in 0..h {
+        for (o, a) in b.px[y * w..(y + 1) * w].iter_mut().zip(&acc) {
+            *o = a.map(|v| v * norm);
+        }
+        let add = &tmp[(y + r + 1).min(h - 1) * w..][..w];
+        let sub = &tmp[(y as isize - r as isize).max(0) as usize * w..][..w];
+        for ((a, p), q) in acc.iter_mut().zip(add).zip(sub) {
+            (0..3).for_each(|k| a[k] += p[k] - q[k]);
         }
     }
 }
