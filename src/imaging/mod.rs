@@ -26,6 +26,15 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// side); larger images are area-averaged down to it once, when decoded.
 pub const KEEP_SIDE: u32 = 2048;
 
+/// The 4-connected neighbours of pixel `i` in a `w`×`h` grid: left, right,
+/// up, down (the order flood fills visit them in).
+pub fn neighbours4(i: usize, w: usize, h: usize) -> impl Iterator<Item = usize> {
+    let (x, y) = (i % w, i / w);
+    [(x > 0).then(|| i - 1), (x + 1 < w).then(|| i + 1), (y > 0).then(|| i - w), (y + 1 < h).then(|| i + w)]
+        .into_iter()
+        .flatten()
+}
+
 /// Read an image file, refusing one larger than [`MAX_FILE_BYTES`]. The size
 /// on disk is not trusted (a device or a growing file has none): at most one
 /// byte past the limit is read.

@@ -325,24 +325,11 @@ fn label(mask: &[bool], w: usize, h: usize) -> (Vec<u32>, u32) {
         labels[start] = n;
         stack.push(start);
         while let Some(i) = stack.pop() {
-            let (x, y) = (i % w, i / w);
-            let mut visit = |j: usize| {
+            for j in super::neighbours4(i, w, h) {
                 if mask[j] && labels[j] == 0 {
                     labels[j] = n;
                     stack.push(j);
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
             }
         }
     }

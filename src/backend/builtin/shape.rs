@@ -175,23 +175,11 @@ fn label_regions(line: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Region>) {
             r.y1 = r.y1.max(y);
             r.top |= y == 0;
             r.border |= x == 0 || y == 0 || x + 1 == w || y + 1 == h;
-            let mut visit = |j: usize| {
+            for j in crate::imaging::neighbours4(i, w, h) {
                 if !line[j] && label[j] == u32::MAX {
                     label[j] = id;
                     stack.push(j);
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
             }
         }
         regions.push(r);
@@ -375,16 +363,24 @@ fn fit_bands(
     }
 }
 
+/// A premultiplied layer's colour and coverage, each box-blurred at radius
+/// `r`: dividing one by the other gives the surroundings' mean colour
+/// without the transparent pixels darkening it.
+fn blurred(px: &[Px], w: usize, h: usize, r: usize) -> (Buf, Buf) {
+    let mut colour = Buf { w, h, px: px.iter().map(|p| [p[0], p[1], p[2]]).collect() };
+    let mut cover = Buf { w, h, px: px.iter().map(|p| [p[3]; 3]).collect() };
+    box_blur(&mut colour, r);
+    box_blur(&mut cover, r);
+    (colour, cover)
+}
+
 /// Inside the silhouette, away from the map's lines, a canny control asks
 /// for no edges: the subject's fine detail (pattern, small marks) keeps its
 /// place and colour at lower contrast; its large parts stay distinct.
 fn soften_unlined(px: &mut [Px], map: &EdgeLayout, shape: f32) {
     let (w, h) = (map.w, map.h);
     let r = ((w.min(h) as f32) * 0.01).round().max(1.0) as usize;
-    let mut coarse = Buf { w, h, px: px.iter().map(|p| [p[0], p[1], p[2]]).collect() };
-    let mut cover = Buf { w, h, px: px.iter().map(|p| [p[3]; 3]).collect() };
-    box_blur(&mut coarse, r);
-    box_blur(&mut cover, r);
+    let (coarse, cover) = blurred(px, w, h, r);
     let dist = &map.dist;
     let reach = (w.min(h) as f32 * 0.012).max(2.0);
     for (i, (p, (c, a))) in px.iter_mut().zip(coarse.px.iter().zip(&cover.px)).enumerate() {
@@ -410,10 +406,7 @@ const DETAIL_LOSS: f32 = 0.6;
 fn over_constrain(px: &mut [Px], map: &EdgeLayout, over: f32) {
     let (w, h) = (map.w, map.h);
     let r = ((w.min(h) as f32) * 0.03).round().max(1.0) as usize;
-    let mut flat = Buf { w, h, px: px.iter().map(|p| [p[0], p[1], p[2]]).collect() };
-    let mut cover = Buf { w, h, px: px.iter().map(|p| [p[3]; 3]).collect() };
-    box_blur(&mut flat, r);
-    box_blur(&mut cover, r);
+    let (flat, cover) = blurred(px, w, h, r);
     let levels = 24.0 - 18.0 * over;
     let step = 255.0 / (levels - 1.0);
     for (p, (f, c)) in px.iter_mut().zip(flat.px.iter().zip(&cover.px)) {
