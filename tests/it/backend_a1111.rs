@@ -487,3 +487,39 @@ fn everyday_settings_reach_a1111_as_its_own_fields() {
     assert_eq!((unit["guidance_start"].to_string(), unit["guidance_end"].to_string()), ("0.1".into(), "0.9".into()));
     assert_eq!(unit["control_mode"], "My prompt is more important");
 }
+
+#[test]
+fn each_control_kind_sends_its_map_in_the_real_models_format() {
+    use base64::Engine;
+    use genpath::backend::inputs::{self, AssetDirs};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control");
+    let cases = [
+        ("pose", "pose/assets/pose.png", "control_v11p_sd15_openpose [cab727d4]"),
+        ("seg", "placement/assets/layout-seg.png", "control_v11p_sd15_seg [e1f51eb9]"),
+        ("edges", "edge-layout/assets/layout-edges.png", "control_v11p_sd15_canny [d14c016b]"),
+    ];
+    for (kind, asset, model) in cases {
+        let s = start(Script { controlnet: true, ..Script::default() });
+        let path = root.join(asset);
+        // At the map's own size, as the exercises use them: what is sent is the map itself.
+        let text = format!(
+            "prompt = \"a fox\"\nseed = 1\nwidth = 768\nheight = 512\n[[control]]\nkind = \"{kind}\"\nimage = {:?}\n",
+            path.display().to_string()
+        );
+        let mut req = request(&text);
+        let dirs = AssetDirs { recipe_dir: None, exercise: None, exercise_label: String::new(), sandbox: false };
+        req.inputs = inputs::load(&req.recipe, &dirs, &[]).unwrap();
+        backend(&s.url, "").generate(&req, &Cancel::default()).unwrap();
+        let body = s.requests.lock().unwrap()[0].1.clone();
+        let unit = &body["alwayson_scripts"]["controlnet"]["args"][0];
+        assert_eq!(unit["module"], "none", "{kind}: the map is ready; no preprocessor");
+        assert_eq!(unit["model"], model, "{kind}");
+        let png = base64::engine::general_purpose::STANDARD.decode(unit["image"].as_str().unwrap()).unwrap();
+        let sent = image::load_from_memory(&png).unwrap().to_rgb8();
+        let want = image::open(&path).unwrap().to_rgb8();
+        assert!(sent == want, "{kind}: the payload's map differs from the {asset} map");
+    }
+    // The OpenPose map keeps its keypoints' colours (an OpenPose model reads them); a grey copy would not.
+    let pose = image::open(root.join("pose/assets/pose.png")).unwrap().to_rgb8();
+    assert!(genpath::imaging::control_maps::read_pose(&pose).head().is_some());
+}
