@@ -174,7 +174,9 @@ impl A1111 {
             return self.controlnet_models().contains(m).then(|| m.clone());
         }
         let want: &[&str] = match kind {
-            ControlKind::Edges => &["canny", "lineart", "softedge"],
+            ControlKind::Edges => &["canny", "softedge", "lineart"],
+            ControlKind::Lineart => &["lineart"],
+            ControlKind::Scribble => &["scribble"],
             ControlKind::Seg => &["seg"],
             ControlKind::Pose => &["openpose", "pose"],
             ControlKind::Depth => &["depth"],
@@ -284,10 +286,7 @@ impl A1111 {
 impl Backend for A1111 {
     fn describe(&self) -> Description {
         let cn = self.controlnet_models();
-        let controls = [ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth]
-            .into_iter()
-            .filter(|k| self.model_for(*k).is_some())
-            .collect();
+        let controls = ControlKind::ALL.iter().copied().filter(|k| self.model_for(*k).is_some()).collect();
         Description {
             name: self.name.clone(),
             kind: "a1111".into(),

@@ -127,7 +127,9 @@ pub fn load(r: &Resolved, dirs: &AssetDirs<'_>, earlier: &[RgbImage]) -> Result<
         // Palette and keypoint colours must not blend into colours they are not.
         let filter = match c.kind {
             ControlKind::Seg | ControlKind::Pose => FilterType::Nearest,
-            ControlKind::Edges | ControlKind::Depth => FilterType::Triangle,
+            ControlKind::Edges | ControlKind::Lineart | ControlKind::Scribble | ControlKind::Depth => {
+                FilterType::Triangle
+            }
         };
         inputs.controls.push(ControlInput {
             kind: c.kind,

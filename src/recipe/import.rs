@@ -187,7 +187,11 @@ fn controlnet_unit(index: &str, text: &str) -> Result<super::Control, String> {
         .collect();
     let get = |k: &str| fields.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let what = format!("{} {}", get("module").unwrap_or(""), get("model").unwrap_or("")).to_lowercase();
-    let kind = if ["canny", "lineart", "softedge", "edges"].iter().any(|w| what.contains(w)) {
+    let kind = if what.contains("scribble") {
+        super::ControlKind::Scribble
+    } else if what.contains("lineart") {
+        super::ControlKind::Lineart
+    } else if ["canny", "softedge", "edges"].iter().any(|w| what.contains(w)) {
         super::ControlKind::Edges
     } else if what.contains("openpose") || what.contains("pose") {
         super::ControlKind::Pose

@@ -306,9 +306,18 @@ pub struct Init {
 crate::named_enum! {
     pub enum ControlKind ("control kind") {
         Edges = "edges",
+        Lineart = "lineart",
+        Scribble = "scribble",
         Seg = "seg",
         Pose = "pose",
         Depth = "depth",
+    }
+}
+
+impl ControlKind {
+    /// Line maps, white on black: canny edges, clean line art, rough scribbles.
+    pub fn is_lines(self) -> bool {
+        matches!(self, ControlKind::Edges | ControlKind::Lineart | ControlKind::Scribble)
     }
 }
 
@@ -884,9 +893,10 @@ mod tests {
 
     #[test]
     fn unknown_control_kind_is_an_error() {
-        let err = parse("prompt = \"a\"\n[[control]]\nkind = \"scribble\"\nimage = \"e.png\"\n").unwrap_err();
+        // A grey region mask is not a format any ControlNet takes: it is refused, with the kinds that exist.
+        let err = parse("prompt = \"a\"\n[[control]]\nkind = \"mask\"\nimage = \"e.png\"\n").unwrap_err();
         assert!(err.to_string().contains("r.toml:3:8"), "{err}");
-        assert!(err.to_string().contains("scribble"), "{err}");
+        assert!(err.to_string().contains("mask") && err.to_string().contains("seg"), "{err}");
     }
 
     #[test]

@@ -185,6 +185,22 @@ fn an_edge_map_shapes_the_subject_and_never_paints_over_it() {
     }
 }
 
+#[test]
+fn line_art_is_followed_like_edges_and_a_scribble_more_loosely() {
+    let f1 = |kind: ControlKind| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/edge-layout");
+        let map = image::open(root.join("assets/layout-edges.png")).unwrap().to_luma8();
+        let r = recipe(&std::fs::read_to_string(root.join("solution/recipe.toml")).unwrap());
+        let truth: Vec<u8> = map.pixels().map(|p| (p.0[0] > 127) as u8).collect();
+        let controls = vec![ControlInput::from_gray(kind, map, 0.7)];
+        let img = builtin::render(&r, 5, &Inputs { controls, ..Inputs::default() }).unwrap().image;
+        analysis::edge_f1(&analysis::canny(&analysis::gray(&img)), &truth, 768, 512, 2).f1
+    };
+    let (edges, lineart, scribble) = (f1(ControlKind::Edges), f1(ControlKind::Lineart), f1(ControlKind::Scribble));
+    assert_eq!(edges, lineart);
+    assert!(scribble < edges, "at weight 0.7 a scribble is followed more loosely: F1 {scribble:.2} vs {edges:.2}");
+}
+
 /// Image-to-image of the restyle exercise's approved scene at a strength.
 fn img2img(prompt: &str, strength: f32) -> (RgbImage, RgbImage) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle");

@@ -36,7 +36,7 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
         ControlKind::Seg => seg_layout(plan, c, t),
         ControlKind::Pose => pose_box(plan, &maps::read_pose(&c.image), c.image.dimensions()),
         ControlKind::Depth => depth_box(&c.luma()).map(|b| fill(plan, b)),
-        ControlKind::Edges => None,
+        ControlKind::Edges | ControlKind::Lineart | ControlKind::Scribble => None,
     };
     if let Some(b) = target {
         plan.subject_box = lerp_box(plan.subject_box, b, t);

@@ -95,9 +95,9 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     // The strongest edge map shapes the subject (one silhouette per image).
     let edges = controls
         .iter()
-        .filter(|c| c.kind == ControlKind::Edges && c.image.dimensions() == (w, h))
+        .filter(|c| c.kind.is_lines() && c.image.dimensions() == (w, h))
         .max_by(|a, b| a.weight.total_cmp(&b.weight))
-        .map(|c| (shape::EdgeLayout::read(&c.luma()), shape::Strength::of(c.weight)));
+        .map(|c| (shape::EdgeLayout::read(&c.luma()), shape::Strength::of(c.weight * shape::looseness(c.kind))));
     if let Some((map, s)) = &edges {
         control::place_on_edges(&mut plan, map, *s);
     }
@@ -215,7 +215,7 @@ impl Backend for Builtin {
             kind: "builtin".into(),
             img2img: true,
             inpaint: true,
-            controls: vec![ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth],
+            controls: ControlKind::ALL.to_vec(),
             reference: true,
             deterministic: true,
             price_per_image: self.service.as_ref().map(|s| s.price_per_image),

@@ -49,6 +49,14 @@ impl Strength {
     }
 }
 
+/// How closely a kind of line map is followed at the same weight: canny
+/// edges and line art are precise contours; a scribble ControlNet is
+/// trained on rough strokes and follows them loosely (lllyasviel's
+/// ControlNet 1.1 notes), here as edges at 0.75 of the weight.
+pub fn looseness(kind: crate::recipe::ControlKind) -> f32 {
+    if kind == crate::recipe::ControlKind::Scribble { 0.75 } else { 1.0 }
+}
+
 /// What an edge map says about a layout.
 #[derive(Debug, Clone)]
 pub struct EdgeLayout {

@@ -124,6 +124,8 @@ fn sampler(name: &str) -> &str {
 fn controlnet_keyword(kind: ControlKind) -> &'static str {
     match kind {
         ControlKind::Edges => "canny",
+        ControlKind::Lineart => "lineart",
+        ControlKind::Scribble => "scribble",
         ControlKind::Pose => "openpose",
         ControlKind::Depth => "depth",
         ControlKind::Seg => "seg",
@@ -417,10 +419,7 @@ fn graph_seed(graph: &Value) -> i64 {
 
 impl Backend for ComfyUi {
     fn describe(&self) -> Description {
-        let controls = [ControlKind::Edges, ControlKind::Seg, ControlKind::Pose, ControlKind::Depth]
-            .into_iter()
-            .filter(|k| self.controlnet_for(*k).is_ok())
-            .collect();
+        let controls = ControlKind::ALL.iter().copied().filter(|k| self.controlnet_for(*k).is_ok()).collect();
         Description {
             name: self.name.clone(),
             kind: "comfyui".into(),
