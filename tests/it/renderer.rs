@@ -492,7 +492,7 @@ fn bad_inputs_are_clear_errors_before_drawing() {
         ("prompt = \"a\"\nwidth = 4096\n", "outside 8–2048"),
         ("prompt = \"a\"\nwidth = 500\n", "not a multiple of 8"),
         ("prompt = \"a\"\n[init]\nimage = \"i.png\"\nstrength = 1.5\n", "outside 0–1"),
-        ("prompt = \"a\"\n[[control]]\nkind = \"scribble\"\nimage = \"e.png\"\n", "scribble"),
+        ("prompt = \"a\"\n[[control]]\nkind = \"mask\"\nimage = \"e.png\"\n", "mask"),
     ] {
         let e = Recipe::parse("r.toml", text, Limits::default()).unwrap_err().to_string();
         assert!(e.contains(want), "{text}: {e}");
