@@ -62,6 +62,18 @@ fn assert_sound(ws: &Path, when: &str) {
     assert_eq!(ok, "ok", "{when}: integrity check");
 }
 
+/// How long `args` takes to finish in a scratch copy of `ws`, in ms. Each kill
+/// comes within the first third of it, so kills land mid-work however fast
+/// this build runs (an optimised build finished most work before fixed delays
+/// ran out), and work that resumes is still cut off several times.
+fn duration_ms(ws: &Path, args: &[&str], scratch: &Path) -> u64 {
+    copy_dir(ws, scratch);
+    let start = std::time::Instant::now();
+    let o = run(scratch, args);
+    assert!(o.status.success(), "{args:?}: {}{}", stdout(&o), stderr(&o));
+    (start.elapsed().as_millis() as u64).max(3)
+}
+
 fn dirs(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
         .map(|rd| rd.flatten().filter(|e| e.path().is_dir()).map(|e| e.path()).collect())
@@ -92,24 +104,39 @@ fn kill_9_at_random_moments_leaves_every_workspace_consistent() {
     let pipeline_file = tmp.path().join("launch.toml");
     std::fs::write(&pipeline_file, PIPELINE).unwrap();
 
+    let commands: [(&Path, Vec<&str>); 3] = [
+        (&ada, vec!["run", FIRST, "--no-images"]),
+        (&ada, vec!["pipeline", "run", pipeline_file.to_str().unwrap()]),
+        (&teacher, vec!["collect", inbox.to_str().unwrap(), "--reproduce"]),
+    ];
+    let durations: Vec<u64> = commands
+        .iter()
+        .enumerate()
+        .map(|(i, (ws, args))| duration_ms(ws, args, &tmp.path().join(format!("scratch-{i}"))))
+        .collect();
+
     let mut rng = Rng(0x9E37_79B9);
-    let mut killed = 0;
+    let mut killed = [0; 3];
     for round in 0..ROUNDS {
-        let (ws, args): (&Path, Vec<&str>) = match round % 3 {
-            0 => (&ada, vec!["run", FIRST, "--no-images"]),
-            1 => (&ada, vec!["pipeline", "run", pipeline_file.to_str().unwrap()]),
-            _ => (&teacher, vec!["collect", inbox.to_str().unwrap(), "--reproduce"]),
-        };
-        let mut child = spawn(ws, &args);
-        std::thread::sleep(Duration::from_millis(rng.below(700)));
+        let kind = round % 3;
+        let (ws, args) = &commands[kind];
+        let mut child = spawn(ws, args);
+        std::thread::sleep(Duration::from_millis(rng.below(durations[kind] / 3)));
         if child.try_wait().unwrap().is_none() {
-            killed += 1;
+            killed[kind] += 1;
         }
         let _ = child.kill(); // SIGKILL
         child.wait().unwrap();
         assert_sound(ws, &format!("round {round} ({args:?})"));
     }
-    assert!(killed >= ROUNDS / 2, "only {killed} of {ROUNDS} processes were still running when killed");
+    // Pipeline runs resume and collects skip what is in, so once their work is
+    // done later rounds finish early; each command must still have been cut
+    // off mid-work several times, and most rounds overall.
+    assert!(killed.iter().all(|&k| k >= 2), "killed mid-work per command (run, pipeline, collect): {killed:?}");
+    assert!(
+        killed.iter().sum::<usize>() >= ROUNDS / 2,
+        "only {killed:?} of {ROUNDS} processes were still running when killed (durations {durations:?} ms)"
+    );
 
     // The next command reaps what the kills left; then everything finishes.
     let o = run(&ada, &["run", FIRST, "--no-images"]);
