@@ -50,17 +50,7 @@ fn bench(c: &mut Criterion) {
     let spec =
         CheckSpec { check: "identity_consistency".into(), severity: Severity::Essential, params: Default::default() };
     let d = Deliverable { file: "r.toml".into(), count: 10, width: None, height: None, description: None };
-    let none = |_: &str| None;
-    let ctx = Context {
-        deliverable: &d,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: None,
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
+    let ctx = Context::standalone(&d);
     let mut g = c.benchmark_group("checks");
     g.sample_size(10);
     g.bench_function("identity consistency, 10 images 1024x1024", |x| x.iter(|| checks::run_one(&spec, &images, &ctx)));

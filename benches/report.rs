@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use genpath::curriculum::Curriculum;
+use genpath::curriculum::{Curriculum, ExerciseId};
 use genpath::report::{self, Format, Query};
 use genpath::store::{CheckRecord, HistoryRow, NewSubmission, Scope, Store};
 
@@ -15,7 +15,7 @@ const EXERCISES: usize = 16;
 const ATTEMPTS: usize = 20;
 
 fn cohort(store: &mut Store, curriculum: &Curriculum) {
-    let exercises: Vec<&str> = curriculum.exercises.iter().take(EXERCISES).map(|e| e.id.as_str()).collect();
+    let exercises: Vec<&ExerciseId> = curriculum.exercises.iter().take(EXERCISES).map(|e| &e.id).collect();
     store.create_cohort("big", None).unwrap();
     let mut history = Vec::with_capacity(LEARNERS * EXERCISES * ATTEMPTS);
     for l in 0..LEARNERS {
@@ -27,7 +27,7 @@ fn cohort(store: &mut Store, curriculum: &Curriculum) {
                 let passed = a >= (l + e) % ATTEMPTS;
                 history.push(HistoryRow {
                     learner: id.clone(),
-                    exercise: (*ex).to_string(),
+                    exercise: (*ex).clone(),
                     started_at: format!("2026-{:02}-{:02}T10:{:02}:00.000Z", 1 + a % 12, 1 + (l + e) % 28, a),
                     passed,
                     score: Some(if passed { 100 } else { (a * 5) as u32 }),

@@ -38,7 +38,7 @@ fn finished(i: u32) -> Finished {
 fn filled(dir: &std::path::Path, curriculum: &Curriculum, n: u32) -> Store {
     let mut store = Store::open(&dir.join("genpath.db")).unwrap();
     store.upsert_learner("ada", "Ada", None).unwrap();
-    let ids: Vec<&str> = curriculum.exercises.iter().map(|e| e.id.as_str()).collect();
+    let ids: Vec<&genpath::curriculum::ExerciseId> = curriculum.exercises.iter().map(|e| &e.id).collect();
     for i in 0..n {
         let exercise = ids[i as usize % ids.len()];
         let id = store

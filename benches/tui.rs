@@ -15,7 +15,7 @@ fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let env = Env::open(Some(dir.path()), None).unwrap();
     let mut store = env.workspace.store().unwrap();
-    let ids: Vec<String> = env.curriculum.exercises.iter().map(|e| e.id.clone()).collect();
+    let ids: Vec<genpath::curriculum::ExerciseId> = env.curriculum.exercises.iter().map(|e| e.id.clone()).collect();
     for i in 0..n {
         let exercise = &ids[i as usize % ids.len()];
         let id = store

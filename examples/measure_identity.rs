@@ -42,17 +42,7 @@ fn main() {
     let spec =
         CheckSpec { check: "identity_consistency".into(), severity: Severity::Essential, params: Default::default() };
     let d = Deliverable { file: "r.toml".into(), count: 0, width: None, height: None, description: None };
-    let none = |_: &str| None;
-    let ctx = Context {
-        deliverable: &d,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: None,
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
+    let ctx = Context::standalone(&d);
     let judge = |imgs: &[(String, Vec<u8>)]| {
         let images: Vec<Image> = imgs.iter().map(|(n, b)| Image::load(n, b.clone())).collect();
         run_one(&spec, &images, &ctx)

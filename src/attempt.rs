@@ -403,19 +403,9 @@ pub fn compare_remade(exercise: &Exercise, images: &[Image], again: Result<Vec<V
         severity: checks::Severity::Essential,
         params: Default::default(),
     };
-    let none = |_: &str| None;
     let again = std::cell::RefCell::new(Some(again));
     let remake = || again.borrow_mut().take().unwrap_or_else(|| Err("the re-made images were already used".into()));
-    let ctx = Context {
-        deliverable: &exercise.deliverable,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: Some(&remake),
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
+    let ctx = Context { reproduce: Some(&remake), ..Context::standalone(&exercise.deliverable) };
     checks::run_one(&spec, images, &ctx)
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::hash::sha256_hex;
+use crate::id::ExerciseId;
 
 pub const EXTENSION: &str = "genpath";
 pub const FORMAT: &str = "genpath-submission";
@@ -108,7 +109,7 @@ pub struct ManifestFile {
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     pub learner: Learner,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub exercise_title: String,
     pub genpath_version: String,
     /// When `genpath submit` ran, from the learner's clock (UTC ISO-8601).
@@ -402,7 +403,7 @@ mod tests {
     fn submission() -> Submission {
         Submission {
             learner: Learner { id: "ada".into(), name: "Ada".into() },
-            exercise: "fluency.seeds".into(),
+            exercise: "fluency.seeds".parse().unwrap(),
             exercise_title: "Seeds".into(),
             genpath_version: "0.1.0".into(),
             submitted_at: "2026-11-26T10:00:00.000Z".into(),

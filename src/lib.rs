@@ -16,6 +16,7 @@ pub mod curriculum;
 pub mod diagnostics;
 pub mod due;
 pub mod hash;
+pub mod id;
 pub mod imaging;
 pub mod instructor;
 #[macro_use]

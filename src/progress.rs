@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::curriculum::{Curriculum, Stage};
+use crate::id::ExerciseId;
 use crate::store::{ExerciseStats, MilestoneRow};
 
 crate::named_enum! {
@@ -23,7 +24,7 @@ crate::named_enum! {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExerciseProgress {
-    pub id: String,
+    pub id: ExerciseId,
     pub title: String,
     pub status: ExerciseStatus,
     pub attempts: u32,
@@ -52,7 +53,7 @@ pub struct StageProgress {
 pub struct PathProgress {
     pub stages: Vec<StageProgress>,
     /// The suggested next exercise.
-    pub next: Option<String>,
+    pub next: Option<ExerciseId>,
     pub attempts: u32,
     pub seconds: f64,
 }
@@ -153,7 +154,7 @@ pub fn compute(
 /// The first unpassed exercise of the first open stage whose milestone is
 /// not yet reached; an attempted one before a fresh one in that stage, so a
 /// learner finishes what they started.
-fn suggest_next(stages: &[StageProgress]) -> Option<String> {
+fn suggest_next(stages: &[StageProgress]) -> Option<ExerciseId> {
     let open: Vec<&StageProgress> = stages.iter().filter(|s| s.unlocked).collect();
     let stage = open
         .iter()

@@ -250,21 +250,32 @@ pub struct Context<'a> {
     pub pricing: Option<&'a str>,
 }
 
+fn no_assets(_: &str) -> Option<Vec<u8>> {
+    None
+}
+
+impl<'a> Context<'a> {
+    /// A context with nothing but the deliverable: no recipe, answer, assets,
+    /// re-run or price table. Fill in what a caller has with struct update
+    /// syntax (`Context { reproduce: Some(&f), ..Context::standalone(&d) }`).
+    pub fn standalone(deliverable: &'a Deliverable) -> Self {
+        Context {
+            deliverable,
+            recipe: None,
+            answer: None,
+            assets: &no_assets,
+            reproduce: None,
+            bundle: None,
+            run: None,
+            pricing: None,
+        }
+    }
+}
+
 /// Run one check that needs nothing but the images (no assets, recipe or run):
 /// how pipelines check their assets.
 pub fn run_on_images(spec: &CheckSpec, images: &[Image], deliverable: &Deliverable) -> Outcome {
-    let none = |_: &str| None;
-    let ctx = Context {
-        deliverable,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: None,
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
-    run_one(spec, images, &ctx)
+    run_one(spec, images, &Context::standalone(deliverable))
 }
 
 /// Run every check of an exercise.

@@ -13,12 +13,13 @@ use crate::attempt::{self, Answer, Quiet};
 use crate::backend::builtin::Builtin;
 use crate::checks::{Severity, Verdict};
 use crate::curriculum::{Curriculum, Exercise};
+use crate::id::ExerciseId;
 use crate::recipe::Limits;
 
 /// What a dev check found for one exercise.
 #[derive(Debug)]
 pub struct Report {
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub problems: Vec<String>,
     /// Essential checks the starter fails.
     pub starter_fails: Vec<String>,

@@ -52,7 +52,7 @@ pub fn run(env: &Env) -> Result<()> {
             let milestone = if stage.milestone.pass.contains(&e.id) { "  (milestone)" } else { "" };
             let due = due
                 .iter()
-                .find(|d| d.0 == e.id && !d.1.is_empty())
+                .find(|d| e.id == d.0 && !d.1.is_empty())
                 .map(|d| {
                     format!(
                         "  due {}{}",

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Env, UsageError};
 use crate::config::valid_id;
+use crate::id::ExerciseId;
 
 fn check_id(what: &str, id: &str) -> Result<()> {
     if valid_id(id) {
@@ -105,7 +106,7 @@ fn due_date(due: Option<&str>) -> Result<Option<String>> {
 pub fn assign(env: &Env, exercises: &[String], to: &str, due: Option<&str>, note: Option<&str>) -> Result<()> {
     let store = env.workspace.store()?;
     let due = due_date(due)?;
-    let ids: Vec<String> =
+    let ids: Vec<ExerciseId> =
         exercises.iter().map(|q| env.curriculum.find(q).map(|e| e.id.clone())).collect::<Result<_, _>>()?;
     let cohort = store.cohort_exists(to)?;
     if !cohort && !store.learner_exists(to)? {
@@ -164,7 +165,7 @@ struct AssignmentFile {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AssignmentEntry {
-    exercise: String,
+    exercise: ExerciseId,
     #[serde(default)]
     due: Option<String>,
     #[serde(default)]
@@ -214,7 +215,7 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
     for a in &parsed.assignment {
         let e = env.curriculum.find(&a.exercise)?;
         let due = due_date(a.due.as_deref())?;
-        if existing.iter().any(|(x, d, _)| *x == e.id && Some(d.as_str()) == due.as_deref()) {
+        if existing.iter().any(|(x, d, _)| e.id == *x && Some(d.as_str()) == due.as_deref()) {
             continue;
         }
         store.assign_to_learner(&e.id, env.learner(), due.as_deref(), a.note.as_deref())?;

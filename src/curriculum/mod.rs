@@ -17,6 +17,7 @@ use crate::checks::Severity;
 use crate::checks::registry::{self, ParamKind};
 pub use crate::checks::spec::{CheckSpec, Deliverable};
 use crate::diagnostics::{Diagnostic, Diagnostics, parse_toml};
+pub use crate::id::{BadExerciseId, ExerciseId};
 pub use source::Source;
 
 pub const PATH_FILE: &str = "curriculum/path.toml";
@@ -64,7 +65,7 @@ pub struct Stage {
     pub title: String,
     pub summary: String,
     pub order: u32,
-    pub exercises: Vec<String>,
+    pub exercises: Vec<ExerciseId>,
     pub milestone: Milestone,
     /// Opens when this stage's milestone is reached; `None` = open from the start.
     pub unlock_after: Option<String>,
@@ -73,14 +74,14 @@ pub struct Stage {
 #[derive(Debug, Clone)]
 pub struct Milestone {
     pub title: String,
-    pub pass: Vec<String>,
+    pub pass: Vec<ExerciseId>,
     pub min_passed: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Exercise {
     /// `<stage>.<slug>`, e.g. `fluency.first-image`.
-    pub id: String,
+    pub id: ExerciseId,
     pub stage: String,
     pub title: String,
     pub kind: ExerciseKind,
@@ -100,7 +101,7 @@ pub struct Exercise {
 impl Exercise {
     /// The slug after the stage, e.g. `first-image`.
     pub fn slug(&self) -> &str {
-        self.id.split_once('.').map_or(&self.id, |(_, s)| s)
+        self.id.slug()
     }
     pub fn starter_path(&self) -> String {
         format!("{}/starter/{}", self.dir, self.deliverable.file)
@@ -157,7 +158,7 @@ impl Curriculum {
             [] => Err(LookupError::NotFound { query: q.to_string(), suggestion: self.closest(q) }),
             many => Err(LookupError::Ambiguous {
                 query: q.to_string(),
-                candidates: many.iter().map(|e| e.id.clone()).collect(),
+                candidates: many.iter().map(|e| e.id.to_string()).collect(),
             }),
         }
     }
@@ -167,7 +168,7 @@ impl Curriculum {
     fn closest(&self, query: &str) -> Option<String> {
         let names = self.exercises.iter().flat_map(|e| [e.id.as_str(), e.slug()]);
         let near = crate::names::closest(query, names)?;
-        self.exercises.iter().find(|e| e.id == near || e.slug() == near).map(|e| e.id.clone())
+        self.exercises.iter().find(|e| e.id == near || e.slug() == near).map(|e| e.id.to_string())
     }
 
     /// Read one of the curriculum's files.
@@ -287,6 +288,9 @@ impl Loader {
     ) -> Option<Exercise> {
         let before = self.diags.len();
         let expected_id = format!("{stage_dir}.{slug}");
+        let id = ExerciseId::new(stage_dir, slug)
+            .map_err(|e| self.diags.push(Diagnostic::file(self.source.display(dir), format!("folder name: {e}"))))
+            .ok();
         if raw.id.get_ref() != &expected_id {
             self.diags.push(text.diag(
                 raw.id.span(),
@@ -352,8 +356,9 @@ impl Loader {
             ));
         }
 
+        let id = id?;
         (self.diags.len() == before).then(|| Exercise {
-            id: expected_id,
+            id,
             stage: stage_dir.to_string(),
             title: raw.title,
             kind: raw.kind,
@@ -509,7 +514,7 @@ impl Loader {
                     Some(_) if !listed.insert(eid.clone()) => {
                         self.diags.push(text.diag(e.span(), format!("exercise '{eid}' is listed twice")))
                     }
-                    Some(_) => ids.push(eid.clone()),
+                    Some(x) => ids.push(x.id.clone()),
                 }
             }
             for p in &s.milestone.pass {
@@ -553,7 +558,7 @@ impl Loader {
                 exercises: ids,
                 milestone: Milestone {
                     title: s.milestone.title.clone(),
-                    pass: s.milestone.pass.iter().map(|p| p.get_ref().clone()).collect(),
+                    pass: s.milestone.pass.iter().filter_map(|p| p.get_ref().parse().ok()).collect(),
                     min_passed: s.milestone.min_passed.as_ref().map(|n| *n.get_ref()),
                 },
                 unlock_after: s.unlock.after.as_ref().map(|a| a.get_ref().clone()),
@@ -565,7 +570,7 @@ impl Loader {
                     self.source.display(&format!("{}/exercise.toml", e.dir)),
                     format!("stage '{}' is not defined in {PATH_FILE}", e.stage),
                 ));
-            } else if !listed.contains(&e.id) {
+            } else if !listed.contains(e.id.as_str()) {
                 self.diags.push(Diagnostic::at(
                     &text.label,
                     &text.body,

@@ -18,6 +18,7 @@ use crate::bundle::{self, Bundle};
 use crate::checks::{Image, Verdict};
 use crate::curriculum::{Curriculum, Exercise, ExerciseKind};
 use crate::hash::sha256_hex;
+use crate::id::ExerciseId;
 use crate::store::{NewSubmission, Store};
 use crate::workspace::{Workspace, write_atomic};
 
@@ -30,7 +31,7 @@ const THUMB_SIDE: u32 = 160;
 pub enum Collected {
     Recorded {
         learner: String,
-        exercise: String,
+        exercise: ExerciseId,
         passed: bool,
         late: bool,
         reproduced: Option<bool>,

@@ -11,6 +11,7 @@ use thiserror::Error;
 use crate::bundle::{self, HistoryEntry, Milestone, Submission, SubmittedAttempt, SubmittedCheck, SubmittedImage};
 use crate::curriculum::Exercise;
 use crate::hash::sha256_hex;
+use crate::id::ExerciseId;
 use crate::store::{AttemptRow, AttemptStatus, Store};
 use crate::workspace::Workspace;
 
@@ -18,9 +19,9 @@ use crate::workspace::Workspace;
 #[derive(Debug, Error)]
 pub enum SubmitError {
     #[error("{0} has no finished attempt to submit yet: run it first (`genpath run {0}`)")]
-    NoAttempt(String),
+    NoAttempt(ExerciseId),
     #[error("attempt {id} is not one of your attempts at {exercise} (see `genpath progress`)")]
-    NotYours { id: i64, exercise: String },
+    NotYours { id: i64, exercise: ExerciseId },
     #[error("attempt {id} is {status}; only an attempt that ran to a verdict can be submitted")]
     Unfinished { id: i64, status: String },
     #[error("{path} changed since attempt {id} made it; run the exercise again and submit the new attempt")]

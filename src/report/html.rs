@@ -138,8 +138,8 @@ fn day(iso: Option<&str>) -> &str {
 }
 
 /// A list joined by `, `, or `-` when empty.
-fn list(items: &[String]) -> String {
-    if items.is_empty() { "-".into() } else { items.join(", ") }
+fn list(items: &[impl AsRef<str>]) -> String {
+    if items.is_empty() { "-".into() } else { items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ") }
 }
 
 pub fn html(r: &Report, workspace: &Path) -> String {

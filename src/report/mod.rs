@@ -16,6 +16,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::curriculum::Curriculum;
+use crate::id::ExerciseId;
 use crate::store::{Scope, Store};
 
 pub use html::html;
@@ -67,11 +68,11 @@ pub struct LearnerReport {
     pub id: String,
     pub name: String,
     pub milestones: Vec<MilestoneReached>,
-    pub passed: Vec<String>,
+    pub passed: Vec<ExerciseId>,
     pub attempts: u32,
     pub last_activity: Option<String>,
-    pub late: Vec<String>,
-    pub missing: Vec<String>,
+    pub late: Vec<ExerciseId>,
+    pub missing: Vec<ExerciseId>,
     pub exercises: Vec<LearnerExercise>,
 }
 
@@ -83,7 +84,7 @@ pub struct MilestoneReached {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LearnerExercise {
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub status: Status,
     pub late: bool,
     pub due: Option<String>,
@@ -98,7 +99,7 @@ pub struct LearnerExercise {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExerciseReport {
-    pub id: String,
+    pub id: ExerciseId,
     pub title: String,
     pub learners: u32,
     pub passed: u32,
@@ -111,7 +112,7 @@ pub struct ExerciseReport {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FailedCheck {
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub check: String,
     pub failures: u32,
 }
@@ -209,7 +210,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         .iter()
         .enumerate()
         .filter(|(ei, e)| {
-            q.exercise.is_none_or(|f| f == e.id) && cells.iter().skip(*ei).step_by(width).any(Option::is_some)
+            q.exercise.is_none_or(|f| e.id == f) && cells.iter().skip(*ei).step_by(width).any(Option::is_some)
         })
         .collect();
 

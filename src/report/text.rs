@@ -161,7 +161,7 @@ pub fn csv(r: &Report) -> String {
             row([
                 l.id.clone(),
                 name.clone(),
-                x.exercise.clone(),
+                x.exercise.to_string(),
                 x.status.as_str().to_string(),
                 x.late.to_string(),
                 x.due.clone().unwrap_or_default(),

@@ -15,6 +15,7 @@ pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 pub use submissions::{HistoryEntry, HistoryRow, HistorySummary, Milestone, NewSubmission, Scope, SubmissionRow};
 
+use crate::id::ExerciseId;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -58,12 +59,13 @@ crate::named_enum! {
 }
 crate::sql_text!(AttemptStatus);
 crate::sql_text!(crate::checks::Severity);
+crate::sql_text!(ExerciseId);
 
 /// An attempt about to start.
 #[derive(Debug, Clone)]
 pub struct NewAttempt<'a> {
     pub learner: &'a str,
-    pub exercise: &'a str,
+    pub exercise: &'a ExerciseId,
     pub recipe_text: &'a str,
     pub backend: &'a str,
 }
@@ -103,7 +105,7 @@ pub struct Finished {
 pub struct AttemptRow {
     pub id: i64,
     pub learner: String,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub recipe_text: String,
     pub recipe_sha256: String,
     pub backend: String,
@@ -116,9 +118,9 @@ pub struct AttemptRow {
 }
 
 /// A learner's record on one exercise, the input of the progress rules.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExerciseStats {
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub attempts: u32,
     pub best_score: Option<u32>,
     pub passed: bool,
@@ -503,7 +505,7 @@ impl Store {
     }
 
     /// Reveal one more hint (up to `available`); returns how many are now revealed.
-    pub fn reveal_hint(&self, learner: &str, exercise: &str, available: u32) -> Result<u32> {
+    pub fn reveal_hint(&self, learner: &str, exercise: &ExerciseId, available: u32) -> Result<u32> {
         let next = (self.hints_revealed(learner, exercise)? + 1).min(available);
         self.conn
             .execute(
@@ -585,13 +587,17 @@ mod tests {
         }
     }
 
+    fn id(s: &str) -> ExerciseId {
+        s.parse().unwrap()
+    }
+
     #[test]
     fn attempt_lifecycle_and_stats() {
         let mut s = Store::open_in_memory().unwrap();
         s.upsert_learner("ada", "Ada", None).unwrap();
         let a = NewAttempt {
             learner: "ada",
-            exercise: "fluency.first-image",
+            exercise: &id("fluency.first-image"),
             recipe_text: "prompt = \"x\"",
             backend: "builtin",
         };
@@ -624,7 +630,9 @@ mod tests {
     fn abandoned_attempt_keeps_reason() {
         let s = Store::open_in_memory().unwrap();
         s.upsert_learner("ada", "Ada", None).unwrap();
-        let id = s.begin_attempt(&NewAttempt { learner: "ada", exercise: "e", recipe_text: "", backend: "b" }).unwrap();
+        let id = s
+            .begin_attempt(&NewAttempt { learner: "ada", exercise: &id("fluency.e"), recipe_text: "", backend: "b" })
+            .unwrap();
         s.abandon_attempt(id, AttemptStatus::Error, "backend unreachable").unwrap();
         let row = s.attempt(id).unwrap();
         assert_eq!(row.status, AttemptStatus::Error);
@@ -635,9 +643,10 @@ mod tests {
     fn hints_count_up_to_available() {
         let s = Store::open_in_memory().unwrap();
         s.upsert_learner("ada", "Ada", None).unwrap();
-        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 1);
-        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 2);
-        assert_eq!(s.reveal_hint("ada", "e", 2).unwrap(), 2);
-        assert_eq!(s.hints_revealed("ada", "e").unwrap(), 2);
+        let e = id("fluency.e");
+        assert_eq!(s.reveal_hint("ada", &e, 2).unwrap(), 1);
+        assert_eq!(s.reveal_hint("ada", &e, 2).unwrap(), 2);
+        assert_eq!(s.reveal_hint("ada", &e, 2).unwrap(), 2);
+        assert_eq!(s.hints_revealed("ada", "fluency.e").unwrap(), 2);
     }
 }

@@ -1,5 +1,6 @@
 //! Learners, cohorts and assignments (the instructor's side of the store).
 
+use crate::id::ExerciseId;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -22,7 +23,7 @@ pub struct CohortRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssignmentRow {
     pub id: i64,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     /// "cohort:<id>" or "learner:<id>".
     pub target: String,
     pub due: Option<String>,
@@ -97,7 +98,13 @@ impl Store {
         Ok(out)
     }
 
-    pub fn assign_to_cohort(&self, exercise: &str, cohort: &str, due: Option<&str>, note: Option<&str>) -> Result<()> {
+    pub fn assign_to_cohort(
+        &self,
+        exercise: &ExerciseId,
+        cohort: &str,
+        due: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<()> {
         self.conn
             .execute(
                 "INSERT INTO assignments (exercise_id, cohort_id, due_at, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

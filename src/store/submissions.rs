@@ -1,6 +1,7 @@
 //! Collected submissions and the learner history they carry (instructors),
 //! and the rows the reports are computed from.
 
+use crate::id::ExerciseId;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +12,7 @@ use super::{Result, Store, StoreError, now};
 pub struct NewSubmission<'a> {
     pub learner: &'a str,
     pub learner_name: &'a str,
-    pub exercise: &'a str,
+    pub exercise: &'a ExerciseId,
     pub bundle_sha256: &'a str,
     pub bundle_name: &'a str,
     pub dir: &'a str,
@@ -35,7 +36,7 @@ pub struct NewSubmission<'a> {
 pub struct SubmissionRow {
     pub id: i64,
     pub learner: String,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub dir: String,
     pub submitted_at: String,
     pub due: Option<String>,
@@ -67,7 +68,7 @@ pub struct Milestone {
 #[derive(Debug, Clone)]
 pub struct HistoryRow {
     pub learner: String,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub started_at: String,
     pub passed: bool,
     pub score: Option<u32>,
@@ -78,7 +79,7 @@ pub struct HistoryRow {
 #[derive(Debug, Clone)]
 pub struct HistorySummary {
     pub learner: String,
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub attempts: u32,
     pub best_score: Option<u32>,
     /// When the first passing attempt started.

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::checks::Verdict;
 use crate::curriculum::Curriculum;
+use crate::id::ExerciseId;
 use crate::progress::PathProgress;
 use crate::store::AttemptRow;
 
@@ -76,27 +77,27 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     SpawnRun {
-        exercise: String,
+        exercise: ExerciseId,
     },
     CancelRun,
     /// Suspend the studio and edit the exercise's answer (created from the starter if missing).
     OpenEditor {
-        exercise: String,
+        exercise: ExerciseId,
     },
     ResetAnswer {
-        exercise: String,
+        exercise: ExerciseId,
     },
     RevealHint {
-        exercise: String,
+        exercise: ExerciseId,
     },
     /// Start or stop watching the selected exercise's recipe.
     Watch(Option<PathBuf>),
     LoadHistory {
-        exercise: String,
+        exercise: ExerciseId,
     },
     /// Pack the exercise's best attempt as a bundle for the instructor.
     Submit {
-        exercise: String,
+        exercise: ExerciseId,
     },
     Quit,
 }
@@ -122,9 +123,9 @@ pub struct LastAttempt {
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub progress: PathProgress,
-    pub hints: HashMap<String, u32>,
-    pub last: HashMap<String, LastAttempt>,
-    pub answers: HashMap<String, PathBuf>,
+    pub hints: HashMap<ExerciseId, u32>,
+    pub last: HashMap<ExerciseId, LastAttempt>,
+    pub answers: HashMap<ExerciseId, PathBuf>,
     /// (exercise, due date, note) assigned to this learner.
     pub due: Vec<(String, String, Option<String>)>,
     pub milestone_dates: HashMap<String, String>,
@@ -136,7 +137,7 @@ pub use crate::pipeline::Summary as PipelineSummary;
 
 #[derive(Debug, Clone)]
 pub struct RunState {
-    pub exercise: String,
+    pub exercise: ExerciseId,
     pub started: Instant,
     pub image: usize,
     pub total: usize,

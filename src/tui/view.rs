@@ -166,7 +166,7 @@ fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             let next = app.data.progress.next.as_deref() == Some(e.id.as_str());
             let m = if next && e.status != ExerciseStatus::Passed { "→" } else { mark(e.status) };
             let slug = e.id.split_once('.').map_or(e.id.as_str(), |(_, s)| s);
-            let due = app.data.due.iter().find(|d| d.0 == e.id).map(|d| format!(" due {}", d.1)).unwrap_or_default();
+            let due = app.data.due.iter().find(|d| e.id == d.0).map(|d| format!(" due {}", d.1)).unwrap_or_default();
             let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
             let label = format!("  {m} {slug}{due}");
             let pad = width.saturating_sub(label.chars().count() + score.len());

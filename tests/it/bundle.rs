@@ -210,6 +210,25 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
     img.1[last] ^= 0xff;
     assert_refused(&inst, "tampered", &rezip(&tampered), "images/01.png does not match its sha256");
 
+    // An exercise id that would climb out of the submissions folder, with the
+    // manifest re-listed so only the id is wrong.
+    let mut climbing = good.clone();
+    let sub = climbing.iter_mut().find(|(n, _)| n == "submission.json").unwrap();
+    let mut json: serde_json::Value = serde_json::from_slice(&sub.1).unwrap();
+    json["exercise"] = "../../outside.x".into();
+    sub.1 = serde_json::to_vec(&json).unwrap();
+    let (bytes, sha) = (sub.1.len(), genpath::hash::sha256_hex(&sub.1));
+    let man = climbing.iter_mut().find(|(n, _)| n == "manifest.json").unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_slice(&man.1).unwrap();
+    for f in manifest["files"].as_array_mut().unwrap() {
+        if f["path"] == "submission.json" {
+            f["bytes"] = bytes.into();
+            f["sha256"] = sha.clone().into();
+        }
+    }
+    man.1 = serde_json::to_vec(&manifest).unwrap();
+    assert_refused(&inst, "climbing", &rezip(&climbing), "'../../outside.x' is not an exercise id");
+
     // A file added without being in the manifest.
     let mut smuggled = good.clone();
     smuggled.push(("answer/extra.toml".into(), b"x".to_vec()));

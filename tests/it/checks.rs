@@ -65,16 +65,7 @@ impl Harness {
     }
     fn run(&self, spec: &CheckSpec, images: &[Image]) -> Outcome {
         let read = |p: &str| self.assets.get(p).cloned();
-        let ctx = Context {
-            deliverable: &self.deliverable,
-            recipe: None,
-            answer: None,
-            assets: &read,
-            reproduce: None,
-            bundle: None,
-            run: None,
-            pricing: None,
-        };
+        let ctx = Context { assets: &read, ..Context::standalone(&self.deliverable) };
         checks::run_one(spec, images, &ctx)
     }
 }
@@ -239,17 +230,7 @@ fn rerun(images: &[Image], again: Vec<Vec<u8>>) -> Outcome {
     let d =
         Deliverable { file: "r.toml".into(), count: images.len() as u32, width: None, height: None, description: None };
     let regen = move || Ok(again.clone());
-    let none = |_: &str| None;
-    let ctx = Context {
-        deliverable: &d,
-        recipe: None,
-        answer: None,
-        assets: &none,
-        reproduce: Some(&regen),
-        bundle: None,
-        run: None,
-        pricing: None,
-    };
+    let ctx = Context { reproduce: Some(&regen), ..Context::standalone(&d) };
     checks::run_one(&spec("reproducible", ""), images, &ctx)
 }
 

@@ -45,7 +45,7 @@ fn child_records_attempts_until_killed() {
     let mut store = ws.store().unwrap();
     let new = NewAttempt {
         learner: "learner",
-        exercise: "fluency.first-image",
+        exercise: &"fluency.first-image".parse().unwrap(),
         recipe_text: "prompt = \"x\"",
         backend: "builtin",
     };
