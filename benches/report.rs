@@ -9,6 +9,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use genpath::curriculum::{Curriculum, ExerciseId};
 use genpath::report::{self, Format, Query};
 use genpath::store::{CheckRecord, HistoryRow, NewSubmission, Scope, Store};
+use genpath::time::parse_day;
 
 const LEARNERS: usize = 1_000;
 const EXERCISES: usize = 16;
@@ -28,7 +29,9 @@ fn cohort(store: &mut Store, curriculum: &Curriculum) {
                 history.push(HistoryRow {
                     learner: id.clone(),
                     exercise: (*ex).clone(),
-                    started_at: format!("2026-{:02}-{:02}T10:{:02}:00.000Z", 1 + a % 12, 1 + (l + e) % 28, a),
+                    started_at: format!("2026-{:02}-{:02}T10:{:02}:00.000Z", 1 + a % 12, 1 + (l + e) % 28, a)
+                        .parse()
+                        .unwrap(),
                     passed,
                     score: Some(if passed { 100 } else { (a * 5) as u32 }),
                     failed_checks: if passed { String::new() } else { format!("check{},format", (l + a) % 7) },
@@ -38,7 +41,7 @@ fn cohort(store: &mut Store, curriculum: &Curriculum) {
     }
     store.insert_history(&history).unwrap();
     for ex in &exercises {
-        store.assign_to_cohort(ex, "big", Some("2026-06-30"), None).unwrap();
+        store.assign_to_cohort(ex, "big", parse_day("2026-06-30"), None).unwrap();
     }
     let checks = vec![CheckRecord {
         check: "format".into(),
@@ -60,8 +63,8 @@ fn cohort(store: &mut Store, curriculum: &Curriculum) {
                     bundle_sha256: &sha,
                     bundle_name: "b.genpath",
                     dir: "submissions/none",
-                    submitted_at: "2026-07-01T09:00:00.000Z",
-                    due: Some("2026-06-30"),
+                    submitted_at: "2026-07-01T09:00:00.000Z".parse().unwrap(),
+                    due: parse_day("2026-06-30"),
                     late: true,
                     genpath_version: "0.1.0",
                     backend: "builtin",
@@ -84,7 +87,7 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("genpath.db")).unwrap();
     cohort(&mut store, &curriculum);
-    let query = Query { scope: Scope::Cohort("big"), exercise: None, today: "2026-11-26" };
+    let query = Query { scope: Scope::Cohort("big"), exercise: None, now: "2026-11-26T12:00:00Z".parse().unwrap() };
     let built = report::build(&store, &curriculum, query).unwrap();
     assert_eq!(built.learners.len(), LEARNERS);
     assert_eq!(built.learners.iter().map(|l| l.attempts as usize).sum::<usize>(), LEARNERS * EXERCISES * ATTEMPTS);

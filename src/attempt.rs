@@ -453,7 +453,7 @@ pub fn rerun_bundle(
         exercise: exercise.id.clone(),
         exercise_title: exercise.title.clone(),
         genpath_version: env!("CARGO_PKG_VERSION").into(),
-        submitted_at: now.clone(),
+        submitted_at: now,
         attempt: SubmittedAttempt {
             id: 0,
             status: "handoff".into(),

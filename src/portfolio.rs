@@ -145,7 +145,7 @@ fn html(name: &str, pieces: &[Piece<'_>]) -> String {
                             h3 { (p.exercise.title) }
                             p.muted {
                                 (p.exercise.id) " · score " (p.attempt.score.unwrap_or(0)) " · "
-                                (p.attempt.finished_at.as_deref().map(|d| d.get(..10).unwrap_or(d)).unwrap_or(""))
+                                (p.attempt.finished_at.map(|d| d.day().to_string()).unwrap_or_default())
                             }
                             details open {
                                 summary { "The brief" }

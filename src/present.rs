@@ -1,5 +1,5 @@
-//! How numbers and times are shown to people, the same in the CLI and the
-//! studio.
+//! How numbers are shown to people, the same in the CLI and the studio
+//! (times: `Timestamp::local`).
 
 /// A measured value for people: whole numbers plain, small ones to two places.
 pub fn number(v: f64) -> String {
@@ -10,11 +10,4 @@ pub fn number(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
-}
-
-/// Local time of an ISO-8601 UTC timestamp, for people.
-pub fn local_time(iso: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(iso)
-        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| iso.to_string())
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::curriculum::{Curriculum, Stage};
 use crate::id::ExerciseId;
 use crate::store::{ExerciseStats, MilestoneRow};
+use crate::time::Timestamp;
 
 crate::named_enum! {
     pub enum ExerciseStatus ("exercise status") {
@@ -29,8 +30,8 @@ pub struct ExerciseProgress {
     pub status: ExerciseStatus,
     pub attempts: u32,
     pub best_score: Option<u32>,
-    pub passed_at: Option<String>,
-    pub last_at: Option<String>,
+    pub passed_at: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
     pub seconds: f64,
 }
 
@@ -43,7 +44,7 @@ pub struct StageProgress {
     pub unlocked_by: Option<String>,
     pub milestone_title: String,
     /// When the milestone was recorded; `None` while not reached.
-    pub milestone_reached_at: Option<String>,
+    pub milestone_reached_at: Option<Timestamp>,
     pub milestone_reached: bool,
     pub passed: u32,
     pub exercises: Vec<ExerciseProgress>,
@@ -124,8 +125,8 @@ pub fn compute(
                     status,
                     attempts: s.map_or(0, |s| s.attempts),
                     best_score: s.and_then(|s| s.best_score),
-                    passed_at: s.and_then(|s| s.first_passed_at.clone()),
-                    last_at: s.and_then(|s| s.last_at.clone()),
+                    passed_at: s.and_then(|s| s.first_passed_at),
+                    last_at: s.and_then(|s| s.last_at),
                     seconds: s.map_or(0.0, |s| s.seconds),
                 }
             })
@@ -136,7 +137,7 @@ pub fn compute(
             unlocked,
             unlocked_by,
             milestone_title: stage.milestone.title.clone(),
-            milestone_reached_at: recorded.get(stage.id.as_str()).map(|m| m.reached_at.clone()),
+            milestone_reached_at: recorded.get(stage.id.as_str()).map(|m| m.reached_at),
             milestone_reached: reached(stage),
             passed: exercises.iter().filter(|e| e.status == ExerciseStatus::Passed).count() as u32,
             exercises,

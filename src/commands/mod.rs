@@ -74,7 +74,6 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
     }
 }
 
-pub use crate::present::local_time;
 pub use crate::session::{Env, load_curriculum};
 
 /// The session the global flags name: `--workspace` and `--curriculum`.

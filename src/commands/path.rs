@@ -17,14 +17,14 @@ pub fn run(env: &Env) -> Result<()> {
     );
     // The latest due date per exercise (assignments may be re-issued).
     let mut due = store.due_for(learner)?;
-    due.sort_by(|a, b| b.1.cmp(&a.1));
-    let now = chrono::Utc::now();
+    due.sort_by_key(|a| std::cmp::Reverse(a.due));
+    let now = crate::time::Timestamp::now();
     let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
     for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
         outln!();
         let state = if sp.milestone_reached {
             match &sp.milestone_reached_at {
-                Some(at) => format!("milestone reached {}", super::local_time(at)),
+                Some(at) => format!("milestone reached {}", at.local()),
                 None => "milestone reached".to_string(),
             }
         } else if sp.unlocked {
@@ -52,17 +52,11 @@ pub fn run(env: &Env) -> Result<()> {
             let milestone = if stage.milestone.pass.contains(&e.id) { "  (milestone)" } else { "" };
             let due = due
                 .iter()
-                .find(|d| e.id == d.0 && !d.1.is_empty())
+                .filter(|a| a.exercise == e.id)
+                .find_map(|a| a.due)
                 .map(|d| {
-                    format!(
-                        "  due {}{}",
-                        d.1,
-                        if e.status != ExerciseStatus::Passed && crate::due::is_past(&d.1, now) {
-                            " (past)"
-                        } else {
-                            ""
-                        }
-                    )
+                    let past = e.status != ExerciseStatus::Passed && crate::time::is_past(d, &now);
+                    format!("  due {d}{}", if past { " (past)" } else { "" })
                 })
                 .unwrap_or_default();
             outln!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}", e.id, e.title);

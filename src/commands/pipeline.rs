@@ -120,7 +120,7 @@ pub fn status(env: &Env, name: Option<&str>) -> Result<()> {
         outln!(
             "{}: last run {} ({}) — {} done, {} pending, {} failed, {} skipped of {} — spent {:.2}{} — {} backend calls",
             r.name,
-            super::local_time(&r.started_at),
+            r.started_at.local(),
             r.status,
             r.done,
             r.pending,

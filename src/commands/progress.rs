@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result};
 
-use super::{Env, local_time};
+use super::Env;
 use crate::progress;
 
 pub fn run(env: &Env, json: bool) -> Result<()> {
@@ -23,7 +23,7 @@ pub fn run(env: &Env, json: bool) -> Result<()> {
     outln!("Milestones:");
     for s in &p.stages {
         let when = match (&s.milestone_reached_at, s.milestone_reached) {
-            (Some(at), _) => format!("reached {}", local_time(at)),
+            (Some(at), _) => format!("reached {}", at.local()),
             (None, true) => "reached".to_string(),
             (None, false) if s.unlocked => "not yet".to_string(),
             (None, false) => "locked".to_string(),

@@ -33,8 +33,8 @@ pub fn run(
         (None, None) => return Err(UsageError("say whose report: --cohort C or --learner L".into()).into()),
     };
     let exercise = exercise.map(|q| env.curriculum.find(q).map(|e| e.id.clone())).transpose()?;
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
-    let built = report::build(&store, &env.curriculum, Query { scope, exercise: exercise.as_deref(), today: &today })?;
+    let now = crate::time::Timestamp::now();
+    let built = report::build(&store, &env.curriculum, Query { scope, exercise: exercise.as_deref(), now })?;
     let text = report::render(&built, format, &env.workspace.root)?;
     match out {
         Some(path) => {

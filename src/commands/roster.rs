@@ -1,6 +1,7 @@
 //! The instructor's roster: learners, cohorts and assignments, and the small
 //! assignment file a learner imports so due dates show in their path.
 
+use chrono::NaiveDate;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{Env, UsageError};
 use crate::config::valid_id;
 use crate::id::ExerciseId;
+use crate::time::Timestamp;
 
 fn check_id(what: &str, id: &str) -> Result<()> {
     if valid_id(id) {
@@ -94,12 +96,12 @@ pub fn cohort_list(env: &Env) -> Result<()> {
     Ok(())
 }
 
-fn due_date(due: Option<&str>) -> Result<Option<String>> {
+fn due_date(due: Option<&str>) -> Result<Option<NaiveDate>> {
     match due {
         None => Ok(None),
-        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map(|d| Some(d.format("%Y-%m-%d").to_string()))
-            .map_err(|_| UsageError(format!("due date '{d}' must be written YYYY-MM-DD")).into()),
+        Some(d) => crate::time::parse_day(d)
+            .map(Some)
+            .ok_or_else(|| UsageError(format!("due date '{d}' must be written YYYY-MM-DD")).into()),
     }
 }
 
@@ -117,9 +119,9 @@ pub fn assign(env: &Env, exercises: &[String], to: &str, due: Option<&str>, note
     }
     for id in &ids {
         if cohort {
-            store.assign_to_cohort(id, to, due.as_deref(), note)?;
+            store.assign_to_cohort(id, to, due, note)?;
         } else {
-            store.assign_to_learner(id, to, due.as_deref(), note)?;
+            store.assign_to_learner(id, to, due, note)?;
         }
     }
     outln!(
@@ -132,18 +134,18 @@ pub fn assign(env: &Env, exercises: &[String], to: &str, due: Option<&str>, note
 }
 
 pub fn list(env: &Env) -> Result<()> {
-    let today = chrono::Local::now().format("%Y-%m-%d").to_string();
+    let now = Timestamp::now();
     let rows = env.workspace.store()?.assignments()?;
     if rows.is_empty() {
         outln!("no assignments");
     }
     for a in rows {
-        let overdue = a.due.as_deref().is_some_and(|d| d < today.as_str());
+        let overdue = a.due.is_some_and(|d| crate::time::is_past(d, &now));
         outln!(
             "{:<32} {:<20} due {:<10}{}  {}",
             a.exercise,
             a.target,
-            a.due.as_deref().unwrap_or("-"),
+            a.due.map_or("-".to_string(), |d| d.to_string()),
             if overdue { " (past)" } else { "" },
             a.note.unwrap_or_default()
         );
@@ -165,7 +167,7 @@ struct AssignmentFile {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AssignmentEntry {
-    exercise: ExerciseId,
+    exercise: String,
     #[serde(default)]
     due: Option<String>,
     #[serde(default)]
@@ -181,7 +183,7 @@ pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
         assignment: rows
             .into_iter()
             .filter(|a| a.target == target)
-            .map(|a| AssignmentEntry { exercise: a.exercise, due: a.due, note: a.note })
+            .map(|a| AssignmentEntry { exercise: a.exercise.into(), due: a.due.map(|d| d.to_string()), note: a.note })
             .collect(),
     };
     if file.assignment.is_empty() {
@@ -215,10 +217,10 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
     for a in &parsed.assignment {
         let e = env.curriculum.find(&a.exercise)?;
         let due = due_date(a.due.as_deref())?;
-        if existing.iter().any(|(x, d, _)| e.id == *x && Some(d.as_str()) == due.as_deref()) {
+        if existing.iter().any(|x| x.exercise == e.id && x.due == due) {
             continue;
         }
-        store.assign_to_learner(&e.id, env.learner(), due.as_deref(), a.note.as_deref())?;
+        store.assign_to_learner(&e.id, env.learner(), due, a.note.as_deref())?;
         n += 1;
     }
     outln!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());

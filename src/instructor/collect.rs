@@ -20,6 +20,7 @@ use crate::curriculum::{Curriculum, Exercise, ExerciseKind};
 use crate::hash::sha256_hex;
 use crate::id::ExerciseId;
 use crate::store::{NewSubmission, Store};
+use crate::time::Timestamp;
 use crate::workspace::{Workspace, write_atomic};
 
 /// Where collected work lives, relative to the workspace.
@@ -146,7 +147,7 @@ pub fn collect(
             write_atomic(&staging.join("thumb.png"), &crate::recipe::png::encode_with(&thumb, &[])?)?;
         }
         let due = store.due_date(&s.learner.id, &exercise.id)?;
-        let late = crate::report::is_late(&s.submitted_at, due.as_deref());
+        let late = crate::report::is_late(&s.submitted_at, due);
         // One folder per bundle, named by its time and hash: a bundle collected
         // again after a killed collect lands in the same place, never in a copy.
         let final_dir = submission_dir(&root.join(&s.learner.id).join(&exercise.id), &s.submitted_at, &bundle_sha);
@@ -178,8 +179,8 @@ pub fn collect(
             bundle_sha256: &bundle_sha,
             bundle_name: &file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
             dir: &rel,
-            submitted_at: &s.submitted_at,
-            due: due.as_deref(),
+            submitted_at: s.submitted_at,
+            due,
             late,
             genpath_version: &s.genpath_version,
             backend: &s.attempt.backend,
@@ -290,9 +291,8 @@ fn thumb_size(width: u32, height: u32) -> (u32, u32) {
 }
 
 /// `base/<timestamp>-<first 8 hex of the bundle's sha256>`.
-fn submission_dir(base: &Path, submitted_at: &str, bundle_sha: &str) -> PathBuf {
-    let stamp: String = submitted_at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    base.join(format!("{stamp}-{}", &bundle_sha[..8.min(bundle_sha.len())]))
+fn submission_dir(base: &Path, submitted_at: &Timestamp, bundle_sha: &str) -> PathBuf {
+    base.join(format!("{}-{}", submitted_at.compact(), &bundle_sha[..8.min(bundle_sha.len())]))
 }
 
 #[cfg(test)]

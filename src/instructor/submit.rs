@@ -97,7 +97,7 @@ pub fn build(
         let failed_checks = store.check_results(a.id)?.into_iter().filter(|c| !c.passed).map(|c| c.check).collect();
         history.push(HistoryEntry {
             attempt: a.id,
-            started_at: a.started_at.clone(),
+            started_at: a.started_at,
             status: a.status.as_str().to_string(),
             score: a.score,
             failed_checks,
@@ -119,8 +119,8 @@ pub fn build(
             status: attempt.status.as_str().to_string(),
             score: attempt.score,
             cost: attempt.cost,
-            started_at: attempt.started_at.clone(),
-            finished_at: attempt.finished_at.clone(),
+            started_at: attempt.started_at,
+            finished_at: attempt.finished_at,
             backend: attempt.backend.clone(),
             backend_description: crate::backend::from_config(&attempt.backend, &ws.config).ok().map(|b| {
                 let d = b.describe();

@@ -17,6 +17,7 @@ use super::{Job, Pipeline};
 use crate::backend::{Backend, BackendError, Cancel, Inputs, Request};
 use crate::checks::{self, Image, Outcome};
 use crate::store::Store;
+use crate::time::Timestamp;
 use crate::workspace::write_atomic;
 
 /// Called after each finished job with (done, total, spent).
@@ -549,7 +550,7 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub name: String,
-    pub started_at: String,
+    pub started_at: Timestamp,
     pub status: crate::store::RunStatus,
     pub done: usize,
     /// Waiting, or sent when a run was cut off.

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{Report, Status};
+use crate::time::Timestamp;
 
 /// The page's style sheet, shared with the portfolio.
 pub const STYLE: &str = r#"
@@ -73,11 +74,7 @@ fn pass_rate_chart(r: &Report) -> Markup {
 /// Cumulative first passes over time as a step line.
 fn progress_chart(r: &Report) -> Markup {
     let nothing = html! { p.muted { "No passes recorded yet." } };
-    let points: Vec<(chrono::NaiveDate, u32)> = r
-        .progress
-        .iter()
-        .filter_map(|p| chrono::NaiveDate::parse_from_str(&p.date, "%Y-%m-%d").ok().map(|d| (d, p.passes)))
-        .collect();
+    let points: Vec<(chrono::NaiveDate, u32)> = r.progress.iter().map(|p| (p.date, p.passes)).collect();
     let (Some(&(first, _)), Some(&(last, top))) = (points.first(), points.last()) else { return nothing };
     let (w, h, pad) = (640.0, 200.0, 36.0);
     // The line starts at zero the day before the first pass, so a single day still shows a step.
@@ -133,8 +130,9 @@ pub fn thumbnail(workspace: &Path, dir: &str) -> Option<String> {
 }
 
 /// The first ten characters of an ISO time (its day), or `-`.
-fn day(iso: Option<&str>) -> &str {
-    iso.map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")
+/// The UTC day of a time, or `-`.
+fn day(t: Option<&Timestamp>) -> String {
+    t.map_or("-".to_string(), |t| t.day().to_string())
 }
 
 /// A list joined by `, `, or `-` when empty.
@@ -203,7 +201,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                                 }
                                 td { (list(&l.passed)) }
                                 td.num { (l.attempts) }
-                                td { (day(l.last_activity.as_deref())) }
+                                td { (day(l.last_activity.as_ref())) }
                                 td { @if l.late.is_empty() { "-" } @else { span.missing { (l.late.join(", ")) } } }
                                 td { @if l.missing.is_empty() { "-" } @else { span.missing { (l.missing.join(", ")) } } }
                             }
@@ -247,7 +245,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                                     td { (l.id) }
                                     td { (x.exercise) }
                                     td { (status_cell(x.status, x.late)) }
-                                    td { (x.due.as_deref().unwrap_or("-")) }
+                                    td { (x.due.map_or("-".to_string(), |d| d.to_string())) }
                                     td.num { (x.attempts) }
                                     td.num { (x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())) }
                                     td {

@@ -9,6 +9,7 @@
 pub mod html;
 mod text;
 
+use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -18,6 +19,7 @@ use serde::Serialize;
 use crate::curriculum::Curriculum;
 use crate::id::ExerciseId;
 use crate::store::{Scope, Store};
+use crate::time::Timestamp;
 
 pub use html::html;
 pub use text::{csv, markdown};
@@ -53,7 +55,7 @@ impl Status {
 pub struct Report {
     pub title: String,
     /// The day the report was made (and that "missing" is judged against).
-    pub date: String,
+    pub date: NaiveDate,
     pub exercise_filter: Option<String>,
     pub learners: Vec<LearnerReport>,
     pub exercises: Vec<ExerciseReport>,
@@ -70,7 +72,7 @@ pub struct LearnerReport {
     pub milestones: Vec<MilestoneReached>,
     pub passed: Vec<ExerciseId>,
     pub attempts: u32,
-    pub last_activity: Option<String>,
+    pub last_activity: Option<Timestamp>,
     pub late: Vec<ExerciseId>,
     pub missing: Vec<ExerciseId>,
     pub exercises: Vec<LearnerExercise>,
@@ -79,7 +81,7 @@ pub struct LearnerReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct MilestoneReached {
     pub stage: String,
-    pub reached_at: String,
+    pub reached_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +89,7 @@ pub struct LearnerExercise {
     pub exercise: ExerciseId,
     pub status: Status,
     pub late: bool,
-    pub due: Option<String>,
+    pub due: Option<NaiveDate>,
     pub attempts: u32,
     pub best_score: Option<u32>,
     pub attempts_to_pass: Option<u32>,
@@ -119,7 +121,7 @@ pub struct FailedCheck {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ProgressPoint {
-    pub date: String,
+    pub date: NaiveDate,
     pub passes: u32,
 }
 
@@ -128,22 +130,23 @@ pub struct ProgressPoint {
 pub struct Query<'a> {
     pub scope: Scope<'a>,
     pub exercise: Option<&'a str>,
-    /// YYYY-MM-DD; assignments due before it and not submitted are missing.
-    pub today: &'a str,
+    /// When the report is made: assignments past due (`time::is_past`) and
+    /// not submitted are missing.
+    pub now: Timestamp,
 }
 
 #[derive(Default)]
 struct Cell {
     attempts: u32,
     best: Option<u32>,
-    first_pass: Option<String>,
-    last: Option<String>,
+    first_pass: Option<Timestamp>,
+    last: Option<Timestamp>,
     attempts_to_pass: Option<u32>,
     submitted: bool,
     verified: bool,
     late: bool,
     reproduced: Option<bool>,
-    due: Option<Option<String>>,
+    due: Option<Option<NaiveDate>>,
     dir: Option<String>,
 }
 
@@ -161,7 +164,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     let mut failures: Vec<HashMap<String, u32>> = vec![HashMap::new(); width];
 
     for (learner, exercise, due) in store.scope_assignments(q.scope)? {
-        if q.exercise.is_some_and(|e| e != exercise) {
+        if q.exercise.is_some_and(|e| exercise != e) {
             continue;
         }
         let Some(at) = index.get(learner.as_str()).and_then(|&li| slot(li, &exercise)) else { continue };
@@ -188,15 +191,15 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         // Oldest first: the first passing submission decides lateness.
         if !cell.verified {
             // Judged against the due date in effect now: assignments may change after collection.
-            cell.late = is_late(&s.submitted_at, cell.due.clone().flatten().as_deref());
+            cell.late = is_late(&s.submitted_at, cell.due.flatten());
             cell.dir = Some(s.dir.clone());
             cell.reproduced = s.reproduced;
         }
         cell.submitted = true;
         cell.verified |= s.passed;
         cell.best = cell.best.max(Some(s.score));
-        if cell.last.as_ref().is_none_or(|l| s.submitted_at > *l) {
-            cell.last = Some(s.submitted_at.clone());
+        if cell.last.is_none_or(|l| s.submitted_at > l) {
+            cell.last = Some(s.submitted_at);
         }
     }
     let mut milestones: HashMap<String, Vec<MilestoneReached>> = HashMap::new();
@@ -216,7 +219,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
 
     let mut learner_reports = Vec::with_capacity(learners.len());
     let mut per_exercise: HashMap<&str, (u32, u32, Vec<u32>)> = HashMap::new();
-    let mut pass_days: Vec<String> = Vec::new();
+    let mut pass_days: Vec<NaiveDate> = Vec::new();
     for (li, (id, name)) in learners.iter().enumerate() {
         let mut lr = LearnerReport {
             id: id.clone(),
@@ -231,19 +234,19 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         };
         for &(ei, e) in &order {
             let Some(cell) = cells[li * width + ei].as_mut() else { continue };
-            let due = cell.due.clone().flatten();
+            let due = cell.due.flatten();
             let status = if cell.verified {
                 Status::Passed
             } else if cell.submitted {
                 Status::Failed
             } else if cell.due.is_some() {
-                if due.as_deref().is_some_and(|d| d < q.today) { Status::Missing } else { Status::Pending }
+                if due.is_some_and(|d| is_past(d, &q.now)) { Status::Missing } else { Status::Pending }
             } else {
                 Status::None
             };
             let attempts_to_pass = cell.attempts_to_pass;
             if let Some(f) = &cell.first_pass {
-                pass_days.push(f.get(..10).unwrap_or(f).to_string());
+                pass_days.push(f.day());
             }
             let stats = per_exercise.entry(e.id.as_str()).or_default();
             stats.0 += 1;
@@ -262,7 +265,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             }
             lr.attempts += cell.attempts;
             if cell.last > lr.last_activity {
-                lr.last_activity = cell.last.clone();
+                lr.last_activity = cell.last;
             }
             lr.exercises.push(LearnerExercise {
                 exercise: e.id.clone(),
@@ -311,7 +314,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     for (i, day) in pass_days.iter().enumerate() {
         match progress.last_mut() {
             Some(p) if p.date == *day => p.passes = i as u32 + 1,
-            _ => progress.push(ProgressPoint { date: day.clone(), passes: i as u32 + 1 }),
+            _ => progress.push(ProgressPoint { date: *day, passes: i as u32 + 1 }),
         }
     }
     let title = match q.scope {
@@ -320,7 +323,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     };
     Ok(Report {
         title,
-        date: q.today.to_string(),
+        date: q.now.day(),
         exercise_filter: q.exercise.map(str::to_string),
         learners: learner_reports,
         exercises,
@@ -329,7 +332,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
     })
 }
 
-pub use crate::due::is_late;
+pub use crate::time::{is_late, is_past};
 
 fn median(v: &mut [u32]) -> Option<f64> {
     if v.is_empty() {

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::{Report, Status};
+use crate::time::Timestamp;
 
 fn percent(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
@@ -12,8 +13,9 @@ fn or_dash(s: Option<&str>) -> &str {
     s.unwrap_or("-")
 }
 
-fn day(iso: Option<&str>) -> &str {
-    iso.map(|s| s.get(..10).unwrap_or(s)).unwrap_or("-")
+/// The UTC day of a time, or `-`.
+fn day(t: Option<&Timestamp>) -> String {
+    t.map_or("-".to_string(), |t| t.day().to_string())
 }
 
 /// Text from learners and bundles as inert Markdown: HTML is escaped (a
@@ -68,7 +70,7 @@ pub fn markdown(r: &Report) -> String {
             if milestones.is_empty() { "-".into() } else { milestones.join(", ") },
             if l.passed.is_empty() { "-".into() } else { l.passed.join(", ") },
             l.attempts,
-            day(l.last_activity.as_deref()),
+            day(l.last_activity.as_ref()),
             if l.late.is_empty() { "-".into() } else { l.late.join(", ") },
             if l.missing.is_empty() { "-".into() } else { l.missing.join(", ") },
         );
@@ -102,7 +104,7 @@ pub fn markdown(r: &Report) -> String {
                 x.exercise,
                 x.status.as_str(),
                 if x.late { "late" } else { "-" },
-                or_dash(x.due.as_deref()),
+                or_dash(x.due.map(|d| d.to_string()).as_deref()),
                 x.attempts,
                 x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
                 match x.reproduced {
@@ -155,7 +157,7 @@ pub fn csv(r: &Report) -> String {
             l.milestones.iter().map(|m| format!("{}@{}", m.stage, day(Some(&m.reached_at)))).collect();
         let milestones = cell_csv(&milestones.join(" "));
         let name = cell_csv(&l.name);
-        let last = l.last_activity.as_deref().map(|s| s.get(..10).unwrap_or(s)).unwrap_or("").to_string();
+        let last = l.last_activity.map(|t| t.day().to_string()).unwrap_or_default();
         for x in &l.exercises {
             let e = by_id.get(x.exercise.as_str());
             row([
@@ -164,7 +166,7 @@ pub fn csv(r: &Report) -> String {
                 x.exercise.to_string(),
                 x.status.as_str().to_string(),
                 x.late.to_string(),
-                x.due.clone().unwrap_or_default(),
+                x.due.map(|d| d.to_string()).unwrap_or_default(),
                 x.attempts.to_string(),
                 x.best_score.map(|s| s.to_string()).unwrap_or_default(),
                 x.attempts_to_pass.map(|s| s.to_string()).unwrap_or_default(),

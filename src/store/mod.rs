@@ -16,6 +16,8 @@ pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 pub use submissions::{HistoryEntry, HistoryRow, HistorySummary, Milestone, NewSubmission, Scope, SubmissionRow};
 
 use crate::id::ExerciseId;
+use crate::time::Timestamp;
+use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -112,9 +114,17 @@ pub struct AttemptRow {
     pub status: AttemptStatus,
     pub score: Option<u32>,
     pub cost: f64,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub error: Option<String>,
+}
+
+/// An exercise assigned to a learner (directly or through a cohort).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assigned {
+    pub exercise: ExerciseId,
+    pub due: Option<NaiveDate>,
+    pub note: Option<String>,
 }
 
 /// A learner's record on one exercise, the input of the progress rules.
@@ -124,8 +134,8 @@ pub struct ExerciseStats {
     pub attempts: u32,
     pub best_score: Option<u32>,
     pub passed: bool,
-    pub first_passed_at: Option<String>,
-    pub last_at: Option<String>,
+    pub first_passed_at: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
     /// Time spent in finished attempts.
     pub seconds: f64,
 }
@@ -134,7 +144,7 @@ pub struct ExerciseStats {
 pub struct MilestoneRow {
     pub stage: String,
     pub attempt: Option<i64>,
-    pub reached_at: String,
+    pub reached_at: Timestamp,
 }
 
 pub struct Store {
@@ -142,9 +152,23 @@ pub struct Store {
     path: PathBuf,
 }
 
-/// The current time as UTC ISO-8601 with milliseconds.
-pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// The current time, as every row records it.
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
+
+/// A time is stored as its RFC 3339 text (UTC, milliseconds, `Z`), which
+/// sorts in time order; text that is not a time is an error when read back.
+impl rusqlite::types::ToSql for Timestamp {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.to_string()))
+    }
+}
+
+impl rusqlite::types::FromSql for Timestamp {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        v.as_str()?.parse().map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
 }
 
 impl Store {
@@ -463,7 +487,7 @@ impl Store {
         &self,
         exercise: &str,
         learner: &str,
-        due: Option<&str>,
+        due: Option<NaiveDate>,
         note: Option<&str>,
     ) -> Result<()> {
         self.conn
@@ -476,17 +500,19 @@ impl Store {
     }
 
     /// Assignments for a learner (directly or through a cohort): (exercise, due date, note).
-    pub fn due_for(&self, learner: &str) -> Result<Vec<(String, String, Option<String>)>> {
+    pub fn due_for(&self, learner: &str) -> Result<Vec<Assigned>> {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT a.exercise_id, COALESCE(a.due_at, ''), a.note FROM assignments a
+                "SELECT a.exercise_id, a.due_at, a.note FROM assignments a
                  WHERE a.learner_id = ?1
                     OR a.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE learner_id = ?1)
                  ORDER BY a.due_at",
             )
             .map_err(self.err())?;
-        let rows = st.query_map([learner], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
+        let rows = st
+            .query_map([learner], |r| Ok(Assigned { exercise: r.get(0)?, due: r.get(1)?, note: r.get(2)? }))
+            .map_err(self.err())?;
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 

@@ -3,6 +3,7 @@
 //! written and checked, so a crash loses no finished work and every call that
 //! may have been charged is on record.
 
+use crate::time::Timestamp;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
@@ -58,8 +59,8 @@ pub struct JobRow {
 pub struct CallRow {
     pub key: String,
     pub backend: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub outcome: Option<String>,
     pub cost: f64,
     pub price: f64,
@@ -69,8 +70,8 @@ pub struct CallRow {
 pub struct RunRow {
     pub id: i64,
     pub pipeline: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
     pub status: RunStatus,
     pub message: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! Learners, cohorts and assignments (the instructor's side of the store).
 
 use crate::id::ExerciseId;
+use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
 
@@ -26,7 +27,7 @@ pub struct AssignmentRow {
     pub exercise: ExerciseId,
     /// "cohort:<id>" or "learner:<id>".
     pub target: String,
-    pub due: Option<String>,
+    pub due: Option<NaiveDate>,
     pub note: Option<String>,
 }
 
@@ -102,7 +103,7 @@ impl Store {
         &self,
         exercise: &ExerciseId,
         cohort: &str,
-        due: Option<&str>,
+        due: Option<NaiveDate>,
         note: Option<&str>,
     ) -> Result<()> {
         self.conn

@@ -2,6 +2,8 @@
 //! and the rows the reports are computed from.
 
 use crate::id::ExerciseId;
+use crate::time::Timestamp;
+use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +18,8 @@ pub struct NewSubmission<'a> {
     pub bundle_sha256: &'a str,
     pub bundle_name: &'a str,
     pub dir: &'a str,
-    pub submitted_at: &'a str,
-    pub due: Option<&'a str>,
+    pub submitted_at: Timestamp,
+    pub due: Option<NaiveDate>,
     pub late: bool,
     pub genpath_version: &'a str,
     pub backend: &'a str,
@@ -38,8 +40,8 @@ pub struct SubmissionRow {
     pub learner: String,
     pub exercise: ExerciseId,
     pub dir: String,
-    pub submitted_at: String,
-    pub due: Option<String>,
+    pub submitted_at: Timestamp,
+    pub due: Option<NaiveDate>,
     pub late: bool,
     pub passed: bool,
     pub score: u32,
@@ -51,7 +53,7 @@ pub struct SubmissionRow {
 #[serde(deny_unknown_fields)]
 pub struct HistoryEntry {
     pub attempt: i64,
-    pub started_at: String,
+    pub started_at: Timestamp,
     pub status: String,
     pub score: Option<u32>,
     pub failed_checks: Vec<String>,
@@ -61,7 +63,7 @@ pub struct HistoryEntry {
 #[serde(deny_unknown_fields)]
 pub struct Milestone {
     pub stage: String,
-    pub reached_at: String,
+    pub reached_at: Timestamp,
 }
 
 /// One attempt from a learner's history.
@@ -69,7 +71,7 @@ pub struct Milestone {
 pub struct HistoryRow {
     pub learner: String,
     pub exercise: ExerciseId,
-    pub started_at: String,
+    pub started_at: Timestamp,
     pub passed: bool,
     pub score: Option<u32>,
     pub failed_checks: String,
@@ -83,8 +85,8 @@ pub struct HistorySummary {
     pub attempts: u32,
     pub best_score: Option<u32>,
     /// When the first passing attempt started.
-    pub first_pass: Option<String>,
-    pub last: Option<String>,
+    pub first_pass: Option<Timestamp>,
+    pub last: Option<Timestamp>,
     /// Attempts up to and including the first pass.
     pub attempts_to_pass: Option<u32>,
 }
@@ -128,7 +130,7 @@ impl Store {
 
     /// The due date that applies to a learner's exercise: the latest of the
     /// assignments that name them or their cohorts (the most generous).
-    pub fn due_date(&self, learner: &str, exercise: &str) -> Result<Option<String>> {
+    pub fn due_date(&self, learner: &str, exercise: &str) -> Result<Option<NaiveDate>> {
         self.conn
             .query_row(
                 "SELECT MAX(due_at) FROM assignments WHERE exercise_id = ?2 AND (learner_id = ?1
@@ -247,7 +249,7 @@ impl Store {
             .map_err(self.err())?;
         let rows = st
             .query_map(params![arg, exercise], |r| {
-                let first_pass: Option<String> = r.get(4)?;
+                let first_pass: Option<Timestamp> = r.get(4)?;
                 let to_pass: u32 = r.get(6)?;
                 Ok(HistorySummary {
                     learner: r.get(0)?,
@@ -319,7 +321,7 @@ impl Store {
     }
 
     /// Milestones of every learner in a scope: (learner, stage, reached at).
-    pub fn scope_milestones(&self, scope: Scope<'_>) -> Result<Vec<(String, String, String)>> {
+    pub fn scope_milestones(&self, scope: Scope<'_>) -> Result<Vec<(String, String, Timestamp)>> {
         let (cond, arg) = scope.condition("learner_id");
         let mut st = self
             .conn
@@ -332,7 +334,7 @@ impl Store {
     }
 
     /// Assignments that apply to each learner in a scope: (learner, exercise, due).
-    pub fn scope_assignments(&self, scope: Scope<'_>) -> Result<Vec<(String, String, Option<String>)>> {
+    pub fn scope_assignments(&self, scope: Scope<'_>) -> Result<Vec<(String, ExerciseId, Option<NaiveDate>)>> {
         let (cond, arg) = scope.condition("l.id");
         let mut st = self
             .conn

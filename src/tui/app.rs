@@ -126,8 +126,8 @@ pub struct Snapshot {
     pub hints: HashMap<ExerciseId, u32>,
     pub last: HashMap<ExerciseId, LastAttempt>,
     pub answers: HashMap<ExerciseId, PathBuf>,
-    /// (exercise, due date, note) assigned to this learner.
-    pub due: Vec<(String, String, Option<String>)>,
+    /// What is assigned to this learner.
+    pub due: Vec<crate::store::Assigned>,
     pub milestone_dates: HashMap<String, String>,
     /// Pipeline runs, newest per pipeline.
     pub pipelines: Vec<PipelineSummary>,

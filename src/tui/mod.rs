@@ -70,9 +70,7 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
     }
     let milestone_dates = milestones
         .iter()
-        .map(|m| {
-            (m.stage.clone(), crate::present::local_time(&m.reached_at).split(' ').next().unwrap_or("").to_string())
-        })
+        .map(|m| (m.stage.clone(), m.reached_at.local().split(' ').next().unwrap_or("").to_string()))
         .collect();
     let pipelines = crate::pipeline::summaries(store)?;
     Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates, pipelines })

@@ -166,7 +166,14 @@ fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             let next = app.data.progress.next.as_deref() == Some(e.id.as_str());
             let m = if next && e.status != ExerciseStatus::Passed { "→" } else { mark(e.status) };
             let slug = e.id.split_once('.').map_or(e.id.as_str(), |(_, s)| s);
-            let due = app.data.due.iter().find(|d| e.id == d.0).map(|d| format!(" due {}", d.1)).unwrap_or_default();
+            let due = app
+                .data
+                .due
+                .iter()
+                .find(|a| a.exercise == e.id)
+                .and_then(|a| a.due)
+                .map(|d| format!(" due {d}"))
+                .unwrap_or_default();
             let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
             let label = format!("  {m} {slug}{due}");
             let pad = width.saturating_sub(label.chars().count() + score.len());
@@ -268,7 +275,7 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     match last {
         None => lines.push(Line::from(Span::styled("No attempt yet: e to edit the recipe, r to run it.", t.dim()))),
         Some(l) => {
-            let when = crate::present::local_time(&l.attempt.started_at);
+            let when = l.attempt.started_at.local();
             let when = when.split(' ').nth(1).unwrap_or(&when).to_string();
             let verdict = match &l.verdict {
                 Some(v) if v.passed => Span::styled(format!("passed {}/100", v.score), t.ok()),
@@ -360,7 +367,7 @@ fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         lines.push(Line::from(Span::styled("none yet", t.dim())));
     }
     for (i, a) in app.history.iter().enumerate() {
-        let when = crate::present::local_time(&a.started_at);
+        let when = a.started_at.local();
         let score = a.score.map(|s| format!("{s:>3}")).unwrap_or_else(|| "  -".into());
         let style = if i == app.history_cursor {
             t.selected()

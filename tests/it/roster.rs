@@ -68,5 +68,5 @@ fn roster_cohorts_assignments_and_the_learner_side() {
     let store = env.workspace.store().unwrap();
     let due = store.due_for("learner").unwrap();
     assert_eq!(due.len(), 2);
-    assert!(due.iter().all(|(_, d, _)| d == "2026-12-04"));
+    assert!(due.iter().all(|a| a.due.is_some_and(|d| d.to_string() == "2026-12-04")));
 }

@@ -192,7 +192,14 @@ fn the_path_marks_assignments_with_their_due_date() {
         let rt = runtime(ws.path());
         drop(rt);
         let store = genpath::store::Store::open(&ws.path().join("genpath.db")).unwrap();
-        store.assign_to_learner("fluency.seeds", "learner", Some("2026-12-04"), Some("for Friday's review")).unwrap();
+        store
+            .assign_to_learner(
+                "fluency.seeds",
+                "learner",
+                genpath::time::parse_day("2026-12-04"),
+                Some("for Friday's review"),
+            )
+            .unwrap();
     }
     let mut rt = runtime(ws.path());
     let text = screen(&mut rt, 100, 30);
