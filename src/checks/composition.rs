@@ -2,9 +2,62 @@
 //! [`analysis::subject`]) relative to a target region, the thirds, the top
 //! edge, and a text-safe area.
 
-use super::CheckSpec;
-use super::{Image, Outcome, per_image, which};
+use super::registry::params;
+use super::{CheckSpec, Image, Outcome, per_image, which};
 use crate::imaging::analysis;
+
+params! {
+    /// Parameters of `placement`.
+    pub struct Placement {
+        region: Option<[f64; 4]> = req(of(ParamKind::Region, "target box [x, y, w, h] in fractions")),
+        min_iou: f64 = num(0.0, 1.0, Some(0.5), "lowest intersection over union"),
+        relation: Option<String> = of(
+            ParamKind::Choice(&["inside", "left_of", "right_of", "above", "below"]),
+            "GenEval relation to the region instead of IoU",
+        ),
+    }
+}
+
+params! {
+    /// Parameters of `rule_of_thirds`.
+    pub struct Thirds {
+        max_distance: f64 =
+            num(0.0, 1.0, Some(0.08), "largest distance to a thirds point as a share of the diagonal"),
+    }
+}
+
+params! {
+    /// Parameters of `headroom`.
+    pub struct Headroom {
+        min: f64 = num(0.0, 1.0, Some(0.05), "least headroom"),
+        max: f64 = num(0.0, 1.0, Some(0.20), "most headroom"),
+    }
+}
+
+params! {
+    /// Parameters of `safe_area`.
+    pub struct SafeArea {
+        region: Option<[f64; 4]> = req(of(ParamKind::Region, "the text area [x, y, w, h] in fractions")),
+        max_edge_density: f64 = num(0.0, 1.0, Some(0.03), "largest share of edge pixels in the area"),
+        max_subject_overlap: f64 =
+            num(0.0, 1.0, Some(0.05), "largest share of the area covered by the subject box"),
+        text_color: Option<String> = of(ParamKind::Color, "brand text colour whose WCAG contrast is reported"),
+        min_contrast: Option<f64> = num(
+            1.0,
+            21.0,
+            None,
+            "lowest WCAG contrast of the text colour (reported only when absent)",
+        ),
+    }
+}
+
+params! {
+    /// Parameters of `subject_present`.
+    pub struct SubjectPresent {
+        min_confidence: f64 = num(0.0, 1.0, Some(0.15), "lowest subject confidence (flat, halves, noise: 0)"),
+        min_area: f64 = num(0.0, 1.0, Some(0.01), "smallest share of the image the subject's box covers"),
+    }
+}
 
 fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
@@ -49,7 +102,8 @@ fn fmt_box(b: [f64; 4]) -> String {
 /// none (confidence 0); 130 of 132 real photos and generated images have
 /// one (`docs/research/subject-finder/`).
 pub fn subject_present(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (min_conf, min_area) = (spec.num("min_confidence"), spec.num("min_area"));
+    let p: SubjectPresent = measured!(super::params(spec));
+    let (min_conf, min_area) = (p.min_confidence, p.min_area);
     let found = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let s = crate::imaging::subject::find(&w);
@@ -91,10 +145,11 @@ pub fn subject_present(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// min_iou (default 0.5, the PASCAL VOC convention), or — with `relation` —
 /// stands in that GenEval relation to it.
 pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let Some(region) = spec.region("region") else { return Outcome::unmeasured(spec, "placement needs `region`") };
-    let min = spec.num("min_iou");
+    let p: Placement = measured!(super::params(spec));
+    let Some(region) = p.region else { return Outcome::unmeasured(spec, "placement needs `region`") };
+    let min = p.min_iou;
     let boxes = measured!(per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default())));
-    if let Some(rel) = spec.text("relation") {
+    if let Some(rel) = p.relation.as_deref() {
         for (i, s) in boxes.iter().enumerate() {
             if !relation(s.bbox, region, rel) {
                 return Outcome::new(
@@ -150,7 +205,7 @@ pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// `rule_of_thirds`: the subject's centroid lies within max_distance
 /// (default 0.08) × the diagonal of a thirds intersection.
 pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let max = spec.num("max_distance");
+    let max = measured!(super::params::<Thirds>(spec)).max_distance;
     let dists = measured!(per_image(spec, images, |img, d| {
         let s = analysis::subject(&img.working().unwrap_or_default());
         let (w, h) = (d.width as f64, d.height as f64);
@@ -189,7 +244,8 @@ pub fn thirds(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// `headroom`: the space above the subject's box, as a share of the image
 /// height, is within [min, max] (default 5–20%).
 pub fn headroom(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (lo, hi) = (spec.num("min"), spec.num("max"));
+    let p: Headroom = measured!(super::params(spec));
+    let (lo, hi) = (p.min, p.max);
     let tops =
         measured!(per_image(spec, images, |img, _| analysis::subject(&img.working().unwrap_or_default()).bbox[1]));
     for (i, t) in tops.iter().enumerate() {
@@ -252,9 +308,10 @@ pub fn wcag_contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
 /// `text_color` against the area's mean colour; with `min_contrast` set it
 /// must also reach that.
 pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let Some(r) = spec.region("region") else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
-    let (max_edges, max_overlap) = (spec.num("max_edge_density"), spec.num("max_subject_overlap"));
-    let text = spec.text("text_color").and_then(crate::imaging::color::parse_hex);
+    let p: SafeArea = measured!(super::params(spec));
+    let Some(r) = p.region else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
+    let (max_edges, max_overlap) = (p.max_edge_density, p.max_subject_overlap);
+    let text = p.text_color.as_deref().and_then(crate::imaging::color::parse_hex);
     let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);
@@ -311,7 +368,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
         }
         if let Some(t) = text {
             let c = wcag_contrast(t.map(|v| v as f64), *mean);
-            if let Some(min) = spec.number("min_contrast")
+            if let Some(min) = p.min_contrast
                 && c < min
             {
                 return Outcome::new(
@@ -321,7 +378,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
                     Some(min),
                     format!(
                         "text colour {} has contrast {c:.1}:1 on the text area{} (at least {min:.1}:1 wanted): make the area lighter or darker.",
-                        spec.text("text_color").unwrap_or(""),
+                        p.text_color.as_deref().unwrap_or(""),
                         which(images, i)
                     ),
                 );

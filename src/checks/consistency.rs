@@ -2,9 +2,39 @@
 
 use rayon::prelude::*;
 
-use super::CheckSpec;
-use super::{Context, Image, Outcome, per_image};
+use super::registry::params;
+use super::{CheckSpec, Context, Image, Outcome, per_image};
 use crate::imaging::analysis;
+
+params! {
+    /// Parameters of `identity_consistency`.
+    pub struct Identity {
+        max_palette_delta_e: f64 = num(0.0, 100.0, Some(11.0), "largest median pairwise palette ΔE00"),
+        min_histogram_intersection: f64 =
+            num(0.0, 1.0, Some(0.25), "lowest intersection with the set's central image"),
+        review_histogram_intersection: f64 =
+            num(0.0, 1.0, Some(0.20), "below this, fail; between it and the minimum, needs review"),
+        keypoints: bool = of(ParamKind::Bool, "add ORB keypoint matching (RANSAC inliers) for rigid products"),
+    }
+}
+
+params! {
+    /// Parameters of `scene_variety`.
+    pub struct Variety {
+        min_background_phash_distance: u32 =
+            int(0, 64, Some(16), "lowest median pairwise background pHash distance"),
+        min_position_spread: f64 = num(0.0, 1.0, Some(0.0), "lowest spread of subject centres and sizes"),
+    }
+}
+
+params! {
+    /// Parameters of `reproducible` and `bundle_reruns`.
+    pub struct Rerun {
+        min_ssim: f64 =
+            num(0.0, 1.0, Some(0.95), "SSIM that counts as reproduced on nondeterministic backends"),
+        max_phash_distance: u32 = int(0, 64, Some(4), "pHash distance that counts as reproduced"),
+    }
+}
 
 struct SubjectLook {
     palette: Vec<([f32; 3], f64)>,
@@ -96,11 +126,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// passes as "needs review". Colour is a proxy for identity (it tops out
 /// near AUC 0.85 on real photos): same-coloured look-alikes can fool it.
 pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (max_de, min_hist, review) = (
-        spec.num("max_palette_delta_e"),
-        spec.num("min_histogram_intersection"),
-        spec.num("review_histogram_intersection"),
-    );
+    let p: Identity = measured!(super::params(spec));
+    let (max_de, min_hist, review) =
+        (p.max_palette_delta_e, p.min_histogram_intersection, p.review_histogram_intersection);
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "identity consistency needs at least two images");
     }
@@ -125,7 +153,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         .fold((0, 1.0), |a, x| if x.1 < a.1 { x } else { a });
     let proxy = "(colour is a proxy for identity; a person should confirm look-alikes)";
     // Rigid products: keypoint matches against the central image are strong evidence (≥ 15 inliers).
-    let keypoints = (spec.flag("keypoints") == Some(true)).then(|| {
+    let keypoints = p.keypoints.then(|| {
         let rgbs: Vec<&image::RgbImage> = images.iter().filter_map(|i| i.pixels().ok().map(|d| &d.rgb)).collect();
         let counts: Vec<f64> = (0..rgbs.len())
             .into_par_iter()
@@ -187,8 +215,8 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// height, summed) ≥ min_position_spread (default 0). Ten copies of one
 /// image score 0.
 pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let min = spec.num("min_background_phash_distance");
-    let min_spread = spec.num("min_position_spread");
+    let p: Variety = measured!(super::params(spec));
+    let (min, min_spread) = (f64::from(p.min_background_phash_distance), p.min_position_spread);
     if images.len() < 2 {
         return Outcome::unmeasured(spec, "scene variety needs at least two images");
     }
@@ -280,7 +308,8 @@ fn compare_rerun(spec: &CheckSpec, images: &[Image], again: &[Vec<u8>], from: &s
             format!("re-running {from} made {} images, not {}", again.len(), images.len()),
         );
     }
-    let (max_ph, min_ssim) = (spec.num("max_phash_distance"), spec.num("min_ssim"));
+    let p: Rerun = measured!(super::params(spec));
+    let (max_ph, min_ssim) = (f64::from(p.max_phash_distance), p.min_ssim);
     // Every image is held to both tolerances: (index, pHash distance, SSIM).
     let mut differing: Vec<(usize, u32, f64)> = Vec::new();
     let mut identical = 0;

@@ -4,9 +4,57 @@
 
 use serde::Deserialize;
 
-use super::CheckSpec;
-use super::{Context, Image, Outcome};
+use super::registry::params;
+use super::{CheckSpec, Context, Image, Outcome};
 use crate::imaging::analysis;
+
+params! {
+    /// Parameters of `recipe_documented`.
+    pub struct Documented {
+        min_notes_words: u32 = int(0, 1000, Some(5), "fewest words in notes"),
+    }
+}
+
+params! {
+    /// Parameters of `distinct_subjects`.
+    pub struct DistinctSubjects {
+        min_subjects: u32 = int(1, 100, Some(3), "fewest different subjects"),
+    }
+}
+
+params! {
+    /// Parameters of `budget`.
+    pub struct Budget {
+        max_cost: Option<f64> = num(0.0, 1e9, None, "most money spent, in the price table's currency"),
+        max_seconds: Option<f64> = num(0.0, 1e9, None, "most wall time"),
+    }
+}
+
+params! {
+    /// Parameters of `manifest`.
+    pub struct Manifest {
+        min_assets: u32 = int(0, 1_000_000, Some(1), "fewest assets the manifest must list"),
+        max_duplicate_phash: u32 = int(
+            0,
+            64,
+            Some(4),
+            "pHash distance at or below which two same-size assets are near-duplicates (whole image and subject box both)",
+        ),
+    }
+}
+
+params! {
+    /// Parameters of `decision`: what the brief states and how exact the answer must be.
+    pub struct Brief {
+        cost_tolerance: f64 = num(0.0, 1.0, Some(0.02), "relative error allowed in the computed monthly cost"),
+        min_tradeoff_words: u32 = int(0, 10_000, Some(40), "fewest words of trade-offs"),
+        volume: Option<u64> = int(0, 1_000_000_000, None, "the monthly image volume the brief states"),
+        quality: Option<String> = of(ParamKind::Text, "the quality tier the brief asks for"),
+        require_private: bool = of(ParamKind::Bool, "the brief forbids sending images to a third party"),
+        require_cheapest: bool =
+            of(ParamKind::Bool, "the choice must be the cheapest backend that meets the brief"),
+    }
+}
 
 /// Why a recipe check is not checked: images came without their recipe.
 const NO_RECIPE: &str = "not checked: no recipe came with these images (give it with --recipe FILE)";
@@ -20,7 +68,7 @@ fn words(s: &str) -> usize {
 /// the workspace (relative, no `..`).
 pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, NO_RECIPE) };
-    let min_words = spec.num("min_notes_words") as usize;
+    let min_words = measured!(super::params::<Documented>(spec)).min_notes_words as usize;
     let mut problems = Vec::new();
     if r.title.as_deref().is_none_or(|t| t.trim().len() < 3) {
         problems.push("give it a `title`".to_string());
@@ -62,7 +110,7 @@ pub fn documented(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
 pub fn distinct_subjects(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     use crate::recipe::prompt::{TermKind, parse};
     let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, NO_RECIPE) };
-    let min = spec.num("min_subjects") as usize;
+    let min = measured!(super::params::<DistinctSubjects>(spec)).min_subjects as usize;
     let mut subjects: Vec<&'static str> = Vec::new();
     for shot in r.resolve() {
         if let Some((s, _)) = parse(&shot.prompt).best(|k| if let TermKind::Subject(s) = k { Some(*s) } else { None })
@@ -90,7 +138,8 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(run) = ctx.run else {
         return Outcome::unmeasured(spec, "no pipeline run to measure: run the pipeline first");
     };
-    if let Some(max) = spec.number("max_cost")
+    let p: Budget = measured!(super::params(spec));
+    if let Some(max) = p.max_cost
         && run.cost > max + 1e-9
     {
         return Outcome::new(
@@ -104,7 +153,7 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
-    if let Some(max) = spec.number("max_seconds")
+    if let Some(max) = p.max_seconds
         && run.seconds > max
     {
         return Outcome::new(
@@ -119,7 +168,7 @@ pub fn budget(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         spec,
         true,
         Some(run.cost),
-        spec.number("max_cost"),
+        p.max_cost,
         format!("within budget: spent {:.2} in {:.0} s", run.cost, run.seconds),
     )
 }
@@ -142,8 +191,8 @@ fn subject_hash(rgb: &image::RgbImage) -> u64 {
 /// of different sizes are format variants, which are meant to look alike.
 pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no manifest to read: run the pipeline first") };
-    let min = spec.num("min_assets") as usize;
-    let max_dup = spec.num("max_duplicate_phash") as u32;
+    let p: Manifest = measured!(super::params(spec));
+    let (min, max_dup) = (p.min_assets as usize, p.max_duplicate_phash);
     if run.assets.len() < min {
         return Outcome::new(
             spec,
@@ -240,6 +289,7 @@ struct Decision {
 /// min_tradeoff_words, default 40).
 pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
+    let brief: Brief = measured!(super::params(spec));
     let Some(pricing_text) = ctx.pricing else {
         return Outcome::unmeasured(spec, "no price table (curriculum/pricing.toml)");
     };
@@ -263,7 +313,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend),
         );
     };
-    if spec.flag("require_private") == Some(true) && !b.private {
+    if brief.require_private && !b.private {
         return Outcome::new(
             spec,
             false,
@@ -275,18 +325,18 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
-    if let Some(v) = spec.number("volume")
-        && d.monthly_images as f64 != v
+    if let Some(v) = brief.volume
+        && d.monthly_images != v
     {
         return Outcome::new(
             spec,
             false,
             Some(d.monthly_images as f64),
-            Some(v),
-            format!("the brief's volume is {v:.0} images a month, not {}", d.monthly_images),
+            Some(v as f64),
+            format!("the brief's volume is {v} images a month, not {}", d.monthly_images),
         );
     }
-    if let Some(q) = spec.text("quality")
+    if let Some(q) = brief.quality.as_deref()
         && d.quality != q
     {
         return Outcome::new(spec, false, None, None, format!("the brief asks for {q} quality, not {}", d.quality));
@@ -302,7 +352,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         );
     };
     let expected = b.monthly_fixed + d.monthly_images as f64 * price;
-    let tol = spec.num("cost_tolerance");
+    let tol = brief.cost_tolerance;
     if (d.monthly_cost - expected).abs() > tol * expected.max(1.0) {
         return Outcome::new(
             spec,
@@ -315,8 +365,8 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
-    if spec.flag("require_cheapest") == Some(true) {
-        let eligible = pricing.backends.iter().filter(|x| spec.flag("require_private") != Some(true) || x.private);
+    if brief.require_cheapest {
+        let eligible = pricing.backends.iter().filter(|x| !brief.require_private || x.private);
         let cheapest = eligible
             .filter_map(|x| {
                 x.price_per_image.get(&d.quality).map(|p| (x, x.monthly_fixed + d.monthly_images as f64 * p))
@@ -338,7 +388,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         }
     }
     let n = words(&d.tradeoffs);
-    let min = spec.num("min_tradeoff_words") as usize;
+    let min = brief.min_tradeoff_words as usize;
     if n < min {
         return Outcome::new(
             spec,

@@ -3,9 +3,66 @@
 
 use image::{GrayImage, RgbImage, imageops::FilterType};
 
-use super::CheckSpec;
-use super::{Context, Image, Outcome, WORKING_SIDE, asset, per_image, which};
+use super::registry::params;
+use super::{CheckSpec, Context, Image, Outcome, WORKING_SIDE, asset, per_image, which};
 use crate::imaging::analysis;
+
+params! {
+    /// Parameters of `edge_adherence`.
+    pub struct EdgeAdherence {
+        control: Option<String> = req(of(ParamKind::Asset, "the control edge map")),
+        min_above_chance: f64 =
+            num(0.0, 1.0, Some(0.15), "lowest edge agreement above chance (F1 rescaled: random = 0)"),
+        strong_above_chance: f64 = num(0.0, 1.0, Some(0.35), "agreement above chance reported as strong"),
+        max_map_correlation: f64 =
+            num(0.0, 1.0, Some(0.9), "largest |correlation| with the map (the map itself is 1)"),
+    }
+}
+
+params! {
+    /// Parameters of `mask_adherence`.
+    pub struct MaskAdherence {
+        control: Option<String> = req(of(ParamKind::Asset, "the control region map")),
+        min_boundary_f1: f64 = num(0.0, 1.0, Some(0.4), "lowest boundary F1"),
+    }
+}
+
+params! {
+    /// Parameters of `structure_kept`.
+    pub struct StructureKept {
+        init: Option<String> = req(of(ParamKind::Asset, "the init image")),
+        min_ssim: f64 = num(0.0, 1.0, Some(0.7), "lowest SSIM"),
+    }
+}
+
+params! {
+    /// Parameters of `style_changed`.
+    pub struct StyleChanged {
+        init: Option<String> = req(of(ParamKind::Asset, "the init image")),
+        min_delta_e: f64 = num(0.0, 100.0, Some(8.0), "lowest palette ΔE00"),
+    }
+}
+
+params! {
+    /// Parameters of `outside_mask_preserved`.
+    pub struct OutsideMask {
+        init: Option<String> = req(of(ParamKind::Asset, "the init image")),
+        mask: Option<String> = req(of(ParamKind::Asset, "the mask (white = repainted)")),
+        min_ssim: f64 = num(0.0, 1.0, Some(0.98), "lowest SSIM outside the mask"),
+        max_delta_e: f64 = num(0.0, 100.0, Some(2.0), "largest mean ΔE00 outside the mask"),
+        max_patch_delta_e: f64 =
+            num(0.0, 100.0, Some(8.0), "largest mean ΔE00 of a 16×16 block outside the mask"),
+    }
+}
+
+params! {
+    /// Parameters of `inside_changed`.
+    pub struct InsideChanged {
+        init: Option<String> = req(of(ParamKind::Asset, "the init image")),
+        mask: Option<String> = req(of(ParamKind::Asset, "the mask (white = repainted)")),
+        min_delta_e: f64 = num(0.0, 100.0, Some(10.0), "lowest mean ΔE00 inside the mask"),
+    }
+}
 
 /// A control map as a 0/1 edge map at `w`×`h`: lines are whichever of
 /// light-on-dark or dark-on-light is the minority.
@@ -78,10 +135,10 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 /// at |r| ≥ max_map_correlation (default 0.9; real outputs ≤ 0.26) is the
 /// map or its inverse, not an image drawn from it, and fails.
 pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let control = measured!(asset(spec, ctx, "control"));
+    let p: EdgeAdherence = measured!(super::params(spec));
+    let control = measured!(asset(spec, ctx, "control", p.control.as_deref()));
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
-    let (min, strong, max_corr) =
-        (spec.num("min_above_chance"), spec.num("strong_above_chance"), spec.num("max_map_correlation"));
+    let (min, strong, max_corr) = (p.min_above_chance, p.strong_above_chance, p.max_map_correlation);
     let scores =
         measured!(per_image(spec, images, |img, _| edge_agreement(&img.working().unwrap_or_default(), &cd.rgb)));
     if let Some((i, a)) = scores.iter().enumerate().find(|(_, a)| a.map_correlation.abs() >= max_corr) {
@@ -135,9 +192,10 @@ pub fn edge_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
 /// 2 px-per-512 tolerance ≥ min_boundary_f1 (default 0.4). Also reports how
 /// uniform each region's colour is (mean Lab standard deviation).
 pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let control = measured!(asset(spec, ctx, "control"));
+    let p: MaskAdherence = measured!(super::params(spec));
+    let control = measured!(asset(spec, ctx, "control", p.control.as_deref()));
     let Ok(cd) = control.pixels() else { return Outcome::unmeasured(spec, "the control map cannot be read") };
-    let min = spec.num("min_boundary_f1");
+    let min = p.min_boundary_f1;
     let scores = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let (iw, ih) = (w.width() as usize, w.height() as usize);
@@ -197,9 +255,9 @@ pub fn mask_adherence(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
     Outcome::new(spec, passed, Some(f1), Some(min), msg)
 }
 
-/// The pixels of an image asset named by a parameter.
-fn asset_pixels(spec: &CheckSpec, ctx: &Context<'_>, param: &str) -> Result<RgbImage, Outcome> {
-    let img = asset(spec, ctx, param)?;
+/// The pixels of the init image asset.
+fn init_pixels(spec: &CheckSpec, ctx: &Context<'_>, init: Option<&str>) -> Result<RgbImage, Outcome> {
+    let img = asset(spec, ctx, "init", init)?;
     img.pixels().map(|d| d.rgb.clone()).map_err(|e| Outcome::unmeasured(spec, e))
 }
 
@@ -255,8 +313,9 @@ pub fn shifted_ssim(a: &analysis::Plane, b: &analysis::Plane, max_shift: isize) 
 /// photos with smooth backgrounds reach 0.5–0.64 on the DreamBooth set),
 /// the output allowed to sit up to 2 px (at working size) off the init's grid.
 pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let id = measured!(asset_pixels(spec, ctx, "init"));
-    let min = spec.num("min_ssim");
+    let p: StructureKept = measured!(super::params(spec));
+    let id = measured!(init_pixels(spec, ctx, p.init.as_deref()));
+    let min = p.min_ssim;
     let ssims = measured!(per_image(spec, images, |_, d| {
         let (a, b) = pair(&id, &d.rgb);
         shifted_ssim(&a, &b, 2)
@@ -280,8 +339,9 @@ pub fn structure_kept(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
 /// `style_changed`: weighted palette distance (k = 5, Lab, CIEDE2000)
 /// between the init image and the output ≥ min_delta_e (default 8).
 pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let id = measured!(asset_pixels(spec, ctx, "init"));
-    let min = spec.num("min_delta_e");
+    let p: StyleChanged = measured!(super::params(spec));
+    let id = measured!(init_pixels(spec, ctx, p.init.as_deref()));
+    let min = p.min_delta_e;
     let pal = |img: &RgbImage| {
         let s = analysis::working(img, 128);
         analysis::dominant(&s.pixels().map(|p| analysis::lab(p.0)).collect::<Vec<_>>(), 5)
@@ -305,9 +365,14 @@ pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
 }
 
 /// The init image and mask for the inpainting checks, at the output's full size.
-fn init_and_mask(spec: &CheckSpec, ctx: &Context<'_>) -> Result<(RgbImage, GrayImage), Outcome> {
-    let init = asset(spec, ctx, "init")?;
-    let mask = asset(spec, ctx, "mask")?;
+fn init_and_mask(
+    spec: &CheckSpec,
+    ctx: &Context<'_>,
+    init: Option<&str>,
+    mask: Option<&str>,
+) -> Result<(RgbImage, GrayImage), Outcome> {
+    let init = asset(spec, ctx, "init", init)?;
+    let mask = asset(spec, ctx, "mask", mask)?;
     let (Ok(i), Ok(m)) = (init.pixels(), mask.pixels()) else {
         return Err(Outcome::unmeasured(spec, "init or mask cannot be read"));
     };
@@ -374,8 +439,9 @@ pub fn outside_mask(init: &RgbImage, mask: &GrayImage, out: &RgbImage) -> Option
 /// max_patch_delta_e (default 8; a JPEG q75 round trip of a photo stays
 /// below 4): a small foreign patch that the means dilute fails.
 pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let (init, mask) = measured!(init_and_mask(spec, ctx));
-    let (min, max_de, max_patch) = (spec.num("min_ssim"), spec.num("max_delta_e"), spec.num("max_patch_delta_e"));
+    let p: OutsideMask = measured!(super::params(spec));
+    let (init, mask) = measured!(init_and_mask(spec, ctx, p.init.as_deref(), p.mask.as_deref()));
+    let (min, max_de, max_patch) = (p.min_ssim, p.max_delta_e, p.max_patch_delta_e);
     let vals = measured!(per_image(spec, images, |_, d| outside_mask(&init, &mask, &d.rgb)));
     let fix = "Inpaint with the mask ([init] mask = …) so the rest is kept.";
     for (i, v) in vals.iter().enumerate() {
@@ -426,8 +492,9 @@ pub fn outside_mask_preserved(spec: &CheckSpec, images: &[Image], ctx: &Context<
 /// `inside_changed`: mean CIEDE2000 between init and output inside the
 /// mask (mask ≥ 128) ≥ min_delta_e (default 10).
 pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let (init, mask) = measured!(init_and_mask(spec, ctx));
-    let min = spec.num("min_delta_e");
+    let p: InsideChanged = measured!(super::params(spec));
+    let (init, mask) = measured!(init_and_mask(spec, ctx, p.init.as_deref(), p.mask.as_deref()));
+    let min = p.min_delta_e;
     let vals = measured!(per_image(spec, images, |_, d| {
         if d.rgb.dimensions() != init.dimensions() {
             return None;

@@ -1,17 +1,47 @@
 //! Technical checks: size and file format, exposure, and cleanliness (no
 //! under-cooked noise or blur, no over-cfg saturation).
 
-use super::CheckSpec;
-use super::{Context, Image, Outcome, per_image, which};
+use super::registry::params;
+use super::{CheckSpec, Context, Image, Outcome, per_image, which};
 use crate::imaging::analysis;
+
+params! {
+    /// Parameters of `format`.
+    pub struct Format {
+        width: Option<u32> = int(1, 16384, None, "required width in pixels (default: the deliverable's)"),
+        height: Option<u32> = int(1, 16384, None, "required height in pixels (default: the deliverable's)"),
+        aspect: Option<String> = of(ParamKind::Text, "required aspect ratio such as \"4:5\" instead of an exact size"),
+        file_type: Option<String> = of(ParamKind::Choice(&["png", "jpeg", "webp"]), "required file type"),
+        color_mode: Option<String> = of(ParamKind::Choice(&["rgb", "rgba", "any"]), "required colour mode"),
+    }
+}
+
+params! {
+    /// Parameters of `exposure`.
+    pub struct Exposure {
+        min_mean: f64 = num(0.0, 1.0, Some(0.15), "lowest mean luminance (0–1)"),
+        max_mean: f64 = num(0.0, 1.0, Some(0.85), "highest mean luminance (0–1)"),
+        max_clipped: f64 = num(0.0, 1.0, Some(0.02), "largest share of pixels at pure black or white"),
+    }
+}
+
+params! {
+    /// Parameters of `clean`.
+    pub struct Clean {
+        min_sharpness: Option<f64> = num(0.0, 1e6, None, "lowest variance of the Laplacian at working size"),
+        max_noise: f64 = num(0.0, 255.0, Some(6.0), "highest noise estimate (σ in 8-bit levels)"),
+        max_saturated: f64 = num(0.0, 1.0, Some(0.25), "largest share of pixels at full saturation"),
+    }
+}
 
 /// `format`: every image has the exact size (or aspect ratio within ±0.5%),
 /// the file type and colour mode asked for, and the set has the right count.
 /// Reads the files as they are (no working-size copy).
 pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
-    let want_w = spec.number("width").map(|v| v as u32).or(ctx.deliverable.width);
-    let want_h = spec.number("height").map(|v| v as u32).or(ctx.deliverable.height);
-    let aspect = spec.text("aspect").and_then(parse_aspect);
+    let p: Format = measured!(super::params(spec));
+    let want_w = p.width.or(ctx.deliverable.width);
+    let want_h = p.height.or(ctx.deliverable.height);
+    let aspect = p.aspect.as_deref().and_then(parse_aspect);
     let mut problems = Vec::new();
     let count = ctx.deliverable.count as usize;
     if count > 0 && images.len() != count {
@@ -53,7 +83,7 @@ pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome 
             ));
             fine = false;
         }
-        if let Some(t) = spec.text("file_type") {
+        if let Some(t) = p.file_type.as_deref() {
             let got = d.format.map(|f| f.extensions_str().first().copied().unwrap_or("?")).unwrap_or("unknown");
             let same = got == t || (t == "jpeg" && got == "jpg");
             if !same {
@@ -61,7 +91,7 @@ pub fn format(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome 
                 fine = false;
             }
         }
-        if let Some(mode) = spec.text("color_mode") {
+        if let Some(mode) = p.color_mode.as_deref() {
             let has_alpha = d.color.has_alpha();
             let grey = !d.color.has_color();
             let bad = match mode {
@@ -101,7 +131,8 @@ fn parse_aspect(s: &str) -> Option<(f64, f64)> {
 /// max_mean] (default 0.15–0.85) and at most max_clipped (default 2%) of
 /// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
 pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let (lo, hi, max_clip) = (spec.num("min_mean"), spec.num("max_mean"), spec.num("max_clipped"));
+    let p: Exposure = measured!(super::params(spec));
+    let (lo, hi, max_clip) = (p.min_mean, p.max_mean, p.max_clipped);
     let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
@@ -168,9 +199,8 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// share of fully saturated pixels (HSV S ≥ 0.97 and V ≥ 0.15; ≤
 /// max_saturated, default 0.25 — very high cfg drives colours to the limit).
 pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let max_noise = spec.num("max_noise");
-    let min_sharp = spec.number("min_sharpness");
-    let max_sat = spec.num("max_saturated");
+    let p: Clean = measured!(super::params(spec));
+    let (max_noise, min_sharp, max_sat) = (p.max_noise, p.min_sharpness, p.max_saturated);
     let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);

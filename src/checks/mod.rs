@@ -23,6 +23,12 @@ macro_rules! measured {
     };
 }
 
+/// A check's parameters as its `params!` struct, or the could-not-measure
+/// outcome (for a spec no curriculum validated).
+fn params<T: serde::de::DeserializeOwned>(spec: &CheckSpec) -> Result<T, Outcome> {
+    spec.params().map_err(|e| Outcome::unmeasured(spec, e))
+}
+
 mod composition;
 mod consistency;
 mod documents;
@@ -327,9 +333,10 @@ fn which(images: &[Image], i: usize) -> String {
     if images.len() > 1 { format!(" (image {} of {})", i + 1, images.len()) } else { String::new() }
 }
 
-/// Load and decode an exercise asset named by a check parameter.
-fn asset(spec: &CheckSpec, ctx: &Context<'_>, param: &str) -> Result<Image, Outcome> {
-    let Some(path) = spec.text(param) else {
+/// Load and decode the exercise asset a check parameter (`param`, for the
+/// message) names.
+fn asset(spec: &CheckSpec, ctx: &Context<'_>, param: &str, path: Option<&str>) -> Result<Image, Outcome> {
+    let Some(path) = path else {
         return Err(Outcome::unmeasured(spec, format!("the check needs `{param}`")));
     };
     let bytes = (ctx.assets)(path).ok_or_else(|| Outcome::unmeasured(spec, format!("asset not found: {path}")))?;

@@ -2,13 +2,32 @@
 
 use std::collections::HashMap;
 
-use super::CheckSpec;
-use super::{Image, Outcome, per_image, which};
+use super::registry::params;
+use super::{CheckSpec, Image, Outcome, per_image, which};
 use crate::imaging::analysis;
 use crate::imaging::color::{parse_hex, to_hex};
 
-fn brand(spec: &CheckSpec) -> Vec<([u8; 3], [f32; 3])> {
-    spec.colors("colors").iter().filter_map(|h| parse_hex(h)).map(|c| (c, analysis::lab(c))).collect()
+params! {
+    /// Parameters of `palette_coverage`.
+    pub struct Coverage {
+        colors: Vec<String> = req(of(ParamKind::Colors, "the brand colours")),
+        min_coverage: f64 = num(0.0, 1.0, Some(0.75), "lowest share of chromatic pixels near a brand colour"),
+        max_delta_e: f64 = num(0.0, 100.0, Some(10.0), "CIEDE2000 distance that counts as near"),
+        min_chroma: f64 = num(0.0, 150.0, Some(10.0), "chroma below which a pixel counts as neutral"),
+    }
+}
+
+params! {
+    /// Parameters of `required_colors`.
+    pub struct Required {
+        colors: Vec<String> = req(of(ParamKind::Colors, "colours that must each appear")),
+        min_share: f64 = num(0.0, 1.0, Some(0.03), "lowest share of the image a matching cluster must cover"),
+        max_delta_e: f64 = num(0.0, 100.0, Some(6.0), "CIEDE2000 distance for a cluster to match"),
+    }
+}
+
+fn brand(colors: &[String]) -> Vec<([u8; 3], [f32; 3])> {
+    colors.iter().filter_map(|h| parse_hex(h)).map(|c| (c, analysis::lab(c))).collect()
 }
 
 /// Lab of every pixel of a ≤256 px copy, memoised on 5-bit-per-channel colour.
@@ -25,9 +44,9 @@ fn labs(img: &image::RgbImage) -> Vec<[f32; 3]> {
 /// pixel at all carries no brand colour: it scores 0, not 100%. Measured on
 /// a ≤256 px copy.
 pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let colors = brand(spec);
-    let (min_cov, max_de, min_chroma) =
-        (spec.num("min_coverage"), spec.num("max_delta_e") as f32, spec.num("min_chroma") as f32);
+    let p: Coverage = measured!(super::params(spec));
+    let colors = brand(&p.colors);
+    let (min_cov, max_de, min_chroma) = (p.min_coverage, p.max_delta_e as f32, p.min_chroma as f32);
     let covs = measured!(per_image(spec, images, |_, d| {
         let mut near: HashMap<[i32; 3], bool> = HashMap::new();
         let (mut chromatic, mut on) = (0usize, 0usize);
@@ -90,8 +109,9 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// default 6) by a k-means cluster (k = 8, Lab, ≤128 px copy) covering at
 /// least min_share (default 3%) of the image.
 pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
-    let colors = brand(spec);
-    let (min_share, max_de) = (spec.num("min_share"), spec.num("max_delta_e") as f32);
+    let p: Required = measured!(super::params(spec));
+    let colors = brand(&p.colors);
+    let (min_share, max_de) = (p.min_share, p.max_delta_e as f32);
     let missing = measured!(per_image(spec, images, |_, d| {
         let small = analysis::working(&d.rgb, 128);
         let ls: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();

@@ -2,12 +2,15 @@
 //! the function that runs it, whether it needs images and whether it judges
 //! a set as a whole, and its parameters with their ranges, defaults and docs.
 //!
-//! Exercise files are validated against this table, so a misspelt check or
-//! parameter is reported with its location when the curriculum loads, not
-//! discovered halfway through a learner's attempt. A check reads a
-//! parameter's default from here ([`super::CheckSpec::num`]), so a default is
-//! written once. Adding a check: its function in one of the check files, and
-//! one entry here.
+//! A check's parameters are declared once, beside the check, with
+//! [`params!`]: a typed struct the check reads (`spec.params::<T>()`), and
+//! each parameter's kind, range, default and doc, which this table takes
+//! from it. Exercise files and pipelines are validated against both, so a
+//! misspelt check or parameter is reported with its location when the
+//! curriculum loads, not discovered halfway through a learner's attempt.
+//!
+//! Adding a check: its `params!` struct and its function in one of the check
+//! files, and one row here (`image::<file::Params>("name", "summary", run)`).
 
 use super::spec::CheckSpec;
 use super::{Context, Image, Outcome, composition, consistency, documents, edits, format, palette};
@@ -53,7 +56,140 @@ impl ParamDef {
             None => self.doc.to_string(),
         }
     }
+
+    /// This declaration under a field's name (the `params!` macro names each).
+    pub const fn named(mut self, name: &'static str) -> Self {
+        self.name = name;
+        self
+    }
 }
+
+/// A parameter field's value when exercise.toml leaves it out, from the
+/// declaration's default: numbers take it, everything else starts empty
+/// (`None`, `false`, no colours). A required parameter is always present by
+/// the time a check runs: the curriculum refused the exercise otherwise.
+pub trait ParamValue {
+    fn from_default(default: Option<f64>) -> Self;
+}
+
+impl ParamValue for f64 {
+    fn from_default(default: Option<f64>) -> Self {
+        // A plain number field always has a default: `registry::tests` holds it.
+        default.unwrap_or(f64::NAN)
+    }
+}
+impl ParamValue for u32 {
+    fn from_default(default: Option<f64>) -> Self {
+        default.unwrap_or(0.0) as u32
+    }
+}
+impl ParamValue for Option<f64> {
+    fn from_default(default: Option<f64>) -> Self {
+        default
+    }
+}
+impl ParamValue for Option<u64> {
+    fn from_default(default: Option<f64>) -> Self {
+        default.map(|d| d as u64)
+    }
+}
+impl ParamValue for Option<u32> {
+    fn from_default(default: Option<f64>) -> Self {
+        default.map(|d| d as u32)
+    }
+}
+impl ParamValue for String {
+    fn from_default(_: Option<f64>) -> Self {
+        String::new()
+    }
+}
+impl ParamValue for Option<String> {
+    fn from_default(_: Option<f64>) -> Self {
+        None
+    }
+}
+impl ParamValue for bool {
+    fn from_default(_: Option<f64>) -> Self {
+        false
+    }
+}
+impl ParamValue for Vec<String> {
+    fn from_default(_: Option<f64>) -> Self {
+        Vec::new()
+    }
+}
+impl ParamValue for Option<[f64; 4]> {
+    fn from_default(_: Option<f64>) -> Self {
+        None
+    }
+}
+
+/// A check's parameter struct (made by [`params!`]): its declarations.
+pub trait CheckParams: serde::de::DeserializeOwned + serde::Serialize + Default {
+    /// Every parameter: name, kind, range, default, doc.
+    const PARAMS: &'static [ParamDef];
+}
+
+/// Whether a spec's parameters read as `T` (unknown names, wrong types).
+fn parse_as<T: CheckParams>(spec: &CheckSpec) -> Result<(), String> {
+    spec.params::<T>().map(drop)
+}
+
+/// `T`'s defaults as TOML (what a check reads when the exercise sets nothing).
+fn defaults_of<T: CheckParams>() -> toml::Table {
+    toml::Table::try_from(T::default()).unwrap_or_default()
+}
+
+/// A check's parameters, declared once beside the check: a typed struct the
+/// check reads (`spec.params::<T>()`, so a misspelt name does not compile),
+/// serde's shape and defaults for it, and [`CheckParams::PARAMS`] — names, kinds,
+/// ranges, defaults and docs — that the registry validates exercise files
+/// with and generates the reference from.
+///
+/// ```ignore
+/// params! {
+///     /// Parameters of `exposure`.
+///     pub struct Exposure {
+///         min_mean: f64 = num(0.0, 1.0, Some(0.15), "lowest mean luminance (0–1)"),
+///         text_color: Option<String> = of(ParamKind::Color, "brand text colour"),
+///     }
+/// }
+/// ```
+macro_rules! params {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident { $( $field:ident : $ty:ty = $def:expr ),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, ::serde::Deserialize, ::serde::Serialize)]
+        #[serde(default, deny_unknown_fields)]
+        $vis struct $name {
+            $( pub $field: $ty ),*
+        }
+
+        impl $crate::checks::registry::CheckParams for $name {
+            const PARAMS: &'static [$crate::checks::registry::ParamDef] = {
+                #[allow(unused_imports)]
+                use $crate::checks::registry::{ParamKind, int, num, of, req};
+                &[ $( $def.named(stringify!($field)) ),* ]
+            };
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self {
+                    $( $field: $crate::checks::registry::ParamValue::from_default(
+                        <Self as $crate::checks::registry::CheckParams>::PARAMS
+                            .iter()
+                            .find(|p| p.name == stringify!($field))
+                            .and_then(|p| p.default),
+                    ) ),*
+                }
+            }
+        }
+    };
+}
+pub(crate) use params;
 
 /// How a check is run: its spec, the images, everything else it may need.
 pub type Run = fn(&CheckSpec, &[Image], &Context<'_>) -> Outcome;
@@ -70,6 +206,12 @@ pub struct CheckDef {
     /// No shipped exercise uses it: offered to curriculum authors only.
     pub library_only: bool,
     pub params: &'static [ParamDef],
+    /// Reads a spec's parameters as the check's own struct: curricula and
+    /// pipelines are validated with it, so a check never meets parameters
+    /// it cannot read.
+    pub parse: fn(&CheckSpec) -> Result<(), String>,
+    /// The struct's defaults as TOML.
+    pub defaults: fn() -> toml::Table,
 }
 
 impl CheckDef {
@@ -78,37 +220,55 @@ impl CheckDef {
     }
 }
 
-const fn num(name: &'static str, min: f64, max: f64, default: Option<f64>, doc: &'static str) -> ParamDef {
-    ParamDef { name, kind: ParamKind::Number { min, max }, required: false, default, doc }
+/// A number parameter within `min..=max` (the `params!` macro names it).
+pub const fn num(min: f64, max: f64, default: Option<f64>, doc: &'static str) -> ParamDef {
+    ParamDef { name: "", kind: ParamKind::Number { min, max }, required: false, default, doc }
 }
-const fn int(name: &'static str, min: i64, max: i64, default: Option<i64>, doc: &'static str) -> ParamDef {
+/// A whole-number parameter within `min..=max`.
+pub const fn int(min: i64, max: i64, default: Option<i64>, doc: &'static str) -> ParamDef {
     let default = match default {
         Some(d) => Some(d as f64),
         None => None,
     };
-    ParamDef { name, kind: ParamKind::Integer { min, max }, required: false, default, doc }
+    ParamDef { name: "", kind: ParamKind::Integer { min, max }, required: false, default, doc }
 }
-const fn req(mut p: ParamDef) -> ParamDef {
+/// A parameter the exercise must set.
+pub const fn req(mut p: ParamDef) -> ParamDef {
     p.required = true;
     p
 }
-const fn of(name: &'static str, kind: ParamKind, doc: &'static str) -> ParamDef {
-    ParamDef { name, kind, required: false, default: None, doc }
+/// A parameter of another kind, without a default.
+pub const fn of(kind: ParamKind, doc: &'static str) -> ParamDef {
+    ParamDef { name: "", kind, required: false, default: None, doc }
 }
 
-/// A check over pixels, run on every image.
-const fn image(name: &'static str, summary: &'static str, run: Run, params: &'static [ParamDef]) -> CheckDef {
-    CheckDef { name, summary, run, needs_images: true, set_level: false, library_only: false, params }
+/// A check over pixels, run on every image, with parameters `P`.
+const fn image<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
+    CheckDef {
+        name,
+        summary,
+        run,
+        needs_images: true,
+        set_level: false,
+        library_only: false,
+        params: P::PARAMS,
+        parse: parse_as::<P>,
+        defaults: defaults_of::<P>,
+    }
 }
 
 /// A check over a set of images as a whole.
-const fn set(name: &'static str, summary: &'static str, run: Run, params: &'static [ParamDef]) -> CheckDef {
-    CheckDef { name, summary, run, needs_images: true, set_level: true, library_only: false, params }
+const fn set<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
+    let mut c = image::<P>(name, summary, run);
+    c.set_level = true;
+    c
 }
 
 /// A check of the answer itself (its recipe, document or run), no pixels.
-const fn answer(name: &'static str, summary: &'static str, run: Run, params: &'static [ParamDef]) -> CheckDef {
-    CheckDef { name, summary, run, needs_images: false, set_level: false, library_only: false, params }
+const fn answer<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
+    let mut c = image::<P>(name, summary, run);
+    c.needs_images = false;
+    c
 }
 
 const fn library_only(mut c: CheckDef) -> CheckDef {
@@ -118,261 +278,116 @@ const fn library_only(mut c: CheckDef) -> CheckDef {
 
 /// Every check the library offers, in the order documentation lists them.
 pub const CHECKS: &[CheckDef] = &[
-    image(
+    image::<format::Format>(
         "format",
         "exact size or aspect ratio (±0.5%), file type, colour mode, image count",
         format::format,
-        &[
-            int("width", 1, 16384, None, "required width in pixels (default: the deliverable's)"),
-            int("height", 1, 16384, None, "required height in pixels (default: the deliverable's)"),
-            of("aspect", ParamKind::Text, "required aspect ratio such as \"4:5\" instead of an exact size"),
-            of("file_type", ParamKind::Choice(&["png", "jpeg", "webp"]), "required file type"),
-            of("color_mode", ParamKind::Choice(&["rgb", "rgba", "any"]), "required colour mode"),
-        ],
     ),
-    image(
-        "exposure",
-        "mean luminance within a range and few clipped pixels",
-        |s, i, _| format::exposure(s, i),
-        &[
-            num("min_mean", 0.0, 1.0, Some(0.15), "lowest mean luminance (0–1)"),
-            num("max_mean", 0.0, 1.0, Some(0.85), "highest mean luminance (0–1)"),
-            num("max_clipped", 0.0, 1.0, Some(0.02), "largest share of pixels at pure black or white"),
-        ],
-    ),
-    image(
+    image::<format::Exposure>("exposure", "mean luminance within a range and few clipped pixels", |s, i, _| {
+        format::exposure(s, i)
+    }),
+    image::<format::Clean>(
         "clean",
         "no under-cooked noise or blur and no over-cfg saturation: Laplacian variance, noise estimate, saturation",
         |s, i, _| format::clean(s, i),
-        &[
-            num("min_sharpness", 0.0, 1e6, None, "lowest variance of the Laplacian at working size"),
-            num("max_noise", 0.0, 255.0, Some(6.0), "highest noise estimate (σ in 8-bit levels)"),
-            num("max_saturated", 0.0, 1.0, Some(0.25), "largest share of pixels at full saturation"),
-        ],
     ),
-    image(
+    image::<palette::Coverage>(
         "palette_coverage",
         "share of chromatic pixels within ΔE00 of a brand colour",
         |s, i, _| palette::coverage(s, i),
-        &[
-            req(of("colors", ParamKind::Colors, "the brand colours")),
-            num("min_coverage", 0.0, 1.0, Some(0.75), "lowest share of chromatic pixels near a brand colour"),
-            num("max_delta_e", 0.0, 100.0, Some(10.0), "CIEDE2000 distance that counts as near"),
-            num("min_chroma", 0.0, 150.0, Some(10.0), "chroma below which a pixel counts as neutral"),
-        ],
     ),
-    image(
+    image::<palette::Required>(
         "required_colors",
         "each brand colour present as a k-means cluster of real weight",
         |s, i, _| palette::required(s, i),
-        &[
-            req(of("colors", ParamKind::Colors, "colours that must each appear")),
-            num("min_share", 0.0, 1.0, Some(0.03), "lowest share of the image a matching cluster must cover"),
-            num("max_delta_e", 0.0, 100.0, Some(6.0), "CIEDE2000 distance for a cluster to match"),
-        ],
     ),
-    image(
+    image::<composition::Placement>(
         "placement",
         "subject box overlaps a target region (IoU) or stands in a relation to it",
         |s, i, _| composition::placement(s, i),
-        &[
-            req(of("region", ParamKind::Region, "target box [x, y, w, h] in fractions")),
-            num("min_iou", 0.0, 1.0, Some(0.5), "lowest intersection over union"),
-            of(
-                "relation",
-                ParamKind::Choice(&["inside", "left_of", "right_of", "above", "below"]),
-                "GenEval relation to the region instead of IoU",
-            ),
-        ],
     ),
-    image(
-        "rule_of_thirds",
-        "subject centroid near a thirds intersection",
-        |s, i, _| composition::thirds(s, i),
-        &[num("max_distance", 0.0, 1.0, Some(0.08), "largest distance to a thirds point as a share of the diagonal")],
-    ),
-    image(
-        "headroom",
-        "space above the subject as a share of the height",
-        |s, i, _| composition::headroom(s, i),
-        &[num("min", 0.0, 1.0, Some(0.05), "least headroom"), num("max", 0.0, 1.0, Some(0.20), "most headroom")],
-    ),
-    image(
+    image::<composition::Thirds>("rule_of_thirds", "subject centroid near a thirds intersection", |s, i, _| {
+        composition::thirds(s, i)
+    }),
+    image::<composition::Headroom>("headroom", "space above the subject as a share of the height", |s, i, _| {
+        composition::headroom(s, i)
+    }),
+    image::<composition::SafeArea>(
         "safe_area",
         "a calm text area: low edge density, no subject overlap, readable text colour",
         |s, i, _| composition::safe_area(s, i),
-        &[
-            req(of("region", ParamKind::Region, "the text area [x, y, w, h] in fractions")),
-            num("max_edge_density", 0.0, 1.0, Some(0.03), "largest share of edge pixels in the area"),
-            num("max_subject_overlap", 0.0, 1.0, Some(0.05), "largest share of the area covered by the subject box"),
-            of("text_color", ParamKind::Color, "brand text colour whose WCAG contrast is reported"),
-            num("min_contrast", 1.0, 21.0, None, "lowest WCAG contrast of the text colour (reported only when absent)"),
-        ],
     ),
-    image(
+    image::<composition::SubjectPresent>(
         "subject_present",
         "a distinct subject stands out from its background (not a flat fill, halves, gradient or noise)",
         |s, i, _| composition::subject_present(s, i),
-        &[
-            num("min_confidence", 0.0, 1.0, Some(0.15), "lowest subject confidence (flat, halves, noise: 0)"),
-            num("min_area", 0.0, 1.0, Some(0.01), "smallest share of the image the subject's box covers"),
-        ],
     ),
-    image(
+    image::<edits::EdgeAdherence>(
         "edge_adherence",
         "Canny edges of the output match a control edge map (F1 with tolerance)",
         edits::edge_adherence,
-        &[
-            req(of("control", ParamKind::Asset, "the control edge map")),
-            num(
-                "min_above_chance",
-                0.0,
-                1.0,
-                Some(0.15),
-                "lowest edge agreement above chance (F1 rescaled: random = 0)",
-            ),
-            num("strong_above_chance", 0.0, 1.0, Some(0.35), "agreement above chance reported as strong"),
-            num("max_map_correlation", 0.0, 1.0, Some(0.9), "largest |correlation| with the map (the map itself is 1)"),
-        ],
     ),
-    library_only(image(
+    library_only(image::<edits::MaskAdherence>(
         "mask_adherence",
         "region boundaries of a control mask appear in the output, regions uniform",
         edits::mask_adherence,
-        &[
-            req(of("control", ParamKind::Asset, "the control region map")),
-            num("min_boundary_f1", 0.0, 1.0, Some(0.4), "lowest boundary F1"),
-        ],
     )),
-    image(
+    image::<edits::StructureKept>(
         "structure_kept",
         "Gaussian SSIM between the init image and the output",
         edits::structure_kept,
-        &[req(of("init", ParamKind::Asset, "the init image")), num("min_ssim", 0.0, 1.0, Some(0.7), "lowest SSIM")],
     ),
-    image(
+    image::<edits::StyleChanged>(
         "style_changed",
         "palette distance between the init image and the output",
         edits::style_changed,
-        &[
-            req(of("init", ParamKind::Asset, "the init image")),
-            num("min_delta_e", 0.0, 100.0, Some(8.0), "lowest palette ΔE00"),
-        ],
     ),
-    image(
+    image::<edits::OutsideMask>(
         "outside_mask_preserved",
         "SSIM outside the inpainting mask",
         edits::outside_mask_preserved,
-        &[
-            req(of("init", ParamKind::Asset, "the init image")),
-            req(of("mask", ParamKind::Asset, "the mask (white = repainted)")),
-            num("min_ssim", 0.0, 1.0, Some(0.98), "lowest SSIM outside the mask"),
-            num("max_delta_e", 0.0, 100.0, Some(2.0), "largest mean ΔE00 outside the mask"),
-            num("max_patch_delta_e", 0.0, 100.0, Some(8.0), "largest mean ΔE00 of a 16×16 block outside the mask"),
-        ],
     ),
-    image(
-        "inside_changed",
-        "the masked region really changed",
-        edits::inside_changed,
-        &[
-            req(of("init", ParamKind::Asset, "the init image")),
-            req(of("mask", ParamKind::Asset, "the mask (white = repainted)")),
-            num("min_delta_e", 0.0, 100.0, Some(10.0), "lowest mean ΔE00 inside the mask"),
-        ],
-    ),
-    set(
+    image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
+    set::<consistency::Identity>(
         "identity_consistency",
         "the same subject across a set: palette ΔE00 and HSV histogram on the subject region",
         |s, i, _| consistency::identity(s, i),
-        &[
-            num("max_palette_delta_e", 0.0, 100.0, Some(11.0), "largest median pairwise palette ΔE00"),
-            num("min_histogram_intersection", 0.0, 1.0, Some(0.25), "lowest intersection with the set's central image"),
-            num(
-                "review_histogram_intersection",
-                0.0,
-                1.0,
-                Some(0.20),
-                "below this, fail; between it and the minimum, needs review",
-            ),
-            of("keypoints", ParamKind::Bool, "add ORB keypoint matching (RANSAC inliers) for rigid products"),
-        ],
     ),
-    set(
+    set::<consistency::Variety>(
         "scene_variety",
         "backgrounds differ across a set (pHash) and the subject moves or scales",
         |s, i, _| consistency::variety(s, i),
-        &[
-            int("min_background_phash_distance", 0, 64, Some(16), "lowest median pairwise background pHash distance"),
-            num("min_position_spread", 0.0, 1.0, Some(0.0), "lowest spread of subject centres and sizes"),
-        ],
     ),
-    image(
+    image::<consistency::Rerun>(
         "reproducible",
         "re-generating from the recipe gives the same image",
         consistency::reproducible,
-        &[
-            num("min_ssim", 0.0, 1.0, Some(0.95), "SSIM that counts as reproduced on nondeterministic backends"),
-            int("max_phash_distance", 0, 64, Some(4), "pHash distance that counts as reproduced"),
-        ],
     ),
-    image(
+    image::<consistency::Rerun>(
         "bundle_reruns",
         "the answer packed as a hand-off bundle re-runs on a clean machine to the same images",
         consistency::bundle_reruns,
-        &[
-            num("min_ssim", 0.0, 1.0, Some(0.95), "SSIM that counts as reproduced on nondeterministic backends"),
-            int("max_phash_distance", 0, 64, Some(4), "pHash distance that counts as reproduced"),
-        ],
     ),
-    answer(
+    answer::<documents::Documented>(
         "recipe_documented",
         "title and notes present, seed fixed, assets inside the workspace",
         |s, _, c| documents::documented(s, c),
-        &[int("min_notes_words", 0, 1000, Some(5), "fewest words in notes")],
     ),
-    answer(
+    answer::<documents::DistinctSubjects>(
         "distinct_subjects",
         "a library of recipes covers different subjects",
         |s, _, c| documents::distinct_subjects(s, c),
-        &[int("min_subjects", 1, 100, Some(3), "fewest different subjects")],
     ),
-    answer(
-        "budget",
-        "total cost and time within limits",
-        |s, _, c| documents::budget(s, c),
-        &[
-            num("max_cost", 0.0, 1e9, None, "most money spent, in the price table's currency"),
-            num("max_seconds", 0.0, 1e9, None, "most wall time"),
-        ],
-    ),
-    answer(
+    answer::<documents::Budget>("budget", "total cost and time within limits", |s, _, c| documents::budget(s, c)),
+    answer::<documents::Manifest>(
         "manifest",
         "manifest complete with sha256 per asset; near-duplicates flagged",
         |s, _, c| documents::manifest(s, c),
-        &[
-            int("min_assets", 0, 1_000_000, Some(1), "fewest assets the manifest must list"),
-            int(
-                "max_duplicate_phash",
-                0,
-                64,
-                Some(4),
-                "pHash distance at or below which two same-size assets are near-duplicates (whole image and subject box both)",
-            ),
-        ],
     ),
-    answer(
+    answer::<documents::Brief>(
         "decision",
         "a tool decision with a correct monthly cost and written trade-offs",
         |s, _, c| documents::decision(s, c),
-        &[
-            num("cost_tolerance", 0.0, 1.0, Some(0.02), "relative error allowed in the computed monthly cost"),
-            int("min_tradeoff_words", 0, 10_000, Some(40), "fewest words of trade-offs"),
-            int("volume", 0, 1_000_000_000, None, "the monthly image volume the brief states"),
-            of("quality", ParamKind::Text, "the quality tier the brief asks for"),
-            of("require_private", ParamKind::Bool, "the brief forbids sending images to a third party"),
-            of("require_cheapest", ParamKind::Bool, "the choice must be the cheapest backend that meets the brief"),
-        ],
     ),
 ];
 
@@ -467,21 +482,87 @@ mod tests {
     }
 
     #[test]
-    fn every_parameter_a_check_reads_with_a_default_has_one() {
-        // `spec.num("x")` reads x's default from this table: each name read so
-        // must be a parameter with a default of a check.
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/checks");
-        for entry in std::fs::read_dir(dir).unwrap().flatten().filter(|e| !e.path().ends_with("registry.rs")) {
-            let text = std::fs::read_to_string(entry.path()).unwrap();
-            for (i, _) in text.match_indices(".num(\"") {
-                let name: String = text[i + 6..].chars().take_while(|c| *c != '"').collect();
-                let has = CHECKS.iter().flat_map(|c| c.params).any(|p| p.name == name && p.default.is_some());
-                assert!(
-                    has,
-                    "{}: `{name}` is read with spec.num but no check gives it a default",
-                    entry.path().display()
-                );
+    fn each_checks_struct_and_its_declarations_agree() {
+        for c in CHECKS {
+            // The struct reads an empty table: every default comes from the declarations.
+            let empty = CheckSpec {
+                check: c.name.into(),
+                severity: super::super::Severity::Essential,
+                params: Default::default(),
+            };
+            assert_eq!((c.parse)(&empty), Ok(()), "{}: its parameters do not read from an empty table", c.name);
+            let defaults = (c.defaults)();
+            for (key, value) in &defaults {
+                let p = c.param(key).unwrap_or_else(|| panic!("{}.{key}: a field without a declaration", c.name));
+                if let Some(x) = value.as_float() {
+                    // A plain number field always has a default (NaN would fail every comparison).
+                    assert!(x.is_finite(), "{}.{key}: a number field without a default must be an Option", c.name);
+                }
+                if let (Some(d), Some(x)) = (p.default, value.as_float().or(value.as_integer().map(|i| i as f64))) {
+                    assert_eq!(x, d, "{}.{key}: the struct's default is not the declared one", c.name);
+                }
             }
+            for p in c.params.iter().filter(|p| p.default.is_some()) {
+                assert!(defaults.contains_key(p.name), "{}.{}: its default is not in the struct", c.name, p.name);
+            }
+            // A misspelt parameter is refused by the struct too.
+            let mut typo = empty.clone();
+            typo.params.insert("min_meen".into(), toml::Value::Float(0.2));
+            assert!((c.parse)(&typo).is_err(), "{}: an unknown parameter was accepted", c.name);
         }
+    }
+
+    // Adding a check, end to end: a parameter struct, a function, one row.
+    // (A real check lives in its check file and its row in `CHECKS`.)
+    params! {
+        /// Parameters of an example check, `mean_brightness`.
+        pub struct MeanBrightness {
+            min_mean: f64 = num(0.0, 1.0, Some(0.3), "lowest mean luminance (0–1)"),
+        }
+    }
+
+    fn mean_brightness(spec: &CheckSpec, images: &[Image], _: &Context<'_>) -> Outcome {
+        let p: MeanBrightness = measured!(super::super::params(spec));
+        let Some(img) = images.first().and_then(|i| i.working().ok()) else {
+            return Outcome::unmeasured(spec, "no image");
+        };
+        let n = f64::from((img.width() * img.height()).max(1));
+        let mean = img.pixels().map(|px| f64::from(px.0[1]) / 255.0).sum::<f64>() / n;
+        Outcome::new(spec, mean >= p.min_mean, Some(mean), Some(p.min_mean), format!("mean {mean:.2}"))
+    }
+
+    const ROW: CheckDef = image::<MeanBrightness>("mean_brightness", "mean luminance above a floor", mean_brightness);
+
+    #[test]
+    fn a_new_check_is_its_struct_its_function_and_one_row() {
+        let png = |v: u8| {
+            let mut out = Vec::new();
+            image::RgbImage::from_pixel(8, 8, image::Rgb([v, v, v]))
+                .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+                .unwrap();
+            vec![Image::load("x.png", out)]
+        };
+        let d =
+            super::super::Deliverable { file: "r.toml".into(), count: 1, width: None, height: None, description: None };
+        let ctx = Context::standalone(&d);
+        let mut spec = CheckSpec {
+            check: ROW.name.into(),
+            severity: super::super::Severity::Essential,
+            params: Default::default(),
+        };
+        // The default comes from the declaration; the docs show it.
+        assert!(!(ROW.run)(&spec, &png(40), &ctx).passed);
+        let bright = (ROW.run)(&spec, &png(200), &ctx);
+        assert!(bright.passed, "{bright:?}");
+        assert_eq!(
+            ROW.param("min_mean").map(ParamDef::described).as_deref(),
+            Some("lowest mean luminance (0–1) (default 0.30)")
+        );
+        // An exercise's value is read typed; a misspelt one is refused where specs are validated.
+        spec.params.insert("min_mean".into(), toml::Value::Float(0.9));
+        assert!(!(ROW.run)(&spec, &png(200), &ctx).passed);
+        spec.params.insert("min_mena".into(), toml::Value::Float(0.9));
+        let err = (ROW.parse)(&spec).unwrap_err();
+        assert!(err.contains("unknown field `min_mena`"), "{err}");
     }
 }

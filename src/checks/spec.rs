@@ -25,39 +25,16 @@ pub struct CheckSpec {
 }
 
 impl CheckSpec {
-    pub fn number(&self, name: &str) -> Option<f64> {
-        match self.params.get(name)? {
-            toml::Value::Float(f) => Some(*f),
-            toml::Value::Integer(i) => Some(*i as f64),
-            _ => None,
-        }
+    /// The parameters as the check's own struct (declared with `params!`
+    /// beside the check), defaults filled in. An error only for a spec the
+    /// curriculum did not validate (built by hand in code).
+    pub fn params<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        let table: toml::Table = self.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        T::deserialize(toml::Value::Table(table)).map_err(|e| format!("{} parameters: {}", self.check, e.message()))
     }
-    /// A number parameter, or its default from the registry (where every
-    /// default is written, once). NaN for a parameter without one, which
-    /// fails every comparison; `tests` hold every call to a parameter with a
-    /// default.
-    pub fn num(&self, name: &str) -> f64 {
-        self.number(name)
-            .or_else(|| super::registry::find(&self.check).and_then(|d| d.param(name)).and_then(|p| p.default))
-            .unwrap_or(f64::NAN)
-    }
+    /// A text parameter by name (asset paths, read by name by shared helpers).
     pub fn text(&self, name: &str) -> Option<&str> {
         self.params.get(name)?.as_str()
-    }
-    pub fn flag(&self, name: &str) -> Option<bool> {
-        self.params.get(name)?.as_bool()
-    }
-    pub fn colors(&self, name: &str) -> Vec<String> {
-        match self.params.get(name) {
-            Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            Some(toml::Value::String(s)) => vec![s.clone()],
-            _ => Vec::new(),
-        }
-    }
-    pub fn region(&self, name: &str) -> Option<[f64; 4]> {
-        let a = self.params.get(name)?.as_array()?;
-        let v: Vec<f64> = a.iter().filter_map(|x| x.as_float().or_else(|| x.as_integer().map(|i| i as f64))).collect();
-        (v.len() == 4).then(|| [v[0], v[1], v[2], v[3]])
     }
     /// One-line summary of the thresholds, for listings.
     pub fn thresholds(&self) -> String {

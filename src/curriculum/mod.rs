@@ -468,7 +468,17 @@ impl Loader {
                     .push(text.diag(span.clone(), format!("check '{name}' needs `{}` ({})", p.name, p.described())));
             }
         }
-        (self.diags.len() == before).then_some(CheckSpec { check: name, severity, params })
+        if self.diags.len() != before {
+            return None;
+        }
+        let spec = CheckSpec { check: name, severity, params };
+        // The check's own parameter struct has the last word (the registry's
+        // kinds should already have said everything it would).
+        if let Err(e) = (def.parse)(&spec) {
+            self.diags.push(text.diag(span.clone(), e));
+            return None;
+        }
+        Some(spec)
     }
 
     fn stages(

@@ -334,7 +334,13 @@ impl Pipeline {
                 }
             }
             match severity {
-                Some(severity) => checks.push(CheckSpec { check: name.to_string(), severity, params }),
+                Some(severity) => {
+                    let spec = CheckSpec { check: name.to_string(), severity, params };
+                    match (def.parse)(&spec) {
+                        Ok(()) => checks.push(spec),
+                        Err(e) => d.push(Diagnostic::at(label, text, Some(c.span()), e)),
+                    }
+                }
                 None => d.push(Diagnostic::at(
                     label,
                     text,
