@@ -30,50 +30,21 @@ pub fn shade(c: [u8; 3], amount: f32) -> [u8; 3] {
     if amount >= 0.0 { mix(c, [255, 255, 255], amount) } else { mix(c, [0, 0, 0], -amount) }
 }
 
-/// sRGB bytes to (hue degrees, saturation 0–1, lightness 0–1).
+/// sRGB bytes to (hue degrees 0–360, saturation 0–1, lightness 0–1), by the
+/// `palette` crate (grey has hue 0).
 pub fn to_hsl(c: [u8; 3]) -> (f32, f32, f32) {
-    let [r, g, b] = c.map(|v| v as f32 / 255.0);
-    let max = r.max(g).max(b);
-    let min = r.min(g).min(b);
-    let l = (max + min) / 2.0;
-    if max - min < 1e-6 {
-        return (0.0, 0.0, l);
-    }
-    let d = max - min;
-    let s = if l > 0.5 { d / (2.0 - max - min) } else { d / (max + min) };
-    let h = if max == r {
-        (g - b) / d + if g < b { 6.0 } else { 0.0 }
-    } else if max == g {
-        (b - r) / d + 2.0
-    } else {
-        (r - g) / d + 4.0
-    };
-    (h * 60.0, s, l)
+    use palette::{Hsl, IntoColor, Srgb};
+    let hsl: Hsl = Srgb::new(c[0], c[1], c[2]).into_format::<f32>().into_color();
+    (hsl.hue.into_positive_degrees(), hsl.saturation, hsl.lightness)
 }
 
+/// (hue degrees, any turn; saturation and lightness clamped to 0–1) to sRGB
+/// bytes, by the `palette` crate.
 pub fn from_hsl(h: f32, s: f32, l: f32) -> [u8; 3] {
-    let h = h.rem_euclid(360.0) / 360.0;
-    let (s, l) = (s.clamp(0.0, 1.0), l.clamp(0.0, 1.0));
-    if s < 1e-6 {
-        let v = (l * 255.0).round() as u8;
-        return [v, v, v];
-    }
-    let q = if l < 0.5 { l * (1.0 + s) } else { l + s - l * s };
-    let p = 2.0 * l - q;
-    let f = |t: f32| {
-        let t = t.rem_euclid(1.0);
-        let v = if t < 1.0 / 6.0 {
-            p + (q - p) * 6.0 * t
-        } else if t < 0.5 {
-            q
-        } else if t < 2.0 / 3.0 {
-            p + (q - p) * (2.0 / 3.0 - t) * 6.0
-        } else {
-            p
-        };
-        (v * 255.0).round().clamp(0.0, 255.0) as u8
-    };
-    [f(h + 1.0 / 3.0), f(h), f(h - 1.0 / 3.0)]
+    use palette::{Hsl, IntoColor, Srgb};
+    let rgb: Srgb = Hsl::new(h.rem_euclid(360.0), s.clamp(0.0, 1.0), l.clamp(0.0, 1.0)).into_color();
+    let rgb = rgb.into_format::<u8>();
+    [rgb.red, rgb.green, rgb.blue]
 }
 
 #[cfg(test)]
@@ -88,5 +59,22 @@ mod tests {
         assert_eq!(parse_hex("#GG0000"), None);
         assert_eq!(parse_hex("#FF5A3"), None);
         assert_eq!(to_hex([255, 90, 54]), "#FF5A36");
+    }
+
+    #[test]
+    fn hsl_round_trips_every_sampled_colour() {
+        assert_eq!(to_hsl([255, 0, 0]), (0.0, 1.0, 0.5));
+        let (h, s, l) = to_hsl([0, 0, 255]);
+        assert!((h - 240.0).abs() < 1e-3 && (s - 1.0).abs() < 1e-6 && (l - 0.5).abs() < 1e-6);
+        assert_eq!(to_hsl([128, 128, 128]).1, 0.0);
+        assert_eq!(from_hsl(-120.0, 1.0, 0.5), [0, 0, 255]);
+        for r in (0..=255).step_by(5) {
+            for g in (0..=255).step_by(15) {
+                for b in (0..=255).step_by(17) {
+                    let (h, s, l) = to_hsl([r, g, b]);
+                    assert_eq!(from_hsl(h, s, l), [r, g, b], "{h} {s} {l}");
+                }
+            }
+        }
     }
 }
