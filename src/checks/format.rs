@@ -28,8 +28,9 @@ params! {
 params! {
     /// Parameters of `clean`.
     pub struct Clean {
-        min_sharpness: Option<f64> = num(0.0, 1e6, None, "lowest variance of the Laplacian at working size"),
-        max_noise: f64 = num(0.0, 255.0, Some(6.0), "highest noise estimate (σ in 8-bit levels)"),
+        max_noise: f64 =
+            num(0.0, 255.0, Some(6.5), "highest noise σ (8-bit levels) in the flattest tenth of the picture"),
+        max_blur: f64 = num(0.0, 1.0, Some(0.6), "highest blur (re-blur measure: 0 sharp, 1 blurred)"),
         max_saturated: f64 = num(0.0, 1.0, Some(0.25), "largest share of pixels at full saturation"),
     }
 }
@@ -193,14 +194,16 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
 }
 
 /// `clean`: the image has converged and is not over-driven. Measures, at
-/// working size: Immerkær's noise σ (≤ max_noise, default 6 grey levels —
-/// too few steps leave noise), the variance of the Laplacian (≥
-/// min_sharpness when set — too few steps also leave it soft), and the
-/// share of fully saturated pixels (HSV S ≥ 0.97 and V ≥ 0.15; ≤
-/// max_saturated, default 0.25 — very high cfg drives colours to the limit).
+/// working size: the noise σ of its flattest tenth
+/// ([`analysis::noise_sigma_flat`] — too few steps leave grain everywhere,
+/// texture stays out of the flat blocks), how blurred it is
+/// ([`analysis::blur_metric`] — a soft, unconverged or upscaled-blurry
+/// image), and the share of fully saturated pixels (HSV S ≥ 0.97 and V ≥
+/// 0.15 — very high cfg drives colours to the limit). Defaults measured in
+/// docs/checks.md (`examples/measure_clean.rs`).
 pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let p: Clean = measured!(super::params(spec));
-    let (max_noise, min_sharp, max_sat) = (p.max_noise, p.min_sharpness, p.max_saturated);
+    let (max_noise, max_blur, max_sat) = (p.max_noise, p.max_blur, p.max_saturated);
     let stats = measured!(per_image(spec, images, |img, _| {
         let w = img.working().unwrap_or_default();
         let g = analysis::gray(&w);
@@ -212,9 +215,9 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
             })
             .count() as f64
             / (w.width() as f64 * w.height() as f64).max(1.0);
-        (analysis::noise_sigma(&g), analysis::laplacian_variance(&g), sat)
+        (analysis::noise_sigma_flat(&g), analysis::blur_metric(&g), sat)
     }));
-    for (i, (noise, sharp, sat)) in stats.iter().enumerate() {
+    for (i, (noise, blur, sat)) in stats.iter().enumerate() {
         if *noise > max_noise {
             return Outcome::new(
                 spec,
@@ -227,16 +230,14 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 ),
             );
         }
-        if let Some(min) = min_sharp
-            && *sharp < min
-        {
+        if *blur > max_blur {
             return Outcome::new(
                 spec,
                 false,
-                Some(*sharp),
-                Some(min),
+                Some(*blur),
+                Some(max_blur),
                 format!(
-                    "soft{}: Laplacian variance {sharp:.0} < {min:.0}. Too few steps leave the image blurred: raise steps.",
+                    "soft{}: blur {blur:.2} > {max_blur:.2} (0 sharp, 1 blurred). An unconverged render or a blurry upscale: raise steps, or upscale with a model (hires fix) rather than stretching.",
                     which(images, i)
                 ),
             );
@@ -257,11 +258,12 @@ pub fn clean(spec: &CheckSpec, images: &[Image]) -> Outcome {
         }
     }
     let noise = stats.iter().map(|s| s.0).fold(0.0, f64::max);
+    let blur = stats.iter().map(|s| s.1).fold(0.0, f64::max);
     Outcome::new(
         spec,
         true,
         Some(noise),
         Some(max_noise),
-        format!("clean: noise σ {noise:.1} ≤ {max_noise:.1}, colours not over-driven"),
+        format!("clean: noise σ {noise:.1} ≤ {max_noise:.1}, blur {blur:.2} ≤ {max_blur:.2}, colours not over-driven"),
     )
 }

@@ -288,7 +288,7 @@ pub const CHECKS: &[CheckDef] = &[
     }),
     image::<format::Clean>(
         "clean",
-        "no under-cooked noise or blur and no over-cfg saturation: Laplacian variance, noise estimate, saturation",
+        "no under-cooked grain or blur and no over-cfg saturation: noise in the flattest tenth, a re-blur measure, saturation",
         |s, i, _| format::clean(s, i),
     ),
     image::<palette::Coverage>(
