@@ -98,11 +98,6 @@ impl ParamValue for Option<u32> {
         default.map(|d| d as u32)
     }
 }
-impl ParamValue for String {
-    fn from_default(_: Option<f64>) -> Self {
-        String::new()
-    }
-}
 impl ParamValue for Option<String> {
     fn from_default(_: Option<f64>) -> Self {
         None
