@@ -37,11 +37,6 @@ impl ExerciseId {
         &self.0
     }
 
-    /// The stage part, e.g. `fluency`.
-    pub fn stage(&self) -> &str {
-        self.0.split_once('.').map_or("", |(stage, _)| stage)
-    }
-
     /// The slug after the stage, e.g. `first-image`.
     pub fn slug(&self) -> &str {
         self.0.split_once('.').map_or(&self.0, |(_, slug)| slug)
@@ -128,7 +123,7 @@ mod tests {
     #[test]
     fn ids_are_a_stage_and_a_slug_and_nothing_else() {
         let id: ExerciseId = "fluency.first-image".parse().unwrap();
-        assert_eq!((id.stage(), id.slug()), ("fluency", "first-image"));
+        assert_eq!(id.slug(), "first-image");
         assert_eq!(ExerciseId::new("control", "pose-2").unwrap(), "control.pose-2");
         for bad in ["", "fluency", ".x", "x.", "../etc.passwd", "a.b/c", "A.b", "a.b c", "a.b.c", "a.b\0"] {
             assert!(bad.parse::<ExerciseId>().is_err(), "{bad:?} was accepted");

@@ -32,10 +32,6 @@ impl Timestamp {
         Timestamp::from(Utc::now())
     }
 
-    pub fn as_datetime(&self) -> DateTime<Utc> {
-        self.0
-    }
-
     /// The UTC calendar day, the day due dates are compared with.
     pub fn day(&self) -> NaiveDate {
         self.0.date_naive()
@@ -50,11 +46,6 @@ impl Timestamp {
     /// and folder names (bundles, submission folders) that sort in time order.
     pub fn compact(&self) -> String {
         self.to_string().chars().filter(char::is_ascii_alphanumeric).collect()
-    }
-
-    /// Seconds from `self` to `later` (negative if `later` is earlier).
-    pub fn seconds_until(&self, later: &Timestamp) -> f64 {
-        (later.0 - self.0).num_milliseconds() as f64 / 1000.0
     }
 }
 
@@ -123,7 +114,6 @@ mod tests {
         let now = Timestamp::now();
         assert_eq!(now.to_string().parse::<Timestamp>().unwrap(), now);
         let later: Timestamp = "2026-12-04T23:31:00.623Z".parse().unwrap();
-        assert_eq!(t.seconds_until(&later), 60.5);
         assert_eq!(t.compact(), "20261204T233000123Z");
         assert!(t < later && t.to_string() < later.to_string());
         assert!("yesterday".parse::<Timestamp>().is_err());

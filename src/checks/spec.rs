@@ -32,10 +32,6 @@ impl CheckSpec {
         let table: toml::Table = self.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         T::deserialize(toml::Value::Table(table)).map_err(|e| format!("{} parameters: {}", self.check, e.message()))
     }
-    /// A text parameter by name (asset paths, read by name by shared helpers).
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.params.get(name)?.as_str()
-    }
     /// One-line summary of the thresholds, for listings.
     pub fn thresholds(&self) -> String {
         self.params.iter().map(|(k, v)| format!("{k} = {}", toml_inline(v))).collect::<Vec<_>>().join(", ")
