@@ -19,10 +19,96 @@ params! {
 params! {
     /// Parameters of `exposure`.
     pub struct Exposure {
-        min_mean: f64 = num(0.0, 1.0, Some(0.15), "lowest mean luminance (0–1)"),
-        max_mean: f64 = num(0.0, 1.0, Some(0.85), "highest mean luminance (0–1)"),
-        max_clipped: f64 = num(0.0, 1.0, Some(0.02), "largest share of pixels at pure black or white"),
+        key: Option<String> = of(
+            ParamKind::Choice(&["normal", "high", "low"]),
+            "the brief's intended key (default normal): high lets whites clip, low lets blacks",
+        ),
+        min_mean: Option<f64> = num(0.0, 1.0, None, "lowest mean luminance (0–1; default by key 0.15 / 0.45 / 0.02)"),
+        max_mean: Option<f64> = num(0.0, 1.0, None, "highest mean luminance (0–1; default by key 0.85 / 0.97 / 0.55)"),
+        max_clipped: f64 =
+            num(0.0, 1.0, Some(0.08), "largest share of pixels clipped at each end the key does not use"),
     }
+}
+
+/// The intended key of a picture: how bright it is meant to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Normal,
+    /// Bright, white backdrops: whites may clip, blacks may not.
+    High,
+    /// Dark, night, chiaroscuro: blacks may clip, whites may not.
+    Low,
+}
+
+impl Key {
+    fn parse(s: Option<&str>) -> Key {
+        match s {
+            Some("high") => Key::High,
+            Some("low") => Key::Low,
+            _ => Key::Normal,
+        }
+    }
+    /// Default mean luminance range (measured: `docs/checks.md`).
+    fn mean_range(self) -> (f64, f64) {
+        match self {
+            Key::Normal => (0.15, 0.85),
+            Key::High => (0.45, 0.97),
+            Key::Low => (0.02, 0.55),
+        }
+    }
+}
+
+/// What `exposure` measures on one picture, its letterbox bars left out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExposureStats {
+    /// Mean luminance, 0–1.
+    pub mean: f64,
+    /// Share of pixels at pure black (≤ 2 of 255).
+    pub black: f64,
+    /// Share of pixels at pure white (≥ 253 of 255).
+    pub white: f64,
+}
+
+/// Exposure of `working` without its bars: runs of uniform black or white
+/// lines at the frame's edges (letterbox and pillarbox bars, a seamless
+/// backdrop's empty margin) are left out — they carry no detail to lose,
+/// and a 2.39:1 film in a 16:9 frame would otherwise read as 25% crushed
+/// shadows. At most 35% of each side is left out.
+pub fn exposure_stats(working: &image::RgbImage) -> ExposureStats {
+    let g = analysis::gray(working);
+    let [top, bottom, left, right] = plain_border(&g);
+    let (x0, x1) = (left, g.w.saturating_sub(right).max(left));
+    let (y0, y1) = (top, g.h.saturating_sub(bottom).max(top));
+    let (mut n, mut sum, mut black, mut white) = (0usize, 0.0, 0usize, 0usize);
+    for y in y0..y1 {
+        for v in &g.v[y * g.w + x0..y * g.w + x1] {
+            n += 1;
+            sum += f64::from(*v);
+            black += usize::from(*v <= 2.0);
+            white += usize::from(*v >= 253.0);
+        }
+    }
+    let n = n.max(1) as f64;
+    ExposureStats { mean: sum / n / 255.0, black: black as f64 / n, white: white as f64 / n }
+}
+
+/// Lines of pure black or white (≥ 98% of a line within 12 levels of 0–16
+/// or 239–255) from each edge inward: top, bottom, left, right. One such
+/// line is an edge artefact, not a bar.
+fn plain_border(g: &analysis::Plane) -> [usize; 4] {
+    let (w, h) = (g.w, g.h);
+    let plain = |values: &mut dyn Iterator<Item = f32>, len: usize| {
+        let (dark, light) =
+            values.fold((0usize, 0usize), |(d, l), v| (d + usize::from(v <= 16.0), l + usize::from(v >= 239.0)));
+        dark.max(light) as f64 >= 0.98 * len as f64
+    };
+    let row = |y: usize| plain(&mut g.v[y * w..(y + 1) * w].iter().copied(), w);
+    let col = |x: usize| plain(&mut (0..h).map(|y| g.v[y * w + x]), h);
+    let run = |count: usize, is_plain: &dyn Fn(usize) -> bool| {
+        let k = (0..count * 35 / 100).take_while(|i| is_plain(*i)).count();
+        if k >= 2 { k } else { 0 }
+    };
+    [run(h, &row), run(h, &|i| row(h - 1 - i)), run(w, &col), run(w, &|i| col(w - 1 - i))]
 }
 
 params! {
@@ -129,25 +215,27 @@ fn parse_aspect(s: &str) -> Option<(f64, f64)> {
 }
 
 /// `exposure`: mean luminance (0–1, Rec. 601 luma) within [min_mean,
-/// max_mean] (default 0.15–0.85) and at most max_clipped (default 2%) of
-/// pixels at pure black (≤ 2) or white (≥ 253). Measured at working size.
+/// max_mean] and at most max_clipped (default 8%) of pixels at pure black
+/// (≤ 2) and at most that at pure white (≥ 253), both for the brief's `key`:
+/// normal 0.15–0.85; high (white seamless, bright airy) 0.45–0.97 with
+/// whites free to clip; low (night, chiaroscuro) 0.02–0.55 with blacks free
+/// to clip. Measured at working size without letterbox bars. Calibrated on
+/// 80 photographs and 91 model outputs (`examples/measure_exposure.rs`,
+/// `docs/checks.md`).
 pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let p: Exposure = measured!(super::params(spec));
-    let (lo, hi, max_clip) = (p.min_mean, p.max_mean, p.max_clipped);
-    let stats = measured!(per_image(spec, images, |img, _| {
-        let w = img.working().unwrap_or_default();
-        let g = analysis::gray(&w);
-        let n = g.v.len().max(1) as f64;
-        let mean = g.v.iter().map(|v| *v as f64).sum::<f64>() / n / 255.0;
-        let clipped = g.v.iter().filter(|v| **v <= 2.0 || **v >= 253.0).count() as f64 / n;
-        (mean, clipped)
-    }));
-    for (i, (mean, clipped)) in stats.iter().enumerate() {
-        if *mean < lo {
+    let key = Key::parse(p.key.as_deref());
+    let (lo, hi) = (p.min_mean.unwrap_or(key.mean_range().0), p.max_mean.unwrap_or(key.mean_range().1));
+    let max_clip = p.max_clipped;
+    let stats: Vec<ExposureStats> =
+        measured!(per_image(spec, images, |img, _| exposure_stats(&img.working().unwrap_or_default())));
+    for (i, s) in stats.iter().enumerate() {
+        let mean = s.mean;
+        if mean < lo {
             return Outcome::new(
                 spec,
                 false,
-                Some(*mean),
+                Some(mean),
                 Some(lo),
                 format!(
                     "too dark{}: mean luminance {mean:.2} < {lo:.2}. Brighter lighting words (noon, soft light) or a lighter scene help.",
@@ -155,11 +243,11 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 ),
             );
         }
-        if *mean > hi {
+        if mean > hi {
             return Outcome::new(
                 spec,
                 false,
-                Some(*mean),
+                Some(mean),
                 Some(hi),
                 format!(
                     "too bright{}: mean luminance {mean:.2} > {hi:.2}. Darker tones or less blown-out lighting help.",
@@ -167,29 +255,41 @@ pub fn exposure(spec: &CheckSpec, images: &[Image]) -> Outcome {
                 ),
             );
         }
-        if *clipped > max_clip {
+        // The end of the range the key uses may clip (a white seamless
+        // backdrop, a night sky); the other end must keep its detail.
+        let clipped = [("black", s.black, key != Key::Low), ("white", s.white, key != Key::High)];
+        if let Some((end, share, _)) = clipped.iter().find(|(_, share, counts)| *counts && *share > max_clip) {
             return Outcome::new(
                 spec,
                 false,
-                Some(*clipped),
+                Some(*share),
                 Some(max_clip),
                 format!(
-                    "{:.1}% of pixels are clipped to pure black or white{} (at most {:.1}% wanted): lower cfg or soften the lighting.",
-                    clipped * 100.0,
+                    "{:.1}% of pixels are clipped to pure {end}{} (at most {:.1}% wanted): lower cfg or soften the lighting{}.",
+                    share * 100.0,
                     which(images, i),
-                    max_clip * 100.0
+                    max_clip * 100.0,
+                    match key {
+                        Key::Normal => "; a brief that wants a high or low key says so (`key`)",
+                        _ => "",
+                    }
                 ),
             );
         }
     }
     let worst =
-        stats.iter().map(|(m, _)| *m).fold(0.5, |a: f64, m| if (m - 0.5).abs() > (a - 0.5).abs() { m } else { a });
+        stats.iter().map(|s| s.mean).fold(0.5, |a: f64, m| if (m - 0.5).abs() > (a - 0.5).abs() { m } else { a });
+    let key_note = match key {
+        Key::Normal => "",
+        Key::High => " (high key)",
+        Key::Low => " (low key)",
+    };
     Outcome::new(
         spec,
         true,
         Some(worst),
         None,
-        format!("exposure healthy: mean luminance {worst:.2} within {lo:.2}–{hi:.2}, little clipping"),
+        format!("exposure healthy{key_note}: mean luminance {worst:.2} within {lo:.2}–{hi:.2}, little clipping"),
     )
 }
 

@@ -33,7 +33,7 @@ mod composition;
 mod consistency;
 mod documents;
 pub mod edits;
-mod format;
+pub mod format;
 mod palette;
 pub mod registry;
 pub mod spec;
@@ -155,6 +155,30 @@ pub struct Image {
     pub decoded: Result<Decoded, String>,
     /// The working-size copy, made on first use and shared by every check.
     working: std::sync::OnceLock<RgbImage>,
+    /// Where the subject is, found on first use and shared by every check.
+    subject: std::sync::OnceLock<Found>,
+}
+
+/// The subject as the checks read it ([`crate::imaging::subject::find`] on
+/// the working copy), in fractions of the image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    /// The subject's box: x, y, w, h.
+    pub bbox: [f64; 4],
+    /// The centre of mass of the subject's region: x, y.
+    pub centroid: [f64; 2],
+    /// The picture without letterbox bars: x, y, w, h.
+    pub content: [f64; 4],
+    /// 0–1; see [`Found::present`].
+    pub confidence: f64,
+}
+
+impl Found {
+    /// A distinct subject at all (flat fills, halves, gradients and noise
+    /// have none): below this, a box is only the finder's best guess.
+    pub fn present(&self) -> bool {
+        self.confidence >= crate::imaging::subject::HAS_SUBJECT
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -174,7 +198,7 @@ impl Image {
     pub fn load(label: impl Into<String>, bytes: Vec<u8>) -> Image {
         let label = label.into();
         let decoded = decode(&bytes);
-        Image { label, bytes, decoded, working: std::sync::OnceLock::new() }
+        Image { label, bytes, decoded, working: std::sync::OnceLock::new(), subject: std::sync::OnceLock::new() }
     }
 
     /// The pixels, or the reason they are not available.
@@ -193,6 +217,23 @@ impl Image {
     pub fn working(&self) -> Result<RgbImage, String> {
         let d = self.pixels()?;
         Ok(self.working.get_or_init(|| crate::imaging::analysis::working(&d.rgb, WORKING_SIDE)).clone())
+    }
+
+    /// Where the subject is (on the working copy).
+    pub fn subject(&self) -> Result<Found, String> {
+        if let Some(found) = self.subject.get() {
+            return Ok(*found);
+        }
+        let w = self.working()?;
+        let s = crate::imaging::subject::find(&w);
+        let (iw, ih) = w.dimensions();
+        let found = Found {
+            bbox: s.fraction(iw, ih),
+            centroid: s.centroid(iw, ih),
+            content: s.content_fraction(iw, ih),
+            confidence: s.confidence,
+        };
+        Ok(*self.subject.get_or_init(|| found))
     }
 }
 

@@ -278,9 +278,11 @@ pub const CHECKS: &[CheckDef] = &[
         "exact size or aspect ratio (±0.5%), file type, colour mode, image count",
         format::format,
     ),
-    image::<format::Exposure>("exposure", "mean luminance within a range and few clipped pixels", |s, i, _| {
-        format::exposure(s, i)
-    }),
+    image::<format::Exposure>(
+        "exposure",
+        "mean luminance within the brief's key, little clipping, bars left out",
+        |s, i, _| format::exposure(s, i),
+    ),
     image::<format::Clean>(
         "clean",
         "no under-cooked grain or blur and no over-cfg saturation: noise in the flattest tenth, a re-blur measure, saturation",

@@ -72,6 +72,34 @@ impl Subject {
         let (fw, fh) = (f64::from(width.max(1)), f64::from(height.max(1)));
         [f64::from(self.x) / fw, f64::from(self.y) / fh, f64::from(self.w) / fw, f64::from(self.h) / fh]
     }
+
+    /// The image without its letterbox bars, as fractions: [x, y, w, h].
+    pub fn content_fraction(&self, width: u32, height: u32) -> [f64; 4] {
+        let (fw, fh) = (f64::from(width.max(1)), f64::from(height.max(1)));
+        let [x, y, w, h] = self.content.map(f64::from);
+        [x / fw, y / fh, w / fw, h / fh]
+    }
+
+    /// The centre of mass of the subject's region, as fractions of the
+    /// image: where the eye lands, which for an L-shaped or leaning subject
+    /// is not the box's centre. The box's centre when there is no region.
+    pub fn centroid(&self, width: u32, height: u32) -> [f64; 2] {
+        let (fw, fh) = (f64::from(width.max(1)), f64::from(height.max(1)));
+        let (mut sx, mut sy, mut n) = (0.0, 0.0, 0.0);
+        for (i, _) in self.mask.iter().enumerate().filter(|(_, m)| **m > 0) {
+            sx += (i % self.grid_w.max(1)) as f64 + 0.5;
+            sy += (i / self.grid_w.max(1)) as f64 + 0.5;
+            n += 1.0;
+        }
+        if n == 0.0 {
+            return [
+                (f64::from(self.x) + f64::from(self.w) / 2.0) / fw,
+                (f64::from(self.y) + f64::from(self.h) / 2.0) / fh,
+            ];
+        }
+        let [cx, cy, cw, ch] = self.content.map(f64::from);
+        [(cx + sx / n * cw / self.grid_w as f64) / fw, (cy + sy / n * ch / self.grid_h.max(1) as f64) / fh]
+    }
 }
 
 /// Find the subject of an image.
