@@ -173,6 +173,27 @@ pub enum Command {
     /// Pipelines: one brief in, a checked, budgeted, resumable asset set out
     #[command(subcommand)]
     Pipeline(PipelineCommand),
+    /// Measure how well a check separates labelled work, and the threshold the data supports
+    Calibrate {
+        /// The check, e.g. identity_consistency
+        check: String,
+        /// Folders that should pass (a set check: one subject per folder; DIR=NAME
+        /// names its identity, so folders of one identity are never mixed)
+        #[arg(long, value_name = "DIR", num_args = 1.., required = true)]
+        same: Vec<PathBuf>,
+        /// Folders that should fail
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        different: Vec<PathBuf>,
+        /// A parameter of the check, as TOML: --param 'max_palette_delta_e = 12'
+        #[arg(long, value_name = "KEY=VALUE")]
+        param: Vec<String>,
+        /// The largest share of should-fail groups a suggested threshold lets pass
+        #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
+        false_pass: f64,
+        /// List every group's verdict and measures
+        #[arg(long)]
+        each: bool,
+    },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]
     Dev(DevCommand),

@@ -57,6 +57,16 @@ fn run(cli: Cli) -> Result<()> {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
+    if let Command::Calibrate { check, same, different, param, false_pass, each } = &command {
+        return commands::calibrate::run(&commands::calibrate::Args {
+            check,
+            same,
+            different,
+            params: param,
+            false_pass: *false_pass,
+            each: *each,
+        });
+    }
     if let Command::Render { recipe, out } = command {
         return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
     }
@@ -64,7 +74,7 @@ fn run(cli: Cli) -> Result<()> {
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
-        Command::Init { .. } | Command::Render { .. } | Command::Dev(_) => {
+        Command::Init { .. } | Command::Render { .. } | Command::Calibrate { .. } | Command::Dev(_) => {
             unreachable!("handled above")
         }
         Command::Path => commands::path::run(&env),

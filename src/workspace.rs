@@ -106,18 +106,27 @@ impl Workspace {
     }
 
     /// Lock files whose process is gone (killed, crashed) are removed, so
-    /// `.locks/` holds one file per live genpath process.
+    /// `.locks/` holds one file per live genpath process. That includes a
+    /// `<pid>.lock.new` left by a process killed between locking it and
+    /// renaming it into place.
     fn remove_stale_locks(&self) {
         let Ok(entries) = std::fs::read_dir(self.root.join(".locks")) else { return };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let Some(pid) = name.to_str().and_then(|n| n.strip_suffix(".lock")).and_then(|p| p.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            if pid != std::process::id() {
-                // Removes the file when nobody holds it.
-                self.process_alive(pid);
+            let Some(name) = name.to_str() else { continue };
+            if let Some(pid) = name.strip_suffix(".lock").and_then(|p| p.parse::<u32>().ok()) {
+                if pid != std::process::id() {
+                    // Removes the file when nobody holds it.
+                    self.process_alive(pid);
+                }
+            } else if name
+                .strip_suffix(".lock.new")
+                .is_some_and(|p| p.parse::<u32>().is_ok_and(|pid| pid != std::process::id()))
+                && let Ok(f) = OpenOptions::new().write(true).open(entry.path())
+                && f.try_lock().is_ok()
+            {
+                let _ = f.unlock();
+                let _ = std::fs::remove_file(entry.path());
             }
         }
     }

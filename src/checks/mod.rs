@@ -29,6 +29,7 @@ fn params<T: serde::de::DeserializeOwned>(spec: &CheckSpec) -> Result<T, Outcome
     spec.params().map_err(|e| Outcome::unmeasured(spec, e))
 }
 
+pub mod calibrate;
 mod composition;
 mod consistency;
 mod documents;
@@ -73,6 +74,38 @@ pub struct Outcome {
     pub threshold: Option<f64>,
     pub severity: Severity,
     pub message: String,
+    /// Every number a check with more than one measure took, each with its
+    /// own line — whichever decided the verdict. `value` and `threshold`
+    /// keep one meaning per check; this list is the whole story.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub measures: Vec<Measure>,
+}
+
+/// One number a check measured and the line it is held to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    pub name: String,
+    pub value: f64,
+    pub threshold: Option<f64>,
+    /// Which side of the threshold passes.
+    pub passes: Passes,
+}
+
+/// Which side of its threshold a measure passes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Passes {
+    AtLeast,
+    AtMost,
+}
+
+impl Measure {
+    pub fn at_least(name: &str, value: f64, threshold: f64) -> Measure {
+        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtLeast }
+    }
+    pub fn at_most(name: &str, value: f64, threshold: f64) -> Measure {
+        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtMost }
+    }
 }
 
 impl Outcome {
@@ -83,7 +116,22 @@ impl Outcome {
         threshold: Option<f64>,
         message: String,
     ) -> Outcome {
-        Outcome { check: spec.check.clone(), passed, review: false, value, threshold, severity: spec.severity, message }
+        Outcome {
+            check: spec.check.clone(),
+            passed,
+            review: false,
+            value,
+            threshold,
+            severity: spec.severity,
+            message,
+            measures: Vec::new(),
+        }
+    }
+
+    /// The same outcome, reporting every measure taken.
+    pub(crate) fn with_measures(mut self, measures: Vec<Measure>) -> Outcome {
+        self.measures = measures;
+        self
     }
     /// `✓` passed, `✗` failed, `?` close to the line: a person should look.
     pub fn mark(&self) -> &'static str {

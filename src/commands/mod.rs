@@ -23,6 +23,7 @@ macro_rules! out {
 }
 
 pub mod backend;
+pub mod calibrate;
 pub mod check;
 pub mod collect;
 pub mod config;

@@ -91,6 +91,7 @@ fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<La
                 threshold: c.threshold,
                 severity: c.severity,
                 message: c.message,
+                measures: Vec::new(),
             })
             .collect(),
     });

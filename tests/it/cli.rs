@@ -225,3 +225,33 @@ fn a_hex_code_in_the_prompt_is_reported_with_the_technique_that_works() {
     assert!(out.contains("not understood: #1b998b"), "{out}");
     assert!(out.contains("hex codes mean nothing to a text encoder") && out.contains("[reference]"), "{out}");
 }
+
+#[test]
+fn calibrate_reports_auc_and_a_threshold_from_labelled_folders() {
+    let ws = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects/photos");
+    let dirs: Vec<String> = ["backpack", "can", "cat", "clock", "dog6"]
+        .iter()
+        .map(|d| fixtures.join(d).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["calibrate", "identity_consistency", "--same"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.push("--each");
+    let o = run(ws.path(), &args);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    for want in ["same", "mixed (3 subjects)", "one intruder (4 + 1)", "odd_one_out_delta_e", "ROC AUC", "threshold ≤"]
+    {
+        assert!(out.contains(want), "no {want:?} in:\n{out}");
+    }
+    // Bad input: a clear message, nothing else.
+    let o = run(ws.path(), &["calibrate", "identity_consistensy", "--same", &dirs[0]]);
+    assert!(!o.status.success() && stderr(&o).contains("no check is called 'identity_consistensy'"), "{}", stderr(&o));
+    let o = run(ws.path(), &["calibrate", "identity_consistency", "--same", &dirs[0]]);
+    assert!(!o.status.success() && stderr(&o).contains("both sides"), "{}", stderr(&o));
+    let o = run(
+        ws.path(),
+        &["calibrate", "identity_consistency", "--same", &dirs[0], &dirs[1], &dirs[2], "--param", "max_odd = 3"],
+    );
+    assert!(!o.status.success() && stderr(&o).contains("max_odd"), "{}", stderr(&o));
+}

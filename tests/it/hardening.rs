@@ -167,6 +167,8 @@ fn killed_pipeline_runs_are_marked_interrupted_and_stale_locks_removed() {
     for stale in [pid, 4_000_001, 4_000_002] {
         std::fs::write(ws.join(".locks").join(format!("{stale}.lock")), "").unwrap();
     }
+    // Killed between taking its lock and renaming it into place.
+    std::fs::write(ws.join(".locks").join("4000003.lock.new"), "").unwrap();
     let o = run(&ws, &["pipeline", "status"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let db = rusqlite::Connection::open(ws.join("genpath.db")).unwrap();

@@ -1,0 +1,235 @@
+//! Calibration: run one check over groups labelled by a person ("should
+//! pass", "should fail") and say how well each of its measures separates
+//! them — the distributions, the ROC AUC, and the threshold that lets at
+//! most a chosen share of the "should fail" groups through. Thresholds are
+//! set from this, never from making one fixture pass (`genpath calibrate`;
+//! `docs/checks.md` records what it found on the shared data).
+
+use super::{CheckSpec, Context, Image, Outcome, Passes, run_one};
+
+/// Images a person labelled: one set (for a set check) or one image.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Where it came from, as the user knows it.
+    pub label: String,
+    /// Sets with one identity are never mixed into a "different" set (two
+    /// folders of one statue in different scenes are still one statue).
+    pub identity: String,
+    pub kind: Kind,
+    pub images: Vec<Image>,
+}
+
+/// What a person says about a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One subject (set checks) or a good image: should pass.
+    Same,
+    /// Given as different: should fail.
+    Different,
+    /// Made from the `Same` sets: one image of each of three subjects.
+    Mixed,
+    /// Made from the `Same` sets: four images of one subject and one of another.
+    Intruder,
+}
+
+impl Kind {
+    pub fn should_pass(self) -> bool {
+        self == Kind::Same
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Same => "same",
+            Kind::Different => "different",
+            Kind::Mixed => "mixed (3 subjects)",
+            Kind::Intruder => "one intruder (4 + 1)",
+        }
+    }
+}
+
+/// The negatives a set check is usually fooled by, made from same-subject
+/// sets of at least three identities: for each set, its first image with
+/// the first of the next two sets of other identities (a mixed set), and
+/// its first four images with the next other identity's first (one
+/// intruder).
+pub fn made_negatives(same: &[Group]) -> Vec<Group> {
+    let n = same.len();
+    let mut out = Vec::new();
+    for (i, a) in same.iter().enumerate() {
+        let mut others = (1..n).map(|k| &same[(i + k) % n]).filter(|g| g.identity != a.identity);
+        let Some(b) = others.next() else { continue };
+        let Some(c) = others.find(|g| g.identity != b.identity) else { continue };
+        let firsts: Vec<Image> = [a, b, c].iter().filter_map(|g| g.images.first().cloned()).collect();
+        let label = format!("{} + {} + {}", a.label, b.label, c.label);
+        out.push(Group { label, identity: String::new(), kind: Kind::Mixed, images: firsts });
+        if a.images.len() >= 4
+            && let Some(stranger) = b.images.first()
+        {
+            let mut images: Vec<Image> = a.images.iter().take(4).cloned().collect();
+            images.push(stranger.clone());
+            let label = format!("{} (4) + {} (1)", a.label, b.label);
+            out.push(Group { label, identity: String::new(), kind: Kind::Intruder, images });
+        }
+    }
+    out
+}
+
+/// One measure over every group.
+#[derive(Debug, Clone)]
+pub struct MeasureReport {
+    pub name: String,
+    pub passes: Passes,
+    /// The threshold the check used.
+    pub threshold: Option<f64>,
+    /// Values of the groups that should pass, and of those that should fail.
+    pub positives: Vec<f64>,
+    pub negatives: Vec<f64>,
+    /// Probability that a random should-pass group scores better than a
+    /// random should-fail one (ties count half).
+    pub auc: f64,
+    /// The most lenient threshold that lets at most the chosen share of
+    /// should-fail groups pass, and the share of should-pass groups that
+    /// pass at it.
+    pub suggested: Option<(f64, f64)>,
+}
+
+/// A check run over labelled groups.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub check: String,
+    pub outcomes: Vec<(Group, Outcome)>,
+    pub measures: Vec<MeasureReport>,
+    pub max_false_pass: f64,
+}
+
+impl Report {
+    /// (kind, groups of that kind, how many passed the check as configured).
+    pub fn verdicts(&self) -> Vec<(Kind, usize, usize)> {
+        [Kind::Same, Kind::Different, Kind::Mixed, Kind::Intruder]
+            .into_iter()
+            .filter_map(|k| {
+                let of: Vec<_> = self.outcomes.iter().filter(|(g, _)| g.kind == k).collect();
+                (!of.is_empty()).then(|| (k, of.len(), of.iter().filter(|(_, o)| o.passed).count()))
+            })
+            .collect()
+    }
+}
+
+/// Run `spec` over every group and measure how well it separates them.
+pub fn calibrate(spec: &CheckSpec, groups: Vec<Group>, ctx: &Context<'_>, max_false_pass: f64) -> Report {
+    let outcomes: Vec<(Group, Outcome)> = groups
+        .into_iter()
+        .map(|g| {
+            let o = run_one(spec, &g.images, ctx);
+            (g, o)
+        })
+        .collect();
+    let names: Vec<(String, Passes, Option<f64>)> = outcomes
+        .iter()
+        .find_map(|(_, o)| (!o.measures.is_empty()).then(|| o.measures.clone()))
+        .map(|ms| ms.into_iter().map(|m| (m.name, m.passes, m.threshold)).collect())
+        .unwrap_or_default();
+    let measures = names
+        .into_iter()
+        .map(|(name, passes, threshold)| {
+            let value_of = |o: &Outcome| o.measures.iter().find(|m| m.name == name).map(|m| m.value);
+            let pick = |positive: bool| -> Vec<f64> {
+                outcomes
+                    .iter()
+                    .filter(|(g, _)| g.kind.should_pass() == positive)
+                    .filter_map(|(_, o)| value_of(o))
+                    .filter(|v| v.is_finite())
+                    .collect()
+            };
+            let (positives, negatives) = (pick(true), pick(false));
+            let auc = auc(&positives, &negatives, passes);
+            let suggested = threshold_at(&positives, &negatives, passes, max_false_pass);
+            MeasureReport { name, passes, threshold, positives, negatives, auc, suggested }
+        })
+        .collect();
+    Report { check: spec.check.clone(), outcomes, measures, max_false_pass }
+}
+
+/// `v` oriented so that larger is better.
+fn oriented(v: f64, passes: Passes) -> f64 {
+    match passes {
+        Passes::AtLeast => v,
+        Passes::AtMost => -v,
+    }
+}
+
+/// ROC AUC (Mann–Whitney): the share of (positive, negative) pairs the
+/// measure orders the right way, ties counting half. NaN without both.
+pub fn auc(positives: &[f64], negatives: &[f64], passes: Passes) -> f64 {
+    if positives.is_empty() || negatives.is_empty() {
+        return f64::NAN;
+    }
+    let mut right = 0.0;
+    for p in positives {
+        for n in negatives {
+            let (p, n) = (oriented(*p, passes), oriented(*n, passes));
+            right += if p > n {
+                1.0
+            } else if p == n {
+                0.5
+            } else {
+                0.0
+            };
+        }
+    }
+    right / (positives.len() * negatives.len()) as f64
+}
+
+/// The most lenient threshold at which at most `max_false_pass` of the
+/// negatives pass, with the share of positives that pass at it. A measure
+/// passes when it is at least (or at most) the threshold.
+pub fn threshold_at(positives: &[f64], negatives: &[f64], passes: Passes, max_false_pass: f64) -> Option<(f64, f64)> {
+    if positives.is_empty() || negatives.is_empty() {
+        return None;
+    }
+    let passes_at = |v: f64, t: f64| oriented(v, passes) >= oriented(t, passes);
+    let share = |vs: &[f64], t: f64| vs.iter().filter(|v| passes_at(**v, t)).count() as f64 / vs.len() as f64;
+    let mut candidates: Vec<f64> = positives.iter().chain(negatives).copied().collect();
+    // From the most lenient candidate to the strictest: the first that holds.
+    candidates.sort_by(|a, b| oriented(*a, passes).total_cmp(&oriented(*b, passes)));
+    candidates.into_iter().find(|t| share(negatives, *t) <= max_false_pass + 1e-12).map(|t| (t, share(positives, t)))
+}
+
+/// Percentiles of a sample: min, p5, median, p95, max.
+pub fn spread(values: &[f64]) -> Option<[f64; 5]> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    Some([at(0.0), at(0.05), at(0.5), at(0.95), at(1.0)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auc_counts_pairs_in_the_right_order() {
+        assert_eq!(auc(&[3.0, 4.0], &[1.0, 2.0], Passes::AtLeast), 1.0);
+        assert_eq!(auc(&[3.0, 4.0], &[1.0, 2.0], Passes::AtMost), 0.0);
+        assert_eq!(auc(&[1.0], &[1.0], Passes::AtLeast), 0.5);
+        assert_eq!(auc(&[2.0, 0.0], &[1.0], Passes::AtLeast), 0.5);
+        assert!(auc(&[], &[1.0], Passes::AtLeast).is_nan());
+    }
+
+    #[test]
+    fn the_suggested_threshold_holds_the_false_pass_rate() {
+        // Distances (lower passes): same sets 2..=10, different 8..=30.
+        let same: Vec<f64> = (2..=10).map(f64::from).collect();
+        let diff: Vec<f64> = (8..=30).map(f64::from).collect();
+        let (t, tp) = threshold_at(&same, &diff, Passes::AtMost, 0.05).unwrap();
+        let fp = diff.iter().filter(|v| **v <= t).count() as f64 / diff.len() as f64;
+        assert!(fp <= 0.05, "threshold {t} lets {fp} through");
+        assert_eq!(t, 8.0);
+        assert!((tp - 7.0 / 9.0).abs() < 1e-9);
+        // No false pass allowed: strictly below every negative.
+        let (t, _) = threshold_at(&same, &diff, Passes::AtMost, 0.0).unwrap();
+        assert_eq!(t, 7.0);
+    }
+}

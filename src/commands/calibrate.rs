@@ -1,0 +1,177 @@
+//! `genpath calibrate CHECK --same DIR… [--different DIR…]`: how well a
+//! check separates work a person labelled, and the threshold the data
+//! supports. For a set check every folder is one set, and mixed and
+//! one-intruder sets are made from the same-subject ones; for an image
+//! check every image is judged alone.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+
+use super::{UsageError, write_stdout};
+use crate::checks::calibrate::{self, Group, Kind, Report};
+use crate::checks::{CheckSpec, Context, Deliverable, Image, Passes, Severity, registry};
+use crate::present::number;
+
+/// What to calibrate, as the command line gives it.
+pub struct Args<'a> {
+    pub check: &'a str,
+    pub same: &'a [PathBuf],
+    pub different: &'a [PathBuf],
+    pub params: &'a [String],
+    pub false_pass: f64,
+    /// List every group's verdict and measures.
+    pub each: bool,
+}
+
+pub fn run(args: &Args<'_>) -> Result<()> {
+    let def = registry::find(args.check).ok_or_else(|| {
+        let names: Vec<&str> = registry::CHECKS.iter().map(|d| d.name).collect();
+        UsageError(format!("no check is called '{}'; the checks are: {}", args.check, names.join(", ")))
+    })?;
+    if !(0.0..=1.0).contains(&args.false_pass) {
+        return Err(UsageError(format!("--false-pass is a share from 0 to 1, not {}", args.false_pass)).into());
+    }
+    let spec = spec(def.name, args.params)?;
+    (def.parse)(&spec).map_err(|e| UsageError(format!("{}: {e}", def.name)))?;
+    let mut groups = Vec::new();
+    for (dirs, kind) in [(args.same, Kind::Same), (args.different, Kind::Different)] {
+        for arg in dirs {
+            let (dir, identity) = folder_and_identity(arg);
+            let images = images_in(&dir)?;
+            let label = dir.display().to_string();
+            if def.set_level {
+                groups.push(Group { label, identity, kind, images });
+            } else {
+                groups.extend(images.into_iter().map(|i| Group {
+                    label: i.label.clone(),
+                    identity: identity.clone(),
+                    kind,
+                    images: vec![i],
+                }));
+            }
+        }
+    }
+    if def.set_level {
+        let same: Vec<Group> = groups.iter().filter(|g| g.kind == Kind::Same).cloned().collect();
+        groups.extend(calibrate::made_negatives(&same));
+    }
+    if !groups.iter().any(|g| g.kind.should_pass()) || !groups.iter().any(|g| !g.kind.should_pass()) {
+        return Err(UsageError(
+            "calibrating needs groups on both sides: --same and --different folders (a set check makes its \
+             own different sets from three or more --same sets)"
+                .into(),
+        )
+        .into());
+    }
+    let deliverable =
+        Deliverable { file: "recipe.toml".into(), count: 0, width: None, height: None, description: None };
+    let report = calibrate::calibrate(&spec, groups, &Context::standalone(&deliverable), args.false_pass);
+    write_stdout(format_args!("{}", render(&report, args.each)))
+}
+
+/// The check's spec: its defaults, with `--param key=value` (TOML values) over them.
+fn spec(check: &str, params: &[String]) -> Result<CheckSpec> {
+    let mut table = toml::Table::new();
+    for p in params {
+        let parsed: toml::Table = toml::from_str(p)
+            .map_err(|e| UsageError(format!("--param {p}: not `key = value` in TOML ({})", e.message())))?;
+        table.extend(parsed);
+    }
+    Ok(CheckSpec { check: check.into(), severity: Severity::Essential, params: table.into_iter().collect() })
+}
+
+/// `DIR=IDENTITY` names the identity a folder shows (folders with one
+/// identity are never mixed into a different set); a bare `DIR` is its own.
+fn folder_and_identity(arg: &Path) -> (PathBuf, String) {
+    let text = arg.to_string_lossy();
+    match text.rsplit_once('=') {
+        Some((dir, identity)) if !dir.is_empty() && !identity.is_empty() && !Path::new(&*text).exists() => {
+            (PathBuf::from(dir), identity.to_string())
+        }
+        _ => (arg.to_path_buf(), text.trim_end_matches('/').to_string()),
+    }
+}
+
+/// The images directly in `dir`, sorted by name.
+fn images_in(dir: &Path) -> Result<Vec<Image>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("Failed to read the folder {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| matches!(x.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "webp"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(UsageError(format!("{} has no PNG, JPEG or WebP image", dir.display())).into());
+    }
+    files
+        .iter()
+        .map(|f| {
+            let bytes = crate::imaging::read_file(f).with_context(|| format!("Failed to read {}", f.display()))?;
+            Ok(Image::load(f.display().to_string(), bytes))
+        })
+        .collect()
+}
+
+fn render(r: &Report, each: bool) -> String {
+    use std::fmt::Write as _;
+    let mut out = format!("{} over labelled groups\n", r.check);
+    if each {
+        out.push('\n');
+        for (g, o) in &r.outcomes {
+            let values: Vec<String> = o.measures.iter().map(|m| format!("{} {}", m.name, number(m.value))).collect();
+            let value = if values.is_empty() { o.value.map_or("-".into(), number) } else { values.join("  ") };
+            let _ = writeln!(out, "{} {:22} {}  {value}", o.mark(), g.kind.name(), g.label);
+        }
+    }
+    out.push_str("\nverdict as configured\n");
+    for (kind, n, passed) in r.verdicts() {
+        let _ = writeln!(out, "  {:22} {passed:>3} of {n:<3} pass", kind.name());
+    }
+    for m in &r.measures {
+        let side = match m.passes {
+            Passes::AtLeast => "≥",
+            Passes::AtMost => "≤",
+        };
+        let _ = writeln!(out, "\n{} (passes {side} threshold; now {})", m.name, m.threshold.map_or("-".into(), number));
+        for (label, values) in [("should pass", &m.positives), ("should fail", &m.negatives)] {
+            if let Some([min, p5, p50, p95, max]) = calibrate::spread(values) {
+                let _ = writeln!(
+                    out,
+                    "  {label:12} n {:<4} min {} p5 {} median {} p95 {} max {}",
+                    values.len(),
+                    number(min),
+                    number(p5),
+                    number(p50),
+                    number(p95),
+                    number(max)
+                );
+            }
+        }
+        let _ = writeln!(out, "  ROC AUC {:.3}", m.auc);
+        if let Some((t, tp)) = m.suggested {
+            let _ = writeln!(
+                out,
+                "  at most {:.0}% of should-fail groups passing: threshold {side} {} passes {:.0}% of should-pass groups",
+                r.max_false_pass * 100.0,
+                number(t),
+                tp * 100.0
+            );
+        }
+    }
+    if r.measures.is_empty() {
+        out.push_str("\n(this check reports no separate measures; the verdicts above are its calibration)\n");
+    }
+    let wrong: Vec<_> = r.outcomes.iter().filter(|(g, o)| o.passed != g.kind.should_pass()).collect();
+    if !wrong.is_empty() {
+        let _ = writeln!(out, "\nwrong verdicts ({}):", wrong.len());
+        for (g, o) in wrong {
+            let _ = writeln!(out, "  {} {} — {}", o.mark(), g.label, o.message);
+        }
+    }
+    out
+}
