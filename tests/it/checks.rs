@@ -109,8 +109,20 @@ fn edge_adherence_forgives_a_2px_shift_and_rejects_an_unrelated_photo() {
 
 /// The ControlNet pairs in tests/fixtures/control: (name, map, outputs).
 fn control_pairs() -> Vec<(&'static str, Vec<u8>, Vec<RgbImage>)> {
-    ["canny/cn_dog", "hed/cn_man", "mlsd/cn_room", "scribble/cn_balloon"]
-        .into_iter()
+    [
+        "canny/cn_bird",
+        "canny/cn_dog",
+        "hed/cn_cyber",
+        "hed/cn_man",
+        "mlsd/cn_building",
+        "mlsd/cn_room",
+        "scribble/cn_bag_fake",
+        "scribble/cn_balloon",
+        "scribble/cn_dog_interactive",
+        "scribble/cn_shoe_fake",
+        "scribble/cn_turtle",
+    ]
+    .into_iter()
         .map(|p| {
             let outs = ["out_01", "out_02"]
                 .iter()
