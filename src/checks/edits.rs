@@ -141,47 +141,14 @@ pub fn edge_agreement(output: &RgbImage, map: &RgbImage) -> EdgeAgreement {
 pub fn edge_agreement_with(output: &RgbImage, map: &RgbImage, rule: &EdgeRule) -> EdgeAgreement {
     let (iw, ih) = output.dimensions();
     let (w, h) = (iw as usize, ih as usize);
-    let lines = control_edges(map, iw, ih);
-    let centre = analysis::thin(&lines, w, h);
-    let count = |m: &[u8]| m.iter().filter(|v| **v > 0).count();
-    let width = (count(&lines) as f32 / count(&centre).max(1) as f32).max(1.0);
-    let base = ((2.0 * iw.max(ih) as f64 / 512.0).round() as usize).max(1);
-    let (truth, r) =
-        if rule.centre_lines { (centre, base + ((width - 1.0) / 2.0).round() as usize) } else { (lines, base) };
-    let truth_plane = analysis::Plane { w, h, v: truth.iter().map(|v| f32::from(*v) * 255.0).collect() };
-    let truth_ori = analysis::orientation_at(&truth_plane, 1.0, 2.0, &truth);
+    let (truth, truth_ori, r) = map_lines(map, iw, ih, rule.centre_lines);
     let g = analysis::gray(output);
     let t = analysis::OrientedEdges { edges: &truth, orientation: &truth_ori };
     let near_truth = analysis::oriented_reach(t, w, h, r, rule.orientation_bins);
     let m =
         image::imageops::resize(&image::DynamicImage::ImageRgb8(map.clone()).to_luma8(), iw, ih, FilterType::Triangle);
     let map_correlation = correlation(&g.v, &m.pixels().map(|p| f32::from(p[0])).collect::<Vec<_>>());
-    let mut best: Option<EdgeAgreement> = None;
-    for &sigma in rule.sigmas {
-        let (pred, pred_ori) = scaled_edges(&g, sigma);
-        let o = analysis::OrientedEdges { edges: &pred, orientation: &pred_ori };
-        let near_pred = analysis::oriented_reach(o, w, h, r, rule.orientation_bins);
-        let m = analysis::oriented_match(o, t, &near_truth, &near_pred);
-        let f_score = f_beta(m.precision, m.recall, rule.beta);
-        let chance = f_beta(m.chance_precision, m.chance_recall, rule.beta);
-        let above_chance = if chance < 1.0 { (f_score - chance) / (1.0 - chance) } else { 0.0 };
-        let a = EdgeAgreement {
-            precision: m.precision,
-            recall: m.recall,
-            chance_precision: m.chance_precision,
-            chance_recall: m.chance_recall,
-            f_score,
-            chance,
-            above_chance,
-            sigma,
-            tolerance: r,
-            map_correlation,
-        };
-        if best.is_none_or(|b| a.above_chance > b.above_chance) {
-            best = Some(a);
-        }
-    }
-    best.unwrap_or(EdgeAgreement {
+    let blank = EdgeAgreement {
         precision: 0.0,
         recall: 0.0,
         chance_precision: 0.0,
@@ -192,7 +159,55 @@ pub fn edge_agreement_with(output: &RgbImage, map: &RgbImage, rule: &EdgeRule) -
         sigma: 1.0,
         tolerance: r,
         map_correlation,
-    })
+    };
+    rule.sigmas
+        .iter()
+        .map(|&sigma| {
+            let (pred, pred_ori) = scaled_edges(&g, sigma);
+            let o = analysis::OrientedEdges { edges: &pred, orientation: &pred_ori };
+            let near_pred = analysis::oriented_reach(o, w, h, r, rule.orientation_bins);
+            scored(analysis::oriented_match(o, t, &near_truth, &near_pred), rule.beta, EdgeAgreement { sigma, ..blank })
+        })
+        .max_by(|a, b| a.above_chance.total_cmp(&b.above_chance))
+        .unwrap_or(blank)
+}
+
+/// The map's lines at `w`×`h` with their orientations and the match
+/// tolerance: 2 px per 512, and with `centre` the lines thinned to their
+/// centre lines and the tolerance widened by half their mean stroke width
+/// beyond one pixel (line area over centre-line length).
+fn map_lines(map: &RgbImage, w: u32, h: u32, centre: bool) -> (Vec<u8>, Vec<f32>, usize) {
+    let (wu, hu) = (w as usize, h as usize);
+    let lines = control_edges(map, w, h);
+    let base = ((2.0 * w.max(h) as f64 / 512.0).round() as usize).max(1);
+    let (truth, r) = if centre {
+        let thin = analysis::thin(&lines, wu, hu);
+        let count = |m: &[u8]| m.iter().filter(|v| **v > 0).count();
+        let width = (count(&lines) as f32 / count(&thin).max(1) as f32).max(1.0);
+        (thin, base + ((width - 1.0) / 2.0).round() as usize)
+    } else {
+        (lines, base)
+    };
+    let plane = analysis::Plane { w: wu, h: hu, v: truth.iter().map(|v| f32::from(*v) * 255.0).collect() };
+    let orientation = analysis::orientation_at(&plane, 1.0, 2.0, &truth);
+    (truth, orientation, r)
+}
+
+/// Fill `a`'s scores from a match: F-β, its chance and the rescaled value.
+fn scored(m: analysis::OrientedF1, beta: f64, a: EdgeAgreement) -> EdgeAgreement {
+    let f_score = f_beta(m.precision, m.recall, beta);
+    let chance = f_beta(m.chance_precision, m.chance_recall, beta);
+    let above_chance = if chance < 1.0 { (f_score - chance) / (1.0 - chance) } else { 0.0 };
+    EdgeAgreement {
+        precision: m.precision,
+        recall: m.recall,
+        chance_precision: m.chance_precision,
+        chance_recall: m.chance_recall,
+        f_score,
+        chance,
+        above_chance,
+        ..a
+    }
 }
 
 /// Canny edges and their orientations at effective scale `sigma`: σ = 1 is
