@@ -321,7 +321,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     image::<edits::EdgeAdherence>(
         "edge_adherence",
-        "Canny edges of the output match a control edge map (F1 with tolerance)",
+        "Canny edges of the output follow a control edge map's lines (tolerance and orientation, above chance)",
         edits::edge_adherence,
     ),
     library_only(image::<edits::MaskAdherence>(

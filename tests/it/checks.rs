@@ -109,16 +109,28 @@ fn edge_adherence_forgives_a_2px_shift_and_rejects_an_unrelated_photo() {
 
 /// The ControlNet pairs in tests/fixtures/control: (name, map, outputs).
 fn control_pairs() -> Vec<(&'static str, Vec<u8>, Vec<RgbImage>)> {
-    ["canny/cn_dog", "hed/cn_man", "mlsd/cn_room", "scribble/cn_balloon"]
-        .into_iter()
-        .map(|p| {
-            let outs = ["out_01", "out_02"]
-                .iter()
-                .map(|o| image::load_from_memory(&fixture(&format!("control/{p}/{o}.png"))).unwrap().to_rgb8())
-                .collect();
-            (p, fixture(&format!("control/{p}/control.png")), outs)
-        })
-        .collect()
+    [
+        "canny/cn_bird",
+        "canny/cn_dog",
+        "hed/cn_cyber",
+        "hed/cn_man",
+        "mlsd/cn_building",
+        "mlsd/cn_room",
+        "scribble/cn_bag_fake",
+        "scribble/cn_balloon",
+        "scribble/cn_dog_interactive",
+        "scribble/cn_shoe_fake",
+        "scribble/cn_turtle",
+    ]
+    .into_iter()
+    .map(|p| {
+        let outs = ["out_01", "out_02"]
+            .iter()
+            .map(|o| image::load_from_memory(&fixture(&format!("control/{p}/{o}.png"))).unwrap().to_rgb8())
+            .collect();
+        (p, fixture(&format!("control/{p}/control.png")), outs)
+    })
+    .collect()
 }
 
 #[test]
@@ -129,6 +141,10 @@ fn edge_adherence_passes_real_controlnet_outputs_on_their_own_maps_only() {
         let h = Harness::new().asset("map.png", map.clone());
         for (k, o) in outs.iter().enumerate() {
             let own = h.run(&s, &[img("out", o)]);
+            if *name == MISREGISTERED {
+                assert!(!own.passed, "{name} now passes as copied: drop its registration test's exception");
+                continue;
+            }
             assert!(own.passed, "{name} output {} on its own map: {own:?}", k + 1);
         }
         for (other, _, other_outs) in pairs.iter().filter(|(n, _, _)| n != name) {
@@ -137,6 +153,28 @@ fn edge_adherence_passes_real_controlnet_outputs_on_their_own_maps_only() {
                 assert!(!cross.passed, "{other}'s output on {name}'s map: {cross:?}");
             }
         }
+    }
+}
+
+/// The one pair whose map and outputs do not line up as copied: per
+/// SOURCES.csv the map's crop starts 101 rows below its gallery cell (y 163
+/// where the outputs' cells start at 62: rows taken for padding), and the
+/// outputs were squeezed from 237×359 to the map's 237×258.
+const MISREGISTERED: &str = "mlsd/cn_building";
+
+#[test]
+fn edge_adherence_passes_the_building_pair_once_registered_as_its_sources_say() {
+    let map = image::load_from_memory(&fixture("control/mlsd/cn_building/control.png")).unwrap().to_rgb8();
+    let (w, h, pad) = (map.width(), map.height(), 163 - 62);
+    let full =
+        RgbImage::from_fn(w, h + pad, |x, y| if y < pad { image::Rgb([255; 3]) } else { *map.get_pixel(x, y - pad) });
+    let harness = Harness::new().asset("map.png", png(&full));
+    let s = spec("edge_adherence", "control = \"map.png\"");
+    for o in ["out_01", "out_02"] {
+        let out = image::load_from_memory(&fixture(&format!("control/mlsd/cn_building/{o}.png"))).unwrap().to_rgb8();
+        let out = image::imageops::resize(&out, w, h + pad, image::imageops::FilterType::Triangle);
+        let r = harness.run(&s, &[img(o, &out)]);
+        assert!(r.passed, "{o} on the registered building map: {r:?}");
     }
 }
 
