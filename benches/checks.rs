@@ -51,6 +51,12 @@ fn bench(c: &mut Criterion) {
         CheckSpec { check: "identity_consistency".into(), severity: Severity::Essential, params: Default::default() };
     let d = Deliverable { file: "r.toml".into(), count: 10, width: None, height: None, description: None };
     let ctx = Context::standalone(&d);
+    let pair = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/control/canny/cn_dog");
+    let out = analysis::working(&image::open(pair.join("out_01.png")).unwrap().to_rgb8(), 512);
+    let map = image::open(pair.join("control.png")).unwrap().to_rgb8();
+    c.bench_function("checks/edge agreement (oriented, two scales) 512 working size", |x| {
+        x.iter(|| checks::edits::edge_agreement(&out, &map))
+    });
     let mut g = c.benchmark_group("checks");
     g.sample_size(10);
     g.bench_function("identity consistency, 10 images 1024x1024", |x| x.iter(|| checks::run_one(&spec, &images, &ctx)));
