@@ -70,11 +70,13 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
                 if new_learner {
                     notes.push(format!("{learner} was not on the roster and has been added"));
                 }
-                outln!("✓ {name}: {learner} / {exercise} — {}", notes.join(", "));
+                // The mark is the submission's verdict, not "the bundle was accepted".
+                let mark = if passed && reproduced != Some(false) { "✓" } else { "✗" };
+                outln!("{mark} {name}: {learner} / {exercise} — {}", notes.join(", "));
             }
             Err(e) => {
                 rejected += 1;
-                outln!("✗ {name}: rejected — {e:#}");
+                outln!("⊘ {name}: rejected — {e:#}");
             }
         }
     }

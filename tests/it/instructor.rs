@@ -103,7 +103,10 @@ pub fn cohort_with_submissions() -> (tempfile::TempDir, PathBuf) {
         }
     }
     let out = ok(&teacher, &["collect", outbox.to_str().unwrap(), "--reproduce"]);
-    assert_eq!(out.matches("✓ ").count(), 5, "{out}");
+    // ✓ passes its re-check and reproduces; ✗ fails or does not reproduce.
+    assert_eq!(out.matches("✓ ").count(), 3, "{out}");
+    assert_eq!(out.matches("✗ ").count(), 2, "{out}");
+    assert!(out.lines().filter(|l| l.starts_with('✗')).all(|l| l.contains("FAILS re-check")), "{out}");
     // Bo's failing seeds recipe draws a random seed (seed = -1), so it cannot be reproduced.
     assert_eq!(out.matches("NOT reproduced").count(), 1, "{out}");
     assert!(out.lines().any(|l| l.contains("bo / fluency.seeds") && l.contains("NOT reproduced")), "{out}");
