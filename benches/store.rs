@@ -24,6 +24,7 @@ fn finished(i: u32) -> Finished {
         checks: (0..5)
             .map(|k| CheckRecord {
                 check: format!("check{k}"),
+                review: false,
                 passed: k % 2 == 0,
                 value: Some(0.5),
                 threshold: Some(0.4),

@@ -40,6 +40,7 @@ fn workspace_with_attempts(n: u32) -> tempfile::TempDir {
             checks: (0..3)
                 .map(|k| CheckRecord {
                     check: format!("check{k}"),
+                    review: false,
                     passed: k != 1,
                     value: Some(0.5),
                     threshold: Some(0.4),

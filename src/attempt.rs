@@ -291,6 +291,7 @@ pub fn check_records(verdict: &Verdict) -> Vec<CheckRecord> {
         .map(|o| CheckRecord {
             check: o.check.clone(),
             passed: o.passed,
+            review: o.review,
             value: o.value,
             threshold: o.threshold,
             severity: o.severity,

@@ -87,6 +87,8 @@ pub struct ImageRecord {
 pub struct CheckRecord {
     pub check: String,
     pub passed: bool,
+    /// Close to the line: a person should look.
+    pub review: bool,
     pub value: Option<f64>,
     pub threshold: Option<f64>,
     pub severity: crate::checks::Severity,
@@ -308,15 +310,17 @@ impl Store {
             }
             let mut chk = tx
                 .prepare_cached(
-                    "INSERT INTO check_results (attempt_id, idx, check_name, passed, value, threshold, severity, message)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO check_results (attempt_id, idx, check_name, passed, value, threshold, severity, message, review)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(err)?;
             for (i, c) in done.checks.iter().enumerate() {
                 let value = c.value.filter(|v| v.is_finite());
                 let threshold = c.threshold.filter(|v| v.is_finite());
-                chk.execute(params![id, i as i64, c.check, c.passed, value, threshold, c.severity, c.message])
-                    .map_err(err)?;
+                chk.execute(params![
+                    id, i as i64, c.check, c.passed, value, threshold, c.severity, c.message, c.review
+                ])
+                .map_err(err)?;
             }
         }
         let finished = now();
@@ -426,7 +430,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT check_name, passed, value, threshold, severity, message FROM check_results WHERE attempt_id = ?1 ORDER BY idx",
+                "SELECT check_name, passed, value, threshold, severity, message, review FROM check_results WHERE attempt_id = ?1 ORDER BY idx",
             )
             .map_err(self.err())?;
         let rows = st
@@ -438,6 +442,7 @@ impl Store {
                     threshold: r.get(3)?,
                     severity: r.get(4)?,
                     message: r.get(5)?,
+                    review: r.get(6)?,
                 })
             })
             .map_err(self.err())?;
@@ -604,6 +609,7 @@ mod tests {
             images: vec![ImageRecord { path: "a.png".into(), sha256: "00".into(), width: 8, height: 8, seed: Some(1) }],
             checks: vec![CheckRecord {
                 check: "format".into(),
+                review: false,
                 passed,
                 value: Some(f64::NAN),
                 threshold: Some(1.0),
@@ -644,6 +650,13 @@ mod tests {
         assert_eq!(s.milestones("ada").unwrap()[0].attempt, Some(id2));
         assert_eq!(s.images(id2).unwrap().len(), 1);
         assert_eq!(s.check_results(id2).unwrap()[0].value, None, "NaN is stored as NULL");
+        // A "needs review" mark outlives the run that made it.
+        let id3 = s.begin_attempt(&a).unwrap();
+        let mut borderline = finished(true, 80);
+        borderline.checks[0].review = true;
+        s.finish_attempt(id3, &borderline, |_| vec![]).unwrap();
+        assert!(s.check_results(id3).unwrap()[0].review);
+        assert!(!s.check_results(id2).unwrap()[0].review);
         // A finished attempt cannot be finished or abandoned again.
         assert!(matches!(
             s.finish_attempt(id2, &finished(true, 1), |_| vec![]),

@@ -189,6 +189,10 @@ CREATE TABLE learner_history (
     PRIMARY KEY (learner_id, exercise_id, attempt, started_at)
 ) WITHOUT ROWID;
 "#,
+    // 4: a check result close to its line ("needs review") keeps its mark.
+    r#"
+ALTER TABLE check_results ADD COLUMN review INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The schema version this binary writes and understands.

@@ -86,7 +86,7 @@ fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<La
             .map(|c| Outcome {
                 check: c.check,
                 passed: c.passed,
-                review: false,
+                review: c.review,
                 value: c.value,
                 threshold: c.threshold,
                 severity: c.severity,

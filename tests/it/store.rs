@@ -26,6 +26,7 @@ fn finished(i: u32) -> Finished {
         checks: (0..5)
             .map(|k| CheckRecord {
                 check: format!("check{k}"),
+                review: false,
                 passed: k != 3,
                 value: Some(k as f64),
                 threshold: Some(1.0),
