@@ -213,10 +213,19 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
     }
     let store = env.workspace.store()?;
     let existing = store.due_for(env.learner())?;
+    let progress = crate::progress::of_learner(&env.curriculum, &store, env.learner())?;
     let mut n = 0;
+    let mut opened: Vec<&str> = Vec::new();
     for a in &parsed.assignment {
         let e = env.curriculum.find(&a.exercise)?;
         let due = due_date(a.due.as_deref())?;
+        // An assigned exercise is one the instructor wants done now: its
+        // stage opens, so the learner never needs --force for it.
+        let locked = progress.stages.iter().any(|s| s.id == e.stage && !s.unlocked);
+        if locked && !opened.contains(&e.stage.as_str()) {
+            store.unlock_stage(env.learner(), &e.stage, &format!("assigned: {}", e.id))?;
+            opened.push(&e.stage);
+        }
         if existing.iter().any(|x| x.exercise == e.id && x.due == due) {
             continue;
         }
@@ -224,5 +233,8 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
         n += 1;
     }
     outln!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());
+    for stage in opened {
+        outln!("opened the {stage} stage: your instructor assigned work in it");
+    }
     Ok(())
 }

@@ -67,7 +67,7 @@ pub fn run(
         let stage =
             env.curriculum.stage(&exercise.stage).and_then(|s| s.unlock_after.as_deref()).unwrap_or("the previous");
         return Err(UsageError(format!(
-            "{} is locked until you reach the {stage} milestone (`genpath path` shows what is left); an instructor can open it, or pass --force to try it anyway",
+            "{} is locked until you reach the {stage} milestone (`genpath path` shows what is left); an exercise your instructor assigns in it opens it (`genpath assignments import`), or pass --force to try it anyway",
             exercise.id
         ))
         .into());

@@ -70,3 +70,31 @@ fn roster_cohorts_assignments_and_the_learner_side() {
     assert_eq!(due.len(), 2);
     assert!(due.iter().all(|a| a.due.is_some_and(|d| d.to_string() == "2026-12-04")));
 }
+
+#[test]
+fn an_assigned_exercise_in_a_locked_stage_opens_that_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let teacher = tmp.path().join("teacher");
+    for args in [
+        vec!["learner", "add", "bo", "--name", "Bo"],
+        vec!["cohort", "create", "spring"],
+        vec!["cohort", "add", "spring", "bo"],
+        vec!["assign", "control.edge-layout", "--to", "spring", "--due", "2026-12-04"],
+    ] {
+        let o = run(&teacher, &args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    }
+    let file = tmp.path().join("spring.toml");
+    let o = run(&teacher, &["assignments", "export", "spring", "--out", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let learner = tmp.path().join("bo");
+    let o = run(&learner, &["assignments", "import", file.to_str().unwrap()]);
+    assert!(stdout(&o).contains("opened the control stage"), "{}{}", stdout(&o), stderr(&o));
+    let env = genpath::session::Env::open(Some(&learner), None).unwrap();
+    let store = env.workspace.store().unwrap();
+    let p = genpath::progress::of_learner(&env.curriculum, &store, env.learner()).unwrap();
+    let control = p.stages.iter().find(|s| s.id == "control").unwrap();
+    assert!(control.unlocked && control.unlocked_by.as_deref() == Some("instructor"), "{control:?}");
+    // Systems, with nothing assigned in it, stays closed.
+    assert!(!p.stages.iter().find(|s| s.id == "systems").unwrap().unlocked);
+}
