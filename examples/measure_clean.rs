@@ -9,27 +9,13 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a dev-time measurement: a missing file should stop it loudly
 
+#[path = "shared/mod.rs"]
+mod shared;
+
 use genpath::backend::{Inputs, builtin};
 use genpath::imaging::analysis::{self, blur_metric, noise_sigma, noise_sigma_flat};
 use genpath::recipe::{Limits, Recipe};
 use image::RgbImage;
-
-fn images_below(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            images_below(&p, out);
-        } else if p.extension().is_some_and(|x| x == "png" || x == "jpg" || x == "jpeg") {
-            // Control maps and masks are not pictures.
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if !(name.starts_with("control") || name.starts_with("mask") || name.contains("map")) {
-                out.push(p);
-            }
-        }
-    }
-}
 
 /// Gaussian-ish grain (sum of four uniforms), σ in grey levels, deterministic.
 fn grain(img: &RgbImage, sigma: f32) -> RgbImage {
@@ -77,7 +63,7 @@ fn main() {
     let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     for (label, root) in [("photos", shared.join("photos")), ("model outputs", shared.join("calibration"))] {
         let mut files = Vec::new();
-        images_below(&root, &mut files);
+        shared::images_below(&root, &mut files);
         let working: Vec<RgbImage> =
             files.iter().map(|p| analysis::working(&image::open(p).unwrap().to_rgb8(), 512)).collect();
         let mut by_variant: Vec<(String, Vec<[f64; 3]>)> = Vec::new();

@@ -11,25 +11,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a dev-time measurement: a missing file should stop it loudly
 
+#[path = "shared/mod.rs"]
+mod shared;
+
 use genpath::checks::format::{ExposureStats, exposure_stats};
 use genpath::imaging::analysis;
 use image::RgbImage;
-
-fn images_below(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            images_below(&p, out);
-        } else if p.extension().is_some_and(|x| x == "png" || x == "jpg" || x == "jpeg") {
-            let name = p.file_name().unwrap().to_string_lossy().to_string();
-            if !(name.starts_with("control") || name.starts_with("mask") || name.contains("map")) {
-                out.push(p);
-            }
-        }
-    }
-}
 
 fn stats(img: &RgbImage) -> ExposureStats {
     exposure_stats(&analysis::working(img, 512))
@@ -83,7 +70,7 @@ fn main() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared");
     for (name, dir) in [("photos", root.join("photos")), ("model outputs", root.join("calibration"))] {
         let mut files = Vec::new();
-        images_below(&dir, &mut files);
+        shared::images_below(&dir, &mut files);
         let imgs: Vec<(String, RgbImage)> = files
             .iter()
             .map(|f| (f.strip_prefix(&dir).unwrap().display().to_string(), image::open(f).unwrap().to_rgb8()))

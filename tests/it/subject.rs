@@ -84,13 +84,7 @@ fn spec(check: &str, params: &str) -> genpath::checks::CheckSpec {
 #[test]
 fn placement_agrees_with_the_hand_labels_on_real_images() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects");
-    let deliverable = genpath::curriculum::Deliverable {
-        file: "recipe.toml".into(),
-        count: 0,
-        width: None,
-        height: None,
-        description: None,
-    };
+    let deliverable = no_deliverable();
     let ctx = genpath::checks::Context::standalone(&deliverable);
     let mut rows = csv::Reader::from_path(dir.join("boxes.csv")).unwrap();
     let (mut on, mut off, mut elsewhere, mut total, mut present) = (0, 0, 0, 0, 0);
@@ -164,13 +158,7 @@ fn identity_separates_real_sets_as_calibrated() {
     assert_eq!(same.len(), 23);
     let mut groups = made_negatives(&same);
     groups.extend(same);
-    let deliverable = genpath::curriculum::Deliverable {
-        file: "recipe.toml".into(),
-        count: 0,
-        width: None,
-        height: None,
-        description: None,
-    };
+    let deliverable = no_deliverable();
     let ctx = genpath::checks::Context::standalone(&deliverable);
     let report = calibrate(&spec("identity_consistency", ""), groups, &ctx, 0.05);
     let rate = |kind: Kind| {
@@ -198,13 +186,7 @@ fn identity_separates_real_sets_as_calibrated() {
 /// ever turns into a fail or back.
 #[test]
 fn identity_verdicts_survive_crop_shift_and_jpeg() {
-    let deliverable = genpath::curriculum::Deliverable {
-        file: "recipe.toml".into(),
-        count: 0,
-        width: None,
-        height: None,
-        description: None,
-    };
+    let deliverable = no_deliverable();
     let ctx = genpath::checks::Context::standalone(&deliverable);
     let check = spec("identity_consistency", "");
     type Variant = fn(&image::RgbImage) -> image::RgbImage;
@@ -254,4 +236,15 @@ fn identity_verdicts_survive_crop_shift_and_jpeg() {
     }
     eprintln!("identity: {same}/{total} variant verdicts agree; changed: {changed:?}");
     assert!(same as f64 >= 0.85 * total as f64, "{same}/{total}: {changed:?}");
+}
+
+/// What a check reads about the deliverable when there is none (images from elsewhere).
+fn no_deliverable() -> genpath::curriculum::Deliverable {
+    genpath::curriculum::Deliverable {
+        file: "recipe.toml".into(),
+        count: 0,
+        width: None,
+        height: None,
+        description: None,
+    }
 }
