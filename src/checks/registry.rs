@@ -316,7 +316,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     image::<composition::SubjectPresent>(
         "subject_present",
-        "a distinct subject stands out from its background (not a flat fill, halves, gradient or noise)",
+        "a distinct, drawn subject stands out from its background (not a flat fill, halves, gradient, noise or flat shape)",
         |s, i, _| composition::subject_present(s, i),
     ),
     image::<edits::EdgeAdherence>(
@@ -347,12 +347,12 @@ pub const CHECKS: &[CheckDef] = &[
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     set::<consistency::Identity>(
         "identity_consistency",
-        "the same subject across a set: palette ΔE00 and HSV histogram on the subject region",
+        "the same subject across a set: no odd one out by the subject's palette ΔE00, little drift overall",
         |s, i, _| consistency::identity(s, i),
     ),
     set::<consistency::Variety>(
         "scene_variety",
-        "backgrounds differ across a set (pHash) and the subject moves or scales",
+        "backgrounds differ across a set (pHash); subject movement when a brief asks for it",
         |s, i, _| consistency::variety(s, i),
     ),
     image::<consistency::Rerun>(
