@@ -165,6 +165,17 @@ impl Progress for Cancel {
 pub trait Backend: Send + Sync {
     fn describe(&self) -> Description;
     fn generate(&self, request: &Request, progress: &dyn Progress) -> Result<Generation, BackendError>;
+    /// What one image of this recipe costs here: what `generate` will charge,
+    /// for budgets and estimates made before it runs. By default the
+    /// described price per 1024² image, by area (never less than one image).
+    fn price(&self, recipe: &Resolved) -> f64 {
+        self.describe().price_per_image.map_or(0.0, |p| price_by_area(p, recipe.width, recipe.height))
+    }
+}
+
+/// A price per 1024² image applied to an image of this size (a smaller one costs the same).
+pub fn price_by_area(per_image: f64, width: u32, height: u32) -> f64 {
+    per_image * ((width as f64 * height as f64) / (1024.0 * 1024.0)).max(1.0)
 }
 
 /// Refuse a request the backend cannot serve, naming the missing capability.

@@ -87,6 +87,11 @@ impl OpenAi {
 }
 
 impl Backend for OpenAi {
+    fn price(&self, r: &crate::recipe::Resolved) -> f64 {
+        let quality = r.quality.as_deref().unwrap_or(&self.quality);
+        self.price_override.unwrap_or_else(|| price(&self.model, quality, r.width, r.height))
+    }
+
     fn describe(&self) -> Description {
         Description {
             name: self.name.clone(),
@@ -178,7 +183,7 @@ impl Backend for OpenAi {
             .map_err(|_| BackendError::Failed("OpenAI returned image data that is not base64".into()))?;
         let seed = r.seed.unwrap_or(-1);
         let png = super::a1111::finish_image(&raw, r, seed, &self.name)?;
-        let cost = self.price_override.unwrap_or_else(|| price(&self.model, &quality, r.width, r.height));
+        let cost = Backend::price(self, r);
         tracing::info!(usage = %v["usage"], cost, "openai image");
         Ok(Generation {
             png,

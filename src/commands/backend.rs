@@ -141,6 +141,12 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
                 "built-in renderer (offline)"
             }
         );
+        use crate::backend::builtin::{lora, model};
+        let models: Vec<String> =
+            model::MODELS.iter().map(|m| format!("{} ({}, {}²)", m.name, m.family, m.native)).collect();
+        outln!("  models: {} (the first is the default)", models.join(", "));
+        let loras: Vec<String> = lora::LORAS.iter().map(|l| format!("{} (trigger `{}`)", l.name, l.trigger)).collect();
+        outln!("  LoRAs: {}", loras.join(", "));
     }
     outln!("  capabilities: {}", capabilities(backend.as_ref()));
     if generate {

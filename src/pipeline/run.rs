@@ -75,10 +75,9 @@ impl Member {
         let new = if old == 0.0 { seconds } else { old * 0.7 + seconds * 0.3 };
         self.latency.store(new.to_bits(), Ordering::SeqCst);
     }
-    /// Price of one image of this size on this backend.
-    pub fn price(&self, width: u32, height: u32) -> f64 {
-        let area = (width as f64 * height as f64) / (1024.0 * 1024.0);
-        self.backend.describe().price_per_image.map_or(0.0, |p| p * area.max(1.0))
+    /// Price of one image of this recipe on this backend.
+    pub fn price(&self, recipe: &crate::recipe::Resolved) -> f64 {
+        self.backend.price(recipe)
     }
 }
 
@@ -121,7 +120,7 @@ pub fn estimate(p: &Pipeline, jobs: &[Job], members: &[Member], store: &Store) -
         .map(|j| j.key)
         .collect();
     let todo: Vec<&Job> = jobs.iter().filter(|j| !done.contains(&j.key)).collect();
-    let cheapest = |j: &Job| members.iter().map(|m| m.price(j.recipe.width, j.recipe.height)).fold(f64::MAX, f64::min);
+    let cheapest = |j: &Job| members.iter().map(|m| m.price(&j.recipe)).fold(f64::MAX, f64::min);
     // A job that shares its recipe with an earlier one costs nothing: its image is a copy.
     let cost: f64 = todo.iter().filter(|j| !j.is_copy).map(|j| cheapest(j)).sum();
     let mut per_image = 0.05;
@@ -334,7 +333,7 @@ fn worker(
                 s.stop = Some("the pipeline has no backend to run on".into());
                 return;
             };
-            let price = member.price(job.recipe.width, job.recipe.height);
+            let price = member.price(&job.recipe);
             if let Some(max) = p.budget.max_cost
                 && s.spent + s.reserved + price > max + 1e-9
             {

@@ -1,6 +1,12 @@
 //! Reading a prompt the way the renderer needs it: A1111 weight syntax,
 //! comma-separated chunks, multi-word phrases matched longest first, hex
 //! colours, and a list of the words it did not understand.
+//!
+//! Each term also gets its position in the text encoder's tokens, as
+//! AUTOMATIC1111 (and ComfyUI) lay a prompt out for CLIP: 75-token chunks
+//! encoded separately, a chunk that would split a phrase going back to the
+//! last comma within 20 tokens, and `BREAK` starting a new chunk. How much
+//! a position counts is the model's business (`backend::builtin::model`).
 
 use std::sync::OnceLock;
 
@@ -33,6 +39,25 @@ pub struct Term {
     pub weight: f32,
     /// Index of the comma-separated chunk the term came from.
     pub chunk: usize,
+    /// Position of the term's first token in the text encoder's input
+    /// (`token / CLIP_CHUNK` is its CLIP chunk).
+    pub token: u32,
+}
+
+/// Tokens per CLIP chunk (77 with the start and end tokens).
+pub const CLIP_CHUNK: u32 = 75;
+
+/// A1111's `comma_padding_backtrack`: a chunk that fills up goes back to a
+/// comma this many tokens before its end, so a phrase is not cut in two.
+const COMMA_BACKTRACK: u32 = 20;
+
+/// The keyword that ends a CLIP chunk early (A1111; upper case, on its own).
+pub const BREAK: &str = "BREAK";
+
+/// A word's length in CLIP's byte-pair tokens, approximately: common short
+/// words are one token, long or rare words split into pieces.
+fn clip_tokens(word: &str) -> u32 {
+    1 + (word.chars().count() as u32).saturating_sub(1) / 8
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -175,7 +200,8 @@ fn weighted_segments(prompt: &str) -> Vec<(String, f32)> {
 
 fn tokenize(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || (c.is_ascii_punctuation() && !matches!(c, '#' | '-' | '+' | '\'')))
-        .map(|w| w.trim_matches(|c: char| c == '-' || c == '\'').to_lowercase())
+        .map(|w| w.trim_matches(|c: char| c == '-' || c == '\''))
+        .map(|w| if w == BREAK { w.to_string() } else { w.to_lowercase() })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -190,22 +216,90 @@ pub const HEX_HINT: &str = "hex codes mean nothing to a text encoder (CLIP and T
     meaningless fragments): name the colour for the ballpark, and for the exact value give an image in \
     those colours as a [reference] (weight ~0.8) or a colour-blocked [init] at moderate strength";
 
+/// Where the next token goes, chunk by chunk (A1111's
+/// `TextConditionalModel.tokenize_line`, token by token).
+#[derive(Default)]
+struct Layout {
+    /// First position of the current chunk.
+    base: u32,
+    /// Tokens in the current chunk.
+    used: u32,
+    /// Offset in the chunk just after its last comma, and the first term after it.
+    after_comma: Option<(u32, usize)>,
+}
+
+impl Layout {
+    /// Place a word of `n` tokens; returns the position of its first token.
+    fn place(&mut self, n: u32, terms: &mut [Term]) -> u32 {
+        let mut first = None;
+        for _ in 0..n {
+            if self.used == CLIP_CHUNK {
+                match self.after_comma {
+                    // A full chunk with a comma close to its end: the words
+                    // after the comma start the next chunk instead.
+                    Some((at, from)) if CLIP_CHUNK - at <= COMMA_BACKTRACK => {
+                        let shift = at;
+                        terms[from..].iter_mut().for_each(|t| t.token += CLIP_CHUNK - shift);
+                        first = first.map(|f: u32| f + CLIP_CHUNK - shift);
+                        self.base += CLIP_CHUNK;
+                        self.used = CLIP_CHUNK - at;
+                    }
+                    _ => {
+                        self.base += CLIP_CHUNK;
+                        self.used = 0;
+                    }
+                }
+                self.after_comma = None;
+            }
+            first.get_or_insert(self.base + self.used);
+            self.used += 1;
+        }
+        first.unwrap_or(self.base + self.used)
+    }
+
+    /// A comma is never moved back: it starts the next chunk if this one is full.
+    fn comma(&mut self, terms: usize) {
+        if self.used == CLIP_CHUNK {
+            self.base += CLIP_CHUNK;
+            self.used = 0;
+        }
+        self.used += 1;
+        self.after_comma = Some((self.used, terms));
+    }
+
+    /// `BREAK`: pad the current chunk; the next token starts a new one.
+    fn break_chunk(&mut self) {
+        self.base += CLIP_CHUNK;
+        self.used = 0;
+        self.after_comma = None;
+    }
+}
+
 /// Parse a prompt into terms, noting what was and was not understood.
 pub fn parse(prompt: &str) -> Parsed {
     let mut parsed = Parsed::default();
     let mut chunk = 0usize;
+    let mut layout = Layout::default();
     for (text, weight) in weighted_segments(prompt) {
         let pieces: Vec<&str> = text.split(',').collect();
         for (pi, piece) in pieces.iter().enumerate() {
             if pi > 0 {
                 chunk += 1;
+                layout.comma(parsed.terms.len());
             }
             let words = tokenize(piece);
             let mut i = 0;
             while i < words.len() {
+                if words[i] == BREAK {
+                    layout.break_chunk();
+                    chunk += 1;
+                    i += 1;
+                    continue;
+                }
                 // A text encoder (CLIP, T5) reads `#1B998B` as a few meaningless
                 // fragments: a hex code is not understood, and says no colour.
                 if is_hex(&words[i]) {
+                    layout.place(clip_tokens(&words[i]) + 1, &mut parsed.terms);
                     if !parsed.unknown.contains(&words[i]) {
                         parsed.unknown.push(words[i].clone());
                     }
@@ -217,11 +311,13 @@ pub fn parse(prompt: &str) -> Parsed {
                 });
                 match hit {
                     Some((p, kind)) => {
-                        parsed.terms.push(Term { kind: *kind, weight, chunk });
+                        let token = layout.place(p.iter().map(|w| clip_tokens(w)).sum(), &mut parsed.terms);
+                        parsed.terms.push(Term { kind: *kind, weight, chunk, token });
                         parsed.understood.push(p.join(" "));
                         i += p.len();
                     }
                     None => {
+                        layout.place(clip_tokens(&words[i]), &mut parsed.terms);
                         if words[i].parse::<f64>().is_err() && !parsed.unknown.contains(&words[i]) {
                             parsed.unknown.push(words[i].clone());
                         }
@@ -291,5 +387,30 @@ mod tests {
         let p = parse("a flibbertigibbet fox, #FF5A36 fur");
         assert_eq!(p.unknown, vec!["flibbertigibbet".to_string(), "#ff5a36".to_string()]);
         assert!(!p.terms.iter().any(|t| matches!(t.kind, TermKind::Color(_))), "a hex code says no colour");
+    }
+
+    #[test]
+    fn tokens_are_laid_out_in_clip_chunks_like_a1111() {
+        let p = parse("a fox, orange fur");
+        let tok: Vec<u32> = p.terms.iter().map(|t| t.token).collect();
+        assert_eq!(tok, vec![0, 1, 3, 4], "{:?}", p.terms);
+        // BREAK pads the chunk: the next word starts at 75, and is no unknown word.
+        let p = parse("a fox BREAK teal scarf");
+        assert_eq!(p.terms.iter().map(|t| t.token).collect::<Vec<_>>(), vec![0, 1, 75, 76]);
+        assert!(p.unknown.is_empty(), "{:?}", p.unknown);
+        assert_ne!(p.terms[1].chunk, p.terms[2].chunk, "BREAK also ends the phrase");
+        // A word crossing token 75 moves the words since a close comma with it.
+        let filler = "fox ".repeat(70);
+        let p = parse(&format!("{filler}, teal scarf"));
+        let teal = p.terms.iter().find(|t| matches!(t.kind, TermKind::Color(_))).unwrap();
+        assert_eq!(teal.token, 71, "fits before 75");
+        let filler = "fox ".repeat(73);
+        let p = parse(&format!("{filler}, orange teal scarf"));
+        let colours: Vec<u32> =
+            p.terms.iter().filter(|t| matches!(t.kind, TermKind::Color(_))).map(|t| t.token).collect();
+        assert_eq!(colours, vec![75, 76], "the phrase after the comma moved to the next chunk whole");
+        // A comma that fills a chunk (found by the fuzz target): it opens the next.
+        let p = parse(&format!("{}, teal", "fox ".repeat(75)));
+        assert_eq!(p.terms.last().unwrap().token, 76);
     }
 }

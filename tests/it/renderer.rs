@@ -619,10 +619,218 @@ fn outpainting_keeps_the_init_and_paints_the_margins() {
 
 #[test]
 fn the_practice_renderer_refuses_what_it_does_not_simulate() {
-    let r = recipe(&format!("{FOX}[[lora]]\nname = \"fox_style\"\nweight = 0.8\n"));
+    let r = recipe(&format!("{FOX}clip_skip = 2\n"));
     let e = Builtin::new()
         .generate(&Request { recipe: r, inputs: Inputs::default() }, &Cancel::default())
         .unwrap_err()
         .to_string();
-    assert!(e.contains("lora") && e.contains("it honours: scheduler, subseed, hires"), "{e}");
+    assert!(e.contains("clip_skip") && e.contains("it honours: scheduler, subseed, hires"), "{e}");
+}
+
+/// Runs of columns holding the subject's body colour (ΔE00 < 12 in at least
+/// 3% of the column), gaps under 3% of the width ignored: 1 for one
+/// subject, 2 for twins side by side.
+fn subject_runs(r: &builtin::Rendered) -> usize {
+    let (w, h) = r.image.dimensions();
+    let body = analysis::lab(r.plan.body);
+    let near: Vec<bool> = (0..w)
+        .map(|x| {
+            let n =
+                (0..h).filter(|&y| analysis::delta_e(analysis::lab(r.image.get_pixel(x, y).0), body) < 12.0).count();
+            n as f32 > 0.03 * h as f32
+        })
+        .collect();
+    let (mut runs, mut gap, mut inside) = (0, usize::MAX, false);
+    for n in near {
+        match (n, inside) {
+            (true, false) => {
+                if gap as f32 > 0.03 * w as f32 {
+                    runs += 1;
+                }
+                inside = true;
+            }
+            (false, true) => {
+                inside = false;
+                gap = 1;
+            }
+            (false, false) => gap = gap.saturating_add(1),
+            (true, true) => {}
+        }
+    }
+    runs
+}
+
+#[test]
+fn a_model_far_above_its_training_size_repeats_the_subject_and_hires_fix_avoids_it() {
+    let base = "prompt = \"a fox with orange fur, cream belly, on a beach, flat vector\"\nseed = 7\n";
+    let at = |extra: &str| subject_runs(&render(&format!("{base}{extra}")));
+    assert_eq!(at("width = 512\nheight = 512\n"), 1, "SD 1.5-like at its own size");
+    assert_eq!(at("width = 1024\nheight = 1024\n"), 2, "SD 1.5-like at 1024² draws twins");
+    let hires = render(&format!("{base}width = 512\nheight = 512\n[hires]\nscale = 2.0\ndenoise = 0.4\n"));
+    assert_eq!(hires.image.dimensions(), (1024, 1024));
+    assert_eq!(subject_runs(&hires), 1, "hires fix: composed at 512², then enlarged");
+    assert_eq!(at("width = 1024\nheight = 1024\nmodel = \"practice-sdxl\"\n"), 1, "SDXL-like is at home at 1024²");
+}
+
+#[test]
+fn sdxl_and_flux_below_their_training_size_lose_detail() {
+    let base = "prompt = \"a robot, silver body, in an office, flat vector\"\nseed = 5\nwidth = 512\nheight = 512\n";
+    let sharp = |model: &str| {
+        let r = render(&format!("{base}model = \"{model}\"\n"));
+        analysis::laplacian_variance(&analysis::gray(&r.image))
+    };
+    let (sd, xl, flux) = (sharp("practice-sd15"), sharp("practice-sdxl"), sharp("practice-flux"));
+    assert!(xl < sd * 0.3 && flux < sd * 0.3, "Laplacian variance at 512²: sd15 {sd:.0}, sdxl {xl:.0}, flux {flux:.0}");
+}
+
+/// How many of seeds 1..=n keep the scarf the prompt asks for, and green.
+fn green_scarves(prompt: &str, model: &str, n: u64) -> usize {
+    let green = analysis::lab([40, 170, 70]);
+    (1..=n)
+        .filter(|seed| {
+            let r = render(&format!("prompt = \"{prompt}\"\nseed = {seed}\nmodel = \"{model}\"\n"));
+            r.plan.accessory == genpath::recipe::vocab::Accessory::Scarf
+                && analysis::delta_e(analysis::lab(r.plan.accessory_color), green) < 15.0
+        })
+        .count()
+}
+
+#[test]
+fn late_words_of_a_long_prompt_fade_on_clip_and_hold_on_t5() {
+    // ~70 tokens of scene description before the scarf: the end of CLIP's first chunk.
+    let filler = "highly detailed illustration, soft shadows, gentle rim light, clean shapes, crisp outlines, \
+                  vibrant yet balanced palette, professional children's book art, charming and friendly mood, \
+                  award winning composition, trending artwork, smooth gradients, storybook feeling";
+    let late = format!("a fox in a park, {filler}, green scarf");
+    let early = format!("a fox with a green scarf in a park, {filler}");
+    let emphasised = format!("a fox in a park, {filler}, (green scarf:1.4)");
+    let n = 24;
+    let (sd_late, sd_early, sd_emph, flux_late) = (
+        green_scarves(&late, "practice-sd15", n),
+        green_scarves(&early, "practice-sd15", n),
+        green_scarves(&emphasised, "practice-sd15", n),
+        green_scarves(&late, "practice-flux", n),
+    );
+    assert!(sd_late <= n as usize * 3 / 4, "SD 1.5-like kept a late green scarf in {sd_late}/{n}");
+    assert_eq!(sd_early, n as usize, "the same words early in the prompt hold");
+    assert!(sd_emph > sd_late, "emphasis brings a late word back: {sd_emph} vs {sd_late}");
+    assert_eq!(flux_late, n as usize, "T5 reads a long prompt evenly");
+}
+
+#[test]
+fn colours_in_one_clip_chunk_bleed_and_break_keeps_them_apart() {
+    let (orange, teal) = (analysis::lab([240, 120, 30]), analysis::lab([0, 128, 128]));
+    let bled = |prompt: &str, model: &str| {
+        (1..=30)
+            .filter(|seed| {
+                let p = render(&format!("prompt = \"{prompt}\"\nseed = {seed}\nmodel = \"{model}\"\n")).plan;
+                // A named colour's own spread stays within ~12; a bleed moves it 25 or more.
+                analysis::delta_e(analysis::lab(p.body), orange) > 20.0
+                    || analysis::delta_e(analysis::lab(p.accessory_color), teal) > 20.0
+            })
+            .count()
+    };
+    let together = "a fox with orange fur and a teal scarf, in a park";
+    let apart = "a fox with orange fur BREAK teal scarf, in a park";
+    let (sd, sd_break, flux) =
+        (bled(together, "practice-sd15"), bled(apart, "practice-sd15"), bled(together, "practice-flux"));
+    assert!(sd >= 5, "SD 1.5-like: colours bled in only {sd}/30 seeds");
+    assert_eq!(sd_break, 0, "BREAK puts each colour in its own chunk");
+    assert!(flux < sd / 2, "FLUX-like bleeds less: {flux} vs {sd}");
+}
+
+#[test]
+fn emphasis_has_diminishing_returns_and_overcooks_past_one_and_a_half() {
+    // Averaged over seeds: each prompt's text also reseeds what it leaves open.
+    let at = |w: f32| {
+        let renders: Vec<_> =
+            (1..=8).map(|seed| render(&format!("prompt = \"a (red fox:{w}), in a park\"\nseed = {seed}\n"))).collect();
+        let sat = renders.iter().map(|r| mean_saturation(&r.image)).sum::<f64>() / 8.0;
+        (sat, renders[0].plan.burn)
+    };
+    let ((plain, plain_burn), (nudged, nudged_burn), (pushed, pushed_burn)) = (at(1.0), at(1.3), at(2.2));
+    assert!(plain_burn == 0.0 && nudged_burn == 0.0 && pushed_burn > 5.0, "{plain_burn} {nudged_burn} {pushed_burn}");
+    assert!(pushed > nudged * 1.1, "2.2 past 1.3: {pushed:.3} vs {nudged:.3}");
+    assert!(pushed > plain * 1.15, "2.2 overcooks like a high cfg: {pushed:.3} vs {plain:.3}");
+}
+
+/// Mean palette distance between every pair of renders' subjects.
+fn identity_spread(set: &[builtin::Rendered]) -> f64 {
+    let p: Vec<_> = set.iter().map(subject_palette).collect();
+    let mut d = Vec::new();
+    for i in 0..p.len() {
+        for j in i + 1..p.len() {
+            d.push(analysis::palette_distance(&p[i], &p[j]));
+        }
+    }
+    d.iter().sum::<f64>() / d.len() as f64
+}
+
+fn with_lora(prompt: &str, seed: u64, weight: f32) -> builtin::Rendered {
+    render(&format!("prompt = \"{prompt}\"\nseed = {seed}\n[[lora]]\nname = \"pip-the-fox\"\nweight = {weight}\n"))
+}
+
+#[test]
+fn a_character_lora_pins_identity_by_weight_and_takes_over_past_one() {
+    let set = |prompt: &str, weight: f32| -> Vec<builtin::Rendered> {
+        SCENES.iter().enumerate().map(|(i, s)| with_lora(&format!("{prompt}, {s}"), 20 + i as u64, weight)).collect()
+    };
+    let pinned = set("pipfox", 0.8);
+    let weak = set("pipfox", 0.3);
+    let untriggered = set("a fox", 0.8);
+    let (d_pinned, d_weak, d_untriggered) =
+        (identity_spread(&pinned), identity_spread(&weak), identity_spread(&untriggered));
+    assert!(d_pinned < 6.0, "weight 0.8 with the trigger: mean ΔE00 {d_pinned:.1}");
+    assert!(d_weak > d_pinned + 4.0, "weight 0.3 is a weak likeness: {d_weak:.1} vs {d_pinned:.1}");
+    assert!(d_untriggered > d_pinned + 4.0, "no trigger word, a third of the effect: {d_untriggered:.1}");
+    assert!(pinned.iter().all(|r| r.plan.accessory == genpath::recipe::vocab::Accessory::Scarf));
+    // Past 1 the training images take over: their centred pose beats "on the left", their style the prompt's.
+    let left = |w: f32| with_lora("pipfox, on the left, in a park, flat vector", 4, w);
+    let (fits, over) = (left(0.8), left(1.6));
+    let cx = |r: &builtin::Rendered| r.plan.subject_box.x + r.plan.subject_box.w / 2.0;
+    assert!(cx(&fits) < 0.36 && (cx(&over) - 0.5).abs() < 0.05, "centre x {:.2} → {:.2}", cx(&fits), cx(&over));
+    assert_eq!(over.plan.style, genpath::recipe::vocab::Style::Watercolor);
+    // Past 1.2 it overcooks: guidance added as a too-high cfg (whose look the cfg test measures).
+    assert!(fits.plan.burn == 0.0 && over.plan.burn > 4.0, "burn {} → {}", fits.plan.burn, over.plan.burn);
+}
+
+#[test]
+fn a_style_lora_sets_its_style_and_unknown_names_are_clear_errors() {
+    let r =
+        render("prompt = \"inkwash, a cat in a forest\"\nseed = 2\n[[lora]]\nname = \"inkwash-style\"\nweight = 0.7\n");
+    assert_eq!(r.plan.style, genpath::recipe::vocab::Style::LineArt);
+    assert!(r.not_understood.is_empty(), "a loaded LoRA's trigger is understood: {:?}", r.not_understood);
+    let fail = |text: &str| {
+        let r = recipe(text);
+        builtin::render(&r, 1, &Inputs::default()).err().map(|e| e.to_string()).unwrap_or_default()
+    };
+    let e = fail("prompt = \"a cat\"\n[[lora]]\nname = \"pip-the-fux\"\n");
+    assert!(e.contains("no LoRA `pip-the-fux`") && e.contains("did you mean `pip-the-fox`?"), "{e}");
+    let e = fail("prompt = \"a cat\"\nmodel = \"sdxl\"\n");
+    assert!(e.contains("no model `sdxl`") && e.contains("practice-sdxl"), "{e}");
+}
+
+#[test]
+fn a_bigger_model_costs_more_on_the_practice_service() {
+    let service = builtin::ServiceProfile::new(0, 0.04, 0, 0.0, 1);
+    let b = Builtin { name: "svc".into(), service: Some(service) };
+    let price = |model: &str| b.price(&recipe(&format!("prompt = \"a cat\"\nmodel = \"{model}\"\n")));
+    assert!((price("practice-sd15") - 0.04).abs() < 1e-9);
+    assert!((price("practice-flux") / price("practice-sd15") - 3.0).abs() < 1e-9);
+}
+
+#[test]
+fn backend_test_names_the_practice_models_and_loras() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = common::run(ws.path(), &["backend", "test", "builtin"]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let out = common::stdout(&o);
+    for expected in [
+        "practice-sd15 (Stable Diffusion 1.5, 512²)",
+        "practice-flux (FLUX.1 / gpt-image, 1024²)",
+        "pip-the-fox (trigger `pipfox`)",
+        "inkwash-style (trigger `inkwash`)",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
 }

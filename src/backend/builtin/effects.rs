@@ -208,6 +208,23 @@ pub fn cfg(b: &mut Buf, cfg: f32) {
     }
 }
 
+/// Well below a model's training size (SDXL or FLUX at 512²): the model
+/// has too few latent pixels for the detail it learnt — soft, muddy and
+/// flat. `amount` is 0 at or near native size, up to 1.
+pub fn undersized(b: &mut Buf, amount: f32) {
+    if amount <= 0.0 {
+        return;
+    }
+    box_blur(b, (amount * 9.0).round().max(1.0) as usize);
+    let (sat, contrast) = (1.0 - 0.5 * amount, 1.0 - 0.3 * amount);
+    for p in &mut b.px {
+        let l = Buf::luma(*p);
+        for v in p.iter_mut() {
+            *v = 128.0 + (l + (*v - l) * sat - 128.0) * contrast;
+        }
+    }
+}
+
 /// Too few steps: the image has not converged — soft and noisy.
 pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
     let residual = (-(steps as f32) / 7.0).exp();

@@ -5,6 +5,8 @@
 
 mod control;
 mod effects;
+pub mod lora;
+pub mod model;
 mod paint;
 pub mod plan;
 mod rng;
@@ -71,8 +73,25 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         let known = vocab::SAMPLERS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
         BackendError::Failed(format!("unknown sampler '{}'; the built-in renderer knows: {known}", r.sampler))
     })?;
-    let parsed = prompt::parse(&r.prompt);
+    let model = model::Model::named(r.model.as_deref()).map_err(BackendError::Failed)?;
+    let loras = r
+        .extra
+        .lora
+        .iter()
+        .map(|l| lora::named(&l.name).map(|found| (found, l.weight)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(BackendError::Failed)?;
+    let mut parsed = prompt::parse(&r.prompt);
     let negative = prompt::parse(&r.negative);
+    // A loaded LoRA's trigger word is a word the model now knows.
+    let mut triggered = Vec::new();
+    for (l, _) in &loras {
+        let found = parsed.unknown.iter().position(|w| w == l.trigger);
+        if let Some(i) = found {
+            parsed.understood.push(parsed.unknown.remove(i));
+        }
+        triggered.push(found.is_some() || parsed.understood.iter().any(|w| w == l.trigger));
+    }
     let reference = inputs.reference.as_ref().map(|(img, weight)| control::analyse_reference(img, *weight));
     // Variation seed (A1111's subseed): the image of `seed` with its noise
     // moved toward `subseed`'s; past half-way the composition is subseed's.
@@ -81,8 +100,11 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         Some((sub, s)) if s >= 0.5 => sub as u64,
         _ => seed,
     };
-    let settings = plan::Settings { seed, steps: r.steps, cfg: r.cfg, sampler, aspect: w as f32 / h as f32 };
+    let settings = plan::Settings { seed, steps: r.steps, cfg: r.cfg, sampler, aspect: w as f32 / h as f32, model };
     let mut plan = plan::plan(&parsed, &negative, &r.prompt, &settings, reference.as_ref());
+    for ((l, weight), triggered) in loras.iter().zip(&triggered) {
+        lora::apply(&mut plan, l, *weight, *triggered, seed);
+    }
     if let Some((sub, s)) = variation.filter(|(_, s)| *s < 1.0) {
         let amount = (s * 100.0).round() as u64;
         plan.noise_seed =
@@ -132,12 +154,19 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
                 None,
             );
         }
+        // Far above its training size a model tiles the canvas with a second subject.
+        None if model.repeats_at(w, h) => {
+            for twin in twins(&plan, w, h) {
+                subject::draw(&mut pix, &twin);
+            }
+        }
         None => subject::draw(&mut pix, &plan),
     }
     let mut buf = effects::Buf::from_rgba(pix.data(), w as usize, h as usize);
     effects::style(&mut buf, &plan);
     effects::grade(&mut buf, scene::grade(plan.lighting));
-    effects::cfg(&mut buf, r.cfg);
+    effects::undersized(&mut buf, model.undersize(w, h));
+    effects::cfg(&mut buf, r.cfg + plan.burn);
     effects::steps(&mut buf, scheduled_steps(r), plan.noise_seed);
     // The prompt's picture is finished first; image-to-image decides how much of the init survives it.
     if let (Some(init), None) = (&inputs.init, &inputs.mask) {
@@ -152,6 +181,26 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur));
     }
     Ok(Rendered { image, plan, understood: parsed.understood, not_understood: parsed.unknown })
+}
+
+/// The two subjects a model draws far above its training size (SD 1.5 at
+/// 1024²: "twins", the classic symptom hires fix exists to avoid): each a
+/// little smaller, side by side on a wide or square canvas, stacked on a tall one.
+fn twins(plan: &plan::Plan, w: u32, h: u32) -> [plan::Plan; 2] {
+    let b = plan.subject_box;
+    let (bw, bh) = (b.w * 0.8, b.h * 0.8);
+    let at = |cx: f32, cy: f32| {
+        let mut p = plan.clone();
+        p.subject_box = plan::Frac {
+            x: (cx - bw / 2.0).clamp(0.0, 1.0 - bw),
+            y: (cy - bh / 2.0).clamp(0.0, 1.0 - bh),
+            w: bw,
+            h: bh,
+        };
+        p
+    };
+    let cy = b.y + b.h - bh / 2.0;
+    if w >= h { [at(0.28, cy), at(0.72, cy)] } else { [at(0.5, 0.3), at(0.5, 0.72)] }
 }
 
 /// The steps the image converges as if it had: Karras and exponential
@@ -225,8 +274,14 @@ impl Backend for Builtin {
                 Feature::Hires,
                 Feature::ControlTiming,
                 Feature::ControlMode,
+                Feature::Lora,
             ],
         }
+    }
+
+    fn price(&self, recipe: &Resolved) -> f64 {
+        // An unknown model is refused when the image is asked for; it costs nothing.
+        self.service.as_ref().and_then(|s| s.price(recipe).ok()).unwrap_or(0.0)
     }
 
     fn generate(&self, request: &Request, progress: &dyn Progress) -> Result<Generation, BackendError> {

@@ -37,6 +37,13 @@ impl Frac {
 /// into the image in proportion to its weight).
 const REFERENCE_LEAK: f32 = 0.45;
 
+/// How far a bled colour moves toward the colour that bled into it.
+const BLEED_SHARE: f32 = 0.55;
+
+/// Extra guidance per unit of emphasis past the limit (`(word:2)` overcooks
+/// like cfg +4).
+const EMPHASIS_BURN: f32 = 8.0;
+
 /// Identity as read from a reference image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReferenceIdentity {
@@ -97,6 +104,9 @@ pub struct Plan {
     pub detail_seed: u64,
     /// Seed for per-pixel noise.
     pub noise_seed: u64,
+    /// Guidance added by overcooking: emphasis past the limit, a LoRA past
+    /// its weight (artefacts like a too-high cfg).
+    pub burn: f32,
 }
 
 impl Plan {
@@ -112,6 +122,7 @@ pub struct Settings<'a> {
     pub cfg: f32,
     pub sampler: &'a str,
     pub aspect: f32,
+    pub model: &'a super::model::Model,
 }
 
 /// Chance that a pinned attribute is ignored: low cfg loosens adherence;
@@ -138,12 +149,15 @@ fn jitter(c: Rgb, rng: &mut Rng, amount: f32) -> Rgb {
 }
 
 pub fn plan(
-    parsed: &Parsed,
+    written: &Parsed,
     negative: &Parsed,
     prompt: &str,
     s: &Settings<'_>,
     reference: Option<&ReferenceIdentity>,
 ) -> Plan {
+    // The prompt as the model reads it: weights are what reaches the image.
+    let (read, overemphasis) = s.model.read(written);
+    let parsed = &read;
     let seed_bytes = s.seed.to_le_bytes();
     let normalized = prompt.trim().to_lowercase();
     // Unpinned attributes: seed + whole prompt (entanglement).
@@ -158,7 +172,7 @@ pub fn plan(
 
     // Very low cfg can swap what went where.
     let swap_colors = s.cfg < 2.5 && loose.chance(0.5);
-    let mut keep = |w: f32| !loose.chance(ignore_chance(s.cfg, w));
+    let mut keep = |w: f32| !loose.chance(ignore_chance(s.cfg, w) + s.model.drop_chance(w));
 
     let subject = parsed
         .best(|k| if let TermKind::Subject(x) = k { Some(*x) } else { None })
@@ -171,21 +185,28 @@ pub fn plan(
     let mut accent_c: Option<(Rgb, f32)> = None;
     let mut accessory_c: Option<(Rgb, f32)> = None;
     let mut loose_colors: Vec<(Rgb, f32)> = Vec::new();
+    // Where each part's colour word sits in the encoder's tokens (body, accent, accessory).
+    let mut tokens: [Option<u32>; 3] = [None; 3];
     for (i, t) in parsed.terms.iter().enumerate() {
         let TermKind::Color(c) = t.kind else { continue };
         let next = parsed.terms[i + 1..]
             .iter()
             .take_while(|n| n.chunk == t.chunk)
             .find(|n| !matches!(n.kind, TermKind::Neutral | TermKind::Color(_)));
-        match next.map(|n| n.kind) {
-            Some(TermKind::BodyWord | TermKind::Subject(_)) if body_c.is_none() => body_c = Some((c, t.weight)),
-            Some(TermKind::AccentWord) if accent_c.is_none() => accent_c = Some((c, t.weight)),
+        let part = match next.map(|n| n.kind) {
+            Some(TermKind::BodyWord | TermKind::Subject(_)) if body_c.is_none() => Some(0),
+            Some(TermKind::AccentWord) if accent_c.is_none() => Some(1),
             // A product has no accessories: "cap" on a bottle is its cap (its accent part), as on a real model.
-            Some(TermKind::Accessory(_)) if info.class == SubjectClass::Product && accent_c.is_none() => {
-                accent_c = Some((c, t.weight))
+            Some(TermKind::Accessory(_)) if info.class == SubjectClass::Product && accent_c.is_none() => Some(1),
+            Some(TermKind::Accessory(_)) if accessory_c.is_none() => Some(2),
+            _ => None,
+        };
+        match part {
+            Some(k) => {
+                *[&mut body_c, &mut accent_c, &mut accessory_c][k] = Some((c, t.weight));
+                tokens[k] = Some(t.token);
             }
-            Some(TermKind::Accessory(_)) if accessory_c.is_none() => accessory_c = Some((c, t.weight)),
-            _ => loose_colors.push((c, t.weight)),
+            None => loose_colors.push((c, t.weight)),
         }
     }
     let mut loose_iter = loose_colors.into_iter();
@@ -219,6 +240,19 @@ pub fn plan(
     };
     if swap_colors {
         std::mem::swap(&mut body, &mut accent);
+    }
+    // Colour bleed: two colours a CLIP chunk reads together leak into each
+    // other's parts ("orange fox, teal scarf" gives a teal-tinged fox or an
+    // orange scarf); BREAK, or a per-shot prompt, keeps them apart.
+    let mut bleed = Rng::new(hash(&[b"bleed", &seed_bytes, normalized.as_bytes()]));
+    let colours = [&mut body, &mut accent, &mut accessory_color];
+    for (a, b) in [(0, 1), (0, 2), (1, 2)] {
+        let (Some(ta), Some(tb)) = (tokens[a], tokens[b]) else { continue };
+        if s.model.same_chunk(ta, tb) && bleed.chance(s.model.bleed) {
+            // The colour named first bleeds into the part named later.
+            let (from, to) = if ta <= tb { (a, b) } else { (b, a) };
+            *colours[to] = crate::imaging::color::mix(*colours[to], *colours[from], BLEED_SHARE);
+        }
     }
 
     macro_rules! attribute {
@@ -431,5 +465,6 @@ pub fn plan(
         removed,
         detail_seed,
         noise_seed,
+        burn: EMPHASIS_BURN * overemphasis,
     }
 }

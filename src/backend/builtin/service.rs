@@ -78,10 +78,10 @@ impl ServiceProfile {
         }
     }
 
-    /// The price of one image of this size.
-    pub fn price(&self, width: u32, height: u32) -> f64 {
-        let area = (width as f64 * height as f64) / (1024.0 * 1024.0);
-        self.price_per_image * area.max(1.0)
+    /// The price of one image of this recipe: by area, times its model's cost.
+    pub fn price(&self, recipe: &crate::recipe::Resolved) -> Result<f64, BackendError> {
+        let model = super::model::Model::named(recipe.model.as_deref()).map_err(BackendError::Failed)?;
+        Ok(crate::backend::price_by_area(self.price_per_image, recipe.width, recipe.height) * model.cost)
     }
 
     /// Behave like the service for one call; returns the charge on success.
@@ -105,8 +105,10 @@ impl ServiceProfile {
             s.calls += 1;
             s.calls
         };
+        // A bigger model takes longer and costs more (FLUX-class versus SD 1.5-class).
+        let model = super::model::Model::named(request.recipe.model.as_deref()).map_err(BackendError::Failed)?;
         // Sleep in small slices so a cancel is honoured promptly.
-        let deadline = Instant::now() + Duration::from_millis(self.latency_ms);
+        let deadline = Instant::now() + Duration::from_millis((self.latency_ms as f64 * model.cost) as u64);
         while Instant::now() < deadline {
             if progress.cancelled() {
                 return Err(BackendError::Cancelled);
@@ -117,6 +119,6 @@ impl ServiceProfile {
         if roll < self.failure_rate {
             return Err(BackendError::Transient { message: "500 Internal Server Error".into(), retry_after: None });
         }
-        Ok(self.price(request.recipe.width, request.recipe.height))
+        self.price(&request.recipe)
     }
 }

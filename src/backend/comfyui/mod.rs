@@ -31,6 +31,9 @@ use template::{Job, Template, decimal};
 const NOT_RUNNING: &str = "is ComfyUI running there? Start it in its folder with \
     `python main.py --listen 127.0.0.1 --port 8188` (add `--cpu` without a GPU), or set `url` in [backends.NAME]";
 
+/// How long the socket is read for a finished prompt's last messages.
+const DRAIN: Duration = Duration::from_millis(300);
+
 /// How often the history is read while the websocket reports progress
 /// (without a websocket it is read every [`POLL`]).
 const HISTORY_EVERY: Duration = Duration::from_millis(1_000);
@@ -365,20 +368,24 @@ impl ComfyUi {
                     retry_after: None,
                 });
             }
-            let mut finished = false;
-            match socket.as_mut().map(|s| s.poll(POLL)) {
-                Some(Ok(events)) => {
-                    for e in events {
-                        match e {
-                            socket::Event::Step { prompt_id, value, max } if prompt_id == id => {
-                                waiting = false;
-                                progress.step(value, max);
-                            }
-                            socket::Event::Finished { prompt_id } if prompt_id == id => finished = true,
-                            _ => {}
+            // Report this prompt's steps; true once it has finished.
+            let report = |events: Vec<socket::Event>, waiting: &mut bool| {
+                let mut finished = false;
+                for e in events {
+                    match e {
+                        socket::Event::Step { prompt_id, value, max } if prompt_id == id => {
+                            *waiting = false;
+                            progress.step(value, max);
                         }
+                        socket::Event::Finished { prompt_id } if prompt_id == id => finished = true,
+                        _ => {}
                     }
                 }
+                finished
+            };
+            let mut finished = false;
+            match socket.as_mut().map(|s| s.poll(POLL)) {
+                Some(Ok(events)) => finished = report(events, &mut waiting),
                 Some(Err(socket::Closed)) => socket = None, // closed: poll from now on
                 None => std::thread::sleep(POLL),
             }
@@ -389,6 +396,15 @@ impl ComfyUi {
             let u = self.http.url(&format!("/history/{id}"));
             let h = self.http.send(&|c| c.get(&u), progress, &explain)?.json()?;
             if let Some(e) = h.get(id) {
+                // The history can show the prompt done while its last messages are
+                // still in the socket: read them (briefly) so every step is reported.
+                let drain_until = Instant::now() + DRAIN;
+                while !finished && Instant::now() < drain_until {
+                    match socket.as_mut().map(|s| s.poll(POLL)) {
+                        Some(Ok(events)) => finished = report(events, &mut waiting),
+                        _ => break,
+                    }
+                }
                 return Ok(e.clone());
             }
             if waiting {
