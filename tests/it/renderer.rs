@@ -834,3 +834,60 @@ fn backend_test_names_the_practice_models_and_loras() {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
 }
+
+/// Share of pixels within `r` px of `at` whose colour is within ΔE00 15 of
+/// the plan's body colour or its shades (a limb or paw there).
+fn limb_near(out: &builtin::Rendered, at: (f32, f32), r: i32) -> f64 {
+    let body = analysis::lab(out.plan.body);
+    let (w, h) = out.image.dimensions();
+    let (mut n, mut hit) = (0, 0);
+    for dy in -r..=r {
+        for dx in -r..=r {
+            let (x, y) = (at.0 as i32 + dx, at.1 as i32 + dy);
+            if x < 0 || y < 0 || x >= w as i32 || y >= h as i32 || dx * dx + dy * dy > r * r {
+                continue;
+            }
+            n += 1;
+            let l = analysis::lab(out.image.get_pixel(x as u32, y as u32).0);
+            // Same hue family as the body (limbs are drawn in shades of it).
+            if analysis::delta_e([body[0], l[1], l[2]], body) < 15.0 {
+                hit += 1;
+            }
+        }
+    }
+    hit as f64 / n.max(1) as f64
+}
+
+#[test]
+fn a_pose_raises_the_characters_arm_where_the_skeleton_raises_it() {
+    use genpath::imaging::control_maps::{self, Skeleton};
+    let base = control_maps::read_pose(&make_assets::pose_map());
+    // The same skeleton with its right arm raised above the head, out to the side.
+    let mut raised: Skeleton = base.clone();
+    let (sx, sy) = base.point("right shoulder").unwrap();
+    raised.points[3] = Some((sx - 40.0, sy - 45.0));
+    raised.points[4] = Some((sx - 55.0, sy - 100.0));
+    let render_with = |s: &Skeleton, weight: f32| {
+        let r = recipe(
+            "prompt = \"a fox, orange fur, cream belly, plain, studio backdrop\"\nseed = 31\nwidth = 768\nheight = 512\n",
+        );
+        let map = control_maps::draw_pose(768, 512, s);
+        builtin::render(
+            &r,
+            31,
+            &Inputs { controls: vec![ControlInput::new(ControlKind::Pose, map, weight)], ..Inputs::default() },
+        )
+        .unwrap()
+    };
+    let (up, down) = (render_with(&raised, 1.0), render_with(&base, 1.0));
+    let wrist_up = raised.points[4].unwrap();
+    let elbow_up = raised.points[3].unwrap();
+    let wrist_down = base.points[4].unwrap();
+    assert!(limb_near(&up, wrist_up, 6) > 0.6, "a paw at the raised wrist: {:.2}", limb_near(&up, wrist_up, 6));
+    assert!(limb_near(&up, elbow_up, 5) > 0.6, "the arm through the raised elbow: {:.2}", limb_near(&up, elbow_up, 5));
+    assert!(limb_near(&down, wrist_up, 6) < 0.1, "no arm up there when the skeleton's hangs down");
+    assert!(limb_near(&down, wrist_down, 6) > 0.6, "the paw at the lowered wrist");
+    // At weight 0.3 the arm barely follows the skeleton (loosely posed).
+    let loose = render_with(&raised, 0.3);
+    assert!(limb_near(&loose, wrist_up, 6) < 0.3, "a weak pose control does not lift the arm all the way");
+}

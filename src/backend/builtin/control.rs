@@ -34,7 +34,11 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
     let t = (c.weight / 0.8).clamp(0.0, 1.0);
     let target = match c.kind {
         ControlKind::Seg => seg_layout(plan, c, t),
-        ControlKind::Pose => pose_box(plan, &maps::read_pose(&c.image), c.image.dimensions()),
+        ControlKind::Pose => {
+            let skeleton = maps::read_pose(&c.image);
+            plan.limbs = limbs(&skeleton, c.image.dimensions(), t);
+            pose_box(plan, &skeleton, c.image.dimensions())
+        }
         ControlKind::Depth => depth_box(&c.luma()).map(|b| fill(plan, b)),
         ControlKind::Edges | ControlKind::Lineart | ControlKind::Scribble => None,
     };
@@ -91,8 +95,8 @@ fn bbox_where(w: usize, h: usize, keep: impl Fn(usize) -> bool) -> Option<Frac> 
 
 /// An OpenPose skeleton (the openpose ControlNet's input): the character's
 /// head goes on the skeleton's head (nose, eyes, ears) and its feet on the
-/// ankles; without feet, the figure's lowest keypoint. The practice
-/// characters have no posable limbs, so arms and legs set only the extent.
+/// ankles; without feet, the figure's lowest keypoint. Arms and legs are
+/// drawn along the skeleton's limbs (`limbs`, drawn by `subject.rs`).
 fn pose_box(plan: &Plan, s: &maps::Skeleton, (w, h): (u32, u32)) -> Option<Frac> {
     let (w, h) = (w as f32, h as f32);
     let (bx0, by0, bx1, by1) = s.bounds()?;
@@ -109,6 +113,21 @@ fn pose_box(plan: &Plan, s: &maps::Skeleton, (w, h): (u32, u32)) -> Option<Frac>
             Some(fill(plan, Frac { x: bx0 / w, y: by0 / h, w: (bx1 - bx0).max(1.0) / w, h: (by1 - by0).max(1.0) / h }))
         }
     }
+}
+
+/// The skeleton's arms and legs as joint chains in image fractions: each
+/// chain from its root (shoulder, hip) to as far as it is visible.
+fn limbs(s: &maps::Skeleton, (w, h): (u32, u32), follow: f32) -> Vec<super::plan::Limb> {
+    const CHAINS: [(bool, [usize; 3]); 4] =
+        [(true, [2, 3, 4]), (true, [5, 6, 7]), (false, [8, 9, 10]), (false, [11, 12, 13])];
+    CHAINS
+        .iter()
+        .filter_map(|(arm, chain)| {
+            let joints: Vec<(f32, f32)> =
+                chain.iter().map_while(|&k| s.points[k]).map(|(x, y)| (x / w as f32, y / h as f32)).collect();
+            (joints.len() >= 2).then(|| super::plan::Limb { arm: *arm, joints, follow })
+        })
+        .collect()
 }
 
 /// A MiDaS-style depth map (near = bright): the subject stands in the

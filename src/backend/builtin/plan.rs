@@ -104,6 +104,8 @@ pub struct Plan {
     pub detail_seed: u64,
     /// Seed for per-pixel noise.
     pub noise_seed: u64,
+    /// Arms and legs posed by an OpenPose skeleton (characters only).
+    pub limbs: Vec<Limb>,
     /// Guidance added by overcooking: emphasis past the limit, a LoRA past
     /// its weight (artefacts like a too-high cfg).
     pub burn: f32,
@@ -113,6 +115,16 @@ impl Plan {
     pub fn has(&self, element: &str) -> bool {
         !self.removed.contains(element)
     }
+}
+
+/// One arm or leg: its joints from the body outward (shoulder, elbow,
+/// wrist; hip, knee, ankle) in fractions of the image, and how closely the
+/// drawing follows them (the pose control's strength, 0–1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limb {
+    pub arm: bool,
+    pub joints: Vec<(f32, f32)>,
+    pub follow: f32,
 }
 
 /// The knobs that shape a plan besides the prompt.
@@ -466,5 +478,6 @@ pub fn plan(
         detail_seed,
         noise_seed,
         burn: EMPHASIS_BURN * overemphasis,
+        limbs: Vec::new(),
     }
 }

@@ -75,7 +75,11 @@ pub fn draw(pix: &mut Pixmap, plan: &Plan) {
     let mut d = Drawer { c: Canvas::new(pix), plan, body_mask: mask, cover_mask: cover, unit_px: bw.min(bh).max(1.0) };
     d.c.ts = ts;
     match plan.subject.class() {
-        SubjectClass::Character => character(&mut d),
+        SubjectClass::Character => {
+            limbs(&mut d, false);
+            character(&mut d);
+            limbs(&mut d, true);
+        }
         SubjectClass::Product => product(&mut d),
     }
     // The pattern goes on the body, not on what covers it.
@@ -198,10 +202,15 @@ fn character(d: &mut Drawer<'_>) {
             d.part(rounded(0.34, 0.18, 0.32, 0.14, 0.05), DARK);
             d.body(rounded(0.24, 0.46, 0.52, 0.4, 0.05));
             d.part(rounded(0.38, 0.54, 0.24, 0.14, 0.03), accent);
-            d.body(rounded(0.12, 0.5, 0.1, 0.3, 0.04));
-            d.body(rounded(0.78, 0.5, 0.1, 0.3, 0.04));
-            d.part(rect(0.32, 0.86, 0.12, 0.14), shade(body, -0.3));
-            d.part(rect(0.56, 0.86, 0.12, 0.14), shade(body, -0.3));
+            // A pose's limbs replace the robot's own arms and legs.
+            if !d.plan.limbs.iter().any(|l| l.arm) {
+                d.body(rounded(0.12, 0.5, 0.1, 0.3, 0.04));
+                d.body(rounded(0.78, 0.5, 0.1, 0.3, 0.04));
+            }
+            if !d.plan.limbs.iter().any(|l| !l.arm) {
+                d.part(rect(0.32, 0.86, 0.12, 0.14), shade(body, -0.3));
+                d.part(rect(0.56, 0.86, 0.12, 0.14), shade(body, -0.3));
+            }
         }
         Subject::Bear => {
             d.body(ellipse(0.5, 0.74, 0.28, 0.26));
@@ -244,6 +253,40 @@ fn character(d: &mut Drawer<'_>) {
             d.part(ellipse(0.6, 0.98, 0.07, 0.025), accent);
         }
         _ => {}
+    }
+}
+
+/// Where a limb hangs when nothing poses it (unit space): arms down beside
+/// the body, legs straight below the hips.
+fn rest(root: (f32, f32), arm: bool, n: usize) -> (f32, f32) {
+    let (dx, dy) = if arm { (if root.0 < 0.5 { -0.04 } else { 0.04 }, 0.14) } else { (0.0, 0.12) };
+    (root.0 + dx * n as f32, root.1 + dy * n as f32)
+}
+
+/// A pose's arms (`arms`) or legs, drawn along its joints: legs behind the
+/// body, arms in front; each limb in the body's colour with a paw or foot
+/// at its end. A limb follows its joints by the control's strength, from
+/// hanging at rest (0) to on the skeleton (1).
+fn limbs(d: &mut Drawer<'_>, arms: bool) {
+    let b = d.plan.subject_box;
+    let unit = |(x, y): (f32, f32)| ((x - b.x) / b.w.max(1e-3), (y - b.y) / b.h.max(1e-3));
+    let limbs: Vec<_> = d.plan.limbs.iter().filter(|l| l.arm == arms).cloned().collect();
+    for l in limbs {
+        let joints: Vec<(f32, f32)> = l.joints.iter().map(|&j| unit(j)).collect();
+        let root = joints[0];
+        let placed: Vec<(f32, f32)> = joints
+            .iter()
+            .enumerate()
+            .map(|(n, &(x, y))| {
+                let (rx, ry) = rest(root, l.arm, n);
+                (rx + (x - rx) * l.follow, ry + (y - ry) * l.follow)
+            })
+            .collect();
+        let width = if l.arm { 0.085 } else { 0.11 };
+        d.line(line(&placed), shade(d.plan.body, -0.08), width * d.unit_px);
+        let (ex, ey) = placed[placed.len() - 1];
+        let r = width * 0.75;
+        d.part(ellipse(ex, ey, r, r * if l.arm { 1.0 } else { 0.7 }), shade(d.plan.body, -0.2));
     }
 }
 
