@@ -125,7 +125,7 @@ fn limbs(s: &maps::Skeleton, (w, h): (u32, u32), follow: f32) -> Vec<super::plan
         .filter_map(|(arm, chain)| {
             let joints: Vec<(f32, f32)> =
                 chain.iter().map_while(|&k| s.points[k]).map(|(x, y)| (x / w as f32, y / h as f32)).collect();
-            (joints.len() >= 2).then(|| super::plan::Limb { arm: *arm, joints, follow })
+            (joints.len() >= 2).then_some(super::plan::Limb { arm: *arm, joints, follow })
         })
         .collect()
 }
