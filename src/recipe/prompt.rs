@@ -275,8 +275,30 @@ impl Layout {
     }
 }
 
+/// The prompt with the text it quotes blanked out: `a sign that says
+/// "OPEN"` asks for lettering, not for the word "open" (the renderer letters
+/// it; an unpaired quote is left as it is).
+fn without_quoted(prompt: &str) -> std::borrow::Cow<'_, str> {
+    if prompt.matches('"').count() < 2 {
+        return std::borrow::Cow::Borrowed(prompt);
+    }
+    let mut out = String::with_capacity(prompt.len());
+    let mut inside = false;
+    let last_pair_end = prompt.rfind('"').unwrap_or(0);
+    for (i, c) in prompt.char_indices() {
+        if c == '"' && (inside || i < last_pair_end) {
+            inside = !inside;
+            out.push(' ');
+        } else {
+            out.push(if inside { ' ' } else { c });
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Parse a prompt into terms, noting what was and was not understood.
 pub fn parse(prompt: &str) -> Parsed {
+    let prompt = &*without_quoted(prompt);
     let mut parsed = Parsed::default();
     let mut chunk = 0usize;
     let mut layout = Layout::default();
@@ -387,6 +409,14 @@ mod tests {
         let p = parse("a flibbertigibbet fox, #FF5A36 fur");
         assert_eq!(p.unknown, vec!["flibbertigibbet".to_string(), "#ff5a36".to_string()]);
         assert!(!p.terms.iter().any(|t| matches!(t.kind, TermKind::Color(_))), "a hex code says no colour");
+    }
+
+    #[test]
+    fn quoted_text_is_lettering_not_words() {
+        let p = parse("a sign that says \"Flibber Open\", a fox");
+        assert!(p.unknown.iter().all(|w| w != "flibber" && w != "open"), "{:?}", p.unknown);
+        assert!(p.terms.iter().any(|t| t.kind == TermKind::Subject(Subject::Fox)));
+        assert!(parse("an \"unpaired fox").terms.iter().any(|t| t.kind == TermKind::Subject(Subject::Fox)));
     }
 
     #[test]

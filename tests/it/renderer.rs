@@ -891,3 +891,37 @@ fn a_pose_raises_the_characters_arm_where_the_skeleton_raises_it() {
     let loose = render_with(&raised, 0.3);
     assert!(limb_near(&loose, wrist_up, 6) < 0.3, "a weak pose control does not lift the arm all the way");
 }
+
+#[test]
+fn quoted_text_is_lettered_and_spelt_as_well_as_the_model_spells() {
+    let spelt = |model: &str, text: &str| {
+        (1..=10u64)
+            .filter(|seed| {
+                let r = render(&format!(
+                    "prompt = 'a mug on a kitchen counter, a sign that says \"{text}\"'\nseed = {seed}\nmodel = \"{model}\"\n"
+                ));
+                r.lettering.as_deref() == Some(text)
+            })
+            .count()
+    };
+    assert!(spelt("practice-sd15", "OPEN") <= 2, "SD 1.5-like garbles letters");
+    assert!(spelt("practice-sdxl", "OPEN") >= 7, "SDXL-like spells a short word");
+    assert!(spelt("practice-sdxl", "GRAND OPENING TODAY") <= 3, "…and stumbles on a long one");
+    assert_eq!(spelt("practice-flux", "GRAND OPENING TODAY"), 10, "FLUX-like spells a short phrase");
+    // The letters are on the picture: dark ink on a light board, above the subject.
+    let r = render(
+        "prompt = 'a mug, studio backdrop, a sign that says \"OPEN\"'\nseed = 3\nmodel = \"practice-flux\"\nwidth = 1024\nheight = 1024\n",
+    );
+    let (w, h) = r.image.dimensions();
+    let at = genpath::backend::builtin::text::sign_box(&r.plan, 4);
+    let (x0, y0) = ((at.x * w as f32) as u32, (at.y * h as f32) as u32);
+    let (x1, y1) = (((at.x + at.w) * w as f32) as u32, ((at.y + at.h) * h as f32) as u32);
+    let board: Vec<f32> = (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .map(|(x, y)| analysis::lab(r.image.get_pixel(x, y).0)[0])
+        .collect();
+    let ink = board.iter().filter(|l| **l < 40.0).count() as f64 / board.len() as f64;
+    let paper = board.iter().filter(|l| **l > 85.0).count() as f64 / board.len() as f64;
+    assert!(ink > 0.05 && paper > 0.5, "ink {ink:.2}, board {paper:.2}");
+    assert!(r.not_understood.iter().all(|w| w != "open"), "the quoted word is lettering: {:?}", r.not_understood);
+}

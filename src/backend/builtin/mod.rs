@@ -14,6 +14,7 @@ mod scene;
 pub mod service;
 mod shape;
 mod subject;
+pub mod text;
 
 use std::time::Instant;
 
@@ -43,6 +44,8 @@ impl Builtin {
 pub struct Rendered {
     pub image: RgbImage,
     pub plan: plan::Plan,
+    /// The lettering drawn for the text the prompt quotes, as the model spelt it.
+    pub lettering: Option<String>,
     pub understood: Vec<String>,
     pub not_understood: Vec<String>,
 }
@@ -162,6 +165,11 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         }
         None => subject::draw(&mut pix, &plan),
     }
+    // Quoted text is lettered on a sign, spelt as well as the model spells.
+    let lettering = text::quoted(&r.prompt).map(|t| text::spelt(&t, model, seed));
+    if let Some(t) = &lettering {
+        text::draw(&mut pix, &plan, t, text::sign_box(&plan, t.chars().count()));
+    }
     let mut buf = effects::Buf::from_rgba(pix.data(), w as usize, h as usize);
     effects::style(&mut buf, &plan);
     effects::grade(&mut buf, scene::grade(plan.lighting));
@@ -180,7 +188,7 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     if let (Some(init), Some(mask)) = (&inputs.init, &inputs.mask) {
         control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur));
     }
-    Ok(Rendered { image, plan, understood: parsed.understood, not_understood: parsed.unknown })
+    Ok(Rendered { image, plan, lettering, understood: parsed.understood, not_understood: parsed.unknown })
 }
 
 /// The two subjects a model draws far above its training size (SD 1.5 at

@@ -37,8 +37,18 @@ pub struct Model {
     pub neglect: f32,
     /// Chance that two colours in one CLIP chunk bleed into each other's parts.
     pub bleed: f32,
+    /// How well it spells the text a prompt quotes.
+    pub spelling: Spelling,
     /// Price and latency on the practice service, relative to the SD 1.5-like model.
     pub cost: f64,
+}
+
+/// Per-letter error rates for lettering: texts up to `short` letters, and longer ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spelling {
+    pub short: usize,
+    pub short_error: f32,
+    pub long_error: f32,
 }
 
 /// Every practice model (one table: recipes, docs and `backend test` read it).
@@ -50,6 +60,7 @@ pub const MODELS: &[Model] = &[
         encoder: Encoder::Clip { full: 20, end: 0.75, later: 0.92 },
         neglect: 2.0,
         bleed: 0.35,
+        spelling: Spelling { short: 6, short_error: 0.55, long_error: 0.7 },
         cost: 1.0,
     },
     Model {
@@ -59,6 +70,7 @@ pub const MODELS: &[Model] = &[
         encoder: Encoder::Clip { full: 35, end: 0.85, later: 0.95 },
         neglect: 1.5,
         bleed: 0.15,
+        spelling: Spelling { short: 6, short_error: 0.05, long_error: 0.3 },
         cost: 1.6,
     },
     Model {
@@ -68,6 +80,7 @@ pub const MODELS: &[Model] = &[
         encoder: Encoder::T5 { limit: 512 },
         neglect: 1.0,
         bleed: 0.03,
+        spelling: Spelling { short: 20, short_error: 0.0, long_error: 0.08 },
         cost: 3.0,
     },
 ];
@@ -131,6 +144,12 @@ impl Model {
             t.weight = diminishing(t.weight) * self.attention(t.token);
         }
         (read, over.max(0.0))
+    }
+
+    /// Chance that one letter of a text this long comes out wrong.
+    pub fn letter_error(&self, letters: usize) -> f32 {
+        let s = self.spelling;
+        if letters <= s.short { s.short_error } else { s.long_error }
     }
 
     /// Chance that an attribute read at `weight` is dropped.
