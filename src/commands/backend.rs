@@ -147,6 +147,8 @@ pub fn test(env: &Env, name: &str, generate: bool) -> Result<()> {
         outln!("  models: {} (the first is the default)", models.join(", "));
         let loras: Vec<String> = lora::LORAS.iter().map(|l| format!("{} (trigger `{}`)", l.name, l.trigger)).collect();
         outln!("  LoRAs: {}", loras.join(", "));
+        let vaes: Vec<String> = model::VAES.iter().map(|v| format!("{} (for {})", v.name, v.family)).collect();
+        outln!("  VAEs: {}", vaes.join(", "));
     }
     outln!("  capabilities: {}", capabilities(backend.as_ref()));
     if generate {

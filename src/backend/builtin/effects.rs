@@ -225,6 +225,45 @@ pub fn undersized(b: &mut Buf, amount: f32) {
     }
 }
 
+/// A swapped-in VAE decodes the latents: a fitting one sharpens fine
+/// detail and shifts saturation by its tuning; one from another model
+/// family decodes garbage — blotches of wrong colour over the picture (what
+/// an SDXL VAE does to SD 1.5 latents).
+pub fn decode(b: &mut Buf, vae: &super::model::Vae, fits: bool, seed: u64) {
+    if !fits {
+        let mut rng = super::rng::Rng::new(super::rng::hash(&[b"vae", vae.name.as_bytes(), &seed.to_le_bytes()]));
+        let block = (b.w.min(b.h) / 24).max(2);
+        let (bw, bh) = (b.w.div_ceil(block), b.h.div_ceil(block));
+        let offsets: Vec<[f32; 3]> =
+            (0..bw * bh).map(|_| [rng.range(-90.0, 90.0), rng.range(-90.0, 90.0), rng.range(-90.0, 90.0)]).collect();
+        for y in 0..b.h {
+            for x in 0..b.w {
+                let o = offsets[(y / block) * bw + x / block];
+                let p = &mut b.px[y * b.w + x];
+                *p = [p[2] + o[0], p[0] + o[1], p[1] + o[2]];
+            }
+        }
+        return;
+    }
+    if vae.sharpen > 0.0 {
+        let mut soft = Buf { w: b.w, h: b.h, px: b.px.clone() };
+        box_blur(&mut soft, 1);
+        for (p, s) in b.px.iter_mut().zip(&soft.px) {
+            for k in 0..3 {
+                p[k] += (p[k] - s[k]) * vae.sharpen;
+            }
+        }
+    }
+    if vae.saturation != 1.0 {
+        for p in &mut b.px {
+            let l = Buf::luma(*p);
+            for v in p.iter_mut() {
+                *v = l + (*v - l) * vae.saturation;
+            }
+        }
+    }
+}
+
 /// Too few steps: the image has not converged — soft and noisy.
 pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
     let residual = (-(steps as f32) / 7.0).exp();

@@ -76,7 +76,10 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         let known = vocab::SAMPLERS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
         BackendError::Failed(format!("unknown sampler '{}'; the built-in renderer knows: {known}", r.sampler))
     })?;
-    let model = model::Model::named(r.model.as_deref()).map_err(BackendError::Failed)?;
+    let model = &model::Model::named(r.model.as_deref())
+        .map_err(BackendError::Failed)?
+        .with_clip_skip(r.extra.clip_skip.unwrap_or(1));
+    let vae = r.extra.vae.as_deref().map(model::Vae::named).transpose().map_err(BackendError::Failed)?;
     let loras = r
         .extra
         .lora
@@ -174,6 +177,9 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     effects::style(&mut buf, &plan);
     effects::grade(&mut buf, scene::grade(plan.lighting));
     effects::undersized(&mut buf, model.undersize(w, h));
+    if let Some(v) = vae {
+        effects::decode(&mut buf, v, v.fits(model), plan.noise_seed);
+    }
     effects::cfg(&mut buf, r.cfg + plan.burn);
     effects::steps(&mut buf, scheduled_steps(r), plan.noise_seed);
     // The prompt's picture is finished first; image-to-image decides how much of the init survives it.
@@ -283,6 +289,8 @@ impl Backend for Builtin {
                 Feature::ControlTiming,
                 Feature::ControlMode,
                 Feature::Lora,
+                Feature::ClipSkip,
+                Feature::Vae,
             ],
         }
     }

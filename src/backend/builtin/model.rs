@@ -88,6 +88,64 @@ pub const MODELS: &[Model] = &[
 /// A word read at this weight or more is never dropped (`[word]`, 0.91, still lands).
 const HELD: f32 = 0.9;
 
+/// A practice VAE: the decoder from latents to pixels, swappable as in
+/// A1111's "SD VAE" setting or ComfyUI's `VAELoader`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vae {
+    pub name: &'static str,
+    /// The model family whose latents it decodes (a model's `name`).
+    pub family: &'static str,
+    pub about: &'static str,
+    /// Fine-detail gain (an MSE-finetuned decoder is crisper).
+    pub sharpen: f32,
+    /// Colour saturation factor.
+    pub saturation: f32,
+}
+
+/// Every practice VAE.
+pub const VAES: &[Vae] = &[
+    Vae {
+        name: "practice-vae-ft-mse",
+        family: "practice-sd15",
+        about: "SD 1.5 decoder fine-tuned with MSE (like vae-ft-mse-840000): crisper detail, truer faces",
+        sharpen: 0.45,
+        saturation: 1.0,
+    },
+    Vae {
+        name: "practice-vae-vivid",
+        family: "practice-sd15",
+        about: "SD 1.5 decoder tuned for illustration (like the anime VAEs): richer colour",
+        sharpen: 0.1,
+        saturation: 1.18,
+    },
+    Vae {
+        name: "practice-vae-sdxl",
+        family: "practice-sdxl",
+        about: "the SDXL decoder (like sdxl_vae / sdxl-vae-fp16-fix)",
+        sharpen: 0.2,
+        saturation: 1.0,
+    },
+];
+
+impl Vae {
+    /// The practice VAE a recipe names.
+    pub fn named(name: &str) -> Result<&'static Vae, String> {
+        VAES.iter().find(|v| v.name.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            let names: Vec<&str> = VAES.iter().map(|v| v.name).collect();
+            let hint = crate::names::closest(name, names.iter().copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
+            format!("the practice renderer has no VAE `{name}`: {hint}it has {}", names.join(", "))
+        })
+    }
+
+    /// Whether it decodes this model's latents (a VAE from another family
+    /// turns the picture into blotchy, wrong-coloured noise).
+    pub fn fits(&self, model: &Model) -> bool {
+        self.family == model.name
+    }
+}
+
 /// Emphasis above this weight overcooks the image (A1111 users' rule of thumb: past ~1.5).
 pub const EMPHASIS_LIMIT: f32 = 1.5;
 
@@ -146,6 +204,23 @@ impl Model {
         (read, over.max(0.0))
     }
 
+    /// This model with its text encoder stopped `skip` layers from the end
+    /// (A1111's "Clip skip", ComfyUI's `CLIPSetLastLayer`): the
+    /// penultimate layer's embedding is less literal, so colours bind more
+    /// loosely and weak words drop more (2 is the anime checkpoints' usual
+    /// setting; higher gets vaguer). T5 models have no CLIP layers to skip.
+    pub fn with_clip_skip(&self, skip: u32) -> Model {
+        let extra = skip.saturating_sub(1) as f32;
+        match self.encoder {
+            Encoder::Clip { .. } => Model {
+                bleed: (self.bleed * (1.0 + 0.3 * extra)).min(0.9),
+                neglect: self.neglect + 0.25 * extra,
+                ..self.clone()
+            },
+            Encoder::T5 { .. } => self.clone(),
+        }
+    }
+
     /// Chance that one letter of a text this long comes out wrong.
     pub fn letter_error(&self, letters: usize) -> f32 {
         let s = self.spelling;
@@ -199,6 +274,19 @@ mod tests {
     fn an_unknown_model_names_the_ones_there_are() {
         let e = Model::named(Some("practice-sdx")).unwrap_err();
         assert!(e.contains("did you mean `practice-sdxl`?") && e.contains("practice-flux"), "{e}");
+    }
+
+    #[test]
+    fn clip_skip_loosens_clip_models_only_and_a_vae_fits_its_family() {
+        let sd = Model::named(None).unwrap();
+        let skipped = sd.with_clip_skip(2);
+        assert!(skipped.bleed > sd.bleed && skipped.neglect > sd.neglect);
+        assert_eq!(sd.with_clip_skip(1), *sd);
+        let flux = Model::named(Some("practice-flux")).unwrap();
+        assert_eq!(flux.with_clip_skip(2), *flux);
+        let mse = Vae::named("practice-vae-ft-mse").unwrap();
+        assert!(mse.fits(sd) && !mse.fits(Model::named(Some("practice-sdxl")).unwrap()));
+        assert!(Vae::named("vae-ft-mse").unwrap_err().contains("did you mean `practice-vae-ft-mse`?"));
     }
 
     #[test]
