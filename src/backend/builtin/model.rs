@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(flux.with_clip_skip(2), *flux);
         let mse = Vae::named("practice-vae-ft-mse").unwrap();
         assert!(mse.fits(sd) && !mse.fits(Model::named(Some("practice-sdxl")).unwrap()));
-        assert!(Vae::named("vae-ft-mse").unwrap_err().contains("did you mean `practice-vae-ft-mse`?"));
+        assert!(Vae::named("practice-vae-ft-mce").unwrap_err().contains("did you mean `practice-vae-ft-mse`?"));
     }
 
     #[test]
