@@ -102,18 +102,29 @@ fn generate(
         exercise_label: exercise_label.to_string(),
         sandbox: answer.sandbox,
     };
-    generate_in(recipe, &dirs, backend, observer)
+    let file = answer.path.display().to_string();
+    generate_in(recipe, &dirs, Some((&file, &answer.text)), backend, observer)
 }
 
-/// Generate every image of a recipe, its files looked up in `dirs`.
-fn generate_in(recipe: &Recipe, dirs: &AssetDirs<'_>, backend: &dyn Backend, observer: &dyn Observer) -> Result<Made> {
+/// Generate every image of a recipe, its files looked up in `dirs`; a file
+/// problem is located in `source` (the recipe's file name and text) when given.
+fn generate_in(
+    recipe: &Recipe,
+    dirs: &AssetDirs<'_>,
+    source: Option<(&str, &str)>,
+    backend: &dyn Backend,
+    observer: &dyn Observer,
+) -> Result<Made> {
     let shots = recipe.resolve();
     let total = shots.len();
     let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
     let mut earlier: Vec<image::RgbImage> = Vec::new();
     for (i, shot) in shots.into_iter().enumerate() {
         observer.image_started(i, total);
-        let inputs = inputs::load(&shot, dirs, &earlier)?;
+        let inputs = inputs::load(&shot, dirs, &earlier).map_err(|e| match source {
+            Some((file, text)) => anyhow::Error::new(e.located(file, text)),
+            None => anyhow::Error::new(e),
+        })?;
         let g = backend.generate(&Request { recipe: shot, inputs }, observer).map_err(anyhow::Error::new)?;
         made.cost += g.cost;
         observer.image_done(i, total, g.cost);
@@ -494,7 +505,7 @@ pub fn rerun_bundle(
             exercise_label: curriculum.source.display(&exercise.dir),
             sandbox: true,
         };
-        let made = generate_in(&recipe, &dirs, backend, &Quiet)?;
+        let made = generate_in(&recipe, &dirs, None, backend, &Quiet)?;
         Ok(made.images.into_iter().map(|i| i.bytes).collect())
     })()
 }

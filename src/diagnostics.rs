@@ -42,6 +42,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl std::error::Error for Diagnostic {}
+
 /// Every problem found while loading something; an error when non-empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
@@ -97,12 +99,68 @@ pub fn locate(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Parse TOML text into `T`, turning a syntax or schema error into a located diagnostic.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostic> {
-    toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().to_string();
-        Diagnostic::at(file, text, e.span(), message)
-    })
+/// Unknown keys reported at once before giving up on a file.
+const MAX_UNKNOWN_KEYS: usize = 20;
+
+/// Parse TOML text into `T`, turning a syntax or schema error into a
+/// located diagnostic. Every misspelt key is reported at once, each with
+/// the closest known key ("did you mean `steps`?"): a key `T` does not
+/// know is noted, its line blanked (byte offsets kept, so later spans stay
+/// true), and the text parsed again.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, Diagnostics> {
+    let mut diags = Diagnostics::default();
+    let mut work = std::borrow::Cow::Borrowed(text);
+    loop {
+        let e = match toml::from_str::<T>(&work) {
+            Ok(v) if diags.is_empty() => return Ok(v),
+            Ok(_) => return Err(in_file_order(diags)),
+            Err(e) => e,
+        };
+        let message = e.message().trim();
+        // A required key written with a typo is already said: "did you mean `steps`?".
+        if let Some(missing) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
+            && diags.0.iter().any(|d| d.message.ends_with(&format!("did you mean `{missing}`?")))
+        {
+            return Err(in_file_order(diags));
+        }
+        let unknown = unknown_key(message);
+        diags.push(Diagnostic::at(file, text, e.span(), unknown.as_deref().unwrap_or(message)));
+        // Go on only past a plain one-line `key = value` (a table header or a
+        // multi-line value cannot be blanked without changing what follows).
+        let line = e.span().filter(|_| unknown.is_some() && diags.len() < MAX_UNKNOWN_KEYS).and_then(|span| {
+            let start = work[..span.start].rfind('\n').map_or(0, |i| i + 1);
+            let end = work[span.start..].find('\n').map_or(work.len(), |i| span.start + i);
+            let body = work[start..end].trim_start();
+            let value = body.split_once('=').map(|(_, v)| v.trim_start());
+            let one_line = value
+                .is_some_and(|v| !v.starts_with(['[', '{']) && !v.starts_with("\"\"\"") && !v.starts_with("\'\'\'"));
+            (!body.starts_with('[') && one_line).then_some(start..end)
+        });
+        let Some(line) = line else { return Err(in_file_order(diags)) };
+        let mut blanked = work.into_owned();
+        blanked.replace_range(line.clone(), &" ".repeat(line.len()));
+        work = std::borrow::Cow::Owned(blanked);
+    }
+}
+
+/// Problems in the order they are written (serde meets keys in its own order).
+fn in_file_order(mut d: Diagnostics) -> Diagnostics {
+    d.0.sort_by_key(|d| (d.line, d.column));
+    d
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" as a person would
+/// say it: the closest known key, else the keys there are.
+fn unknown_key(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, expected) = rest.split_once('`')?;
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let text = match crate::names::closest(key, known.iter().copied()) {
+        Some(k) => format!("unknown key `{key}`: did you mean `{k}`?"),
+        None if known.is_empty() => format!("unknown key `{key}`"),
+        None => format!("unknown key `{key}` (the keys here: {})", known.join(", ")),
+    };
+    Some(text)
 }
 
 #[cfg(test)]
@@ -119,6 +177,30 @@ mod tests {
     }
 
     #[test]
+    fn every_misspelt_key_is_reported_with_the_closest_one() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct S {
+            steps: i32,
+            cfg: f32,
+            #[serde(default)]
+            list: Vec<i32>,
+        }
+        let d = parse_toml::<S>("r.toml", "stesp = 20\ncgf = 7\nlist = [1,\n 2]\nzzzzzz = 1\n").unwrap_err();
+        let shown: Vec<String> = d.0.iter().map(|d| d.to_string()).collect();
+        assert_eq!(shown[0], "r.toml:1:1: unknown key `stesp`: did you mean `steps`?");
+        assert_eq!(shown[1], "r.toml:2:1: unknown key `cgf`: did you mean `cfg`?");
+        assert!(
+            shown[2].starts_with("r.toml:5:1: unknown key `zzzzzz` (the keys here: steps, cfg, list)"),
+            "{shown:?}"
+        );
+        // A good file still parses; a syntax error is one located problem.
+        assert!(parse_toml::<S>("r.toml", "steps = 1\ncfg = 2\n").is_ok());
+        assert_eq!(parse_toml::<S>("r.toml", "steps = \n").unwrap_err().0.len(), 1);
+    }
+
+    #[test]
     fn parse_error_is_located() {
         #[derive(serde::Deserialize, Debug)]
         #[serde(deny_unknown_fields)]
@@ -127,8 +209,8 @@ mod tests {
             a: i32,
         }
         let d = parse_toml::<S>("x.toml", "a = 1\nb = 2\n").unwrap_err();
-        assert_eq!((d.line, d.column), (2, 1), "{d}");
-        assert!(d.message.contains("unknown field"), "{d}");
+        assert_eq!((d.0[0].line, d.0[0].column), (2, 1), "{d}");
+        assert!(d.0[0].message.contains("unknown key `b`"), "{d}");
     }
 }
 

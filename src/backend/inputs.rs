@@ -49,10 +49,16 @@ impl AssetDirs<'_> {
         let mut looked = Vec::new();
         if let Some(dir) = &self.recipe_dir {
             let full = dir.join(p);
+            // The recipe's folder as a person can find it (a bare file name's folder is the current one).
+            let shown = if dir.as_os_str().is_empty() {
+                std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
+            } else {
+                dir.display().to_string()
+            };
             if full.is_file() {
-                return read_file(&full, path, &format!("in {}", dir.display()));
+                return read_file(&full, path, &format!("in {shown}"));
             }
-            looked.push(format!("in {}", dir.display()));
+            looked.push(format!("in {shown} (the recipe's folder)"));
         }
         if let Some(read) = self.exercise
             && let Some(b) = read(path)
@@ -63,6 +69,23 @@ impl AssetDirs<'_> {
             looked.push(format!("in {}", self.exercise_label));
         }
         Err(InputError::Missing { path: path.into(), looked: looked.join(" and ") })
+    }
+}
+
+impl InputError {
+    /// This error pointed at where the recipe names the file: the first
+    /// place its text writes that path as a string (`file:line:col`), or
+    /// the whole file when the path was not written there (a shot's
+    /// substitution, say).
+    pub fn located(self, file: &str, text: &str) -> crate::diagnostics::Diagnostic {
+        let path = match &self {
+            InputError::Missing { path, .. } | InputError::Undecodable { path, .. } => Some(path.as_str()),
+            InputError::Mismatch(_) => None,
+        };
+        let span = path.and_then(|p| {
+            ["\"", "'"].iter().find_map(|q| text.find(&format!("{q}{p}{q}")).map(|at| at + 1..at + 1 + p.len()))
+        });
+        crate::diagnostics::Diagnostic::at(file, text, span, self.to_string())
     }
 }
 

@@ -26,7 +26,8 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
     let backend = Builtin::new();
     let mut made = Vec::new();
     for (i, r) in recipe.resolve().into_iter().enumerate() {
-        let inputs = inputs::load(&r, &dirs, &made)?;
+        let inputs =
+            inputs::load(&r, &dirs, &made).map_err(|e| e.located(&recipe_path.display().to_string(), &text))?;
         let g = backend.generate(&Request { recipe: r, inputs }, &Cancel::default())?;
         let name = if recipe.shot.is_empty() { format!("{stem}.png") } else { format!("{stem}-{:02}.png", i + 1) };
         let path = out.join(name);

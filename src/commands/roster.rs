@@ -201,8 +201,7 @@ pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
 
 pub fn import(env: &Env, file: &Path) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("Failed to read {}", file.display()))?;
-    let parsed: AssignmentFile = crate::diagnostics::parse_toml(&file.display().to_string(), &text)
-        .map_err(crate::diagnostics::Diagnostics::from)?;
+    let parsed: AssignmentFile = crate::diagnostics::parse_toml(&file.display().to_string(), &text)?;
     if parsed.version != 1 {
         return Err(UsageError(format!(
             "{} is assignment file version {}; this genpath reads version 1",

@@ -217,7 +217,7 @@ impl Loader {
         let raw_path = path_text.as_ref().and_then(|t| match parse_toml::<format::RawPath>(&t.label, &t.body) {
             Ok(p) => Some(p),
             Err(d) => {
-                self.diags.push(d);
+                self.diags.0.extend(d.0);
                 None
             }
         });
@@ -244,7 +244,7 @@ impl Loader {
                 let raw = match parse_toml::<format::RawExercise>(&text.label, &text.body) {
                     Ok(r) => r,
                     Err(d) => {
-                        self.diags.push(d);
+                        self.diags.0.extend(d.0);
                         broken.insert(id);
                         continue;
                     }

@@ -46,7 +46,7 @@ fn broken_curriculum_reports_every_problem_with_location() {
     assert!(err.contains("3 problems found"), "{err}");
     let first_label = format!("{}:3:9:", first.display());
     assert!(err.contains(&first_label), "syntax error not located as {first_label}:\n{err}");
-    let unknown = format!("{}:5:1: unknown field `difficulty`", placement.display());
+    let unknown = format!("{}:5:1: unknown key `difficulty`", placement.display());
     assert!(err.contains(&unknown), "unknown key not located:\n{err}");
     let missing = format!(
         "{}:6:11: asset not found: {}",
@@ -254,4 +254,26 @@ fn calibrate_reports_auc_and_a_threshold_from_labelled_folders() {
         &["calibrate", "identity_consistency", "--same", &dirs[0], &dirs[1], &dirs[2], "--param", "max_odd = 3"],
     );
     assert!(!o.status.success() && stderr(&o).contains("max_odd"), "{}", stderr(&o));
+}
+
+#[test]
+fn every_misspelt_recipe_key_and_a_missing_asset_are_located_with_a_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = tmp.path().join("r.toml");
+    std::fs::write(&recipe, "prompt = \"a fox\"\nstesp = 20\ncgf = 7\n").unwrap();
+    let o = genpath(tmp.path()).arg("render").arg(&recipe).arg("--out").arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let file = recipe.display();
+    assert!(err.contains(&format!("{file}:2:1: unknown key `stesp`: did you mean `steps`?")), "{err}");
+    assert!(err.contains(&format!("{file}:3:1: unknown key `cgf`: did you mean `cfg`?")), "{err}");
+    std::fs::write(&recipe, "prompt = \"a fox\"\n[init]\nimage = \"assets/nope.png\"\n").unwrap();
+    let o = genpath(tmp.path()).arg("render").arg(&recipe).arg("--out").arg(tmp.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let expected = format!(
+        "{file}:3:10: asset not found: assets/nope.png (looked in {} (the recipe's folder))",
+        tmp.path().display()
+    );
+    assert!(err.contains(&expected), "{err}");
 }
