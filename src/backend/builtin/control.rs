@@ -108,8 +108,16 @@ pub struct DepthGuide {
     pub w: usize,
     pub h: usize,
     pub near: Vec<f32>,
+    /// The map with what stands out of the scene replaced by what is behind it.
+    behind: Vec<f32>,
     pub t: f32,
     range: u8,
+}
+
+fn row_median(row: &[f32]) -> f32 {
+    let mut row = row.to_vec();
+    row.sort_by(f32::total_cmp);
+    row.get(row.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Nearer than this share of the map's range is out of the far region
@@ -121,13 +129,19 @@ impl DepthGuide {
         let luma = c.luma();
         let (lo, hi) = luma.pixels().fold((255u8, 0u8), |(a, b), p| (a.min(p.0[0]), b.max(p.0[0])));
         let span = f32::from(hi.saturating_sub(lo)).max(1.0);
-        DepthGuide {
-            w: luma.width() as usize,
-            h: luma.height() as usize,
-            near: luma.pixels().map(|p| f32::from(p.0[0].saturating_sub(lo)) / span).collect(),
-            t: follow(c.weight),
-            range: hi.saturating_sub(lo),
+        let near: Vec<f32> = luma.pixels().map(|p| f32::from(p.0[0].saturating_sub(lo)) / span).collect();
+        let (w, h) = (luma.width() as usize, luma.height() as usize);
+        // Behind whatever stands out is what its row shows elsewhere (the ground, a backdrop).
+        let mut behind = near.clone();
+        for y in 0..h {
+            let median = row_median(&near[y * w..(y + 1) * w]);
+            for v in &mut behind[y * w..(y + 1) * w] {
+                if *v - median > STANDS_OUT {
+                    *v = median;
+                }
+            }
         }
+        DepthGuide { w, h, near, behind, t: follow(c.weight), range: hi.saturating_sub(lo) }
     }
 
     /// A map with less than an eighth of the range in it carries no layout.
@@ -135,7 +149,9 @@ impl DepthGuide {
         self.range >= 32 && self.t > 0.0
     }
 
-    /// Nearness (0 far … 1 near) at a point in fractions of the image, bilinear.
+    /// Nearness (0 far … 1 near) of the scene (ground, backdrop, sky) at a
+    /// point in fractions of the image, bilinear; something standing out
+    /// of it (where the subject goes) does not count.
     pub fn at(&self, fx: f32, fy: f32) -> f32 {
         let (w, h) = (self.w, self.h);
         let x = (fx * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
@@ -143,7 +159,7 @@ impl DepthGuide {
         let (x0, y0) = (x as usize, y as usize);
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
         let (ax, ay) = (x - x0 as f32, y - y0 as f32);
-        let v = |x: usize, y: usize| self.near[y * w + x];
+        let v = |x: usize, y: usize| self.behind[y * w + x];
         let top = v(x0, y0) + (v(x1, y0) - v(x0, y0)) * ax;
         let bottom = v(x0, y1) + (v(x1, y1) - v(x0, y1)) * ax;
         top + (bottom - top) * ay
@@ -184,9 +200,7 @@ impl DepthGuide {
         let (w, h) = (self.w, self.h);
         let mut out = vec![false; w * h];
         for y in 0..h {
-            let mut row: Vec<f32> = self.near[y * w..(y + 1) * w].to_vec();
-            row.sort_by(f32::total_cmp);
-            let median = row[w / 2];
+            let median = row_median(&self.near[y * w..(y + 1) * w]);
             for x in 0..w {
                 out[y * w + x] = self.near[y * w + x] - median > STANDS_OUT;
             }
@@ -304,12 +318,14 @@ fn seg_layout(plan: &mut Plan, c: &ControlInput, t: f32) -> Option<Frac> {
     let (w, h) = (c.image.width() as usize, c.image.height() as usize);
     let role = |i: usize| classes[i].map(|k| maps::SEG_CLASSES[k as usize].3);
     let region = |want: maps::SegRole| bbox_where(w, h, |i| role(i) == Some(want));
-    // The horizon: the median over columns of where the ground starts, or
-    // where the sky ends.
-    let median = |mut ends: Vec<usize>| {
+    // The horizon: where the ground starts in the columns that see it
+    // farthest (things in front — trees, the subject — only hide its start,
+    // never raise it): the 10th percentile over the columns; without
+    // ground, the median of where the sky ends.
+    let rank = |mut ends: Vec<usize>, at: f32| {
         (ends.len() * 2 >= w).then(|| {
             ends.sort_unstable();
-            ends[ends.len() / 2] as f32 / h as f32
+            ends[((ends.len() - 1) as f32 * at) as usize] as f32 / h as f32
         })
     };
     let ground = (0..w).filter_map(|x| (0..h).find(|&y| role(y * w + x) == Some(maps::SegRole::Ground))).collect();
@@ -317,7 +333,7 @@ fn seg_layout(plan: &mut Plan, c: &ControlInput, t: f32) -> Option<Frac> {
         .filter_map(|x| (0..h).rev().find(|&y| role(y * w + x) == Some(maps::SegRole::Sky)).map(|y| y + 1))
         .filter(|&y| y < h)
         .collect();
-    if let Some(y) = median(ground).or_else(|| median(sky)) {
+    if let Some(y) = rank(ground, 0.1).or_else(|| rank(sky, 0.5)) {
         plan.horizon += (y - plan.horizon) * t;
     }
     // Plain classes stay plain: no scenery is drawn over wall or sky.

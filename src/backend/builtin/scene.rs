@@ -572,7 +572,7 @@ fn ground_marks(c: &mut Canvas<'_>, x: &mut Ctx<'_>, hy: f32, d: &DepthGuide, ma
                     }
                     Mark::Ripple => {
                         let col = shade(ground, -0.1);
-                        c.stroke(curve((mx - s, my), (mx, my - s * 0.5), (mx + s, my)), col, 0.8, width);
+                        c.stroke(curve((mx - s, my), (mx, my - s * 0.25), (mx + s, my)), col, 0.6, width);
                     }
                     Mark::Drift => {
                         c.fill_c(ellipse(mx, my, s * 1.3, s * 0.22), mix(ground, [150, 170, 205], 0.3), 0.5);
@@ -683,8 +683,9 @@ fn seg_classes(pix: &mut Pixmap, x: &mut Ctx<'_>, seg: &SegGuide) {
         return;
     }
     let (w, h) = (pix.width() as usize, pix.height() as usize);
-    let classes: Vec<Option<u8>> =
+    let mut classes: Vec<Option<u8>> =
         (0..w * h).map(|i| seg.at(((i % w) as f32 + 0.5) / w as f32, ((i / w) as f32 + 0.5) / h as f32)).collect();
+    behind_subject(&mut classes, w, h, (x.plan.horizon * h as f32) as usize);
     let shrink = (1.0 - seg.t) * SEG_LOOSENESS * w.min(h) as f32;
     for (k, &(name, _, _, role)) in SEG_CLASSES.iter().enumerate() {
         if !matches!(role, SegRole::Scenery | SegRole::Ground | SegRole::Backdrop)
@@ -712,6 +713,35 @@ fn seg_classes(pix: &mut Pixmap, x: &mut Ctx<'_>, seg: &SegGuide) {
             None
         };
         composite(pix, &layer, reach.as_ref().unwrap_or(&r));
+    }
+}
+
+/// Behind the subject the scene goes on: each subject-class pixel takes
+/// the class of the nearest other pixel above it when it is above the
+/// horizon (sky, backdrop, scenery behind a standing subject), below it
+/// when under the horizon (the ground it stands on), else the other way.
+fn behind_subject(classes: &mut [Option<u8>], w: usize, h: usize, horizon: usize) {
+    let subject = |c: Option<u8>| c.is_some_and(|k| SEG_CLASSES[k as usize].3 == SegRole::Subject);
+    for x in 0..w {
+        let at = |y: usize| y * w + x;
+        let mut above: Vec<Option<Option<u8>>> = vec![None; h];
+        let mut last = None;
+        for y in 0..h {
+            if subject(classes[at(y)]) {
+                above[y] = last;
+            } else {
+                last = Some(classes[at(y)]);
+            }
+        }
+        let mut below = None;
+        for y in (0..h).rev() {
+            if !subject(classes[at(y)]) {
+                below = Some(classes[at(y)]);
+                continue;
+            }
+            let (first, second) = if y < horizon { (above[y], below) } else { (below, above[y]) };
+            classes[at(y)] = first.or(second).flatten();
+        }
     }
 }
 
@@ -795,12 +825,15 @@ fn paint_class(layer: &mut Pixmap, x: &Ctx<'_>, r: &Region, name: &str, rng: &mu
 #[allow(clippy::too_many_arguments)]
 fn woods(layer: &mut Pixmap, x: &Ctx<'_>, r: &Region, rng: &mut Rng, leaf: Rgb, round: bool, scale: f32) {
     let under = shade(leaf, -0.5);
-    fill_region(layer, r, |_, _, v| shade(under, -0.15 * v));
     let (rw, rh) = r.size();
     let size = (rw.min(rh) * 0.6).clamp(x.h * 0.1, x.h * 0.32) * scale;
+    // The understory shows between trunks, not above the treetops.
+    let canopy = size * 0.5;
+    fill_region(layer, r, |xx, y, v| if (y as f32) < r.top[xx] + canopy { [0, 0, 0] } else { shade(under, -0.15 * v) });
+    clear_above(layer, r, canopy);
     let mut c = Canvas::new(layer);
     // Rows from the region's top down to its bottom, where the last row's trunks stand.
-    let (first, last) = (r.y0 as f32 + size * 0.55, r.y1 as f32 + 1.0);
+    let (first, last) = (r.y0 as f32 + size * 1.05, r.y1 as f32 + 1.0);
     let rows = ((last - first) / (size * 0.4)).round().max(0.0) as usize;
     for row in 0..=rows {
         let base = if rows == 0 { last } else { first + (last - first) * row as f32 / rows as f32 };
@@ -814,6 +847,19 @@ fn woods(layer: &mut Pixmap, x: &Ctx<'_>, r: &Region, rng: &mut Rng, leaf: Rgb, 
                 crown(&mut c, cx, cy, s, col, round, scale >= 1.0);
             }
             tx += step * x.scale_at(tx, base) * rng.range(0.8, 1.2);
+        }
+    }
+}
+
+/// Make the layer transparent where it is within `depth` of its column's top.
+fn clear_above(layer: &mut Pixmap, r: &Region, depth: f32) {
+    let w = r.w;
+    let data = layer.data_mut();
+    for y in r.y0..=r.y1 {
+        for x in r.x0..=r.x1 {
+            if (y as f32) < r.top[x] + depth {
+                data[(y * w + x) * 4..(y * w + x) * 4 + 4].copy_from_slice(&[0, 0, 0, 0]);
+            }
         }
     }
 }
