@@ -136,7 +136,7 @@ fn seg_scenery_classes_are_painted_where_their_colours_are() {
 fn seg_water_glints_and_a_building_has_windows() {
     let c = |n: &str| Rgb(seg_color(n).unwrap());
     let map = RgbImage::from_fn(W, H, |x, y| {
-        if x >= 520 && y >= 60 && y < 330 {
+        if x >= 520 && (60..330).contains(&y) {
             c("building")
         } else if y < 230 {
             c("sky")

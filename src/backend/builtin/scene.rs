@@ -655,10 +655,10 @@ impl Region {
             && self.alpha.get(yi as usize * self.w + xi as usize).is_some_and(|a| *a > 0.0)
     }
 
-    /// How far down its column a pixel is in the region: 0 at its top, 1 at its bottom.
-    fn down(&self, x: usize, y: usize) -> f32 {
-        let (t, b) = (self.top[x], self.bottom[x]);
-        if t.is_nan() { 0.0 } else { ((y as f32 - t) / (b - t).max(1.0)).clamp(0.0, 1.0) }
+    /// How far down the region a pixel is: 0 at its top, 1 at its bottom
+    /// (over the whole region, so neighbouring columns match).
+    fn down(&self, _x: usize, y: usize) -> f32 {
+        ((y as f32 - self.y0 as f32) / (self.y1 - self.y0).max(1) as f32).clamp(0.0, 1.0)
     }
 
     fn size(&self) -> (f32, f32) {
@@ -764,8 +764,8 @@ fn composite(pix: &mut Pixmap, layer: &Pixmap, r: &Region) {
     }
 }
 
-/// Per-pixel fill of a region's box: `colour(x, y, down)` with `down` 0 at
-/// the region's top in that column and 1 at its bottom.
+/// Per-pixel fill of a region: `colour(x, y, down)` with `down` 0 at the
+/// region's top and 1 at its bottom.
 fn fill_region(layer: &mut Pixmap, r: &Region, colour: impl Fn(usize, usize, f32) -> Rgb) {
     let w = r.w;
     let data = layer.data_mut();
