@@ -109,6 +109,7 @@ fn seg_scenery_classes_are_painted_where_their_colours_are() {
     let snow_top = |img: &RgbImage| labs_where(img, |x, y| in_mountain(x, y) && (y as f32) < ridge(x) + 25.0);
     let (green, green_loose, green_none) =
         (share(&trees(&full), leafy), share(&trees(&loose), leafy), share(&trees(&none), leafy));
+    eprintln!("foliage in the tree region: {green:.2} / {green_loose:.2} / {green_none:.2} (weight 1 / 0.4 / 0)");
     assert!(green > 0.8, "weight 1: {:.0}% of the tree region is foliage", green * 100.0);
     assert!(green_none < 0.05, "weight 0: {:.0}% of the tree region is foliage", green_none * 100.0);
     assert!(
@@ -122,9 +123,11 @@ fn seg_scenery_classes_are_painted_where_their_colours_are() {
     // The mountain: rock and snow, snow along the ridge.
     let stone = |l: &[f32; 3]| rock(l) || snow(l);
     let (solid, solid_none) = (share(&mountain(&full), stone), share(&mountain(&none), stone));
+    eprintln!("rock or snow in the mountain region: {solid:.2} / {solid_none:.2}");
     assert!(solid > 0.85, "weight 1: {:.0}% of the mountain region is rock or snow", solid * 100.0);
     assert!(solid_none < 0.1, "weight 0: {:.0}% of the mountain region is rock or snow", solid_none * 100.0);
     let (snowy, snowy_none) = (share(&snow_top(&full), snow), share(&snow_top(&none), snow));
+    eprintln!("snow under the ridge: {snowy:.2} / {snowy_none:.2}; tree lightness sd {sd:.1}");
     assert!(snowy > 0.35, "{:.0}% of the band under the ridge is snow", snowy * 100.0);
     assert!(snowy_none < 0.05, "weight 0: {:.0}% of the band under the ridge is snow", snowy_none * 100.0);
     // Outside the classes the prompt's scene is kept: the sky is a noon sky.
@@ -153,12 +156,14 @@ fn seg_water_glints_and_a_building_has_windows() {
     // Water blue: bluer and darker than a noon sky.
     let water = |l: &[f32; 3]| l[2] < -15.0 && l[0] < 64.0;
     let (blue, blue_none) = (share(&sea(&full), water), share(&sea(&none), water));
+    eprintln!("water blue in the sea region: {blue:.2} / {blue_none:.2}");
     assert!(blue > 0.85, "{:.0}% of the sea region is water blue", blue * 100.0);
     assert!(blue_none < 0.1, "weight 0: {:.0}% of the sea region is water blue", blue_none * 100.0);
     // Highlights: strokes much lighter than the water around them.
     let labs = sea(&full);
     let mean = labs.iter().map(|l| l[0]).sum::<f32>() / labs.len() as f32;
     let glints = share(&labs, |l| l[0] > mean + 20.0);
+    eprintln!("glints: {glints:.3}");
     assert!(glints > 0.005 && glints < 0.2, "{:.1}% of the sea glints", glints * 100.0);
     // The building: a facade broken by rows of windows (many edges), where
     // at weight 0 the park's sky is smooth.
@@ -249,6 +254,7 @@ fn depth_makes_far_scenery_small_and_hazy_and_near_scenery_large_and_crisp() {
     );
     assert!(!far.is_empty() && !near.is_empty(), "trees far {far:?} and near {near:?}");
     let (far_h, near_h) = (mean(&far), mean(&near));
+    eprintln!("tree heights far {far_h:.0} px, near {near_h:.0} px; horizon {:.3}", full.plan.horizon);
     assert!(near_h > 1.8 * far_h, "trees near are {near_h:.0} px tall, far {far_h:.0} px");
     // Aerial perspective: far trees are closer to the sky's colour than near ones.
     let tree_l = |y0: u32, y1: u32| {
@@ -257,6 +263,7 @@ fn depth_makes_far_scenery_small_and_hazy_and_near_scenery_large_and_crisp() {
         (mean(&t.iter().map(|l| l[0]).collect::<Vec<_>>()), mean(&t.iter().map(|l| -l[1]).collect::<Vec<_>>()))
     };
     let ((far_l, far_green), (near_l, near_green)) = (tree_l(180, 260), tree_l(330, 512));
+    eprintln!("trees far L {far_l:.0} green {far_green:.0}, near L {near_l:.0} green {near_green:.0}");
     assert!(
         far_l > near_l + 8.0 && far_green < near_green * 0.75,
         "far trees L {far_l:.0} green {far_green:.0}, near trees L {near_l:.0} green {near_green:.0}"
@@ -289,10 +296,12 @@ fn the_same_subject_further_back_on_a_depth_map_is_smaller() {
         (found.h as f32, r.plan.subject_box)
     };
     let ((near, nb), (far, fb)) = (size("at the bottom", 1.0), size("at the top", 1.0));
+    eprintln!("fox heights: far {far:.0} px, near {near:.0} px");
     assert!(far < 0.75 * near, "on the pixels: far fox {far:.0} px tall, near fox {near:.0} px");
     assert!(fb.y + fb.h < nb.y + nb.h, "the far fox stands higher up the ground");
     // At weight 0 both are the prompt's size.
     let ((near0, _), (far0, _)) = (size("at the bottom", 0.0), size("at the top", 0.0));
+    eprintln!("weight 0 fox heights: {far0:.0} px, {near0:.0} px");
     assert!((far0 - near0).abs() < 0.1 * near0, "weight 0: {far0:.0} vs {near0:.0} px");
 }
 
