@@ -124,11 +124,49 @@ pub fn placement_map() -> RgbImage {
     })
 }
 
+/// The landscape for examples/recipes/control-seg-landscape.toml: sky,
+/// a snowy ridge on the right with a lake at its foot, a grove on the
+/// left, meadow below, the animal's place in the middle.
+pub fn landscape_seg() -> RgbImage {
+    let (w, h) = (768u32, 512u32);
+    let class = |name: &str| Rgb(control_maps::seg_color(name).expect("a known class"));
+    RgbImage::from_fn(w, h, |x, y| {
+        let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+        let ridge = ((fx - 0.68).abs() * 1.1 + 0.12).min((fx - 0.9).abs() * 0.9 + 0.22);
+        if (0.42..0.58).contains(&fx) && (0.4..0.9).contains(&fy) {
+            class("animal")
+        } else if fx < 0.3 && (0.22..0.74).contains(&fy) {
+            class("tree")
+        } else if fx >= 0.5 && fy >= ridge && fy < 0.5 {
+            class("mountain")
+        } else if fx >= 0.56 && (0.5..0.62).contains(&fy) {
+            class("water")
+        } else if fy < 0.5 {
+            class("sky")
+        } else {
+            class("grass")
+        }
+    })
+}
+
+/// A MiDaS-style depth map of open ground for
+/// examples/recipes/control-depth-meadow.toml: far (black) above the
+/// horizon at 42%, nearness rising linearly to the bottom, as a ground
+/// plane's disparity does.
+pub fn ground_depth() -> GrayImage {
+    GrayImage::from_fn(768, 512, |_, y| {
+        let t = ((y as f32 / 512.0 - 0.42) / 0.58).max(0.0);
+        Luma([(t * 255.0).round() as u8])
+    })
+}
+
 fn main() {
     let root = "exercises";
     save_gray(&layout_edges(768, 512), &format!("{root}/control/edge-layout/assets/layout-edges.png"));
     save_rgb(&placement_map(), &format!("{root}/control/placement/assets/layout-seg.png"));
     save_rgb(&pose_map(), &format!("{root}/control/pose/assets/pose.png"));
+    save_rgb(&landscape_seg(), "examples/recipes/assets/landscape-seg.png");
+    save_gray(&ground_depth(), "examples/recipes/assets/ground-depth.png");
     let sheet = brand_sheet();
     let p = format!("{root}/fluency/brand-palette/assets/brand-sheet.png");
     std::fs::create_dir_all(Path::new(&p).parent().unwrap()).unwrap();

@@ -27,6 +27,7 @@ mod pipeline;
 mod real_comfyui;
 mod real_sdserver;
 mod renderer;
+mod renderer_controls;
 mod roster;
 mod service;
 mod store;

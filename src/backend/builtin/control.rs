@@ -31,7 +31,7 @@ fn fill(plan: &Plan, target: Frac) -> Frac {
 /// the real ControlNet takes; a map in another format moves nothing, as a
 /// real model would not understand it either.
 pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
-    let t = (c.weight / 0.8).clamp(0.0, 1.0);
+    let t = follow(c.weight);
     let target = match c.kind {
         ControlKind::Seg => seg_layout(plan, c, t),
         ControlKind::Pose => {
@@ -39,7 +39,7 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
             plan.limbs = limbs(&skeleton, c.image.dimensions(), t);
             pose_box(plan, &skeleton, c.image.dimensions())
         }
-        ControlKind::Depth => depth_box(&c.luma()).map(|b| fill(plan, b)),
+        ControlKind::Depth => return depth_layout(plan, &DepthGuide::read(c), t),
         ControlKind::Edges | ControlKind::Lineart | ControlKind::Scribble => None,
     };
     if let Some(b) = target {
@@ -50,30 +50,301 @@ pub fn adjust_plan(plan: &mut Plan, c: &ControlInput) {
     }
 }
 
+/// How closely a control's weight makes the picture follow its map: 0
+/// ignores it, from 0.8 it is followed fully.
+fn follow(weight: f32) -> f32 {
+    (weight / 0.8).clamp(0.0, 1.0)
+}
+
+/// What the scene painter reads from the controls beyond the subject's
+/// place: the seg map's classes (each drawn where its colour is) and the
+/// depth map (scenery scaled and hazed by its depth).
+#[derive(Debug, Default)]
+pub struct Guide {
+    pub seg: Option<SegGuide>,
+    pub depth: Option<DepthGuide>,
+}
+
+impl Guide {
+    /// The strongest seg and depth maps among the controls (one of each
+    /// lays out the scene).
+    pub fn read(controls: &[ControlInput]) -> Guide {
+        let strongest = |kind: ControlKind| {
+            controls.iter().filter(|c| c.kind == kind && c.weight > 0.0).max_by(|a, b| a.weight.total_cmp(&b.weight))
+        };
+        Guide {
+            seg: strongest(ControlKind::Seg).and_then(SegGuide::read),
+            depth: strongest(ControlKind::Depth).map(DepthGuide::read).filter(|d| d.usable()),
+        }
+    }
+}
+
+/// An ADE20K map's classes, per map pixel, and how closely to follow them.
+#[derive(Debug)]
+pub struct SegGuide {
+    pub w: usize,
+    pub h: usize,
+    pub classes: Vec<Option<u8>>,
+    pub t: f32,
+}
+
+impl SegGuide {
+    fn read(c: &ControlInput) -> Option<SegGuide> {
+        let classes = maps::read_seg(&c.image);
+        let (w, h) = (c.image.width() as usize, c.image.height() as usize);
+        maps::looks_like_seg(&classes).then_some(SegGuide { w, h, classes, t: follow(c.weight) })
+    }
+
+    /// The class at a point given in fractions of the image (nearest map pixel).
+    pub fn at(&self, fx: f32, fy: f32) -> Option<u8> {
+        let x = ((fx * self.w as f32) as usize).min(self.w.saturating_sub(1));
+        let y = ((fy * self.h as f32) as usize).min(self.h.saturating_sub(1));
+        self.classes.get(y * self.w + x).copied().flatten()
+    }
+}
+
+/// A MiDaS-style map (near = bright), normalised to its own range: 0 the
+/// farthest the map shows, 1 the nearest. MiDaS predicts relative inverse
+/// depth (disparity), and an object's apparent size is proportional to
+/// its disparity, so scale follows the value directly.
+#[derive(Debug)]
+pub struct DepthGuide {
+    pub w: usize,
+    pub h: usize,
+    pub near: Vec<f32>,
+    /// The map with what stands out of the scene replaced by what is behind it.
+    behind: Vec<f32>,
+    pub t: f32,
+    range: u8,
+}
+
+fn row_median(row: &[f32]) -> f32 {
+    let mut row = row.to_vec();
+    row.sort_by(f32::total_cmp);
+    row.get(row.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Nearer than this share of the map's range is out of the far region
+/// (the sky's plateau in a MiDaS map).
+const FAR: f32 = 0.12;
+
+impl DepthGuide {
+    fn read(c: &ControlInput) -> DepthGuide {
+        let luma = c.luma();
+        let (lo, hi) = luma.pixels().fold((255u8, 0u8), |(a, b), p| (a.min(p.0[0]), b.max(p.0[0])));
+        let span = f32::from(hi.saturating_sub(lo)).max(1.0);
+        let near: Vec<f32> = luma.pixels().map(|p| f32::from(p.0[0].saturating_sub(lo)) / span).collect();
+        let (w, h) = (luma.width() as usize, luma.height() as usize);
+        // Behind whatever stands out is what its row shows elsewhere (the ground, a backdrop).
+        let mut behind = near.clone();
+        for y in 0..h {
+            let median = row_median(&near[y * w..(y + 1) * w]);
+            for v in &mut behind[y * w..(y + 1) * w] {
+                if *v - median > STANDS_OUT {
+                    *v = median;
+                }
+            }
+        }
+        DepthGuide { w, h, near, behind, t: follow(c.weight), range: hi.saturating_sub(lo) }
+    }
+
+    /// A map with less than an eighth of the range in it carries no layout.
+    fn usable(&self) -> bool {
+        self.range >= 32 && self.t > 0.0
+    }
+
+    /// Nearness (0 far … 1 near) of the scene (ground, backdrop, sky) at a
+    /// point in fractions of the image, bilinear; something standing out
+    /// of it (where the subject goes) does not count.
+    pub fn at(&self, fx: f32, fy: f32) -> f32 {
+        let (w, h) = (self.w, self.h);
+        let x = (fx * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
+        let y = (fy * h as f32 - 0.5).clamp(0.0, (h - 1) as f32);
+        let (x0, y0) = (x as usize, y as usize);
+        let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+        let (ax, ay) = (x - x0 as f32, y - y0 as f32);
+        let v = |x: usize, y: usize| self.behind[y * w + x];
+        let top = v(x0, y0) + (v(x1, y0) - v(x0, y0)) * ax;
+        let bottom = v(x0, y1) + (v(x1, y1) - v(x0, y1)) * ax;
+        top + (bottom - top) * ay
+    }
+
+    /// How large a thing standing at this nearness is drawn, against its
+    /// size at [`DEPTH_REFERENCE`], as far as the weight follows the map.
+    pub fn scale(&self, near: f32) -> f32 {
+        1.0 + (apparent(near) - 1.0) * self.t
+    }
+
+    /// Where the ground begins: going down each column, where the map
+    /// leaves the far region — the ground's gradient, extrapolated back to
+    /// the far level from where it passes [`FAR`] and twice that (a sharp
+    /// edge gives that edge, a ground plane rising from the horizon gives the
+    /// horizon); the median over the columns that leave it (at least half
+    /// of them), else none.
+    pub fn horizon(&self) -> Option<f32> {
+        let down = |x: usize, level: f32| (0..self.h).find(|&y| self.near[y * self.w + x] > level);
+        let mut ends: Vec<f32> = (0..self.w)
+            .filter_map(|x| {
+                let a = down(x, FAR).filter(|&y| y > 0)?;
+                let b = down(x, 2.0 * FAR).unwrap_or(a).max(a);
+                Some((2 * a) as f32 - b as f32)
+            })
+            .collect();
+        if ends.len() * 2 < self.w {
+            return None;
+        }
+        ends.sort_by(f32::total_cmp);
+        Some(ends[ends.len() / 2].max(0.0) / self.h as f32)
+    }
+
+    /// Something standing out of the scene: the largest connected region
+    /// clearly nearer than its row's median (what is behind it at that
+    /// height: the ground or a backdrop), as a box in fractions.
+    fn standing_out(&self) -> Option<Frac> {
+        let (w, h) = (self.w, self.h);
+        let mut out = vec![false; w * h];
+        for y in 0..h {
+            let median = row_median(&self.near[y * w..(y + 1) * w]);
+            for x in 0..w {
+                out[y * w + x] = self.near[y * w + x] - median > STANDS_OUT;
+            }
+        }
+        largest_region(&out, w, h).filter(|n| n.0 * 200 >= w * h).map(|(_, b)| Frac {
+            x: b[0] as f32 / w as f32,
+            y: b[1] as f32 / h as f32,
+            w: (b[2] - b[0] + 1) as f32 / w as f32,
+            h: (b[3] - b[1] + 1) as f32 / h as f32,
+        })
+    }
+}
+
+/// Nearer than the row's median by this share of the range: an object, not ground.
+const STANDS_OUT: f32 = 0.15;
+
+/// The nearness at which the prompt's own sizes hold (a subject the prompt
+/// places stands in the middle-near ground).
+pub const DEPTH_REFERENCE: f32 = 0.75;
+
+/// Apparent size against the size at [`DEPTH_REFERENCE`]: proportional to
+/// disparity, plus a floor so the far ground is small, not gone.
+fn apparent(near: f32) -> f32 {
+    (0.25 + near.clamp(0.0, 1.0)) / (0.25 + DEPTH_REFERENCE)
+}
+
+/// The largest 4-connected region of `keep`: its pixel count and box (x0, y0, x1, y1).
+fn largest_region(keep: &[bool], w: usize, h: usize) -> Option<(usize, [usize; 4])> {
+    let mut seen = vec![false; keep.len()];
+    let mut best: Option<(usize, [usize; 4])> = None;
+    let mut stack = Vec::new();
+    for start in 0..keep.len() {
+        if !keep[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut n, mut b) = (0, [usize::MAX, usize::MAX, 0, 0]);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % w, i / w);
+            n += 1;
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+            let mut visit = |j: usize| {
+                if keep[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+        if best.is_none_or(|(m, _)| n > m) {
+            best = Some((n, b));
+        }
+    }
+    best
+}
+
+/// A depth map lays out the whole scene: the horizon where the far region
+/// ends; a thing standing out of the ground is where the subject goes
+/// (its silhouette already drawn at its distance); on a map of ground
+/// alone the subject stands where the prompt puts it, its size following
+/// the nearness under its feet (the same subject further back is smaller).
+/// A map with neither puts the subject in its nearest region.
+fn depth_layout(plan: &mut Plan, d: &DepthGuide, t: f32) {
+    if !d.usable() {
+        return;
+    }
+    let horizon = d.horizon();
+    if let Some(y) = horizon {
+        plan.horizon += (y.clamp(0.15, 0.85) - plan.horizon) * t;
+    }
+    let target = match (d.standing_out(), horizon) {
+        (Some(b), _) => fill(plan, b),
+        (None, Some(horizon)) => {
+            let b = plan.subject_box;
+            // Standing on the ground, never in the sky.
+            let feet = (b.y + b.h).max(horizon + 0.05).min(0.98);
+            let cx = b.x + b.w / 2.0;
+            let s = apparent(d.at(cx, feet));
+            let (w, h) = (b.w * s, b.h * s);
+            Frac { x: cx - w / 2.0, y: feet - h, w, h }
+        }
+        (None, None) => match depth_box(d) {
+            Some(b) => fill(plan, b),
+            None => return,
+        },
+    };
+    plan.subject_box = lerp_box(plan.subject_box, target, t);
+    if horizon.is_none() {
+        plan.horizon = (plan.subject_box.y + plan.subject_box.h * 0.82).clamp(0.35, 0.85);
+    }
+}
+
 /// An ADE20K map (the seg ControlNet's input): the subject classes' region
-/// is where the subject goes, the sky's lower edge is the horizon, and
-/// wall, building and sky regions stay plain (no scenery drawn over them).
+/// is where the subject goes; the horizon is where the ground classes
+/// begin (else the sky's lower edge); wall and sky regions stay plain (no
+/// scenery drawn over them). The other classes are painted where they are
+/// by the scene (`scene.rs`, [`Guide`]).
 fn seg_layout(plan: &mut Plan, c: &ControlInput, t: f32) -> Option<Frac> {
     let classes = maps::read_seg(&c.image);
-    if !maps::looks_like_seg(&classes) {
+    if !maps::looks_like_seg(&classes) || t <= 0.0 {
         return None;
     }
     let (w, h) = (c.image.width() as usize, c.image.height() as usize);
     let role = |i: usize| classes[i].map(|k| maps::SEG_CLASSES[k as usize].3);
     let region = |want: maps::SegRole| bbox_where(w, h, |i| role(i) == Some(want));
-    // The horizon: the median over columns of where the sky ends.
-    let mut ends: Vec<usize> = (0..w)
+    // The horizon: where the ground starts in the columns that see it
+    // farthest (things in front — trees, the subject — only hide its start,
+    // never raise it): the 10th percentile over the columns; without
+    // ground, the median of where the sky ends.
+    let rank = |mut ends: Vec<usize>, at: f32| {
+        (ends.len() * 2 >= w).then(|| {
+            ends.sort_unstable();
+            ends[((ends.len() - 1) as f32 * at) as usize] as f32 / h as f32
+        })
+    };
+    let ground = (0..w).filter_map(|x| (0..h).find(|&y| role(y * w + x) == Some(maps::SegRole::Ground))).collect();
+    let sky = (0..w)
         .filter_map(|x| (0..h).rev().find(|&y| role(y * w + x) == Some(maps::SegRole::Sky)).map(|y| y + 1))
         .filter(|&y| y < h)
         .collect();
-    if ends.len() * 2 >= w {
-        ends.sort_unstable();
-        let y = ends[ends.len() / 2] as f32 / h as f32;
+    if let Some(y) = rank(ground, 0.1).or_else(|| rank(sky, 0.5)) {
         plan.horizon += (y - plan.horizon) * t;
     }
     // Plain classes stay plain: no scenery is drawn over wall or sky.
     if t > 0.5 {
-        plan.calm.extend([maps::SegRole::Backdrop, maps::SegRole::Sky].into_iter().filter_map(region));
+        let wall = |i: usize| classes[i].is_some_and(|k| maps::SEG_CLASSES[k as usize].0 == "wall");
+        plan.calm.extend(bbox_where(w, h, wall));
+        plan.calm.extend(region(maps::SegRole::Sky));
     }
     region(maps::SegRole::Subject).map(|b| fill(plan, b))
 }
@@ -130,16 +401,9 @@ fn limbs(s: &maps::Skeleton, (w, h): (u32, u32), follow: f32) -> Vec<super::plan
         .collect()
 }
 
-/// A MiDaS-style depth map (near = bright): the subject stands in the
-/// nearest region (the brightest quarter of the map's range).
-fn depth_box(depth: &GrayImage) -> Option<Frac> {
-    let (lo, hi) = depth.pixels().fold((255u8, 0u8), |(a, b), p| (a.min(p.0[0]), b.max(p.0[0])));
-    if hi.saturating_sub(lo) < 32 {
-        return None;
-    }
-    let near = hi - (hi - lo) / 4;
-    let (w, h) = (depth.width() as usize, depth.height() as usize);
-    bbox_where(w, h, |i| depth.as_raw()[i] >= near)
+/// The nearest region of a depth map (the brightest quarter of its range).
+fn depth_box(d: &DepthGuide) -> Option<Frac> {
+    bbox_where(d.w, d.h, |i| d.near[i] >= 0.75)
 }
 
 /// An edge map moves the subject onto its silhouette and the horizon onto

@@ -141,7 +141,9 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
     }
 
     let mut pix = Pixmap::new(w, h).ok_or_else(|| BackendError::Failed(format!("cannot allocate a {w}×{h} image")))?;
-    scene::draw(&mut paint::Canvas::new(&mut pix), &plan, w, h);
+    // Seg and depth maps lay out the scenery too, not only the subject.
+    let guide = control::Guide::read(&controls);
+    scene::draw(&mut paint::Canvas::new(&mut pix), &plan, w, h, &guide);
     match &edges {
         Some((map, s)) => {
             shape::calm_background(&mut pix, map, *s);
