@@ -652,7 +652,7 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
         let shift: [f32; 3] = std::array::from_fn(|k| ((sum_init[k] - sum_out[k]) / n) as f32 * CONTEXT_LIGHT);
         for o in out.pixels_mut() {
             for k in 0..3 {
-                o.0[k] = (f32::from(o.0[k]) + shift[k]).round().clamp(0.0, 255.0) as u8;
+                o.0[k] = super::effects::byte(f32::from(o.0[k]) + shift[k]);
             }
         }
         // Continuity at the seam: within a few pixels of the kept region the

@@ -28,8 +28,17 @@ pub fn mix(mut z: u64) -> u64 {
 /// A uniform value in [0, 1) for a pixel position and a seed.
 #[inline]
 pub fn at(seed: u64, x: u32, y: u32) -> f32 {
-    let h = mix(seed ^ ((x as u64) << 32 | y as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    (h >> 40) as f32 / (1u64 << 24) as f32
+    (bits_at(seed, x, y) >> 40) as f32 / (1u64 << 24) as f32
+}
+
+/// 64 hashed bits for a pixel: several independent uniforms from one hash.
+pub fn bits_at(seed: u64, x: u32, y: u32) -> u64 {
+    mix(seed ^ ((x as u64) << 32 | y as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+}
+
+/// The `k`-th of the 10-bit uniforms in `bits` (k < 6), in [0, 1).
+pub fn unit10(bits: u64, k: u32) -> f32 {
+    ((bits >> (k * 10)) & 0x3ff) as f32 / 1024.0
 }
 
 impl Rng {

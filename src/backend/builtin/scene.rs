@@ -607,7 +607,7 @@ fn aerial_perspective(pix: &mut Pixmap, x: &Ctx<'_>, hy: f32, d: &DepthGuide) {
             for k in 0..3 {
                 let v = f32::from(data[i * 4 + k]);
                 let v = v + (soft.px[i][k] - v) * blur;
-                data[i * 4 + k] = (v + (behind[k] - v) * haze).round().clamp(0.0, 255.0) as u8;
+                data[i * 4 + k] = super::effects::byte(v + (behind[k] - v) * haze);
             }
         }
     }
@@ -758,7 +758,7 @@ fn composite(pix: &mut Pixmap, layer: &Pixmap, r: &Region) {
             let sa = f32::from(src[i * 4 + 3]) / 255.0 * a;
             for k in 0..3 {
                 let v = f32::from(src[i * 4 + k]) * a + f32::from(dst[i * 4 + k]) * (1.0 - sa);
-                dst[i * 4 + k] = v.round().clamp(0.0, 255.0) as u8;
+                dst[i * 4 + k] = super::effects::byte(v);
             }
         }
     }

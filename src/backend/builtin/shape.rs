@@ -364,8 +364,8 @@ fn fit_bands(
         }
     }
     for (p, o) in layer.pixels_mut().iter_mut().zip(&out) {
-        let a = o[3].round().clamp(0.0, 255.0) as u8;
-        let c = |v: f32| (v.round().clamp(0.0, 255.0) as u8).min(a);
+        let a = super::effects::byte(o[3]);
+        let c = |v: f32| super::effects::byte(v).min(a);
         *p = tiny_skia::PremultipliedColorU8::from_rgba(c(o[0]), c(o[1]), c(o[2]), a)
             .unwrap_or(tiny_skia::PremultipliedColorU8::TRANSPARENT);
     }
@@ -452,7 +452,7 @@ pub fn calm_background(pix: &mut Pixmap, map: &EdgeLayout, s: Strength) {
     for (i, ((d, b), o)) in pix.data_mut().chunks_exact_mut(4).zip(&buf.px).zip(&orig).enumerate() {
         let t = s.shape * (dist[i] / reach - 0.5).clamp(0.0, 1.0);
         for k in 0..3 {
-            d[k] = (o[k] + (b[k] - o[k]) * t).round().clamp(0.0, 255.0) as u8;
+            d[k] = super::effects::byte(o[k] + (b[k] - o[k]) * t);
         }
     }
 }
