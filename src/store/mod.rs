@@ -522,6 +522,13 @@ impl Store {
     }
 
     /// How many hints the learner has seen for an exercise.
+    /// A number that changes whenever another connection (another genpath
+    /// process: the CLI beside the studio) commits to the database
+    /// (SQLite's `PRAGMA data_version`): cheap enough to ask every tick.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(self.err())
+    }
+
     pub fn hints_revealed(&self, learner: &str, exercise: &str) -> Result<u32> {
         let n: Option<u32> = self
             .conn

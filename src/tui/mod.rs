@@ -42,6 +42,8 @@ pub struct Runtime {
     cancel: Option<Arc<AtomicBool>>,
     worker: Option<std::thread::JoinHandle<()>>,
     watcher: Option<notify::RecommendedWatcher>,
+    /// The database's `data_version` when last looked at (see `handle`).
+    seen_version: Option<i64>,
     pub images: Images,
     /// Set while an editor owns the terminal: the input thread must not read.
     pub input_paused: Arc<AtomicBool>,
@@ -165,6 +167,7 @@ impl Runtime {
             cancel: None,
             worker: None,
             watcher: None,
+            seen_version: None,
             images,
             input_paused: Arc::new(AtomicBool::new(false)),
         })
@@ -177,6 +180,15 @@ impl Runtime {
     /// Feed one message through `update` and carry out its effects; the
     /// effects that need the terminal (the editor) are returned to its owner.
     pub fn handle(&mut self, msg: Msg) -> Result<Vec<Effect>> {
+        // Work another process recorded (a `genpath run` or `hint` beside the
+        // studio) shows without a key press: the database says it changed.
+        if matches!(msg, Msg::Tick) && self.worker.is_none() {
+            let version = self.store.data_version()?;
+            if self.seen_version.replace(version).is_some_and(|v| v != version) {
+                self.images.clear();
+                self.refresh()?;
+            }
+        }
         let refresh = matches!(msg, Msg::RunDone(_));
         if refresh {
             self.images.clear();

@@ -103,3 +103,68 @@ fn edit_run_pass_and_quit_in_a_real_terminal() {
     let recipe = std::fs::read_to_string(ws.path().join("recipes/fluency.first-image/recipe.toml")).unwrap();
     assert_eq!(recipe, std::fs::read_to_string(solution).unwrap(), "the editor's change was kept");
 }
+
+#[test]
+fn the_studio_shows_attempts_and_hints_made_by_the_cli_without_a_key_press() {
+    let ws = tempfile::tempdir().unwrap();
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.arg("--workspace");
+    cmd.arg(ws.path());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("GENPATH_IMAGE_PROTOCOL", "halfblocks");
+    cmd.env_remove("GENPATH_HOME");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        std::num::NonZeroU16::new(30).unwrap(),
+        std::num::NonZeroU16::new(100).unwrap(),
+        0,
+    )));
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let feed = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let mut keys = pair.master.take_writer().unwrap();
+    let screen = Screen { parser: Arc::clone(&parser) };
+    screen.wait_for("No attempt yet", Duration::from_secs(20));
+
+    // Another process: three attempts (the last one passing) and two hints.
+    let cli = |args: &[&str]| {
+        let o = std::process::Command::new(BIN)
+            .arg("--workspace")
+            .arg(ws.path())
+            .args(args)
+            .env_remove("GENPATH_HOME")
+            .output()
+            .unwrap();
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    for _ in 0..2 {
+        cli(&["run", "fluency.first-image", "--no-images"]);
+    }
+    let solution =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
+    std::fs::copy(solution, ws.path().join("recipes/fluency.first-image/recipe.toml")).unwrap();
+    cli(&["run", "fluency.first-image", "--no-images"]);
+    cli(&["hint", "fluency.first-image"]);
+    cli(&["hint", "fluency.first-image"]);
+    // No key is pressed: the studio notices the database changed (a generous
+    // deadline for a loaded machine; it looks every 100 ms).
+    screen.wait_for("passed 100/100", Duration::from_secs(10));
+    screen.wait_for("hint 2/3", Duration::from_secs(10));
+    keys.write_all(b"q").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the studio did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
