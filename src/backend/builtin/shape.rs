@@ -116,10 +116,14 @@ impl EdgeLayout {
         let (label, regions) = label_regions(&line, w, h);
         // A region that touches no border lies inside a closed contour.
         let interior = |r: u32| r != u32::MAX && !regions[r as usize].border;
-        let with_line = |i: usize, f: &dyn Fn(u32) -> bool| {
-            f(label[i]) || (line[i] && near(&label, w, h, i % w, i / w, LINE_REACH, f))
+        // The pixels of regions `f` accepts, and the line pixels within
+        // LINE_REACH of one (a square dilation: linear, whatever the reach).
+        let with_line = |f: &dyn Fn(u32) -> bool| -> Vec<bool> {
+            let own: Vec<bool> = label.iter().map(|&l| f(l)).collect();
+            let near = dilate(&own, w, h, LINE_REACH);
+            own.iter().zip(&near).zip(&line).map(|((o, n), l)| *o || (*l && *n)).collect()
         };
-        let mut inside: Vec<bool> = (0..n).map(|i| with_line(i, &interior)).collect();
+        let mut inside: Vec<bool> = with_line(&interior);
         let covered = inside.iter().filter(|v| **v).count();
         if covered as f32 > MAX_SILHOUETTE * n as f32 {
             inside.iter_mut().for_each(|v| *v = false);
@@ -129,9 +133,9 @@ impl EdgeLayout {
             (Some(_), Some(top)) => {
                 let upper = |r: u32| r == top;
                 let lower = |r: u32| interior(r) && r != top;
-                let head = Part::of(|i| inside[i] && with_line(i, &upper), w, h);
-                let body =
-                    Part::of(|i| inside[i] && label[i] != top && (label[i] != u32::MAX || with_line(i, &lower)), w, h);
+                let (near_upper, near_lower) = (with_line(&upper), with_line(&lower));
+                let head = Part::of(|i| inside[i] && near_upper[i], w, h);
+                let body = Part::of(|i| inside[i] && label[i] != top && (label[i] != u32::MAX || near_lower[i]), w, h);
                 head.zip(body).map_or_else(|| whole.iter().cloned().collect(), |(a, b)| vec![a, b])
             }
             (Some(p), None) => vec![p.clone()],
@@ -195,16 +199,31 @@ fn label_regions(line: &[bool], w: usize, h: usize) -> (Vec<u32>, Vec<Region>) {
     (label, regions)
 }
 
-/// Whether a pixel within `r` of (x, y) carries a label that satisfies `f`.
-fn near(label: &[u32], w: usize, h: usize, x: usize, y: usize, r: usize, f: impl Fn(u32) -> bool) -> bool {
-    for yy in y.saturating_sub(r)..(y + r + 1).min(h) {
-        for xx in x.saturating_sub(r)..(x + r + 1).min(w) {
-            if f(label[yy * w + xx]) {
-                return true;
+/// Whether any pixel within the square of radius `r` around each pixel is
+/// set: a row pass then a column pass of running counts.
+fn dilate(mask: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
+    let window = |get: &dyn Fn(usize) -> bool, len: usize, out: &mut dyn FnMut(usize, bool)| {
+        let mut count = (0..r.min(len)).filter(|&k| get(k)).count();
+        for k in 0..len {
+            if k + r < len && get(k + r) {
+                count += 1;
             }
+            if k > r && get(k - r - 1) {
+                count -= 1;
+            }
+            out(k, count > 0);
         }
+    };
+    let mut rows = vec![false; w * h];
+    for y in 0..h {
+        let row = &mask[y * w..(y + 1) * w];
+        window(&|x| row[x], w, &mut |x, v| rows[y * w + x] = v);
     }
-    false
+    let mut out = vec![false; w * h];
+    for x in 0..w {
+        window(&|y| rows[y * w + x], h, &mut |y, v| out[y * w + x] = v);
+    }
+    out
 }
 
 /// The topmost of the silhouette's sizeable enclosed regions, when it sits
@@ -453,6 +472,23 @@ pub fn calm_background(pix: &mut Pixmap, map: &EdgeLayout, s: Strength) {
         let t = s.shape * (dist[i] / reach - 0.5).clamp(0.0, 1.0);
         for k in 0..3 {
             d[k] = super::effects::byte(o[k] + (b[k] - o[k]) * t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dilation_reaches_exactly_the_square_radius() {
+        let (w, h) = (9, 7);
+        let mut mask = vec![false; w * h];
+        mask[3 * w + 4] = true;
+        let d = super::dilate(&mask, w, h, 2);
+        for y in 0..h {
+            for x in 0..w {
+                let inside = (2..=6).contains(&x) && (1..=5).contains(&y);
+                assert_eq!(d[y * w + x], inside, "({x}, {y})");
+            }
         }
     }
 }
