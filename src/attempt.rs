@@ -38,6 +38,8 @@ pub struct Made {
     pub seeds: Vec<i64>,
     pub cost: f64,
     pub not_understood: Vec<String>,
+    /// Words that ask for two of one thing (two scenes …), per `prompt::conflicts`.
+    pub conflicts: Vec<String>,
 }
 
 /// The answer as read from disk.
@@ -117,10 +119,16 @@ fn generate_in(
 ) -> Result<Made> {
     let shots = recipe.resolve();
     let total = shots.len();
-    let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
+    let mut made =
+        Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() };
     let mut earlier: Vec<image::RgbImage> = Vec::new();
     for (i, shot) in shots.into_iter().enumerate() {
         observer.image_started(i, total);
+        for c in crate::recipe::prompt::conflicts(&crate::recipe::prompt::parse(&shot.prompt)) {
+            if !made.conflicts.contains(&c) {
+                made.conflicts.push(c);
+            }
+        }
         let inputs = inputs::load(&shot, dirs, &earlier).map_err(|e| match source {
             Some((file, text)) => anyhow::Error::new(e.located(file, text)),
             None => anyhow::Error::new(e),
@@ -158,7 +166,9 @@ pub fn evaluate(
     let label = curriculum.source.display(&exercise.dir);
     let made = match &answer.recipe {
         Some(r) => generate(r, answer, &files, &label, backend, observer)?,
-        None => Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() },
+        None => {
+            Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() }
+        }
     };
     observer.checking();
     let verdict = check(curriculum, exercise, answer, &made.images, Some(backend));
@@ -207,7 +217,8 @@ fn evaluate_pipeline(
         *per_key.entry(&c.key).or_default() += 1;
     }
     let duplicate_charges = per_key.values().filter(|n| **n > 1).count();
-    let mut made = Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new() };
+    let mut made =
+        Made { images: Vec::new(), seeds: Vec::new(), cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() };
     let mut report = RunReport { planned: total, duplicate_charges, ..RunReport::default() };
     match result {
         Ok(r) => {
@@ -320,6 +331,7 @@ pub struct Recorded {
     pub cost: f64,
     pub milestones: Vec<String>,
     pub not_understood: Vec<String>,
+    pub conflicts: Vec<String>,
 }
 
 /// Run and record an attempt: the row is written before generation; images
@@ -404,6 +416,7 @@ pub fn run_recorded(
         cost: made.cost,
         milestones,
         not_understood: made.not_understood,
+        conflicts: made.conflicts,
     })
 }
 

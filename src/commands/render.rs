@@ -26,6 +26,7 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
     let backend = Builtin::new();
     let mut made = Vec::new();
     for (i, r) in recipe.resolve().into_iter().enumerate() {
+        let conflicts = crate::recipe::prompt::conflicts(&crate::recipe::prompt::parse(&r.prompt));
         let inputs =
             inputs::load(&r, &dirs, &made).map_err(|e| e.located(&recipe_path.display().to_string(), &text))?;
         let g = backend.generate(&Request { recipe: r, inputs }, &Cancel::default())?;
@@ -38,6 +39,9 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
             if g.not_understood.iter().any(|w| crate::recipe::prompt::is_hex(w)) {
                 outln!("  {}", crate::recipe::prompt::HEX_HINT);
             }
+        }
+        for c in &conflicts {
+            outln!("  conflicting words in the prompt: {c}");
         }
         made.push(image::load_from_memory(&g.png).context("Failed to read back the image")?.to_rgb8());
     }

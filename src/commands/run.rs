@@ -109,6 +109,9 @@ pub fn run(
             outln!("  {}", crate::recipe::prompt::HEX_HINT);
         }
     }
+    for c in &rec.conflicts {
+        outln!("conflicting words in the prompt: {c}");
+    }
     verdict::print(&rec.verdict)?;
     for p in &rec.images {
         outln!("image: {}", p.display());

@@ -355,8 +355,55 @@ pub fn parse(prompt: &str) -> Parsed {
     parsed
 }
 
+/// Words that ask for two of what a picture has one of — two scenes, two
+/// lightings, two styles, two framings — each said as a person would
+/// ("two scenes: `studio backdrop`, `on a beach`"). A model draws one of
+/// them or a muddle of both; either way part of the intent is lost without
+/// a word, as ten campaign shots that all said `{scene}` beside "studio
+/// backdrop" showed.
+pub fn conflicts(parsed: &Parsed) -> Vec<String> {
+    let family = |k: &TermKind| match k {
+        TermKind::Scene(_) => Some("scenes"),
+        TermKind::Lighting(_) => Some("lightings"),
+        TermKind::Style(_) => Some("styles"),
+        TermKind::Framing(_) => Some("framings"),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for name in ["scenes", "lightings", "styles", "framings"] {
+        let mut kinds: Vec<TermKind> = Vec::new();
+        let mut words: Vec<&str> = Vec::new();
+        for (t, w) in parsed.terms.iter().zip(&parsed.understood) {
+            if family(&t.kind) == Some(name) && !kinds.contains(&t.kind) {
+                kinds.push(t.kind);
+                words.push(w);
+            }
+        }
+        if kinds.len() > 1 {
+            let listed: Vec<String> = words.iter().map(|w| format!("`{w}`")).collect();
+            out.push(format!(
+                "{} {name}: {} — a model draws one or a muddle of both; keep one",
+                kinds.len(),
+                listed.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn two_scenes_or_two_lightings_are_conflicts() {
+        let c = conflicts(&parse("a fox, studio backdrop, on a beach, golden hour, flat vector"));
+        assert_eq!(c, vec!["2 scenes: `studio backdrop`, `beach` — a model draws one or a muddle of both; keep one"]);
+        assert!(
+            conflicts(&parse("a fox on a beach, on the beach, golden hour")).is_empty(),
+            "the same scene twice is fine"
+        );
+        assert_eq!(conflicts(&parse("a fox, noon, night, watercolor, pixel art")).len(), 2);
+    }
+
     use super::*;
 
     #[test]

@@ -277,3 +277,21 @@ fn every_misspelt_recipe_key_and_a_missing_asset_are_located_with_a_fix() {
     );
     assert!(err.contains(&expected), "{err}");
 }
+
+#[test]
+fn a_prompt_that_asks_for_two_scenes_is_told_so_with_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let recipe = tmp.path().join("c.toml");
+    std::fs::write(
+        &recipe,
+        "prompt = \"a fox, studio backdrop, {scene}\"\nseed = 3\n[[shot]]\nscene = \"on a beach\"\n",
+    )
+    .unwrap();
+    let o = genpath(tmp.path()).arg("render").arg(&recipe).arg("--out").arg(tmp.path()).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("conflicting words in the prompt: 2 scenes: `studio backdrop`, `beach`"),
+        "{}",
+        stdout(&o)
+    );
+}
