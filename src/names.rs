@@ -103,6 +103,22 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The entry of `table` whose name (by `name_of`, case-insensitive) is
+/// `wanted`, else the error a person can act on: "the practice renderer has
+/// no LoRA `x`: did you mean `y`? it has a, b".
+pub fn find_named<'a, T>(
+    table: &'a [T],
+    name_of: impl Fn(&T) -> &str,
+    wanted: &str,
+    what: &str,
+) -> Result<&'a T, String> {
+    table.iter().find(|t| name_of(t).eq_ignore_ascii_case(wanted.trim())).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(&name_of).collect();
+        let hint = closest(wanted, names.iter().copied()).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+        format!("{what} `{wanted}`: {hint}it has {}", names.join(", "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     named_enum! {

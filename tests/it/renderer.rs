@@ -86,17 +86,7 @@ fn underspecified_character_drifts_but_a_character_sheet_with_reference_holds() 
         let inputs = Inputs { reference: Some((first.image.clone(), 0.8)), ..Inputs::default() };
         held.push(builtin::render(&r, 11, &inputs).unwrap());
     }
-    let spread = |set: &[builtin::Rendered]| {
-        let p: Vec<_> = set.iter().map(subject_palette).collect();
-        let mut d = Vec::new();
-        for i in 0..p.len() {
-            for j in i + 1..p.len() {
-                d.push(analysis::palette_distance(&p[i], &p[j]));
-            }
-        }
-        d.iter().sum::<f64>() / d.len() as f64
-    };
-    let (loose_d, held_d) = (spread(&loose), spread(&held));
+    let (loose_d, held_d) = (identity_spread(&loose), identity_spread(&held));
     assert!(loose_d > 12.0, "an under-specified fox should drift across scenes: mean ΔE00 {loose_d:.1}");
     assert!(held_d < 8.0, "a character sheet + reference should hold identity: mean ΔE00 {held_d:.1}");
     // The pinned attributes really are what the sheet says.

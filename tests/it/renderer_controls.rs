@@ -207,25 +207,13 @@ fn blobs(img: &RgbImage, keep: impl Fn(&[f32; 3]) -> bool) -> Vec<(u32, u32)> {
         seen[s] = true;
         let (mut stack, mut y0, mut y1, mut n) = (vec![s], u32::MAX, 0, 0);
         while let Some(i) = stack.pop() {
-            let (x, y) = ((i as u32) % w, (i as u32) / w);
+            let y = (i as u32) / w;
             (y0, y1, n) = (y0.min(y), y1.max(y), n + 1);
-            let mut go = |j: usize| {
+            for j in genpath::imaging::neighbours4(i, w as usize, h as usize) {
                 if mask[j] && !seen[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
-            };
-            if x > 0 {
-                go(i - 1);
-            }
-            if x + 1 < w {
-                go(i + 1);
-            }
-            if y > 0 {
-                go(i - w as usize);
-            }
-            if y + 1 < h {
-                go(i + w as usize);
             }
         }
         if n >= 40 {

@@ -33,31 +33,26 @@ impl Screen {
     }
 }
 
-#[test]
-fn edit_run_pass_and_quit_in_a_real_terminal() {
-    let ws = tempfile::tempdir().unwrap();
-    let solution =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
-    let editor = ws.path().join("editor.sh");
-    std::fs::write(&editor, format!("#!/bin/sh\ncp '{}' \"$1\"\n", solution.display())).unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-
+/// The studio in a 30×100 pseudo-terminal on workspace `ws`, with extra
+/// environment `env`; its screen, its keyboard and the child.
+fn studio(
+    ws: &std::path::Path,
+    env: &[(&str, &std::path::Path)],
+) -> (Box<dyn portable_pty::Child + Send + Sync>, Screen, Box<dyn Write + Send>) {
     let pty = native_pty_system();
     let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(BIN);
     cmd.arg("--workspace");
-    cmd.arg(ws.path());
-    cmd.env("EDITOR", &editor);
+    cmd.arg(ws);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     cmd.env_remove("VISUAL");
     cmd.env("TERM", "xterm-256color");
     cmd.env("GENPATH_IMAGE_PROTOCOL", "halfblocks");
     cmd.env_remove("GENPATH_HOME");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
-
     let parser = Arc::new(Mutex::new(vt100::Parser::new(
         std::num::NonZeroU16::new(30).unwrap(),
         std::num::NonZeroU16::new(100).unwrap(),
@@ -74,8 +69,24 @@ fn edit_run_pass_and_quit_in_a_real_terminal() {
             feed.lock().unwrap().process(&buf[..n]);
         }
     });
-    let mut keys = pair.master.take_writer().unwrap();
-    let screen = Screen { parser: Arc::clone(&parser) };
+    let keys = pair.master.take_writer().unwrap();
+    (child, Screen { parser }, keys)
+}
+
+#[test]
+fn edit_run_pass_and_quit_in_a_real_terminal() {
+    let ws = tempfile::tempdir().unwrap();
+    let solution =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/fluency/first-image/solution/recipe.toml");
+    let editor = ws.path().join("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\ncp '{}' \"$1\"\n", solution.display())).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    let (mut child, screen, mut keys) = studio(ws.path(), &[("EDITOR", editor.as_path())]);
+    let parser = Arc::clone(&screen.parser);
 
     screen.wait_for("fluency.first-image", Duration::from_secs(20));
     assert!(parser.lock().unwrap().screen().alternate_screen(), "the studio draws on the alternate screen");
@@ -107,34 +118,7 @@ fn edit_run_pass_and_quit_in_a_real_terminal() {
 #[test]
 fn the_studio_shows_attempts_and_hints_made_by_the_cli_without_a_key_press() {
     let ws = tempfile::tempdir().unwrap();
-    let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.arg("--workspace");
-    cmd.arg(ws.path());
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("GENPATH_IMAGE_PROTOCOL", "halfblocks");
-    cmd.env_remove("GENPATH_HOME");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(
-        std::num::NonZeroU16::new(30).unwrap(),
-        std::num::NonZeroU16::new(100).unwrap(),
-        0,
-    )));
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let feed = Arc::clone(&parser);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            feed.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let mut keys = pair.master.take_writer().unwrap();
-    let screen = Screen { parser: Arc::clone(&parser) };
+    let (mut child, screen, mut keys) = studio(ws.path(), &[]);
     screen.wait_for("No attempt yet", Duration::from_secs(20));
 
     // Another process: three attempts (the last one passing) and two hints.

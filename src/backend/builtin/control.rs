@@ -247,23 +247,11 @@ fn largest_region(keep: &[bool], w: usize, h: usize) -> Option<(usize, [usize; 4
             let (x, y) = (i % w, i / w);
             n += 1;
             b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
-            let mut visit = |j: usize| {
+            for j in crate::imaging::neighbours4(i, w, h) {
                 if keep[j] && !seen[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
             }
         }
         if best.is_none_or(|(m, _)| n > m) {

@@ -88,13 +88,7 @@ const OVERCOOK_BURN: f32 = 12.0;
 
 /// The practice LoRA a recipe names.
 pub fn named(name: &str) -> Result<&'static PracticeLora, String> {
-    LORAS.iter().find(|l| l.name.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
-        let names: Vec<&str> = LORAS.iter().map(|l| l.name).collect();
-        let hint = crate::names::closest(name, names.iter().copied())
-            .map(|c| format!("did you mean `{c}`? "))
-            .unwrap_or_default();
-        format!("the practice renderer has no LoRA `{name}`: {hint}it has {}", names.join(", "))
-    })
+    crate::names::find_named(LORAS, |l| l.name, name, "the practice renderer has no LoRA")
 }
 
 /// Apply a LoRA at `weight` to a plan. `triggered`: its trigger word is in the prompt.

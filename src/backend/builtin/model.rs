@@ -130,13 +130,7 @@ pub const VAES: &[Vae] = &[
 impl Vae {
     /// The practice VAE a recipe names.
     pub fn named(name: &str) -> Result<&'static Vae, String> {
-        VAES.iter().find(|v| v.name.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
-            let names: Vec<&str> = VAES.iter().map(|v| v.name).collect();
-            let hint = crate::names::closest(name, names.iter().copied())
-                .map(|c| format!("did you mean `{c}`? "))
-                .unwrap_or_default();
-            format!("the practice renderer has no VAE `{name}`: {hint}it has {}", names.join(", "))
-        })
+        crate::names::find_named(VAES, |v| v.name, name, "the practice renderer has no VAE")
     }
 
     /// Whether it decodes this model's latents (a VAE from another family
@@ -153,16 +147,8 @@ impl Model {
     /// The model a recipe names (none: the SD 1.5-like one).
     pub fn named(name: Option<&str>) -> Result<&'static Model, String> {
         let Some(name) = name else { return Ok(&MODELS[0]) };
-        MODELS.iter().find(|m| m.name.eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
-            let names: Vec<&str> = MODELS.iter().map(|m| m.name).collect();
-            let hint = crate::names::closest(name, names.iter().copied())
-                .map(|c| format!("did you mean `{c}`? "))
-                .unwrap_or_default();
-            format!(
-                "the practice renderer has no model `{name}`: {hint}it has {} (leave `model` out for the first)",
-                names.join(", ")
-            )
-        })
+        crate::names::find_named(MODELS, |m| m.name, name, "the practice renderer has no model")
+            .map_err(|e| format!("{e} (leave `model` out for the first)"))
     }
 
     /// How much of a token's meaning reaches the image, by its position.
