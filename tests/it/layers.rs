@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Crates only the front ends (layers 8 and up) may use.
+/// Crates only the front ends (layers 9 and up) may use.
 const FRONT_END_CRATES: &[&str] = &["clap", "ratatui", "ratatui_image", "crossterm", "indicatif", "viuer", "notify"];
-const FRONT_END_LAYER: u32 = 8;
+const FRONT_END_LAYER: u32 = 9;
 
 /// `layer N  name  module module …` lines of the layer table in the architecture map.
 fn layers() -> BTreeMap<String, u32> {
