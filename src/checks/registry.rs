@@ -336,7 +336,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     image::<edits::StyleChanged>(
         "style_changed",
-        "palette distance between the init image and the output",
+        "palette moved from the init image, and the picture redrawn rather than colour-filtered",
         edits::style_changed,
     ),
     image::<edits::OutsideMask>(

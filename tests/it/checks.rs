@@ -293,9 +293,39 @@ fn structure_kept_and_style_changed_on_a_real_photo() {
     let change = spec("style_changed", "init = \"init.png\"\nmin_delta_e = 8.0");
     let restyled = recolour(&base);
     assert!(h.run(&keep, &[img("restyled", &restyled)]).passed);
-    assert!(h.run(&change, &[img("restyled", &restyled)]).passed);
+    let filtered = h.run(&change, &[img("hue flipped", &restyled)]);
+    assert!(!filtered.passed && filtered.message.contains("only the colours changed"), "{filtered:?}");
     assert!(!h.run(&change, &[img("same", &base)]).passed, "an unchanged image did not change style");
     assert!(!h.run(&keep, &[img("other", &photo("clock-00"))]).passed, "another photo does not keep the structure");
+}
+
+/// `style_changed` tells a redraw from a colour filter: SD 2's own
+/// image-to-image outputs measure as redrawn far above the line; greyscale, hue-flipped and JPEG-saved
+/// filtered copies of the same init fail on it.
+#[test]
+fn style_changed_passes_real_img2img_and_fails_colour_filters() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/edit/sd2_img2img_mountains");
+    let init = image::open(dir.join("init.png")).unwrap().to_rgb8();
+    let h = Harness::new().asset("init.png", png(&init));
+    let change = spec("style_changed", "init = \"init.png\"");
+    for f in ["out.png", "out_02.png"] {
+        let out = image::open(dir.join(f)).unwrap().to_rgb8();
+        let o = h.run(&change, &[img(f, &out)]);
+        // The sketch's palette survives (ΔE00 ~7 < 8): the redraw is what is judged here.
+        let redrawn = o.measures.iter().find(|m| m.name == "redrawn").unwrap();
+        assert!(redrawn.value > 10.0, "real img2img {f}: {o:?}");
+    }
+    let grey = RgbImage::from_fn(init.width(), init.height(), |x, y| {
+        let p = init.get_pixel(x, y).0;
+        image::Rgb([((u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10) as u8; 3])
+    });
+    let flipped = recolour(&init);
+    let saved = image::load_from_memory(&jpeg(&flipped, 75)).unwrap().to_rgb8();
+    for (name, out) in [("greyscale", &grey), ("hue flipped", &flipped), ("hue flipped, JPEG q75", &saved)] {
+        let o = h.run(&change, &[img(name, out)]);
+        let redrawn = o.measures.iter().find(|m| m.name == "redrawn").unwrap();
+        assert!(!o.passed && redrawn.value < 3.3, "{name}: {o:?}");
+    }
 }
 
 #[test]
@@ -739,5 +769,22 @@ fn a_perfect_inpaint_scores_one_and_a_foreign_patch_outside_the_mask_fails() {
         }
         let o = h.run(&s, &[img("patched", &patched)]);
         assert!(!o.passed && o.message.contains("a patch outside the mask changed"), "{name}: {o:?}");
+    }
+}
+
+#[test]
+fn a_colour_filtered_copy_of_the_init_fails_restyle() {
+    let forest = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+        .unwrap()
+        .to_rgb8();
+    let grey = RgbImage::from_fn(forest.width(), forest.height(), |x, y| {
+        let p = forest.get_pixel(x, y).0;
+        image::Rgb([((u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10) as u8; 3])
+    });
+    for (name, copy) in [("greyscale", grey), ("hue flipped", recolour(&forest))] {
+        let (passed, v) = check_cli("control.restyle", &copy);
+        assert!(!passed, "a {name} copy of the init passed restyle: {v}");
+        let style = v["outcomes"].as_array().unwrap().iter().find(|o| o["check"] == "style_changed").unwrap();
+        assert_eq!(style["passed"], false, "{name}: {style}");
     }
 }

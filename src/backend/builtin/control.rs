@@ -472,9 +472,127 @@ pub fn img2img(buf: &mut Buf, plan: &Plan, init: &RgbImage, strength: f32) {
             *p = std::array::from_fn(|k| p[k] + (rgb[k] - p[k]) * t);
         }
     }
-    buf.px = out;
-    // Fine texture is re-synthesised, not copied.
-    super::effects::box_blur(buf, ((buf.w.min(buf.h) as f32) * 0.004 * s).round() as usize);
+    let render = std::mem::replace(&mut buf.px, out);
+    redraw(buf, &render, &weight, plan, s);
+}
+
+/// SD works in a latent 8× smaller than the picture (its VAE's factor), so
+/// image-to-image redraws in 8-pixel cells: the noise at strength `s`
+/// drowns the init's finest structure and its fine shading, and the model
+/// draws them again, its own way (Meng et al. 2021: what survives SDEdit's
+/// noise is the low frequencies; Rombach et al. 2022 for the latent).
+const LATENT: usize = 8;
+/// How far (pixels at strength 1) a redrawn edge may sit from the init's.
+const WANDER: f32 = 3.0;
+/// Shading the model draws anew, in RGB levels at strength 1, by the
+/// style's own texture (flat art has little, a photo or a wash more).
+fn shading(style: crate::recipe::vocab::Style) -> f32 {
+    use crate::recipe::vocab::Style;
+    match style {
+        Style::FlatVector | Style::PixelArt | Style::LineArt => 50.0,
+        Style::Clay => 55.0,
+        Style::Photographic | Style::Watercolor => 60.0,
+    }
+}
+/// Share of the way the background takes the prompt's light where the
+/// prompt's picture has it (a sunrise glows at the horizon, not as a tint).
+const REGIONAL_LIGHT: f32 = 1.0;
+
+/// The redraw of image-to-image below [`REDRAW`]: `buf` holds the init
+/// already recoloured; `render` is the prompt's own picture on the init's
+/// layout. The background takes the prompt's light region by region, every
+/// edge is redrawn up to `WANDER × s` pixels off, fine shading is drawn
+/// anew in latent cells, and the prompt's medium (a wash, pixel blocks)
+/// takes over in proportion to strength. None of it is a function of the
+/// init's colours alone — what tells a redraw from a colour filter.
+fn redraw(buf: &mut Buf, render: &[[f32; 3]], subject: &[f32], plan: &Plan, s: f32) {
+    use super::effects::box_blur_xy;
+    let (w, h) = (buf.w, buf.h);
+    // The prompt's light, region by region: light varies mostly with
+    // height (a glow at the horizon, a darker zenith), so the regions are
+    // wide bands — narrow ones would carry the render's own trees across.
+    let (rx, ry) = ((w / 4).max(1), (h / 24).max(1));
+    let blurred = |px: Vec<[f32; 3]>| {
+        let mut b = Buf { w, h, px };
+        box_blur_xy(&mut b, rx, ry);
+        box_blur_xy(&mut b, rx, ry);
+        b.px
+    };
+    let (theirs, ours) = (blurred(render.to_vec()), blurred(buf.px.clone()));
+    let light = REGIONAL_LIGHT * smooth(s / 0.55);
+    for (i, p) in buf.px.iter_mut().enumerate() {
+        let t = light * (1.0 - subject[i]);
+        (0..3).for_each(|k| p[k] = (p[k] + t * (theirs[i][k] - ours[i][k])).clamp(0.0, 255.0));
+    }
+    // Edges redrawn a little off, and shading drawn anew, in latent cells.
+    let seed = plan.noise_seed ^ 0x05ed_ed17;
+    let dx = Field::new(seed, w, h, LATENT * 2);
+    let dy = Field::new(seed ^ 1, w, h, LATENT * 2);
+    let fine = Field::new(seed ^ 2, w, h, LATENT);
+    let broad = Field::new(seed ^ 3, w, h, LATENT * 4);
+    let wide = Field::new(seed ^ 4, w, h, LATENT * 8);
+    let (wander, shade) = (WANDER * s, shading(plan.style) * s);
+    let src = std::mem::take(&mut buf.px);
+    buf.px = (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let p = sample(&src, w, h, x as f32 + wander * dx.at(x, y), y as f32 + wander * dy.at(x, y));
+            let d = shade * (0.3 * fine.at(x, y) + 0.5 * broad.at(x, y) + 0.6 * wide.at(x, y));
+            p.map(|v| (v + d).clamp(0.0, 255.0))
+        })
+        .collect();
+    // The prompt's medium, as far as the strength lets the model repaint.
+    if !matches!(plan.style, crate::recipe::vocab::Style::FlatVector) {
+        let before = buf.px.clone();
+        super::effects::style(buf, plan);
+        let t = smooth(s / REDRAW);
+        for (p, b) in buf.px.iter_mut().zip(before) {
+            (0..3).for_each(|k| p[k] = b[k] + (p[k] - b[k]) * t);
+        }
+    }
+}
+
+/// Smooth value noise in −1..1: one random value per `cell`-pixel corner,
+/// interpolated (smoothstep) between them.
+struct Field {
+    cell: usize,
+    cols: usize,
+    v: Vec<f32>,
+}
+
+impl Field {
+    fn new(seed: u64, w: usize, h: usize, cell: usize) -> Field {
+        let (cols, rows) = (w / cell + 2, h / cell + 2);
+        let v =
+            (0..cols * rows).map(|i| super::rng::at(seed, (i % cols) as u32, (i / cols) as u32) * 2.0 - 1.0).collect();
+        Field { cell, cols, v }
+    }
+
+    fn at(&self, x: usize, y: usize) -> f32 {
+        let (cx, cy) = (x / self.cell, y / self.cell);
+        let fx = smooth((x % self.cell) as f32 / self.cell as f32);
+        let fy = smooth((y % self.cell) as f32 / self.cell as f32);
+        let g = |c: usize, r: usize| self.v[r * self.cols + c];
+        let top = g(cx, cy) + (g(cx + 1, cy) - g(cx, cy)) * fx;
+        let bottom = g(cx, cy + 1) + (g(cx + 1, cy + 1) - g(cx, cy + 1)) * fx;
+        top + (bottom - top) * fy
+    }
+}
+
+/// Bilinear sample of a `w`×`h` buffer, edges clamped.
+fn sample(px: &[[f32; 3]], w: usize, h: usize, x: f32, y: f32) -> [f32; 3] {
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let at = |xx: usize, yy: usize| px[yy * w + xx];
+    let (a, b, c, d) = (at(x0, y0), at(x1, y0), at(x0, y1), at(x1, y1));
+    std::array::from_fn(|k| {
+        let top = a[k] + (b[k] - a[k]) * fx;
+        let bottom = c[k] + (d[k] - c[k]) * fx;
+        top + (bottom - top) * fy
+    })
 }
 
 /// The strength from which the init's shapes are drowned by the noise and

@@ -41,33 +41,47 @@ pub fn byte(v: f32) -> u8 {
 
 /// Separable box blur of radius `r` (repeated, it approximates a Gaussian).
 pub fn box_blur(b: &mut Buf, r: usize) {
-    if r == 0 || b.w == 0 || b.h == 0 {
+    box_blur_xy(b, r, r);
+}
+
+/// Separable box blur, radius `rx` along rows and `ry` along columns.
+pub fn box_blur_xy(b: &mut Buf, rx: usize, ry: usize) {
+    if (rx == 0 && ry == 0) || b.w == 0 || b.h == 0 {
         return;
     }
     let (w, h) = (b.w, b.h);
     let mut tmp = vec![[0f32; 3]; w * h];
-    let norm = 1.0 / (2 * r + 1) as f32;
-    for y in 0..h {
-        let row = &b.px[y * w..(y + 1) * w];
-        let mut acc = [0f32; 3];
-        for i in 0..=2 * r {
-            let p = row[(i as isize - r as isize).clamp(0, w as isize - 1) as usize];
-            (0..3).for_each(|k| acc[k] += p[k]);
+    if rx == 0 {
+        tmp.copy_from_slice(&b.px);
+    } else {
+        let norm = 1.0 / (2 * rx + 1) as f32;
+        for y in 0..h {
+            let row = &b.px[y * w..(y + 1) * w];
+            let mut acc = [0f32; 3];
+            for i in 0..=2 * rx {
+                let p = row[(i as isize - rx as isize).clamp(0, w as isize - 1) as usize];
+                (0..3).for_each(|k| acc[k] += p[k]);
+            }
+            for x in 0..w {
+                tmp[y * w + x] = acc.map(|v| v * norm);
+                let add = row[(x + rx + 1).min(w - 1)];
+                let sub = row[(x as isize - rx as isize).max(0) as usize];
+                (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
+            }
         }
-        for x in 0..w {
-            tmp[y * w + x] = acc.map(|v| v * norm);
-            let add = row[(x + r + 1).min(w - 1)];
-            let sub = row[(x as isize - r as isize).max(0) as usize];
-            (0..3).for_each(|k| acc[k] += add[k] - sub[k]);
-        }
+    }
+    if ry == 0 {
+        b.px = tmp;
+        return;
     }
     // The vertical pass walks rows with one running sum per column, so it
     // reads memory in order (column by column it was 27% of an edge-control
     // render at 1024²); each column's sums are the same operations in the
     // same order, so the result is bit-identical.
+    let norm = 1.0 / (2 * ry + 1) as f32;
     let mut acc = vec![[0f32; 3]; w];
-    for i in 0..=2 * r {
-        let row = &tmp[(i as isize - r as isize).clamp(0, h as isize - 1) as usize * w..][..w];
+    for i in 0..=2 * ry {
+        let row = &tmp[(i as isize - ry as isize).clamp(0, h as isize - 1) as usize * w..][..w];
         for (a, p) in acc.iter_mut().zip(row) {
             (0..3).for_each(|k| a[k] += p[k]);
         }
@@ -76,8 +90,8 @@ pub fn box_blur(b: &mut Buf, r: usize) {
         for (o, a) in b.px[y * w..(y + 1) * w].iter_mut().zip(&acc) {
             *o = a.map(|v| v * norm);
         }
-        let add = &tmp[(y + r + 1).min(h - 1) * w..][..w];
-        let sub = &tmp[(y as isize - r as isize).max(0) as usize * w..][..w];
+        let add = &tmp[(y + ry + 1).min(h - 1) * w..][..w];
+        let sub = &tmp[(y as isize - ry as isize).max(0) as usize * w..][..w];
         for ((a, p), q) in acc.iter_mut().zip(add).zip(sub) {
             (0..3).for_each(|k| a[k] += p[k] - q[k]);
         }
