@@ -506,41 +506,48 @@ const REGIONAL_LIGHT: f32 = 1.0;
 /// takes over in proportion to strength. None of it is a function of the
 /// init's colours alone — what tells a redraw from a colour filter.
 fn redraw(buf: &mut Buf, render: &[[f32; 3]], subject: &[f32], plan: &Plan, s: f32) {
-    use super::effects::box_blur_xy;
     let (w, h) = (buf.w, buf.h);
     // The prompt's light, region by region: light varies mostly with
     // height (a glow at the horizon, a darker zenith), so the regions are
     // wide bands — narrow ones would carry the render's own trees across.
-    let (rx, ry) = ((w / 4).max(1), (h / 24).max(1));
-    let blurred = |px: Vec<[f32; 3]>| {
-        let mut b = Buf { w, h, px };
-        box_blur_xy(&mut b, rx, ry);
-        box_blur_xy(&mut b, rx, ry);
-        b.px
-    };
-    let (theirs, ours) = (blurred(render.to_vec()), blurred(buf.px.clone()));
-    let light = REGIONAL_LIGHT * smooth(s / 0.55);
-    for (i, p) in buf.px.iter_mut().enumerate() {
-        let t = light * (1.0 - subject[i]);
-        (0..3).for_each(|k| p[k] = (p[k] + t * (theirs[i][k] - ours[i][k])).clamp(0.0, 255.0));
-    }
+    // Light is smooth, so it is worked out on the latent's grid.
+    let (theirs, ours) = (latent_bands(render, w, h), latent_bands(&buf.px, w, h));
+    let light = Grid::<3>::from_fn(w, h, LATENT, |c, r| {
+        let i = r * theirs.w + c;
+        std::array::from_fn(|k| theirs.px[i][k] - ours.px[i][k])
+    });
+    let t_light = REGIONAL_LIGHT * smooth(s / 0.55);
     // Edges redrawn a little off, and shading drawn anew, in latent cells.
     let seed = plan.noise_seed ^ 0x05ed_ed17;
-    let dx = Field::new(seed, w, h, LATENT * 2);
-    let dy = Field::new(seed ^ 1, w, h, LATENT * 2);
-    let fine = Field::new(seed ^ 2, w, h, LATENT);
-    let broad = Field::new(seed ^ 3, w, h, LATENT * 4);
-    let wide = Field::new(seed ^ 4, w, h, LATENT * 8);
+    let noise = |seed: u64, cell: usize| {
+        Grid::from_fn(w, h, cell, |c, r| [super::rng::at(seed, c as u32, r as u32) * 2.0 - 1.0])
+    };
+    let (dx, dy, fine, broad, wide) = (
+        noise(seed, LATENT * 2),
+        noise(seed ^ 1, LATENT * 2),
+        noise(seed ^ 2, LATENT),
+        noise(seed ^ 3, LATENT * 4),
+        noise(seed ^ 4, LATENT * 8),
+    );
     let (wander, shade) = (WANDER * s, shading(plan.style) * s);
-    let src = std::mem::take(&mut buf.px);
-    buf.px = (0..w * h)
-        .map(|i| {
-            let (x, y) = (i % w, i / w);
-            let p = sample(&src, w, h, x as f32 + wander * dx.at(x, y), y as f32 + wander * dy.at(x, y));
-            let d = shade * (0.3 * fine.at(x, y) + 0.5 * broad.at(x, y) + 0.6 * wide.at(x, y));
-            p.map(|v| (v + d).clamp(0.0, 255.0))
-        })
-        .collect();
+    let mut lit = std::mem::take(&mut buf.px);
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let t = t_light * (1.0 - subject[i]);
+            let d = light.at(x, y);
+            (0..3).for_each(|k| lit[i][k] = (lit[i][k] + t * d[k]).clamp(0.0, 255.0));
+        }
+    }
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let p = sample(&lit, w, h, x as f32 + wander * dx.at(x, y)[0], y as f32 + wander * dy.at(x, y)[0]);
+            let d = shade * (0.3 * fine.at(x, y)[0] + 0.5 * broad.at(x, y)[0] + 0.6 * wide.at(x, y)[0]);
+            out.push(p.map(|v| (v + d).clamp(0.0, 255.0)));
+        }
+    }
+    buf.px = out;
     // The prompt's medium, as far as the strength lets the model repaint.
     if !matches!(plan.style, crate::recipe::vocab::Style::FlatVector) {
         let before = buf.px.clone();
@@ -552,30 +559,59 @@ fn redraw(buf: &mut Buf, render: &[[f32; 3]], subject: &[f32], plan: &Plan, s: f
     }
 }
 
-/// Smooth value noise in −1..1: one random value per `cell`-pixel corner,
-/// interpolated (smoothstep) between them.
-struct Field {
-    cell: usize,
-    cols: usize,
-    v: Vec<f32>,
+/// A picture's light in wide bands, on the latent's grid: the mean of each
+/// `LATENT`² block around every grid node, blurred a quarter of the width
+/// across and a 24th of the height down, twice.
+fn latent_bands(px: &[[f32; 3]], w: usize, h: usize) -> Buf {
+    let (cols, rows) = (w / LATENT + 2, h / LATENT + 2);
+    let mut grid = Buf { w: cols, h: rows, px: vec![[0.0; 3]; cols * rows] };
+    for r in 0..rows {
+        let ys = (r * LATENT).saturating_sub(LATENT / 2).min(h - 1)..(r * LATENT + LATENT / 2).clamp(1, h);
+        for c in 0..cols {
+            let xs = (c * LATENT).saturating_sub(LATENT / 2).min(w - 1)..(c * LATENT + LATENT / 2).clamp(1, w);
+            let (mut sum, mut n) = ([0f32; 3], 0f32);
+            for y in ys.clone() {
+                for p in &px[y * w + xs.start..y * w + xs.end.max(xs.start + 1)] {
+                    (0..3).for_each(|k| sum[k] += p[k]);
+                    n += 1.0;
+                }
+            }
+            grid.px[r * cols + c] = sum.map(|v| v / n.max(1.0));
+        }
+    }
+    let (rx, ry) = ((w / 4 / LATENT).max(1), (h / 24 / LATENT).max(1));
+    super::effects::box_blur_xy(&mut grid, rx, ry);
+    super::effects::box_blur_xy(&mut grid, rx, ry);
+    grid
 }
 
-impl Field {
-    fn new(seed: u64, w: usize, h: usize, cell: usize) -> Field {
+/// Values on every `cell`-th pixel (a grid with a node past each edge),
+/// read back anywhere by smoothstep interpolation between the four nodes
+/// around; the per-column and per-row positions are worked out once.
+struct Grid<const N: usize> {
+    cols: usize,
+    v: Vec<[f32; N]>,
+    xs: Vec<(usize, f32)>,
+    ys: Vec<(usize, f32)>,
+}
+
+impl<const N: usize> Grid<N> {
+    fn from_fn(w: usize, h: usize, cell: usize, node: impl Fn(usize, usize) -> [f32; N]) -> Grid<N> {
         let (cols, rows) = (w / cell + 2, h / cell + 2);
-        let v =
-            (0..cols * rows).map(|i| super::rng::at(seed, (i % cols) as u32, (i / cols) as u32) * 2.0 - 1.0).collect();
-        Field { cell, cols, v }
+        let v = (0..cols * rows).map(|i| node(i % cols, i / cols)).collect();
+        let place = |n: usize| (0..n).map(|p| (p / cell, smooth((p % cell) as f32 / cell as f32))).collect();
+        Grid { cols, v, xs: place(w), ys: place(h) }
     }
 
-    fn at(&self, x: usize, y: usize) -> f32 {
-        let (cx, cy) = (x / self.cell, y / self.cell);
-        let fx = smooth((x % self.cell) as f32 / self.cell as f32);
-        let fy = smooth((y % self.cell) as f32 / self.cell as f32);
-        let g = |c: usize, r: usize| self.v[r * self.cols + c];
-        let top = g(cx, cy) + (g(cx + 1, cy) - g(cx, cy)) * fx;
-        let bottom = g(cx, cy + 1) + (g(cx + 1, cy + 1) - g(cx, cy + 1)) * fx;
-        top + (bottom - top) * fy
+    fn at(&self, x: usize, y: usize) -> [f32; N] {
+        let ((cx, fx), (cy, fy)) = (self.xs[x], self.ys[y]);
+        let row = cy * self.cols + cx;
+        let (a, b, c, d) = (self.v[row], self.v[row + 1], self.v[row + self.cols], self.v[row + self.cols + 1]);
+        std::array::from_fn(|k| {
+            let top = a[k] + (b[k] - a[k]) * fx;
+            let bottom = c[k] + (d[k] - c[k]) * fx;
+            top + (bottom - top) * fy
+        })
     }
 }
 
