@@ -32,6 +32,8 @@ pub enum Action {
     Reset,
     Submit,
     Help,
+    /// Show the last failed run's error in full.
+    ShowError,
     Back,
     Escape,
     Quit,
@@ -109,6 +111,8 @@ pub enum View {
     History,
     Progress,
     Help,
+    /// The last failed run's error, whole and scrollable.
+    Error,
 }
 
 /// The last attempt of an exercise, as the results pane shows it.
@@ -168,6 +172,8 @@ pub struct App {
     /// When a save was seen in watch mode; the run starts once saves settle.
     pub pending_save: Option<Instant>,
     pub status: Option<String>,
+    /// The last failed run (its exercise, its error), until a run succeeds.
+    pub error: Option<(ExerciseId, String)>,
     pub confirm_reset: bool,
     pub history: Vec<AttemptRow>,
     pub history_cursor: usize,
@@ -177,6 +183,11 @@ pub struct App {
 
 /// Saves closer together than this are one save (editors write in bursts).
 pub const DEBOUNCE: Duration = Duration::from_millis(300);
+
+/// The status line after a failed run (the error itself has its own view).
+pub const RUN_FAILED: &str = "✗ the last run failed ─ ! shows why";
+/// `!` with nothing to show.
+pub const NO_ERROR: &str = "no error to show: the last run did not fail";
 
 impl App {
     pub fn new(
@@ -204,6 +215,7 @@ impl App {
             watch: false,
             pending_save: None,
             status: None,
+            error: None,
             confirm_reset: false,
             history: Vec::new(),
             history_cursor: 0,
@@ -319,10 +331,22 @@ impl App {
                         ));
                         self.data.last.insert(id, *last);
                         self.gallery = 0;
+                        // A run went through: whatever stopped the last one is resolved.
+                        self.error = None;
+                        if self.view == View::Error {
+                            self.view = View::Path;
+                        }
+                    }
+                    Err(e) if run.as_ref().is_some_and(|r| r.cancelling) => {
+                        self.status = Some(format!("run cancelled: {e}"))
                     }
                     Err(e) => {
-                        let what = if run.is_some_and(|r| r.cancelling) { "cancelled" } else { "failed" };
-                        self.status = Some(format!("run {what}: {e}"));
+                        // An error is read whole, in its own view, never cut to the status line.
+                        let id = run.map_or_else(|| self.exercise().id.clone(), |r| r.exercise);
+                        self.error = Some((id, e));
+                        self.status = Some(RUN_FAILED.into());
+                        self.view = View::Error;
+                        self.scroll = 0;
                     }
                 }
                 Vec::new()
@@ -423,11 +447,11 @@ impl App {
                 self.history_cursor = (self.history_cursor + 1).min(self.history.len().saturating_sub(1));
                 Vec::new()
             }
-            (View::Progress | View::Help, Action::Up | Action::ScrollUp) => {
+            (View::Progress | View::Help | View::Error, Action::Up | Action::ScrollUp) => {
                 self.scroll = self.scroll.saturating_sub(1);
                 Vec::new()
             }
-            (View::Progress | View::Help, Action::Down | Action::ScrollDown) => {
+            (View::Progress | View::Help | View::Error, Action::Down | Action::ScrollDown) => {
                 self.scroll = self.scroll.saturating_add(1);
                 Vec::new()
             }
@@ -497,6 +521,15 @@ impl App {
             (_, Action::Help) => {
                 self.view = View::Help;
                 self.scroll = 0;
+                Vec::new()
+            }
+            (_, Action::ShowError) => {
+                if self.error.is_some() {
+                    self.view = View::Error;
+                    self.scroll = 0;
+                } else {
+                    self.status = Some(NO_ERROR.into());
+                }
                 Vec::new()
             }
             (_, Action::Reset) => {

@@ -39,6 +39,7 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Char('p')], Action::Progress, "p", "progress: milestones, attempts, best scores"),
     bind!([Char('x')], Action::Reset, "x", "reset the recipe to the starter (asks first)"),
     bind!([Char('s')], Action::Submit, "s", "submit: bundle your best attempt for your instructor"),
+    bind!([Char('!')], Action::ShowError, "!", "the last run's error in full (it clears when a run succeeds)"),
     bind!([Char('?')], Action::Help, "?", "this help"),
     bind!([Char('q')], Action::Back, "q", "back; quit from the path"),
     bind!([Esc], Action::Escape, "Esc", "back, or cancel a running attempt"),

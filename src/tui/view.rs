@@ -69,6 +69,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
         View::History => history(f, app, rows[0], &t),
         View::Progress => progress(f, app, rows[0], &t),
         View::Help => help(f, app, rows[0], &t),
+        View::Error => error(f, app, rows[0], &t),
     }
     footer(f, app, rows[1], &t);
 }
@@ -108,6 +109,7 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             app.exercise().hints.len()
         ),
         View::History => "↑/↓ attempt  q back".to_string(),
+        View::Error => "↑/↓ scroll  e edit the recipe  r run again  q back".to_string(),
         _ => "↑/↓ scroll  q back".to_string(),
     };
     f.render_widget(Paragraph::new(vec![status, Line::from(Span::styled(keys, t.dim()))]), area);
@@ -460,6 +462,22 @@ fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         }
     }
     f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
+}
+
+/// The last failed run's error, whole: wrapped to the width, scrollable,
+/// each problem on its own line as the engine wrote it (file:line:col first).
+fn error(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let Some((id, text)) = &app.error else { return };
+    let mut lines = vec![Line::from(Span::styled(format!("{id} ─ the last run failed"), t.bad())), Line::from("")];
+    // Paths inside the workspace are shown from it: shorter, and what `e` opens.
+    let ws = format!("{}{}", app.workspace.display(), std::path::MAIN_SEPARATOR);
+    lines.extend(text.lines().map(|l| Line::from(l.replace(&ws, ""))));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Fix the recipe (e opens it) and run again (r): this clears when a run goes through.",
+        t.dim(),
+    )));
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.scroll, 0)), area);
 }
 
 fn help(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {

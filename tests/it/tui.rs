@@ -227,3 +227,67 @@ fn s_submits_the_best_attempt_from_the_studio() {
     let bundle = genpath::bundle::read(&bytes, Default::default()).unwrap();
     assert_eq!(bundle.submission.attempt.id, 1);
 }
+
+/// A run that fails on a recipe with several problems: the studio opens
+/// the whole error in its own view (every problem, file:line:col and the
+/// closest key, reachable by scrolling at 80×24), the status line says
+/// where it is, `!` shows it again, and it clears once a run goes through.
+fn a_long_error_is_read_whole_at(w: u16, h: u16) {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    let id = rt.app.exercise().id.clone();
+    let path = rt.app.data.answers[&id].clone();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let prompt = "a fox sitting on a mossy rock in an autumn forest, orange fur, cream belly, warm light, \
+                  falling leaves, soft focus background, flat vector";
+    // Eight misspelt keys: at 80×24 the error is longer than the screen.
+    let typos = "stesp = 20\nwidht = 512\nheigth = 512\ncgf = 7\nsampeler = \"euler\"\nnegatve = \"blur\"\nmodle = \"x\"\nsede = 4\n";
+    std::fs::write(&path, format!("prompt = \"{prompt}\"\nseed = 3\n{typos}")).unwrap();
+    key(&mut rt, Action::Run);
+    rt.wait_for_run(Duration::from_secs(60)).unwrap();
+    assert_eq!(rt.app.view, View::Error, "{:?}", rt.app.status);
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_suffix(format!("{w}x{h}"));
+    settings.bind(|| insta::assert_snapshot!("09_error", screen(&mut rt, w, h)));
+    // Every problem is reachable: scroll until the closing advice shows
+    // (at 80×24 it is below the first screen).
+    let first = screen(&mut rt, w, h);
+    assert_eq!(first.contains("this clears"), h > 24, "{first}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&screen(&mut rt, w, h));
+        key(&mut rt, Action::ScrollDown);
+    }
+    // The rows' text without the frame, joined as one reads across a wrap.
+    let rows = seen.lines().map(|l| l.trim_matches(|c| c == '"' || c == '│').trim());
+    let flat: String = rows.collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    for needed in ["recipe.toml:3:1", "did you mean `steps`", "recipe.toml:10:1", "this clears"] {
+        assert!(flat.contains(needed), "`{needed}` is never on screen at {w}×{h}:\n{seen}");
+    }
+    // Back on the path the status line points to it, and `!` reopens it.
+    key(&mut rt, Action::Back);
+    let frame = screen(&mut rt, w, h);
+    assert!(frame.contains(genpath::tui::app::RUN_FAILED), "{frame}");
+    key(&mut rt, Action::ShowError);
+    assert_eq!(rt.app.view, View::Error);
+    key(&mut rt, Action::Back);
+    // Fixed: the next run goes through and the error is gone.
+    std::fs::write(&path, format!("prompt = \"{prompt}\"\nseed = 3\nsteps = 20\nwidth = 512\nheight = 512\n")).unwrap();
+    key(&mut rt, Action::Run);
+    rt.wait_for_run(Duration::from_secs(60)).unwrap();
+    assert!(rt.app.error.is_none() && rt.app.last().is_some(), "{:?}", rt.app.status);
+    let frame = screen(&mut rt, w, h);
+    assert!(!frame.contains("the last run failed"), "{frame}");
+    key(&mut rt, Action::ShowError);
+    assert_eq!(rt.app.status.as_deref(), Some(genpath::tui::app::NO_ERROR));
+}
+
+#[test]
+fn a_long_error_is_read_whole_at_80x24() {
+    a_long_error_is_read_whole_at(80, 24);
+}
+
+#[test]
+fn a_long_error_is_read_whole_at_120x40() {
+    a_long_error_is_read_whole_at(120, 40);
+}
