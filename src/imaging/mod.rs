@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod color;
 pub mod control_maps;
+pub mod font;
 pub mod keypoints;
 pub mod subject;
 
