@@ -168,15 +168,18 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             continue;
         }
         let Some(at) = index.get(learner.as_str()).and_then(|&li| slot(li, &exercise)) else { continue };
-        cells[at].get_or_insert_with(Cell::default).due = Some(due);
+        let cell = cells[at].get_or_insert_with(Cell::default);
+        // Several assignments may name one exercise: the latest due date applies.
+        cell.due = Some(cell.due.flatten().max(due));
     }
-    for (exercise, checks, n) in store.history_failures(q.scope, q.exercise)? {
+    let history = store.history_totals(q.scope, q.exercise)?;
+    for (exercise, checks, n) in &history.failures {
         let Some(&ei) = exercise_index.get(exercise.as_str()) else { continue };
         for check in checks.split(',').filter(|c| !c.is_empty()) {
             *failures[ei].entry(check.to_string()).or_default() += n;
         }
     }
-    for h in store.history_summary(q.scope, q.exercise)? {
+    for h in history.summaries {
         let Some(at) = index.get(h.learner.as_str()).and_then(|&li| slot(li, &h.exercise)) else { continue };
         let cell = cells[at].get_or_insert_with(Cell::default);
         cell.attempts = h.attempts;

@@ -5,6 +5,12 @@
 //! backend is called (status `running`) and completed in one transaction, so
 //! a crash leaves either a running row (later shown as interrupted) or a
 //! complete result — never a half-recorded one.
+//!
+//! Recording costs the same however long the history is: every statement on
+//! the way finds its rows through a key, and a learner's record on each
+//! exercise (`exercise_stats`, the input of the progress rules and the
+//! milestones) is a table that triggers keep in step with `attempts` inside
+//! the statement that changes them (schema migration 5).
 
 mod pipeline;
 mod roster;
@@ -13,7 +19,9 @@ mod submissions;
 
 pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
-pub use submissions::{HistoryEntry, HistoryRow, HistorySummary, Milestone, NewSubmission, Scope, SubmissionRow};
+pub use submissions::{
+    HistoryEntry, HistoryRow, HistorySummary, HistoryTotals, Milestone, NewSubmission, Scope, SubmissionRow,
+};
 
 use crate::id::ExerciseId;
 use crate::time::Timestamp;
@@ -149,6 +157,10 @@ pub struct MilestoneRow {
     pub reached_at: Timestamp,
 }
 
+/// Prepared statements kept per connection: every statement the store runs
+/// more than once (rusqlite keeps 16 by default, fewer than the studio uses).
+const STATEMENT_CACHE: usize = 64;
+
 pub struct Store {
     conn: Connection,
     path: PathBuf,
@@ -182,6 +194,7 @@ impl Store {
         let label = path.display().to_string();
         let err = |source| StoreError::Sqlite { path: label.clone(), source };
         let conn = Connection::open(path).map_err(err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
         if found > schema::VERSION {
@@ -199,6 +212,7 @@ impl Store {
     pub fn open_in_memory() -> Result<Store> {
         let err = |source| StoreError::Sqlite { path: ":memory:".into(), source };
         let conn = Connection::open_in_memory().map_err(err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
         let mut store = Store { conn, path: PathBuf::from(":memory:") };
         store.migrate(0)?;
@@ -259,10 +273,9 @@ impl Store {
     /// Record an attempt as running, before any backend call.
     pub fn begin_attempt(&self, a: &NewAttempt<'_>) -> Result<i64> {
         self.conn
-            .execute(
-                "INSERT INTO attempts (learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, started_at, pid)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)",
-                params![
+            .prepare_cached(sql::BEGIN_ATTEMPT)
+            .and_then(|mut st| {
+                st.execute(params![
                     a.learner,
                     a.exercise,
                     a.recipe_text,
@@ -270,8 +283,8 @@ impl Store {
                     a.backend,
                     now(),
                     std::process::id()
-                ],
-            )
+                ])
+            })
             .map_err(self.err())?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -292,28 +305,19 @@ impl Store {
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
         let (learner, status): (String, String) = tx
-            .query_row("SELECT learner_id, status FROM attempts WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
+            .prepare_cached(sql::ATTEMPT_STATE)
+            .and_then(|mut st| st.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(err)?
             .ok_or(StoreError::NoSuchAttempt(id))?;
         if status != "running" {
             return Err(StoreError::AttemptNotRunning { id, status });
         }
         {
-            let mut img = tx
-                .prepare_cached(
-                    "INSERT INTO images (attempt_id, idx, path, sha256, width, height, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(err)?;
+            let mut img = tx.prepare_cached(sql::INSERT_IMAGE).map_err(err)?;
             for (i, m) in done.images.iter().enumerate() {
                 img.execute(params![id, i as i64, m.path, m.sha256, m.width, m.height, m.seed]).map_err(err)?;
             }
-            let mut chk = tx
-                .prepare_cached(
-                    "INSERT INTO check_results (attempt_id, idx, check_name, passed, value, threshold, severity, message, review)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(err)?;
+            let mut chk = tx.prepare_cached(sql::INSERT_CHECK).map_err(err)?;
             for (i, c) in done.checks.iter().enumerate() {
                 let value = c.value.filter(|v| v.is_finite());
                 let threshold = c.threshold.filter(|v| v.is_finite());
@@ -324,29 +328,25 @@ impl Store {
             }
         }
         let finished = now();
-        tx.execute(
-            &format!(
-                "UPDATE attempts SET status = ?2, score = ?3, cost = ?4, finished_at = ?5, seconds = {} WHERE id = ?1",
-                seconds_since_start("?5")
-            ),
-            params![
-                id,
-                if done.passed { AttemptStatus::Passed } else { AttemptStatus::Failed },
-                done.score,
-                done.cost,
-                finished
-            ],
-        )
-        .map_err(err)?;
+        // The triggers bring the learner's `exercise_stats` row up to date in this statement.
+        tx.prepare_cached(sql::FINISH_ATTEMPT)
+            .and_then(|mut st| {
+                st.execute(params![
+                    id,
+                    if done.passed { AttemptStatus::Passed } else { AttemptStatus::Failed },
+                    done.score,
+                    done.cost,
+                    finished
+                ])
+            })
+            .map_err(err)?;
         // Only a pass can complete a milestone; skip the stats otherwise.
         let stats = if done.passed { exercise_stats(&tx, &learner).map_err(err)? } else { Vec::new() };
         let mut reached = Vec::new();
         for stage in if done.passed { milestones(&stats) } else { Vec::new() } {
             let n = tx
-                .execute(
-                    "INSERT OR IGNORE INTO milestones (learner_id, stage_id, attempt_id, reached_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![learner, stage, id, finished],
-                )
+                .prepare_cached(sql::INSERT_MILESTONE)
+                .and_then(|mut st| st.execute(params![learner, stage, id, finished]))
                 .map_err(err)?;
             if n > 0 {
                 reached.push(stage);
@@ -360,10 +360,8 @@ impl Store {
     pub fn abandon_attempt(&self, id: i64, status: AttemptStatus, reason: &str) -> Result<()> {
         let n = self
             .conn
-            .execute(
-                &format!("UPDATE attempts SET status = ?2, error = ?3, finished_at = ?4, seconds = {} WHERE id = ?1 AND status = 'running'", seconds_since_start("?4")),
-                params![id, status, reason, now()],
-            )
+            .prepare_cached(sql::ABANDON_ATTEMPT)
+            .and_then(|mut st| st.execute(params![id, status, reason, now()]))
             .map_err(self.err())?;
         if n == 0 {
             let status: Option<String> = self
@@ -449,7 +447,8 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
-    /// Per-exercise stats for a learner (every exercise they attempted).
+    /// Per-exercise stats for a learner (every exercise they attempted), one
+    /// stored row per exercise: the cost does not grow with their attempts.
     pub fn exercise_stats(&self, learner: &str) -> Result<Vec<ExerciseStats>> {
         exercise_stats(&self.conn, learner).map_err(self.err())
     }
@@ -556,11 +555,44 @@ impl Store {
     }
 }
 
-/// SQL for the seconds between the row's `started_at` and the time bound to
-/// `param` (SET expressions see the old row, so the new `finished_at` is
-/// passed in rather than read back).
-fn seconds_since_start(param: &str) -> String {
-    format!("(julianday({param}) - julianday(started_at)) * 86400.0")
+/// The statements that record an attempt, named so the tests can ask each
+/// what it cost (`recording_costs_the_same_at_any_history_size`).
+mod sql {
+    pub const BEGIN_ATTEMPT: &str =
+        "INSERT INTO attempts (learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, started_at, pid)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7)";
+    pub const ATTEMPT_STATE: &str = "SELECT learner_id, status FROM attempts WHERE id = ?1";
+    pub const INSERT_IMAGE: &str =
+        "INSERT INTO images (attempt_id, idx, path, sha256, width, height, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    pub const INSERT_CHECK: &str =
+        "INSERT INTO check_results (attempt_id, idx, check_name, passed, value, threshold, severity, message, review)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    // SET expressions see the old row, so the new `finished_at` is passed in
+    // rather than read back to compute the seconds since the start.
+    pub const FINISH_ATTEMPT: &str = "UPDATE attempts SET status = ?2, score = ?3, cost = ?4, finished_at = ?5,
+             seconds = (julianday(?5) - julianday(started_at)) * 86400.0
+         WHERE id = ?1";
+    pub const ABANDON_ATTEMPT: &str = "UPDATE attempts SET status = ?2, error = ?3, finished_at = ?4,
+             seconds = (julianday(?4) - julianday(started_at)) * 86400.0
+         WHERE id = ?1 AND status = 'running'";
+    /// One row per exercise the learner attempted, however many attempts.
+    pub const EXERCISE_STATS: &str =
+        "SELECT exercise_id, attempts, best_score, passed, first_passed_at, last_at, seconds
+         FROM exercise_stats WHERE learner_id = ?1 ORDER BY exercise_id";
+    pub const INSERT_MILESTONE: &str =
+        "INSERT OR IGNORE INTO milestones (learner_id, stage_id, attempt_id, reached_at) VALUES (?1, ?2, ?3, ?4)";
+
+    #[cfg(test)]
+    pub const RECORDING: &[&str] = &[
+        BEGIN_ATTEMPT,
+        ATTEMPT_STATE,
+        INSERT_IMAGE,
+        INSERT_CHECK,
+        FINISH_ATTEMPT,
+        ABANDON_ATTEMPT,
+        EXERCISE_STATS,
+        INSERT_MILESTONE,
+    ];
 }
 
 const ATTEMPT_SELECT: &str = "SELECT id, learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, score, cost, \
@@ -584,18 +616,13 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
 }
 
 fn exercise_stats(conn: &Connection, learner: &str) -> rusqlite::Result<Vec<ExerciseStats>> {
-    let mut st = conn.prepare_cached(
-        "SELECT exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
-                MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at),
-                COALESCE(SUM(seconds), 0)
-         FROM attempts WHERE learner_id = ?1 GROUP BY exercise_id ORDER BY exercise_id",
-    )?;
+    let mut st = conn.prepare_cached(sql::EXERCISE_STATS)?;
     let rows = st.query_map([learner], |r| {
         Ok(ExerciseStats {
             exercise: r.get(0)?,
             attempts: r.get(1)?,
             best_score: r.get(2)?,
-            passed: r.get::<_, Option<bool>>(3)?.unwrap_or(false),
+            passed: r.get(3)?,
             first_passed_at: r.get(4)?,
             last_at: r.get(5)?,
             seconds: r.get(6)?,
@@ -670,6 +697,179 @@ mod tests {
             Err(StoreError::AttemptNotRunning { .. })
         ));
         assert!(matches!(s.abandon_attempt(id2, AttemptStatus::Error, "x"), Err(StoreError::AttemptNotRunning { .. })));
+    }
+
+    /// The stats as the attempts say they are: the GROUP BY the table replaced.
+    fn counted(conn: &Connection, learner: &str) -> Vec<ExerciseStats> {
+        let mut st = conn
+            .prepare(
+                "SELECT exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
+                        MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at),
+                        COALESCE(SUM(seconds), 0)
+                 FROM attempts WHERE learner_id = ?1 GROUP BY exercise_id ORDER BY exercise_id",
+            )
+            .unwrap();
+        let rows = st
+            .query_map([learner], |r| {
+                Ok(ExerciseStats {
+                    exercise: r.get(0)?,
+                    attempts: r.get(1)?,
+                    best_score: r.get(2)?,
+                    passed: r.get(3)?,
+                    first_passed_at: r.get(4)?,
+                    last_at: r.get(5)?,
+                    seconds: r.get(6)?,
+                })
+            })
+            .unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    /// Equal but for the rounding of sums taken in a different order.
+    fn assert_same_stats(kept: &[ExerciseStats], counted: &[ExerciseStats]) {
+        assert_eq!(kept.len(), counted.len(), "{kept:#?}\n{counted:#?}");
+        for (k, c) in kept.iter().zip(counted) {
+            assert!((k.seconds - c.seconds).abs() < 1e-6, "{k:#?}\n{c:#?}");
+            assert_eq!(ExerciseStats { seconds: 0.0, ..k.clone() }, ExerciseStats { seconds: 0.0, ..c.clone() });
+        }
+    }
+
+    #[test]
+    fn stats_stay_in_step_with_the_attempts() {
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert_learner("ada", "Ada", None).unwrap();
+        s.upsert_learner("bo", "Bo", None).unwrap();
+        let exercises = [id("fluency.a"), id("fluency.b"), id("control.c")];
+        let mut ids = Vec::new();
+        for i in 0..30u32 {
+            let learner = if i % 4 == 3 { "bo" } else { "ada" };
+            let a = NewAttempt { learner, exercise: &exercises[i as usize % 3], recipe_text: "", backend: "b" };
+            let id = s.begin_attempt(&a).unwrap();
+            match i % 5 {
+                0 => s.abandon_attempt(id, AttemptStatus::Error, "backend unreachable").unwrap(),
+                1 => s.abandon_attempt(id, AttemptStatus::Interrupted, "stopped").unwrap(),
+                2 => {} // still running
+                _ => {
+                    s.finish_attempt(id, &finished(i % 7 == 3, i * 3 % 100), |_| vec![]).unwrap();
+                }
+            }
+            ids.push(id);
+            assert_same_stats(&s.exercise_stats("ada").unwrap(), &counted(&s.conn, "ada"));
+        }
+        assert!(s.exercise_stats("ada").unwrap().iter().any(|x| x.passed));
+        // Changes genpath never makes (a hand edit): undoing a pass, moving and deleting attempts.
+        s.conn.execute("UPDATE attempts SET status = 'failed' WHERE status = 'passed'", []).unwrap();
+        s.conn.execute("UPDATE attempts SET score = score / 2 WHERE id % 3 = 0", []).unwrap();
+        s.conn.execute("UPDATE attempts SET exercise_id = 'control.c' WHERE id = ?1", [ids[0]]).unwrap();
+        s.conn.execute("UPDATE attempts SET learner_id = 'bo' WHERE id = ?1", [ids[4]]).unwrap();
+        s.conn.execute("DELETE FROM images WHERE attempt_id IN (?1, ?2)", [ids[5], ids[6]]).unwrap();
+        s.conn.execute("DELETE FROM check_results WHERE attempt_id IN (?1, ?2)", [ids[5], ids[6]]).unwrap();
+        s.conn.execute("DELETE FROM attempts WHERE id IN (?1, ?2)", [ids[5], ids[6]]).unwrap();
+        for learner in ["ada", "bo", "nobody"] {
+            assert_same_stats(&s.exercise_stats(learner).unwrap(), &counted(&s.conn, learner));
+        }
+        // An exercise whose every attempt is gone has no row left.
+        s.conn.execute("DELETE FROM images", []).unwrap();
+        s.conn.execute("DELETE FROM check_results", []).unwrap();
+        s.conn.execute("DELETE FROM attempts WHERE learner_id = 'bo'", []).unwrap();
+        assert_eq!(s.exercise_stats("bo").unwrap(), vec![]);
+    }
+
+    /// A database written by genpath before the stats table: migration 5
+    /// counts it from the attempts, and it reads as it did.
+    #[test]
+    fn a_version_4_database_opens_with_the_same_stats() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("genpath.db");
+        let before = {
+            let c = Connection::open(&path).unwrap();
+            for sql in &schema::MIGRATIONS[..4] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 4).unwrap();
+            c.execute(
+                "INSERT INTO learners (id, name, created_at) VALUES ('ada', 'Ada', '2026-01-01T00:00:00.000Z')",
+                [],
+            )
+            .unwrap();
+            for i in 0..40 {
+                let status = ["passed", "failed", "error", "running", "interrupted"][i % 5];
+                let started = format!("2026-01-{:02}T10:00:00.000Z", 1 + i % 28);
+                let finished = (status != "running").then(|| format!("2026-01-{:02}T10:00:{:02}.500Z", 1 + i % 28, i));
+                c.execute(
+                    "INSERT INTO attempts (learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, score,
+                       started_at, finished_at, seconds)
+                     VALUES ('ada', ?1, '', '', 'builtin', ?2, ?3, ?4, ?5, ?6)",
+                    rusqlite::params![
+                        ["fluency.a", "fluency.b", "control.c"][i % 3],
+                        status,
+                        matches!(status, "passed" | "failed").then_some(i as i64 * 7 % 100),
+                        started,
+                        finished,
+                        finished.as_ref().map(|_| i as f64 + 0.5)
+                    ],
+                )
+                .unwrap();
+            }
+            counted(&c, "ada")
+        };
+        assert_eq!(before.len(), 3);
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 5);
+        assert_eq!(s.exercise_stats("ada").unwrap(), before, "read exactly as the GROUP BY did");
+        // And kept from then on.
+        let a = NewAttempt { learner: "ada", exercise: &id("fluency.b"), recipe_text: "", backend: "b" };
+        let new = s.begin_attempt(&a).unwrap();
+        s.finish_attempt(new, &finished(true, 100), |_| vec![]).unwrap();
+        assert_same_stats(&s.exercise_stats("ada").unwrap(), &counted(&s.conn, "ada"));
+    }
+
+    /// Recording an attempt runs the same number of SQLite instructions (the
+    /// triggers' included) and scans no table, whether the learner has 40
+    /// attempts or 2,000: no statement on the way reads their history.
+    #[test]
+    fn recording_costs_the_same_at_any_history_size() {
+        use rusqlite::StatementStatus::{FullscanStep, Sort, VmStep};
+        let mut s = Store::open_in_memory().unwrap();
+        s.upsert_learner("ada", "Ada", None).unwrap();
+        let exercises = [id("fluency.a"), id("fluency.b"), id("control.c"), id("control.d")];
+        let record = |s: &mut Store, i: usize| {
+            let a = NewAttempt { learner: "ada", exercise: &exercises[i % 4], recipe_text: "x", backend: "b" };
+            let id = s.begin_attempt(&a).unwrap();
+            if i % 5 == 4 {
+                s.abandon_attempt(id, AttemptStatus::Error, "unreachable").unwrap();
+            } else {
+                // Every pass looks at the milestones; "fluency" is reached on the first.
+                s.finish_attempt(id, &finished(i.is_multiple_of(2), (i % 100) as u32), |_| vec!["fluency".into()])
+                    .unwrap();
+            }
+        };
+        let cost = |s: &mut Store, from: usize| {
+            for sql in sql::RECORDING {
+                let st = s.conn.prepare_cached(sql).unwrap();
+                for status in [VmStep, FullscanStep, Sort] {
+                    st.reset_status(status);
+                }
+            }
+            for i in from..from + 20 {
+                record(s, i);
+            }
+            sql::RECORDING
+                .iter()
+                .map(|sql| {
+                    let st = s.conn.prepare_cached(sql).unwrap();
+                    (*sql, st.get_status(VmStep), st.get_status(FullscanStep), st.get_status(Sort))
+                })
+                .collect::<Vec<_>>()
+        };
+        (0..40).for_each(|i| record(&mut s, i));
+        let small = cost(&mut s, 40);
+        (60..2_000).for_each(|i| record(&mut s, i));
+        let large = cost(&mut s, 2_000);
+        assert!(small.iter().all(|&(_, steps, ..)| steps > 0), "every statement ran: {small:#?}");
+        assert!(small.iter().all(|&(_, _, scans, sorts)| scans == 0 && sorts == 0), "{small:#?}");
+        assert_eq!(small, large, "recording cost grew with the history");
+        assert_eq!(s.exercise_stats("ada").unwrap()[0].attempts, 505);
     }
 
     #[test]

@@ -193,6 +193,133 @@ CREATE TABLE learner_history (
     r#"
 ALTER TABLE check_results ADD COLUMN review INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 5: a learner's record on each exercise kept up to date by triggers, so
+    // recording an attempt reads one row per exercise instead of the whole
+    // history. The triggers run inside the statement that changes `attempts`:
+    // the totals commit or roll back with it, and no writer can forget them.
+    // The collected history is summed up the same way for the reports.
+    r#"
+CREATE TABLE exercise_stats (
+    learner_id      TEXT NOT NULL,
+    exercise_id     TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    best_score      INTEGER,
+    passed          INTEGER NOT NULL,
+    -- when the first passing attempt finished
+    first_passed_at TEXT,
+    -- when the latest attempt started
+    last_at         TEXT,
+    seconds         REAL NOT NULL,
+    PRIMARY KEY (learner_id, exercise_id)
+) WITHOUT ROWID;
+INSERT INTO exercise_stats
+    SELECT learner_id, exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
+           MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at), COALESCE(SUM(seconds), 0)
+    FROM attempts GROUP BY learner_id, exercise_id;
+
+-- Scalar max()/min() are NULL when either side is, hence max(coalesce(a, b), coalesce(b, a)).
+CREATE TRIGGER exercise_stats_insert AFTER INSERT ON attempts BEGIN
+    INSERT INTO exercise_stats VALUES (
+        NEW.learner_id, NEW.exercise_id, 1, NEW.score, NEW.status = 'passed',
+        CASE WHEN NEW.status = 'passed' THEN NEW.finished_at END, NEW.started_at, COALESCE(NEW.seconds, 0))
+    ON CONFLICT (learner_id, exercise_id) DO UPDATE SET
+        attempts = attempts + 1,
+        best_score = max(coalesce(best_score, excluded.best_score), coalesce(excluded.best_score, best_score)),
+        passed = max(passed, excluded.passed),
+        first_passed_at = min(coalesce(first_passed_at, excluded.first_passed_at),
+                              coalesce(excluded.first_passed_at, first_passed_at)),
+        last_at = max(coalesce(last_at, excluded.last_at), coalesce(excluded.last_at, last_at)),
+        seconds = seconds + excluded.seconds;
+END;
+
+-- Finishing, abandoning or interrupting a running attempt: the old row added
+-- nothing to the best score, the pass or its time, so the new one is added in.
+CREATE TRIGGER exercise_stats_finish
+AFTER UPDATE OF learner_id, exercise_id, status, score, started_at, finished_at, seconds ON attempts
+WHEN OLD.learner_id = NEW.learner_id AND OLD.exercise_id = NEW.exercise_id AND OLD.started_at = NEW.started_at
+     AND OLD.score IS NULL AND OLD.status <> 'passed'
+BEGIN
+    UPDATE exercise_stats SET
+        best_score = max(coalesce(best_score, NEW.score), coalesce(NEW.score, best_score)),
+        passed = max(passed, NEW.status = 'passed'),
+        first_passed_at = CASE WHEN NEW.status = 'passed'
+            THEN min(coalesce(first_passed_at, NEW.finished_at), coalesce(NEW.finished_at, first_passed_at))
+            ELSE first_passed_at END,
+        seconds = seconds + COALESCE(NEW.seconds, 0) - COALESCE(OLD.seconds, 0)
+    WHERE learner_id = NEW.learner_id AND exercise_id = NEW.exercise_id;
+END;
+
+-- Any other change (genpath makes none; a hand edit might) counts the
+-- exercise again from its own rows, through attempts_by_learner.
+CREATE TRIGGER exercise_stats_change
+AFTER UPDATE OF learner_id, exercise_id, status, score, started_at, finished_at, seconds ON attempts
+WHEN NOT (OLD.learner_id = NEW.learner_id AND OLD.exercise_id = NEW.exercise_id AND OLD.started_at = NEW.started_at
+          AND OLD.score IS NULL AND OLD.status <> 'passed')
+BEGIN
+    DELETE FROM exercise_stats WHERE learner_id = OLD.learner_id AND exercise_id = OLD.exercise_id;
+    DELETE FROM exercise_stats WHERE learner_id = NEW.learner_id AND exercise_id = NEW.exercise_id;
+    INSERT INTO exercise_stats
+        SELECT learner_id, exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
+               MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at), COALESCE(SUM(seconds), 0)
+        FROM attempts
+        WHERE (learner_id = OLD.learner_id AND exercise_id = OLD.exercise_id)
+           OR (learner_id = NEW.learner_id AND exercise_id = NEW.exercise_id)
+        GROUP BY learner_id, exercise_id;
+END;
+
+CREATE TRIGGER exercise_stats_delete AFTER DELETE ON attempts BEGIN
+    DELETE FROM exercise_stats WHERE learner_id = OLD.learner_id AND exercise_id = OLD.exercise_id;
+    INSERT INTO exercise_stats
+        SELECT learner_id, exercise_id, COUNT(*), MAX(score), MAX(status = 'passed'),
+               MIN(CASE WHEN status = 'passed' THEN finished_at END), MAX(started_at), COALESCE(SUM(seconds), 0)
+        FROM attempts WHERE learner_id = OLD.learner_id AND exercise_id = OLD.exercise_id
+        GROUP BY learner_id, exercise_id;
+END;
+
+-- The learner history summed up per learner and exercise, for the reports
+-- (no foreign keys, like exercise_stats: a sum must never stop a database
+-- from opening):
+-- refreshed from the group's rows in the transaction that writes them
+-- (Store::record_submission, Store::insert_history), so a report reads one
+-- row per learner and exercise instead of every attempt.
+CREATE TABLE history_stats (
+    learner_id       TEXT NOT NULL,
+    exercise_id      TEXT NOT NULL,
+    attempts         INTEGER NOT NULL,
+    best_score       INTEGER,
+    -- when the first passing attempt started
+    first_pass       TEXT,
+    last             TEXT NOT NULL,
+    -- attempts that started up to the first pass (0 while none passed)
+    attempts_to_pass INTEGER NOT NULL,
+    PRIMARY KEY (learner_id, exercise_id)
+) WITHOUT ROWID;
+-- how often each combination of failed checks occurs, per learner and exercise
+CREATE TABLE history_failures (
+    learner_id    TEXT NOT NULL,
+    exercise_id   TEXT NOT NULL,
+    failed_checks TEXT NOT NULL,
+    attempts      INTEGER NOT NULL,
+    PRIMARY KEY (learner_id, exercise_id, failed_checks)
+) WITHOUT ROWID;
+INSERT INTO history_stats
+    SELECT h.learner_id, h.exercise_id, COUNT(*), MAX(h.score), f.first_pass, MAX(h.started_at),
+           COALESCE(SUM(h.started_at <= f.first_pass), 0)
+    FROM learner_history h LEFT JOIN
+         (SELECT learner_id, exercise_id, MIN(started_at) AS first_pass FROM learner_history
+          WHERE status = 'passed' GROUP BY learner_id, exercise_id) f
+         ON f.learner_id = h.learner_id AND f.exercise_id = h.exercise_id
+    GROUP BY h.learner_id, h.exercise_id;
+INSERT INTO history_failures
+    SELECT learner_id, exercise_id, failed_checks, COUNT(*) FROM learner_history
+    WHERE failed_checks <> '' GROUP BY learner_id, exercise_id, failed_checks;
+
+-- collect: cleaning up after a killed collect asks whether a folder's row was committed
+CREATE INDEX submissions_by_dir ON submissions(dir);
+-- a learner's assignments, direct or through a cohort (collect's due date, reports)
+CREATE INDEX assignments_by_learner ON assignments(learner_id, exercise_id);
+CREATE INDEX assignments_by_cohort ON assignments(cohort_id, exercise_id);
+"#,
 ];
 
 /// The schema version this binary writes and understands.

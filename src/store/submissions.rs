@@ -6,6 +6,7 @@ use crate::time::Timestamp;
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use super::{Result, Store, StoreError, now};
 
@@ -33,7 +34,8 @@ pub struct NewSubmission<'a> {
     pub milestones: &'a [Milestone],
 }
 
-/// One collected submission, as the reports read it.
+/// One collected submission, as the reports read it: lateness is judged
+/// again against the due dates in effect when the report is made.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmissionRow {
     pub id: i64,
@@ -41,12 +43,9 @@ pub struct SubmissionRow {
     pub exercise: ExerciseId,
     pub dir: String,
     pub submitted_at: Timestamp,
-    pub due: Option<NaiveDate>,
-    pub late: bool,
     pub passed: bool,
     pub score: u32,
     pub reproduced: Option<bool>,
-    pub failed_checks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -91,6 +90,85 @@ pub struct HistorySummary {
     pub attempts_to_pass: Option<u32>,
 }
 
+// What a collect looks up, each through an index (`collect_finds_its_rows_by_key`).
+const SUBMISSION_EXISTS: &str = "SELECT 1 FROM submissions WHERE bundle_sha256 = ?1";
+const SUBMISSION_IN_DIR: &str = "SELECT 1 FROM submissions WHERE dir = ?1";
+const DUE_DATE: &str = "SELECT MAX(due_at) FROM assignments WHERE exercise_id = ?2 AND (learner_id = ?1
+       OR cohort_id IN (SELECT cohort_id FROM cohort_members WHERE learner_id = ?1))";
+
+/// The learner history of a scope, summed up (`Store::history_totals`).
+#[derive(Debug, Clone, Default)]
+pub struct HistoryTotals {
+    /// Per learner and exercise, by learner then exercise.
+    pub summaries: Vec<HistorySummary>,
+    /// (exercise, comma-separated failed checks, attempts), sorted.
+    pub failures: Vec<(String, String, u32)>,
+}
+
+fn history_stats_sql(cond: &str) -> String {
+    format!(
+        "SELECT learner_id, exercise_id, attempts, best_score, first_pass, last, attempts_to_pass FROM history_stats
+         WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2) ORDER BY learner_id, exercise_id"
+    )
+}
+
+fn history_failures_sql(cond: &str) -> String {
+    format!(
+        "SELECT exercise_id, failed_checks, attempts FROM history_failures
+         WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2)"
+    )
+}
+
+/// The failed checks of every learner, summed up per exercise here: a GROUP
+/// BY across learners would sort every learner's rows.
+fn sum_failures(mut rows: rusqlite::Rows<'_>) -> rusqlite::Result<Vec<(String, String, u32)>> {
+    let mut by_exercise: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let (exercise, checks, n): (&str, &str, u32) = (r.get_ref(0)?.as_str()?, r.get_ref(1)?.as_str()?, r.get(2)?);
+        if !by_exercise.contains_key(exercise) {
+            by_exercise.insert(exercise.to_string(), HashMap::new());
+        }
+        if let Some(counts) = by_exercise.get_mut(exercise) {
+            match counts.get_mut(checks) {
+                Some(total) => *total += n,
+                None => {
+                    counts.insert(checks.to_string(), n);
+                }
+            }
+        }
+    }
+    let mut failures: Vec<(String, String, u32)> = by_exercise
+        .into_iter()
+        .flat_map(|(exercise, counts)| counts.into_iter().map(move |(c, n)| (exercise.clone(), c, n)))
+        .collect();
+    failures.sort_unstable();
+    Ok(failures)
+}
+
+/// Sum up one learner's history on one exercise again from its rows
+/// (`?1` learner, `?2` exercise), after they were written.
+const REFRESH_HISTORY: &str = "
+    DELETE FROM history_stats WHERE learner_id = ?1 AND exercise_id = ?2;
+    INSERT INTO history_stats
+        SELECT learner_id, exercise_id, COUNT(*), MAX(score), f.first_pass, MAX(started_at),
+               COALESCE(SUM(started_at <= f.first_pass), 0)
+        FROM learner_history,
+             (SELECT MIN(started_at) AS first_pass FROM learner_history
+              WHERE learner_id = ?1 AND exercise_id = ?2 AND status = 'passed') f
+        WHERE learner_id = ?1 AND exercise_id = ?2 GROUP BY learner_id, exercise_id;
+    DELETE FROM history_failures WHERE learner_id = ?1 AND exercise_id = ?2;
+    INSERT INTO history_failures
+        SELECT learner_id, exercise_id, failed_checks, COUNT(*) FROM learner_history
+        WHERE learner_id = ?1 AND exercise_id = ?2 AND failed_checks <> '' GROUP BY failed_checks;";
+
+/// Bring a learner's summed-up history on one exercise in step with its rows.
+fn refresh_history(tx: &rusqlite::Transaction<'_>, learner: &str, exercise: &str) -> rusqlite::Result<()> {
+    for sql in REFRESH_HISTORY.split_inclusive(';').map(str::trim).filter(|s| !s.is_empty()) {
+        tx.prepare_cached(sql)?.execute([learner, exercise])?;
+    }
+    Ok(())
+}
+
 /// Which learners a report covers.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -113,7 +191,7 @@ impl Scope<'_> {
 impl Store {
     pub fn submission_exists(&self, bundle_sha256: &str) -> Result<bool> {
         self.conn
-            .query_row("SELECT 1 FROM submissions WHERE bundle_sha256 = ?1", [bundle_sha256], |_| Ok(()))
+            .query_row(SUBMISSION_EXISTS, [bundle_sha256], |_| Ok(()))
             .optional()
             .map(|o| o.is_some())
             .map_err(self.err())
@@ -121,24 +199,13 @@ impl Store {
 
     /// Whether a submission is recorded as unpacked in `dir` (relative to the workspace).
     pub fn submission_in_dir(&self, dir: &str) -> Result<bool> {
-        self.conn
-            .query_row("SELECT 1 FROM submissions WHERE dir = ?1", [dir], |_| Ok(()))
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(self.err())
+        self.conn.query_row(SUBMISSION_IN_DIR, [dir], |_| Ok(())).optional().map(|o| o.is_some()).map_err(self.err())
     }
 
     /// The due date that applies to a learner's exercise: the latest of the
     /// assignments that name them or their cohorts (the most generous).
     pub fn due_date(&self, learner: &str, exercise: &str) -> Result<Option<NaiveDate>> {
-        self.conn
-            .query_row(
-                "SELECT MAX(due_at) FROM assignments WHERE exercise_id = ?2 AND (learner_id = ?1
-                   OR cohort_id IN (SELECT cohort_id FROM cohort_members WHERE learner_id = ?1))",
-                [learner, exercise],
-                |r| r.get(0),
-            )
-            .map_err(self.err())
+        self.conn.query_row(DUE_DATE, [learner, exercise], |r| r.get(0)).map_err(self.err())
     }
 
     /// Record a collected submission with its checks, the learner's history
@@ -207,6 +274,9 @@ impl Store {
                 ])
                 .map_err(err)?;
             }
+            if !s.history.is_empty() {
+                refresh_history(&tx, s.learner, s.exercise.as_str()).map_err(err)?;
+            }
             let mut ms = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO milestones (learner_id, stage_id, attempt_id, reached_at) VALUES (?1, ?2, NULL, ?3)",
@@ -231,23 +301,15 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
-    /// The learner history inside a scope, summed up per learner and exercise
-    /// in SQL (a cohort's history runs to hundreds of thousands of rows).
-    pub fn history_summary(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<HistorySummary>> {
+    /// The learner history inside a scope, summed up: each learner's record
+    /// on each exercise, and how often each combination of failed checks
+    /// occurs per exercise. Read from the totals kept beside the history (a
+    /// cohort's history runs to hundreds of thousands of rows; the totals
+    /// are one row per learner and exercise).
+    pub fn history_totals(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<HistoryTotals> {
         let (cond, arg) = scope.condition("learner_id");
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "WITH h AS (SELECT * FROM learner_history WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2)),
-                      firsts AS (SELECT learner_id, exercise_id, MIN(started_at) AS first_pass FROM h
-                                 WHERE status = 'passed' GROUP BY learner_id, exercise_id)
-                 SELECT h.learner_id, h.exercise_id, COUNT(*), MAX(h.score), f.first_pass, MAX(h.started_at),
-                        SUM(f.first_pass IS NOT NULL AND h.started_at <= f.first_pass)
-                 FROM h LEFT JOIN firsts f ON f.learner_id = h.learner_id AND f.exercise_id = h.exercise_id
-                 GROUP BY h.learner_id, h.exercise_id"
-            ))
-            .map_err(self.err())?;
-        let rows = st
+        let mut st = self.conn.prepare(&history_stats_sql(&cond)).map_err(self.err())?;
+        let summaries = st
             .query_map(params![arg, exercise], |r| {
                 let first_pass: Option<Timestamp> = r.get(4)?;
                 let to_pass: u32 = r.get(6)?;
@@ -261,63 +323,42 @@ impl Store {
                     last: r.get(5)?,
                 })
             })
+            .map_err(self.err())?
+            .collect::<std::result::Result<_, _>>()
             .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+        let mut st = self.conn.prepare(&history_failures_sql(&cond)).map_err(self.err())?;
+        let failures = sum_failures(st.query(params![arg, exercise]).map_err(self.err())?).map_err(self.err())?;
+        Ok(HistoryTotals { summaries, failures })
     }
 
-    /// How often each combination of failed checks occurs, per exercise:
-    /// (exercise, comma-separated checks, attempts).
-    pub fn history_failures(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<(String, String, u32)>> {
-        let (cond, arg) = scope.condition("learner_id");
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT exercise_id, failed_checks, COUNT(*) FROM learner_history
-                 WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2) AND failed_checks <> ''
-                 GROUP BY exercise_id, failed_checks"
-            ))
-            .map_err(self.err())?;
-        let rows =
-            st.query_map(params![arg, exercise], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
-    }
-
-    /// Collected submissions inside a scope, oldest first, with the checks
-    /// that failed the instructor's re-check.
+    /// Collected submissions inside a scope, oldest first.
     pub fn submission_rows(&self, scope: Scope<'_>, exercise: Option<&str>) -> Result<Vec<SubmissionRow>> {
         let (cond, arg) = scope.condition("s.learner_id");
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT s.id, s.learner_id, s.exercise_id, s.dir, s.submitted_at, s.due_at, s.late, s.passed, s.score,
-                        s.reproduced,
-                        (SELECT group_concat(check_name, ',') FROM submission_checks c
-                          WHERE c.submission_id = s.id AND c.passed = 0)
-                 FROM submissions s WHERE {cond} AND (?2 IS NULL OR s.exercise_id = ?2)
-                 ORDER BY s.submitted_at, s.id"
+                "SELECT s.id, s.learner_id, s.exercise_id, s.dir, s.submitted_at, s.passed, s.score, s.reproduced
+                 FROM submissions s WHERE {cond} AND (?2 IS NULL OR s.exercise_id = ?2)"
             ))
             .map_err(self.err())?;
         let rows = st
             .query_map(params![arg, exercise], |r| {
-                let failed: Option<String> = r.get(10)?;
                 Ok(SubmissionRow {
                     id: r.get(0)?,
                     learner: r.get(1)?,
                     exercise: r.get(2)?,
                     dir: r.get(3)?,
                     submitted_at: r.get(4)?,
-                    due: r.get(5)?,
-                    late: r.get(6)?,
-                    passed: r.get(7)?,
-                    score: r.get(8)?,
-                    reproduced: r.get(9)?,
-                    failed_checks: failed
-                        .map(|f| f.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect())
-                        .unwrap_or_default(),
+                    passed: r.get(5)?,
+                    score: r.get(6)?,
+                    reproduced: r.get(7)?,
                 })
             })
             .map_err(self.err())?;
-        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
+        let mut rows: Vec<SubmissionRow> = rows.collect::<std::result::Result<_, _>>().map_err(self.err())?;
+        // Sorted here: SQLite's sort of the whole rows cost more than the query.
+        rows.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));
+        Ok(rows)
     }
 
     /// Milestones of every learner in a scope: (learner, stage, reached at).
@@ -333,16 +374,20 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
-    /// Assignments that apply to each learner in a scope: (learner, exercise, due).
+    /// Every assignment that reaches a learner in a scope, directly or
+    /// through a cohort: (learner, exercise, due), in no particular order.
+    /// Several may name one exercise; the latest due date applies
+    /// (`due_date`).
     pub fn scope_assignments(&self, scope: Scope<'_>) -> Result<Vec<(String, ExerciseId, Option<NaiveDate>)>> {
-        let (cond, arg) = scope.condition("l.id");
+        let (direct, arg) = scope.condition("a.learner_id");
+        let (member, _) = scope.condition("m.learner_id");
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT l.id, a.exercise_id, MAX(a.due_at) FROM learners l JOIN assignments a
-                   ON a.learner_id = l.id
-                   OR a.cohort_id IN (SELECT cohort_id FROM cohort_members WHERE learner_id = l.id)
-                 WHERE {cond} GROUP BY l.id, a.exercise_id ORDER BY l.id, a.exercise_id"
+                "SELECT a.learner_id, a.exercise_id, a.due_at FROM assignments a WHERE {direct}
+                 UNION ALL
+                 SELECT m.learner_id, a.exercise_id, a.due_at FROM cohort_members m
+                   JOIN assignments a ON a.cohort_id = m.cohort_id WHERE {member}"
             ))
             .map_err(self.err())?;
         let rows = st.query_map([arg], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(self.err())?;
@@ -374,6 +419,241 @@ impl Store {
                 .map_err(err)?;
             }
         }
+        let groups: std::collections::BTreeSet<(&str, &str)> =
+            rows.iter().map(|h| (h.learner.as_str(), h.exercise.as_str())).collect();
+        for (learner, exercise) in groups {
+            refresh_history(&tx, learner, exercise).map_err(err)?;
+        }
         tx.commit().map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite will do to run `sql`, one line per step.
+    pub(crate) fn plan(store: &Store, sql: &str) -> Vec<String> {
+        let mut st = store.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let nulls = std::iter::repeat_n(rusqlite::types::Null, st.parameter_count());
+        st.query_map(rusqlite::params_from_iter(nulls), |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn collect_finds_its_rows_by_key() {
+        let s = Store::open_in_memory().unwrap();
+        for sql in [SUBMISSION_EXISTS, SUBMISSION_IN_DIR, DUE_DATE] {
+            let plan = plan(&s, sql);
+            assert!(plan.iter().all(|step| !step.starts_with("SCAN")), "{sql}\n{plan:#?}");
+        }
+    }
+
+    #[test]
+    fn a_report_reads_the_totals_not_the_history() {
+        let s = Store::open_in_memory().unwrap();
+        for scope in [Scope::Cohort("c"), Scope::Learner("l")] {
+            let cond = scope.condition("learner_id").0;
+            for sql in [history_stats_sql(&cond), history_failures_sql(&cond)] {
+                let plan = plan(&s, &sql);
+                assert!(plan.iter().all(|step| !step.contains("learner_history")), "{plan:#?}");
+            }
+        }
+    }
+
+    type Summary = (String, String, u32, Option<u32>, Option<Timestamp>, Option<Timestamp>, Option<u32>);
+
+    /// The two queries `history_totals` replaced, as they were.
+    fn as_sql_did(s: &Store, scope: Scope<'_>, exercise: Option<&str>) -> (Vec<Summary>, Vec<(String, String, u32)>) {
+        let (cond, arg) = scope.condition("learner_id");
+        let mut st = s
+            .conn
+            .prepare(&format!(
+                "WITH h AS (SELECT * FROM learner_history WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2)),
+                      firsts AS (SELECT learner_id, exercise_id, MIN(started_at) AS first_pass FROM h
+                                 WHERE status = 'passed' GROUP BY learner_id, exercise_id)
+                 SELECT h.learner_id, h.exercise_id, COUNT(*), MAX(h.score), f.first_pass, MAX(h.started_at),
+                        SUM(f.first_pass IS NOT NULL AND h.started_at <= f.first_pass)
+                 FROM h LEFT JOIN firsts f ON f.learner_id = h.learner_id AND f.exercise_id = h.exercise_id
+                 GROUP BY h.learner_id, h.exercise_id ORDER BY h.learner_id, h.exercise_id"
+            ))
+            .unwrap();
+        let summaries = st
+            .query_map(params![arg, exercise], |r| {
+                let first: Option<Timestamp> = r.get(4)?;
+                let to_pass: u32 = r.get(6)?;
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, first, r.get(5)?, first.is_some().then_some(to_pass)))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let mut st = s
+            .conn
+            .prepare(&format!(
+                "SELECT exercise_id, failed_checks, COUNT(*) FROM learner_history
+                 WHERE {cond} AND (?2 IS NULL OR exercise_id = ?2) AND failed_checks <> ''
+                 GROUP BY exercise_id, failed_checks ORDER BY exercise_id, failed_checks"
+            ))
+            .unwrap();
+        let failures = st
+            .query_map(params![arg, exercise], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        (summaries, failures)
+    }
+
+    /// A cohort's history collected before the totals existed: migration 5
+    /// sums it up, and the report reads what the queries read before.
+    #[test]
+    fn a_version_4_history_is_summed_up_by_the_migration() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("genpath.db");
+        {
+            let c = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::super::schema::MIGRATIONS[..4] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 4).unwrap();
+            c.execute_batch(
+                "INSERT INTO learners (id, name, created_at) VALUES ('amy', 'Amy', '2026-01-01T00:00:00.000Z'),
+                                                                 ('bo', 'Bo', '2026-01-01T00:00:00.000Z');
+                 INSERT INTO cohorts (id, created_at) VALUES ('c', '2026-01-01T00:00:00.000Z');
+                 INSERT INTO cohort_members VALUES ('c', 'amy'), ('c', 'bo');",
+            )
+            .unwrap();
+            for i in 0..60i64 {
+                c.execute(
+                    "INSERT INTO learner_history (learner_id, exercise_id, attempt, started_at, status, score, failed_checks)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        ["amy", "bo"][(i % 2) as usize],
+                        ["fluency.a", "fluency.b", "control.c"][(i % 3) as usize],
+                        i,
+                        format!("2026-02-{:02}T08:00:00.000Z", 1 + i * 7 % 20),
+                        ["failed", "passed", "error", "failed"][(i % 4) as usize],
+                        (i % 5 != 0).then_some(i),
+                        ["", "format", "format,palette"][(i % 3) as usize]
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        for scope in [Scope::Cohort("c"), Scope::Learner("bo")] {
+            let ours = s.history_totals(scope, None).unwrap();
+            let (want, failures) = as_sql_did(&s, scope, None);
+            let summaries: Vec<Summary> = ours
+                .summaries
+                .into_iter()
+                .map(|h| {
+                    (
+                        h.learner,
+                        h.exercise.to_string(),
+                        h.attempts,
+                        h.best_score,
+                        h.first_pass,
+                        h.last,
+                        h.attempts_to_pass,
+                    )
+                })
+                .collect();
+            assert_eq!(summaries, want);
+            assert_eq!(ours.failures, failures);
+        }
+    }
+
+    fn collect(s: &mut Store, learner: &str, exercise: &str, history: &[HistoryEntry]) {
+        let n: i64 = s.conn.query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0)).unwrap();
+        let sha = format!("{n:064x}");
+        s.record_submission(&NewSubmission {
+            learner,
+            learner_name: learner,
+            exercise: &exercise.parse().unwrap(),
+            bundle_sha256: &sha,
+            bundle_name: "b.genpath",
+            dir: &sha,
+            submitted_at: "2026-04-01T09:00:00.000Z".parse().unwrap(),
+            due: None,
+            late: false,
+            genpath_version: "0.1.0",
+            backend: "builtin",
+            claimed_passed: true,
+            passed: true,
+            score: 90,
+            reproduced: None,
+            reproduce_note: None,
+            checks: &[],
+            history,
+            milestones: &[],
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn history_totals_read_as_the_group_by_did() {
+        let mut s = Store::open_in_memory().unwrap();
+        let mut history = Vec::new();
+        s.create_cohort("c", None).unwrap();
+        for (i, l) in ["amy", "bo", "cy", "dee"].iter().enumerate() {
+            s.upsert_learner(l, l, None).unwrap();
+            if i < 3 {
+                s.add_to_cohort("c", l).unwrap();
+            }
+        }
+        // Out of order in time, ties, passes before and after failures, no score, other statuses.
+        let mut n = 0u32;
+        for (l, learner) in ["amy", "bo", "cy", "dee"].iter().enumerate() {
+            for (e, exercise) in ["fluency.a", "fluency.b", "control.c"].iter().enumerate() {
+                for a in 0..(l + e * 2) % 7 {
+                    n += 1;
+                    let status = ["failed", "passed", "error", "failed", "interrupted"][(n as usize * 7 + a) % 5];
+                    let day = 1 + (n * 13 + a as u32 * 5) % 9;
+                    let failed = ["", "format", "format,palette", "palette"][(n as usize + a) % 4];
+                    history.push(HistoryEntry {
+                        attempt: a as i64,
+                        started_at: format!("2026-03-{day:02}T10:00:00.000Z").parse().unwrap(),
+                        status: status.into(),
+                        score: (!n.is_multiple_of(4)).then_some(n * 11 % 100),
+                        failed_checks: failed.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                    });
+                }
+                // Collected twice: a later bundle carries the same history again, one attempt changed.
+                collect(&mut s, learner, exercise, &history);
+                if let Some(h) = history.last_mut().filter(|_| e == 1) {
+                    h.status = "passed".into();
+                }
+                collect(&mut s, learner, exercise, &history);
+                history.clear();
+            }
+        }
+        for scope in [Scope::Cohort("c"), Scope::Learner("bo"), Scope::Learner("dee"), Scope::Cohort("none")] {
+            for exercise in [None, Some("fluency.b"), Some("control.c"), Some("nothing.here")] {
+                let ours = s.history_totals(scope, exercise).unwrap();
+                let summaries: Vec<Summary> = ours
+                    .summaries
+                    .into_iter()
+                    .map(|h| {
+                        (
+                            h.learner,
+                            h.exercise.to_string(),
+                            h.attempts,
+                            h.best_score,
+                            h.first_pass,
+                            h.last,
+                            h.attempts_to_pass,
+                        )
+                    })
+                    .collect();
+                let (want, failures) = as_sql_did(&s, scope, exercise);
+                assert_eq!(summaries, want, "{scope:?} {exercise:?}");
+                assert_eq!(ours.failures, failures, "{scope:?} {exercise:?}");
+            }
+        }
+        let all = s.history_totals(Scope::Cohort("c"), None).unwrap();
+        assert!(all.summaries.iter().any(|h| h.attempts_to_pass.is_some_and(|n| n > 1)), "a test of something");
+        assert!(all.summaries.iter().any(|h| h.first_pass.is_none()), "a test of something");
     }
 }

@@ -79,9 +79,12 @@ fn kill_9_mid_attempt_leaves_a_sound_database() {
     let ready =
         lines.find(|l| l.as_ref().map_or(true, |l| l.contains("ready "))).expect("child never became ready").unwrap();
     let slow: i64 = ready.rsplit(' ').next().unwrap().trim().parse().unwrap();
-    // Let it get some attempts in: wait until the database has grown past a few pages of WAL.
+    // Let it get some attempts in: wait until the WAL has grown by 256 KiB past
+    // what creating the database wrote (the migrations alone come close to that).
     let wal = root.join("genpath.db-wal");
-    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 256 * 1024 {
+    let wal_len = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let at_ready = wal_len();
+    while wal_len() < at_ready + 256 * 1024 {
         std::thread::yield_now();
     }
     child.kill().unwrap(); // SIGKILL on Unix
