@@ -64,5 +64,32 @@ fn conditioned(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench, conditioned);
+/// `genpath grid`'s work: a 5×5 X/Y plot of 512² cells on both cores, laid
+/// out and encoded (target ≤ 1.5 s).
+fn grid(c: &mut Criterion) {
+    use genpath::grid::{self, Axis};
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/recipes/fox-beach.toml"),
+    )
+    .unwrap();
+    let axes: Vec<Axis> = ["cfg=3,5,7,10,14", "steps=8,12,20,30,40"].iter().map(|a| a.parse().unwrap()).collect();
+    let cells = grid::cells("fox-beach.toml", &text, &axes, Limits::default()).unwrap();
+    let requests: Vec<genpath::backend::Request> = cells
+        .iter()
+        .map(|c| genpath::backend::Request { recipe: c.recipe.clone(), inputs: Inputs::default() })
+        .collect();
+    let mut group = c.benchmark_group("grid");
+    group.sample_size(10);
+    group.bench_function("5x5 of 512x512, render + sheet + png", |b| {
+        b.iter(|| {
+            let (images, seeds): (Vec<_>, Vec<_>) = grid::render(&requests, || {}).unwrap().into_iter().unzip();
+            let sheet = grid::sheet(&axes, &cells, &images);
+            let legend = grid::legend(&axes, &cells, &seeds, "builtin");
+            genpath::recipe::png::encode_with(&sheet, &[("parameters", &legend)]).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, conditioned, grid);
 criterion_main!(benches);

@@ -205,6 +205,29 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// X/Y/Z plot: render one recipe with up to three settings varied, as a labelled grid PNG
+    #[command(
+        after_help = "Axes: KEY=V1,V2,… with KEY a recipe key (cfg, steps, seed, sampler, model, init.strength, \
+                      hires.scale …), or sr=FIND,R1,R2 to replace a word of the prompt (the first column keeps it).\n\
+                      Example: genpath grid fox.toml --x \"cfg=4,7,10\" --y \"steps=8,20,30\" --z \"seed=1,2\"\n\
+                      The grid's PNG carries every cell's infotext. A recipe with shots is plotted on its first shot."
+    )]
+    Grid {
+        /// The recipe file
+        recipe: PathBuf,
+        /// The columns' axis
+        #[arg(long, value_name = "KEY=V1,V2")]
+        x: crate::grid::Axis,
+        /// The rows' axis
+        #[arg(long, value_name = "KEY=V1,V2")]
+        y: Option<crate::grid::Axis>,
+        /// One grid per value, stacked
+        #[arg(long, value_name = "KEY=V1,V2")]
+        z: Option<crate::grid::Axis>,
+        /// The grid's file [default: <recipe>-grid.png]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

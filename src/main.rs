@@ -70,11 +70,21 @@ fn run(cli: Cli) -> Result<()> {
     if let Command::Render { recipe, out } = command {
         return commands::render::run(&recipe, out, genpath::recipe::Limits::default());
     }
+    if let Command::Grid { recipe, x, y, z, out } = command {
+        anyhow::ensure!(y.is_some() || z.is_none(), "a z axis needs a y axis: give --y first");
+        let out = out.unwrap_or_else(|| commands::grid::default_out(&recipe));
+        let axes = [Some(x), y, z].into_iter().flatten().collect();
+        return commands::grid::run(&recipe, axes, &out, genpath::recipe::Limits::default());
+    }
     let env = commands::env(&cli.global)?;
     init_logging(&env.workspace.log_path());
     tracing::info!(command = ?command, "start");
     match command {
-        Command::Init { .. } | Command::Render { .. } | Command::Calibrate { .. } | Command::Dev(_) => {
+        Command::Init { .. }
+        | Command::Render { .. }
+        | Command::Grid { .. }
+        | Command::Calibrate { .. }
+        | Command::Dev(_) => {
             unreachable!("handled above")
         }
         Command::Path => commands::path::run(&env),

@@ -28,6 +28,7 @@ pub mod check;
 pub mod collect;
 pub mod config;
 pub mod dev_check;
+pub mod grid;
 pub mod hint;
 pub mod import;
 pub mod init;

@@ -295,3 +295,56 @@ fn a_prompt_that_asks_for_two_scenes_is_told_so_with_the_run() {
         stdout(&o)
     );
 }
+
+/// `genpath grid` on a built-in example: one cell per combination, labelled,
+/// every cell's infotext in the PNG, the same bytes twice.
+#[test]
+fn grid_writes_a_labelled_x_y_plot_with_every_cells_infotext() {
+    let ws = tempfile::tempdir().unwrap();
+    let recipe = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/recipes/fox-beach.toml");
+    let out = ws.path().join("grid.png");
+    let args = |out: &std::path::Path| {
+        vec![
+            "grid".to_string(),
+            recipe.display().to_string(),
+            "--x".into(),
+            "cfg=4,7,12".into(),
+            "--y".into(),
+            "steps=6,25".into(),
+            "--out".into(),
+            out.display().to_string(),
+        ]
+    };
+    let run_grid = |out: &std::path::Path| {
+        let a = args(out);
+        let o = run(ws.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", stderr(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let said = run_grid(&out);
+    assert!(said.contains("6 cells (3×2)"), "{said}");
+    let bytes = std::fs::read(&out).unwrap();
+    let again = ws.path().join("again.png");
+    run_grid(&again);
+    assert_eq!(bytes, std::fs::read(&again).unwrap(), "the same grid, the same bytes");
+    let chunks = genpath::recipe::png::text_chunks(&bytes).unwrap();
+    let legend = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    assert!(legend.contains("x: cfg = 4, 7, 12") && legend.contains("y: steps = 6, 25"), "{legend}");
+    assert_eq!(legend.matches("Steps: ").count(), 6, "{legend}");
+    assert!(legend.contains("[cfg: 12, steps: 25]") && legend.contains("CFG scale: 12"), "{legend}");
+    let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert!(img.width() > 3 * 512 && img.height() > 2 * 512, "{:?}", img.dimensions());
+    // Labels are drawn: dark ink in the top margin above the first column.
+    let ink =
+        (0..img.width()).flat_map(|x| (0..24).map(move |y| (x, y))).filter(|(x, y)| img.get_pixel(*x, *y).0[0] < 80);
+    assert!(ink.count() > 50, "no column labels");
+    // A bad axis is a clear error, and nothing is written.
+    let bad = ws.path().join("bad.png");
+    let o = run(
+        ws.path(),
+        &["grid", &recipe.display().to_string(), "--x", "sr=zebra,lion", "--out", bad.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`zebra` is not in the prompt"), "{}", stderr(&o));
+    assert!(!bad.exists());
+}

@@ -15,7 +15,6 @@ use crate::imaging::font::glyph;
 /// The longest text a prompt can ask for (a sign, not a page).
 pub const MAX_TEXT: usize = 40;
 
-
 /// The text a prompt quotes: the first `"…"` span, upper-cased, only the
 /// characters the lettering knows, at most `MAX_TEXT` of them.
 pub fn quoted(prompt: &str) -> Option<String> {
