@@ -205,6 +205,16 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Two of your attempts side by side: their images on one sheet and the recipe diff
+    Compare {
+        /// The first attempt's number (as `genpath run`, the studio's `a` and `progress` show it)
+        a: i64,
+        /// The second attempt's number
+        b: i64,
+        /// The sheet's file [default: compare-A-B.png]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// X/Y/Z plot: render one recipe with up to three settings varied, as a labelled grid PNG
     #[command(
         after_help = "Axes: KEY=V1,V2,… with KEY a recipe key (cfg, steps, seed, sampler, model, init.strength, \

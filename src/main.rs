@@ -91,6 +91,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Show { exercise } => commands::show::run(&env, &exercise),
         Command::Hint { exercise } => commands::hint::run(&env, &exercise),
         Command::Progress { json } => commands::progress::run(&env, json),
+        Command::Compare { a, b, out } => commands::compare::run(&env, a, b, out),
         Command::Reset { exercise } => commands::reset::run(&env, &exercise),
         Command::Config => commands::config::run(&env),
         Command::Run { exercise, recipe, backend, force, no_images } => {

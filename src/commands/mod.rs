@@ -26,6 +26,7 @@ pub mod backend;
 pub mod calibrate;
 pub mod check;
 pub mod collect;
+pub mod compare;
 pub mod config;
 pub mod dev_check;
 pub mod grid;

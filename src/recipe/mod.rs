@@ -6,6 +6,7 @@
 //! character once and varying only the scene is the consistency lesson, so the
 //! base prompt may hold `{scene}`, filled from each shot's `scene`.
 
+pub mod diff;
 pub mod import;
 pub mod infotext;
 pub mod png;

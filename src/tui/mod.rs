@@ -8,7 +8,6 @@
 //! run on a worker thread, so the UI never freezes.
 
 pub mod app;
-mod diff;
 pub mod images;
 pub mod keymap;
 pub mod view;

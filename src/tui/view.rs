@@ -9,10 +9,10 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, View};
-use super::diff;
 use super::images::Images;
 use super::keymap;
 use crate::progress::ExerciseStatus;
+use crate::recipe::diff;
 
 /// Colours, or none at all when NO_COLOR is set.
 struct Theme {

@@ -348,3 +348,29 @@ fn grid_writes_a_labelled_x_y_plot_with_every_cells_infotext() {
     assert!(stderr(&o).contains("`zebra` is not in the prompt"), "{}", stderr(&o));
     assert!(!bad.exists());
 }
+
+/// `genpath compare A B`: both attempts' images on one labelled sheet, the
+/// recipe diff printed (old line first) and kept in the sheet's infotext.
+#[test]
+fn compare_puts_two_attempts_side_by_side_with_their_recipe_diff() {
+    let ws = tempfile::tempdir().unwrap();
+    run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    let recipe = ws.path().join("recipes/fluency.first-image/recipe.toml");
+    let text = std::fs::read_to_string(&recipe).unwrap();
+    std::fs::write(&recipe, text.replace("seed = 1", "seed = 2")).unwrap();
+    run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    let out = ws.path().join("cmp.png");
+    let o = run(ws.path(), &["compare", "1", "2", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = String::from_utf8_lossy(&o.stdout).to_string();
+    let (minus, plus) = (said.find("- seed = 1").unwrap(), said.find("+ seed = 2").unwrap());
+    assert!(minus < plus, "the old line comes first:\n{said}");
+    let bytes = std::fs::read(&out).unwrap();
+    let chunks = genpath::recipe::png::text_chunks(&bytes).unwrap();
+    assert!(chunks.iter().any(|(k, v)| k == "parameters" && v.contains("+ seed = 2")), "{chunks:?}");
+    let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+    assert!(img.height() > 2 * 384 && img.width() >= 384, "two rows: {:?}", img.dimensions());
+    let o = run(ws.path(), &["compare", "1", "99"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no attempt 99 of yours"), "{}", stderr(&o));
+}

@@ -1,5 +1,7 @@
-//! A line diff (longest common subsequence) between two recipes, for the
-//! history view: what changed between one attempt and the next.
+//! A line diff (longest common subsequence) between two recipes: what
+//! changed between one attempt and another (the studio's history,
+//! `genpath compare`). Where a line was replaced, the old line comes first,
+//! as in every diff people read (`-` then `+`).
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Line {
@@ -25,7 +27,7 @@ pub fn diff(old: &str, new: &str) -> Vec<Line> {
             out.push(Line::Same(a[i].to_string()));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+        } else if j < m && (i == n || lcs[i][j + 1] > lcs[i + 1][j]) {
             out.push(Line::Added(b[j].to_string()));
             j += 1;
         } else {
@@ -34,6 +36,18 @@ pub fn diff(old: &str, new: &str) -> Vec<Line> {
         }
     }
     out
+}
+
+/// The diff as text: `  ` unchanged, `- ` removed, `+ ` added, one line each.
+pub fn unified(old: &str, new: &str) -> String {
+    diff(old, new)
+        .into_iter()
+        .map(|l| match l {
+            Line::Same(s) => format!("  {s}\n"),
+            Line::Removed(s) => format!("- {s}\n"),
+            Line::Added(s) => format!("+ {s}\n"),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -47,8 +61,8 @@ mod tests {
             d,
             vec![
                 Line::Same("a".into()),
-                Line::Added("seed = 4".into()),
                 Line::Removed("seed = -1".into()),
+                Line::Added("seed = 4".into()),
                 Line::Same("c".into()),
                 Line::Added("d".into())
             ]
