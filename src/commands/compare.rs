@@ -35,7 +35,7 @@ pub fn run(env: &Env, a: i64, b: i64, out: Option<PathBuf>) -> Result<()> {
         texts.push(row.recipe_text);
     }
     let diff = crate::recipe::diff::unified(&texts[0], &texts[1]);
-    let sheet = crate::grid::contact(&rows, CELL);
+    let sheet = crate::imaging::sheet::contact(&rows, CELL);
     let legend = format!("genpath compare {a} {b}\n{diff}");
     let png =
         crate::recipe::png::encode_with(&sheet, &[("parameters", &legend)]).context("Failed to encode the sheet")?;

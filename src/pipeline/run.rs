@@ -541,7 +541,37 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
     }
     let csv = csv.into_inner().context("Failed to write manifest.csv")?;
     write_atomic(&out_dir.join("manifest.csv"), &csv)?;
+    write_contact_sheet(&jobs, &entries, out_dir)?;
     Ok((path, set_checks))
+}
+
+/// Thumbnails on a contact sheet row.
+const SHEET_CELL: u32 = 256;
+/// At most this many thumbnails in a row (a longer group wraps).
+const SHEET_ROW: usize = 8;
+
+/// `contact-sheet.png` beside the manifest: every finished asset as a
+/// thumbnail, one labelled row per value of the pipeline's first variable
+/// in name order (e.g. each product's shots together), in job order. No finished asset,
+/// no sheet.
+fn write_contact_sheet(jobs: &[super::Job], entries: &[ManifestEntry<'_>], out_dir: &Path) -> Result<()> {
+    let mut rows: Vec<(String, Vec<image::RgbImage>)> = Vec::new();
+    for e in entries {
+        let Some(job) = jobs.iter().find(|j| j.output == e.path) else { continue };
+        let label = job.vars.iter().next().map_or_else(|| "assets".to_string(), |(k, v)| format!("{k}: {v}"));
+        let Ok(bytes) = std::fs::read(out_dir.join(e.path)) else { continue };
+        let Ok(img) = crate::imaging::decode(&bytes) else { continue };
+        match rows.last_mut() {
+            Some((l, imgs)) if *l == label && imgs.len() < SHEET_ROW => imgs.push(img.to_rgb8()),
+            _ => rows.push((label, vec![img.to_rgb8()])),
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sheet = crate::imaging::sheet::contact(&rows, SHEET_CELL);
+    let png = crate::recipe::png::encode_with(&sheet, &[]).context("Failed to encode the contact sheet")?;
+    write_atomic(&out_dir.join("contact-sheet.png"), &png)
 }
 
 /// Where a pipeline stands: its latest run and its jobs, counted once for

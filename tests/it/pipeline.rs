@@ -102,6 +102,11 @@ fn forty_eight_assets_land_once_despite_failures_and_a_rate_limit() {
         report.spent
     );
     assert!(std::fs::read_to_string(out.join("manifest.csv")).unwrap().lines().count() == 49);
+    // The contact sheet: a row per format (by name the first variable), 12 products wrapping at 8.
+    let sheet = image::open(out.join("contact-sheet.png")).unwrap().to_rgb8();
+    use genpath::imaging::sheet::{LINE, PAD};
+    assert_eq!((sheet.height() - PAD) / (LINE + 256 + PAD), 8, "{:?}", sheet.dimensions());
+    assert_eq!(sheet.width(), PAD + 8 * (256 + PAD));
 }
 
 #[test]
