@@ -11,3 +11,39 @@ pub fn number(v: f64) -> String {
         format!("{v:.2}")
     }
 }
+
+/// Text reflowed into lines of at most `width` characters (a word longer
+/// than that gets a line of its own): for summaries printed in a terminal.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_every_word_within_the_width() {
+        let text =
+            "Generation inside a workflow a team can run: pipelines, budgets, tool\njudgment, reproducible hand-offs.";
+        let lines = wrap(text, 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), text.split_whitespace().collect::<Vec<_>>().join(" "));
+        assert_eq!(wrap("a-very-long-word short", 5), vec!["a-very-long-word", "short"]);
+        assert!(wrap("  ", 10).is_empty());
+    }
+}

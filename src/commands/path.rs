@@ -35,7 +35,9 @@ pub fn run(env: &Env) -> Result<()> {
             format!("locked until the {after} milestone")
         };
         outln!("{}  ({state})", stage.title);
-        outln!("  {}", stage.summary.lines().next().unwrap_or(""));
+        for line in crate::present::wrap(&stage.summary, 76) {
+            outln!("  {line}");
+        }
         outln!("  milestone: {}", stage.milestone.title);
         for e in &sp.exercises {
             let mark = if p.next.as_deref() == Some(e.id.as_str()) {

@@ -374,3 +374,14 @@ fn compare_puts_two_attempts_side_by_side_with_their_recipe_diff() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no attempt 99 of yours"), "{}", stderr(&o));
 }
+
+#[test]
+fn path_prints_each_stage_summary_whole() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["path"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let flat = String::from_utf8_lossy(&o.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for end in ["steps and cfg, composition.", "inpainting, consistency.", "judgment, reproducible hand-offs."] {
+        assert!(flat.contains(end), "`{end}` missing:\n{flat}");
+    }
+}
