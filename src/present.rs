@@ -12,6 +12,16 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// A duration as people read it: `40 s`, `12 min`, `3 h 05 min`.
+pub fn minutes(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 /// Text reflowed into lines of at most `width` characters (a word longer
 /// than that gets a line of its own): for summaries printed in a terminal.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -45,5 +55,9 @@ mod tests {
         assert_eq!(lines.join(" "), text.split_whitespace().collect::<Vec<_>>().join(" "));
         assert_eq!(wrap("a-very-long-word short", 5), vec!["a-very-long-word", "short"]);
         assert!(wrap("  ", 10).is_empty());
+        assert_eq!(
+            (minutes(40.4), minutes(725.0), minutes(11_100.0)),
+            ("40 s".into(), "12 min".into(), "3 h 05 min".into())
+        );
     }
 }

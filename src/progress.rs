@@ -56,7 +56,11 @@ pub struct PathProgress {
     /// The suggested next exercise.
     pub next: Option<ExerciseId>,
     pub attempts: u32,
+    /// Time spent rendering and checking (the attempts' own wall time).
     pub seconds: f64,
+    /// Time spent between runs on an exercise (reading, editing), breaks
+    /// over half an hour left out (`Store::study_seconds`).
+    pub study_seconds: f64,
 }
 
 /// Whether a stage's milestone rule holds for these stats.
@@ -79,12 +83,14 @@ pub fn of_learner(
     store: &crate::store::Store,
     learner: &str,
 ) -> crate::store::Result<PathProgress> {
-    Ok(compute(
+    let mut p = compute(
         curriculum,
         &store.exercise_stats(learner)?,
         &store.milestones(learner)?,
         &store.stage_unlocks(learner)?,
-    ))
+    );
+    p.study_seconds = store.study_seconds(learner)?;
+    Ok(p)
 }
 
 /// The whole path's state for one learner.
@@ -148,6 +154,7 @@ pub fn compute(
         next,
         attempts: stats.iter().map(|s| s.attempts).sum(),
         seconds: stats.iter().fold(0.0, |acc, s| acc + s.seconds),
+        study_seconds: 0.0,
         stages,
     }
 }

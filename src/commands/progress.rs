@@ -18,7 +18,12 @@ pub fn run(env: &Env, json: bool) -> Result<()> {
         return Ok(());
     }
     outln!("Progress of {} ({learner})", env.workspace.config.learner.name);
-    outln!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0);
+    outln!(
+        "{} attempts; {} rendering and checking, {} studying (between runs; breaks over 30 min left out)",
+        p.attempts,
+        crate::present::minutes(p.seconds),
+        crate::present::minutes(p.study_seconds)
+    );
     outln!();
     outln!("Milestones:");
     for s in &p.stages {

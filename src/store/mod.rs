@@ -129,6 +129,10 @@ pub struct AttemptRow {
     pub error: Option<String>,
 }
 
+/// A gap between two attempts longer than this (seconds) is a break: study
+/// time counts at most this much of it.
+pub const STUDY_BREAK: f64 = 1800.0;
+
 /// An exercise assigned to a learner (directly or through a cohort).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assigned {
@@ -451,6 +455,24 @@ impl Store {
     /// stored row per exercise: the cost does not grow with their attempts.
     pub fn exercise_stats(&self, learner: &str) -> Result<Vec<ExerciseStats>> {
         exercise_stats(&self.conn, learner).map_err(self.err())
+    }
+
+    /// Time a learner spent between runs: for each exercise, from the end
+    /// of one attempt to the start of the next (reading feedback, editing
+    /// the recipe), each gap counted up to [`STUDY_BREAK`] (a longer gap is
+    /// a break, not study). Render time is the attempts' own `seconds`.
+    pub fn study_seconds(&self, learner: &str) -> Result<f64> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(MIN(gap, ?2)), 0) FROM (
+                   SELECT (julianday(started_at) - julianday(LAG(COALESCE(finished_at, started_at))
+                           OVER (PARTITION BY exercise_id ORDER BY started_at, id))) * 86400.0 AS gap
+                   FROM attempts WHERE learner_id = ?1)
+                 WHERE gap > 0",
+            )
+            .map_err(self.err())?;
+        st.query_row(rusqlite::params![learner, STUDY_BREAK], |r| r.get(0)).map_err(self.err())
     }
 
     pub fn milestones(&self, learner: &str) -> Result<Vec<MilestoneRow>> {

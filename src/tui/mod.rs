@@ -53,7 +53,8 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
     let learner = env.learner();
     let stats = store.exercise_stats(learner)?;
     let milestones = store.milestones(learner)?;
-    let progress = progress::compute(&env.curriculum, &stats, &milestones, &store.stage_unlocks(learner)?);
+    let mut progress = progress::compute(&env.curriculum, &stats, &milestones, &store.stage_unlocks(learner)?);
+    progress.study_seconds = store.study_seconds(learner)?;
     let mut hints = HashMap::new();
     let mut last = HashMap::new();
     let mut answers = HashMap::new();

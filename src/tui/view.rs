@@ -409,7 +409,12 @@ fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
     let p = &app.data.progress;
     let mut lines = vec![
         Line::from(Span::styled(format!("Progress of {}", app.learner), t.accent())),
-        Line::from(format!("{} attempts, {:.0} min spent", p.attempts, p.seconds / 60.0)),
+        Line::from(format!(
+            "{} attempts · {} rendering · {} studying (between runs)",
+            p.attempts,
+            crate::present::minutes(p.seconds),
+            crate::present::minutes(p.study_seconds)
+        )),
         Line::from(""),
         Line::from(Span::styled("Milestones", t.accent())),
     ];

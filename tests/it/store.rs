@@ -165,3 +165,39 @@ fn migrations_upgrade_an_old_database_in_place() {
     let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// Study time: per exercise, the gaps between one attempt's end and the
+/// next one's start, each counted up to half an hour; render time apart.
+#[test]
+fn study_time_counts_the_gaps_between_runs_up_to_a_break() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(tmp.path()).unwrap();
+    let mut store = ws.store().unwrap();
+    let mut ids = Vec::new();
+    for exercise in ["fluency.first-image", "fluency.first-image", "fluency.first-image", "fluency.seeds"] {
+        let new = NewAttempt {
+            learner: "learner",
+            exercise: &exercise.parse().unwrap(),
+            recipe_text: "x",
+            backend: "builtin",
+        };
+        let id = store.begin_attempt(&new).unwrap();
+        store.finish_attempt(id, &finished(1), |_| vec![]).unwrap();
+        ids.push(id);
+    }
+    drop(store);
+    // Attempt times set by hand: 10 s renders; 5 min, then a 3 h break, on one exercise; one attempt on another.
+    let conn = rusqlite::Connection::open(tmp.path().join("genpath.db")).unwrap();
+    for (id, start) in ids.iter().zip(["10:00:00", "10:05:10", "13:05:20", "10:00:00"]) {
+        let end = chrono::NaiveTime::parse_from_str(start, "%H:%M:%S").unwrap() + chrono::Duration::seconds(10);
+        conn.execute(
+            "UPDATE attempts SET started_at = ?2, finished_at = ?3 WHERE id = ?1",
+            rusqlite::params![id, format!("2026-11-29T{start}.000Z"), format!("2026-11-29T{end}.000Z")],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let store = ws.store().unwrap();
+    let study = store.study_seconds("learner").unwrap();
+    assert!((study - (300.0 + genpath::store::STUDY_BREAK)).abs() < 0.01, "{study}");
+}

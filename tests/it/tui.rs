@@ -38,6 +38,7 @@ fn snapshots_at(w: u16, h: u16) {
     settings.add_filter(r"\d{4}-\d\d-\d\d \d\d:\d\d", "[date time]");
     // Time spent depends on how long the run took.
     settings.add_filter(r" {1,4}\d+s  (attempted|passed)", "   [t]s  $1");
+    settings.add_filter(r"\d+ (s|min) rendering", "[t] rendering");
     settings.set_snapshot_suffix(format!("{w}x{h}"));
     settings.bind(|| {
         insta::assert_snapshot!("01_path", screen(&mut rt, w, h));
