@@ -50,6 +50,9 @@ pub enum Command {
     Show {
         /// Exercise id or a unique prefix (e.g. `fluency.first-image`, `first`)
         exercise: String,
+        /// Do not print the assets as thumbnails
+        #[arg(long)]
+        no_images: bool,
     },
     /// Reveal the next hint of an exercise
     Hint { exercise: String },

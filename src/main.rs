@@ -88,7 +88,7 @@ fn run(cli: Cli) -> Result<()> {
             unreachable!("handled above")
         }
         Command::Path => commands::path::run(&env),
-        Command::Show { exercise } => commands::show::run(&env, &exercise),
+        Command::Show { exercise, no_images } => commands::show::run(&env, &exercise, !no_images),
         Command::Hint { exercise } => commands::hint::run(&env, &exercise),
         Command::Progress { json } => commands::progress::run(&env, json),
         Command::Compare { a, b, out } => commands::compare::run(&env, a, b, out),

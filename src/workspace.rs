@@ -192,13 +192,46 @@ impl Workspace {
             std::fs::rename(&dest, &backup).with_context(|| format!("Failed to keep {}", backup.display()))?;
         }
         write_atomic(&dest, &starter)?;
+        self.copy_assets(curriculum, exercise)?;
         Ok(dest)
     }
 
-    /// The answer file, created from the starter on first use.
+    /// The answer file, created from the starter on first use (with the
+    /// exercise's assets beside it).
     pub fn ensure_answer(&self, curriculum: &Curriculum, exercise: &Exercise) -> Result<PathBuf> {
         let dest = self.answer_path(exercise);
-        if dest.exists() { Ok(dest) } else { self.reset_answer(curriculum, exercise) }
+        if dest.exists() {
+            self.copy_assets(curriculum, exercise)?;
+            Ok(dest)
+        } else {
+            self.reset_answer(curriculum, exercise)
+        }
+    }
+
+    /// The exercise's assets (init images, control maps, masks, brand
+    /// sheets) copied beside the answer, at the same relative paths the
+    /// recipe names them by, so the learner can open them and a recipe
+    /// works from its own folder. A copy already there is kept: the learner
+    /// may have changed it on purpose. Returns where each one is.
+    pub fn copy_assets(&self, curriculum: &Curriculum, exercise: &Exercise) -> Result<Vec<PathBuf>> {
+        let answer = self.answer_path(exercise);
+        let Some(dir) = answer.parent() else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for asset in &exercise.assets {
+            // Asset paths were checked to stay inside the exercise when the curriculum loaded.
+            let Some(rel) = exercise.file_path(asset) else { continue };
+            let dest = dir.join(asset);
+            if !dest.exists() {
+                let bytes = curriculum.read(&rel).with_context(|| format!("Failed to read {rel}"))?;
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("Failed to create {}", parent.display()))?;
+                }
+                write_atomic(&dest, &bytes)?;
+            }
+            out.push(dest);
+        }
+        Ok(out)
     }
 }
 

@@ -4,7 +4,7 @@ use anyhow::Result;
 
 use super::Env;
 
-pub fn run(env: &Env, query: &str) -> Result<()> {
+pub fn run(env: &Env, query: &str, show_images: bool) -> Result<()> {
     let e = env.curriculum.find(query)?;
     let store = env.workspace.store()?;
     let revealed = store.hints_revealed(env.learner(), &e.id)?;
@@ -31,13 +31,20 @@ pub fn run(env: &Env, query: &str) -> Result<()> {
         outln!("  {:<24} {:<11} {t}", c.check, c.severity.as_str());
     }
     outln!();
-    if !e.assets.is_empty() {
-        outln!("Assets: {}", e.assets.join(", "));
+    let recipe = env.workspace.ensure_answer(&env.curriculum, e)?;
+    let assets = env.workspace.copy_assets(&env.curriculum, e)?;
+    if !assets.is_empty() {
+        outln!("Assets (beside your recipe; a recipe names them by these relative paths):");
+        for (name, path) in e.assets.iter().zip(&assets) {
+            outln!("  {name}  {}", path.display());
+        }
     }
-    outln!("Your recipe: {}", env.workspace.answer_path(e).display());
+    outln!("Your recipe: {}", recipe.display());
     outln!("Hints: {revealed} of {} revealed (`genpath hint {}`)", e.hints.len(), e.id);
     for (i, h) in e.hints.iter().take(revealed as usize).enumerate() {
         outln!("  {}. {h}", i + 1);
     }
+    // In a terminal, the assets themselves (a control map is easier seen than described).
+    super::verdict::thumbnails(&assets, show_images);
     Ok(())
 }

@@ -385,3 +385,21 @@ fn path_prints_each_stage_summary_whole() {
         assert!(flat.contains(end), "`{end}` missing:\n{flat}");
     }
 }
+
+/// `show` copies an exercise's assets beside the learner's recipe and says
+/// where: the files can be opened, and a recipe's relative paths work from
+/// its own folder. A copy the learner changed is kept.
+#[test]
+fn show_puts_the_assets_beside_the_recipe() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["show", "control.restyle", "--no-images"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let copy = ws.path().join("recipes/control.restyle/assets/forest.png");
+    let original = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png");
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(&original).unwrap());
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains(&copy.display().to_string()), "{said}");
+    std::fs::write(&copy, b"changed").unwrap();
+    run(ws.path(), &["show", "control.restyle", "--no-images"]);
+    assert_eq!(std::fs::read(&copy).unwrap(), b"changed", "the learner's copy is kept");
+}
