@@ -637,19 +637,23 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
     })
 }
 
+/// One exercise's stats from a row of (exercise, attempts, best score,
+/// passed, first passed at, last at, seconds).
+fn stats_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExerciseStats> {
+    Ok(ExerciseStats {
+        exercise: r.get(0)?,
+        attempts: r.get(1)?,
+        best_score: r.get(2)?,
+        passed: r.get(3)?,
+        first_passed_at: r.get(4)?,
+        last_at: r.get(5)?,
+        seconds: r.get(6)?,
+    })
+}
+
 fn exercise_stats(conn: &Connection, learner: &str) -> rusqlite::Result<Vec<ExerciseStats>> {
     let mut st = conn.prepare_cached(sql::EXERCISE_STATS)?;
-    let rows = st.query_map([learner], |r| {
-        Ok(ExerciseStats {
-            exercise: r.get(0)?,
-            attempts: r.get(1)?,
-            best_score: r.get(2)?,
-            passed: r.get(3)?,
-            first_passed_at: r.get(4)?,
-            last_at: r.get(5)?,
-            seconds: r.get(6)?,
-        })
-    })?;
+    let rows = st.query_map([learner], stats_row)?;
     rows.collect()
 }
 
@@ -731,19 +735,7 @@ mod tests {
                  FROM attempts WHERE learner_id = ?1 GROUP BY exercise_id ORDER BY exercise_id",
             )
             .unwrap();
-        let rows = st
-            .query_map([learner], |r| {
-                Ok(ExerciseStats {
-                    exercise: r.get(0)?,
-                    attempts: r.get(1)?,
-                    best_score: r.get(2)?,
-                    passed: r.get(3)?,
-                    first_passed_at: r.get(4)?,
-                    last_at: r.get(5)?,
-                    seconds: r.get(6)?,
-                })
-            })
-            .unwrap();
+        let rows = st.query_map([learner], stats_row).unwrap();
         rows.collect::<rusqlite::Result<_>>().unwrap()
     }
 

@@ -465,6 +465,16 @@ mod tests {
 
     type Summary = (String, String, u32, Option<u32>, Option<Timestamp>, Option<Timestamp>, Option<u32>);
 
+    /// The stored totals as plain tuples, to compare with the old queries' rows.
+    fn plain(summaries: Vec<HistorySummary>) -> Vec<Summary> {
+        summaries
+            .into_iter()
+            .map(|h| {
+                (h.learner, h.exercise.to_string(), h.attempts, h.best_score, h.first_pass, h.last, h.attempts_to_pass)
+            })
+            .collect()
+    }
+
     /// The two queries `history_totals` replaced, as they were.
     fn as_sql_did(s: &Store, scope: Scope<'_>, exercise: Option<&str>) -> (Vec<Summary>, Vec<(String, String, u32)>) {
         let (cond, arg) = scope.condition("learner_id");
@@ -545,21 +555,7 @@ mod tests {
         for scope in [Scope::Cohort("c"), Scope::Learner("bo")] {
             let ours = s.history_totals(scope, None).unwrap();
             let (want, failures) = as_sql_did(&s, scope, None);
-            let summaries: Vec<Summary> = ours
-                .summaries
-                .into_iter()
-                .map(|h| {
-                    (
-                        h.learner,
-                        h.exercise.to_string(),
-                        h.attempts,
-                        h.best_score,
-                        h.first_pass,
-                        h.last,
-                        h.attempts_to_pass,
-                    )
-                })
-                .collect();
+            let summaries = plain(ours.summaries);
             assert_eq!(summaries, want);
             assert_eq!(ours.failures, failures);
         }
@@ -632,21 +628,7 @@ mod tests {
         for scope in [Scope::Cohort("c"), Scope::Learner("bo"), Scope::Learner("dee"), Scope::Cohort("none")] {
             for exercise in [None, Some("fluency.b"), Some("control.c"), Some("nothing.here")] {
                 let ours = s.history_totals(scope, exercise).unwrap();
-                let summaries: Vec<Summary> = ours
-                    .summaries
-                    .into_iter()
-                    .map(|h| {
-                        (
-                            h.learner,
-                            h.exercise.to_string(),
-                            h.attempts,
-                            h.best_score,
-                            h.first_pass,
-                            h.last,
-                            h.attempts_to_pass,
-                        )
-                    })
-                    .collect();
+                let summaries = plain(ours.summaries);
                 let (want, failures) = as_sql_did(&s, scope, exercise);
                 assert_eq!(summaries, want, "{scope:?} {exercise:?}");
                 assert_eq!(ours.failures, failures, "{scope:?} {exercise:?}");
