@@ -35,6 +35,17 @@ pub struct AssetDirs<'a> {
 }
 
 impl AssetDirs<'_> {
+    /// A recipe outside any exercise (`render`, `grid`): its paths resolve
+    /// from its own folder, and anywhere the user points them.
+    pub fn beside(recipe: &Path) -> AssetDirs<'static> {
+        AssetDirs {
+            recipe_dir: recipe.parent().map(Path::to_path_buf),
+            exercise: None,
+            exercise_label: String::new(),
+            sandbox: false,
+        }
+    }
+
     pub fn read(&self, path: &str) -> Result<Vec<u8>, InputError> {
         let p = Path::new(path);
         if self.sandbox && (p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir))) {

@@ -17,12 +17,7 @@ pub fn run(recipe_path: &Path, axes: Vec<Axis>, out: &Path, limits: Limits) -> R
         std::fs::read_to_string(recipe_path).with_context(|| format!("Failed to read {}", recipe_path.display()))?;
     let name = recipe_path.display().to_string();
     let cells = grid::cells(&name, &text, &axes, limits)?;
-    let dirs = AssetDirs {
-        recipe_dir: recipe_path.parent().map(Path::to_path_buf),
-        exercise: None,
-        exercise_label: String::new(),
-        sandbox: false,
-    };
+    let dirs = AssetDirs::beside(recipe_path);
     let started = Instant::now();
     let bar = indicatif::ProgressBar::new(cells.len() as u64);
     bar.set_style(

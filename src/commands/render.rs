@@ -17,12 +17,7 @@ pub fn run(recipe_path: &Path, out: Option<PathBuf>, limits: Limits) -> Result<(
     let stem = recipe_path.file_stem().and_then(|s| s.to_str()).unwrap_or("image").to_string();
     let out = out.unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&out).with_context(|| format!("Failed to create {}", out.display()))?;
-    let dirs = AssetDirs {
-        recipe_dir: recipe_path.parent().map(Path::to_path_buf),
-        exercise: None,
-        exercise_label: String::new(),
-        sandbox: false,
-    };
+    let dirs = AssetDirs::beside(recipe_path);
     let backend = Builtin::new();
     let mut made = Vec::new();
     for (i, r) in recipe.resolve().into_iter().enumerate() {
