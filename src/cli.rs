@@ -210,7 +210,7 @@ pub enum Command {
     },
     /// Two of your attempts side by side: their images on one sheet and the recipe diff
     Compare {
-        /// The first attempt's number (as `genpath run`, the studio's `a` and `progress` show it)
+        /// The first attempt's number (as `genpath run` and the studio's attempts list, `a`, show it)
         a: i64,
         /// The second attempt's number
         b: i64,

@@ -18,7 +18,9 @@ pub fn run(env: &Env, a: i64, b: i64, out: Option<PathBuf>) -> Result<()> {
     let mut texts = Vec::new();
     for id in [a, b] {
         let row = store.attempt(id).ok().filter(|r| r.learner == env.learner()).ok_or_else(|| {
-            UsageError(format!("no attempt {id} of yours: `genpath progress` and the studio's `a` list them"))
+            UsageError(format!(
+                "no attempt {id} of yours: `genpath run` prints each number and the studio's `a` lists them"
+            ))
         })?;
         let images = store
             .images(id)?
