@@ -169,15 +169,18 @@ pub fn sheet(axes: &[Axis], cells: &[Cell], images: &[RgbImage]) -> RgbImage {
     let (cw, ch) = images.first().map_or((64, 64), |i| i.dimensions());
     let count = |i: usize| axes.get(i).map_or(1, |a| a.values.len()) as u32;
     let (nx, ny, nz) = (count(0), count(1), count(2));
-    let row_label = axes.get(1).map_or(0, |a| {
+    // A left margin always; with a y axis, room for its labels.
+    let row_label = axes.get(1).map_or(PAD, |a| {
         a.values.iter().map(|v| font::width(&format!("{}: {v}", a.name), SCALE)).max().unwrap_or(0) + 2 * PAD
     });
     let top = LINE + PAD;
     let block_h = top + ny * (ch + PAD);
-    let (w, h) = (row_label + nx * (cw + PAD) + PAD, nz * (block_h + if nz > 1 { LINE } else { 0 }) + PAD);
+    // A z axis labels each block, even a block of one value.
+    let z_label = if axes.len() > 2 { LINE } else { 0 };
+    let (w, h) = (row_label + nx * (cw + PAD) + PAD, nz * (block_h + z_label) + PAD);
     let mut out = RgbImage::from_pixel(w, h, image::Rgb(PAPER));
     for z in 0..nz {
-        let mut y0 = z * (block_h + if nz > 1 { LINE } else { 0 }) + PAD;
+        let mut y0 = z * (block_h + z_label) + PAD;
         if let Some(a) = axes.get(2) {
             font::draw(&mut out, PAD, y0, SCALE, &format!("{}: {}", a.name, a.values[z as usize]), INK);
             y0 += LINE;
@@ -241,6 +244,21 @@ mod tests {
             assert!(bad.parse::<Axis>().is_err(), "{bad}");
         }
         assert!(format!("v={}", vec!["1"; 17].join(",")).parse::<Axis>().is_err());
+    }
+
+    #[test]
+    fn every_cell_lands_inside_the_sheet_whatever_the_axes() {
+        let text = "prompt = \"a fox\"\nseed = 3\n";
+        for axes in [vec!["cfg=4,9"], vec!["cfg=4,9", "steps=8,20"], vec!["cfg=4,9", "steps=8", "seed=1"]] {
+            let axes: Vec<Axis> = axes.iter().map(|a| a.parse().unwrap()).collect();
+            let made = cells("r.toml", text, &axes, Limits::default()).unwrap();
+            // Marker images: white squares; every one must show whole on the sheet.
+            let images = vec![RgbImage::from_pixel(16, 16, image::Rgb([255, 255, 255])); made.len()];
+            let sheet = sheet(&axes, &made, &images);
+            let white = sheet.pixels().filter(|p| p.0 == [255, 255, 255]).count();
+            assert_eq!(white, made.len() * 256, "{} axes: a cell is cut off", axes.len());
+            assert!(sheet.get_pixel(0, sheet.height() - 1).0 == PAPER, "a margin all round");
+        }
     }
 
     #[test]
