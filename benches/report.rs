@@ -88,7 +88,9 @@ fn cohort(store: &mut Store, curriculum: &Curriculum, learners: usize) {
                     score: 90,
                     reproduced: None,
                     reproduce_note: None,
-                    checks: &checks,
+                    attempt: None,
+                needs_review: false,
+                checks: &checks,
                     history: &[],
                     milestones: &[],
                 })

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::registry::params;
-use super::{CheckSpec, Context, Image, Outcome};
+use super::{CheckSpec, Context, Image, Measure, Outcome};
 use crate::imaging::analysis;
 
 params! {
@@ -48,6 +48,14 @@ params! {
     pub struct Brief {
         cost_tolerance: f64 = num(0.0, 1.0, Some(0.02), "relative error allowed in the computed monthly cost"),
         min_tradeoff_words: u32 = int(0, 10_000, Some(40), "fewest words of trade-offs"),
+        min_prose_share: f64 = num(
+            0.0,
+            1.0,
+            Some(0.08),
+            "least share of the trade-offs' words that are common English function words (prose has 0.3–0.45, terse bullet notes 0.12, lorem ipsum 0.06)",
+        ),
+        min_distinct_share: f64 =
+            num(0.0, 1.0, Some(0.4), "least share of distinct words among the trade-offs' words (a repeated word is not an argument)"),
         volume: Option<u64> = int(0, 1_000_000_000, None, "the monthly image volume the brief states"),
         quality: Option<String> = of(ParamKind::Text, "the quality tier the brief asks for"),
         require_private: bool = of(ParamKind::Bool, "the brief forbids sending images to a third party"),
@@ -61,6 +69,34 @@ const NO_RECIPE: &str = "not checked: no recipe came with these images (give it 
 
 fn words(s: &str) -> usize {
     s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
+}
+
+/// English function words: any written argument is full of them, filler
+/// text (lorem ipsum, keyword lists) has almost none.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but",
+    "by", "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if",
+    "in", "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or",
+    "other", "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we",
+    "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
+];
+
+/// Of a text's words: the share that are function words, and the share
+/// that are distinct.
+fn prose_shares(s: &str) -> (f64, f64) {
+    let words: Vec<String> = s
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
+        .collect();
+    if words.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = words.len() as f64;
+    let function = words.iter().filter(|w| FUNCTION_WORDS.contains(&w.as_str())).count() as f64;
+    let distinct = words.iter().collect::<std::collections::HashSet<_>>().len() as f64;
+    (function / n, distinct / n)
 }
 
 /// `recipe_documented`: a title, notes of at least min_notes_words (default
@@ -399,6 +435,25 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
                 "the trade-offs are {n} words; write at least {min}: what you gain, what you give up, what would change your mind"
             ),
         );
+    }
+    let (prose, distinct) = prose_shares(&d.tradeoffs);
+    if prose < brief.min_prose_share || distinct < brief.min_distinct_share {
+        return Outcome::new(
+            spec,
+            false,
+            Some(prose),
+            Some(brief.min_prose_share),
+            format!(
+                "the trade-offs do not read as an argument ({:.0}% common English words, {:.0}% distinct words): \
+                 write sentences a colleague could act on",
+                prose * 100.0,
+                distinct * 100.0
+            ),
+        )
+        .with_measures(vec![
+            Measure::at_least("prose share", prose, brief.min_prose_share),
+            Measure::at_least("distinct share", distinct, brief.min_distinct_share),
+        ]);
     }
     let _ = &b.notes;
     Outcome::new(

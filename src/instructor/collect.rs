@@ -189,6 +189,8 @@ pub fn collect(
             score: verdict.score,
             reproduced: reproduced.as_ref().map(|o| o.passed),
             reproduce_note: note.as_deref(),
+            attempt: Some(s.attempt.id),
+            needs_review: needs_review(exercise, &checks),
             checks: &checks,
             history: &s.history,
             milestones: &s.milestones,
@@ -307,4 +309,11 @@ mod tests {
         assert_eq!(thumb_size(8192, 1), (160, 1));
         assert_eq!(thumb_size(0, 0), (160, 160));
     }
+}
+
+/// Whether a person should look at a submission: a judgment write-up
+/// (no check reads prose the way a reviewer does), or a check that landed
+/// close to its line.
+pub fn needs_review(exercise: &Exercise, checks: &[crate::store::CheckRecord]) -> bool {
+    exercise.kind == ExerciseKind::Decision || checks.iter().any(|c| c.review)
 }

@@ -199,8 +199,9 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             cell.reproduced = s.reproduced;
         }
         cell.submitted = true;
-        cell.verified |= s.passed;
-        cell.best = cell.best.max(Some(s.score));
+        // The grade of record: a reviewer's where one exists.
+        cell.verified |= s.record.passed;
+        cell.best = cell.best.max(Some(s.record.score));
         if cell.last.is_none_or(|l| s.submitted_at > l) {
             cell.last = Some(s.submitted_at);
         }

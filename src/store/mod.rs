@@ -13,11 +13,16 @@
 //! the statement that changes them (schema migration 5).
 
 mod pipeline;
+mod reviews;
 mod roster;
 mod schema;
 mod submissions;
 
 pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
+pub use reviews::{
+    CheckFeedback, CheckGrades, CheckReview, DecidedBy, Feedback, Grade, Imported, Record, Review, ReviewError,
+    ReviewFilter, ReviewInput, SubmissionDetail, SubmittedCheckRow, Verdicts, grade_of_record,
+};
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 pub use submissions::{
     HistoryEntry, HistoryRow, HistorySummary, HistoryTotals, Milestone, NewSubmission, Scope, SubmissionRow,
@@ -829,7 +834,7 @@ mod tests {
         };
         assert_eq!(before.len(), 3);
         let mut s = Store::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 5);
+        assert_eq!(s.schema_version().unwrap(), super::SCHEMA_VERSION);
         assert_eq!(s.exercise_stats("ada").unwrap(), before, "read exactly as the GROUP BY did");
         // And kept from then on.
         let a = NewAttempt { learner: "ada", exercise: &id("fluency.b"), recipe_text: "", backend: "b" };

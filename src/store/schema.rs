@@ -320,6 +320,66 @@ CREATE INDEX submissions_by_dir ON submissions(dir);
 CREATE INDEX assignments_by_learner ON assignments(learner_id, exercise_id);
 CREATE INDEX assignments_by_cohort ON assignments(cohort_id, exercise_id);
 "#,
+    // 6: a person's review of collected work (instructors), stages opened for
+    // a cohort, and the feedback a learner imported. The automatic verdict
+    // (`submissions.passed`) is never overwritten: a review sits beside it
+    // and is the grade of record where it exists.
+    r#"
+-- the learner's own attempt id the bundle carried (NULL for work collected before this step)
+ALTER TABLE submissions ADD COLUMN attempt INTEGER;
+-- a person should look: a judgment write-up, or a check close to its line
+ALTER TABLE submissions ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE submission_checks ADD COLUMN review INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE reviews (
+    submission_id   INTEGER PRIMARY KEY REFERENCES submissions(id) ON DELETE CASCADE,
+    -- NULL: commented on, no override of the automatic verdict
+    grade           TEXT CHECK (grade IN ('pass','fail')),
+    score_adjust    INTEGER NOT NULL DEFAULT 0,
+    comment         TEXT NOT NULL DEFAULT '',
+    reviewer        TEXT NOT NULL,
+    reviewed_at     TEXT NOT NULL
+);
+CREATE TABLE check_reviews (
+    submission_id   INTEGER NOT NULL,
+    idx             INTEGER NOT NULL,
+    grade           TEXT CHECK (grade IN ('pass','fail')),
+    comment         TEXT NOT NULL DEFAULT '',
+    reviewer        TEXT NOT NULL,
+    reviewed_at     TEXT NOT NULL,
+    PRIMARY KEY (submission_id, idx),
+    FOREIGN KEY (submission_id, idx) REFERENCES submission_checks(submission_id, idx) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX submissions_needing_review ON submissions(needs_review) WHERE needs_review = 1;
+CREATE TABLE cohort_unlocks (
+    cohort_id       TEXT NOT NULL REFERENCES cohorts(id) ON DELETE CASCADE,
+    stage_id        TEXT NOT NULL,
+    unlocked_at     TEXT NOT NULL,
+    PRIMARY KEY (cohort_id, stage_id)
+) WITHOUT ROWID;
+-- the learner's side: an instructor's review of one submitted bundle, as imported
+CREATE TABLE feedback (
+    bundle_sha256     TEXT PRIMARY KEY,
+    exercise_id       TEXT NOT NULL,
+    attempt           INTEGER,
+    submitted_at      TEXT NOT NULL,
+    automatic_passed  INTEGER NOT NULL,
+    automatic_score   INTEGER NOT NULL,
+    -- the grade of record as the instructor's report shows it
+    passed            INTEGER NOT NULL,
+    score             INTEGER NOT NULL,
+    decided_by        TEXT NOT NULL CHECK (decided_by IN ('checks','reviewer')),
+    grade             TEXT CHECK (grade IN ('pass','fail')),
+    score_adjust      INTEGER NOT NULL,
+    comment           TEXT NOT NULL,
+    -- JSON: [{check, grade, comment}]
+    checks            TEXT NOT NULL,
+    reviewer          TEXT NOT NULL,
+    reviewed_at       TEXT NOT NULL,
+    file_sha256       TEXT NOT NULL,
+    imported_at       TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX feedback_by_exercise ON feedback(exercise_id, reviewed_at);
+"#,
 ];
 
 /// The schema version this binary writes and understands.

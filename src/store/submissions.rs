@@ -29,6 +29,10 @@ pub struct NewSubmission<'a> {
     pub score: u32,
     pub reproduced: Option<bool>,
     pub reproduce_note: Option<&'a str>,
+    /// The learner's attempt id in their own workspace.
+    pub attempt: Option<i64>,
+    /// A person should look (a judgment write-up, a check close to its line).
+    pub needs_review: bool,
     pub checks: &'a [super::CheckRecord],
     pub history: &'a [HistoryEntry],
     pub milestones: &'a [Milestone],
@@ -43,8 +47,17 @@ pub struct SubmissionRow {
     pub exercise: ExerciseId,
     pub dir: String,
     pub submitted_at: Timestamp,
-    pub passed: bool,
-    pub score: u32,
+    /// The instructor's automatic re-check.
+    pub automatic_passed: bool,
+    pub automatic_score: u32,
+    /// What counts: a reviewer's grade where one exists, else the re-check.
+    pub record: super::Record,
+    pub grade: Option<super::Grade>,
+    pub score_adjust: i32,
+    /// The reviewer's comment on the submission (Markdown), if any.
+    pub comment: Option<String>,
+    /// A person should look and nobody has reviewed it yet.
+    pub awaiting_review: bool,
     pub reproduced: Option<bool>,
 }
 
@@ -178,7 +191,7 @@ pub enum Scope<'a> {
 
 impl Scope<'_> {
     /// A SQL condition on `{col}` (a learner id column) and its one parameter.
-    fn condition(&self, col: &str) -> (String, String) {
+    pub(super) fn condition(&self, col: &str) -> (String, String) {
         match self {
             Scope::Cohort(c) => {
                 (format!("{col} IN (SELECT learner_id FROM cohort_members WHERE cohort_id = ?1)"), (*c).to_string())
@@ -221,8 +234,9 @@ impl Store {
         .map_err(err)?;
         tx.execute(
             "INSERT INTO submissions (learner_id, exercise_id, bundle_sha256, bundle_name, dir, submitted_at, collected_at,
-               due_at, late, genpath_version, backend, claimed_passed, passed, score, reproduced, reproduce_note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+               due_at, late, genpath_version, backend, claimed_passed, passed, score, reproduced, reproduce_note,
+               attempt, needs_review)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             params![
                 s.learner,
                 s.exercise,
@@ -239,7 +253,9 @@ impl Store {
                 s.passed,
                 s.score,
                 s.reproduced,
-                s.reproduce_note
+                s.reproduce_note,
+                s.attempt,
+                s.needs_review
             ],
         )
         .map_err(err)?;
@@ -247,14 +263,15 @@ impl Store {
         {
             let mut chk = tx
                 .prepare_cached(
-                    "INSERT INTO submission_checks (submission_id, idx, check_name, passed, value, threshold, message)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO submission_checks (submission_id, idx, check_name, passed, value, threshold, message, review)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err)?;
             for (i, c) in s.checks.iter().enumerate() {
                 let value = c.value.filter(|v| v.is_finite());
                 let threshold = c.threshold.filter(|v| v.is_finite());
-                chk.execute(params![id, i as i64, c.check, c.passed, value, threshold, c.message]).map_err(err)?;
+                chk.execute(params![id, i as i64, c.check, c.passed, value, threshold, c.message, c.review])
+                    .map_err(err)?;
             }
             let mut hist = tx
                 .prepare_cached(
@@ -337,20 +354,48 @@ impl Store {
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT s.id, s.learner_id, s.exercise_id, s.dir, s.submitted_at, s.passed, s.score, s.reproduced
-                 FROM submissions s WHERE {cond} AND (?2 IS NULL OR s.exercise_id = ?2)"
+                "SELECT s.id, s.learner_id, s.exercise_id, s.dir, s.submitted_at, s.passed, s.score, s.reproduced,
+                   s.needs_review, r.grade, r.score_adjust, r.comment,
+                   (SELECT COUNT(*) FROM check_reviews v WHERE v.submission_id = s.id AND v.grade = 'fail'),
+                   (SELECT COUNT(*) FROM check_reviews v WHERE v.submission_id = s.id AND v.grade = 'pass'),
+                   (SELECT COUNT(*) FROM submission_checks c WHERE c.submission_id = s.id AND c.passed = 0
+                      AND NOT EXISTS (SELECT 1 FROM check_reviews v
+                                      WHERE v.submission_id = c.submission_id AND v.idx = c.idx AND v.grade = 'pass')),
+                   (SELECT COUNT(*) FROM check_reviews v WHERE v.submission_id = s.id)
+                 FROM submissions s LEFT JOIN reviews r ON r.submission_id = s.id
+                 WHERE {cond} AND (?2 IS NULL OR s.exercise_id = ?2)"
             ))
             .map_err(self.err())?;
         let rows = st
             .query_map(params![arg, exercise], |r| {
+                let automatic_passed: bool = r.get(5)?;
+                let automatic_score: u32 = r.get(6)?;
+                let grade: Option<super::Grade> = r.get(9)?;
+                let score_adjust: Option<i32> = r.get(10)?;
+                let comment: Option<String> = r.get(11)?;
+                let checks = super::CheckGrades { failed: r.get(12)?, passed: r.get(13)?, unresolved_failures: r.get(14)? };
+                let check_reviews: u32 = r.get(15)?;
+                let reviewed = score_adjust.is_some() || check_reviews > 0;
+                let needs_review: bool = r.get(8)?;
                 Ok(SubmissionRow {
                     id: r.get(0)?,
                     learner: r.get(1)?,
                     exercise: r.get(2)?,
                     dir: r.get(3)?,
                     submitted_at: r.get(4)?,
-                    passed: r.get(5)?,
-                    score: r.get(6)?,
+                    automatic_passed,
+                    automatic_score,
+                    record: super::grade_of_record(
+                        automatic_passed,
+                        automatic_score,
+                        grade,
+                        score_adjust.unwrap_or(0),
+                        checks,
+                    ),
+                    grade,
+                    score_adjust: score_adjust.unwrap_or(0),
+                    comment: comment.filter(|c| !c.trim().is_empty()),
+                    awaiting_review: needs_review && !reviewed,
                     reproduced: r.get(7)?,
                 })
             })
@@ -581,7 +626,9 @@ mod tests {
             score: 90,
             reproduced: None,
             reproduce_note: None,
-            checks: &[],
+            attempt: None,
+                needs_review: false,
+                checks: &[],
             history,
             milestones: &[],
         })
