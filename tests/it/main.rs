@@ -34,3 +34,4 @@ mod store;
 mod subject;
 mod tui;
 mod tui_pty;
+mod tui_review;
