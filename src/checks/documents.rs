@@ -74,12 +74,12 @@ fn words(s: &str) -> usize {
 /// English function words: any written argument is full of them, filler
 /// text (lorem ipsum, keyword lists) has almost none.
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but",
-    "by", "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if",
-    "in", "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or",
-    "other", "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we",
-    "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but", "by",
+    "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if", "in",
+    "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or", "other",
+    "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
 ];
 
 /// Of a text's words: the share that are function words, and the share
