@@ -167,7 +167,7 @@ fn assert_refused(inst: &Instructor, name: &str, bytes: &[u8], reason: &str) {
     assert_eq!(o.status.code(), Some(1), "{name}: {}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
     eprintln!("{name}: {}", out.trim());
-    assert!(out.contains("rejected") && out.contains(reason), "{name}: expected {reason:?} in {out}");
+    assert!(out.contains("refused ") && out.contains(reason), "{name}: expected {reason:?} in {out}");
     assert!(stderr(&o).contains("nothing was imported"), "{}", stderr(&o));
     // Nothing on disk: no submissions folder content, nothing beside the inbox.
     let subs = inst.ws.join("submissions");
