@@ -223,6 +223,10 @@ pub enum Command {
         /// List every group's verdict and measures
         #[arg(long)]
         each: bool,
+        /// Write the suggested thresholds into these exercise.toml files (or every exercise.toml under a
+        /// curriculum folder) for each entry of this check; comments and layout are kept
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        write: Vec<PathBuf>,
     },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]

@@ -58,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
-    if let Command::Calibrate { check, same, different, param, false_pass, each } = &command {
+    if let Command::Calibrate { check, same, different, param, false_pass, each, write } = &command {
         return commands::calibrate::run(&commands::calibrate::Args {
             check,
             same,
@@ -66,6 +66,7 @@ fn run(cli: Cli) -> Result<()> {
             params: param,
             false_pass: *false_pass,
             each: *each,
+            write,
         });
     }
     if let Command::Render { recipe, out } = command {

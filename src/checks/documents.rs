@@ -451,8 +451,8 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         )
         .with_measures(vec![
-            Measure::at_least("prose share", prose, brief.min_prose_share),
-            Measure::at_least("distinct share", distinct, brief.min_distinct_share),
+            Measure::at_least("prose share", prose, brief.min_prose_share).held_by("min_prose_share"),
+            Measure::at_least("distinct share", distinct, brief.min_distinct_share).held_by("min_distinct_share"),
         ]);
     }
     let _ = &b.notes;
