@@ -74,12 +74,12 @@ fn words(s: &str) -> usize {
 /// English function words: any written argument is full of them, filler
 /// text (lorem ipsum, keyword lists) has almost none.
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but",
-    "by", "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if",
-    "in", "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or",
-    "other", "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we",
-    "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but", "by",
+    "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if", "in",
+    "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or", "other",
+    "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
 ];
 
 /// Of a text's words: the share that are function words, and the share
@@ -451,8 +451,8 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         )
         .with_measures(vec![
-            Measure::at_least("prose share", prose, brief.min_prose_share),
-            Measure::at_least("distinct share", distinct, brief.min_distinct_share),
+            Measure::at_least("prose share", prose, brief.min_prose_share).held_by("min_prose_share"),
+            Measure::at_least("distinct share", distinct, brief.min_distinct_share).held_by("min_distinct_share"),
         ]);
     }
     let _ = &b.notes;
