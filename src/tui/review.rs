@@ -19,9 +19,28 @@ use crate::store::{Grade, HistoryEntry, ReviewFilter, Scope, SubmissionDetail, V
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReviewOptions {
     pub cohort: Option<String>,
+    /// One learner's work (when no cohort is given).
+    pub learner: Option<String>,
     pub exercise: Option<String>,
     /// Start on the work awaiting a person.
     pub needs_review: bool,
+    /// Start on the work whose grade of record is this.
+    pub status: Option<Verdicts>,
+}
+
+impl From<&crate::cli::ReviewFilterArgs> for ReviewOptions {
+    fn from(a: &crate::cli::ReviewFilterArgs) -> ReviewOptions {
+        ReviewOptions {
+            cohort: a.cohort.clone(),
+            learner: a.learner.clone(),
+            exercise: a.exercise.clone(),
+            needs_review: a.needs_review,
+            status: a.status.map(|s| match s {
+                crate::cli::ReviewStatus::Passed => Verdicts::Passed,
+                crate::cli::ReviewStatus::Failed => Verdicts::Failed,
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +102,11 @@ impl Show {
 /// The store's filter for `options` showing `show`.
 pub fn filter(options: &ReviewOptions, show: Show) -> ReviewFilter<'_> {
     ReviewFilter {
-        scope: options.cohort.as_deref().map(Scope::Cohort),
+        scope: match (&options.cohort, &options.learner) {
+            (Some(c), _) => Some(Scope::Cohort(c)),
+            (None, Some(l)) => Some(Scope::Learner(l)),
+            (None, None) => None,
+        },
         exercise: options.exercise.as_deref(),
         verdict: match show {
             Show::Failed => Some(Verdicts::Failed),
@@ -250,7 +273,12 @@ impl ReviewApp {
         options: ReviewOptions,
         color: bool,
     ) -> ReviewApp {
-        let show = if options.needs_review { Show::NeedsReview } else { Show::All };
+        let show = match (options.needs_review, options.status) {
+            (true, _) => Show::NeedsReview,
+            (false, Some(Verdicts::Failed)) => Show::Failed,
+            (false, Some(Verdicts::Passed)) => Show::Passed,
+            (false, None) => Show::All,
+        };
         ReviewApp {
             curriculum,
             workspace,

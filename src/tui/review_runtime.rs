@@ -29,9 +29,11 @@ pub struct ReviewRuntime {
     input_paused: Arc<AtomicBool>,
 }
 
-/// Review collected work until the instructor quits (`genpath review`).
-/// Restores the terminal on exit, on error and on panic.
-pub fn review(env: Env, options: ReviewOptions) -> Result<()> {
+/// Review collected work until the instructor quits (`genpath review`, whose
+/// filter flags say where it opens). Restores the terminal on exit, on error
+/// and on panic.
+pub fn review(env: Env, options: impl Into<ReviewOptions>) -> Result<()> {
+    let options = options.into();
     super::run_mode(|images| {
         let rt = ReviewRuntime::new(env, options, images)?;
         tracing::info!(protocol = %rt.images.protocol_name(), "review started");
@@ -51,6 +53,11 @@ impl ReviewRuntime {
             && !store.cohort_exists(c)?
         {
             bail!("there is no cohort '{c}' (`genpath cohort list` shows them)");
+        }
+        if let Some(l) = &options.learner
+            && !store.learner_exists(l)?
+        {
+            bail!("there is no learner '{l}' (`genpath learner list` shows them)");
         }
         let learner = &env.workspace.config.learner;
         let reviewer = if learner.name.trim().is_empty() { learner.id.clone() } else { learner.name.clone() };
@@ -164,56 +171,31 @@ impl Mode for ReviewRuntime {
     }
 }
 
-const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp"];
-
 /// A collected submission's files under the workspace (`dir` relative to
-/// `root`): `submission.json` names the answer file, the images and the
-/// history the bundle carried; the answer folder's images are its inputs.
+/// `root`), as `instructor::review` finds them — the answer file, the images
+/// it made, the conditioning inputs in its answer folder — with the answer's
+/// text and the history its bundle carried (`submission.json`).
 pub fn read_files(root: &Path, dir: &str) -> Files {
     let dir = root.join(dir);
-    let mut files = Files::default();
-    let submission = std::fs::read(dir.join(crate::bundle::SUBMISSION))
+    let found = crate::instructor::review::submission_files(&dir);
+    let mut files = Files {
+        answer: found.answer.as_ref().map_or_else(String::new, |p| {
+            p.strip_prefix(&dir).unwrap_or(p).to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")
+        }),
+        answer_text: found.answer.as_ref().and_then(|p| std::fs::read_to_string(p).ok()),
+        outputs: found.images,
+        inputs: found.inputs,
+        ..Files::default()
+    };
+    let json = dir.join(crate::bundle::SUBMISSION);
+    match std::fs::read(&json)
         .map_err(|e| e.to_string())
-        .and_then(|b| serde_json::from_slice::<crate::bundle::Submission>(&b).map_err(|e| e.to_string()));
-    match submission {
-        Ok(s) => {
-            // Collect verified every name; checked again before it becomes a path.
-            let safe = |p: &str| crate::bundle::safe_path(p).then(|| dir.join(p));
-            files.answer = s.attempt.answer.clone();
-            files.answer_text = safe(&s.attempt.answer).and_then(|p| std::fs::read_to_string(p).ok());
-            files.outputs = s.images.iter().filter_map(|i| safe(&i.path)).collect();
-            files.history = s.history;
-        }
-        Err(e) => files.problem = Some(format!("cannot read {}: {e}", dir.join(crate::bundle::SUBMISSION).display())),
+        .and_then(|b| serde_json::from_slice::<crate::bundle::Submission>(&b).map_err(|e| e.to_string()))
+    {
+        Ok(s) => files.history = s.history,
+        Err(e) => files.problem = Some(format!("cannot read {}: {e}", json.display())),
     }
-    let answer_file = dir.join(&files.answer);
-    let mut inputs = Vec::new();
-    images_under(&dir.join("answer"), &mut inputs);
-    inputs.retain(|p| *p != answer_file);
-    inputs.sort();
-    files.inputs = inputs;
     files
-}
-
-/// Image files under `folder`, hidden ones (a re-run's work folder) skipped.
-fn images_under(folder: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else { return };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => images_under(&path, out),
-            Ok(t) if t.is_file() => {
-                let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-                if ext.is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str())) {
-                    out.push(path);
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]
@@ -224,7 +206,7 @@ mod tests {
     fn a_submission_folder_gives_its_answer_outputs_inputs_and_history() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("submissions/ada/control.pose/x");
-        std::fs::create_dir_all(dir.join("answer/assets/.rerun")).unwrap();
+        std::fs::create_dir_all(dir.join("answer/assets")).unwrap();
         std::fs::create_dir_all(dir.join("images")).unwrap();
         let submission = serde_json::json!({
             "learner": { "id": "ada", "name": "Ada" },
@@ -245,7 +227,7 @@ mod tests {
         });
         std::fs::write(dir.join("submission.json"), submission.to_string()).unwrap();
         std::fs::write(dir.join("answer/recipe.toml"), "prompt = \"a dancer\"\n").unwrap();
-        for f in ["answer/assets/pose.png", "answer/init.JPG", "answer/assets/.rerun/01.png", "answer/notes.txt"] {
+        for f in ["answer/assets/pose.png", "answer/init.JPG", "answer/notes.txt", "images/01.png"] {
             std::fs::write(dir.join(f), b"x").unwrap();
         }
         let files = read_files(root.path(), "submissions/ada/control.pose/x");
@@ -253,7 +235,7 @@ mod tests {
         assert_eq!(files.answer, "answer/recipe.toml");
         assert_eq!(files.answer_text.as_deref(), Some("prompt = \"a dancer\"\n"));
         assert_eq!(files.outputs, [dir.join("images/01.png")]);
-        // Control maps, init images and masks; never a re-run's work or a text file.
+        // Control maps, init images and masks; never a text file.
         assert_eq!(files.inputs, [dir.join("answer/assets/pose.png"), dir.join("answer/init.JPG")]);
         assert_eq!(files.history.len(), 1);
         let labels: Vec<String> = files.images().map(|(l, _)| l).collect();

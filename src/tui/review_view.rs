@@ -21,6 +21,9 @@ pub fn draw(f: &mut Frame<'_>, app: &ReviewApp, images: &mut Images) {
     if let Some(c) = &app.options.cohort {
         scope.push(format!("cohort {c}"));
     }
+    if let Some(l) = app.options.learner.as_ref().filter(|_| app.options.cohort.is_none()) {
+        scope.push(format!("learner {l}"));
+    }
     if let Some(e) = &app.options.exercise {
         scope.push(e.clone());
     }

@@ -391,13 +391,16 @@ pub(super) fn decided_by(by: crate::store::DecidedBy) -> &'static str {
 
 /// An instructor's feedback on the learner's submitted work, wrapped to
 /// `width`: the grade of record (and who decided it) beside the automatic
-/// verdict, the comment, and the word on each check.
+/// verdict, the comment, and the word on each check that failed or was
+/// reviewed. Work nobody reviewed still brings the instructor's re-check.
 fn feedback_lines(fb: &crate::store::Feedback, width: usize, t: &Theme) -> Vec<Line<'static>> {
-    let attempt = fb.attempt.map(|a| format!(" on attempt {a}")).unwrap_or_default();
-    let mut lines = vec![Line::from(vec![
-        Span::styled("Feedback", t.accent()),
-        Span::raw(format!(" from {}{attempt}", fb.reviewer)),
-    ])];
+    let attempt = |word: &str| fb.attempt.map(|a| format!(" {word} attempt {a}")).unwrap_or_default();
+    let from = if fb.reviewer.is_empty() {
+        format!(" ─ your instructor's re-check{}", attempt("of"))
+    } else {
+        format!(" from {}{}", fb.reviewer, attempt("on"))
+    };
+    let mut lines = vec![Line::from(vec![Span::styled("Feedback", t.accent()), Span::raw(from)])];
     let record =
         vec![verdict_span(fb.record.passed, fb.record.score, t), Span::raw(format!(" {}", decided_by(fb.record.by)))];
     let checks = Span::styled(
@@ -413,9 +416,12 @@ fn feedback_lines(fb: &crate::store::Feedback, width: usize, t: &Theme) -> Vec<L
     }
     lines.extend(wrapped(&fb.comment, 2, width, Style::default()));
     for c in &fb.checks {
-        let grade = c.grade.map(|g| format!(" ({g})")).unwrap_or_default();
-        let comment = if c.comment.is_empty() { String::new() } else { format!(": {}", reflow(&c.comment).join(" ")) };
-        lines.extend(wrapped(&format!("✎ {}{grade}{comment}", c.check), 2, width, t.review()));
+        let mark = if c.passed { "✓" } else { "✗" };
+        let grade = c.grade.map(|g| format!(" (graded {g})")).unwrap_or_default();
+        let (said, style) =
+            if c.comment.is_empty() { (c.message.as_str(), t.dim()) } else { (c.comment.as_str(), t.review()) };
+        let said = if said.is_empty() { String::new() } else { format!(": {}", reflow(said).join(" ")) };
+        lines.extend(wrapped(&format!("{mark} {}{grade}{said}", c.check), 2, width, style));
     }
     lines
 }

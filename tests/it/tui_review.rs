@@ -236,15 +236,26 @@ fn feedback_at(w: u16, h: u16) {
         grade: None,
         score_adjust: 5,
         comment: "A clear fox and a calm park.\n\nNext time, keep the **sky** out of the palette.".into(),
-        checks: vec![genpath::store::CheckFeedback {
-            check: "palette".into(),
-            grade: Some(Grade::Pass),
-            comment: "By eye the colours are autumn's.".into(),
-        }],
+        checks: vec![
+            genpath::store::CheckFeedback {
+                check: "palette_coverage".into(),
+                passed: false,
+                grade: Some(Grade::Pass),
+                comment: "By eye the colours are autumn's.".into(),
+                message: "only 60% of the colourful pixels are near the brand colours".into(),
+            },
+            genpath::store::CheckFeedback {
+                check: "exposure".into(),
+                passed: false,
+                grade: None,
+                comment: String::new(),
+                message: "too dark: mean luminance 0.12".into(),
+            },
+        ],
         reviewer: "Tess Teacher".into(),
         reviewed_at: "2026-11-21T09:30:00.000Z".parse().unwrap(),
     };
-    store.record_feedback(&feedback, "cd").unwrap();
+    store.record_feedback(&[feedback], "cd").unwrap();
     drop(store);
     let mut rt = Runtime::new(env, Images::halfblocks()).unwrap();
     rt.app.color = false;
