@@ -97,8 +97,10 @@ impl ReviewRuntime {
     pub fn execute(&mut self, e: ReviewEffect) -> Result<()> {
         let msg = match e {
             ReviewEffect::Load(show) => ReviewMsg::Loaded(self.store.review_queue(&filter(&self.app.options, show))?),
-            ReviewEffect::LoadFiles { id, dir } => {
-                ReviewMsg::FilesLoaded(id, Box::new(read_files(&self.env.workspace.root, &dir)))
+            ReviewEffect::LoadFiles { id, dir, learner, exercise } => {
+                let mut files = read_files(&self.env.workspace.root, &dir);
+                files.history = self.store.learner_history(&learner, &exercise)?;
+                ReviewMsg::FilesLoaded(id, Box::new(files))
             }
             ReviewEffect::Write { id, change } => match self.write(id, &change) {
                 Ok(()) => match self.store.submission_detail(id)? {
@@ -172,30 +174,21 @@ impl Mode for ReviewRuntime {
 }
 
 /// A collected submission's files under the workspace (`dir` relative to
-/// `root`), as `instructor::review` finds them — the answer file, the images
-/// it made, the conditioning inputs in its answer folder — with the answer's
-/// text and the history its bundle carried (`submission.json`).
+/// `root`), as `instructor::review` finds them — the answer file and its
+/// text, the images it made, the conditioning inputs in its answer folder.
 pub fn read_files(root: &Path, dir: &str) -> Files {
     let dir = root.join(dir);
     let found = crate::instructor::review::submission_files(&dir);
-    let mut files = Files {
+    Files {
         answer: found.answer.as_ref().map_or_else(String::new, |p| {
             p.strip_prefix(&dir).unwrap_or(p).to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/")
         }),
         answer_text: found.answer.as_ref().and_then(|p| std::fs::read_to_string(p).ok()),
         outputs: found.images,
         inputs: found.inputs,
-        ..Files::default()
-    };
-    let json = dir.join(crate::bundle::SUBMISSION);
-    match std::fs::read(&json)
-        .map_err(|e| e.to_string())
-        .and_then(|b| serde_json::from_slice::<crate::bundle::Submission>(&b).map_err(|e| e.to_string()))
-    {
-        Ok(s) => files.history = s.history,
-        Err(e) => files.problem = Some(format!("cannot read {}: {e}", json.display())),
+        history: Vec::new(),
+        problem: (!dir.is_dir()).then(|| format!("{} is missing: collect the bundle again", dir.display())),
     }
-    files
 }
 
 #[cfg(test)]
@@ -237,11 +230,10 @@ mod tests {
         assert_eq!(files.outputs, [dir.join("images/01.png")]);
         // Control maps, init images and masks; never a text file.
         assert_eq!(files.inputs, [dir.join("answer/assets/pose.png"), dir.join("answer/init.JPG")]);
-        assert_eq!(files.history.len(), 1);
         let labels: Vec<String> = files.images().map(|(l, _)| l).collect();
         assert_eq!(labels, ["output 1/1", "input pose.png", "input init.JPG"]);
         // A folder that is gone says so.
         let gone = read_files(root.path(), "submissions/nobody");
-        assert!(gone.problem.is_some_and(|p| p.contains("submission.json")));
+        assert!(gone.problem.is_some_and(|p| p.contains("is missing")));
     }
 }

@@ -362,7 +362,7 @@ fn detail_text(app: &ReviewApp, s: &SubmissionDetail, files: Option<&Files>, wid
             Some(a) => a.lines().for_each(|l| text.push_line(Line::from(format!("  {l}")))),
             None => text.push_line(Line::from(Span::styled("  cannot be read", t.bad()))),
         }
-        section(&mut text, "History on this exercise (as the bundle carried it)".into(), t);
+        section(&mut text, "History on this exercise (as the learner's bundles carried it)".into(), t);
         for h in &files.history {
             let score = h.score.map(|s| format!("{s:>3}")).unwrap_or_else(|| "  -".into());
             let failed = if h.failed_checks.is_empty() {

@@ -174,6 +174,16 @@ fn review_mode_walks_filters_images_and_help() {
         assert!(text.contains(b.help), "help is missing '{}'", b.help);
     }
     key(&mut rt, ReviewAction::Back);
+    // Below the checks: the brief, the answer and the learner's history on the exercise.
+    while rt.app.current().unwrap().learner != "cy" {
+        key(&mut rt, ReviewAction::Down);
+    }
+    let text = screen(&mut rt, 120, 100);
+    for needed in
+        ["Brief", "Answer (answer/recipe.toml)", "a cute fox in a park", "History on this exercise", "#1", "#2"]
+    {
+        assert!(text.contains(needed), "{needed} is not shown:\n{text}");
+    }
     // Esc in the editor keeps nothing; a fail grade and its clearing.
     key(&mut rt, ReviewAction::Comment);
     typed(&mut rt, "never saved");
