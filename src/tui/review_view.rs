@@ -132,7 +132,8 @@ fn list(f: &mut Frame<'_>, app: &ReviewApp, area: Rect, t: &Theme) {
     let width = inner.width as usize;
     // flag, learner, exercise (the rest), submitted, late, checks, record.
     let fixed = 2 + 15 + 1 + 11 + 5 + 7 + 8;
-    let ex_w = width.saturating_sub(fixed).max(12);
+    // An exercise id is at most about 30 characters: more room only spreads the row.
+    let ex_w = width.saturating_sub(fixed).clamp(12, 34);
     let head = format!(
         "  {}{}{}{}{}{}",
         fit("learner", 15),
