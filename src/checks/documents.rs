@@ -54,6 +54,12 @@ params! {
             Some(0.08),
             "least share of the trade-offs' words that are common English function words (prose has 0.3–0.45, terse bullet notes 0.12, lorem ipsum 0.06)",
         ),
+        min_fallback_words: Option<u32> = int(
+            0,
+            10_000,
+            None,
+            "fewest words of `fallback`, what the team does when the choice fails (not asked unless set)",
+        ),
         min_distinct_share: f64 =
             num(0.0, 1.0, Some(0.4), "least share of distinct words among the trade-offs' words (a repeated word is not an argument)"),
         volume: Option<u64> = int(0, 1_000_000_000, None, "the monthly image volume the brief states"),
@@ -306,6 +312,10 @@ struct PricedBackend {
     as_of: String,
     #[serde(default)]
     notes: Option<String>,
+    /// A simulator the exercises practise on (genpath's paid service), not
+    /// a tool a business can run: never an acceptable decision.
+    #[serde(default)]
+    practice_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,13 +326,19 @@ struct Decision {
     monthly_images: u64,
     monthly_cost: f64,
     tradeoffs: String,
+    /// What the team does when the choice fails (the server is down, the
+    /// price changes, the volume triples).
+    #[serde(default)]
+    fallback: Option<String>,
 }
 
 /// `decision`: the chosen backend is in the price table (and private when
 /// `require_private`), the volume is the brief's (`volume`), the monthly
 /// cost equals fixed + volume × price for the quality tier within
-/// cost_tolerance (default 2%), and the trade-offs are written out (at least
-/// min_tradeoff_words, default 40).
+/// cost_tolerance (default 2%), the trade-offs are written out (at least
+/// min_tradeoff_words, default 40) and, when the brief asks
+/// (min_fallback_words), so is the fallback; the written parts must read as
+/// prose (min_prose_share, min_distinct_share).
 pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
     let brief: Brief = measured!(super::params(spec));
@@ -349,6 +365,18 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend),
         );
     };
+    if b.practice_only {
+        return Outcome::new(
+            spec,
+            false,
+            None,
+            None,
+            format!(
+                "{} is a practice simulator, not a tool the business can run: choose one of the real options in the price table",
+                b.name
+            ),
+        );
+    }
     if brief.require_private && !b.private {
         return Outcome::new(
             spec,
@@ -402,7 +430,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         );
     }
     if brief.require_cheapest {
-        let eligible = pricing.backends.iter().filter(|x| !brief.require_private || x.private);
+        let eligible = pricing.backends.iter().filter(|x| !x.practice_only && (!brief.require_private || x.private));
         let cheapest = eligible
             .filter_map(|x| {
                 x.price_per_image.get(&d.quality).map(|p| (x, x.monthly_fixed + d.monthly_images as f64 * p))
@@ -436,7 +464,26 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
-    let (prose, distinct) = prose_shares(&d.tradeoffs);
+    if let Some(min) = brief.min_fallback_words {
+        let n = d.fallback.as_deref().map_or(0, words);
+        if n < min as usize {
+            return Outcome::new(
+                spec,
+                false,
+                Some(n as f64),
+                Some(min as f64),
+                format!(
+                    "`fallback` has {n} words; write at least {min} on what the team does when this choice fails (the server is down, the price or the volume changes)"
+                ),
+            );
+        }
+    }
+    // Each written part reads as prose on its own: good prose in one does
+    // not carry filler in the other.
+    let (prose, distinct) = std::iter::once(d.tradeoffs.as_str())
+        .chain(d.fallback.as_deref())
+        .map(prose_shares)
+        .fold((f64::INFINITY, f64::INFINITY), |(p, q), (a, b)| (p.min(a), q.min(b)));
     if prose < brief.min_prose_share || distinct < brief.min_distinct_share {
         return Outcome::new(
             spec,
