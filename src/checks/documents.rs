@@ -340,6 +340,8 @@ struct Decision {
 /// (min_fallback_words), so is the fallback; the written parts must read as
 /// prose (min_prose_share, min_distinct_share).
 pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    // A verdict without a number to show: the answer itself is wrong.
+    let fail = |message: String| Outcome::new(spec, false, None, None, message);
     let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
     let brief: Brief = measured!(super::params(spec));
     let Some(pricing_text) = ctx.pricing else {
@@ -348,7 +350,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let d: Decision = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {
-            return Outcome::new(spec, false, None, None, format!("the decision file is not valid: {}", e.message()));
+            return fail(format!("the decision file is not valid: {}", e.message()));
         }
     };
     let pricing: Pricing = match toml::from_str(pricing_text) {
@@ -357,37 +359,19 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     };
     let Some(b) = pricing.backends.iter().find(|b| b.id == d.backend) else {
         let ids = pricing.backends.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", ");
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend),
-        );
+        return fail(format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend));
     };
     if b.practice_only {
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!(
-                "{} is a practice simulator, not a tool the business can run: choose one of the real options in the price table",
-                b.name
-            ),
-        );
+        return fail(format!(
+            "{} is a practice simulator, not a tool the business can run: choose one of the real options in the price table",
+            b.name
+        ));
     }
     if brief.require_private && !b.private {
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!(
-                "{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house",
-                b.name
-            ),
-        );
+        return fail(format!(
+            "{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house",
+            b.name
+        ));
     }
     if let Some(v) = brief.volume
         && d.monthly_images != v
@@ -403,17 +387,11 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     if let Some(q) = brief.quality.as_deref()
         && d.quality != q
     {
-        return Outcome::new(spec, false, None, None, format!("the brief asks for {q} quality, not {}", d.quality));
+        return fail(format!("the brief asks for {q} quality, not {}", d.quality));
     }
     let Some(price) = b.price_per_image.get(&d.quality) else {
         let tiers = b.price_per_image.keys().cloned().collect::<Vec<_>>().join(", ");
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality),
-        );
+        return fail(format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality));
     };
     let expected = b.monthly_fixed + d.monthly_images as f64 * price;
     let tol = brief.cost_tolerance;
