@@ -181,6 +181,37 @@ fn lorem_ipsum_trade_offs_fail_the_decision() {
 }
 
 #[test]
+fn a_tool_choice_fails_for_an_unknown_tool_wrong_sums_a_broken_constraint_or_a_simulator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ada");
+    init(&ws, "ada", "Ada");
+    let real = solution(TOOL);
+    for (from, to, why) in [
+        ("backend = \"self-hosted-a1111\"", "backend = \"midjourney\"", "is not in the price table"),
+        ("monthly_cost = 354", "monthly_cost = 154", "does not add up"),
+        (
+            "backend = \"self-hosted-a1111\"\nquality = \"medium\"\nmonthly_images = 4000\nmonthly_cost = 354",
+            "backend = \"openai-gpt-image-1-mini\"\nquality = \"medium\"\nmonthly_images = 4000\nmonthly_cost = 32",
+            "sends images to a third party",
+        ),
+        (
+            "backend = \"self-hosted-a1111\"\nquality = \"medium\"\nmonthly_images = 4000\nmonthly_cost = 354",
+            "backend = \"builtin-practice-service\"\nquality = \"medium\"\nmonthly_images = 4000\nmonthly_cost = 160",
+            "is a practice simulator",
+        ),
+    ] {
+        assert!(real.contains(from), "{from}");
+        let o = decide(&ws, &real.replacen(from, to, 1));
+        assert_eq!(o.status.code(), Some(1), "{to}: {}", stdout(&o));
+        assert!(stdout(&o).contains(why), "{to}: expected {why:?} in {}", stdout(&o));
+    }
+    // The brief asks what happens when the choice fails.
+    let o = decide(&ws, &real[..real.find("fallback = ").unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).contains("`fallback` has 0 words"), "{}", stdout(&o));
+}
+
+#[test]
 fn a_stage_opened_for_a_cohort_reaches_its_learners_through_the_assignment_file() {
     let tmp = tempfile::tempdir().unwrap();
     let teacher = tmp.path().join("teacher");
