@@ -159,6 +159,30 @@ fn an_override_and_a_comment_reach_the_learner_and_a_tampered_file_is_refused() 
     assert!(tool_show.contains("Good reasoning") && tool_show.contains("numbers check out"), "{tool_show}");
     let path = ok(&ada, &["path"]);
     assert!(path.lines().any(|l| l.contains(FIRST) && l.contains("reviewed: FAIL")), "{path}");
+
+    // The studio: the exercise is marked on the path and its panel shows the grade and the comment.
+    use genpath::tui::app::{Action, Msg};
+    let env = genpath::session::Env::open(Some(&ada), None).unwrap();
+    let mut rt = genpath::tui::Runtime::new(env, genpath::tui::images::Images::halfblocks()).unwrap();
+    rt.app.color = false;
+    for _ in 0..30 {
+        if rt.app.exercise().id == FIRST {
+            break;
+        }
+        rt.handle(Msg::Key(Action::Up)).unwrap();
+    }
+    assert_eq!(rt.app.exercise().id, FIRST);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|f| genpath::tui::view::draw(f, &rt.app, &mut rt.images)).unwrap();
+    let screen = term.backend().to_string();
+    for want in [
+        "first-image ✉",
+        "Feedback from Tess Teacher on attempt 1",
+        "✗ failed 70/100 by reviewer · checks: passed 100/100",
+        "The fox is **cropped** at the ears.",
+    ] {
+        assert!(screen.contains(want), "{want:?} not on screen:\n{screen}");
+    }
 }
 
 #[test]
