@@ -86,6 +86,8 @@ struct Piece<'a> {
     /// Image paths inside the site.
     images: Vec<String>,
     total_images: usize,
+    /// The seeds the images were made with, as recorded.
+    seeds: Vec<i64>,
     inputs: Vec<SiteInput>,
     recipe: String,
     provenance: Provenance,
@@ -130,13 +132,16 @@ fn tool_name(ws: &Workspace, backend: &str) -> (String, bool) {
     (name, false)
 }
 
-/// The model a piece was made with: the recipe's, else the one the first
+/// The model a piece was made with: on the practice backends, the practice
+/// model the recipe picks; elsewhere the recipe's, else the one the first
 /// image's metadata names (A1111 infotext `Model:`, genpath's own chunk).
-fn model_of(recipe_text: &str, first_image: Option<&[u8]>) -> Option<String> {
-    let from_recipe = crate::recipe::Recipe::parse("recipe", recipe_text, crate::recipe::Limits::default())
-        .ok()
-        .and_then(|r| r.model);
-    from_recipe.or_else(|| {
+fn model_of(backend: &str, recipe_text: &str, first_image: Option<&[u8]>) -> Option<String> {
+    let recipe = crate::recipe::Recipe::parse("recipe", recipe_text, crate::recipe::Limits::default()).ok();
+    if is_practice(backend) {
+        let named = recipe.as_ref().and_then(|r| r.model.as_deref());
+        return crate::backend::builtin::model::Model::named(named).ok().map(|m| m.name.to_string());
+    }
+    recipe.and_then(|r| r.model).or_else(|| {
         let chunks = crate::recipe::png::text_chunks(first_image?).ok()?;
         let from_infotext = chunks.iter().find(|(k, _)| k == "parameters").and_then(|(_, text)| {
             let info = crate::recipe::import::parse_infotext(text);
@@ -237,7 +242,7 @@ fn piece<'a>(
     }
     let checks = store.check_results(attempt.id)?;
     let recipe = scrub(&attempt.recipe_text, &ws.root);
-    let model = model_of(&attempt.recipe_text, first.as_deref()).map(|m| scrub(&m, &ws.root));
+    let model = model_of(&attempt.backend, &attempt.recipe_text, first.as_deref()).map(|m| scrub(&m, &ws.root));
     let feedback = feedback
         .iter()
         .find(|f| f.exercise == exercise.id && f.attempt == Some(attempt.id))
@@ -247,6 +252,7 @@ fn piece<'a>(
         checks,
         images,
         total_images: records.len(),
+        seeds: records.iter().filter_map(|r| r.seed).collect(),
         inputs,
         recipe,
         provenance: Provenance { backend: attempt.backend.clone(), tool, model, imported },
@@ -321,6 +327,13 @@ fn provenance(p: &Piece<'_>) -> maud::Markup {
             }
             dt { "Model" }
             dd { @match &p.provenance.model { Some(m) => code { (m) }, None => span.muted { "not recorded" } } }
+            @if !p.seeds.is_empty() {
+                dt { "Seed" }
+                dd {
+                    @for (i, seed) in p.seeds.iter().take(6).enumerate() { @if i > 0 { ", " } code { (seed) } }
+                    @if p.seeds.len() > 6 { " …" }
+                }
+            }
             dt { "Answers" }
             dd { (p.exercise.title) " " span.muted { "(" (p.exercise.id) ")" } }
             dt { "Verdict" }

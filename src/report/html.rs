@@ -223,7 +223,7 @@ pub fn checks_table(checks: &[SubmittedCheckRow]) -> Markup {
 
 /// A submission's work: conditioning inputs beside the outputs (an init
 /// image before → after), images at most `side` pixels, then the recipe.
-pub fn work(files: &super::drill::Files, side: u32, alt: &str) -> Markup {
+pub fn work(files: &super::drill::Files, side: u32, alt: &str, answer_open: bool) -> Markup {
     let (before, inputs): (Vec<_>, Vec<_>) = files.inputs.iter().partition(|i| i.before);
     html! {
         div.work {
@@ -243,7 +243,7 @@ pub fn work(files: &super::drill::Files, side: u32, alt: &str) -> Markup {
             p.muted { (files.images.len()) " of " (files.total_images) " images shown." }
         }
         @if let Some((name, text)) = &files.answer {
-            details { summary { "The answer: " code { (name) } } pre { (text) } }
+            details open[answer_open] { summary { "The answer: " code { (name) } } pre { (text) } }
         }
     }
 }
@@ -268,7 +268,7 @@ fn drill(sources: &Sources<'_>, learner: &str, x: &LearnerExercise, s: &Submissi
                 p { b { "Why it failed the re-check:" } }
                 ul { @for c in &failing { li { code { (c.check) } " " (value(c.value)) " (threshold " (value(c.threshold)) "): " (c.message) } } }
             }
-            (work(&files, 256, &format!("{learner} — {}", x.exercise)))
+            (work(&files, 256, &format!("{learner} — {}", x.exercise), false))
             details { summary { "Every check" } (checks_table(&s.checks)) }
         }
     }

@@ -18,10 +18,14 @@ const STYLE: &str = "
 .path { list-style: none; padding: 0; margin: 0; }
 .stage { border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; margin: 10px 0; }
 .stage h3 { margin: 2px 0 6px; font-size: 16px; }
+.stage table { table-layout: fixed; }
+.stage th:nth-child(1) { width: 40%; } .stage th:nth-child(2) { width: 20%; } .stage th:nth-child(3) { width: 12%; }
+.stage th:nth-child(4), .stage th:nth-child(5) { width: 9%; }
 .stage .reached { color: var(--pass); font-weight: 600; font-size: 13px; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 6px; background: var(--line); }
 .dot.passed { background: var(--pass); } .dot.failed, .dot.missing { background: var(--fail); } .dot.pending { background: var(--warn); }
-.exercise-work { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 20px; break-inside: avoid; }
+.exercise-work { margin-top: 16px; break-inside: avoid; }
+.exercise-work + .exercise-work { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 28px; }
 .feedback { border-left: 3px solid #eedc9a; padding: 2px 12px; margin: 10px 0; }
 ";
 
@@ -33,6 +37,14 @@ fn status_word(x: Option<&LearnerExercise>) -> (&'static str, &'static str) {
         Some(Status::Pending) => ("pending", "assigned, not submitted"),
         Some(Status::None) | None => ("", "not started"),
     }
+}
+
+/// The score a learner's exercise stands at: the grade of record's when a
+/// submission was collected (a reviewer's adjustment included), else the
+/// best of their attempts.
+fn score(x: Option<&LearnerExercise>) -> String {
+    let x = x.and_then(|x| x.submission.as_ref().map(|s| s.score).or(x.best_score));
+    x.map_or("-".to_string(), |s| s.to_string())
 }
 
 fn path(r: &Report, l: &LearnerReport) -> Markup {
@@ -47,7 +59,7 @@ fn path(r: &Report, l: &LearnerReport) -> Markup {
                     }
                     table {
                         thead { tr {
-                            th { "Exercise" } th { "Status" } th { "Due" } th.num { "Attempts" } th.num { "Best score" }
+                            th { "Exercise" } th { "Status" } th { "Due" } th.num { "Attempts" } th.num { "Score" }
                             th { "Graded by" }
                         } }
                         tbody {
@@ -67,7 +79,7 @@ fn path(r: &Report, l: &LearnerReport) -> Markup {
                                     }
                                     td { (x.and_then(|x| x.due).map_or("-".to_string(), |d| d.to_string())) }
                                     td.num { (x.map_or(0, |x| x.attempts)) }
-                                    td.num { (x.and_then(|x| x.best_score).map_or("-".to_string(), |s| s.to_string())) }
+                                    td.num { (score(x)) }
                                     td {
                                         @match x.and_then(|x| x.decided_by) {
                                             Some(DecidedBy::Reviewer) => "reviewer",
@@ -170,7 +182,7 @@ pub fn html(r: &Report, sources: &Sources<'_>) -> String {
                         @if let Some(n) = &s.reproduce_note { " · reproduction: " (n) }
                     }
                     (verdicts(s))
-                    (work(&sources.files(&x.exercise, s), LARGE, &exercise_title(x)))
+                    (work(&sources.files(&x.exercise, s), LARGE, &exercise_title(x), true))
                     h4 { "Evidence" }
                     (checks_table(&s.checks))
                 }

@@ -180,6 +180,29 @@ pub fn portfolio_with_control_and_real_tool(tmp: &Path) -> PathBuf {
     let said = stdout(&o);
     assert!(said.contains("made on a1111 → attempt 3 at fluency.first-image"), "{said}");
     assert!(said.contains("re-checked against fluency.first-image's checks:"), "{said}");
+    // Feedback the learner imported on the first exercise's attempt.
+    let mut store = Store::open(&ws.join("genpath.db")).unwrap();
+    let feedback = genpath::store::Feedback {
+        bundle_sha256: "ab".repeat(32),
+        exercise: FIRST.parse().unwrap(),
+        attempt: Some(1),
+        submitted_at: "2026-11-20T10:00:00.000Z".parse().unwrap(),
+        automatic_passed: true,
+        automatic_score: 100,
+        record: genpath::store::Record { passed: true, score: 95, by: genpath::store::DecidedBy::Reviewer },
+        grade: Some(Grade::Pass),
+        score_adjust: -5,
+        comment: "Clean and on brand; the <i>tail</i> crowds the edge.".into(),
+        checks: vec![genpath::store::CheckFeedback {
+            check: "palette_coverage".into(),
+            grade: None,
+            comment: "Teal carries the belly: good.".into(),
+        }],
+        reviewer: "tess".into(),
+        reviewed_at: "2026-11-21T10:00:00.000Z".parse().unwrap(),
+    };
+    store.record_feedback(&feedback, &"cd".repeat(32)).unwrap();
+    drop(store);
     let site = tmp.join("portfolio");
     ok(&ws, &["portfolio", "--out", site.to_str().unwrap()]);
     site
@@ -211,6 +234,11 @@ fn the_portfolio_shows_provenance_conditioning_and_work_on_real_tools() {
     assert!(piece.contains("<code>import:a1111</code>"));
     assert!(piece.contains("<code>v1-5-pruned-emaonly</code>"), "the model from its infotext");
     assert!(piece.contains("fails re-check") && piece.contains("<code>format</code>"), "re-check evidence: {piece}");
+    // The reviewer's grade and comment beside the automatic verdict, where feedback was imported.
+    let fluency = &html[html.find("<h2 id=\"fluency\">").unwrap()..real];
+    assert!(fluency.contains("<h4>Reviewer's grade</h4>") && fluency.contains("Automatic re-check: passed, 100"));
+    assert!(fluency.contains("the &lt;i&gt;tail&lt;/i&gt; crowds") && fluency.contains("Teal carries the belly"));
+    assert!(html.contains("<code>practice-sd15</code>"), "the practice model by name");
     let md = std::fs::read_to_string(site.join("portfolio.md")).unwrap();
     assert!(md.contains("## Work on real tools") && md.contains("Made on **AUTOMATIC1111 web UI**"), "{md}");
 }
