@@ -243,10 +243,7 @@ fn piece<'a>(
     let checks = store.check_results(attempt.id)?;
     let recipe = scrub(&attempt.recipe_text, &ws.root);
     let model = model_of(&attempt.backend, &attempt.recipe_text, first.as_deref()).map(|m| scrub(&m, &ws.root));
-    let feedback = feedback
-        .iter()
-        .find(|f| f.exercise == exercise.id && f.attempt == Some(attempt.id))
-        .cloned();
+    let feedback = feedback.iter().find(|f| f.exercise == exercise.id && f.attempt == Some(attempt.id)).cloned();
     Ok(Piece {
         exercise,
         checks,

@@ -111,8 +111,8 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
     let Some((recipe_path, tool, _, unmapped)) = first else {
         return Err(UsageError("name the image files the tool made".into()).into());
     };
-    let text = std::fs::read_to_string(&recipe_path)
-        .with_context(|| format!("Failed to read {}", recipe_path.display()))?;
+    let text =
+        std::fs::read_to_string(&recipe_path).with_context(|| format!("Failed to read {}", recipe_path.display()))?;
     let recipe = Recipe::parse(&recipe_path.display().to_string(), &text, Limits::default()).ok();
     // The recipe's paths are the tool's, not this machine's: nothing is read through them.
     let answer = Answer { path: recipe_path.clone(), text, recipe, work_dir: None, sandbox: true };

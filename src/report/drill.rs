@@ -95,7 +95,8 @@ fn answer_file(answer_dir: &Path) -> Option<(String, String)> {
         .collect();
     names.sort();
     let preferred = ["recipe.toml", "decision.toml", "pipeline.toml"];
-    let name = preferred.iter().find(|p| names.iter().any(|n| n == *p)).map(|p| p.to_string()).or(names.into_iter().next())?;
+    let name =
+        preferred.iter().find(|p| names.iter().any(|n| n == *p)).map(|p| p.to_string()).or(names.into_iter().next())?;
     let text = std::fs::read_to_string(answer_dir.join(&name)).ok()?;
     Some((name, text))
 }

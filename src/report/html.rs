@@ -253,7 +253,8 @@ fn drill(sources: &Sources<'_>, learner: &str, x: &LearnerExercise, s: &Submissi
     let files = sources.files(&x.exercise, s);
     let failing: Vec<&SubmittedCheckRow> = s.failing().collect();
     html! {
-        details.drill id=(format!("s{}", s.id)) {
+        // Open where a person's attention is wanted: a failure, a reviewer's grade, a wait for review.
+        details.drill id=(format!("s{}", s.id)) open[!s.passed || s.decided_by == DecidedBy::Reviewer || x.awaiting_review] {
             summary {
                 (learner) " · " (x.exercise) " — " (status_cell(x.status, x.late))
                 @if s.decided_by == DecidedBy::Reviewer { span.muted { " (reviewer's grade; re-check " (if s.automatic_passed { "passed" } else { "failed" }) ")" } }
@@ -267,6 +268,20 @@ fn drill(sources: &Sources<'_>, learner: &str, x: &LearnerExercise, s: &Submissi
             @if !failing.is_empty() {
                 p { b { "Why it failed the re-check:" } }
                 ul { @for c in &failing { li { code { (c.check) } " " (value(c.value)) " (threshold " (value(c.threshold)) "): " (c.message) } } }
+            }
+            @let reviewed: Vec<&SubmittedCheckRow> = s.checks.iter().filter(|c| c.review.is_some()).collect();
+            @if !reviewed.is_empty() {
+                p { b { "The reviewer on its checks:" } }
+                ul {
+                    @for c in &reviewed {
+                        @if let Some(v) = &c.review {
+                            li {
+                                code { (c.check) } " — " (v.grade.map_or("no grade".to_string(), |g| g.to_string()))
+                                @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                            }
+                        }
+                    }
+                }
             }
             (work(&files, 256, &format!("{learner} — {}", x.exercise), false))
             details { summary { "Every check" } (checks_table(&s.checks)) }
@@ -291,13 +306,15 @@ pub fn html(r: &Report, sources: &Sources<'_>) -> String {
     let seats: u32 = r.exercises.iter().map(|e| e.learners).sum();
     let late: usize = r.learners.iter().map(|l| l.late.len()).sum();
     let missing: usize = r.learners.iter().map(|l| l.missing.len()).sum();
-    let gallery: Vec<(&str, &str, String, Status, bool)> = r
+    /// (learner, exercise, thumbnail, status, late, submission of record)
+    type Thumb<'a> = (&'a str, &'a str, String, Status, bool, Option<i64>);
+    let gallery: Vec<Thumb<'_>> = r
         .learners
         .iter()
         .flat_map(|l| l.exercises.iter().map(move |x| (l, x)))
         .filter_map(|(l, x)| {
             let uri = x.submission_dir.as_deref().and_then(|d| thumbnail(workspace, d))?;
-            Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late))
+            Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late, x.submission.as_ref().map(|s| s.id)))
         })
         .collect();
     let body = html! {
@@ -322,7 +339,7 @@ pub fn html(r: &Report, sources: &Sources<'_>) -> String {
                 h2 { "Pass rate per exercise" }
                 figure {
                     (pass_rate_chart(r))
-                    figcaption { "Share of learners whose submission passed the re-check." }
+                    figcaption { "Share of learners whose submission passed (the grade of record)." }
                 }
                 h2 { "Progress over time" }
                 figure {
@@ -430,9 +447,11 @@ pub fn html(r: &Report, sources: &Sources<'_>) -> String {
                 @if !gallery.is_empty() {
                     h2 { "Submitted work" }
                     div.gallery {
-                        @for (learner, exercise, uri, status, late) in &gallery {
+                        @for (learner, exercise, uri, status, late, id) in &gallery {
                             figure {
-                                img src=(uri) alt=(format!("{learner} — {exercise}"));
+                                @let alt = format!("{learner} — {exercise}");
+                                @if let Some(id) = id { a href=(format!("#s{id}")) { img src=(uri) alt=(alt); } }
+                                @else { img src=(uri) alt=(alt); }
                                 figcaption { (learner) " · " (exercise) br; (status_cell(*status, *late)) }
                             }
                         }

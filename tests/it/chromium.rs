@@ -52,7 +52,11 @@ fn render_sized(browser: &str, page: &Path, work: &Path, size: (u32, u32)) -> (V
     let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("no screenshot of {}: {log}", page.display()));
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "screenshot of {} is empty", page.display());
     if let Some(keep) = std::env::var_os("GENPATH_SCREENSHOTS") {
-        let name = format!("{}-{}.png", page.parent().unwrap().file_name().unwrap().to_string_lossy(), page.file_stem().unwrap().to_string_lossy());
+        let name = format!(
+            "{}-{}.png",
+            page.parent().unwrap().file_name().unwrap().to_string_lossy(),
+            page.file_stem().unwrap().to_string_lossy()
+        );
         std::fs::create_dir_all(&keep).unwrap();
         std::fs::write(Path::new(&keep).join(name), &png).unwrap();
     }
@@ -115,8 +119,9 @@ fn report_and_portfolio_render_cleanly_in_headless_chromium() {
     }
 }
 
-/// The single learner's report and a portfolio with a conditioned piece and
-/// an imported real-tool piece render cleanly too (`GENPATH_SCREENSHOTS=DIR`
+/// The single learner's report, a reviewed cohort's report with its
+/// drill-down, and a portfolio with a conditioned piece and an imported
+/// real-tool piece render cleanly too (`GENPATH_SCREENSHOTS=DIR`
 /// keeps the screenshots to look at).
 #[test]
 fn the_learner_report_and_a_portfolio_with_real_tools_render_cleanly() {
@@ -131,8 +136,11 @@ fn the_learner_report_and_a_portfolio_with_real_tools_render_cleanly() {
     let report = pages.join("learner-ada.html");
     let o = run(&teacher, &["report", "--learner", "ada", "--format", "html", "--out", report.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let cohort = pages.join("cohort-spring.html");
+    let o = run(&teacher, &["report", "--cohort", "spring", "--format", "html", "--out", cohort.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let site = crate::review_reports::portfolio_with_control_and_real_tool(&tmp.path().join("own"));
-    for page in [report, site.join("index.html")] {
+    for page in [report, cohort, site.join("index.html")] {
         let (console, requests) = render_sized(browser, &page, tmp.path(), (1280, 4200));
         assert!(console.is_empty(), "{}: console messages: {console:?}", page.display());
         assert!(requests.is_empty(), "{}: network requests: {requests:?}", page.display());

@@ -46,7 +46,10 @@ pub fn reviewed_cohort() -> (tempfile::TempDir, PathBuf) {
     store.set_review(ada.id, &review).unwrap().unwrap();
     let bo = submission(&store, "bo", SEEDS);
     let failing = bo.checks.iter().find(|c| !c.passed).unwrap().check.clone();
-    store.set_check_review(bo.id, &failing, None, Some("Same seed twice: look at seed = -1."), "tess").unwrap().unwrap();
+    store
+        .set_check_review(bo.id, &failing, None, Some("Same seed twice: look at seed = -1."), "tess")
+        .unwrap()
+        .unwrap();
     let cy = submission(&store, "cy", FIRST);
     drop(store);
     rusqlite::Connection::open(&db)
