@@ -183,6 +183,13 @@ pub fn portfolio_with_control_and_real_tool(tmp: &Path) -> PathBuf {
     let said = stdout(&o);
     assert!(said.contains("made on a1111 → attempt 3 at fluency.first-image"), "{said}");
     assert!(said.contains("re-checked against fluency.first-image's checks:"), "{said}");
+    // The same exercise run on a configured AUTOMATIC1111 server (a recorded-protocol one here).
+    let server = crate::servers::a1111::start(crate::servers::a1111::Script::default());
+    let config = std::fs::read_to_string(ws.join("genpath.toml")).unwrap();
+    let config = format!("{config}\n[backends.studio]\nkind = \"a1111\"\nurl = \"{}\"\n", server.url);
+    std::fs::write(ws.join("genpath.toml"), config).unwrap();
+    let o = run(&ws, &["run", FIRST, "--backend", "studio", "--no-images"]);
+    assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}\n{}", stdout(&o), stderr(&o));
     // Feedback the learner imported on the first exercise's attempt.
     let mut store = Store::open(&ws.join("genpath.db")).unwrap();
     let feedback = genpath::store::Feedback {
@@ -242,6 +249,8 @@ fn the_portfolio_shows_provenance_conditioning_and_work_on_real_tools() {
     assert!(fluency.contains("<h4>Reviewer's grade</h4>") && fluency.contains("Automatic re-check: passed, 100"));
     assert!(fluency.contains("the &lt;i&gt;tail&lt;/i&gt; crowds") && fluency.contains("Teal carries the belly"));
     assert!(html.contains("<code>practice-sd15</code>"), "the practice model by name");
+    // Work run from genpath on a real backend: its own piece, named by the tool and the backend.
+    assert!(piece.contains("<b>AUTOMATIC1111 web UI</b> (backend <code>studio</code>)"), "{piece}");
     let md = std::fs::read_to_string(site.join("portfolio.md")).unwrap();
     assert!(md.contains("## Work on real tools") && md.contains("Made on **AUTOMATIC1111 web UI**"), "{md}");
 }
