@@ -89,8 +89,8 @@ fn cohort(store: &mut Store, curriculum: &Curriculum, learners: usize) {
                     reproduced: None,
                     reproduce_note: None,
                     attempt: None,
-                needs_review: false,
-                checks: &checks,
+                    needs_review: false,
+                    checks: &checks,
                     history: &[],
                     milestones: &[],
                 })

@@ -168,6 +168,33 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Review collected work (instructors): the studio's review mode, or list/show/grade for scripts
+    #[command(
+        after_help = "With no subcommand the review studio opens: walk the submissions, read the brief, recipe, \
+                      images and checks, and set a grade (pass/fail override), a score adjustment and a comment.\n\
+                      Example: genpath review grade 12 --fail --adjust -20 --comment \"The fox is cropped at the ears.\""
+    )]
+    Review {
+        #[command(subcommand)]
+        action: Option<ReviewCommand>,
+        #[command(flatten)]
+        filter: ReviewFilterArgs,
+    },
+    /// Reviews travel to learners: export them (instructors), import and read them (learners)
+    #[command(subcommand)]
+    Feedback(FeedbackCommand),
+    /// Open a stage for a learner or a cohort regardless of milestones (instructors)
+    #[command(
+        after_help = "Learners receive it with the assignment file: genpath assignments export spring --out spring.toml"
+    )]
+    Unlock {
+        /// The stage to open (fluency, control, systems)
+        stage: String,
+        #[arg(long, conflicts_with = "cohort", required_unless_present = "cohort")]
+        learner: Option<String>,
+        #[arg(long)]
+        cohort: Option<String>,
+    },
     /// Build a portfolio site (HTML + Markdown) of your best passing work
     Portfolio {
         /// Where to write it [default: portfolio/ in the workspace]
@@ -200,6 +227,10 @@ pub enum Command {
         /// List every group's verdict and measures
         #[arg(long)]
         each: bool,
+        /// Write the suggested thresholds into these exercise.toml files (or every exercise.toml under a
+        /// curriculum folder) for each entry of this check; comments and layout are kept
+        #[arg(long, value_name = "PATH", num_args = 1..)]
+        write: Vec<PathBuf>,
     },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]
@@ -322,13 +353,102 @@ pub enum CohortCommand {
     List,
 }
 
+/// Which collected submissions a review covers.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReviewFilterArgs {
+    /// Only this cohort's learners
+    #[arg(long, global = true, conflicts_with = "learner")]
+    pub cohort: Option<String>,
+    /// Only this learner
+    #[arg(long, global = true)]
+    pub learner: Option<String>,
+    /// Only this exercise
+    #[arg(long, global = true)]
+    pub exercise: Option<String>,
+    /// Only work a person should look at (judgment write-ups, checks close to their line) not yet reviewed
+    #[arg(long, global = true)]
+    pub needs_review: bool,
+    /// Only work whose grade of record is this
+    #[arg(long, global = true, value_enum)]
+    pub status: Option<ReviewStatus>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReviewStatus {
+    Passed,
+    Failed,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// One line per collected submission: id, learner, exercise, automatic verdict, grade of record
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One submission in full: brief, recipe, images, every check, reproduction, history, review
+    Show {
+        /// The submission id (`genpath review list`)
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a grade, a score adjustment or a comment on a submission (or one of its checks)
+    Grade {
+        /// The submission id (`genpath review list`)
+        id: i64,
+        /// Override the automatic verdict: pass
+        #[arg(long, conflicts_with_all = ["fail", "automatic"])]
+        pass: bool,
+        /// Override the automatic verdict: fail
+        #[arg(long, conflicts_with = "automatic")]
+        fail: bool,
+        /// Remove an override: the automatic verdict counts again
+        #[arg(long)]
+        automatic: bool,
+        /// Points added to (or taken from) the automatic score, -100..=100
+        #[arg(long, allow_hyphen_values = true, value_name = "N")]
+        adjust: Option<i32>,
+        /// A comment (Markdown) for the learner
+        #[arg(long, conflicts_with = "comment_file")]
+        comment: Option<String>,
+        /// Read the comment from a file
+        #[arg(long, value_name = "FILE")]
+        comment_file: Option<PathBuf>,
+        /// Grade or comment one check of the submission instead of the whole
+        #[arg(long, value_name = "NAME")]
+        check: Option<String>,
+    },
+    /// Remove every review of a submission
+    Clear { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedbackCommand {
+    /// Write one feedback file per learner with their reviews and re-check verdicts (instructors)
+    Export {
+        #[arg(long, conflicts_with = "learner", required_unless_present = "learner")]
+        cohort: Option<String>,
+        #[arg(long)]
+        learner: Option<String>,
+        /// The folder to write the files into
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Read a feedback file from your instructor into your workspace (learners)
+    Import { file: PathBuf },
+    /// The feedback you received, on one exercise or all (learners)
+    Show { exercise: Option<String> },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AssignmentsCommand {
     /// List assignments (the default)
     List,
-    /// Write a cohort's assignments to a file learners can import
+    /// Write the assignments and opened stages of a cohort (or one learner) to a file learners import
     Export {
-        cohort: String,
+        /// A cohort, or one learner (their own assignments and those of their cohorts)
+        to: String,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },

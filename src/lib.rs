@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod curriculum;
 pub mod diagnostics;
+pub mod feedback;
 pub mod grid;
 pub mod hash;
 pub mod id;

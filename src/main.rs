@@ -8,7 +8,8 @@ use anyhow::Result;
 use clap::Parser;
 
 use genpath::cli::{
-    AssignmentsCommand, BackendCommand, Cli, CohortCommand, Command, DevCommand, LearnerCommand, PipelineCommand,
+    AssignmentsCommand, BackendCommand, Cli, CohortCommand, Command, DevCommand, FeedbackCommand, LearnerCommand,
+    PipelineCommand,
 };
 use genpath::commands::{self, ChecksFailed, UsageError};
 use genpath::curriculum::LookupError;
@@ -57,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
-    if let Command::Calibrate { check, same, different, param, false_pass, each } = &command {
+    if let Command::Calibrate { check, same, different, param, false_pass, each, write } = &command {
         return commands::calibrate::run(&commands::calibrate::Args {
             check,
             same,
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> Result<()> {
             params: param,
             false_pass: *false_pass,
             each: *each,
+            write,
         });
     }
     if let Command::Render { recipe, out } = command {
@@ -114,8 +116,8 @@ fn run(cli: Cli) -> Result<()> {
             commands::roster::assign(&env, &exercises, &to, due.as_deref(), note.as_deref())
         }
         Command::Assignments { action: None | Some(AssignmentsCommand::List) } => commands::roster::list(&env),
-        Command::Assignments { action: Some(AssignmentsCommand::Export { cohort, out }) } => {
-            commands::roster::export(&env, &cohort, &out)
+        Command::Assignments { action: Some(AssignmentsCommand::Export { to, out }) } => {
+            commands::roster::export(&env, &to, &out)
         }
         Command::Assignments { action: Some(AssignmentsCommand::Import { file }) } => {
             commands::roster::import(&env, &file)
@@ -133,6 +135,19 @@ fn run(cli: Cli) -> Result<()> {
         Command::Submit { exercise, attempt, out } => commands::submit::run(&env, &exercise, attempt, out),
         Command::Collect { paths, reproduce } => commands::collect::run(&env, &paths, reproduce),
         Command::Portfolio { out } => commands::portfolio::run(&env, out),
+        Command::Review { action: Some(action), filter } => commands::review::run(&env, action, &filter),
+        Command::Review { action: None, filter } => {
+            init_logging(&env.workspace.log_path());
+            genpath::tui::review(env, &filter)
+        }
+        Command::Feedback(FeedbackCommand::Export { cohort, learner, out }) => {
+            commands::feedback::export(&env, cohort.as_deref(), learner.as_deref(), &out)
+        }
+        Command::Feedback(FeedbackCommand::Import { file }) => commands::feedback::import(&env, &file),
+        Command::Feedback(FeedbackCommand::Show { exercise }) => commands::feedback::show(&env, exercise.as_deref()),
+        Command::Unlock { stage, learner, cohort } => {
+            commands::roster::unlock(&env, &stage, learner.as_deref(), cohort.as_deref())
+        }
         Command::Report { cohort, learner, exercise, format, out } => {
             commands::report::run(&env, cohort.as_deref(), learner.as_deref(), exercise.as_deref(), format.into(), out)
         }

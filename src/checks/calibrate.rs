@@ -90,6 +90,8 @@ pub struct MeasureReport {
     /// should-fail groups pass, and the share of should-pass groups that
     /// pass at it.
     pub suggested: Option<(f64, f64)>,
+    /// The check parameter that holds this measure's threshold.
+    pub param: Option<String>,
 }
 
 /// A check run over labelled groups.
@@ -123,14 +125,14 @@ pub fn calibrate(spec: &CheckSpec, groups: Vec<Group>, ctx: &Context<'_>, max_fa
             (g, o)
         })
         .collect();
-    let names: Vec<(String, Passes, Option<f64>)> = outcomes
+    let names: Vec<(String, Passes, Option<f64>, Option<String>)> = outcomes
         .iter()
         .find_map(|(_, o)| (!o.measures.is_empty()).then(|| o.measures.clone()))
-        .map(|ms| ms.into_iter().map(|m| (m.name, m.passes, m.threshold)).collect())
+        .map(|ms| ms.into_iter().map(|m| (m.name, m.passes, m.threshold, m.param)).collect())
         .unwrap_or_default();
     let measures = names
         .into_iter()
-        .map(|(name, passes, threshold)| {
+        .map(|(name, passes, threshold, param)| {
             let value_of = |o: &Outcome| o.measures.iter().find(|m| m.name == name).map(|m| m.value);
             let pick = |positive: bool| -> Vec<f64> {
                 outcomes
@@ -143,7 +145,7 @@ pub fn calibrate(spec: &CheckSpec, groups: Vec<Group>, ctx: &Context<'_>, max_fa
             let (positives, negatives) = (pick(true), pick(false));
             let auc = auc(&positives, &negatives, passes);
             let suggested = threshold_at(&positives, &negatives, passes, max_false_pass);
-            MeasureReport { name, passes, threshold, positives, negatives, auc, suggested }
+            MeasureReport { name, passes, threshold, positives, negatives, auc, suggested, param }
         })
         .collect();
     Report { check: spec.check.clone(), outcomes, measures, max_false_pass }
@@ -205,6 +207,106 @@ pub fn spread(values: &[f64]) -> Option<[f64; 5]> {
     Some([at(0.0), at(0.05), at(0.5), at(0.95), at(1.0)])
 }
 
+/// One threshold `write_thresholds` set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// 1-based line of the value in the new text.
+    pub line: usize,
+    pub param: String,
+    /// The value it replaced, as written (`None`: the default applied).
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// A suggested threshold as a check parameter holds it: rounded towards
+/// the stricter side (three decimals, or a whole number for an integer
+/// parameter) so the written line fails no more should-fail work than the
+/// measured one.
+pub fn threshold_text(value: f64, passes: Passes, kind: super::registry::ParamKind) -> Result<String, String> {
+    use super::registry::ParamKind;
+    let stricter = |v: f64| match passes {
+        Passes::AtLeast => v.ceil(),
+        Passes::AtMost => v.floor(),
+    };
+    match kind {
+        ParamKind::Integer { min, max } => {
+            let v = stricter(value) as i64;
+            if !(min..=max).contains(&v) {
+                return Err(format!("{v} is outside its range {min}..={max}"));
+            }
+            Ok(v.to_string())
+        }
+        ParamKind::Number { min, max } => {
+            let v = stricter(value * 1000.0) / 1000.0;
+            if !(min..=max).contains(&v) {
+                return Err(format!("{v} is outside its range {min}..={max}"));
+            }
+            let text = format!("{v:.3}");
+            let text = text.trim_end_matches('0');
+            Ok(if text.ends_with('.') { format!("{text}0") } else { text.to_string() })
+        }
+        other => Err(format!("a {other:?} parameter does not hold a threshold")),
+    }
+}
+
+/// Set check parameters in an exercise.toml's text: every `[[checks]]`
+/// entry of `check` gets each `(param, value)` — the value replaced where
+/// the entry sets it, a line added under `check = …` where it does not.
+/// Everything else (comments, order, spacing) is kept byte for byte.
+pub fn write_thresholds(
+    text: &str,
+    check: &str,
+    values: &[(String, String)],
+) -> Result<(String, Vec<Written>), String> {
+    use crate::diagnostics::{Seg, Spans};
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    let entries: Vec<usize> = table
+        .get("checks")
+        .and_then(|c| c.as_array())
+        .map(|a| {
+            a.iter()
+                .enumerate()
+                .filter(|(_, e)| e.get("check").and_then(|c| c.as_str()) == Some(check))
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default();
+    let spans = Spans::new(text);
+    // (start, end, replacement, param, old)
+    let mut edits: Vec<(usize, usize, String, String, Option<String>)> = Vec::new();
+    for &i in &entries {
+        for (param, value) in values {
+            let at = [Seg::Key("checks"), Seg::Index(i), Seg::Key(param)];
+            match spans.span(&at) {
+                Some(r) => edits.push((r.start, r.end, value.clone(), param.clone(), Some(text[r].to_string()))),
+                None => {
+                    let name = spans
+                        .span(&[Seg::Key("checks"), Seg::Index(i), Seg::Key("check")])
+                        .ok_or_else(|| format!("entry {} of `checks` has no `check` line to write under", i + 1))?;
+                    let eol = text[name.end..].find('\n').map_or(text.len(), |n| name.end + n);
+                    edits.push((eol, eol, format!("\n{param} = {value}"), param.clone(), None));
+                }
+            }
+        }
+    }
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (start, end, with, _, _) in &edits {
+        out.replace_range(*start..*end, with);
+    }
+    // Lines in the new text, first to last.
+    let mut written = Vec::new();
+    let mut shift: isize = 0;
+    for (start, end, with, param, old) in edits.into_iter().rev() {
+        let at = (start as isize + shift) as usize + usize::from(old.is_none());
+        shift += with.len() as isize - (end - start) as isize;
+        let line = out[..at].matches('\n').count() + 1;
+        let new = with.trim_start_matches('\n').trim_start_matches(&format!("{param} = ")).to_string();
+        written.push(Written { line, param, old, new });
+    }
+    Ok((out, written))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,5 +333,50 @@ mod tests {
         // No false pass allowed: strictly below every negative.
         let (t, _) = threshold_at(&same, &diff, Passes::AtMost, 0.0).unwrap();
         assert_eq!(t, 7.0);
+    }
+
+    #[test]
+    fn thresholds_are_written_in_place_or_under_their_check_and_nothing_else_moves() {
+        let text = "title = \"x\"\n\n# identity, tuned by hand\n[[checks]]\ncheck = \"identity_consistency\"\nmax_palette_delta_e = 11.0 # keep\n\n[[checks]]\ncheck = \"format\"\n\n[[checks]]\ncheck = \"identity_consistency\"\n";
+        let values = vec![
+            ("max_palette_delta_e".to_string(), "9.5".to_string()),
+            ("max_odd_delta_e".to_string(), "12.25".to_string()),
+        ];
+        let (out, written) = write_thresholds(text, "identity_consistency", &values).unwrap();
+        assert_eq!(
+            out,
+            "title = \"x\"\n\n# identity, tuned by hand\n[[checks]]\ncheck = \"identity_consistency\"\nmax_odd_delta_e = 12.25\nmax_palette_delta_e = 9.5 # keep\n\n[[checks]]\ncheck = \"format\"\n\n[[checks]]\ncheck = \"identity_consistency\"\nmax_odd_delta_e = 12.25\nmax_palette_delta_e = 9.5\n"
+        );
+        let lines: Vec<(usize, &str, Option<&str>)> =
+            written.iter().map(|w| (w.line, w.param.as_str(), w.old.as_deref())).collect();
+        assert_eq!(
+            lines,
+            [
+                (6, "max_odd_delta_e", None),
+                (7, "max_palette_delta_e", Some("11.0")),
+                (14, "max_odd_delta_e", None),
+                (15, "max_palette_delta_e", None)
+            ]
+        );
+        for w in &written {
+            assert!(out.lines().nth(w.line - 1).unwrap().starts_with(&format!("{} = {}", w.param, w.new)), "{w:?}");
+        }
+        let parsed: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(parsed["checks"][0]["max_palette_delta_e"].as_float(), Some(9.5));
+        assert!(write_thresholds("not toml [", "x", &values).is_err());
+    }
+
+    #[test]
+    fn a_written_threshold_rounds_to_the_stricter_side_and_stays_in_range() {
+        use crate::checks::registry::ParamKind;
+        let n = ParamKind::Number { min: 0.0, max: 100.0 };
+        assert_eq!(threshold_text(12.34567, Passes::AtMost, n).unwrap(), "12.345");
+        assert_eq!(threshold_text(12.34567, Passes::AtLeast, n).unwrap(), "12.346");
+        assert_eq!(threshold_text(3.0, Passes::AtLeast, n).unwrap(), "3.0");
+        let i = ParamKind::Integer { min: 0, max: 64 };
+        assert_eq!(threshold_text(15.2, Passes::AtLeast, i).unwrap(), "16");
+        assert_eq!(threshold_text(15.8, Passes::AtMost, i).unwrap(), "15");
+        assert!(threshold_text(70.0, Passes::AtMost, i).is_err());
+        assert!(threshold_text(1.0, Passes::AtMost, ParamKind::Bool).is_err());
     }
 }

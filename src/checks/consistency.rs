@@ -185,8 +185,8 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         format!("; keypoints: median {m:.0} RANSAC inliers with the central image ({verdict})")
     });
     let measures = vec![
-        Measure::at_most("odd_one_out_delta_e", odd, max_odd),
-        Measure::at_most("palette_delta_e", med, max_de),
+        Measure::at_most("odd_one_out_delta_e", odd, max_odd).held_by("max_odd_delta_e"),
+        Measure::at_most("palette_delta_e", med, max_de).held_by("max_palette_delta_e"),
         Measure { threshold: None, ..Measure::at_least("histogram_intersection", worst_h, 0.0) },
     ];
     let fail =
@@ -251,8 +251,11 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
     };
     let spread = sd(&|l| l.centroid[0]) + sd(&|l| l.centroid[1]) + sd(&|l| l.bbox[3]);
     let measures = vec![
-        Measure::at_least("background_phash_distance", med, min),
-        Measure { threshold: min_spread, ..Measure::at_least("position_spread", spread, 0.0) },
+        Measure::at_least("background_phash_distance", med, min).held_by("min_background_phash_distance"),
+        Measure {
+            threshold: min_spread,
+            ..Measure::at_least("position_spread", spread, 0.0).held_by("min_position_spread")
+        },
     ];
     if med < min {
         return Outcome::new(

@@ -54,6 +54,12 @@ params! {
             Some(0.08),
             "least share of the trade-offs' words that are common English function words (prose has 0.3–0.45, terse bullet notes 0.12, lorem ipsum 0.06)",
         ),
+        min_fallback_words: Option<u32> = int(
+            0,
+            10_000,
+            None,
+            "fewest words of `fallback`, what the team does when the choice fails (not asked unless set)",
+        ),
         min_distinct_share: f64 =
             num(0.0, 1.0, Some(0.4), "least share of distinct words among the trade-offs' words (a repeated word is not an argument)"),
         volume: Option<u64> = int(0, 1_000_000_000, None, "the monthly image volume the brief states"),
@@ -74,12 +80,12 @@ fn words(s: &str) -> usize {
 /// English function words: any written argument is full of them, filler
 /// text (lorem ipsum, keyword lists) has almost none.
 const FUNCTION_WORDS: &[&str] = &[
-    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but",
-    "by", "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if",
-    "in", "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or",
-    "other", "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the",
-    "their", "them", "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we",
-    "were", "what", "when", "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
+    "a", "about", "all", "also", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being", "but", "by",
+    "can", "could", "did", "do", "does", "each", "for", "from", "had", "has", "have", "here", "how", "if", "in",
+    "into", "is", "it", "its", "may", "more", "most", "must", "no", "not", "of", "on", "one", "only", "or", "other",
+    "our", "out", "over", "own", "per", "same", "should", "so", "some", "such", "than", "that", "the", "their", "them",
+    "then", "there", "these", "they", "this", "those", "to", "up", "very", "vs", "was", "we", "were", "what", "when",
+    "where", "which", "while", "who", "will", "with", "would", "yes", "you", "your",
 ];
 
 /// Of a text's words: the share that are function words, and the share
@@ -306,6 +312,10 @@ struct PricedBackend {
     as_of: String,
     #[serde(default)]
     notes: Option<String>,
+    /// A simulator the exercises practise on (genpath's paid service), not
+    /// a tool a business can run: never an acceptable decision.
+    #[serde(default)]
+    practice_only: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,14 +326,22 @@ struct Decision {
     monthly_images: u64,
     monthly_cost: f64,
     tradeoffs: String,
+    /// What the team does when the choice fails (the server is down, the
+    /// price changes, the volume triples).
+    #[serde(default)]
+    fallback: Option<String>,
 }
 
 /// `decision`: the chosen backend is in the price table (and private when
 /// `require_private`), the volume is the brief's (`volume`), the monthly
 /// cost equals fixed + volume × price for the quality tier within
-/// cost_tolerance (default 2%), and the trade-offs are written out (at least
-/// min_tradeoff_words, default 40).
+/// cost_tolerance (default 2%), the trade-offs are written out (at least
+/// min_tradeoff_words, default 40) and, when the brief asks
+/// (min_fallback_words), so is the fallback; the written parts must read as
+/// prose (min_prose_share, min_distinct_share).
 pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    // A verdict without a number to show: the answer itself is wrong.
+    let fail = |message: String| Outcome::new(spec, false, None, None, message);
     let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
     let brief: Brief = measured!(super::params(spec));
     let Some(pricing_text) = ctx.pricing else {
@@ -332,7 +350,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     let d: Decision = match toml::from_str(text) {
         Ok(d) => d,
         Err(e) => {
-            return Outcome::new(spec, false, None, None, format!("the decision file is not valid: {}", e.message()));
+            return fail(format!("the decision file is not valid: {}", e.message()));
         }
     };
     let pricing: Pricing = match toml::from_str(pricing_text) {
@@ -341,25 +359,19 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     };
     let Some(b) = pricing.backends.iter().find(|b| b.id == d.backend) else {
         let ids = pricing.backends.iter().map(|b| b.id.as_str()).collect::<Vec<_>>().join(", ");
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend),
-        );
+        return fail(format!("backend '{}' is not in the price table; choose one of: {ids}", d.backend));
     };
+    if b.practice_only {
+        return fail(format!(
+            "{} is a practice simulator, not a tool the business can run: choose one of the real options in the price table",
+            b.name
+        ));
+    }
     if brief.require_private && !b.private {
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!(
-                "{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house",
-                b.name
-            ),
-        );
+        return fail(format!(
+            "{} sends images to a third party, which the brief rules out: choose a backend that keeps them in house",
+            b.name
+        ));
     }
     if let Some(v) = brief.volume
         && d.monthly_images != v
@@ -375,17 +387,11 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     if let Some(q) = brief.quality.as_deref()
         && d.quality != q
     {
-        return Outcome::new(spec, false, None, None, format!("the brief asks for {q} quality, not {}", d.quality));
+        return fail(format!("the brief asks for {q} quality, not {}", d.quality));
     }
     let Some(price) = b.price_per_image.get(&d.quality) else {
         let tiers = b.price_per_image.keys().cloned().collect::<Vec<_>>().join(", ");
-        return Outcome::new(
-            spec,
-            false,
-            None,
-            None,
-            format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality),
-        );
+        return fail(format!("{} has no '{}' tier; it has: {tiers}", b.name, d.quality));
     };
     let expected = b.monthly_fixed + d.monthly_images as f64 * price;
     let tol = brief.cost_tolerance;
@@ -402,7 +408,7 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         );
     }
     if brief.require_cheapest {
-        let eligible = pricing.backends.iter().filter(|x| !brief.require_private || x.private);
+        let eligible = pricing.backends.iter().filter(|x| !x.practice_only && (!brief.require_private || x.private));
         let cheapest = eligible
             .filter_map(|x| {
                 x.price_per_image.get(&d.quality).map(|p| (x, x.monthly_fixed + d.monthly_images as f64 * p))
@@ -436,7 +442,26 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         );
     }
-    let (prose, distinct) = prose_shares(&d.tradeoffs);
+    if let Some(min) = brief.min_fallback_words {
+        let n = d.fallback.as_deref().map_or(0, words);
+        if n < min as usize {
+            return Outcome::new(
+                spec,
+                false,
+                Some(n as f64),
+                Some(min as f64),
+                format!(
+                    "`fallback` has {n} words; write at least {min} on what the team does when this choice fails (the server is down, the price or the volume changes)"
+                ),
+            );
+        }
+    }
+    // Each written part reads as prose on its own: good prose in one does
+    // not carry filler in the other.
+    let (prose, distinct) = std::iter::once(d.tradeoffs.as_str())
+        .chain(d.fallback.as_deref())
+        .map(prose_shares)
+        .fold((f64::INFINITY, f64::INFINITY), |(p, q), (a, b)| (p.min(a), q.min(b)));
     if prose < brief.min_prose_share || distinct < brief.min_distinct_share {
         return Outcome::new(
             spec,
@@ -451,8 +476,8 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             ),
         )
         .with_measures(vec![
-            Measure::at_least("prose share", prose, brief.min_prose_share),
-            Measure::at_least("distinct share", distinct, brief.min_distinct_share),
+            Measure::at_least("prose share", prose, brief.min_prose_share).held_by("min_prose_share"),
+            Measure::at_least("distinct share", distinct, brief.min_distinct_share).held_by("min_distinct_share"),
         ]);
     }
     let _ = &b.notes;

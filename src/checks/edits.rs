@@ -499,8 +499,10 @@ pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
     let (i, (worst, _)) = super::lowest(&ds, |v| v.0);
     let (j, (_, flattest)) = super::lowest(&ds, |v| v.1);
     let (min, min_redrawn) = (p.min_delta_e, p.min_redrawn);
-    let measures =
-        vec![Measure::at_least("palette_delta_e", worst, min), Measure::at_least("redrawn", flattest, min_redrawn)];
+    let measures = vec![
+        Measure::at_least("palette_delta_e", worst, min).held_by("min_delta_e"),
+        Measure::at_least("redrawn", flattest, min_redrawn).held_by("min_redrawn"),
+    ];
     let verdict = |passed: bool, message: String| {
         Outcome::new(spec, passed, Some(worst), Some(min), message).with_measures(measures.clone())
     };

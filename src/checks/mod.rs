@@ -89,6 +89,10 @@ pub struct Measure {
     pub threshold: Option<f64>,
     /// Which side of the threshold passes.
     pub passes: Passes,
+    /// The check parameter that holds the threshold (what `genpath
+    /// calibrate --write` sets), when one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
 }
 
 /// Which side of its threshold a measure passes on.
@@ -101,10 +105,15 @@ pub enum Passes {
 
 impl Measure {
     pub fn at_least(name: &str, value: f64, threshold: f64) -> Measure {
-        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtLeast }
+        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtLeast, param: None }
     }
     pub fn at_most(name: &str, value: f64, threshold: f64) -> Measure {
-        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtMost }
+        Measure { name: name.into(), value, threshold: Some(threshold), passes: Passes::AtMost, param: None }
+    }
+    /// The same measure, its threshold held by the check parameter `param`.
+    pub fn held_by(mut self, param: &str) -> Measure {
+        self.param = Some(param.into());
+        self
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Args<'a> {
     pub false_pass: f64,
     /// List every group's verdict and measures.
     pub each: bool,
+    /// exercise.toml files, or folders searched for them, to write the thresholds into.
+    pub write: &'a [PathBuf],
 }
 
 pub fn run(args: &Args<'_>) -> Result<()> {
@@ -67,7 +69,93 @@ pub fn run(args: &Args<'_>) -> Result<()> {
     let deliverable =
         Deliverable { file: "recipe.toml".into(), count: 0, width: None, height: None, description: None };
     let report = calibrate::calibrate(&spec, groups, &Context::standalone(&deliverable), args.false_pass);
-    write_stdout(format_args!("{}", render(&report, args.each)))
+    write_stdout(format_args!("{}", render(&report, args.each)))?;
+    if !args.write.is_empty() {
+        write_thresholds(def, &report, args.write)?;
+    }
+    Ok(())
+}
+
+/// Write the report's suggested thresholds into exercise files: every file
+/// is edited in memory and checked first, so a value out of range or a file
+/// that does not use the check writes nothing at all.
+fn write_thresholds(def: &registry::CheckDef, report: &Report, targets: &[PathBuf]) -> Result<()> {
+    let mut values = Vec::new();
+    for m in &report.measures {
+        let (Some(param), Some((t, tp))) = (&m.param, m.suggested) else { continue };
+        if tp < 0.8 {
+            write_stdout(format_args!(
+                "\nnote: {param} at this rate passes only {:.0}% of the work that should pass; more labelled sets give a better line\n",
+                tp * 100.0
+            ))?;
+        }
+        let p = def.param(param).ok_or_else(|| anyhow::anyhow!("{}: no parameter {param} (a bug)", def.name))?;
+        let text = calibrate::threshold_text(t, m.passes, p.kind).map_err(|e| UsageError(format!("{param}: {e}")))?;
+        values.push((param.clone(), text));
+    }
+    if values.is_empty() {
+        return Err(UsageError(format!(
+            "nothing to write: no measure of {} found a threshold at this false-pass rate",
+            def.name
+        ))
+        .into());
+    }
+    let mut files = Vec::new();
+    for t in targets {
+        if t.is_dir() {
+            let mut found = Vec::new();
+            exercise_files(t, &mut found)?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(t.clone());
+        }
+    }
+    let mut edited = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).with_context(|| format!("Failed to read {}", f.display()))?;
+        let (out, written) = calibrate::write_thresholds(&text, def.name, &values)
+            .map_err(|e| UsageError(format!("{}: {e}", f.display())))?;
+        if !written.is_empty() {
+            edited.push((f, out, written));
+        }
+    }
+    if edited.is_empty() {
+        return Err(UsageError(format!(
+            "no exercise in {} uses {}; nothing was written",
+            display_list(targets),
+            def.name
+        ))
+        .into());
+    }
+    write_stdout(format_args!("\nwritten\n"))?;
+    for (f, out, written) in edited {
+        crate::workspace::write_atomic(f, out.as_bytes())?;
+        for w in written {
+            let was = w.old.map_or("default".to_string(), |o| o);
+            write_stdout(format_args!("  {}:{}: {} = {} (was {was})\n", f.display(), w.line, w.param, w.new))?;
+        }
+    }
+    Ok(())
+}
+
+fn display_list(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Every `exercise.toml` under a folder (a curriculum is a few dozen).
+fn exercise_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("Failed to read the folder {}", dir.display()))? {
+        let entry = entry?;
+        let path = entry.path();
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            exercise_files(&path, out)?;
+        } else if kind.is_file() && path.file_name().is_some_and(|n| n == "exercise.toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }
 
 /// The check's spec: its defaults, with `--param key=value` (TOML values) over them.

@@ -11,7 +11,7 @@ use crate::bundle;
 use crate::instructor::collect::{self, Collected};
 
 #[derive(Debug, thiserror::Error)]
-#[error("{rejected} of {total} bundle(s) were rejected; nothing was imported from them")]
+#[error("{rejected} of {total} bundle(s) were refused; nothing was imported from them")]
 pub struct Rejected {
     pub rejected: usize,
     pub total: usize,
@@ -58,25 +58,24 @@ pub fn run(env: &Env, inputs: &[PathBuf], reproduce: bool) -> Result<()> {
         match collect::collect(&env.workspace, &env.curriculum, &mut store, backend.as_ref(), file, reproduce) {
             Ok(Collected::AlreadyCollected) => outln!("= {name}: already collected"),
             Ok(Collected::Recorded { learner, exercise, passed, late, reproduced, new_learner }) => {
-                let mut notes = vec![if passed { "passes re-check" } else { "FAILS re-check" }.to_string()];
-                if late {
-                    notes.push("LATE".into());
-                }
+                // Two questions, two words: was the bundle accepted, and did the work pass?
+                let mut notes = vec![format!("re-check {}", if passed { "passed" } else { "FAILED" })];
                 match reproduced {
                     Some(true) => notes.push("reproduced".into()),
                     Some(false) => notes.push("NOT reproduced".into()),
                     None => {}
                 }
+                if late {
+                    notes.push("LATE".into());
+                }
                 if new_learner {
                     notes.push(format!("{learner} was not on the roster and has been added"));
                 }
-                // The mark is the submission's verdict, not "the bundle was accepted".
-                let mark = if passed && reproduced != Some(false) { "✓" } else { "✗" };
-                outln!("{mark} {name}: {learner} / {exercise} — {}", notes.join(", "));
+                outln!("accepted {name}: {learner} / {exercise} — {}", notes.join(", "));
             }
             Err(e) => {
                 rejected += 1;
-                outln!("⊘ {name}: rejected — {e:#}");
+                outln!("refused  {name}: {e:#}");
             }
         }
     }

@@ -19,6 +19,8 @@ pub fn run(env: &Env) -> Result<()> {
     let mut due = store.due_for(learner)?;
     due.sort_by_key(|a| std::cmp::Reverse(a.due));
     let now = crate::time::Timestamp::now();
+    // The newest review of each exercise (`genpath feedback import`).
+    let feedback = store.feedback(None)?;
     let width = env.curriculum.exercises.iter().map(|e| e.id.len()).max().unwrap_or(20);
     for (stage, sp) in env.curriculum.stages.iter().zip(&p.stages) {
         outln!();
@@ -28,7 +30,9 @@ pub fn run(env: &Env) -> Result<()> {
                 None => "milestone reached".to_string(),
             }
         } else if sp.unlocked {
-            format!("{}/{} passed", sp.passed, sp.exercises.len())
+            let opened =
+                if sp.unlocked_by.as_deref() == Some("instructor") { ", opened by your instructor" } else { "" };
+            format!("{}/{} passed{opened}", sp.passed, sp.exercises.len())
         } else {
             let after =
                 stage.unlock_after.as_deref().and_then(|a| env.curriculum.stage(a)).map_or("", |s| s.title.as_str());
@@ -61,13 +65,21 @@ pub fn run(env: &Env) -> Result<()> {
                     format!("  due {d}{}", if past { " (past)" } else { "" })
                 })
                 .unwrap_or_default();
-            outln!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}", e.id, e.title);
+            let reviewed = feedback
+                .iter()
+                .find(|f| f.exercise == e.id)
+                .map(|f| format!("  reviewed: {}", if f.record.passed { "pass" } else { "FAIL" }))
+                .unwrap_or_default();
+            outln!("  {mark} {:<width$}  {:<42} {score}{milestone}{due}{reviewed}", e.id, e.title);
         }
     }
     outln!();
     match &p.next {
         Some(next) => outln!("Next: `genpath show {next}`"),
         None => outln!("Every exercise on the path is passed."),
+    }
+    if !feedback.is_empty() {
+        outln!("Feedback from your instructor: `genpath feedback show` (or `genpath show EXERCISE`)");
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Env, UsageError};
 use crate::config::valid_id;
+use crate::diagnostics::Seg;
 use crate::id::ExerciseId;
 use crate::time::Timestamp;
 
@@ -160,6 +161,11 @@ struct AssignmentFile {
     version: u32,
     #[serde(default)]
     cohort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    learner: Option<String>,
+    /// Stages the instructor opened (`genpath unlock`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unlock: Vec<String>,
     #[serde(default)]
     assignment: Vec<AssignmentEntry>,
 }
@@ -174,20 +180,47 @@ struct AssignmentEntry {
     note: Option<String>,
 }
 
-pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
-    let rows = env.workspace.store()?.assignments()?;
-    let target = format!("cohort:{cohort}");
+/// Write what a cohort, or one learner, has been given: assignments (a
+/// learner's own and their cohorts') and the stages opened for them.
+pub fn export(env: &Env, to: &str, out: &Path) -> Result<()> {
+    let store = env.workspace.store()?;
+    let rows = store.assignments()?;
+    let (targets, unlock, file_cohort, file_learner) = if store.cohort_exists(to)? {
+        (vec![format!("cohort:{to}")], store.cohort_unlocks(to)?, Some(to.to_string()), None)
+    } else if store.learner_exists(to)? {
+        let cohorts: Vec<String> =
+            store.cohorts()?.into_iter().filter(|c| c.members.iter().any(|m| m == to)).map(|c| c.id).collect();
+        let mut targets = vec![format!("learner:{to}")];
+        let mut unlock = store.stage_unlocks(to)?;
+        for c in &cohorts {
+            targets.push(format!("cohort:{c}"));
+            unlock.extend(store.cohort_unlocks(c)?);
+        }
+        unlock.sort();
+        unlock.dedup();
+        (targets, unlock, None, Some(to.to_string()))
+    } else {
+        return Err(UsageError(format!(
+            "'{to}' is neither a cohort nor a learner (see `genpath cohort list`, `genpath learner list`)"
+        ))
+        .into());
+    };
     let file = AssignmentFile {
         version: 1,
-        cohort: Some(cohort.to_string()),
+        cohort: file_cohort,
+        learner: file_learner,
+        unlock,
         assignment: rows
             .into_iter()
-            .filter(|a| a.target == target)
+            .filter(|a| targets.contains(&a.target))
             .map(|a| AssignmentEntry { exercise: a.exercise.into(), due: a.due.map(|d| d.to_string()), note: a.note })
             .collect(),
     };
-    if file.assignment.is_empty() {
-        return Err(UsageError(format!("cohort '{cohort}' has no assignments to export")).into());
+    if file.assignment.is_empty() && file.unlock.is_empty() {
+        return Err(UsageError(format!(
+            "'{to}' has no assignments and no opened stages to export (`genpath assign`, `genpath unlock`)"
+        ))
+        .into());
     }
     let text = format!(
         "# genpath assignments — import with `genpath assignments import {}`\n{}",
@@ -196,12 +229,16 @@ pub fn export(env: &Env, cohort: &str, out: &Path) -> Result<()> {
     );
     crate::workspace::write_atomic(out, text.as_bytes())?;
     outln!("wrote {} assignment(s) to {}", file.assignment.len(), out.display());
+    if !file.unlock.is_empty() {
+        outln!("  with the {} stage(s) opened", file.unlock.join(", "));
+    }
     Ok(())
 }
 
 pub fn import(env: &Env, file: &Path) -> Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("Failed to read {}", file.display()))?;
-    let parsed: AssignmentFile = crate::diagnostics::parse_toml(&file.display().to_string(), &text)?;
+    let name = file.display().to_string();
+    let parsed: AssignmentFile = crate::diagnostics::parse_toml(&name, &text)?;
     if parsed.version != 1 {
         return Err(UsageError(format!(
             "{} is assignment file version {}; this genpath reads version 1",
@@ -210,30 +247,102 @@ pub fn import(env: &Env, file: &Path) -> Result<()> {
         ))
         .into());
     }
+    if let Some(l) = parsed.learner.as_deref().filter(|l| *l != env.learner()) {
+        return Err(UsageError(format!(
+            "{name} is for learner '{l}', and this workspace is '{}''s; nothing was imported",
+            env.learner()
+        ))
+        .into());
+    }
+    // Every name is checked before anything is written.
+    let exercises = parsed
+        .assignment
+        .iter()
+        .map(|a| Ok((env.curriculum.find(&a.exercise)?, due_date(a.due.as_deref())?, a.note.as_deref())))
+        .collect::<Result<Vec<_>>>()?;
+    let spans = crate::diagnostics::Spans::new(&text);
+    let unknown: Vec<_> = parsed
+        .unlock
+        .iter()
+        .enumerate()
+        .filter(|(_, stage)| !env.curriculum.stages.iter().any(|s| &s.id == *stage))
+        .map(|(i, stage)| {
+            let stages = env.curriculum.stages.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ");
+            spans.at(
+                &name,
+                &[Seg::Key("unlock"), Seg::Index(i)],
+                format!("stage '{stage}' is not in this curriculum (its stages: {stages}); nothing was imported"),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(crate::diagnostics::Diagnostics(unknown).into());
+    }
     let store = env.workspace.store()?;
     let existing = store.due_for(env.learner())?;
     let progress = crate::progress::of_learner(&env.curriculum, &store, env.learner())?;
+    let locked = |stage: &str| progress.stages.iter().any(|s| s.id == stage && !s.unlocked);
+    let mut opened: Vec<(String, String)> = Vec::new();
+    for stage in &parsed.unlock {
+        if locked(stage) && !opened.iter().any(|(s, _)| s == stage) {
+            store.unlock_stage(env.learner(), stage, "opened by your instructor")?;
+            opened.push((stage.clone(), "your instructor opened it".into()));
+        }
+    }
     let mut n = 0;
-    let mut opened: Vec<&str> = Vec::new();
-    for a in &parsed.assignment {
-        let e = env.curriculum.find(&a.exercise)?;
-        let due = due_date(a.due.as_deref())?;
+    for (e, due, note) in exercises {
         // An assigned exercise is one the instructor wants done now: its
         // stage opens, so the learner never needs --force for it.
-        let locked = progress.stages.iter().any(|s| s.id == e.stage && !s.unlocked);
-        if locked && !opened.contains(&e.stage.as_str()) {
+        if locked(&e.stage) && !opened.iter().any(|(s, _)| *s == e.stage) {
             store.unlock_stage(env.learner(), &e.stage, &format!("assigned: {}", e.id))?;
-            opened.push(&e.stage);
+            opened.push((e.stage.clone(), format!("your instructor assigned {} in it", e.id)));
         }
         if existing.iter().any(|x| x.exercise == e.id && x.due == due) {
             continue;
         }
-        store.assign_to_learner(&e.id, env.learner(), due, a.note.as_deref())?;
+        store.assign_to_learner(&e.id, env.learner(), due, note)?;
         n += 1;
     }
     outln!("imported {n} assignment(s){}", parsed.cohort.map(|c| format!(" from cohort {c}")).unwrap_or_default());
-    for stage in opened {
-        outln!("opened the {stage} stage: your instructor assigned work in it");
+    for (stage, why) in opened {
+        outln!("opened the {stage} stage: {why}");
     }
+    Ok(())
+}
+
+/// `genpath unlock STAGE --learner L | --cohort C` (instructors): open a
+/// stage regardless of milestones; learners receive it with the assignment file.
+pub fn unlock(env: &Env, stage: &str, learner: Option<&str>, cohort: Option<&str>) -> Result<()> {
+    let Some(s) = env.curriculum.stages.iter().find(|s| s.id == stage) else {
+        let names = env.curriculum.stages.iter().map(|s| s.id.as_str());
+        let hint =
+            crate::names::closest(stage, names.clone()).map(|c| format!("did you mean '{c}'? ")).unwrap_or_default();
+        return Err(UsageError(format!(
+            "there is no stage '{stage}': {hint}the stages are {}",
+            names.collect::<Vec<_>>().join(", ")
+        ))
+        .into());
+    };
+    let mut store = env.workspace.store()?;
+    let target = match (learner, cohort) {
+        (Some(l), _) => {
+            if !store.learner_exists(l)? {
+                return Err(UsageError(format!("no learner '{l}' (see `genpath learner list`)")).into());
+            }
+            store.unlock_stage(l, &s.id, "opened by the instructor")?;
+            outln!("opened the {} stage for {l}", s.id);
+            l.to_string()
+        }
+        (None, Some(c)) => {
+            if !store.cohort_exists(c)? {
+                return Err(UsageError(format!("no cohort '{c}' (see `genpath cohort list`)")).into());
+            }
+            let n = store.unlock_for_cohort(c, &s.id)?;
+            outln!("opened the {} stage for cohort {c} ({n} learner(s) now, and anyone who imports its file)", s.id);
+            c.to_string()
+        }
+        (None, None) => return Err(UsageError("name a learner (--learner) or a cohort (--cohort)".into()).into()),
+    };
+    outln!("learners receive it with their assignment file: genpath assignments export {target} --out FILE");
     Ok(())
 }

@@ -67,7 +67,7 @@ pub fn run(
         let stage =
             env.curriculum.stage(&exercise.stage).and_then(|s| s.unlock_after.as_deref()).unwrap_or("the previous");
         return Err(UsageError(format!(
-            "{} is locked until you reach the {stage} milestone (`genpath path` shows what is left); an exercise your instructor assigns in it opens it (`genpath assignments import`), or pass --force to try it anyway",
+            "{} is locked until you reach the {stage} milestone (`genpath path` shows what is left); your instructor can open it (`genpath unlock STAGE --learner YOU`, which reaches you in their assignment file: `genpath assignments import FILE`), or pass --force to try it anyway",
             exercise.id
         ))
         .into());

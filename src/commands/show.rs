@@ -44,6 +44,16 @@ pub fn run(env: &Env, query: &str, show_images: bool) -> Result<()> {
     for (i, h) in e.hints.iter().take(revealed as usize).enumerate() {
         outln!("  {}. {h}", i + 1);
     }
+    let feedback = store.feedback(Some(e.id.as_str()))?;
+    if !feedback.is_empty() {
+        outln!();
+        outln!("Feedback from your instructor:");
+        for f in &feedback {
+            for line in super::feedback::lines(f) {
+                outln!("  {line}");
+            }
+        }
+    }
     // In a terminal, the assets themselves (a control map is easier seen than described).
     super::verdict::thumbnails(&assets, show_images);
     Ok(())

@@ -297,6 +297,13 @@ fn submission_dir(base: &Path, submitted_at: &Timestamp, bundle_sha: &str) -> Pa
     base.join(format!("{}-{}", submitted_at.compact(), &bundle_sha[..8.min(bundle_sha.len())]))
 }
 
+/// Whether a person should look at a submission: a judgment write-up
+/// (no check reads prose the way a reviewer does), or a check that landed
+/// close to its line.
+pub fn needs_review(exercise: &Exercise, checks: &[crate::store::CheckRecord]) -> bool {
+    exercise.kind == ExerciseKind::Decision || checks.iter().any(|c| c.review)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,11 +316,4 @@ mod tests {
         assert_eq!(thumb_size(8192, 1), (160, 1));
         assert_eq!(thumb_size(0, 0), (160, 160));
     }
-}
-
-/// Whether a person should look at a submission: a judgment write-up
-/// (no check reads prose the way a reviewer does), or a check that landed
-/// close to its line.
-pub fn needs_review(exercise: &Exercise, checks: &[crate::store::CheckRecord]) -> bool {
-    exercise.kind == ExerciseKind::Decision || checks.iter().any(|c| c.review)
 }

@@ -77,7 +77,9 @@ pub fn grade_of_record(
     let (passed, by) = match grade {
         Some(g) => (g == Grade::Pass, DecidedBy::Reviewer),
         None if checks.failed > 0 => (false, DecidedBy::Reviewer),
-        None if !automatic_passed && checks.passed > 0 && checks.unresolved_failures == 0 => (true, DecidedBy::Reviewer),
+        None if !automatic_passed && checks.passed > 0 && checks.unresolved_failures == 0 => {
+            (true, DecidedBy::Reviewer)
+        }
         None => (automatic_passed, DecidedBy::Checks),
     };
     let by = if score_adjust != 0 { DecidedBy::Reviewer } else { by };
@@ -305,8 +307,12 @@ pub struct Feedback {
 #[serde(deny_unknown_fields)]
 pub struct CheckFeedback {
     pub check: String,
+    /// The instructor's automatic re-check of it.
+    pub passed: bool,
     pub grade: Option<Grade>,
     pub comment: String,
+    /// What the re-check said.
+    pub message: String,
 }
 
 /// What importing one piece of feedback did.
@@ -493,29 +499,40 @@ impl Store {
         rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
-    /// Record imported feedback. The same review twice changes nothing; a
-    /// newer review of the same submission replaces an older one.
-    pub fn record_feedback(&mut self, f: &Feedback, file_sha256: &str) -> Result<Imported> {
+    /// Record the feedback of one file in one transaction. The same review
+    /// twice changes nothing; a newer review of the same submission
+    /// replaces an older one. Returns what happened to each, in order.
+    pub fn record_feedback(&mut self, items: &[Feedback], file_sha256: &str) -> Result<Vec<Imported>> {
         let path = self.path.display().to_string();
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-        let old: Option<Feedback> =
-            tx.query_row(&format!("{FEEDBACK} WHERE bundle_sha256 = ?1"), [&f.bundle_sha256], feedback_row)
+        let mut outcomes = Vec::with_capacity(items.len());
+        for f in items {
+            let old: Option<Feedback> = tx
+                .prepare_cached(&format!("{FEEDBACK} WHERE bundle_sha256 = ?1"))
+                .map_err(err)?
+                .query_row([&f.bundle_sha256], feedback_row)
                 .optional()
                 .map_err(err)?;
-        let outcome = match &old {
-            Some(o) if o == f => return Ok(Imported::Unchanged),
-            Some(o) if o.reviewed_at > f.reviewed_at => return Ok(Imported::Older),
-            Some(_) => Imported::Updated,
-            None => Imported::New,
-        };
-        let checks = serde_json::to_string(&f.checks).unwrap_or_else(|_| "[]".into());
-        tx.execute(
-            "INSERT OR REPLACE INTO feedback (bundle_sha256, exercise_id, attempt, submitted_at, automatic_passed,
-               automatic_score, passed, score, decided_by, grade, score_adjust, comment, checks, reviewer, reviewed_at,
-               file_sha256, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            params![
+            let outcome = match &old {
+                Some(o) if o == f => Imported::Unchanged,
+                Some(o) if o.reviewed_at > f.reviewed_at => Imported::Older,
+                Some(_) => Imported::Updated,
+                None => Imported::New,
+            };
+            outcomes.push(outcome);
+            if matches!(outcome, Imported::Unchanged | Imported::Older) {
+                continue;
+            }
+            let checks = serde_json::to_string(&f.checks).unwrap_or_else(|_| "[]".into());
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO feedback (bundle_sha256, exercise_id, attempt, submitted_at, automatic_passed,
+                   automatic_score, passed, score, decided_by, grade, score_adjust, comment, checks, reviewer,
+                   reviewed_at, file_sha256, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )
+            .map_err(err)?
+            .execute(params![
                 f.bundle_sha256,
                 f.exercise,
                 f.attempt,
@@ -533,11 +550,11 @@ impl Store {
                 f.reviewed_at,
                 file_sha256,
                 now()
-            ],
-        )
-        .map_err(err)?;
+            ])
+            .map_err(err)?;
+        }
         tx.commit().map_err(err)?;
-        Ok(outcome)
+        Ok(outcomes)
     }
 
     /// Imported feedback, newest review first; on one exercise or all.
@@ -574,7 +591,11 @@ fn feedback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Feedback> {
         record: Record {
             passed: r.get(6)?,
             score: r.get(7)?,
-            by: if r.get::<_, String>(14)? == DecidedBy::Reviewer.as_str() { DecidedBy::Reviewer } else { DecidedBy::Checks },
+            by: if r.get::<_, String>(14)? == DecidedBy::Reviewer.as_str() {
+                DecidedBy::Reviewer
+            } else {
+                DecidedBy::Checks
+            },
         },
         grade,
         score_adjust,
@@ -599,7 +620,7 @@ mod tests {
             grade_of_record(true, 90, Some(Grade::Fail), -30, none),
             Record { passed: false, score: 60, by: DecidedBy::Reviewer }
         );
-        assert_eq!(grade_of_record(false, 40, None, 0, fail_left).passed, false);
+        assert!(!grade_of_record(false, 40, None, 0, fail_left).passed);
         // Every automatic failure passed by eye: the submission passes.
         assert_eq!(
             grade_of_record(false, 40, None, 0, passed_by_eye),

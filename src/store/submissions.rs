@@ -373,7 +373,8 @@ impl Store {
                 let grade: Option<super::Grade> = r.get(9)?;
                 let score_adjust: Option<i32> = r.get(10)?;
                 let comment: Option<String> = r.get(11)?;
-                let checks = super::CheckGrades { failed: r.get(12)?, passed: r.get(13)?, unresolved_failures: r.get(14)? };
+                let checks =
+                    super::CheckGrades { failed: r.get(12)?, passed: r.get(13)?, unresolved_failures: r.get(14)? };
                 let check_reviews: u32 = r.get(15)?;
                 let reviewed = score_adjust.is_some() || check_reviews > 0;
                 let needs_review: bool = r.get(8)?;
@@ -404,6 +405,30 @@ impl Store {
         // Sorted here: SQLite's sort of the whole rows cost more than the query.
         rows.sort_by(|a, b| a.submitted_at.cmp(&b.submitted_at).then(a.id.cmp(&b.id)));
         Ok(rows)
+    }
+
+    /// A learner's history on one exercise as their bundles carried it, oldest first.
+    pub fn learner_history(&self, learner: &str, exercise: &str) -> Result<Vec<HistoryEntry>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT attempt, started_at, status, score, failed_checks FROM learner_history
+                 WHERE learner_id = ?1 AND exercise_id = ?2 ORDER BY started_at, attempt",
+            )
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([learner, exercise], |r| {
+                let failed: String = r.get(4)?;
+                Ok(HistoryEntry {
+                    attempt: r.get(0)?,
+                    started_at: r.get(1)?,
+                    status: r.get(2)?,
+                    score: r.get(3)?,
+                    failed_checks: failed.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<std::result::Result<_, _>>().map_err(self.err())
     }
 
     /// Milestones of every learner in a scope: (learner, stage, reached at).
@@ -627,8 +652,8 @@ mod tests {
             reproduced: None,
             reproduce_note: None,
             attempt: None,
-                needs_review: false,
-                checks: &[],
+            needs_review: false,
+            checks: &[],
             history,
             milestones: &[],
         })

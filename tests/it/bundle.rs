@@ -167,7 +167,7 @@ fn assert_refused(inst: &Instructor, name: &str, bytes: &[u8], reason: &str) {
     assert_eq!(o.status.code(), Some(1), "{name}: {}{}", stdout(&o), stderr(&o));
     let out = stdout(&o);
     eprintln!("{name}: {}", out.trim());
-    assert!(out.contains("rejected") && out.contains(reason), "{name}: expected {reason:?} in {out}");
+    assert!(out.contains("refused ") && out.contains(reason), "{name}: expected {reason:?} in {out}");
     assert!(stderr(&o).contains("nothing was imported"), "{}", stderr(&o));
     // Nothing on disk: no submissions folder content, nothing beside the inbox.
     let subs = inst.ws.join("submissions");
@@ -296,7 +296,7 @@ fn hostile_bundles_are_refused_and_nothing_is_written() {
     let file = inst.ws.parent().unwrap().join("good.genpath");
     std::fs::write(&file, &inst.bundle).unwrap();
     let o = run(&inst.ws, &["collect", file.to_str().unwrap()]);
-    assert!(o.status.success() && stdout(&o).contains("passes re-check"), "{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success() && stdout(&o).contains("re-check passed"), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("removed 1 half-unpacked submission(s)"), "{}", stdout(&o));
     assert!(!abandoned.exists());
 }
@@ -344,7 +344,7 @@ fn a_collect_killed_between_unpacking_and_recording_is_recovered() {
     db().execute_batch("DELETE FROM submission_checks; DELETE FROM submissions;").unwrap();
     std::fs::write(dir.join(".collecting"), "4000000").unwrap();
     let o = run(&inst.ws, &["collect", file.to_str().unwrap()]);
-    assert!(o.status.success() && stdout(&o).contains("passes re-check"), "{}{}", stdout(&o), stderr(&o));
+    assert!(o.status.success() && stdout(&o).contains("re-check passed"), "{}{}", stdout(&o), stderr(&o));
     assert_eq!((folders(), rows()), (1, 1), "the orphan was stored again as a copy");
     assert!(!dir.join(".collecting").exists());
 

@@ -254,6 +254,42 @@ fn calibrate_reports_auc_and_a_threshold_from_labelled_folders() {
         &["calibrate", "identity_consistency", "--same", &dirs[0], &dirs[1], &dirs[2], "--param", "max_odd = 3"],
     );
     assert!(!o.status.success() && stderr(&o).contains("max_odd"), "{}", stderr(&o));
+
+    // --write sets the suggested line in an exercise, keeping the rest of the file.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exercise = ws.path().join("exercise.toml");
+    let original = std::fs::read_to_string(root.join("exercises/control/consistent-character/exercise.toml")).unwrap();
+    std::fs::write(&exercise, &original).unwrap();
+    let mut write = args.clone();
+    write.retain(|a| *a != "--each");
+    write.extend(["--write", exercise.to_str().unwrap()]);
+    let o = run(ws.path(), &write);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}{}", stderr(&o));
+    let line = out.lines().find(|l| l.contains("max_odd_delta_e = ")).unwrap_or_else(|| panic!("{out}"));
+    let edited = std::fs::read_to_string(&exercise).unwrap();
+    let written: f64 = line.split(" = ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let parsed: toml::Table = toml::from_str(&edited).unwrap();
+    let entry =
+        parsed["checks"].as_array().unwrap().iter().find(|c| c["check"].as_str() == Some("identity_consistency"));
+    assert_eq!(entry.unwrap()["max_odd_delta_e"].as_float(), Some(written));
+    assert!(written < 13.0, "the suggestion at 5% false passes is stricter than the default: {out}");
+    // Only lines were added: every original line is still there, in order.
+    let mut rest = edited.lines();
+    assert!(original.lines().all(|l| rest.any(|e| e == l)), "{edited}");
+    // A file that does not use the check writes nothing.
+    let other = ws.path().join("other.toml");
+    std::fs::write(&other, "[[checks]]\ncheck = \"format\"\n").unwrap();
+    let mut write = args.clone();
+    write.retain(|a| *a != "--each");
+    write.extend(["--write", other.to_str().unwrap()]);
+    let o = run(ws.path(), &write);
+    assert!(
+        !o.status.success() && stderr(&o).contains("uses identity_consistency; nothing was written"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), "[[checks]]\ncheck = \"format\"\n");
 }
 
 #[test]

@@ -28,6 +28,7 @@ mod real_comfyui;
 mod real_sdserver;
 mod renderer;
 mod renderer_controls;
+mod review;
 mod review_reports;
 mod roster;
 mod service;
