@@ -205,13 +205,15 @@ pub fn portfolio_with_control_and_real_tool(tmp: &Path) -> PathBuf {
         comment: "Clean and on brand; the <i>tail</i> crowds the edge.".into(),
         checks: vec![genpath::store::CheckFeedback {
             check: "palette_coverage".into(),
+            passed: true,
             grade: None,
             comment: "Teal carries the belly: good.".into(),
+            message: "85% of the colourful pixels are on brand".into(),
         }],
         reviewer: "tess".into(),
         reviewed_at: "2026-11-21T10:00:00.000Z".parse().unwrap(),
     };
-    store.record_feedback(&feedback, &"cd".repeat(32)).unwrap();
+    store.record_feedback(std::slice::from_ref(&feedback), &"cd".repeat(32)).unwrap();
     drop(store);
     let site = tmp.join("portfolio");
     ok(&ws, &["portfolio", "--out", site.to_str().unwrap()]);
