@@ -374,7 +374,8 @@ pub fn run_recorded(
 /// import --exercise` — as an attempt at `exercise`: re-checked here against
 /// its checks (with the recipe read from the images; nothing is generated,
 /// so nothing is reproduced), marked with the tool that made them
-/// (`backend_name`), the images kept byte for byte with their metadata.
+/// (`backend_name`), the images kept byte for byte with their metadata and
+/// recorded with the `seeds` their metadata names.
 #[allow(clippy::too_many_arguments)]
 pub fn record_made(
     store: &mut Store,
@@ -384,6 +385,7 @@ pub fn record_made(
     exercise: &Exercise,
     answer: &Answer,
     images: Vec<Image>,
+    seeds: Vec<i64>,
     backend_name: &str,
 ) -> Result<Recorded> {
     let id = store.begin_attempt(&NewAttempt {
@@ -393,7 +395,6 @@ pub fn record_made(
         backend: backend_name,
     })?;
     let verdict = check(curriculum, exercise, answer, &images, None);
-    let seeds = images.iter().map(|_| answer.recipe.as_ref().and_then(|r| r.seed).unwrap_or(0)).collect();
     let made = Made { images, seeds, cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() };
     finish(store, outputs, curriculum, exercise, id, made, verdict)
 }

@@ -32,7 +32,7 @@ pub fn run(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: Option<
     let mut failures = 0;
     for f in files {
         match import_one(f, &out) {
-            Ok((path, origin, unmapped, _)) => {
+            Ok((path, origin, unmapped, _, _)) => {
                 let from = match origin {
                     Origin::Genpath => "genpath",
                     Origin::Infotext => "A1111-style infotext",
@@ -96,9 +96,10 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
     let out = out.unwrap_or_else(|| env.workspace.recipes_dir().join("imported"));
     std::fs::create_dir_all(&out).with_context(|| format!("Failed to create {}", out.display()))?;
     let mut images = Vec::new();
+    let mut seeds = Vec::new();
     let mut first: Option<(PathBuf, String, Origin, Vec<String>)> = None;
     for f in files {
-        let (path, origin, unmapped, bytes) = import_one(f, &out).with_context(|| format!("{}", f.display()))?;
+        let (path, origin, unmapped, bytes, seed) = import_one(f, &out).with_context(|| format!("{}", f.display()))?;
         if !bytes.starts_with(&[137, 80, 78, 71]) {
             return Err(UsageError(format!("{}: only PNG images can be recorded as an attempt", f.display())).into());
         }
@@ -107,13 +108,23 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
             first = Some((path, tool(&bytes, origin), origin, unmapped));
         }
         images.push(Image::load(name, bytes));
+        seeds.push(seed.unwrap_or(0));
     }
     let Some((recipe_path, tool, _, unmapped)) = first else {
         return Err(UsageError("name the image files the tool made".into()).into());
     };
     let text =
         std::fs::read_to_string(&recipe_path).with_context(|| format!("Failed to read {}", recipe_path.display()))?;
-    let recipe = Recipe::parse(&recipe_path.display().to_string(), &text, Limits::default()).ok();
+    let recipe = match Recipe::parse(&recipe_path.display().to_string(), &text, Limits::default()) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            outln!(
+                "note: the recipe read from the image is not a valid genpath recipe; checks judge the images without it:"
+            );
+            outln!("{e}");
+            None
+        }
+    };
     // The recipe's paths are the tool's, not this machine's: nothing is read through them.
     let answer = Answer { path: recipe_path.clone(), text, recipe, work_dir: None, sandbox: true };
     let mut store = env.workspace.store()?;
@@ -126,6 +137,7 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
         exercise,
         &answer,
         images,
+        seeds,
         &backend,
     )?;
     outln!(
@@ -147,7 +159,11 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
     if rec.verdict.passed { Ok(()) } else { Err(ChecksFailed.into()) }
 }
 
-fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>, Vec<u8>)> {
+/// Import one image: the recipe file written, where the recipe came from,
+/// what was not mapped, the image's bytes and the seed it names.
+type Imported = (PathBuf, Origin, Vec<String>, Vec<u8>, Option<i64>);
+
+fn import_one(file: &Path, out: &Path) -> Result<Imported> {
     let bytes = crate::imaging::read_file(file).with_context(|| format!("Failed to read {}", file.display()))?;
     let (mut recipe, unmapped, origin) = if bytes.starts_with(&[137, 80, 78, 71]) {
         from_png(&bytes).map_err(anyhow::Error::msg)?
@@ -168,7 +184,7 @@ fn import_one(file: &Path, out: &Path) -> Result<(PathBuf, Origin, Vec<String>, 
     }
     text.push_str(&toml::to_string_pretty(&recipe).context("Failed to write the recipe")?);
     let path = unused_name(out, &stem, text.as_bytes())?;
-    Ok((path, origin, unmapped, bytes))
+    Ok((path, origin, unmapped, bytes, recipe.seed))
 }
 
 /// Write `bytes` as `STEM.toml`, or `STEM-2.toml`, `STEM-3.toml`… when that

@@ -245,6 +245,7 @@ fn the_portfolio_shows_provenance_conditioning_and_work_on_real_tools() {
     assert!(piece.contains("<b>AUTOMATIC1111 web UI</b> — the tool's own PNG, imported"), "{piece}");
     assert!(piece.contains("<code>import:a1111</code>"));
     assert!(piece.contains("<code>v1-5-pruned-emaonly</code>"), "the model from its infotext");
+    assert!(piece.contains("<dt>Seed</dt><dd><code>1234</code>"), "the seed from its infotext");
     assert!(piece.contains("fails re-check") && piece.contains("<code>format</code>"), "re-check evidence: {piece}");
     // The reviewer's grade and comment beside the automatic verdict, where feedback was imported.
     let fluency = &html[html.find("<h2 id=\"fluency\">").unwrap()..real];
