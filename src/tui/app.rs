@@ -135,6 +135,8 @@ pub struct Snapshot {
     pub milestone_dates: HashMap<String, String>,
     /// Pipeline runs, newest per pipeline.
     pub pipelines: Vec<PipelineSummary>,
+    /// The newest feedback imported from an instructor, per exercise.
+    pub feedback: HashMap<ExerciseId, crate::store::Feedback>,
 }
 
 pub use crate::pipeline::Summary as PipelineSummary;

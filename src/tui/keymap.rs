@@ -1,15 +1,16 @@
-//! Every key the studio understands, in one table: the event loop maps keys
-//! through it and the help screen is generated from it, so they cannot
-//! disagree.
+//! Every key the studio understands, one table per mode (the learner's
+//! studio, the instructor's review): the event loop maps keys through it and
+//! the help screen is generated from it, so they cannot disagree.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::app::Action;
+use super::review::ReviewAction;
 
 /// One binding: the keys, what they do, and a short label for the footer.
-pub struct Binding {
+pub struct Binding<A: 'static = Action> {
     pub keys: &'static [KeyCode],
-    pub action: Action,
+    pub action: A,
     pub label: &'static str,
     pub help: &'static str,
 }
@@ -45,9 +46,45 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Esc], Action::Escape, "Esc", "back, or cancel a running attempt"),
 ];
 
+/// The review mode's keys (`genpath review`).
+pub const REVIEW: &[Binding<ReviewAction>] = &[
+    bind!([Up, Char('k')], ReviewAction::Up, "↑/k", "previous submission"),
+    bind!([Down, Char('j')], ReviewAction::Down, "↓/j", "next submission"),
+    bind!([PageUp, Char('K')], ReviewAction::ScrollUp, "PgUp/K", "scroll the submission up"),
+    bind!([PageDown, Char('J')], ReviewAction::ScrollDown, "PgDn/J", "scroll the submission down"),
+    bind!(
+        [Char('v')],
+        ReviewAction::Filter,
+        "v",
+        "show: all / needs review / failed / passed (by the grade of record)"
+    ),
+    bind!([Tab], ReviewAction::NextCheck, "Tab", "grade the next check (after the last: the whole submission again)"),
+    bind!([BackTab], ReviewAction::PrevCheck, "", ""),
+    bind!([Char('p')], ReviewAction::Pass, "p", "grade pass (the submission, or the check Tab selected)"),
+    bind!([Char('f')], ReviewAction::Fail, "f", "grade fail (the submission, or the check Tab selected)"),
+    bind!([Char('u')], ReviewAction::Ungrade, "u", "clear the grade: the automatic verdict counts again"),
+    bind!([Char('+'), Char('=')], ReviewAction::Raise, "+/-", "adjust the submission's score by 5"),
+    bind!([Char('-')], ReviewAction::Lower, "", ""),
+    bind!([Char('c')], ReviewAction::Comment, "c", "comment (Markdown) on the submission, or the check Tab selected"),
+    bind!([Left, Char('[')], ReviewAction::PrevImage, "←/→", "previous / next image (outputs, then the inputs)"),
+    bind!([Right, Char(']')], ReviewAction::NextImage, "", ""),
+    bind!([Enter], ReviewAction::FullImage, "Enter", "show the current image full screen"),
+    bind!([Char('?')], ReviewAction::Help, "?", "this help"),
+    bind!([Char('q')], ReviewAction::Back, "q", "back; quit from the list"),
+    bind!([Esc], ReviewAction::Back, "Esc", "back"),
+];
+
+fn find<A: Copy>(table: &[Binding<A>], key: &KeyEvent) -> Option<A> {
+    table.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
+}
+
+fn ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c')
+}
+
 /// The action a key press stands for, if any. Ctrl-C always quits.
 pub fn action(key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c') {
+    if ctrl_c(&key) {
         return Some(Action::Quit);
     }
     if let Char('y') | Char('Y') = key.code {
@@ -56,7 +93,15 @@ pub fn action(key: KeyEvent) -> Option<Action> {
     if let Char('n') | Char('N') = key.code {
         return Some(Action::No);
     }
-    BINDINGS.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
+    find(BINDINGS, &key)
+}
+
+/// The review mode's action for a key press. Ctrl-C always quits.
+pub fn review_action(key: KeyEvent) -> Option<ReviewAction> {
+    if ctrl_c(&key) {
+        return Some(ReviewAction::Quit);
+    }
+    find(REVIEW, &key)
 }
 
 /// How a key is shown to people.
@@ -70,6 +115,8 @@ pub fn key_name(k: &KeyCode) -> String {
         PageDown => "PgDn".into(),
         Enter => "Enter".into(),
         Esc => "Esc".into(),
+        Tab => "Tab".into(),
+        BackTab => "Shift-Tab".into(),
         Char(c) => c.to_string(),
         other => format!("{other:?}"),
     }

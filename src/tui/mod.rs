@@ -6,11 +6,23 @@
 //! events and ticks — as [`app::Msg`]s through one channel; [`app::App::update`]
 //! returns [`app::Effect`]s that [`Runtime::execute`] carries out. Attempts
 //! run on a worker thread, so the UI never freezes.
+//!
+//! The instructor's review mode (`genpath review`, [`review()`]) is a second
+//! [`Mode`] of the same runtime: its own state ([`review`]), draws
+//! ([`review_view`]) and effects ([`review_runtime`]), the same event loop,
+//! input thread, keymap table style and draw helpers.
 
 pub mod app;
 pub mod images;
 pub mod keymap;
+pub mod review;
+pub mod review_runtime;
+pub mod review_view;
+pub mod text;
 pub mod view;
+
+pub use review::ReviewOptions;
+pub use review_runtime::{ReviewRuntime, review};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -41,8 +53,8 @@ pub struct Runtime {
     cancel: Option<Arc<AtomicBool>>,
     worker: Option<std::thread::JoinHandle<()>>,
     watcher: Option<notify::RecommendedWatcher>,
-    /// The database's `data_version` when last looked at (see `handle`).
-    seen_version: Option<i64>,
+    /// Whether another process wrote to the database (see `handle`).
+    changes: Changes,
     pub images: Images,
     /// Set while an editor owns the terminal: the input thread must not read.
     pub input_paused: Arc<AtomicBool>,
@@ -75,7 +87,12 @@ pub fn snapshot(env: &Env, store: &Store) -> Result<Snapshot> {
         .map(|m| (m.stage.clone(), m.reached_at.local().split(' ').next().unwrap_or("").to_string()))
         .collect();
     let pipelines = crate::pipeline::summaries(store)?;
-    Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates, pipelines })
+    let mut feedback = HashMap::new();
+    // Newest review first: the first of each exercise is the one that counts.
+    for f in store.feedback(None)? {
+        feedback.entry(f.exercise.clone()).or_insert(f);
+    }
+    Ok(Snapshot { progress, hints, last, answers, due: store.due_for(learner)?, milestone_dates, pipelines, feedback })
 }
 
 fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<LastAttempt> {
@@ -103,6 +120,22 @@ fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<La
 
 fn a_is_verdict(v: &Option<Verdict>) -> bool {
     v.as_ref().is_some_and(|v| !v.outcomes.is_empty())
+}
+
+/// Notices another process's writes to the database: SQLite's
+/// `data_version` changes when another connection commits (never for our
+/// own), and it is cheap enough to ask on every tick.
+#[derive(Debug, Default)]
+pub struct Changes {
+    version: Option<i64>,
+}
+
+impl Changes {
+    /// Whether the database changed since the last look (the first look only remembers).
+    pub fn seen(&mut self, store: &Store) -> Result<bool> {
+        let version = store.data_version()?;
+        Ok(self.version.replace(version).is_some_and(|v| v != version))
+    }
 }
 
 /// Reports from the worker thread into the event channel.
@@ -167,14 +200,10 @@ impl Runtime {
             cancel: None,
             worker: None,
             watcher: None,
-            seen_version: None,
+            changes: Changes::default(),
             images,
             input_paused: Arc::new(AtomicBool::new(false)),
         })
-    }
-
-    pub fn sender(&self) -> Sender<Msg> {
-        self.tx.clone()
     }
 
     /// Feed one message through `update` and carry out its effects; the
@@ -182,12 +211,9 @@ impl Runtime {
     pub fn handle(&mut self, msg: Msg) -> Result<Vec<Effect>> {
         // Work another process recorded (a `genpath run` or `hint` beside the
         // studio) shows without a key press: the database says it changed.
-        if matches!(msg, Msg::Tick) && self.worker.is_none() {
-            let version = self.store.data_version()?;
-            if self.seen_version.replace(version).is_some_and(|v| v != version) {
-                self.images.clear();
-                self.refresh()?;
-            }
+        if matches!(msg, Msg::Tick) && self.worker.is_none() && self.changes.seen(&self.store)? {
+            self.images.clear();
+            self.refresh()?;
         }
         let refresh = matches!(msg, Msg::RunDone(_));
         if refresh {
@@ -342,8 +368,28 @@ fn run_in_worker(env: &Env, id: &str, reporter: &Reporter) -> Result<Box<LastAtt
     Ok(Box::new(LastAttempt { attempt: row, verdict: Some(rec.verdict), images: rec.images }))
 }
 
-/// The input thread: reads terminal events unless paused.
-fn spawn_input(tx: Sender<Msg>, paused: Arc<AtomicBool>, stop: Arc<AtomicBool>) {
+/// The learner's messages for a terminal event.
+fn learner_input(ev: Event) -> Option<Msg> {
+    match ev {
+        Event::Key(k) if k.kind == event::KeyEventKind::Press => keymap::action(k).map(Msg::Key),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown => Some(Msg::Key(Action::ScrollDown)),
+            MouseEventKind::ScrollUp => Some(Msg::Key(Action::ScrollUp)),
+            _ => None,
+        },
+        Event::Resize(..) => Some(Msg::Resize),
+        _ => None,
+    }
+}
+
+/// The input thread: reads terminal events unless paused, and sends what
+/// `map` makes of them.
+fn spawn_input<M: Send + 'static>(
+    tx: Sender<M>,
+    paused: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    map: fn(Event) -> Option<M>,
+) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
             if paused.load(Ordering::SeqCst) {
@@ -352,17 +398,7 @@ fn spawn_input(tx: Sender<Msg>, paused: Arc<AtomicBool>, stop: Arc<AtomicBool>) 
             }
             match event::poll(Duration::from_millis(50)) {
                 Ok(true) => {
-                    let msg = match event::read() {
-                        Ok(Event::Key(k)) if k.kind == event::KeyEventKind::Press => keymap::action(k).map(Msg::Key),
-                        Ok(Event::Mouse(m)) => match m.kind {
-                            MouseEventKind::ScrollDown => Some(Msg::Key(Action::ScrollDown)),
-                            MouseEventKind::ScrollUp => Some(Msg::Key(Action::ScrollUp)),
-                            _ => None,
-                        },
-                        Ok(Event::Resize(..)) => Some(Msg::Resize),
-                        _ => None,
-                    };
-                    if let Some(m) = msg
+                    if let Some(m) = event::read().ok().and_then(map)
                         && tx.send(m).is_err()
                     {
                         return;
@@ -396,24 +432,88 @@ pub fn editor() -> Option<Vec<String>> {
 /// Shown when no editor can be found.
 pub const NO_EDITOR: &str = "no editor found: set $EDITOR (for example `export EDITOR=nano`) and press e again";
 
-/// Run the studio until the learner quits. Restores the terminal on exit, on
-/// error and on panic (ratatui's hook).
-pub fn run(env: Env) -> Result<()> {
-    let mut terminal = ratatui::init();
-    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
-    let result = (|| -> Result<()> {
-        let images = Images::detect();
-        let mut rt = Runtime::new(env, images)?;
-        tracing::info!(protocol = %rt.images.protocol_name(), "studio started");
-        let stop = Arc::new(AtomicBool::new(false));
-        spawn_input(rt.sender(), Arc::clone(&rt.input_paused), Arc::clone(&stop));
-        let result = event_loop(&mut terminal, &mut rt);
-        stop.store(true, Ordering::SeqCst);
-        if let Some(c) = &rt.cancel {
+/// A mode of the studio as the event loop drives it: the learner's
+/// [`Runtime`] and the instructor's [`ReviewRuntime`].
+pub trait Mode {
+    type Msg: Send + 'static;
+    /// The message of a quiet tick.
+    const TICK: Self::Msg;
+    /// A terminal event as a message of this mode.
+    fn input(ev: Event) -> Option<Self::Msg>;
+    /// Where the input thread sends, and where the loop receives.
+    fn sender(&self) -> Sender<Self::Msg>;
+    fn receiver(&self) -> &Receiver<Self::Msg>;
+    /// Set while the input thread must not read (an editor owns the terminal).
+    fn input_paused(&self) -> Arc<AtomicBool>;
+    fn draw(&mut self, f: &mut ratatui::Frame<'_>);
+    fn done(&self) -> bool;
+    /// Feed one message through the mode's update and carry out its effects.
+    fn step(&mut self, terminal: &mut ratatui::DefaultTerminal, msg: Self::Msg) -> Result<()>;
+    /// Before the terminal is given back.
+    fn shutdown(&mut self) {}
+}
+
+impl Mode for Runtime {
+    type Msg = Msg;
+    const TICK: Msg = Msg::Tick;
+    fn input(ev: Event) -> Option<Msg> {
+        learner_input(ev)
+    }
+    fn sender(&self) -> Sender<Msg> {
+        self.tx.clone()
+    }
+    fn receiver(&self) -> &Receiver<Msg> {
+        &self.rx
+    }
+    fn input_paused(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.input_paused)
+    }
+    fn draw(&mut self, f: &mut ratatui::Frame<'_>) {
+        view::draw(f, &self.app, &mut self.images)
+    }
+    fn done(&self) -> bool {
+        self.app.quit
+    }
+    fn step(&mut self, terminal: &mut ratatui::DefaultTerminal, msg: Msg) -> Result<()> {
+        for effect in self.handle(msg)? {
+            if let Effect::OpenEditor { exercise } = effect {
+                edit(terminal, self, &exercise)?;
+            }
+        }
+        Ok(())
+    }
+    fn shutdown(&mut self) {
+        if let Some(c) = &self.cancel {
             c.store(true, Ordering::SeqCst);
         }
         // Let a cancelled attempt record itself as cancelled before we exit.
-        let _ = rt.wait_for_run(Duration::from_secs(10));
+        let _ = self.wait_for_run(Duration::from_secs(10));
+    }
+}
+
+/// Run the studio until the learner quits. Restores the terminal on exit, on
+/// error and on panic (ratatui's hook).
+pub fn run(env: Env) -> Result<()> {
+    run_mode(|images| {
+        let rt = Runtime::new(env, images)?;
+        tracing::info!(protocol = %rt.images.protocol_name(), "studio started");
+        Ok(rt)
+    })
+}
+
+/// Take the terminal, make the mode (with the terminal's image protocol),
+/// run it until it is done, and give the terminal back — on error and on
+/// panic too (ratatui's hook).
+pub(crate) fn run_mode<M: Mode>(make: impl FnOnce(Images) -> Result<M>) -> Result<()> {
+    let mut terminal = ratatui::init();
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let result = (|| -> Result<()> {
+        let mut mode = make(Images::detect())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_input(mode.sender(), mode.input_paused(), Arc::clone(&stop), M::input);
+        let result = event_loop(&mut terminal, &mut mode);
+        stop.store(true, Ordering::SeqCst);
+        mode.shutdown();
         result
     })();
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
@@ -421,22 +521,18 @@ pub fn run(env: Env) -> Result<()> {
     result
 }
 
-fn event_loop(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime) -> Result<()> {
+fn event_loop<M: Mode>(terminal: &mut ratatui::DefaultTerminal, mode: &mut M) -> Result<()> {
     loop {
-        terminal.draw(|f| view::draw(f, &rt.app, &mut rt.images))?;
-        if rt.app.quit {
+        terminal.draw(|f| mode.draw(f))?;
+        if mode.done() {
             return Ok(());
         }
-        let msg = match rt.rx.recv_timeout(Duration::from_millis(100)) {
+        let msg = match mode.receiver().recv_timeout(Duration::from_millis(100)) {
             Ok(m) => m,
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Msg::Tick,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => M::TICK,
             Err(e) => return Err(e.into()),
         };
-        for effect in rt.handle(msg)? {
-            if let Effect::OpenEditor { exercise } = effect {
-                edit(terminal, rt, &exercise)?;
-            }
-        }
+        mode.step(terminal, msg)?;
     }
 }
 
@@ -475,10 +571,4 @@ fn edit(terminal: &mut ratatui::DefaultTerminal, rt: &mut Runtime, exercise: &st
         Err(e) => format!("could not start the editor '{}': {e}", cmd.join(" ")),
     }))?;
     Ok(())
-}
-
-/// The review mode for instructors (`genpath review`). Being built on the
-/// `review-tui` branch; until it lands, the CLI subcommands do the work.
-pub fn review(_env: Env, _filter: &crate::cli::ReviewFilterArgs) -> Result<()> {
-    anyhow::bail!("the review studio is not in this build yet: use `genpath review list|show|grade`")
 }

@@ -14,28 +14,32 @@ use super::keymap;
 use crate::progress::ExerciseStatus;
 use crate::recipe::diff;
 
-/// Colours, or none at all when NO_COLOR is set.
-struct Theme {
-    color: bool,
+/// Colours, or none at all when NO_COLOR is set (shared by every mode's draws).
+pub(super) struct Theme {
+    pub(super) color: bool,
 }
 
 impl Theme {
-    fn fg(&self, c: Color) -> Style {
+    pub(super) fn fg(&self, c: Color) -> Style {
         if self.color { Style::default().fg(c) } else { Style::default() }
     }
-    fn ok(&self) -> Style {
+    pub(super) fn ok(&self) -> Style {
         self.fg(Color::Green)
     }
-    fn bad(&self) -> Style {
+    pub(super) fn bad(&self) -> Style {
         self.fg(Color::Red)
     }
-    fn dim(&self) -> Style {
+    /// Work a person should look at.
+    pub(super) fn review(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    pub(super) fn dim(&self) -> Style {
         if self.color { Style::default().fg(Color::DarkGray) } else { Style::default().add_modifier(Modifier::DIM) }
     }
-    fn accent(&self) -> Style {
+    pub(super) fn accent(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
-    fn selected(&self) -> Style {
+    pub(super) fn selected(&self) -> Style {
         if self.color {
             Style::default().bg(Color::Blue).fg(Color::White)
         } else {
@@ -44,25 +48,36 @@ impl Theme {
     }
 }
 
-pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
-    let t = Theme { color: app.color };
+/// The frame every mode draws in: a border with `title`, and inside it the
+/// content area and the two footer rows (status, keys).
+pub(super) fn chrome(f: &mut Frame<'_>, title: String, t: &Theme) -> std::rc::Rc<[Rect]> {
     let area = f.area();
-    let title = format!(
-        " genpath ─ {} ─ backend: {} ─ watch {} ",
-        app.learner,
-        app.backend,
-        if app.watch { "on" } else { "off" }
-    );
     let outer = Block::default()
         .borders(Borders::ALL)
         .title(Span::styled(title, t.accent()))
         .title_bottom(Line::from(" ? help ").right_aligned());
     let inner = outer.inner(area);
     f.render_widget(outer, area);
-    let rows = Layout::default()
+    Layout::default()
         .direction(Direction::Vertical)
         .constraints([Constraint::Min(3), Constraint::Length(2)])
-        .split(inner);
+        .split(inner)
+}
+
+/// The footer: a status line above the keys of the view.
+pub(super) fn status_and_keys(f: &mut Frame<'_>, status: Line<'_>, keys: String, area: Rect, t: &Theme) {
+    f.render_widget(Paragraph::new(vec![status, Line::from(Span::styled(keys, t.dim()))]), area);
+}
+
+pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
+    let t = Theme { color: app.color };
+    let title = format!(
+        " genpath ─ {} ─ backend: {} ─ watch {} ",
+        app.learner,
+        app.backend,
+        if app.watch { "on" } else { "off" }
+    );
+    let rows = chrome(f, title, &t);
     match app.view {
         View::Path => main(f, app, images, rows[0], &t),
         View::Image => full_image(f, app, images, rows[0], &t),
@@ -112,7 +127,7 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         View::Error => "↑/↓ scroll  e edit the recipe  r run again  q back".to_string(),
         _ => "↑/↓ scroll  q back".to_string(),
     };
-    f.render_widget(Paragraph::new(vec![status, Line::from(Span::styled(keys, t.dim()))]), area);
+    status_and_keys(f, status, keys, area, t);
 }
 
 fn main(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
@@ -177,7 +192,9 @@ fn path_list(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
                 .map(|d| format!(" due {d}"))
                 .unwrap_or_default();
             let score = e.best_score.map(|s| format!("{s:>3}")).unwrap_or_default();
-            let label = format!("  {m} {slug}{due}");
+            // Feedback from an instructor waits here.
+            let mail = if app.data.feedback.contains_key(&e.id) { " ✉" } else { "" };
+            let label = format!("  {m} {slug}{mail}{due}");
             let pad = width.saturating_sub(label.chars().count() + score.len());
             let style = if idx == app.selected {
                 selected_line = lines.len();
@@ -206,15 +223,21 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     let checks_h = last.and_then(|l| l.verdict.as_ref()).map_or(2, |v| 2 * v.outcomes.len() as u16 + 1);
     let image_h =
         if last.is_some_and(|l| !l.images.is_empty()) && area.height >= 24 { (area.height / 3).max(6) } else { 0 };
+    let feedback = app.data.feedback.get(&e.id).map(|fb| feedback_lines(fb, area.width as usize, t));
+    // Its lines and a blank one under them, at most half the pane.
+    let feedback_h = feedback.as_ref().map_or(0, |l| (l.len() as u16 + 1).min(area.height / 2));
     let rows = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
             Constraint::Length(2),
+            Constraint::Length(feedback_h),
             Constraint::Min(4),
             Constraint::Length(checks_h.min(area.height / 2)),
             Constraint::Length(image_h),
         ])
         .split(area);
+    // By role: title, brief, last attempt, images, then the feedback (drawn under the title).
+    let rows = [rows[0], rows[2], rows[3], rows[4], rows[1]];
     // Title.
     let best = best.map(|b| format!("best {b}/100")).unwrap_or_default();
     let title = format!("{} ─ {}", e.id, e.title);
@@ -314,6 +337,9 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rows[2]);
+    if let Some(lines) = feedback {
+        f.render_widget(Paragraph::new(lines), rows[4]);
+    }
     // Image preview.
     if image_h > 0
         && let Some(l) = last
@@ -331,6 +357,75 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
     }
 }
 
+/// `text` wrapped to `width` as lines in `style`: each of its lines on its
+/// own (a blank line stays), every row indented by `indent` spaces.
+pub(super) fn wrapped(text: &str, indent: usize, width: usize, style: Style) -> Vec<Line<'static>> {
+    let pad = " ".repeat(indent);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let rows = crate::present::wrap(line, width.saturating_sub(indent).max(8));
+        if rows.is_empty() {
+            out.push(Line::from(""));
+        }
+        out.extend(rows.into_iter().map(|r| Line::from(Span::styled(format!("{pad}{r}"), style))));
+    }
+    out
+}
+
+/// The verdict that counts, as both modes show it: `✓ passed 85/100`.
+pub(super) fn verdict_span(passed: bool, score: u32, t: &Theme) -> Span<'static> {
+    if passed {
+        Span::styled(format!("✓ passed {score}/100"), t.ok())
+    } else {
+        Span::styled(format!("✗ failed {score}/100"), t.bad())
+    }
+}
+
+/// Who decided a grade of record, as a reader says it.
+pub(super) fn decided_by(by: crate::store::DecidedBy) -> &'static str {
+    match by {
+        crate::store::DecidedBy::Reviewer => "by reviewer",
+        crate::store::DecidedBy::Checks => "by checks",
+    }
+}
+
+/// An instructor's feedback on the learner's submitted work, wrapped to
+/// `width`: the grade of record (and who decided it) beside the automatic
+/// verdict, the comment, and the word on each check that failed or was
+/// reviewed. Work nobody reviewed still brings the instructor's re-check.
+fn feedback_lines(fb: &crate::store::Feedback, width: usize, t: &Theme) -> Vec<Line<'static>> {
+    let attempt = |word: &str| fb.attempt.map(|a| format!(" {word} attempt {a}")).unwrap_or_default();
+    let from = if fb.reviewer.is_empty() {
+        format!(" ─ your instructor's re-check{}", attempt("of"))
+    } else {
+        format!(" from {}{}", fb.reviewer, attempt("on"))
+    };
+    let mut lines = vec![Line::from(vec![Span::styled("Feedback", t.accent()), Span::raw(from)])];
+    let record =
+        vec![verdict_span(fb.record.passed, fb.record.score, t), Span::raw(format!(" {}", decided_by(fb.record.by)))];
+    let checks = Span::styled(
+        format!("checks: {} {}/100", if fb.automatic_passed { "passed" } else { "failed" }, fb.automatic_score),
+        t.dim(),
+    );
+    let one = Line::from([record.clone(), vec![Span::raw(" · "), checks.clone()]].concat());
+    if one.width() <= width {
+        lines.push(one);
+    } else {
+        lines.push(Line::from(record));
+        lines.push(Line::from(checks));
+    }
+    lines.extend(wrapped(&fb.comment, 2, width, Style::default()));
+    for c in &fb.checks {
+        let mark = if c.passed { "✓" } else { "✗" };
+        let grade = c.grade.map(|g| format!(" (graded {g})")).unwrap_or_default();
+        let (said, style) =
+            if c.comment.is_empty() { (c.message.as_str(), t.dim()) } else { (c.comment.as_str(), t.review()) };
+        let said = if said.is_empty() { String::new() } else { format!(": {}", reflow(said).join(" ")) };
+        lines.extend(wrapped(&format!("{mark} {}{grade}{said}", c.check), 2, width, style));
+    }
+    lines
+}
+
 /// Join the hard-wrapped lines of each paragraph so the terminal can wrap them to its width.
 pub fn reflow(text: &str) -> Vec<String> {
     text.split("\n\n").map(|p| p.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|p| !p.is_empty()).collect()
@@ -343,18 +438,25 @@ fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: 
     }
     let i = app.gallery.min(l.images.len() - 1);
     let path = &l.images[i];
+    let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
+    let caption = format!("image {}/{} ─ {} ─ ←/→ step ─ q back", i + 1, l.images.len(), shown.display());
+    image_screen(f, images, path, caption, area, t);
+}
+
+/// One image over the whole area, under its caption.
+pub(super) fn image_screen(
+    f: &mut Frame<'_>,
+    images: &mut Images,
+    path: &std::path::Path,
+    caption: String,
+    area: Rect,
+    t: &Theme,
+) {
     let parts = Layout::default()
         .direction(Direction::Vertical)
         .constraints([Constraint::Length(1), Constraint::Min(1)])
         .split(area);
-    let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
-    f.render_widget(
-        Paragraph::new(Span::styled(
-            format!("image {}/{} ─ {} ─ ←/→ step ─ q back", i + 1, l.images.len(), shown.display()),
-            t.dim(),
-        )),
-        parts[0],
-    );
+    f.render_widget(Paragraph::new(Span::styled(caption, t.dim())), parts[0]);
     f.render_widget(Clear, parts[1]);
     images.render(f, path, parts[1]);
 }
@@ -486,20 +588,43 @@ fn error(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
 }
 
 fn help(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
-    let mut lines = vec![Line::from(Span::styled("Keys", t.accent())), Line::from("")];
-    for b in keymap::BINDINGS.iter().filter(|b| !b.help.is_empty()) {
-        let keys = b.keys.iter().map(keymap::key_name).collect::<Vec<_>>().join(" ");
-        let keys = if b.label == "←/→" { "← → [ ]".to_string() } else { keys };
-        lines.push(Line::from(vec![Span::styled(format!("  {keys:<14}"), t.accent()), Span::raw(b.help)]));
-    }
-    lines.push(Line::from(vec![
-        Span::styled(format!("  {:<14}", "Ctrl-C"), t.accent()),
-        Span::raw("quit (a running attempt is cancelled and recorded)"),
-    ]));
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
+    let lines = help_lines(
+        keymap::BINDINGS,
+        &[("Ctrl-C", "quit (a running attempt is cancelled and recorded)")],
         "Runs happen in the background: keep browsing while an attempt runs. Logs go to the workspace's logs/genpath.log.",
-        t.dim(),
-    )));
+        t,
+    );
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.scroll, 0)), area);
+}
+
+/// A help screen from a keymap table. A binding without help belongs to the
+/// one before it (← and →): their keys are listed together, first keys first.
+pub(super) fn help_lines<A>(
+    table: &[keymap::Binding<A>],
+    extra: &[(&str, &'static str)],
+    note: &'static str,
+    t: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(Span::styled("Keys", t.accent())), Line::from("")];
+    let mut i = 0;
+    while i < table.len() {
+        let group = 1 + table[i + 1..].iter().take_while(|b| b.help.is_empty()).count();
+        let bindings = &table[i..i + group];
+        let depth = bindings.iter().map(|b| b.keys.len()).max().unwrap_or(0);
+        let keys: Vec<String> =
+            (0..depth).flat_map(|k| bindings.iter().filter_map(move |b| b.keys.get(k))).map(keymap::key_name).collect();
+        if !table[i].help.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<14}", keys.join(" ")), t.accent()),
+                Span::raw(table[i].help),
+            ]));
+        }
+        i += group;
+    }
+    for (keys, help) in extra {
+        lines.push(Line::from(vec![Span::styled(format!("  {keys:<14}"), t.accent()), Span::raw(*help)]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(note, t.dim())));
+    lines
 }

@@ -36,3 +36,4 @@ mod store;
 mod subject;
 mod tui;
 mod tui_pty;
+mod tui_review;

@@ -1,6 +1,7 @@
 //! The real binary in a pseudo-terminal: open the studio, edit the recipe
 //! with an $EDITOR script that writes a passing answer, run it, see the pass,
-//! quit — and find the terminal restored (alternate screen left).
+//! quit — and find the terminal restored (alternate screen left); and an
+//! instructor's `genpath review` that grades and comments collected work.
 
 #![cfg(unix)]
 
@@ -33,17 +34,26 @@ impl Screen {
     }
 }
 
+type Child = Box<dyn portable_pty::Child + Send + Sync>;
+
 /// The studio in a 30×100 pseudo-terminal on workspace `ws`, with extra
 /// environment `env`; its screen, its keyboard and the child.
-fn studio(
+fn studio(ws: &std::path::Path, env: &[(&str, &std::path::Path)]) -> (Child, Screen, Box<dyn Write + Send>) {
+    in_pty(ws, &[], env)
+}
+
+/// `genpath --workspace ws <args>` in a 30×100 pseudo-terminal.
+fn in_pty(
     ws: &std::path::Path,
+    args: &[&str],
     env: &[(&str, &std::path::Path)],
-) -> (Box<dyn portable_pty::Child + Send + Sync>, Screen, Box<dyn Write + Send>) {
+) -> (Child, Screen, Box<dyn Write + Send>) {
     let pty = native_pty_system();
     let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
     let mut cmd = CommandBuilder::new(BIN);
     cmd.arg("--workspace");
     cmd.arg(ws);
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -151,4 +161,52 @@ fn the_studio_shows_attempts_and_hints_made_by_the_cli_without_a_key_press() {
         assert!(Instant::now() < deadline, "the studio did not quit");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Wait for the child to exit; its status.
+fn exited(child: &mut Child) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "genpath did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn an_instructor_reviews_work_awaiting_a_person_in_a_real_terminal() {
+    let (_tmp, teacher) = crate::instructor::cohort_with_submissions();
+    crate::tui_review::flag_for_review(&teacher, "bo");
+    let store = genpath::store::Store::open(&teacher.join("genpath.db")).unwrap();
+    let awaiting =
+        store.review_queue(&genpath::store::ReviewFilter { needs_review: true, ..Default::default() }).unwrap();
+    let first = awaiting.first().expect("the cohort's work has something awaiting a person").clone();
+    drop(store);
+
+    let (mut child, screen, mut keys) = in_pty(&teacher, &["review"], &[]);
+    screen.wait_for("genpath review", Duration::from_secs(20));
+    screen.wait_for("all: 5", Duration::from_secs(20));
+    // Show only the work awaiting a person.
+    keys.write_all(b"v").unwrap();
+    screen.wait_for(&format!("needs review: {}", awaiting.len()), Duration::from_secs(20));
+    screen.wait_for(&format!("({}) ─ {}", first.learner, first.exercise), Duration::from_secs(20));
+    keys.write_all(b"f").unwrap();
+    screen.wait_for("graded fail", Duration::from_secs(20));
+    keys.write_all(b"c").unwrap();
+    screen.wait_for("Comment on the submission", Duration::from_secs(20));
+    // Two lines, then Enter on the blank line saves.
+    keys.write_all(b"The fox is lost in the park.\rCrop closer.\r\r").unwrap();
+    screen.wait_for("comment saved", Duration::from_secs(20));
+    keys.write_all(b"q").unwrap();
+    assert!(exited(&mut child).success());
+
+    let store = genpath::store::Store::open(&teacher.join("genpath.db")).unwrap();
+    let d = store.submission_detail(first.id).unwrap().unwrap();
+    let review = d.review.clone().expect("the review was recorded");
+    assert_eq!(review.grade, Some(genpath::store::Grade::Fail));
+    assert_eq!(review.comment, "The fox is lost in the park.\nCrop closer.");
+    assert_eq!(review.reviewer, "Tess Teacher");
+    assert!(!d.record().passed);
 }
