@@ -134,7 +134,7 @@ fn bench(c: &mut Criterion) {
             group.bench_function(name, |b| {
                 b.iter(|| {
                     let r = report::build(&store, &curriculum, query).unwrap();
-                    black_box(report::render(&r, format, dir.path()).unwrap().len())
+                    black_box(report::render(&r, format, dir.path(), &curriculum).unwrap().len())
                 })
             });
         }

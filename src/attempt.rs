@@ -367,6 +367,49 @@ pub fn run_recorded(
             return Err(e);
         }
     };
+    finish(store, outputs, curriculum, exercise, id, made, verdict)
+}
+
+/// Record images made elsewhere — a real tool's PNGs brought in by `genpath
+/// import --exercise` — as an attempt at `exercise`: re-checked here against
+/// its checks (with the recipe read from the images; nothing is generated,
+/// so nothing is reproduced), marked with the tool that made them
+/// (`backend_name`), the images kept byte for byte with their metadata and
+/// recorded with the `seeds` their metadata names.
+#[allow(clippy::too_many_arguments)]
+pub fn record_made(
+    store: &mut Store,
+    outputs: &Path,
+    learner: &str,
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    answer: &Answer,
+    images: Vec<Image>,
+    seeds: Vec<i64>,
+    backend_name: &str,
+) -> Result<Recorded> {
+    let id = store.begin_attempt(&NewAttempt {
+        learner,
+        exercise: &exercise.id,
+        recipe_text: &answer.text,
+        backend: backend_name,
+    })?;
+    let verdict = check(curriculum, exercise, answer, &images, None);
+    let made = Made { images, seeds, cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() };
+    finish(store, outputs, curriculum, exercise, id, made, verdict)
+}
+
+/// Write an attempt's images under `outputs/` and record its verdict (and
+/// any milestone reached) in one transaction.
+fn finish(
+    store: &mut Store,
+    outputs: &Path,
+    curriculum: &Curriculum,
+    exercise: &Exercise,
+    id: i64,
+    made: Made,
+    verdict: Verdict,
+) -> Result<Recorded> {
     let dir = outputs.join(&exercise.id).join(format!("attempt-{id}"));
     let saved = (|| -> Result<Vec<(PathBuf, ImageRecord)>> {
         std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;

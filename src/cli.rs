@@ -103,6 +103,10 @@ pub enum Command {
         /// Where to write the recipes [default: recipes/imported in the workspace]
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Also record the images as an attempt at this exercise, re-checked here and
+        /// marked with the tool that made them (the portfolio's "Work on real tools")
+        #[arg(long, value_name = "ID")]
+        exercise: Option<String>,
     },
     /// Learners on the roster (instructors)
     #[command(subcommand)]

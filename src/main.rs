@@ -99,7 +99,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run { exercise, recipe, backend, force, no_images } => {
             commands::run::run(&env, &exercise, recipe, backend.as_deref(), force, !no_images)
         }
-        Command::Import { files, out } => commands::import::run(&env, &files, out),
+        Command::Import { files, out, exercise } => commands::import::run(&env, &files, out, exercise.as_deref()),
         Command::Learner(LearnerCommand::Add { id, name, email }) => {
             commands::roster::learner_add(&env, &id, name.as_deref(), email.as_deref())
         }

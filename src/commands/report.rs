@@ -35,7 +35,7 @@ pub fn run(
     let exercise = exercise.map(|q| env.curriculum.find(q).map(|e| e.id.clone())).transpose()?;
     let now = crate::time::Timestamp::now();
     let built = report::build(&store, &env.curriculum, Query { scope, exercise: exercise.as_deref(), now })?;
-    let text = report::render(&built, format, &env.workspace.root)?;
+    let text = report::render(&built, format, &env.workspace.root, &env.curriculum)?;
     match out {
         Some(path) => {
             crate::workspace::write_atomic(&path, text.as_bytes())?;

@@ -7,7 +7,9 @@ use std::path::Path;
 use base64::Engine as _;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::{Report, Status};
+use super::text::{automatic, reviewer_grade, value};
+use super::{LearnerExercise, Report, Sources, Status, SubmissionDrill};
+use crate::store::{DecidedBy, SubmittedCheckRow};
 use crate::time::Timestamp;
 
 /// The page's style sheet, shared with the portfolio.
@@ -32,6 +34,20 @@ figure { margin: 8px 0 16px; } figcaption { color: var(--muted); font-size: 12px
 .gallery figure { width: 176px; margin: 0; }
 .gallery img { width: 160px; border: 1px solid var(--line); border-radius: 4px; display: block; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
+.note { background: var(--soft); border-left: 3px solid var(--muted); padding: 6px 10px; margin: 8px 0; }
+.verdicts { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
+.verdicts > div { border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; min-width: 170px; }
+.verdicts > div.of-record { border: 2px solid var(--ink); }
+.verdicts small { display: block; color: var(--muted); }
+.comment { white-space: pre-wrap; background: #fffbea; border: 1px solid #eedc9a; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
+.review-flag { color: var(--warn); font-weight: 600; }
+details.drill { border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; margin: 8px 0; }
+details.drill > summary { cursor: pointer; font-weight: 600; }
+.work { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; margin: 8px 0; }
+.work figure { margin: 0; }
+.work img { border: 1px solid var(--line); border-radius: 4px; display: block; background: #fff; }
+.work .arrow { align-self: center; font-size: 24px; color: var(--muted); }
+pre { background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-wrap; font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
   h2 { break-after: avoid; } tr, figure, .card { break-inside: avoid; }
@@ -129,7 +145,150 @@ pub fn thumbnail(workspace: &Path, dir: &str) -> Option<String> {
     Some(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
-/// The first ten characters of an ISO time (its day), or `-`.
+/// An image as a data URI no wider or taller than `max_side` pixels: the
+/// file itself when it is small enough, else a JPEG copy scaled down (a
+/// report of a whole cohort embeds hundreds of images).
+pub fn image_uri(bytes: &[u8], max_side: u32) -> Option<String> {
+    let img = crate::imaging::decode(bytes).ok()?;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let png = bytes.starts_with(b"\x89PNG");
+    if img.width().max(img.height()) <= max_side && bytes.len() <= 512 * 1024 && png {
+        return Some(format!("data:image/png;base64,{}", b64(bytes)));
+    }
+    let (rgb, _) = crate::imaging::over_white(img);
+    let small = crate::imaging::shrink(rgb, max_side);
+    let mut out = Vec::new();
+    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
+    small.write_with_encoder(enc).ok()?;
+    Some(format!("data:image/jpeg;base64,{}", b64(&out)))
+}
+
+/// The automatic verdict, the reviewer's decision and the grade of record,
+/// side by side; the one that counts is outlined.
+pub fn verdicts(s: &SubmissionDrill) -> Markup {
+    let by_reviewer = s.decided_by == DecidedBy::Reviewer;
+    html! {
+        div.verdicts {
+            div class=(if by_reviewer { "" } else { "of-record" }) {
+                small { "Automatic re-check" }
+                span class=(if s.automatic_passed { "passed" } else { "failed" }) {
+                    (automatic(s.automatic_passed, s.automatic_score))
+                }
+            }
+            div class=(if by_reviewer { "of-record" } else { "" }) {
+                small { "Reviewer" @if let Some(r) = &s.reviewer { " · " (r) } }
+                (reviewer_grade(s.grade, s.score_adjust))
+            }
+            div {
+                small { "Grade of record (" (if by_reviewer { "the reviewer's" } else { "the re-check's" }) ")" }
+                span class=(if s.passed { "passed" } else { "failed" }) {
+                    (if s.passed { "passed" } else { "failed" }) ", " (s.score)
+                }
+            }
+        }
+        @if let Some(c) = &s.comment { div.comment { (c) } }
+    }
+}
+
+/// Every check of a submission: value against threshold, message, review.
+pub fn checks_table(checks: &[SubmittedCheckRow]) -> Markup {
+    html! {
+        table {
+            thead { tr {
+                th { "Check" } th {} th.num { "Measured" } th.num { "Threshold" } th { "Finding" } th { "Reviewer" }
+            } }
+            tbody {
+                @for c in checks {
+                    tr {
+                        td { code { (c.check) } @if c.needs_review { " " span.review-flag title="close to its line: a person should look" { "?" } } }
+                        td class=(if c.passed { "passed" } else { "failed" }) { (if c.passed { "✓" } else { "✗" }) }
+                        td.num { (value(c.value)) }
+                        td.num { (value(c.threshold)) }
+                        td { (c.message) }
+                        td {
+                            @match &c.review {
+                                Some(v) => {
+                                    (v.grade.map_or("-".to_string(), |g| g.to_string()))
+                                    @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                                }
+                                None => "-",
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A submission's work: conditioning inputs beside the outputs (an init
+/// image before → after), images at most `side` pixels, then the recipe.
+pub fn work(files: &super::drill::Files, side: u32, alt: &str, answer_open: bool) -> Markup {
+    let (before, inputs): (Vec<_>, Vec<_>) = files.inputs.iter().partition(|i| i.before);
+    html! {
+        div.work {
+            @for i in before.iter().chain(inputs.iter()) {
+                @if let Some(uri) = image_uri(&i.bytes, side) {
+                    figure { img src=(uri) alt=(i.role) style=(format!("max-width:{side}px")); figcaption { (i.role) br; code { (i.name) } } }
+                }
+            }
+            @if !files.inputs.is_empty() && !files.images.is_empty() { span.arrow { "→" } }
+            @for (n, bytes) in files.images.iter().enumerate() {
+                @if let Some(uri) = image_uri(bytes, side) {
+                    figure { img src=(uri) alt=(format!("{alt} — image {}", n + 1)) style=(format!("max-width:{side}px")); figcaption { "output " (n + 1) } }
+                }
+            }
+        }
+        @if files.total_images > files.images.len() {
+            p.muted { (files.images.len()) " of " (files.total_images) " images shown." }
+        }
+        @if let Some((name, text)) = &files.answer {
+            details open[answer_open] { summary { "The answer: " code { (name) } } pre { (text) } }
+        }
+    }
+}
+
+/// One learner's exercise drilled into (cohort report).
+fn drill(sources: &Sources<'_>, learner: &str, x: &LearnerExercise, s: &SubmissionDrill) -> Markup {
+    let files = sources.files(&x.exercise, s);
+    let failing: Vec<&SubmittedCheckRow> = s.failing().collect();
+    html! {
+        // Open where a person's attention is wanted: a failure, a reviewer's grade, a wait for review.
+        details.drill id=(format!("s{}", s.id)) open[!s.passed || s.decided_by == DecidedBy::Reviewer || x.awaiting_review] {
+            summary {
+                (learner) " · " (x.exercise) " — " (status_cell(x.status, x.late))
+                @if s.decided_by == DecidedBy::Reviewer { span.muted { " (reviewer's grade; re-check " (if s.automatic_passed { "passed" } else { "failed" }) ")" } }
+                @if x.awaiting_review { " " span.review-flag { "needs review" } }
+            }
+            p.muted {
+                "Submitted " (s.submitted_at.day()) " on " code { (s.backend) } " · " (x.submissions) " submission(s)"
+                @if let Some(n) = &s.reproduce_note { " · reproduction: " (n) }
+            }
+            (verdicts(s))
+            @if !failing.is_empty() {
+                p { b { "Why it failed the re-check:" } }
+                ul { @for c in &failing { li { code { (c.check) } " " (value(c.value)) " (threshold " (value(c.threshold)) "): " (c.message) } } }
+            }
+            @let reviewed: Vec<&SubmittedCheckRow> = s.checks.iter().filter(|c| c.review.is_some()).collect();
+            @if !reviewed.is_empty() {
+                p { b { "The reviewer on its checks:" } }
+                ul {
+                    @for c in &reviewed {
+                        @if let Some(v) = &c.review {
+                            li {
+                                code { (c.check) } " — " (v.grade.map_or("no grade".to_string(), |g| g.to_string()))
+                                @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                            }
+                        }
+                    }
+                }
+            }
+            (work(&files, 256, &format!("{learner} — {}", x.exercise), false))
+            details { summary { "Every check" } (checks_table(&s.checks)) }
+        }
+    }
+}
+
 /// The UTC day of a time, or `-`.
 fn day(t: Option<&Timestamp>) -> String {
     t.map_or("-".to_string(), |t| t.day().to_string())
@@ -140,19 +299,22 @@ fn list(items: &[impl AsRef<str>]) -> String {
     if items.is_empty() { "-".into() } else { items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(", ") }
 }
 
-pub fn html(r: &Report, workspace: &Path) -> String {
+pub fn html(r: &Report, sources: &Sources<'_>) -> String {
+    let workspace = sources.workspace;
     let title = format!("{} — progress report", r.title);
     let passes: u32 = r.exercises.iter().map(|e| e.passed).sum();
     let seats: u32 = r.exercises.iter().map(|e| e.learners).sum();
     let late: usize = r.learners.iter().map(|l| l.late.len()).sum();
     let missing: usize = r.learners.iter().map(|l| l.missing.len()).sum();
-    let gallery: Vec<(&str, &str, String, Status, bool)> = r
+    /// (learner, exercise, thumbnail, status, late, submission of record)
+    type Thumb<'a> = (&'a str, &'a str, String, Status, bool, Option<i64>);
+    let gallery: Vec<Thumb<'_>> = r
         .learners
         .iter()
         .flat_map(|l| l.exercises.iter().map(move |x| (l, x)))
         .filter_map(|(l, x)| {
             let uri = x.submission_dir.as_deref().and_then(|d| thumbnail(workspace, d))?;
-            Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late))
+            Some((l.id.as_str(), x.exercise.as_str(), uri, x.status, x.late, x.submission.as_ref().map(|s| s.id)))
         })
         .collect();
     let body = html! {
@@ -162,12 +324,14 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                     @if let Some(e) = &r.exercise_filter { ", exercise " (e) }
                     "."
                 }
+                p.note { (r.passed_means) }
                 div.cards {
                     div.card { b { (r.learners.len()) } "learners" }
                     div.card { b { (r.exercises.len()) } "exercises" }
                     div.card { b { (passes) "/" (seats) } "passed" }
                     div.card { b { (late) } "late" }
                     div.card { b { (missing) } "missing" }
+                    div.card { b class=(if r.needs_review > 0 { "review-flag" } else { "" }) { (r.needs_review) } "need review" }
                     @if let Some(f) = &r.most_failed {
                         div.card { b { code { (f.check) } } "fails most (" (f.failures) "×, " (f.exercise) ")" }
                     }
@@ -175,7 +339,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                 h2 { "Pass rate per exercise" }
                 figure {
                     (pass_rate_chart(r))
-                    figcaption { "Share of learners whose submission passed the re-check." }
+                    figcaption { "Share of learners whose submission passed (the grade of record)." }
                 }
                 h2 { "Progress over time" }
                 figure {
@@ -212,7 +376,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                 table {
                     thead { tr {
                         th { "Exercise" } th.num { "Pass rate" } th.num { "Median attempts to pass" } th.num { "Late" }
-                        th { "Checks failing most" }
+                        th.num { "Needs review" } th { "Checks failing most" }
                     } }
                     tbody {
                         @for e in &r.exercises {
@@ -221,6 +385,7 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                                 td.num { (format!("{:.0}% ({}/{})", e.pass_rate * 100.0, e.passed, e.learners)) }
                                 td.num { (e.median_attempts_to_pass.map(|m| format!("{m:.1}")).unwrap_or_else(|| "-".into())) }
                                 td.num { (e.late) }
+                                td.num { (e.needs_review) }
                                 td {
                                     @if e.failing_checks.is_empty() { "-" }
                                     @for (i, f) in e.failing_checks.iter().enumerate() {
@@ -235,8 +400,8 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                 h2 { "Detail" }
                 table {
                     thead { tr {
-                        th { "Learner" } th { "Exercise" } th { "Status" } th { "Due" } th.num { "Attempts" }
-                        th.num { "Best score" } th { "Reproduced" }
+                        th { "Learner" } th { "Exercise" } th { "Status (of record)" } th { "Automatic" } th { "Reviewer" }
+                        th { "Due" } th.num { "Attempts" } th.num { "Best score" } th { "Reproduced" }
                     } }
                     tbody {
                         @for l in &r.learners {
@@ -244,7 +409,16 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                                 tr {
                                     td { (l.id) }
                                     td { (x.exercise) }
-                                    td { (status_cell(x.status, x.late)) }
+                                    td {
+                                        @if let Some(sub) = &x.submission { a href=(format!("#s{}", sub.id)) { (status_cell(x.status, x.late)) } }
+                                        @else { (status_cell(x.status, x.late)) }
+                                        @if x.awaiting_review { " " span.review-flag { "needs review" } }
+                                    }
+                                    td { (x.automatic_passed.zip(x.automatic_score).map_or("-".into(), |(p, s)| automatic(p, s))) }
+                                    td {
+                                        (reviewer_grade(x.grade, x.score_adjust))
+                                        @if x.comment.is_some() { " " span.muted { "(comment)" } }
+                                    }
                                     td { (x.due.map_or("-".to_string(), |d| d.to_string())) }
                                     td.num { (x.attempts) }
                                     td.num { (x.best_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into())) }
@@ -260,12 +434,24 @@ pub fn html(r: &Report, workspace: &Path) -> String {
                         }
                     }
                 }
+                @if r.learners.iter().any(|l| l.exercises.iter().any(|x| x.submission.is_some())) {
+                    h2 { "Submissions" }
+                    p.muted { "Each learner's submission of record: the verdicts side by side, why it failed, \
+                               the conditioning inputs beside the images, the answer and every check." }
+                    @for l in &r.learners {
+                        @for x in &l.exercises {
+                            @if let Some(sub) = &x.submission { (drill(sources, &l.id, x, sub)) }
+                        }
+                    }
+                }
                 @if !gallery.is_empty() {
                     h2 { "Submitted work" }
                     div.gallery {
-                        @for (learner, exercise, uri, status, late) in &gallery {
+                        @for (learner, exercise, uri, status, late, id) in &gallery {
                             figure {
-                                img src=(uri) alt=(format!("{learner} — {exercise}"));
+                                @let alt = format!("{learner} — {exercise}");
+                                @if let Some(id) = id { a href=(format!("#s{id}")) { img src=(uri) alt=(alt); } }
+                                @else { img src=(uri) alt=(alt); }
                                 figcaption { (learner) " · " (exercise) br; (status_cell(*status, *late)) }
                             }
                         }

@@ -2,11 +2,21 @@
 //! collected submissions and the learner history they carried, written out
 //! as Markdown, CSV, JSON or a self-contained HTML page.
 //!
-//! "Passed" in a report means passed on the instructor's machine: a
-//! collected submission whose images passed the re-check. Attempts, scores
-//! and dates come from the history in the learners' bundles.
+//! "Passed" in a report is the grade of record ([`GRADE_OF_RECORD`]): a
+//! reviewer's grade where one exists, else the instructor's automatic
+//! re-check of a collected submission. Every format says so and shows the
+//! automatic verdict beside it. Attempts, scores and dates come from the
+//! history in the learners' bundles.
+//!
+//! Each learner's exercise carries a drill-down of its submission of record
+//! (`SubmissionDrill`): every check with its message and review, the
+//! reviewer's grade, adjustment and comment. Its files (recipe, images,
+//! conditioning inputs) are read from the submission's folder when a format
+//! shows them (`drill.rs`).
 
+pub mod drill;
 pub mod html;
+mod learner;
 mod text;
 
 use chrono::NaiveDate;
@@ -18,7 +28,7 @@ use serde::Serialize;
 
 use crate::curriculum::Curriculum;
 use crate::id::ExerciseId;
-use crate::store::{Scope, Store};
+use crate::store::{DecidedBy, Grade, Scope, Store, SubmissionRow, SubmittedCheckRow};
 use crate::time::Timestamp;
 
 pub use html::html;
@@ -51,9 +61,17 @@ impl Status {
     }
 }
 
+/// What "passed" means in every report; each format prints it.
+pub const GRADE_OF_RECORD: &str = "Passed = the grade of record: a reviewer's grade where one exists, \
+     else the instructor's automatic re-check. The automatic verdict is shown beside it.";
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub title: String,
+    /// What "passed" means here ([`GRADE_OF_RECORD`]).
+    pub passed_means: &'static str,
+    /// Set when the report covers one learner (it has its own HTML layout).
+    pub learner_scope: bool,
     /// The day the report was made (and that "missing" is judged against).
     pub date: NaiveDate,
     pub exercise_filter: Option<String>,
@@ -63,6 +81,18 @@ pub struct Report {
     pub most_failed: Option<FailedCheck>,
     /// Cumulative first passes by day (from the learners' history).
     pub progress: Vec<ProgressPoint>,
+    /// Collected submissions a person should look at that nobody reviewed yet.
+    pub needs_review: u32,
+    /// The curriculum's stages with their exercises (a learner's path; the
+    /// single-learner page shows the status of each).
+    pub path: Vec<PathStage>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PathStage {
+    pub id: String,
+    pub title: String,
+    pub exercises: Vec<(ExerciseId, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -97,6 +127,52 @@ pub struct LearnerExercise {
     /// The latest submission's folder, relative to the workspace.
     #[serde(skip)]
     pub submission_dir: Option<String>,
+    /// Collected submissions of this exercise.
+    pub submissions: u32,
+    /// The automatic re-check of the submission of record.
+    pub automatic_passed: Option<bool>,
+    pub automatic_score: Option<u32>,
+    /// Who decided the grade of record (`status`): `reviewer` or `checks`.
+    pub decided_by: Option<DecidedBy>,
+    /// The reviewer's grade (an override of the automatic verdict), adjustment and comment.
+    pub grade: Option<Grade>,
+    pub score_adjust: i32,
+    pub comment: Option<String>,
+    /// A submission a person should look at is waiting for one.
+    pub awaiting_review: bool,
+    /// The submission of record in full.
+    pub submission: Option<SubmissionDrill>,
+}
+
+/// The submission a learner's exercise is graded by: the first that passed
+/// (by the grade of record), else the latest.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionDrill {
+    pub id: i64,
+    pub submitted_at: Timestamp,
+    pub backend: String,
+    pub automatic_passed: bool,
+    pub automatic_score: u32,
+    pub passed: bool,
+    pub score: u32,
+    pub decided_by: DecidedBy,
+    pub grade: Option<Grade>,
+    pub score_adjust: i32,
+    pub comment: Option<String>,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<Timestamp>,
+    pub reproduce_note: Option<String>,
+    /// Every check: value against threshold, message, and any review of it.
+    pub checks: Vec<SubmittedCheckRow>,
+    /// The submission's folder, relative to the workspace.
+    #[serde(skip)]
+    pub dir: String,
+}
+
+impl SubmissionDrill {
+    pub fn failing(&self) -> impl Iterator<Item = &SubmittedCheckRow> {
+        self.checks.iter().filter(|c| !c.passed)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,6 +182,8 @@ pub struct ExerciseReport {
     pub learners: u32,
     pub passed: u32,
     pub pass_rate: f64,
+    /// Submissions awaiting a person.
+    pub needs_review: u32,
     pub median_attempts_to_pass: Option<f64>,
     pub late: u32,
     /// The checks that fail most, most first (at most five).
@@ -148,6 +226,9 @@ struct Cell {
     reproduced: Option<bool>,
     due: Option<Option<NaiveDate>>,
     dir: Option<String>,
+    submissions: u32,
+    awaiting: bool,
+    shown: Option<SubmissionRow>,
 }
 
 /// Compute a report from the store.
@@ -188,6 +269,8 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         cell.last = h.last;
         cell.attempts_to_pass = h.attempts_to_pass;
     }
+    let mut needs_review = 0u32;
+    let mut awaiting_by_exercise: HashMap<String, u32> = HashMap::new();
     for s in store.submission_rows(q.scope, q.exercise)? {
         let Some(at) = index.get(s.learner.as_str()).and_then(|&li| slot(li, &s.exercise)) else { continue };
         let cell = cells[at].get_or_insert_with(Cell::default);
@@ -197,8 +280,15 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             cell.late = is_late(&s.submitted_at, cell.due.flatten());
             cell.dir = Some(s.dir.clone());
             cell.reproduced = s.reproduced;
+            cell.shown = Some(s.clone());
         }
         cell.submitted = true;
+        cell.submissions += 1;
+        cell.awaiting |= s.awaiting_review;
+        if s.awaiting_review {
+            needs_review += 1;
+            *awaiting_by_exercise.entry(s.exercise.to_string()).or_default() += 1;
+        }
         // The grade of record: a reviewer's where one exists.
         cell.verified |= s.record.passed;
         cell.best = cell.best.max(Some(s.record.score));
@@ -221,6 +311,8 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         })
         .collect();
 
+    let mut checks = store.scope_submission_checks(q.scope, q.exercise)?;
+    let mut extras = store.scope_submission_extras(q.scope, q.exercise)?;
     let mut learner_reports = Vec::with_capacity(learners.len());
     let mut per_exercise: HashMap<&str, (u32, u32, Vec<u32>)> = HashMap::new();
     let mut pass_days: Vec<NaiveDate> = Vec::new();
@@ -271,6 +363,29 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
             if cell.last > lr.last_activity {
                 lr.last_activity = cell.last;
             }
+            let shown = cell.shown.take();
+            let submission = shown.as_ref().map(|s| {
+                let extra = extras.remove(&s.id);
+                let (reviewer, reviewed_at) = extra.as_ref().and_then(|x| x.reviewer.clone()).unzip();
+                SubmissionDrill {
+                    id: s.id,
+                    submitted_at: s.submitted_at,
+                    backend: extra.as_ref().map(|x| x.backend.clone()).unwrap_or_default(),
+                    automatic_passed: s.automatic_passed,
+                    automatic_score: s.automatic_score,
+                    passed: s.record.passed,
+                    score: s.record.score,
+                    decided_by: s.record.by,
+                    grade: s.grade,
+                    score_adjust: s.score_adjust,
+                    comment: s.comment.clone(),
+                    reviewer,
+                    reviewed_at,
+                    reproduce_note: extra.and_then(|x| x.reproduce_note),
+                    checks: checks.remove(&s.id).unwrap_or_default(),
+                    dir: s.dir.clone(),
+                }
+            });
             lr.exercises.push(LearnerExercise {
                 exercise: e.id.clone(),
                 status,
@@ -281,6 +396,15 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
                 attempts_to_pass,
                 reproduced: cell.reproduced,
                 submission_dir: cell.dir.clone(),
+                submissions: cell.submissions,
+                automatic_passed: shown.as_ref().map(|s| s.automatic_passed),
+                automatic_score: shown.as_ref().map(|s| s.automatic_score),
+                decided_by: shown.as_ref().map(|s| s.record.by),
+                grade: shown.as_ref().and_then(|s| s.grade),
+                score_adjust: shown.as_ref().map_or(0, |s| s.score_adjust),
+                comment: shown.as_ref().and_then(|s| s.comment.clone()),
+                awaiting_review: cell.awaiting,
+                submission,
             });
         }
         learner_reports.push(lr);
@@ -306,6 +430,7 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
                 learners,
                 passed,
                 pass_rate: if learners == 0 { 0.0 } else { f64::from(passed) / f64::from(learners) },
+                needs_review: awaiting_by_exercise.get(e.id.as_str()).copied().unwrap_or(0),
                 median_attempts_to_pass: median(&mut to_pass),
                 late: learner_reports.iter().filter(|l| l.late.contains(&e.id)).count() as u32,
                 failing_checks: all_failures.iter().filter(|f| f.exercise == e.id).take(5).cloned().collect(),
@@ -325,8 +450,30 @@ pub fn build(store: &Store, curriculum: &Curriculum, q: Query<'_>) -> Result<Rep
         Scope::Cohort(c) => format!("Cohort {c}"),
         Scope::Learner(l) => format!("Learner {l}"),
     };
+    let path = match q.scope {
+        Scope::Learner(_) => curriculum
+            .stages
+            .iter()
+            .map(|st| PathStage {
+                id: st.id.clone(),
+                title: st.title.clone(),
+                exercises: st
+                    .exercises
+                    .iter()
+                    .filter(|id| q.exercise.is_none_or(|f| id.as_str() == f))
+                    .map(|id| (id.clone(), curriculum.exercise(id).map(|e| e.title.clone()).unwrap_or_default()))
+                    .collect(),
+            })
+            .filter(|st| !st.exercises.is_empty())
+            .collect(),
+        Scope::Cohort(_) => Vec::new(),
+    };
     Ok(Report {
         title,
+        passed_means: GRADE_OF_RECORD,
+        learner_scope: matches!(q.scope, Scope::Learner(_)),
+        needs_review,
+        path,
         date: q.now.day(),
         exercise_filter: q.exercise.map(str::to_string),
         learners: learner_reports,
@@ -347,6 +494,20 @@ fn median(v: &mut [u32]) -> Option<f64> {
     Some(if n % 2 == 1 { f64::from(v[n / 2]) } else { (f64::from(v[n / 2 - 1]) + f64::from(v[n / 2])) / 2.0 })
 }
 
+/// Where a report's drill-down reads files from.
+#[derive(Clone, Copy)]
+pub struct Sources<'a> {
+    pub workspace: &'a Path,
+    pub curriculum: &'a Curriculum,
+}
+
+impl Sources<'_> {
+    /// The files of a learner's submission of record.
+    pub fn files(&self, exercise: &ExerciseId, s: &SubmissionDrill) -> drill::Files {
+        drill::submission(self.workspace, self.curriculum, exercise.as_str(), &s.dir)
+    }
+}
+
 /// The output formats (the CLI names them in `cli::ReportFormat`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -356,14 +517,17 @@ pub enum Format {
     Json,
 }
 
-/// Write a report in a format. `workspace` is where submission thumbnails
-/// are read from (HTML only).
-pub fn render(report: &Report, format: Format, workspace: &Path) -> Result<String> {
+/// Write a report in a format. Submission files (recipes, images,
+/// conditioning inputs) are read from `workspace`, and an exercise's own
+/// assets from `curriculum`, for the Markdown and HTML drill-downs.
+pub fn render(report: &Report, format: Format, workspace: &Path, curriculum: &Curriculum) -> Result<String> {
+    let sources = Sources { workspace, curriculum };
     Ok(match format {
-        Format::Md => markdown(report),
+        Format::Md => markdown(report, &sources),
         Format::Csv => csv(report),
         Format::Json => serde_json::to_string_pretty(report)? + "\n",
-        Format::Html => html(report, workspace),
+        Format::Html if report.learner_scope => learner::html(report, &sources),
+        Format::Html => html(report, &sources),
     })
 }
 

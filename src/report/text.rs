@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Report, Status};
+use super::{LearnerExercise, Report, Sources, Status, SubmissionDrill};
 use crate::time::Timestamp;
 
 fn percent(x: f64) -> String {
@@ -40,7 +40,116 @@ fn cell_md(s: &str) -> String {
     out
 }
 
-pub fn markdown(r: &Report) -> String {
+/// The automatic verdict in a few words: "passed, 90" / "failed, 40".
+pub(super) fn automatic(passed: bool, score: u32) -> String {
+    format!("{}, {score}", if passed { "passed" } else { "failed" })
+}
+
+/// The reviewer's decision in a few words: "fail, -30", "+5", or `-` when none.
+pub(super) fn reviewer_grade(grade: Option<crate::store::Grade>, adjust: i32) -> String {
+    let adjust = (adjust != 0).then(|| format!("{adjust:+}"));
+    match (grade, adjust) {
+        (Some(g), Some(a)) => format!("{g}, {a}"),
+        (Some(g), None) => g.to_string(),
+        (None, Some(a)) => a,
+        (None, None) => "-".into(),
+    }
+}
+
+/// A value as checks print it.
+pub(super) fn value(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.fract() == 0.0 && x.abs() < 1e9 => format!("{x:.0}"),
+        Some(x) => format!("{x:.3}"),
+        None => "-".into(),
+    }
+}
+
+/// A fence longer than any run of backticks in `text`.
+fn fence(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+/// A reviewer's Markdown comment as a block quote: their Markdown kept,
+/// HTML made inert.
+fn quote(comment: &str) -> String {
+    comment
+        .lines()
+        .map(|l| format!("> {}", l.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One learner's submission of record, drilled into.
+fn drill_md(out: &mut String, learner: &str, x: &LearnerExercise, s: &SubmissionDrill, sources: &Sources<'_>) {
+    let _ = writeln!(
+        out,
+        "### {learner} · {} — {}{}\n",
+        x.exercise,
+        x.status.as_str(),
+        if s.decided_by == crate::store::DecidedBy::Reviewer { " (reviewer's grade)" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "Submitted {} on `{}`. Automatic re-check: {}. Reviewer: {}{}. Grade of record: {}, score {}.{}\n",
+        s.submitted_at.day(),
+        cell_md(&s.backend),
+        automatic(s.automatic_passed, s.automatic_score),
+        reviewer_grade(s.grade, s.score_adjust),
+        s.reviewer.as_deref().map(|r| format!(" ({})", cell_md(r))).unwrap_or_default(),
+        if s.passed { "passed" } else { "failed" },
+        s.score,
+        if x.awaiting_review { " **Needs review.**" } else { "" }
+    );
+    if let Some(c) = &s.comment {
+        let _ = writeln!(out, "{}\n", quote(c));
+    }
+    if let Some(note) = &s.reproduce_note {
+        let _ = writeln!(out, "Reproduction: {}\n", cell_md(note));
+    }
+    let failing: Vec<_> = s.failing().collect();
+    if !failing.is_empty() {
+        let _ = writeln!(out, "Failing checks:\n");
+        for c in failing {
+            let _ = writeln!(
+                out,
+                "- `{}` {} (threshold {}): {}",
+                c.check,
+                value(c.value),
+                value(c.threshold),
+                cell_md(&c.message)
+            );
+        }
+        let _ = writeln!(out);
+    }
+    for c in s.checks.iter().filter(|c| c.review.is_some()) {
+        let Some(v) = &c.review else { continue };
+        let _ = writeln!(
+            out,
+            "Reviewer on `{}`: {}{}\n",
+            c.check,
+            v.grade.map_or("-".to_string(), |g| g.to_string()),
+            if v.comment.trim().is_empty() { String::new() } else { format!("\n\n{}", quote(&v.comment)) }
+        );
+    }
+    let files = sources.files(&x.exercise, s);
+    for i in &files.inputs {
+        let _ = writeln!(out, "- Input: {} `{}`", i.role, cell_md(&i.name));
+    }
+    if files.total_images > 0 {
+        let _ = writeln!(out, "- Images: {} in `{}/images/`", files.total_images, cell_md(&s.dir));
+    }
+    if !files.inputs.is_empty() || files.total_images > 0 {
+        let _ = writeln!(out);
+    }
+    if let Some((name, text)) = &files.answer {
+        let f = fence(text);
+        let _ = writeln!(out, "{}:\n\n{f}toml\n{}\n{f}\n", cell_md(name), text.trim_end());
+    }
+}
+
+pub fn markdown(r: &Report, sources: &Sources<'_>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {} — progress report\n", cell_md(&r.title));
     let _ = writeln!(
@@ -49,6 +158,10 @@ pub fn markdown(r: &Report) -> String {
         r.date,
         r.exercise_filter.as_ref().map(|e| format!(", exercise {e}")).unwrap_or_default()
     );
+    let _ = writeln!(out, "_{}_\n", r.passed_means);
+    if r.needs_review > 0 {
+        let _ = writeln!(out, "**Needs review:** {} submission(s) awaiting a person.\n", r.needs_review);
+    }
     if let Some(f) = &r.most_failed {
         let _ = writeln!(
             out,
@@ -76,30 +189,37 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     let _ = writeln!(out, "\n## Exercises\n");
-    let _ = writeln!(out, "| Exercise | Pass rate | Passed | Median attempts to pass | Late | Checks failing most |");
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|---|");
+    let _ = writeln!(
+        out,
+        "| Exercise | Pass rate | Passed | Median attempts to pass | Late | Needs review | Checks failing most |"
+    );
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---|");
     for e in &r.exercises {
         let failing: Vec<String> = e.failing_checks.iter().map(|f| format!("`{}` ×{}", f.check, f.failures)).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {}/{} | {} | {} | {} |",
+            "| {} | {} | {}/{} | {} | {} | {} | {} |",
             e.id,
             percent(e.pass_rate),
             e.passed,
             e.learners,
             e.median_attempts_to_pass.map(|m| format!("{m:.1}")).unwrap_or_else(|| "-".into()),
             e.late,
+            e.needs_review,
             if failing.is_empty() { "-".into() } else { failing.join(", ") }
         );
     }
     let _ = writeln!(out, "\n## Detail\n");
-    let _ = writeln!(out, "| Learner | Exercise | Status | Late | Due | Attempts | Best score | Reproduced |");
-    let _ = writeln!(out, "|---|---|---|---|---|---:|---:|---|");
+    let _ = writeln!(
+        out,
+        "| Learner | Exercise | Status | Late | Due | Attempts | Best score | Reproduced | Automatic | Reviewer | Decided by | Needs review |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---:|---:|---|---|---|---|---|");
     for l in &r.learners {
         for x in &l.exercises {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 l.id,
                 x.exercise,
                 x.status.as_str(),
@@ -111,8 +231,23 @@ pub fn markdown(r: &Report) -> String {
                     Some(true) => "yes",
                     Some(false) => "no",
                     None => "-",
-                }
+                },
+                x.automatic_passed.zip(x.automatic_score).map_or("-".into(), |(p, s)| automatic(p, s)),
+                reviewer_grade(x.grade, x.score_adjust),
+                x.decided_by.map_or("-", |d| d.as_str()),
+                if x.awaiting_review { "yes" } else { "-" },
             );
+        }
+    }
+    let drilled: Vec<_> = r
+        .learners
+        .iter()
+        .flat_map(|l| l.exercises.iter().filter_map(move |x| Some((l, x, x.submission.as_ref()?))))
+        .collect();
+    if !drilled.is_empty() {
+        let _ = writeln!(out, "\n## Submissions\n");
+        for (l, x, s) in drilled {
+            drill_md(&mut out, &l.id, x, s, sources);
         }
     }
     out
@@ -130,7 +265,7 @@ fn cell_csv(s: &str) -> String {
 /// shows them. Quoting is the `csv` crate's.
 pub fn csv(r: &Report) -> String {
     let mut w = csv::Writer::from_writer(Vec::with_capacity(64 + r.learners.len() * r.exercises.len() * 120));
-    let mut row = |fields: [String; 14]| {
+    let mut row = |fields: [String; 23]| {
         let _ = w.write_record(&fields);
     };
     row([
@@ -148,6 +283,15 @@ pub fn csv(r: &Report) -> String {
         "milestones",
         "exercise_pass_rate",
         "exercise_most_failed_check",
+        "needs_review",
+        "automatic_verdict",
+        "automatic_score",
+        "score_of_record",
+        "decided_by",
+        "reviewer_grade",
+        "score_adjust",
+        "reviewer_comment",
+        "failed_checks",
     ]
     .map(String::from));
     let by_id: std::collections::HashMap<&str, &super::ExerciseReport> =
@@ -175,6 +319,18 @@ pub fn csv(r: &Report) -> String {
                 milestones.clone(),
                 e.map(|e| format!("{:.3}", e.pass_rate)).unwrap_or_default(),
                 e.and_then(|e| e.failing_checks.first()).map(|f| f.check.clone()).unwrap_or_default(),
+                x.awaiting_review.to_string(),
+                x.automatic_passed.map(|p| if p { "passed" } else { "failed" }.to_string()).unwrap_or_default(),
+                x.automatic_score.map(|s| s.to_string()).unwrap_or_default(),
+                x.submission.as_ref().map(|s| s.score.to_string()).unwrap_or_default(),
+                x.decided_by.map(|d| d.as_str().to_string()).unwrap_or_default(),
+                x.grade.map(|g| g.to_string()).unwrap_or_default(),
+                if x.submission.is_some() { x.score_adjust.to_string() } else { String::new() },
+                cell_csv(x.comment.as_deref().unwrap_or_default()),
+                x.submission
+                    .as_ref()
+                    .map(|s| s.failing().map(|c| c.check.as_str()).collect::<Vec<_>>().join(";"))
+                    .unwrap_or_default(),
             ]);
         }
         if l.exercises.is_empty() {
@@ -191,6 +347,15 @@ pub fn csv(r: &Report) -> String {
                 String::new(),
                 String::new(),
                 milestones.clone(),
+                String::new(),
+                String::new(),
+                "false".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
                 String::new(),
                 String::new(),
             ]);

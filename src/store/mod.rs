@@ -12,12 +12,14 @@
 //! milestones) is a table that triggers keep in step with `attempts` inside
 //! the statement that changes them (schema migration 5).
 
+mod drilldown;
 mod pipeline;
 mod reviews;
 mod roster;
 mod schema;
 mod submissions;
 
+pub use drilldown::SubmissionExtras;
 pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
 pub use reviews::{
     CheckFeedback, CheckGrades, CheckReview, DecidedBy, Feedback, Grade, Imported, Record, Review, ReviewError,

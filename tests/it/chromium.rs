@@ -19,6 +19,12 @@ fn chromium() -> Option<&'static str> {
 
 /// Render `page` to a screenshot; returns (console lines, page requests to the network).
 fn render(browser: &str, page: &Path, work: &Path) -> (Vec<String>, Vec<String>) {
+    render_sized(browser, page, work, (1200, 1600))
+}
+
+/// `render` in a window of `size`; with `GENPATH_SCREENSHOTS=DIR` the
+/// screenshot is kept there for a person to look at.
+fn render_sized(browser: &str, page: &Path, work: &Path, size: (u32, u32)) -> (Vec<String>, Vec<String>) {
     let shot = work.join(format!("{}.png", page.file_stem().unwrap().to_string_lossy()));
     let netlog = work.join("netlog.json");
     let profile = tempfile::tempdir().unwrap();
@@ -34,8 +40,8 @@ fn render(browser: &str, page: &Path, work: &Path) -> (Vec<String>, Vec<String>)
             "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1200,1600",
         ])
+        .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--log-net-log={}", netlog.display()))
         .arg(format!("--screenshot={}", shot.display()))
@@ -45,6 +51,15 @@ fn render(browser: &str, page: &Path, work: &Path) -> (Vec<String>, Vec<String>)
     let log = String::from_utf8_lossy(&o.stderr).into_owned();
     let png = std::fs::read(&shot).unwrap_or_else(|_| panic!("no screenshot of {}: {log}", page.display()));
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "screenshot of {} is empty", page.display());
+    if let Some(keep) = std::env::var_os("GENPATH_SCREENSHOTS") {
+        let name = format!(
+            "{}-{}.png",
+            page.parent().unwrap().file_name().unwrap().to_string_lossy(),
+            page.file_stem().unwrap().to_string_lossy()
+        );
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(name), &png).unwrap();
+    }
     let console = log.lines().filter(|l| l.contains(":CONSOLE")).map(str::to_string).collect();
     let net: serde_json::Value = serde_json::from_slice(&std::fs::read(&netlog).unwrap()).unwrap();
     let requests = net["events"]
@@ -99,6 +114,34 @@ fn report_and_portfolio_render_cleanly_in_headless_chromium() {
 
     for page in [report, site.join("index.html")] {
         let (console, requests) = render(browser, &page, tmp.path());
+        assert!(console.is_empty(), "{}: console messages: {console:?}", page.display());
+        assert!(requests.is_empty(), "{}: network requests: {requests:?}", page.display());
+    }
+}
+
+/// The single learner's report, a reviewed cohort's report with its
+/// drill-down, and a portfolio with a conditioned piece and an imported
+/// real-tool piece render cleanly too (`GENPATH_SCREENSHOTS=DIR`
+/// keeps the screenshots to look at).
+#[test]
+fn the_learner_report_and_a_portfolio_with_real_tools_render_cleanly() {
+    let Some(browser) = chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (see .ci/run)");
+        eprintln!("chromium not found: skipping the render check (`apt-get install chromium` to run it)");
+        return;
+    };
+    let (tmp, teacher) = crate::review_reports::reviewed_cohort();
+    let pages = tmp.path().join("pages");
+    std::fs::create_dir_all(&pages).unwrap();
+    let report = pages.join("learner-ada.html");
+    let o = run(&teacher, &["report", "--learner", "ada", "--format", "html", "--out", report.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cohort = pages.join("cohort-spring.html");
+    let o = run(&teacher, &["report", "--cohort", "spring", "--format", "html", "--out", cohort.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let site = crate::review_reports::portfolio_with_control_and_real_tool(&tmp.path().join("own"));
+    for page in [report, cohort, site.join("index.html")] {
+        let (console, requests) = render_sized(browser, &page, tmp.path(), (1280, 4200));
         assert!(console.is_empty(), "{}: console messages: {console:?}", page.display());
         assert!(requests.is_empty(), "{}: network requests: {requests:?}", page.display());
     }

@@ -181,7 +181,8 @@ fn cohort_submits_instructor_collects_and_reports_in_every_format() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("<svg role=\"img\" aria-label=\"Pass rate per exercise\""), "no pass-rate chart");
     assert!(html.contains("aria-label=\"Exercises passed over time\""), "no progress chart");
-    assert_eq!(html.matches("<img src=\"data:image/png;base64,").count(), 5, "one thumbnail per submission");
+    let gallery = &html[html.find("<h2>Submitted work</h2>").expect("a gallery")..];
+    assert_eq!(gallery.matches("<img src=\"data:image/png;base64,").count(), 5, "one thumbnail per submission");
     assert!(html.contains("<span class=\"late\">late</span>"));
     assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"), "external or script");
     assert!(html.contains("@media print"));

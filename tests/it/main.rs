@@ -29,6 +29,7 @@ mod real_sdserver;
 mod renderer;
 mod renderer_controls;
 mod review;
+mod review_reports;
 mod roster;
 mod service;
 mod store;
