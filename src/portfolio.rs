@@ -267,7 +267,12 @@ pub fn write(ws: &Workspace, store: &Store, curriculum: &Curriculum, learner: &s
     let mut real: Vec<Piece<'_>> = Vec::new();
     for exercise in &curriculum.exercises {
         let attempts = store.attempts(learner, &exercise.id)?;
-        let practice: Vec<AttemptRow> = attempts.iter().filter(|a| is_practice(&a.backend)).cloned().collect();
+        // A pass a reviewer failed is not passing work: the next best pass stands in.
+        let failed_by_reviewer = |a: &AttemptRow| {
+            feedback.iter().any(|f| f.exercise == exercise.id && f.attempt == Some(a.id) && !f.record.passed)
+        };
+        let practice: Vec<AttemptRow> =
+            attempts.iter().filter(|a| is_practice(&a.backend) && !failed_by_reviewer(a)).cloned().collect();
         if let Some(attempt) = best_pass(&practice) {
             pieces.push(piece(ws, store, curriculum, exercise, attempt, &feedback, out)?);
         }

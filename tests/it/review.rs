@@ -160,6 +160,13 @@ fn an_override_and_a_comment_reach_the_learner_and_a_tampered_file_is_refused() 
     let path = ok(&ada, &["path"]);
     assert!(path.lines().any(|l| l.contains(FIRST) && l.contains("reviewed: FAIL")), "{path}");
 
+    // The portfolio shows passing work only: a pass the reviewer failed is left out.
+    let site = s.root.join("site");
+    ok(&ada, &["portfolio", "--out", site.to_str().unwrap()]);
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(!html.contains("A first image on brief"), "{html}");
+    assert!(html.contains("Which tool for this job?") && html.contains("Good reasoning"), "{html}");
+
     // The studio: the exercise is marked on the path and its panel shows the grade and the comment.
     use genpath::tui::app::{Action, Msg};
     let env = genpath::session::Env::open(Some(&ada), None).unwrap();
