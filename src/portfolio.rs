@@ -309,7 +309,7 @@ const PIECE_STYLE: &str = "
 .work .output img { max-width: 480px; width: 100%; }
 .work .arrow { align-self: center; font-size: 28px; color: var(--muted); }
 .feedback { border-left: 3px solid #eedc9a; padding: 2px 12px; margin: 10px 0; }
-.comment { white-space: pre-wrap; background: #fffbea; border: 1px solid #eedc9a; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
+.comment { background: #fffbea; border: 1px solid #eedc9a; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 pre { background: var(--soft); padding: 8px; overflow-x: auto; white-space: pre-wrap; font-size: 12px; }
 ";
 
@@ -392,11 +392,11 @@ fn feedback(f: &Feedback) -> maud::Markup {
                 }
                 span.muted { " — " (f.reviewer) ", " (f.reviewed_at.day()) }
             }
-            @if !f.comment.trim().is_empty() { div.comment { (f.comment) } }
+            @if !f.comment.trim().is_empty() { (crate::report::html::comment(&f.comment)) }
             @for c in f.checks.iter().filter(|c| c.grade.is_some() || !c.comment.trim().is_empty()) {
                 p {
                     "On " code { (c.check) } ": " (c.grade.map_or("-".to_string(), |g| g.to_string()))
-                    @if !c.comment.trim().is_empty() { div.comment { (c.comment) } }
+                    @if !c.comment.trim().is_empty() { (crate::report::html::comment(&c.comment)) }
                 }
             }
         }

@@ -39,7 +39,7 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 .verdicts > div { border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; min-width: 170px; }
 .verdicts > div.of-record { border: 2px solid var(--ink); }
 .verdicts small { display: block; color: var(--muted); }
-.comment { white-space: pre-wrap; background: #fffbea; border: 1px solid #eedc9a; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
+.comment { background: #fffbea; border: 1px solid #eedc9a; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 .review-flag { color: var(--warn); font-weight: 600; }
 details.drill { border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; margin: 8px 0; }
 details.drill > summary { cursor: pointer; font-weight: 600; }
@@ -122,6 +122,33 @@ fn progress_chart(r: &Report) -> Markup {
 /// A whole self-contained page: the shared head (charset, viewport, title,
 /// the style sheet plus `extra_style`) around `body`. The report and the
 /// portfolio are both written through it.
+/// A reviewer's comment, written in Markdown, as HTML: emphasis, lists,
+/// code and links render; any HTML the comment holds is shown as text,
+/// never interpreted (a comment cannot inject markup or scripts into a page).
+pub fn comment(markdown: &str) -> Markup {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    // Whether each open link was kept: only web links are (a `javascript:`
+    // or file URL shows as its text alone).
+    let mut links: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).filter_map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Image { dest_url, .. }) => {
+            links.push(false);
+            Some(Event::Text(dest_url))
+        }
+        Event::Start(Tag::Link { ref dest_url, .. }) => {
+            let web = dest_url.starts_with("https://") || dest_url.starts_with("http://");
+            links.push(web);
+            web.then_some(e)
+        }
+        Event::End(TagEnd::Link | TagEnd::Image) => links.pop().unwrap_or(false).then_some(e),
+        other => Some(other),
+    });
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, events);
+    html! { div.comment { (PreEscaped(out)) } }
+}
+
 pub fn page(title: &str, extra_style: &str, body: Markup) -> String {
     html! {
         (DOCTYPE)
@@ -186,7 +213,7 @@ pub fn verdicts(s: &SubmissionDrill) -> Markup {
                 }
             }
         }
-        @if let Some(c) = &s.comment { div.comment { (c) } }
+        @if let Some(c) = &s.comment { (comment(c)) }
     }
 }
 
@@ -209,7 +236,7 @@ pub fn checks_table(checks: &[SubmittedCheckRow]) -> Markup {
                             @match &c.review {
                                 Some(v) => {
                                     (v.grade.map_or("-".to_string(), |g| g.to_string()))
-                                    @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                                    @if !v.comment.trim().is_empty() { (comment(&v.comment)) }
                                 }
                                 None => "-",
                             }
@@ -277,7 +304,7 @@ fn drill(sources: &Sources<'_>, learner: &str, x: &LearnerExercise, s: &Submissi
                         @if let Some(v) = &c.review {
                             li {
                                 code { (c.check) } " — " (v.grade.map_or("no grade".to_string(), |g| g.to_string()))
-                                @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                                @if !v.comment.trim().is_empty() { (comment(&v.comment)) }
                             }
                         }
                     }
@@ -459,4 +486,25 @@ pub fn html(r: &Report, sources: &Sources<'_>) -> String {
                 }
     };
     page(&title, "", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comment;
+
+    #[test]
+    fn a_comment_renders_its_markdown_and_nothing_it_could_inject() {
+        let html = comment("The fox is **cropped**.\n\n- wider framing\n- `seed = 7`").into_string();
+        assert!(html.contains("<strong>cropped</strong>") && html.contains("<li>wider framing</li>"), "{html}");
+        assert!(html.contains("<code>seed = 7</code>"), "{html}");
+        let html = comment("<script>alert(1)</script> and <i>tail</i>").into_string();
+        assert!(!html.contains("<script") && !html.contains("<i>"), "{html}");
+        assert!(html.contains("&lt;script&gt;") && html.contains("&lt;i&gt;tail&lt;/i&gt;"), "{html}");
+        let html =
+            comment("[click](javascript:alert(1)) ![x](https://tracker.example/p.png) [docs](https://example.org)")
+                .into_string();
+        assert!(!html.contains("javascript:alert(1)\"") && !html.contains("<img"), "{html}");
+        assert!(html.contains("<a href=\"https://example.org\">docs</a>"), "{html}");
+        assert_eq!(html.matches("<a ").count(), html.matches("</a>").count(), "{html}");
+    }
 }

@@ -123,7 +123,7 @@ fn feedback(r: &Report, l: &LearnerReport) -> Markup {
                     @if let Some(v) = &c.review {
                         p {
                             "On " code { (c.check) } ": " (v.grade.map_or("-".to_string(), |g| g.to_string()))
-                            @if !v.comment.trim().is_empty() { div.comment { (v.comment) } }
+                            @if !v.comment.trim().is_empty() { (super::html::comment(&v.comment)) }
                         }
                     }
                 }
