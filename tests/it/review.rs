@@ -112,6 +112,34 @@ fn an_override_and_a_comment_reach_the_learner_and_a_tampered_file_is_refused() 
     let bad = run(t, &["review", "grade", &tool.to_string(), "--check", "nosuch", "--pass"]);
     assert!(stderr(&bad).contains("has no check 'nosuch'; its checks are: decision"), "{}", stderr(&bad));
 
+    // Every report shows the override, the comment and the automatic verdict side by side.
+    let csv = ok(t, &["report", "--cohort", "spring", "--format", "csv"]);
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let head = rows.headers().unwrap().clone();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
+    let ada_first = rows
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[col("learner")] == "ada" && &r[col("exercise")] == FIRST)
+        .unwrap();
+    assert_eq!(&ada_first[col("status")], "failed");
+    assert_eq!(&ada_first[col("automatic_verdict")], "passed");
+    assert_eq!(&ada_first[col("decided_by")], "reviewer");
+    assert_eq!(&ada_first[col("reviewer_grade")], "fail");
+    assert_eq!(&ada_first[col("score_adjust")], "-30");
+    assert_eq!(&ada_first[col("reviewer_comment")], "The fox is **cropped** at the ears.");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(t, &["report", "--cohort", "spring", "--format", "json"])).unwrap();
+    let ada = json["learners"].as_array().unwrap().iter().find(|l| l["id"] == "ada").unwrap();
+    let first_json = ada["exercises"].as_array().unwrap().iter().find(|e| e["exercise"] == FIRST).unwrap();
+    assert_eq!(first_json["status"], "failed");
+    assert_eq!(first_json["automatic_passed"], true);
+    assert_eq!(first_json["grade"], "fail");
+    assert_eq!(first_json["comment"], "The fox is **cropped** at the ears.");
+    let html = ok(t, &["report", "--cohort", "spring", "--format", "html"]);
+    assert!(html.contains("<strong>cropped</strong>"), "the comment's Markdown renders");
+    assert!(html.contains("Grade of record"), "both verdicts are labelled");
+
     // The store keeps the automatic verdict beside the override.
     let store = genpath::store::Store::open(&t.join("genpath.db")).unwrap();
     let d = store.submission_detail(first).unwrap().unwrap();
