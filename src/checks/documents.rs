@@ -429,30 +429,30 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             );
         }
     }
+    // Each written part the brief asks for, with its fewest words and what to write.
     let n = words(&d.tradeoffs);
-    let min = brief.min_tradeoff_words as usize;
-    if n < min {
-        return Outcome::new(
-            spec,
-            false,
-            Some(n as f64),
-            Some(min as f64),
-            format!(
-                "the trade-offs are {n} words; write at least {min}: what you gain, what you give up, what would change your mind"
-            ),
-        );
-    }
-    if let Some(min) = brief.min_fallback_words {
-        let n = d.fallback.as_deref().map_or(0, words);
-        if n < min as usize {
+    let parts = [
+        (
+            "the trade-offs are",
+            n,
+            Some(brief.min_tradeoff_words),
+            "what you gain, what you give up, what would change your mind",
+        ),
+        (
+            "`fallback` has",
+            d.fallback.as_deref().map_or(0, words),
+            brief.min_fallback_words,
+            "what the team does when this choice fails (the server is down, the price or the volume changes)",
+        ),
+    ];
+    for (what, n, min, ask) in parts {
+        if let Some(min) = min.filter(|&m| n < m as usize) {
             return Outcome::new(
                 spec,
                 false,
                 Some(n as f64),
-                Some(min as f64),
-                format!(
-                    "`fallback` has {n} words; write at least {min} on what the team does when this choice fails (the server is down, the price or the volume changes)"
-                ),
+                Some(f64::from(min)),
+                format!("{what} {n} words; write at least {min}: {ask}"),
             );
         }
     }

@@ -22,8 +22,8 @@ mod submissions;
 pub use drilldown::SubmissionExtras;
 pub use pipeline::{CallRow, JobRow, JobStatus, RunRow, RunStatus};
 pub use reviews::{
-    CheckFeedback, CheckGrades, CheckReview, DecidedBy, Feedback, Grade, Imported, Record, Review, ReviewError,
-    ReviewFilter, ReviewInput, SubmissionDetail, SubmittedCheckRow, Verdicts, grade_of_record,
+    CheckFeedback, CheckGrades, CheckReview, DecidedBy, Feedback, Grade, Imported, MAX_SCORE_ADJUST, Record, Review,
+    ReviewError, ReviewFilter, ReviewInput, SubmissionDetail, SubmittedCheckRow, Verdicts, grade_of_record,
 };
 pub use roster::{AssignmentRow, CohortRow, LearnerRow};
 pub use submissions::{

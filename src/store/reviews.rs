@@ -272,6 +272,10 @@ fn check_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubmittedCheckRow> {
     })
 }
 
+/// The most a score adjustment may be, either way: it can take a score
+/// from 100 to 0 or from 0 to 100, no further.
+pub const MAX_SCORE_ADJUST: i32 = 100;
+
 /// Why a review cannot be recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -279,7 +283,7 @@ pub enum ReviewError {
     NoSubmission(i64),
     #[error("submission {id} has no check '{check}'; its checks are: {known}")]
     NoCheck { id: i64, check: String, known: String },
-    #[error("a score adjustment must be within -100..=100, not {0}")]
+    #[error("a score adjustment must be within -{MAX_SCORE_ADJUST}..={MAX_SCORE_ADJUST}, not {0}")]
     Adjustment(i32),
 }
 
@@ -383,7 +387,7 @@ impl Store {
     /// comment; fields left `None` keep their value.
     pub fn set_review(&mut self, id: i64, input: &ReviewInput<'_>) -> Result<std::result::Result<(), ReviewError>> {
         if let Some(a) = input.score_adjust
-            && !(-100..=100).contains(&a)
+            && !(-MAX_SCORE_ADJUST..=MAX_SCORE_ADJUST).contains(&a)
         {
             return Ok(Err(ReviewError::Adjustment(a)));
         }

@@ -264,8 +264,6 @@ pub struct ReviewApp {
     pub quit: bool,
 }
 
-/// The most a score adjustment may be, either way (the store's bound).
-pub const MAX_ADJUST: i32 = 100;
 pub const ADJUST_STEP: i32 = 5;
 
 impl ReviewApp {
@@ -430,7 +428,7 @@ impl ReviewApp {
 
     fn adjust(&mut self, by: i32) -> Vec<ReviewEffect> {
         let now = self.current().and_then(|s| s.review.as_ref()).map_or(0, |r| r.score_adjust);
-        let next = (now + by).clamp(-MAX_ADJUST, MAX_ADJUST);
+        let next = (now + by).clamp(-crate::store::MAX_SCORE_ADJUST, crate::store::MAX_SCORE_ADJUST);
         self.write(Change::Adjust(next))
     }
 
