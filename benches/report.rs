@@ -89,6 +89,7 @@ fn cohort(store: &mut Store, curriculum: &Curriculum, learners: usize) {
                     reproduced: None,
                     reproduce_note: None,
                     attempt: None,
+                    attempt_number: None,
                     needs_review: false,
                     checks: &checks,
                     history: &[],

@@ -325,7 +325,10 @@ pub fn check_records(verdict: &Verdict) -> Vec<CheckRecord> {
 /// A recorded attempt's result.
 #[derive(Debug)]
 pub struct Recorded {
+    /// The store's key of the attempt.
     pub attempt: i64,
+    /// Its number among the learner's attempts at the exercise, as they count.
+    pub number: u32,
     pub verdict: Verdict,
     pub images: Vec<PathBuf>,
     pub cost: f64,
@@ -410,7 +413,9 @@ fn finish(
     made: Made,
     verdict: Verdict,
 ) -> Result<Recorded> {
-    let dir = outputs.join(&exercise.id).join(format!("attempt-{id}"));
+    // Folders are named by the number the learner sees ("attempt 3"), not the store's key.
+    let number = store.attempt(id)?.number;
+    let dir = outputs.join(&exercise.id).join(format!("attempt-{number}"));
     let saved = (|| -> Result<Vec<(PathBuf, ImageRecord)>> {
         std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
         let mut out = Vec::new();
@@ -454,6 +459,7 @@ fn finish(
         store.finish_attempt(id, &finished, |stats| crate::progress::milestones_holding(curriculum, stats))?;
     Ok(Recorded {
         attempt: id,
+        number,
         verdict,
         images: saved.into_iter().map(|(p, _)| p).collect(),
         cost: made.cost,
@@ -524,6 +530,7 @@ pub fn rerun_bundle(
         submitted_at: now,
         attempt: SubmittedAttempt {
             id: 0,
+            number: None,
             status: "handoff".into(),
             score: None,
             cost: 0.0,

@@ -133,7 +133,12 @@ pub struct Learner {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SubmittedAttempt {
+    /// The store's key in the learner's workspace.
     pub id: i64,
+    /// Its number among the learner's attempts at the exercise (bundles
+    /// made before attempts were numbered have none).
+    #[serde(default)]
+    pub number: Option<u32>,
     pub status: String,
     pub score: Option<u32>,
     pub cost: f64,
@@ -406,6 +411,7 @@ mod tests {
             submitted_at: "2026-11-26T10:00:00.000Z".parse().unwrap(),
             attempt: SubmittedAttempt {
                 id: 3,
+                number: Some(2),
                 status: "passed".into(),
                 score: Some(100),
                 cost: 0.0,

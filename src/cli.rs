@@ -56,8 +56,10 @@ pub enum Command {
     },
     /// Reveal the next hint of an exercise
     Hint { exercise: String },
-    /// Show milestones, attempts and best results
+    /// Show milestones, attempts and best results; with an exercise, its attempts one by one
     Progress {
+        /// List your attempts at this exercise (number, when, verdict, score, failed checks)
+        exercise: Option<String>,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
@@ -135,9 +137,10 @@ pub enum Command {
     /// Pack your best (or a chosen) attempt into a bundle for your instructor
     Submit {
         exercise: String,
-        /// The attempt to submit [default: your best passing attempt, else your best]
-        #[arg(long, value_name = "ID")]
-        attempt: Option<i64>,
+        /// The attempt to submit, by its number on the exercise (`genpath progress EXERCISE` lists them)
+        /// [default: your best passing attempt, else your best]
+        #[arg(long, value_name = "N")]
+        attempt: Option<u32>,
         /// Where to write the bundle [default: submitted/ in the workspace]
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -245,11 +248,13 @@ pub enum Command {
     },
     /// Two of your attempts side by side: their images on one sheet and the recipe diff
     Compare {
-        /// The first attempt's number (as `genpath run` and the studio's attempts list, `a`, show it)
-        a: i64,
+        /// The exercise
+        exercise: String,
+        /// The first attempt's number on it (as `genpath run`, `genpath progress EXERCISE` and the studio's `a` show it)
+        a: u32,
         /// The second attempt's number
-        b: i64,
-        /// The sheet's file [default: compare-A-B.png]
+        b: u32,
+        /// The sheet's file [default: compare-<exercise>-A-B.png]
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },

@@ -122,6 +122,7 @@ mod tests {
                 bundle_sha256: "ab".repeat(32),
                 exercise: "fluency.first-image".parse().unwrap(),
                 attempt: Some(3),
+                attempt_number: Some(2),
                 submitted_at: at,
                 automatic_passed: true,
                 automatic_score: 91,

@@ -146,6 +146,48 @@ pub fn cells(name: &str, text: &str, axes: &[Axis], limits: Limits) -> anyhow::R
     Ok(out)
 }
 
+/// A finished grid: the sheet as a PNG carrying every cell's infotext.
+pub struct Made {
+    pub png: Vec<u8>,
+    pub cells: usize,
+}
+
+/// The whole plot of the recipe at `recipe_path` (its assets read from its
+/// folder): cells, renders in parallel, the sheet and its legend. `started`
+/// is told the cell count before the first render, `done` each finished
+/// cell (the CLI's progress bar, the studio's status line).
+pub fn make(
+    recipe_path: &std::path::Path,
+    axes: &[Axis],
+    limits: Limits,
+    started: impl FnOnce(usize),
+    done: impl Fn() + Sync,
+) -> anyhow::Result<Made> {
+    use crate::backend::inputs::{self, AssetDirs};
+    use anyhow::Context;
+    let text =
+        std::fs::read_to_string(recipe_path).with_context(|| format!("Failed to read {}", recipe_path.display()))?;
+    let name = recipe_path.display().to_string();
+    let cells = cells(&name, &text, axes, limits)?;
+    let dirs = AssetDirs::beside(recipe_path);
+    // Assets are read once, here; the cells render in parallel.
+    let requests: Vec<Request> = cells
+        .iter()
+        .map(|c| -> anyhow::Result<_> {
+            let inputs = inputs::load(&c.recipe, &dirs, &[]).map_err(|e| e.located(&name, &text))?;
+            Ok(Request { recipe: c.recipe.clone(), inputs })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    started(cells.len());
+    let made = render(&requests, done)?;
+    let (images, seeds): (Vec<_>, Vec<_>) = made.into_iter().unzip();
+    let sheet = sheet(axes, &cells, &images);
+    let legend = legend(axes, &cells, &seeds, "builtin");
+    let png =
+        crate::recipe::png::encode_with(&sheet, &[("parameters", &legend)]).context("Failed to encode the grid")?;
+    Ok(Made { png, cells: cells.len() })
+}
+
 /// Render every cell on the built-in renderer, in parallel (one renderer
 /// per worker thread), calling `done` as each finishes: the images and the
 /// seeds they were made with, in cell order.

@@ -92,8 +92,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Path => commands::path::run(&env),
         Command::Show { exercise, no_images } => commands::show::run(&env, &exercise, !no_images),
         Command::Hint { exercise } => commands::hint::run(&env, &exercise),
-        Command::Progress { json } => commands::progress::run(&env, json),
-        Command::Compare { a, b, out } => commands::compare::run(&env, a, b, out),
+        Command::Progress { exercise, json } => commands::progress::run(&env, exercise.as_deref(), json),
+        Command::Compare { exercise, a, b, out } => commands::compare::run(&env, &exercise, a, b, out),
         Command::Reset { exercise } => commands::reset::run(&env, &exercise),
         Command::Config => commands::config::run(&env),
         Command::Run { exercise, recipe, backend, force, no_images } => {

@@ -209,7 +209,7 @@ fn piece<'a>(
     out: &Path,
 ) -> Result<Piece<'a>> {
     let records = store.images(attempt.id)?;
-    let stem = format!("{}-{}", exercise.id, attempt.id);
+    let stem = format!("{}-{}", exercise.id, attempt.number);
     let mut images = Vec::new();
     let mut first: Option<Vec<u8>> = None;
     for (i, r) in records.iter().take(IMAGES_PER_PIECE).enumerate() {
@@ -341,7 +341,7 @@ fn provenance(p: &Piece<'_>) -> maud::Markup {
             dt { "Verdict" }
             dd {
                 span class=(if p.passed() { "passed" } else { "failed" }) { (verdict_word(p.passed())) }
-                " · score " (p.attempt.score.unwrap_or(0)) " · attempt " (p.attempt.id) " · "
+                " · score " (p.attempt.score.unwrap_or(0)) " · attempt " (p.attempt.number) " · "
                 (p.attempt.finished_at.map(|d| d.day().to_string()).unwrap_or_default())
             }
         }

@@ -42,6 +42,12 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// An attempt's number on its exercise as a reader sees it; `?` for work
+/// recorded before attempts were numbered.
+pub fn attempt_number(number: Option<u32>) -> String {
+    number.map_or_else(|| "?".to_string(), |n| n.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

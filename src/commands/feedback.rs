@@ -116,7 +116,7 @@ pub fn headline(f: &Feedback) -> String {
 
 /// Everything a learner should read about one submission, as lines.
 pub fn lines(f: &Feedback) -> Vec<String> {
-    let attempt = f.attempt.map(|a| format!("attempt {a}, ")).unwrap_or_default();
+    let attempt = f.attempt_number.map(|a| format!("attempt {a}, ")).unwrap_or_default();
     let mut out =
         vec![format!("{attempt}submitted {}; reviewed {}", f.submitted_at.day(), f.reviewed_at.day()), headline(f)];
     for line in f.comment.lines() {

@@ -143,7 +143,7 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
     outln!(
         "{} image(s) made on {tool} → attempt {} at {} (recipe {})",
         files.len(),
-        rec.attempt,
+        rec.number,
         exercise.id,
         recipe_path.display()
     );

@@ -148,7 +148,7 @@ fn show(env: &Env, id: i64, json: bool) -> Result<()> {
     outln!(
         "submitted {} (attempt {}), collected {}{}, backend {}",
         s.submitted_at.day(),
-        s.attempt.map_or("?".to_string(), |a| a.to_string()),
+        crate::present::attempt_number(s.attempt_number),
         s.collected_at.day(),
         if s.late { ", LATE" } else { "" },
         s.backend

@@ -102,7 +102,7 @@ pub fn run(
     observer.bar.finish_and_clear();
     let rec = rec?;
     let cost = if rec.cost > 0.0 { format!(" — cost {:.3}", rec.cost) } else { String::new() };
-    outln!("attempt {} — {:.1} s{cost}", rec.attempt, started.elapsed().as_secs_f64());
+    outln!("attempt {} — {:.1} s{cost}", rec.number, started.elapsed().as_secs_f64());
     if !rec.not_understood.is_empty() {
         outln!("not understood by the backend: {}", rec.not_understood.join(", "));
         if rec.not_understood.iter().any(|w| crate::recipe::prompt::is_hex(w)) {

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::Env;
 use crate::instructor::submit::{self, Written};
 
-pub fn run(env: &Env, exercise: &str, chosen: Option<i64>, out: Option<PathBuf>) -> Result<()> {
+pub fn run(env: &Env, exercise: &str, chosen: Option<u32>, out: Option<PathBuf>) -> Result<()> {
     let store = env.workspace.store()?;
     let exercise = env.curriculum.find(exercise)?;
     let dir = out.unwrap_or_else(|| submit::default_dir(&env.workspace));
@@ -22,7 +22,7 @@ fn print_summary(w: &Written) -> Result<()> {
     let verdict = if s.attempt.status == "passed" { "passed" } else { "did not pass" };
     outln!(
         "packed attempt {} of {} ({verdict}, score {}): {} image(s), {} attempt(s) of history",
-        s.attempt.id,
+        crate::present::attempt_number(s.attempt.number),
         s.exercise,
         s.attempt.score.unwrap_or(0),
         s.images.len(),

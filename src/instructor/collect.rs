@@ -190,6 +190,7 @@ pub fn collect(
             reproduced: reproduced.as_ref().map(|o| o.passed),
             reproduce_note: note.as_deref(),
             attempt: Some(s.attempt.id),
+            attempt_number: s.attempt.number,
             needs_review: needs_review(exercise, &checks),
             checks: &checks,
             history: &s.history,

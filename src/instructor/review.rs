@@ -39,6 +39,7 @@ pub fn feedback_of(s: &SubmissionDetail) -> Feedback {
         bundle_sha256: s.bundle_sha256.clone(),
         exercise: s.exercise.clone(),
         attempt: s.attempt,
+        attempt_number: s.attempt_number,
         submitted_at: s.submitted_at,
         automatic_passed: s.automatic_passed,
         automatic_score: s.automatic_score,

@@ -20,12 +20,12 @@ use crate::workspace::Workspace;
 pub enum SubmitError {
     #[error("{0} has no finished attempt to submit yet: run it first (`genpath run {0}`)")]
     NoAttempt(ExerciseId),
-    #[error("attempt {id} is not one of your attempts at {exercise} (see `genpath progress`)")]
-    NotYours { id: i64, exercise: ExerciseId },
-    #[error("attempt {id} is {status}; only an attempt that ran to a verdict can be submitted")]
-    Unfinished { id: i64, status: String },
-    #[error("{path} changed since attempt {id} made it; run the exercise again and submit the new attempt")]
-    ImageChanged { path: String, id: i64 },
+    #[error("you have no attempt {number} at {exercise} (`genpath progress {exercise}` lists them)")]
+    NotYours { number: u32, exercise: ExerciseId },
+    #[error("attempt {number} is {status}; only an attempt that ran to a verdict can be submitted")]
+    Unfinished { number: u32, status: String },
+    #[error("{path} changed since attempt {number} made it; run the exercise again and submit the new attempt")]
+    ImageChanged { path: String, number: u32 },
 }
 
 /// The attempt a bundle carries when none is chosen: the best pass (highest
@@ -42,19 +42,19 @@ pub fn build(
     ws: &Workspace,
     store: &Store,
     exercise: &Exercise,
-    chosen: Option<i64>,
+    chosen: Option<u32>,
 ) -> Result<(Submission, BTreeMap<String, Vec<u8>>)> {
     let learner = ws.config.learner.id.as_str();
     let attempts = store.attempts(learner, &exercise.id)?;
     let attempt = match chosen {
-        Some(id) => attempts
+        Some(number) => attempts
             .iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| SubmitError::NotYours { id, exercise: exercise.id.clone() })?,
+            .find(|a| a.number == number)
+            .ok_or_else(|| SubmitError::NotYours { number, exercise: exercise.id.clone() })?,
         None => best_attempt(&attempts).ok_or_else(|| SubmitError::NoAttempt(exercise.id.clone()))?,
     };
     if attempt.finished_at.is_none() || !matches!(attempt.status, AttemptStatus::Passed | AttemptStatus::Failed) {
-        return Err(SubmitError::Unfinished { id: attempt.id, status: attempt.status.as_str().into() }.into());
+        return Err(SubmitError::Unfinished { number: attempt.number, status: attempt.status.as_str().into() }.into());
     }
     let answer_path = ws.answer_path(exercise);
     let answer_dir = answer_path.parent().unwrap_or(&ws.root);
@@ -69,7 +69,7 @@ pub fn build(
         let path = ws.root.join(&record.path);
         let bytes = std::fs::read(&path).with_context(|| format!("Failed to read {}", path.display()))?;
         if sha256_hex(&bytes) != record.sha256 {
-            return Err(SubmitError::ImageChanged { path: path.display().to_string(), id: attempt.id }.into());
+            return Err(SubmitError::ImageChanged { path: path.display().to_string(), number: attempt.number }.into());
         }
         let name = format!("images/{:02}.png", i + 1);
         files.insert(name.clone(), bytes);
@@ -97,6 +97,7 @@ pub fn build(
         let failed_checks = store.check_results(a.id)?.into_iter().filter(|c| !c.passed).map(|c| c.check).collect();
         history.push(HistoryEntry {
             attempt: a.id,
+            number: Some(a.number),
             started_at: a.started_at,
             status: a.status.as_str().to_string(),
             score: a.score,
@@ -116,6 +117,7 @@ pub fn build(
         submitted_at: crate::store::now(),
         attempt: SubmittedAttempt {
             id: attempt.id,
+            number: Some(attempt.number),
             status: attempt.status.as_str().to_string(),
             score: attempt.score,
             cost: attempt.cost,
@@ -155,7 +157,7 @@ pub fn write_to(
     ws: &Workspace,
     store: &Store,
     exercise: &Exercise,
-    chosen: Option<i64>,
+    chosen: Option<u32>,
     dir: &Path,
 ) -> Result<Written> {
     let (submission, files) = build(ws, store, exercise, chosen)?;

@@ -122,7 +122,10 @@ pub struct Finished {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AttemptRow {
+    /// The store's key: unique across exercises, never shown to a learner.
     pub id: i64,
+    /// The learner's count on this exercise: 1 for their first attempt at it.
+    pub number: u32,
     pub learner: String,
     pub exercise: ExerciseId,
     pub recipe_text: String,
@@ -406,6 +409,14 @@ impl Store {
             .ok_or(StoreError::NoSuchAttempt(id))
     }
 
+    /// A learner's attempt at an exercise by its number there (1 = the first).
+    pub fn numbered_attempt(&self, learner: &str, exercise: &str, number: u32) -> Result<Option<AttemptRow>> {
+        self.conn
+            .prepare_cached(&format!("{ATTEMPT_SELECT} WHERE learner_id = ?1 AND exercise_id = ?2 AND number = ?3"))
+            .and_then(|mut st| st.query_row(params![learner, exercise, number], attempt_row).optional())
+            .map_err(self.err())
+    }
+
     /// A learner's attempts at an exercise, newest first.
     pub fn attempts(&self, learner: &str, exercise: &str) -> Result<Vec<AttemptRow>> {
         let mut st = self
@@ -625,7 +636,7 @@ mod sql {
 }
 
 const ATTEMPT_SELECT: &str = "SELECT id, learner_id, exercise_id, recipe_text, recipe_sha256, backend, status, score, cost, \
-     started_at, finished_at, error FROM attempts";
+     started_at, finished_at, error, number FROM attempts";
 
 fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
     Ok(AttemptRow {
@@ -641,6 +652,7 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRow> {
         started_at: r.get(9)?,
         finished_at: r.get(10)?,
         error: r.get(11)?,
+        number: r.get(12)?,
     })
 }
 
@@ -838,11 +850,44 @@ mod tests {
         let mut s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), super::SCHEMA_VERSION);
         assert_eq!(s.exercise_stats("ada").unwrap(), before, "read exactly as the GROUP BY did");
+        // Migration 7 numbered the old attempts per exercise, oldest first.
+        for e in ["fluency.a", "fluency.b", "control.c"] {
+            let mut numbers: Vec<(i64, u32)> =
+                s.attempts("ada", e).unwrap().into_iter().map(|a| (a.id, a.number)).collect();
+            numbers.reverse();
+            let expected: Vec<u32> = (1..=numbers.len() as u32).collect();
+            assert_eq!(numbers.iter().map(|n| n.1).collect::<Vec<_>>(), expected, "{e}: {numbers:?}");
+        }
         // And kept from then on.
         let a = NewAttempt { learner: "ada", exercise: &id("fluency.b"), recipe_text: "", backend: "b" };
         let new = s.begin_attempt(&a).unwrap();
+        assert_eq!(s.attempt(new).unwrap().number, 14, "13 old attempts at fluency.b, then this one");
         s.finish_attempt(new, &finished(true, 100), |_| vec![]).unwrap();
         assert_same_stats(&s.exercise_stats("ada").unwrap(), &counted(&s.conn, "ada"));
+    }
+
+    /// Attempts are numbered per learner and exercise, whoever writes the
+    /// row, and can be found by that number.
+    #[test]
+    fn attempts_are_numbered_per_learner_and_exercise() {
+        let s = Store::open_in_memory().unwrap();
+        for l in ["ada", "bo"] {
+            s.upsert_learner(l, l, None).unwrap();
+        }
+        let (seeds, first) = (id("fluency.seeds"), id("fluency.first-image"));
+        let order =
+            [("ada", &first), ("ada", &first), ("bo", &first), ("ada", &seeds), ("ada", &first), ("bo", &seeds)];
+        let numbers: Vec<u32> = order
+            .iter()
+            .map(|(learner, exercise)| {
+                let a = NewAttempt { learner, exercise, recipe_text: "", backend: "b" };
+                s.attempt(s.begin_attempt(&a).unwrap()).unwrap().number
+            })
+            .collect();
+        assert_eq!(numbers, [1, 2, 1, 1, 3, 1]);
+        let third = s.numbered_attempt("ada", &first, 3).unwrap().expect("ada's third first-image attempt");
+        assert_eq!(third.id, 5);
+        assert!(s.numbered_attempt("ada", &seeds, 2).unwrap().is_none());
     }
 
     /// Recording an attempt runs the same number of SQLite instructions (the

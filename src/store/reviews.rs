@@ -147,6 +147,8 @@ pub struct SubmissionDetail {
     pub backend: String,
     /// The learner's attempt id in their own workspace.
     pub attempt: Option<i64>,
+    /// Its number among their attempts at the exercise, as they count it.
+    pub attempt_number: Option<u32>,
     pub claimed_passed: bool,
     /// The instructor's automatic re-check.
     pub automatic_passed: bool,
@@ -206,7 +208,7 @@ pub struct ReviewFilter<'a> {
 const DETAIL: &str = "SELECT s.id, s.learner_id, l.name, s.exercise_id, s.bundle_sha256, s.bundle_name, s.dir,
        s.submitted_at, s.collected_at, s.late, s.backend, s.attempt, s.claimed_passed, s.passed, s.score,
        s.reproduced, s.reproduce_note, s.needs_review,
-       r.grade, r.score_adjust, r.comment, r.reviewer, r.reviewed_at
+       r.grade, r.score_adjust, r.comment, r.reviewer, r.reviewed_at, s.attempt_number
      FROM submissions s JOIN learners l ON l.id = s.learner_id
      LEFT JOIN reviews r ON r.submission_id = s.id";
 
@@ -241,6 +243,7 @@ fn detail_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SubmissionDetail> {
         late: r.get(9)?,
         backend: r.get(10)?,
         attempt: r.get(11)?,
+        attempt_number: r.get(23)?,
         claimed_passed: r.get(12)?,
         automatic_passed: r.get(13)?,
         automatic_score: r.get(14)?,
@@ -293,7 +296,11 @@ pub enum ReviewError {
 pub struct Feedback {
     pub bundle_sha256: String,
     pub exercise: ExerciseId,
+    /// The learner's attempt id (the store's key on their side).
     pub attempt: Option<i64>,
+    /// Its number among their attempts at the exercise, as they count it.
+    #[serde(default)]
+    pub attempt_number: Option<u32>,
     pub submitted_at: Timestamp,
     pub automatic_passed: bool,
     pub automatic_score: u32,
@@ -532,8 +539,8 @@ impl Store {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO feedback (bundle_sha256, exercise_id, attempt, submitted_at, automatic_passed,
                    automatic_score, passed, score, decided_by, grade, score_adjust, comment, checks, reviewer,
-                   reviewed_at, file_sha256, imported_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                   reviewed_at, file_sha256, imported_at, attempt_number)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )
             .map_err(err)?
             .execute(params![
@@ -553,7 +560,8 @@ impl Store {
                 f.reviewer,
                 f.reviewed_at,
                 file_sha256,
-                now()
+                now(),
+                f.attempt_number
             ])
             .map_err(err)?;
         }
@@ -577,7 +585,7 @@ impl Store {
 }
 
 const FEEDBACK: &str = "SELECT bundle_sha256, exercise_id, attempt, submitted_at, automatic_passed, automatic_score,
-       passed, score, grade, score_adjust, comment, checks, reviewer, reviewed_at, decided_by FROM feedback";
+       passed, score, grade, score_adjust, comment, checks, reviewer, reviewed_at, decided_by, attempt_number FROM feedback";
 
 fn feedback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Feedback> {
     let checks: String = r.get(11)?;
@@ -589,6 +597,7 @@ fn feedback_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Feedback> {
         bundle_sha256: r.get(0)?,
         exercise: r.get(1)?,
         attempt: r.get(2)?,
+        attempt_number: r.get(15)?,
         submitted_at: r.get(3)?,
         automatic_passed: r.get(4)?,
         automatic_score: r.get(5)?,

@@ -380,6 +380,26 @@ CREATE TABLE feedback (
 ) WITHOUT ROWID;
 CREATE INDEX feedback_by_exercise ON feedback(exercise_id, reviewed_at);
 "#,
+    // 7: attempts are numbered per learner and exercise ("attempt 3 of
+    // fluency.seeds"), the way a learner counts them; the row id stays the
+    // internal key. A trigger numbers every new row whoever inserts it, in
+    // the inserting statement, through the index (no scan of the history).
+    r#"
+ALTER TABLE attempts ADD COLUMN number INTEGER;
+UPDATE attempts SET number = n.number
+    FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY learner_id, exercise_id ORDER BY id) AS number FROM attempts) AS n
+    WHERE n.id = attempts.id;
+CREATE INDEX attempts_by_number ON attempts(learner_id, exercise_id, number);
+CREATE TRIGGER attempts_number AFTER INSERT ON attempts WHEN NEW.number IS NULL BEGIN
+    UPDATE attempts SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM attempts
+                                  WHERE learner_id = NEW.learner_id AND exercise_id = NEW.exercise_id)
+    WHERE id = NEW.id;
+END;
+-- the learner's numbers as their bundles carried them (NULL for older bundles)
+ALTER TABLE submissions ADD COLUMN attempt_number INTEGER;
+ALTER TABLE learner_history ADD COLUMN number INTEGER;
+ALTER TABLE feedback ADD COLUMN attempt_number INTEGER;
+"#,
 ];
 
 /// The schema version this binary writes and understands.

@@ -31,6 +31,8 @@ pub struct NewSubmission<'a> {
     pub reproduce_note: Option<&'a str>,
     /// The learner's attempt id in their own workspace.
     pub attempt: Option<i64>,
+    /// Its number among their attempts at the exercise.
+    pub attempt_number: Option<u32>,
     /// A person should look (a judgment write-up, a check close to its line).
     pub needs_review: bool,
     pub checks: &'a [super::CheckRecord],
@@ -65,6 +67,9 @@ pub struct SubmissionRow {
 #[serde(deny_unknown_fields)]
 pub struct HistoryEntry {
     pub attempt: i64,
+    /// The learner's number for it on the exercise (absent in older bundles).
+    #[serde(default)]
+    pub number: Option<u32>,
     pub started_at: Timestamp,
     pub status: String,
     pub score: Option<u32>,
@@ -235,8 +240,8 @@ impl Store {
         tx.execute(
             "INSERT INTO submissions (learner_id, exercise_id, bundle_sha256, bundle_name, dir, submitted_at, collected_at,
                due_at, late, genpath_version, backend, claimed_passed, passed, score, reproduced, reproduce_note,
-               attempt, needs_review)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+               attempt, needs_review, attempt_number)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             params![
                 s.learner,
                 s.exercise,
@@ -255,7 +260,8 @@ impl Store {
                 s.reproduced,
                 s.reproduce_note,
                 s.attempt,
-                s.needs_review
+                s.needs_review,
+                s.attempt_number
             ],
         )
         .map_err(err)?;
@@ -275,8 +281,8 @@ impl Store {
             }
             let mut hist = tx
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO learner_history (learner_id, exercise_id, attempt, started_at, status, score, failed_checks)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT OR REPLACE INTO learner_history (learner_id, exercise_id, attempt, started_at, status, score, failed_checks, number)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err)?;
             for h in s.history {
@@ -287,7 +293,8 @@ impl Store {
                     h.started_at,
                     h.status,
                     h.score,
-                    h.failed_checks.join(",")
+                    h.failed_checks.join(","),
+                    h.number
                 ])
                 .map_err(err)?;
             }
@@ -412,7 +419,7 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT attempt, started_at, status, score, failed_checks FROM learner_history
+                "SELECT attempt, started_at, status, score, failed_checks, number FROM learner_history
                  WHERE learner_id = ?1 AND exercise_id = ?2 ORDER BY started_at, attempt",
             )
             .map_err(self.err())?;
@@ -421,6 +428,7 @@ impl Store {
                 let failed: String = r.get(4)?;
                 Ok(HistoryEntry {
                     attempt: r.get(0)?,
+                    number: r.get(5)?,
                     started_at: r.get(1)?,
                     status: r.get(2)?,
                     score: r.get(3)?,
@@ -650,6 +658,7 @@ mod tests {
             passed: true,
             score: 90,
             reproduced: None,
+            attempt_number: None,
             reproduce_note: None,
             attempt: None,
             needs_review: false,
@@ -682,6 +691,7 @@ mod tests {
                     let failed = ["", "format", "format,palette", "palette"][(n as usize + a) % 4];
                     history.push(HistoryEntry {
                         attempt: a as i64,
+                        number: Some(a as u32 + 1),
                         started_at: format!("2026-03-{day:02}T10:00:00.000Z").parse().unwrap(),
                         status: status.into(),
                         score: (!n.is_multiple_of(4)).then_some(n * 11 % 100),

@@ -27,6 +27,10 @@ pub enum Action {
     PrevImage,
     NextImage,
     FullImage,
+    /// The exercise's input images (control maps, init, mask, brand sheet), full screen.
+    Inputs,
+    /// An X/Y/Z plot of the recipe: type its axes, see the labelled sheet.
+    Grid,
     History,
     Progress,
     Reset,
@@ -45,6 +49,15 @@ pub enum Action {
 #[derive(Debug)]
 pub enum Msg {
     Key(Action),
+    /// A raw key press: text for the grid's axes line, else looked up in the keymap.
+    Press(crossterm::event::KeyEvent),
+    /// The grid being made has this many of its cells rendered.
+    GridCells {
+        done: usize,
+        total: usize,
+    },
+    /// The grid is made (its file) or could not be.
+    GridDone(Result<PathBuf, String>),
     /// A worker's progress on the running attempt.
     RunImage {
         index: usize,
@@ -66,8 +79,10 @@ pub enum Msg {
     RecipeSaved(PathBuf),
     /// Something for the status line.
     Status(String),
-    /// An exercise's attempts, for the history view.
-    HistoryLoaded(Vec<AttemptRow>),
+    /// An exercise's attempts with their images, for the history view.
+    HistoryLoaded(Vec<HistoryItem>),
+    /// The exercise's input images, beside the learner's recipe.
+    InputsLoaded(Vec<PathBuf>),
     /// The file watcher could not start: watch mode is off again.
     WatchUnavailable(String),
     /// Fresh data after a change (attempt, hint, reset).
@@ -97,6 +112,15 @@ pub enum Effect {
     LoadHistory {
         exercise: ExerciseId,
     },
+    /// Put the exercise's assets beside the recipe and list its images.
+    LoadInputs {
+        exercise: ExerciseId,
+    },
+    /// Render an X/Y/Z plot of the exercise's recipe on the built-in renderer.
+    Grid {
+        exercise: ExerciseId,
+        axes: Vec<crate::grid::Axis>,
+    },
     /// Pack the exercise's best attempt as a bundle for the instructor.
     Submit {
         exercise: ExerciseId,
@@ -113,6 +137,32 @@ pub enum View {
     Help,
     /// The last failed run's error, whole and scrollable.
     Error,
+    /// The exercise's input images, one at a time, full screen.
+    Inputs,
+    /// The axes line of an X/Y/Z plot being typed.
+    GridAxes,
+    /// The last grid, full screen.
+    Grid,
+}
+
+/// An X/Y/Z plot in the making, or the last one made.
+#[derive(Debug, Clone)]
+pub struct GridState {
+    /// The axes line as typed (kept for the next grid).
+    pub axes: super::text::TextInput,
+    /// Cells rendered of all, while one renders.
+    pub running: Option<(usize, usize)>,
+    pub last: Option<PathBuf>,
+}
+
+/// What the axes line starts with: the plot practitioners make first.
+pub const GRID_EXAMPLE: &str = "cfg=4,7,10; steps=8,20,30";
+
+/// One attempt in the history view, with its images to compare.
+#[derive(Debug, Clone)]
+pub struct HistoryItem {
+    pub attempt: AttemptRow,
+    pub images: Vec<PathBuf>,
 }
 
 /// The last attempt of an exercise, as the results pane shows it.
@@ -177,8 +227,12 @@ pub struct App {
     /// The last failed run (its exercise, its error), until a run succeeds.
     pub error: Option<(ExerciseId, String)>,
     pub confirm_reset: bool,
-    pub history: Vec<AttemptRow>,
+    pub history: Vec<HistoryItem>,
     pub history_cursor: usize,
+    /// The exercise's input images and the one shown.
+    pub inputs: Vec<PathBuf>,
+    pub input: usize,
+    pub grid: GridState,
     pub color: bool,
     pub quit: bool,
 }
@@ -221,6 +275,9 @@ impl App {
             confirm_reset: false,
             history: Vec::new(),
             history_cursor: 0,
+            inputs: Vec::new(),
+            input: 0,
+            grid: GridState { axes: super::text::TextInput::new(GRID_EXAMPLE), running: None, last: None },
             color,
             quit: false,
         }
@@ -291,6 +348,30 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(a) => self.key(a),
+            Msg::Press(k) if self.view == View::GridAxes => self.axes_key(k),
+            Msg::Press(k) => super::keymap::action(k).map_or_else(Vec::new, |a| self.key(a)),
+            Msg::GridCells { done, total } => {
+                self.grid.running = Some((done, total));
+                Vec::new()
+            }
+            Msg::GridDone(result) => {
+                self.grid.running = None;
+                match result {
+                    Ok(path) => {
+                        let shown = path.strip_prefix(&self.workspace).unwrap_or(&path).display().to_string();
+                        self.status = Some(format!("grid written: {shown}"));
+                        self.grid.last = Some(path);
+                        self.view = View::Grid;
+                    }
+                    Err(e) => {
+                        self.error = Some((self.exercise().id.clone(), format!("the grid could not be made:\n{e}")));
+                        self.status = Some(RUN_FAILED.into());
+                        self.view = View::Error;
+                        self.scroll = 0;
+                    }
+                }
+                Vec::new()
+            }
             Msg::RunImage { index, total, cost } => {
                 if let Some(r) = &mut self.run {
                     r.image = index;
@@ -328,7 +409,7 @@ impl App {
                         let score = last.verdict.as_ref().map_or(0, |v| v.score);
                         self.status = Some(format!(
                             "attempt {} {} — score {score}/100",
-                            last.attempt.id,
+                            last.attempt.number,
                             if passed { "PASSED" } else { "failed" }
                         ));
                         self.data.last.insert(id, *last);
@@ -368,6 +449,17 @@ impl App {
                 self.history = rows;
                 Vec::new()
             }
+            Msg::InputsLoaded(paths) => {
+                if paths.is_empty() {
+                    self.status =
+                        Some(format!("{} has no input images: its brief is all there is", self.exercise().id));
+                } else {
+                    self.inputs = paths;
+                    self.input = 0;
+                    self.view = View::Inputs;
+                }
+                Vec::new()
+            }
             Msg::WatchUnavailable(why) => {
                 self.watch = false;
                 self.status = Some(why);
@@ -392,6 +484,37 @@ impl App {
                 Vec::new()
             }
             Msg::Resize => Vec::new(),
+        }
+    }
+
+    /// A key on the grid's axes line: Enter makes the grid, Esc leaves.
+    fn axes_key(&mut self, k: crossterm::event::KeyEvent) -> Vec<Effect> {
+        use crossterm::event::KeyCode;
+        if super::keymap::is_ctrl_c(&k) {
+            return self.key(Action::Quit);
+        }
+        if k.code != KeyCode::Enter {
+            if self.grid.axes.key(k) == super::text::Edit::Cancel {
+                self.view = View::Path;
+            }
+            return Vec::new();
+        }
+        let line = self.grid.axes.text().replace('\n', " ");
+        match parse_axes(&line) {
+            Err(e) => {
+                self.status = Some(e);
+                Vec::new()
+            }
+            Ok(_) if self.grid.running.is_some() => {
+                self.status = Some("a grid is already being made".into());
+                Vec::new()
+            }
+            Ok(axes) => {
+                self.view = View::Path;
+                let total = axes.iter().map(|a| a.values.len()).product();
+                self.grid.running = Some((0, total));
+                vec![Effect::Grid { exercise: self.exercise().id.clone(), axes }]
+            }
         }
     }
 
@@ -457,7 +580,15 @@ impl App {
                 self.scroll = self.scroll.saturating_add(1);
                 Vec::new()
             }
-            (View::Image, Action::Up | Action::Down) => Vec::new(),
+            (View::Image | View::Inputs | View::Grid | View::GridAxes, Action::Up | Action::Down) => Vec::new(),
+            (View::Inputs, Action::PrevImage) => {
+                self.input = self.input.saturating_sub(1);
+                Vec::new()
+            }
+            (View::Inputs, Action::NextImage) => {
+                self.input = (self.input + 1).min(self.inputs.len().saturating_sub(1));
+                Vec::new()
+            }
             (View::Path, Action::Up) => self.select(self.selected.saturating_sub(1)),
             (View::Path, Action::Down) => self.select(self.selected + 1),
             (_, Action::ScrollUp) => {
@@ -510,6 +641,11 @@ impl App {
                 }
                 vec![Effect::Submit { exercise: self.exercise().id.clone() }]
             }
+            (_, Action::Inputs) => vec![Effect::LoadInputs { exercise: self.exercise().id.clone() }],
+            (_, Action::Grid) => {
+                self.view = View::GridAxes;
+                Vec::new()
+            }
             (_, Action::History) => {
                 self.view = View::History;
                 self.history_cursor = 0;
@@ -542,4 +678,14 @@ impl App {
             (_, Action::Cancel | Action::Yes | Action::No) => Vec::new(),
         }
     }
+}
+
+/// The axes line, `X; Y; Z` with each `KEY=V1,V2,…` as `genpath grid` takes
+/// them: one to three axes, each with its values.
+pub fn parse_axes(line: &str) -> Result<Vec<crate::grid::Axis>, String> {
+    let parts: Vec<&str> = line.split(';').map(str::trim).filter(|p| !p.is_empty()).collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return Err(format!("give one to three axes separated by `;`, e.g. {GRID_EXAMPLE}"));
+    }
+    parts.iter().map(|p| p.parse::<crate::grid::Axis>().map_err(|e| format!("axis `{p}`: {e}"))).collect()
 }

@@ -58,7 +58,9 @@ impl Images {
             Ok(picker.new_resize_protocol(img))
         });
         match entry {
-            Ok(p) => f.render_stateful_widget(StatefulImage::default().resize(Resize::Fit(None)), area, p),
+            // Scaled to the area, up as well as down: a 512² image fills a
+            // full-screen view instead of keeping its pixel size.
+            Ok(p) => f.render_stateful_widget(StatefulImage::default().resize(Resize::Scale(None)), area, p),
             Err(e) => f.render_widget(Paragraph::new(e.clone()), area),
         }
     }

@@ -36,7 +36,9 @@ pub const BINDINGS: &[Binding] = &[
     bind!([Left, Char('[')], Action::PrevImage, "←/→", "previous / next image of the set"),
     bind!([Right, Char(']')], Action::NextImage, "", ""),
     bind!([Enter], Action::FullImage, "Enter", "show the current image full screen"),
-    bind!([Char('a')], Action::History, "a", "attempts: history with recipe diffs"),
+    bind!([Char('g')], Action::Grid, "g", "grid: an X/Y/Z plot of your recipe (e.g. cfg=4,7,10; steps=8,20,30)"),
+    bind!([Char('i')], Action::Inputs, "i", "inputs: the exercise's control maps, init images, masks, full screen"),
+    bind!([Char('a')], Action::History, "a", "attempts: each one's recipe diff and images beside the one before"),
     bind!([Char('p')], Action::Progress, "p", "progress: milestones, attempts, best scores"),
     bind!([Char('x')], Action::Reset, "x", "reset the recipe to the starter (asks first)"),
     bind!([Char('s')], Action::Submit, "s", "submit: bundle your best attempt for your instructor"),
@@ -78,13 +80,13 @@ fn find<A: Copy>(table: &[Binding<A>], key: &KeyEvent) -> Option<A> {
     table.iter().find(|b| b.keys.contains(&key.code)).map(|b| b.action)
 }
 
-fn ctrl_c(key: &KeyEvent) -> bool {
+pub fn is_ctrl_c(key: &KeyEvent) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c')
 }
 
 /// The action a key press stands for, if any. Ctrl-C always quits.
 pub fn action(key: KeyEvent) -> Option<Action> {
-    if ctrl_c(&key) {
+    if is_ctrl_c(&key) {
         return Some(Action::Quit);
     }
     if let Char('y') | Char('Y') = key.code {
@@ -98,7 +100,7 @@ pub fn action(key: KeyEvent) -> Option<Action> {
 
 /// The review mode's action for a key press. Ctrl-C always quits.
 pub fn review_action(key: KeyEvent) -> Option<ReviewAction> {
-    if ctrl_c(&key) {
+    if is_ctrl_c(&key) {
         return Some(ReviewAction::Quit);
     }
     find(REVIEW, &key)

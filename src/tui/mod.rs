@@ -34,7 +34,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use crossterm::event::{self, Event, MouseEventKind};
 
-use self::app::{Action, App, Effect, LastAttempt, Msg, Snapshot};
+use self::app::{Action, App, Effect, HistoryItem, LastAttempt, Msg, Snapshot};
 use self::images::Images;
 use crate::attempt::{self, Answer, Observer};
 use crate::backend::Progress;
@@ -116,6 +116,45 @@ fn load_last(env: &Env, store: &Store, a: crate::store::AttemptRow) -> Result<La
     });
     let images = store.images(a.id)?.into_iter().map(|i| env.workspace.root.join(i.path)).collect();
     Ok(LastAttempt { attempt: a, verdict: if a_is_verdict(&verdict) { verdict } else { None }, images })
+}
+
+/// Make an X/Y/Z plot of `recipe` in the background, reporting each cell,
+/// and write it under `dir` (named by the time, so earlier grids are kept).
+fn spawn_grid(tx: Sender<Msg>, recipe: PathBuf, axes: Vec<crate::grid::Axis>, dir: PathBuf) {
+    std::thread::spawn(move || {
+        let report = Mutex::new(tx.clone());
+        let send = |m: Msg| {
+            if let Ok(tx) = report.lock() {
+                let _ = tx.send(m);
+            }
+        };
+        let (done, total) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
+        let result = (|| -> Result<PathBuf> {
+            let made = crate::grid::make(
+                &recipe,
+                &axes,
+                crate::recipe::Limits::default(),
+                |n| total.store(n, Ordering::SeqCst),
+                || {
+                    let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+                    send(Msg::GridCells { done: d, total: total.load(Ordering::SeqCst) });
+                },
+            )?;
+            std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+            let path = dir.join(format!("grid-{}.png", crate::store::now().compact()));
+            crate::workspace::write_atomic(&path, &made.png)?;
+            Ok(path)
+        })();
+        let _ = tx.send(Msg::GridDone(result.map_err(|e| format!("{e:#}"))));
+    });
+}
+
+/// Whether an asset is a picture to show (a brand sheet may also come as a
+/// palette file, a brief as text).
+fn shows_as_image(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| ["png", "jpg", "jpeg", "webp"].contains(&e.to_ascii_lowercase().as_str()))
 }
 
 fn a_is_verdict(v: &Option<Verdict>) -> bool {
@@ -264,8 +303,31 @@ impl Runtime {
             }
             Effect::Watch(path) => self.watch(path),
             Effect::LoadHistory { exercise } => {
-                let rows = self.store.attempts(self.env.learner(), &exercise)?;
-                self.app.update(Msg::HistoryLoaded(rows));
+                let root = &self.env.workspace.root;
+                let items = self
+                    .store
+                    .attempts(self.env.learner(), &exercise)?
+                    .into_iter()
+                    .map(|attempt| {
+                        let images = self.store.images(attempt.id)?.into_iter().map(|i| root.join(i.path)).collect();
+                        Ok(HistoryItem { attempt, images })
+                    })
+                    .collect::<Result<_>>()?;
+                self.app.update(Msg::HistoryLoaded(items));
+            }
+            Effect::Grid { exercise, axes } => {
+                if let Some(ex) = self.env.curriculum.exercise(&exercise) {
+                    let recipe = self.env.workspace.ensure_answer(&self.env.curriculum, ex)?;
+                    let dir = self.env.workspace.outputs_dir().join(ex.id.as_str()).join("grids");
+                    spawn_grid(self.tx.clone(), recipe, axes, dir);
+                }
+            }
+            Effect::LoadInputs { exercise } => {
+                if let Some(ex) = self.env.curriculum.exercise(&exercise) {
+                    let paths = self.env.workspace.copy_assets(&self.env.curriculum, ex)?;
+                    let images = paths.into_iter().filter(|p| shows_as_image(p)).collect();
+                    self.app.update(Msg::InputsLoaded(images));
+                }
             }
             Effect::Submit { exercise } => {
                 if let Some(ex) = self.env.curriculum.exercise(&exercise) {
@@ -276,7 +338,7 @@ impl Runtime {
                             let shown = w.path.strip_prefix(&ws.root).unwrap_or(&w.path).display().to_string();
                             format!(
                                 "submitted attempt {}: {shown} — send it to your instructor",
-                                w.submission.attempt.id
+                                crate::present::attempt_number(w.submission.attempt.number)
                             )
                         }
                         Err(e) => format!("cannot submit: {e:#}"),
@@ -332,11 +394,20 @@ impl Runtime {
 
     /// Wait for the running attempt to finish (tests and shutdown).
     pub fn wait_for_run(&mut self, timeout: Duration) -> Result<()> {
+        self.wait_while("the attempt", timeout, |app| app.run.is_some())
+    }
+
+    /// Handle messages until the grid being made is written (or failed).
+    pub fn wait_for_grid(&mut self, timeout: Duration) -> Result<()> {
+        self.wait_while("the grid", timeout, |app| app.grid.running.is_some())
+    }
+
+    fn wait_while(&mut self, what: &str, timeout: Duration, busy: impl Fn(&App) -> bool) -> Result<()> {
         let deadline = std::time::Instant::now() + timeout;
-        while self.app.run.is_some() {
+        while busy(&self.app) {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                anyhow::bail!("the attempt did not finish in {timeout:?}");
+                anyhow::bail!("{what} did not finish in {timeout:?}");
             }
             if let Ok(m) = self.rx.recv_timeout(left.min(Duration::from_millis(100))) {
                 self.handle(m)?;
@@ -371,7 +442,8 @@ fn run_in_worker(env: &Env, id: &str, reporter: &Reporter) -> Result<Box<LastAtt
 /// The learner's messages for a terminal event.
 fn learner_input(ev: Event) -> Option<Msg> {
     match ev {
-        Event::Key(k) if k.kind == event::KeyEventKind::Press => keymap::action(k).map(Msg::Key),
+        // Raw keys: the grid's axes line takes text, else the keymap decides (in `update`).
+        Event::Key(k) if k.kind == event::KeyEventKind::Press => Some(Msg::Press(k)),
         Event::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown => Some(Msg::Key(Action::ScrollDown)),
             MouseEventKind::ScrollUp => Some(Msg::Key(Action::ScrollUp)),

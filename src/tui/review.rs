@@ -546,6 +546,7 @@ mod tests {
             late: false,
             backend: "builtin".into(),
             attempt: Some(1),
+            attempt_number: Some(1),
             claimed_passed: false,
             automatic_passed: false,
             automatic_score: 40,

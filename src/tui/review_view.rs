@@ -249,7 +249,7 @@ fn detail_text(app: &ReviewApp, s: &SubmissionDetail, files: Option<&Files>, wid
         format!("{} ({}) ─ {}{title}", s.learner_name, s.learner, s.exercise),
         t.accent(),
     )));
-    let attempt = s.attempt.map(|a| format!(" · attempt {a}")).unwrap_or_default();
+    let attempt = s.attempt_number.map(|a| format!(" · attempt {a}")).unwrap_or_default();
     text.push_line(Line::from(Span::styled(
         format!(
             "submitted {}{}{attempt} · backend {} · learner's own run {}",
@@ -373,7 +373,7 @@ fn detail_text(app: &ReviewApp, s: &SubmissionDetail, files: Option<&Files>, wid
             };
             text.push_line(Line::from(format!(
                 "  #{:<4} {} {:<11} {score}{failed}",
-                h.attempt,
+                crate::present::attempt_number(h.number),
                 h.started_at.local(),
                 h.status
             )));

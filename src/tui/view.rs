@@ -81,7 +81,10 @@ pub fn draw(f: &mut Frame<'_>, app: &App, images: &mut Images) {
     match app.view {
         View::Path => main(f, app, images, rows[0], &t),
         View::Image => full_image(f, app, images, rows[0], &t),
-        View::History => history(f, app, rows[0], &t),
+        View::History => history(f, app, images, rows[0], &t),
+        View::Inputs => inputs(f, app, images, rows[0], &t),
+        View::GridAxes => grid_axes(f, app, rows[0], &t),
+        View::Grid => grid(f, app, images, rows[0], &t),
         View::Progress => progress(f, app, rows[0], &t),
         View::Help => help(f, app, rows[0], &t),
         View::Error => error(f, app, rows[0], &t),
@@ -110,13 +113,17 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
                 t.accent(),
             ))
         }
+        (None, _) if app.grid.running.is_some() => {
+            let (done, total) = app.grid.running.unwrap_or_default();
+            Line::from(Span::styled(format!("▦ making the grid ─ cell {done}/{total}"), t.accent()))
+        }
         (None, Some(s)) => Line::from(s.clone()),
         (None, None) => Line::from(""),
     };
     let hints = app.data.hints.get(&app.exercise().id).copied().unwrap_or(0);
     let keys = match app.view {
         View::Path if area.width >= 100 => format!(
-            "e edit  r run  w watch  h hint {hints}/{}  ←/→ images  Enter view  a attempts  p progress  x reset  q quit",
+            "e edit  r run  w watch  h hint {hints}/{}  ←/→ images  Enter view  i inputs  a attempts  p progress  q quit",
             app.exercise().hints.len()
         ),
         View::Path => format!(
@@ -124,6 +131,9 @@ fn footer(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
             app.exercise().hints.len()
         ),
         View::History => "↑/↓ attempt  q back".to_string(),
+        View::Image | View::Inputs => "←/→ step  q back".to_string(),
+        View::GridAxes => "Enter make the grid  ←/→ move  Esc back".to_string(),
+        View::Grid => "g another grid  q back".to_string(),
         View::Error => "↑/↓ scroll  e edit the recipe  r run again  q back".to_string(),
         _ => "↑/↓ scroll  q back".to_string(),
     };
@@ -221,8 +231,26 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
         app.data.progress.stages.iter().flat_map(|s| &s.exercises).find(|x| x.id == e.id).and_then(|x| x.best_score);
     let last = app.last();
     let checks_h = last.and_then(|l| l.verdict.as_ref()).map_or(2, |v| 2 * v.outcomes.len() as u16 + 1);
-    let image_h =
-        if last.is_some_and(|l| !l.images.is_empty()) && area.height >= 24 { (area.height / 3).max(6) } else { 0 };
+    let has_images = last.is_some_and(|l| !l.images.is_empty());
+    // The image takes the room a large terminal has: beside the text, as
+    // tall as the pane, when the pane is wide; under it otherwise, half the
+    // height on a tall terminal, a third on a normal one, none below 24 rows.
+    let beside = has_images && area.width >= 120 && area.height >= 20;
+    let (area, beside_area) = if beside {
+        let cols = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Min(60), Constraint::Percentage(50)])
+            .split(area);
+        (cols[0], Some(Rect { x: cols[1].x + 1, width: cols[1].width.saturating_sub(1), ..cols[1] }))
+    } else {
+        (area, None)
+    };
+    let image_h = match area.height {
+        _ if !has_images || beside => 0,
+        h if h >= 48 => h / 2,
+        h if h >= 24 => (h / 3).max(6),
+        _ => 0,
+    };
     let feedback = app.data.feedback.get(&e.id).map(|fb| feedback_lines(fb, area.width as usize, t));
     // Its lines and a blank one under them, at most half the pane.
     let feedback_h = feedback.as_ref().map_or(0, |l| (l.len() as u16 + 1).min(area.height / 2));
@@ -310,7 +338,7 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
                     t.bad(),
                 ),
             };
-            lines.push(Line::from(vec![Span::raw(format!("Last attempt {} at {when} — ", l.attempt.id)), verdict]));
+            lines.push(Line::from(vec![Span::raw(format!("Last attempt {} at {when} — ", l.attempt.number)), verdict]));
             if let Some(v) = &l.verdict {
                 for o in &v.outcomes {
                     let m = o.mark();
@@ -341,17 +369,18 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
         f.render_widget(Paragraph::new(lines), rows[4]);
     }
     // Image preview.
-    if image_h > 0
-        && let Some(l) = last
+    let preview = beside_area.or((image_h > 0).then_some(rows[3]));
+    if let (Some(area), Some(l)) = (preview, last)
+        && !l.images.is_empty()
     {
-        let i = app.gallery.min(l.images.len().saturating_sub(1));
+        let i = app.gallery.min(l.images.len() - 1);
         let path = &l.images[i];
         let caption =
             format!("image {}/{} ─ {}", i + 1, l.images.len(), path.file_name().and_then(|s| s.to_str()).unwrap_or(""));
         let parts = Layout::default()
             .direction(Direction::Vertical)
             .constraints([Constraint::Length(1), Constraint::Min(1)])
-            .split(rows[3]);
+            .split(area);
         f.render_widget(Paragraph::new(Span::styled(caption, t.dim())), parts[0]);
         images.render(f, path, parts[1]);
     }
@@ -394,7 +423,7 @@ pub(super) fn decided_by(by: crate::store::DecidedBy) -> &'static str {
 /// verdict, the comment, and the word on each check that failed or was
 /// reviewed. Work nobody reviewed still brings the instructor's re-check.
 fn feedback_lines(fb: &crate::store::Feedback, width: usize, t: &Theme) -> Vec<Line<'static>> {
-    let attempt = |word: &str| fb.attempt.map(|a| format!(" {word} attempt {a}")).unwrap_or_default();
+    let attempt = |word: &str| fb.attempt_number.map(|a| format!(" {word} attempt {a}")).unwrap_or_default();
     let from = if fb.reviewer.is_empty() {
         format!(" ─ your instructor's re-check{}", attempt("of"))
     } else {
@@ -443,6 +472,62 @@ fn full_image(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: 
     image_screen(f, images, path, caption, area, t);
 }
 
+/// The axes line of an X/Y/Z plot, with what it takes and an example.
+fn grid_axes(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+    let recipe = app.data.answers.get(&app.exercise().id).map(|p| p.strip_prefix(&app.workspace).unwrap_or(p));
+    let recipe = recipe.map_or_else(|| "your recipe".to_string(), |p| p.display().to_string());
+    let mut lines = vec![
+        Line::from(Span::styled(format!("X/Y/Z plot of {recipe}"), t.accent())),
+        Line::from(""),
+        Line::from("One to three axes, x; y; z, each KEY=V1,V2,… as `genpath grid` takes them:"),
+        Line::from(Span::styled(
+            "  a recipe key: cfg, steps, seed, sampler, model, init.strength, hires.scale …",
+            t.dim(),
+        )),
+        Line::from(Span::styled(
+            "  or sr=FIND,R1,R2 to replace a word of the prompt (the first column keeps it)",
+            t.dim(),
+        )),
+        Line::from(Span::styled(format!("  e.g. {}", super::app::GRID_EXAMPLE), t.dim())),
+        Line::from(""),
+    ];
+    let top = lines.len() as u16;
+    let width = area.width.saturating_sub(2).max(1) as usize;
+    let (rows, (row, col)) = app.grid.axes.rows(width);
+    lines.extend(rows.into_iter().map(|r| Line::from(format!("> {r}"))));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Cells render on the built-in renderer; the sheet is kept under outputs/<exercise>/grids/.",
+        t.dim(),
+    )));
+    f.render_widget(Paragraph::new(lines), area);
+    let (x, y) = (area.x + 2 + col as u16, area.y + top + row as u16);
+    if x < area.right() && y < area.bottom() {
+        f.set_cursor_position(ratatui::layout::Position { x, y });
+    }
+}
+
+/// The last grid made, full screen.
+fn grid(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
+    let Some(path) = &app.grid.last else { return };
+    let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
+    image_screen(f, images, path, format!("grid ─ {} ─ g another ─ q back", shown.display()), area, t);
+}
+
+/// The exercise's input images (as copied beside the recipe), one at a time.
+fn inputs(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
+    let Some(path) = app.inputs.get(app.input.min(app.inputs.len().saturating_sub(1))) else { return };
+    let shown = path.strip_prefix(&app.workspace).unwrap_or(path);
+    let caption = format!(
+        "{} input {}/{} ─ {} ─ ←/→ step ─ q back",
+        app.exercise().id,
+        app.input + 1,
+        app.inputs.len(),
+        shown.display()
+    );
+    image_screen(f, images, path, caption, area, t);
+}
+
 /// One image over the whole area, under its caption.
 pub(super) fn image_screen(
     f: &mut Frame<'_>,
@@ -461,7 +546,7 @@ pub(super) fn image_screen(
     images.render(f, path, parts[1]);
 }
 
-fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
+fn history(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &Theme) {
     let cols = Layout::default()
         .direction(Direction::Horizontal)
         .constraints([Constraint::Length(34), Constraint::Min(20)])
@@ -470,7 +555,7 @@ fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
     if app.history.is_empty() {
         lines.push(Line::from(Span::styled("none yet", t.dim())));
     }
-    for (i, a) in app.history.iter().enumerate() {
+    for (i, a) in app.history.iter().map(|h| &h.attempt).enumerate() {
         let when = a.started_at.local();
         let score = a.score.map(|s| format!("{s:>3}")).unwrap_or_else(|| "  -".into());
         let style = if i == app.history_cursor {
@@ -480,15 +565,19 @@ fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         } else {
             Style::default()
         };
-        lines.push(Line::from(Span::styled(format!("#{:<4} {when} {:<11} {score}", a.id, a.status.as_str()), style)));
+        lines.push(Line::from(Span::styled(
+            format!("#{:<4} {when} {:<11} {score}", a.number, a.status.as_str()),
+            style,
+        )));
     }
     f.render_widget(Paragraph::new(lines).block(Block::default().borders(Borders::RIGHT)), cols[0]);
     let mut text = Text::default();
-    if let Some(a) = app.history.get(app.history_cursor) {
-        let prev = app.history.get(app.history_cursor + 1);
+    let (item, prev_item) = (app.history.get(app.history_cursor), app.history.get(app.history_cursor + 1));
+    if let Some(a) = item.map(|h| &h.attempt) {
+        let prev = prev_item.map(|h| &h.attempt);
         let title = match prev {
-            Some(p) => format!("recipe of #{} — changes since #{}", a.id, p.id),
-            None => format!("recipe of #{} (the first attempt)", a.id),
+            Some(p) => format!("recipe of #{} — changes since #{}", a.number, p.number),
+            None => format!("recipe of #{} (the first attempt)", a.number),
         };
         text.push_line(Line::from(Span::styled(title, t.accent())));
         for l in diff::diff(prev.map_or("", |p| p.recipe_text.as_str()), &a.recipe_text) {
@@ -504,7 +593,32 @@ fn history(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {
         }
     }
     let inner = Rect { x: cols[1].x + 1, width: cols[1].width.saturating_sub(1), ..cols[1] };
-    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+    // Under the diff, when there is room: this attempt's image beside the
+    // one before it, so a change is judged by its picture.
+    let pair = [item, prev_item].map(|h| h.and_then(|h| h.images.get(app.gallery.min(h.images.len().max(1) - 1))));
+    let image_h = if pair[0].is_some() && inner.height >= 20 { inner.height / 2 } else { 0 };
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Min(4), Constraint::Length(image_h)])
+        .split(inner);
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), rows[0]);
+    if image_h == 0 {
+        return;
+    }
+    let halves = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .split(rows[1]);
+    for ((path, h), half) in pair.iter().zip([item, prev_item]).zip(halves.iter()) {
+        let (Some(path), Some(h)) = (path, h) else { continue };
+        let parts = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Length(1), Constraint::Min(1)])
+            .split(Rect { width: half.width.saturating_sub(1), ..*half });
+        let name = path.file_name().and_then(|s| s.to_str()).unwrap_or("");
+        f.render_widget(Paragraph::new(Span::styled(format!("#{} ─ {name}", h.attempt.number), t.dim())), parts[0]);
+        images.render(f, path, parts[1]);
+    }
 }
 
 fn progress(f: &mut Frame<'_>, app: &App, area: Rect, t: &Theme) {

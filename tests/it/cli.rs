@@ -385,8 +385,10 @@ fn grid_writes_a_labelled_x_y_plot_with_every_cells_infotext() {
     assert!(!bad.exists());
 }
 
-/// `genpath compare A B`: both attempts' images on one labelled sheet, the
-/// recipe diff printed (old line first) and kept in the sheet's infotext.
+/// `genpath compare EXERCISE A B`: both attempts' images on one labelled
+/// sheet, the recipe diff printed (old line first) and kept in the sheet's
+/// infotext. Attempts are numbered per exercise: an attempt at another
+/// exercise in between does not shift them.
 #[test]
 fn compare_puts_two_attempts_side_by_side_with_their_recipe_diff() {
     let ws = tempfile::tempdir().unwrap();
@@ -394,9 +396,16 @@ fn compare_puts_two_attempts_side_by_side_with_their_recipe_diff() {
     let recipe = ws.path().join("recipes/fluency.first-image/recipe.toml");
     let text = std::fs::read_to_string(&recipe).unwrap();
     std::fs::write(&recipe, text.replace("seed = 1", "seed = 2")).unwrap();
-    run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    let seeds = run(ws.path(), &["run", "fluency.seeds", "--no-images"]);
+    assert!(String::from_utf8_lossy(&seeds.stdout).contains("attempt 1 —"), "its own first attempt");
+    let second = run(ws.path(), &["run", "fluency.first-image", "--no-images"]);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("attempt 2 —"), "numbered per exercise");
+    let listed = run(ws.path(), &["progress", "first-image"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(listed.contains("genpath compare fluency.first-image A B"), "{listed}");
+    assert_eq!(listed.lines().filter(|l| l.trim_start().starts_with(char::is_numeric)).count(), 2, "{listed}");
     let out = ws.path().join("cmp.png");
-    let o = run(ws.path(), &["compare", "1", "2", "--out", out.to_str().unwrap()]);
+    let o = run(ws.path(), &["compare", "first-image", "1", "2", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let said = String::from_utf8_lossy(&o.stdout).to_string();
     let (minus, plus) = (said.find("- seed = 1").unwrap(), said.find("+ seed = 2").unwrap());
@@ -406,9 +415,9 @@ fn compare_puts_two_attempts_side_by_side_with_their_recipe_diff() {
     assert!(chunks.iter().any(|(k, v)| k == "parameters" && v.contains("+ seed = 2")), "{chunks:?}");
     let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
     assert!(img.height() > 2 * 384 && img.width() >= 384, "two rows: {:?}", img.dimensions());
-    let o = run(ws.path(), &["compare", "1", "99"]);
+    let o = run(ws.path(), &["compare", "fluency.first-image", "1", "3"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no attempt 99 of yours"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no attempt 3 at fluency.first-image"), "{}", stderr(&o));
 }
 
 #[test]

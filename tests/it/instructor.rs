@@ -209,7 +209,7 @@ fn a_bundle_carries_the_attempt_and_its_proof() {
     let b = genpath::bundle::read(&std::fs::read(&bundle).unwrap(), Default::default()).unwrap();
     let s = &b.submission;
     // The best attempt (the pass) is packed, with the whole history.
-    assert_eq!((s.attempt.id, s.attempt.status.as_str()), (2, "passed"));
+    assert_eq!((s.attempt.number, s.attempt.status.as_str()), (Some(2), "passed"));
     assert_eq!(s.history.len(), 2);
     assert!(!s.history[0].failed_checks.is_empty());
     assert_eq!(s.learner.id, "ada");

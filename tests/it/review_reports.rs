@@ -181,7 +181,7 @@ pub fn portfolio_with_control_and_real_tool(tmp: &Path) -> PathBuf {
     // Imported and recorded; the re-check's verdict is the exit code (1: checks failed).
     assert!(o.status.code() == Some(0) || o.status.code() == Some(1), "{}\n{}", stdout(&o), stderr(&o));
     let said = stdout(&o);
-    assert!(said.contains("made on a1111 → attempt 3 at fluency.first-image"), "{said}");
+    assert!(said.contains("made on a1111 → attempt 2 at fluency.first-image"), "its second attempt there: {said}");
     assert!(said.contains("re-checked against fluency.first-image's checks:"), "{said}");
     // The same exercise run on a configured AUTOMATIC1111 server (a recorded-protocol one here).
     let server = crate::servers::a1111::start(crate::servers::a1111::Script::default());
@@ -196,6 +196,7 @@ pub fn portfolio_with_control_and_real_tool(tmp: &Path) -> PathBuf {
         bundle_sha256: "ab".repeat(32),
         exercise: FIRST.parse().unwrap(),
         attempt: Some(1),
+        attempt_number: Some(1),
         submitted_at: "2026-11-20T10:00:00.000Z".parse().unwrap(),
         automatic_passed: true,
         automatic_score: 100,
@@ -238,7 +239,7 @@ fn the_portfolio_shows_provenance_conditioning_and_work_on_real_tools() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("-input-"))
         .collect();
-    assert_eq!(inputs, ["control.edge-layout-2-input-1.png"], "the edge map is copied into the site");
+    assert_eq!(inputs, ["control.edge-layout-1-input-1.png"], "the edge map is copied into the site");
     // The imported A1111 piece in its own section, with its model and its re-check evidence.
     let real = html.find("<h2 id=\"real-tools\">Work on real tools</h2>").expect("a real-tools section");
     let piece = &html[real..];

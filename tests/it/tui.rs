@@ -292,3 +292,91 @@ fn a_long_error_is_read_whole_at_80x24() {
 fn a_long_error_is_read_whole_at_120x40() {
     a_long_error_is_read_whole_at(120, 40);
 }
+
+fn press(rt: &mut Runtime, code: crossterm::event::KeyCode) {
+    rt.handle(Msg::Press(crossterm::event::KeyEvent::from(code))).unwrap();
+}
+
+/// The studio shows an exercise's inputs full screen (`i`), makes an X/Y
+/// plot from a typed axes line (`g`) with its progress and the sheet full
+/// screen, and the attempts view puts each attempt's image beside the one
+/// before it. Images fill the space they are given.
+#[test]
+fn inputs_grid_and_attempt_images_use_the_screen() {
+    use crossterm::event::KeyCode;
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    let palette = rt.app.curriculum.exercises.iter().position(|e| e.id == "fluency.brand-palette").unwrap();
+    while rt.app.selected < palette {
+        key(&mut rt, Action::Down);
+    }
+    // Inputs: the brand sheet, copied beside the recipe, full screen and full width.
+    press(&mut rt, KeyCode::Char('i'));
+    assert_eq!(rt.app.view, View::Inputs);
+    assert!(rt.app.inputs[0].ends_with("recipes/fluency.brand-palette/assets/brand-sheet.png"));
+    assert!(rt.app.inputs[0].is_file());
+    let frame = screen(&mut rt, 120, 40);
+    assert!(frame.contains("input 1/1") && frame.contains("brand-sheet.png"), "{frame}");
+    let widest = frame.lines().map(|l| l.chars().filter(|c| "▀▄█".contains(*c)).count()).max().unwrap();
+    assert!(widest > 80, "the image is scaled to the screen, not its pixel size: {widest} columns");
+    press(&mut rt, KeyCode::Char('q'));
+    assert_eq!(rt.app.view, View::Path);
+
+    // A grid: the axes line is text (q and i are letters here, not keys).
+    press(&mut rt, KeyCode::Char('g'));
+    assert_eq!(rt.app.view, View::GridAxes);
+    for _ in 0..genpath::tui::app::GRID_EXAMPLE.len() {
+        press(&mut rt, KeyCode::Backspace);
+    }
+    for c in "seed=1,2;qi".chars() {
+        press(&mut rt, KeyCode::Char(c));
+    }
+    press(&mut rt, KeyCode::Enter);
+    assert_eq!(rt.app.view, View::GridAxes, "a bad axis keeps the line for fixing");
+    assert!(rt.app.status.as_deref().unwrap_or("").contains("axis `qi`"), "{:?}", rt.app.status);
+    press(&mut rt, KeyCode::Backspace);
+    press(&mut rt, KeyCode::Backspace);
+    for c in "cfg=3,9".chars() {
+        press(&mut rt, KeyCode::Char(c));
+    }
+    press(&mut rt, KeyCode::Enter);
+    assert_eq!(rt.app.grid.running, Some((0, 4)), "2 seeds × 2 cfg");
+    assert!(screen(&mut rt, 120, 40).contains("making the grid"));
+    rt.wait_for_grid(Duration::from_secs(120)).unwrap();
+    assert_eq!(rt.app.view, View::Grid);
+    let sheet = rt.app.grid.last.clone().expect("the grid's file");
+    assert!(sheet.starts_with(ws.path().join("outputs/fluency.brand-palette/grids")), "{}", sheet.display());
+    let chunks = genpath::recipe::png::text_chunks(&std::fs::read(&sheet).unwrap()).unwrap();
+    let legend = &chunks.iter().find(|(k, _)| k == "parameters").unwrap().1;
+    assert!(legend.contains("cfg") && legend.contains("seed"), "{legend}");
+    assert!(screen(&mut rt, 120, 40).contains("grid ─"));
+    press(&mut rt, KeyCode::Char('q'));
+
+    // Two attempts: the history shows the newer one's image beside the older's.
+    key(&mut rt, Action::Run);
+    rt.wait_for_run(Duration::from_secs(60)).unwrap();
+    key(&mut rt, Action::Run);
+    rt.wait_for_run(Duration::from_secs(60)).unwrap();
+    key(&mut rt, Action::History);
+    assert_eq!(rt.app.history.len(), 2);
+    assert!(rt.app.history.iter().all(|h| !h.images.is_empty()));
+    let frame = screen(&mut rt, 120, 40);
+    assert!(frame.contains("#2 ─ 01.png") && frame.contains("#1 ─ 01.png"), "{frame}");
+}
+
+/// A large terminal gives the last attempt's image the room it has: beside
+/// the brief, as tall as the pane.
+#[test]
+fn a_large_terminal_shows_the_image_beside_the_brief() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    key(&mut rt, Action::Run);
+    rt.wait_for_run(Duration::from_secs(60)).unwrap();
+    let frame = screen(&mut rt, 200, 60);
+    let blocks = |l: &str| l.chars().filter(|c| "▀▄█".contains(*c)).count();
+    let rows_with_image = frame.lines().filter(|l| blocks(l) > 20).count();
+    let widest = frame.lines().map(blocks).max().unwrap_or(0);
+    // The starter's 640×480 image across half the detail pane (79 columns):
+    // at 80×24 the same pane had 6 rows for it, at 200×60 a third of 56.
+    assert!(widest >= 75 && rows_with_image > 25, "{widest} columns × {rows_with_image} rows\n{frame}");
+}

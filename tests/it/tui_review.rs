@@ -239,6 +239,7 @@ fn feedback_at(w: u16, h: u16) {
         bundle_sha256: "ab".repeat(32),
         exercise: "fluency.first-image".parse().unwrap(),
         attempt: Some(3),
+        attempt_number: Some(2),
         submitted_at: "2026-11-20T10:00:00.000Z".parse().unwrap(),
         automatic_passed: false,
         automatic_score: 60,
