@@ -73,10 +73,25 @@ fn outcome<'a>(outcomes: &'a [Outcome], check: &str) -> &'a Outcome {
     outcomes.iter().find(|o| o.check == check).unwrap_or_else(|| panic!("no {check} outcome in {outcomes:?}"))
 }
 
+/// Each outcome as `check pass|FAIL value/threshold [measures]`, for messages.
 fn summary(outcomes: &[Outcome]) -> String {
     outcomes
         .iter()
-        .map(|o| format!("{} {} {:?}/{:?}", o.check, if o.passed { "pass" } else { "FAIL" }, o.value, o.threshold))
+        .map(|o| {
+            let measures: Vec<String> = o
+                .measures
+                .iter()
+                .map(|m| format!("{} {:.3}/{}", m.name, m.value, m.threshold.map_or("-".into(), |t| format!("{t}"))))
+                .collect();
+            format!(
+                "{} {} {:.3}/{} [{}]",
+                o.check,
+                if o.passed { "pass" } else { "FAIL" },
+                o.value.unwrap_or(f64::NAN),
+                o.threshold.map_or("-".into(), |t| format!("{t}")),
+                measures.join(", ")
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -104,6 +119,12 @@ const EDGE_PAIRS: [&str; 10] = [
     "scribble/cn_turtle",
 ];
 
+/// The one real good output a check of control.edge-layout rejects: the
+/// turtle drawn small and dark on a dark, busy ground, where the subject
+/// finder finds no distinct subject (`subject_present` 0.0 < 0.15) although
+/// its edges follow the scribble (edge_adherence 0.20 ≥ 0.17).
+const NO_SUBJECT_FOUND: &str = "scribble/cn_turtle/out_02";
+
 #[test]
 fn calibration_edge_layout_passes_real_controlnet_outputs_on_their_own_map_only() {
     let e = exercise("control.edge-layout");
@@ -121,6 +142,12 @@ fn calibration_edge_layout_passes_real_controlnet_outputs_on_their_own_map_only(
             eprintln!("edge-layout own {}: {}", img.label, summary(&r));
             let adherence = outcome(&r, "edge_adherence");
             own.push(adherence.value.unwrap());
+            assert!(adherence.passed, "{} on its own map must pass: {}", img.label, summary(&r));
+            let present = outcome(&r, "subject_present");
+            if img.label == NO_SUBJECT_FOUND {
+                assert!(!present.passed, "{} now passes subject_present: drop the exception", img.label);
+                continue;
+            }
             assert!(r.iter().all(|o| o.passed), "{} on its own map must pass: {}", img.label, summary(&r));
         }
         for other in EDGE_PAIRS.iter().filter(|o| **o != pair) {
@@ -134,6 +161,7 @@ fn calibration_edge_layout_passes_real_controlnet_outputs_on_their_own_map_only(
     }
     let (lo, hi) = (own.iter().cloned().fold(f64::MAX, f64::min), cross.iter().cloned().fold(f64::MIN, f64::max));
     eprintln!("edge-layout: {} own outputs, lowest {lo:.3}; {} cross outputs, highest {hi:.3}", own.len(), cross.len());
+    assert_eq!((own.len(), cross.len()), (20, 180));
 }
 
 // ---- control.consistent-character and control.character-lora: identity sets -------------
@@ -171,6 +199,11 @@ fn set_images(set: &str) -> Vec<Image> {
     files.iter().map(|f| Image::load(format!("{set}/{}", f.file_name().unwrap().to_string_lossy()), std::fs::read(f).unwrap())).collect()
 }
 
+/// The real identity set control.consistent-character's thresholds reject:
+/// the LoRA training-progress set, whose colours drift from cell to cell
+/// more than the IP-Adapter sets' (odd one out ΔE00 14.5 > 13).
+const IDENTITY_REJECTED: &str = "lora_green_hair_character";
+
 #[test]
 fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_ones() {
     let e = exercise("control.consistent-character");
@@ -178,29 +211,52 @@ fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_o
     for set in IDENTITY_SETS {
         let r = judge(&e, &none, &set_images(set), &no_edit);
         eprintln!("consistent-character {set}: {}", summary(&r));
+        let identity = outcome(&r, "identity_consistency");
+        assert_eq!(identity.passed, set != IDENTITY_REJECTED, "{set}: {}", summary(&r));
+        // Variations of one picture on one white backdrop are not six scenes.
+        let variety = outcome(&r, "scene_variety");
+        assert_eq!(variety.passed, set != "ipa_statue_variations", "{set}: {}", summary(&r));
     }
-    // Four different identities, one image each, and each set with one intruder.
-    let firsts: Vec<&str> = ["ipa_face_realistic", "ipa_statue_beach", "ipa_warrior_beach", "lora_green_hair_character"].to_vec();
+    // Four identities, one image each.
+    let firsts = ["ipa_face_realistic", "ipa_statue_beach", "ipa_warrior_beach", "lora_green_hair_character"];
     let mixed: Vec<Image> = firsts.iter().map(|s| set_images(s).remove(0)).collect();
     let r = judge(&e, &none, &mixed, &no_edit);
     eprintln!("consistent-character mixed: {}", summary(&r));
-    for set in IDENTITY_SETS {
+    assert!(!outcome(&r, "identity_consistency").passed, "four identities: {}", summary(&r));
+    // Three images of a set and one of another identity: colour is a proxy,
+    // and an intruder of similar colouring gets through.
+    let (mut caught, mut total) = (0, 0);
+    for set in IDENTITY_SETS.iter().filter(|s| **s != IDENTITY_REJECTED) {
         for intruder in IDENTITY_SETS.iter().filter(|o| identity_group(o) != identity_group(set)) {
             let mut imgs = set_images(set);
             imgs.truncate(3);
             imgs.push(set_images(intruder).remove(1));
             let r = judge(&e, &none, &imgs, &no_edit);
+            let o = outcome(&r, "identity_consistency");
+            total += 1;
+            caught += usize::from(!o.passed);
             eprintln!("consistent-character {set} + {intruder}: {}", summary(&r));
         }
     }
+    eprintln!("consistent-character: one intruder caught in {caught} of {total} sets");
+    assert_eq!((caught, total), (INTRUDERS_CAUGHT, 39), "the intruder count moved: update the real section");
 }
 
+/// One-intruder sets control.consistent-character fails, of 39 (measured):
+/// an intruder of similar colouring (a face among warriors) passes.
+const INTRUDERS_CAUGHT: usize = 18;
+
 #[test]
-fn calibration_character_lora_real_lora_set_is_one_character_but_centred() {
+fn calibration_character_lora_rejects_the_real_lora_set_for_its_centred_pose() {
     let e = exercise("control.character-lora");
     let none = HashMap::new();
     let r = judge(&e, &none, &set_images("lora_green_hair_character"), &no_edit);
     eprintln!("character-lora lora set: {}", summary(&r));
+    // The LoRA's training look: one centred front view, not the left third.
+    let placement = outcome(&r, "placement");
+    assert!(!placement.passed && placement.value.unwrap() < 0.25, "{}", summary(&r));
+    // …and its colours drift too much for the identity threshold (as above).
+    assert!(!outcome(&r, "identity_consistency").passed, "{}", summary(&r));
 }
 
 // ---- control.inpaint: SD inpainting with IP-Adapter / LoRA-PTI ----------------------------
@@ -229,20 +285,30 @@ fn calibration_inpaint_passes_real_inpaints_pasted_back_and_fails_raw_and_foreig
         assets.insert(mask_name, png(&mask));
         for o in ["out", "out_02"] {
             let out = rgb(&format!("edit/{pair}/{o}.png"));
+            // As the pipeline returned it: no paste-back, so the VAE round trip
+            // (and here the demo figure's JPEG and resizing) changed the outside.
             let raw = judge(&e, &assets, &[Image::load(o, png(&out))], &no_edit);
             eprintln!("inpaint {pair}/{o} raw: {}", summary(&raw));
+            assert!(!outcome(&raw, "outside_mask_preserved").passed, "{pair}/{o} raw: {}", summary(&raw));
+            assert!(outcome(&raw, "inside_changed").passed, "{pair}/{o} raw: {}", summary(&raw));
+            // Pasted back outside the mask, as A1111 and ImageCompositeMasked do.
             let pasted = judge(&e, &assets, &[Image::load(o, png(&paste_back(&init, &mask, &out)))], &no_edit);
             eprintln!("inpaint {pair}/{o} pasted back: {}", summary(&pasted));
+            assert!(pasted.iter().all(|o| o.passed), "{pair}/{o} pasted back: {}", summary(&pasted));
         }
         let unchanged = judge(&e, &assets, &[Image::load("init", png(&init))], &no_edit);
         eprintln!("inpaint {pair} init itself: {}", summary(&unchanged));
+        assert!(!outcome(&unchanged, "inside_changed").passed, "{}", summary(&unchanged));
     }
 }
 
 // ---- control.restyle: SD 2 image-to-image --------------------------------------------------
 
+/// The calibration set has no low-strength restyle of a finished picture;
+/// its one img2img pair (SD 2, a sketch redrawn as a painting) is what the
+/// exercise's checks must reject: the layout moved.
 #[test]
-fn calibration_restyle_on_real_img2img() {
+fn calibration_restyle_rejects_a_high_strength_real_img2img() {
     let e = exercise("control.restyle");
     let spec = e.checks.iter().find(|c| c.check == "structure_kept").unwrap();
     let init_name: &'static str = Box::leak(spec.params["init"].as_str().unwrap().to_string().into_boxed_str());
@@ -250,6 +316,12 @@ fn calibration_restyle_on_real_img2img() {
     for o in ["out", "out_02"] {
         let r = judge(&e, &assets, &[Image::load(o, fixture(&format!("edit/sd2_img2img_mountains/{o}.png")))], &no_edit);
         eprintln!("restyle {o}: {}", summary(&r));
+        // A sketch redrawn as a painting at high strength: the layout moved.
+        assert!(!outcome(&r, "structure_kept").passed, "{o}: {}", summary(&r));
+        // Redrawn (far above the filter line), but the sketch's palette survived.
+        let style = outcome(&r, "style_changed");
+        let redrawn = style.measures.iter().find(|m| m.name == "redrawn").unwrap();
+        assert!(redrawn.value > 10.0 && !style.passed, "{o}: {}", summary(&r));
     }
 }
 
@@ -260,18 +332,30 @@ const POSE_PAIRS: [&str; 2] = ["pose/cn_astronaut", "pose/cn_chef"];
 /// The skeleton's box in fractions [x, y, w, h], as `placement`'s region.
 fn skeleton_region(pair: &str) -> toml::Value {
     let map = rgb(&format!("control/{pair}/control.png"));
-    let s = genpath::imaging::control_maps::read_pose(&map);
-    let (x0, y0, x1, y1) = s.bounds().unwrap();
+    // The drawn skeleton's box: every pixel brighter than the black ground.
+    let lit: Vec<(u32, u32)> = map.enumerate_pixels().filter(|(_, _, p)| p.0.iter().any(|c| *c > 60)).map(|(x, y, _)| (x, y)).collect();
+    let x0 = lit.iter().map(|p| p.0).min().unwrap() as f64;
+    let x1 = lit.iter().map(|p| p.0).max().unwrap() as f64 + 1.0;
+    let y0 = lit.iter().map(|p| p.1).min().unwrap() as f64;
+    let y1 = lit.iter().map(|p| p.1).max().unwrap() as f64 + 1.0;
     let (w, h) = (map.width() as f64, map.height() as f64);
-    let r = [x0 as f64 / w, y0 as f64 / h, (x1 - x0) as f64 / w, (y1 - y0) as f64 / h];
+    let r = [x0 / w, y0 / h, (x1 - x0) / w, (y1 - y0) / h];
     eprintln!("pose {pair} skeleton region {r:?}");
     toml::Value::Array(r.iter().map(|v| toml::Value::Float(*v)).collect())
 }
+
+/// Real OpenPose outputs the checks of control.pose pass on their own
+/// skeleton's box; the other two are rejected by the subject finder, not by
+/// the pose: `cn_astronaut/out_02` (the box found covers a part of the
+/// astronaut: IoU 0.18) and `cn_chef/out_01` (no distinct subject against the
+/// busy kitchen: subject_present 0.11 < 0.15).
+const POSE_PASSING: [&str; 2] = ["pose/cn_astronaut/out_01", "pose/cn_chef/out_02"];
 
 #[test]
 fn calibration_pose_on_real_openpose_outputs() {
     let e = exercise("control.pose");
     let none = HashMap::new();
+    let img = |p: &str, o: &str| Image::load(format!("{p}/{o}"), fixture(&format!("control/{p}/{o}.png")));
     for pair in POSE_PAIRS {
         let region = skeleton_region(pair);
         let edit = |s: &mut CheckSpec| {
@@ -279,12 +363,27 @@ fn calibration_pose_on_real_openpose_outputs() {
                 s.params.insert("region".into(), region.clone());
             }
         };
-        for other in POSE_PAIRS {
+        for o in ["out_01", "out_02"] {
+            let r = judge(&e, &none, &[img(pair, o)], &edit);
+            eprintln!("pose {pair}/{o} on its own skeleton: {}", summary(&r));
+            let label = format!("{pair}/{o}");
+            assert_eq!(r.iter().all(|o| o.passed), POSE_PASSING.contains(&label.as_str()), "{label}: {}", summary(&r));
+        }
+        // Both real skeletons are large, centred figures: the box cannot tell them apart.
+        for other in POSE_PAIRS.iter().filter(|o| **o != pair) {
             for o in ["out_01", "out_02"] {
-                let img = Image::load(format!("{other}/{o}"), fixture(&format!("control/{other}/{o}.png")));
-                let r = judge(&e, &none, &[img], &edit);
-                eprintln!("pose {other}/{o} on {pair}: {}", summary(&r));
+                let r = judge(&e, &none, &[img(other, o)], &edit);
+                eprintln!("pose {other}/{o} on {pair}'s skeleton: {}", summary(&r));
             }
+        }
+    }
+    // On the exercise's own skeleton (a small figure on the left third) every
+    // real output, made from another skeleton, fails placement.
+    for pair in POSE_PAIRS {
+        for o in ["out_01", "out_02"] {
+            let r = judge(&e, &none, &[img(pair, o)], &no_edit);
+            eprintln!("pose {pair}/{o} on the exercise's skeleton: {}", summary(&r));
+            assert!(!outcome(&r, "placement").passed, "{pair}/{o}: {}", summary(&r));
         }
     }
 }
