@@ -132,7 +132,10 @@ fn calibration_edge_layout_passes_real_controlnet_outputs_on_their_own_map_only(
     let map_name = control.params["control"].as_str().unwrap().to_string();
     let map_name: &'static str = Box::leak(map_name.into_boxed_str());
     let outs = |p: &str| -> Vec<Image> {
-        ["out_01", "out_02"].iter().map(|o| Image::load(format!("{p}/{o}"), fixture(&format!("control/{p}/{o}.png")))).collect()
+        ["out_01", "out_02"]
+            .iter()
+            .map(|o| Image::load(format!("{p}/{o}"), fixture(&format!("control/{p}/{o}.png"))))
+            .collect()
     };
     let (mut own, mut cross) = (Vec::new(), Vec::new());
     for pair in EDGE_PAIRS {
@@ -196,7 +199,10 @@ fn set_images(set: &str) -> Vec<Image> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects/generated").join(set);
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
-    files.iter().map(|f| Image::load(format!("{set}/{}", f.file_name().unwrap().to_string_lossy()), std::fs::read(f).unwrap())).collect()
+    files
+        .iter()
+        .map(|f| Image::load(format!("{set}/{}", f.file_name().unwrap().to_string_lossy()), std::fs::read(f).unwrap()))
+        .collect()
 }
 
 /// The real identity set control.consistent-character's thresholds reject:
@@ -314,7 +320,8 @@ fn calibration_restyle_rejects_a_high_strength_real_img2img() {
     let init_name: &'static str = Box::leak(spec.params["init"].as_str().unwrap().to_string().into_boxed_str());
     let assets = asset(init_name, fixture("edit/sd2_img2img_mountains/init.png"));
     for o in ["out", "out_02"] {
-        let r = judge(&e, &assets, &[Image::load(o, fixture(&format!("edit/sd2_img2img_mountains/{o}.png")))], &no_edit);
+        let r =
+            judge(&e, &assets, &[Image::load(o, fixture(&format!("edit/sd2_img2img_mountains/{o}.png")))], &no_edit);
         eprintln!("restyle {o}: {}", summary(&r));
         // A sketch redrawn as a painting at high strength: the layout moved.
         assert!(!outcome(&r, "structure_kept").passed, "{o}: {}", summary(&r));
@@ -333,7 +340,8 @@ const POSE_PAIRS: [&str; 2] = ["pose/cn_astronaut", "pose/cn_chef"];
 fn skeleton_region(pair: &str) -> toml::Value {
     let map = rgb(&format!("control/{pair}/control.png"));
     // The drawn skeleton's box: every pixel brighter than the black ground.
-    let lit: Vec<(u32, u32)> = map.enumerate_pixels().filter(|(_, _, p)| p.0.iter().any(|c| *c > 60)).map(|(x, y, _)| (x, y)).collect();
+    let lit: Vec<(u32, u32)> =
+        map.enumerate_pixels().filter(|(_, _, p)| p.0.iter().any(|c| *c > 60)).map(|(x, y, _)| (x, y)).collect();
     let x0 = lit.iter().map(|p| p.0).min().unwrap() as f64;
     let x1 = lit.iter().map(|p| p.0).max().unwrap() as f64 + 1.0;
     let y0 = lit.iter().map(|p| p.1).min().unwrap() as f64;
