@@ -1,7 +1,7 @@
 //! `genpath dev check`: prove every exercise honest — it loads, its starter
-//! fails the check that teaches its lesson, and its solution passes on the
-//! built-in backend. Runs exercises in parallel; exits non-zero on any
-//! violation (CI runs it).
+//! fails the check that teaches its lesson, its solution passes on the
+//! built-in backend, and it has its "On a real model" section. Runs
+//! exercises in parallel; exits non-zero on any violation (CI runs it).
 
 use std::path::PathBuf;
 
@@ -35,7 +35,8 @@ fn judge(curriculum: &Curriculum, e: &Exercise, which: &str) -> Result<Verdict> 
     Ok(verdict)
 }
 
-/// Briefs are written for people: no placeholders, a real paragraph.
+/// Briefs are written for people: no placeholders, a real paragraph; every
+/// exercise says how the same task is done on a real model.
 fn lint(e: &Exercise) -> Vec<String> {
     let mut p = Vec::new();
     let lower = e.brief.to_lowercase();
@@ -49,6 +50,13 @@ fn lint(e: &Exercise) -> Vec<String> {
     }
     if !(2..=4).contains(&e.hints.len()) {
         p.push(format!("{} hints; give 2–4, the last nearly a solution", e.hints.len()));
+    }
+    if e.real.is_none() {
+        p.push(format!(
+            "{} has no \"On a real model\" section: add `real = \"\"\"…\"\"\"` to {}/exercise.toml (the same task on \
+             A1111/ComfyUI: checkpoint, ControlNet, LoRA, settings)",
+            e.id, e.dir
+        ));
     }
     p
 }

@@ -1,4 +1,5 @@
-//! `genpath show EXERCISE`: the brief, the deliverable, the checks and hints.
+//! `genpath show EXERCISE`: the brief, the deliverable, the checks, hints and
+//! the "On a real model" section (the same task on A1111, ComfyUI or an API).
 
 use anyhow::Result;
 
@@ -43,6 +44,13 @@ pub fn run(env: &Env, query: &str, show_images: bool) -> Result<()> {
     outln!("Hints: {revealed} of {} revealed (`genpath hint {}`)", e.hints.len(), e.id);
     for (i, h) in e.hints.iter().take(revealed as usize).enumerate() {
         outln!("  {}. {h}", i + 1);
+    }
+    if let Some(real) = &e.real {
+        outln!();
+        outln!("On a real model:");
+        for line in real.lines() {
+            outln!("  {line}");
+        }
     }
     let feedback = store.feedback(Some(e.id.as_str()))?;
     if !feedback.is_empty() {

@@ -69,6 +69,10 @@ pub struct RawExercise {
     /// Files the exercise gives the learner (control maps, masks, brand sheets …).
     #[serde(default)]
     pub assets: Vec<Spanned<String>>,
+    /// "On a real model": the same task on a real tool (A1111, ComfyUI, an
+    /// API) — checkpoint, ControlNet, LoRA, settings — in Markdown or plain text.
+    #[serde(default)]
+    pub real: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

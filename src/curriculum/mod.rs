@@ -94,6 +94,10 @@ pub struct Exercise {
     pub hints: Vec<String>,
     /// Asset paths relative to the exercise folder.
     pub assets: Vec<String>,
+    /// "On a real model": the same task on A1111, ComfyUI or an API (checkpoint,
+    /// ControlNet, LoRA, settings, what transfers from the practice renderer).
+    /// `None` when the exercise has none (`genpath dev check` fails it).
+    pub real: Option<String>,
     /// The exercise folder relative to the curriculum root.
     pub dir: String,
 }
@@ -375,6 +379,7 @@ impl Loader {
             checks,
             hints: raw.hints,
             assets,
+            real: raw.real.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
             dir: dir.to_string(),
         })
     }

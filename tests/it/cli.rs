@@ -88,6 +88,62 @@ fn unknown_check_and_parameter_are_reported() {
     assert!(err.contains("unknown parameter 'max_clip' for check 'exposure'"), "{err}");
 }
 
+/// `real` with its TOML block removed from an exercise file's text.
+fn without_real(text: &str) -> String {
+    let start = text.find("\nreal = \"\"\"").expect("the exercise has a real section");
+    let end = start + 1 + text[start + 1..].find("\"\"\"\n").unwrap() + 3;
+    let end = end + text[end..].find("\"\"\"").unwrap() + 3;
+    format!("{}{}", &text[..start], &text[end..])
+}
+
+#[test]
+fn dev_check_fails_an_exercise_without_its_real_model_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cur = curriculum_copy(&tmp.path().join("cur"));
+    let f = cur.join("exercises/fluency/seeds/exercise.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, without_real(&text)).unwrap();
+    let ws = tmp.path().join("ws");
+    // The curriculum still loads (a section is a dev-check matter, not a syntax one) …
+    let o = genpath(&ws).arg("--curriculum").arg(&cur).args(["show", "fluency.seeds"]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("On a real model"), "{}", stdout(&o));
+    // … and dev check fails that exercise, naming it and what to add.
+    let o = genpath(&ws).arg("--curriculum").arg(&cur).args(["dev", "check", "fluency.seeds"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("✗ fluency.seeds"), "{out}");
+    assert!(out.contains("fluency.seeds has no \"On a real model\" section"), "{out}");
+    assert!(out.contains("real = \"\"\"…\"\"\"") && out.contains("exercises/fluency/seeds/exercise.toml"), "{out}");
+    assert!(stderr(&o).contains("1 exercise(s) failed the dev check"), "{}", stderr(&o));
+    // An exercise that keeps its section passes in the same curriculum.
+    let o = genpath(&ws).arg("--curriculum").arg(&cur).args(["dev", "check", "fluency.steps-cfg"]).output().unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+}
+
+#[test]
+fn a_misspelt_real_key_is_located_with_did_you_mean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cur = curriculum_copy(&tmp.path().join("cur"));
+    let f = cur.join("exercises/fluency/seeds/exercise.toml");
+    let text = std::fs::read_to_string(&f).unwrap();
+    std::fs::write(&f, text.replacen("\nreal = \"\"\"", "\nreel = \"\"\"", 1)).unwrap();
+    let o = genpath(&tmp.path().join("ws")).arg("--curriculum").arg(&cur).arg("path").output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown key `reel`: did you mean `real`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn show_prints_the_real_model_section() {
+    let ws = tempfile::tempdir().unwrap();
+    let o = run(ws.path(), &["show", "control.edge-layout"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let at = out.find("On a real model:").expect("the section's heading");
+    assert!(out[at..].contains("control_v11p_sd15_canny"), "{out}");
+    assert!(out[at..].contains("ControlNetApplyAdvanced"), "{out}");
+}
+
 #[test]
 fn show_accepts_unique_prefixes_and_refuses_ambiguous_ones() {
     let ws = tempfile::tempdir().unwrap();

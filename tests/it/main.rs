@@ -13,6 +13,7 @@ mod backend_a1111;
 mod backend_comfyui;
 mod backend_openai;
 mod bundle;
+mod calibration_exercises;
 mod checks;
 mod chromium;
 mod cli;
