@@ -322,6 +322,17 @@ fn detail(f: &mut Frame<'_>, app: &App, images: &mut Images, area: Rect, t: &The
         let shown = p.strip_prefix(&app.workspace).unwrap_or(p);
         text.push_line(Line::from(Span::styled(format!("Recipe: {} (in your workspace)", shown.display()), t.dim())));
     }
+    // The same task on a real tool, below what the exercise asks (J/K scroll to it).
+    if let Some(real) = &e.real {
+        text.push_line(Line::from(""));
+        text.push_line(Line::from(Span::styled("On a real model", t.accent())));
+        for (i, para) in reflow(real).into_iter().enumerate() {
+            if i > 0 {
+                text.push_line(Line::from(""));
+            }
+            text.push_line(Line::from(para));
+        }
+    }
     f.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).scroll((app.brief_scroll, 0)), rows[1]);
     // Last attempt.
     let mut lines = Vec::new();

@@ -380,3 +380,30 @@ fn a_large_terminal_shows_the_image_beside_the_brief() {
     // at 80×24 the same pane had 6 rows for it, at 200×60 a third of 56.
     assert!(widest >= 75 && rows_with_image > 25, "{widest} columns × {rows_with_image} rows\n{frame}");
 }
+
+/// Every exercise's "On a real model" section is in its detail pane, under
+/// the brief and checks, reached by scrolling the brief.
+#[test]
+fn the_real_model_section_is_reached_by_scrolling_the_brief() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut rt = runtime(ws.path());
+    assert!(!screen(&mut rt, 120, 40).contains("On a real model") || rt.app.brief_scroll == 0);
+    let mut seen = false;
+    for _ in 0..40 {
+        if screen(&mut rt, 120, 40).contains("On a real model") {
+            seen = true;
+            break;
+        }
+        key(&mut rt, Action::ScrollDown);
+    }
+    assert!(seen, "the section is reachable by scrolling");
+    let real = rt.app.exercise().real.clone().expect("a real-model section");
+    let first_words: String = real.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    for _ in 0..3 {
+        if screen(&mut rt, 120, 40).contains(&first_words) {
+            return;
+        }
+        key(&mut rt, Action::ScrollDown);
+    }
+    panic!("the section's text ({first_words}) is shown under its heading");
+}
