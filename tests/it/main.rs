@@ -16,6 +16,7 @@ mod bundle;
 mod checks;
 mod chromium;
 mod cli;
+mod devtools;
 mod fuzz;
 mod hardening;
 mod import;
