@@ -104,7 +104,7 @@ impl Browser {
         loop {
             assert!(start.elapsed() < CALL_TIMEOUT, "{method}: no answer from Chromium");
             let text = match self.ws.read().unwrap_or_else(|e| panic!("{method}: DevTools socket: {e}")) {
-                Message::Text(t) => t.to_string(),
+                Message::Text(t) => t.as_str().to_string(),
                 _ => continue,
             };
             let v: Value = serde_json::from_str(&text).unwrap();
@@ -162,7 +162,7 @@ impl Browser {
             let p = &e["params"];
             match e["method"].as_str() {
                 Some("Runtime.consoleAPICalled")
-                    if matches!(p["type"].as_str(), Some("error" | "warning" | "assert" | "trace")) =>
+                    if matches!(p["type"].as_str(), Some("error" | "warning" | "assert")) =>
                 {
                     let args: Vec<String> = p["args"]
                         .as_array()

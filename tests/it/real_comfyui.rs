@@ -304,7 +304,7 @@ fn load_in_editor(page: &mut crate::devtools::Browser, png: &[u8]) -> EditorLoad
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| [0, 1, 2, 3].map(|i| l[i].as_i64().unwrap_or(-1)))
+        .map(|l| [0usize, 1, 2, 3].map(|i| l[i].as_i64().unwrap_or(-1)))
         .collect();
     links.sort_unstable();
     EditorLoad {
@@ -361,7 +361,7 @@ fn accepted(load: &EditorLoad, png: &[u8]) -> Result<(), Vec<String>> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|l| [1, 2, 3, 4].map(|i| l[i].as_i64().unwrap_or(-1)))
+        .map(|l| [1usize, 2, 3, 4].map(|i| l[i].as_i64().unwrap_or(-1)))
         .collect();
     want_links.sort_unstable();
     if load.links != want_links {
