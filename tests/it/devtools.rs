@@ -26,6 +26,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct Browser {
     child: Child,
     ws: WebSocket<TcpStream>,
+    target: Option<Value>,
     session: String,
     next_id: u64,
     /// Every event the page sent so far (`method`, `params`).
@@ -34,7 +35,7 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Start headless Chromium with one blank page attached.
+    /// Start headless Chromium (no tab followed yet: see `open`).
     pub fn launch(binary: &str) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(binary)
@@ -81,13 +82,23 @@ impl Browser {
         let stream = TcpStream::connect(&host).unwrap();
         stream.set_read_timeout(Some(CALL_TIMEOUT)).unwrap();
         let (ws, _) = tungstenite::client::client(url.as_str(), stream).unwrap();
-        let mut b = Browser { child, ws, session: String::new(), next_id: 0, events: Vec::new(), _profile: profile };
-        let target = b.call("Target.createTarget", json!({"url": "about:blank"}))["targetId"].clone();
-        let attached = b.call("Target.attachToTarget", json!({"targetId": target, "flatten": true}));
-        b.session = attached["sessionId"].as_str().unwrap().to_string();
-        b.call("Runtime.enable", json!({}));
-        b.call("Page.enable", json!({}));
-        b
+        Browser { child, ws, target: None, session: String::new(), next_id: 0, events: Vec::new(), _profile: profile }
+    }
+
+    /// Open `url` in a fresh tab (the previous one is closed, so nothing of
+    /// it carries over) and follow that tab from now on.
+    pub fn open(&mut self, url: &str) {
+        self.session.clear();
+        if let Some(old) = self.target.take() {
+            self.call("Target.closeTarget", json!({ "targetId": old }));
+        }
+        let target = self.call("Target.createTarget", json!({"url": "about:blank"}))["targetId"].clone();
+        let attached = self.call("Target.attachToTarget", json!({"targetId": target, "flatten": true}));
+        self.target = Some(target);
+        self.session = attached["sessionId"].as_str().unwrap().to_string();
+        self.call("Runtime.enable", json!({}));
+        self.call("Page.enable", json!({}));
+        self.call("Page.navigate", json!({ "url": url }));
     }
 
     /// One protocol call on the page (or on the browser before a page is
@@ -114,7 +125,14 @@ impl Browser {
                 }
                 return v["result"].clone();
             }
-            if v.get("method").is_some() {
+            if v["method"] == "Page.javascriptDialogOpening" {
+                // A page that asks before it is left (unsaved changes) must not hang the test.
+                self.next_id += 1;
+                let answer = json!({"id": self.next_id, "method": "Page.handleJavaScriptDialog",
+                    "params": {"accept": true}, "sessionId": v["sessionId"]});
+                self.ws.send(Message::text(answer.to_string())).unwrap();
+            }
+            if v.get("method").is_some() && v["sessionId"] == self.session.as_str() {
                 self.events.push(v);
             }
         }
@@ -131,10 +149,6 @@ impl Browser {
             return Err(e["exception"]["description"].as_str().map_or_else(|| e.to_string(), str::to_string));
         }
         Ok(r["result"]["value"].clone())
-    }
-
-    pub fn navigate(&mut self, url: &str) {
-        self.call("Page.navigate", json!({ "url": url }));
     }
 
     /// Wait until `expr` is true in the page.

@@ -252,7 +252,7 @@ const VISIBLE_TEXT: &str = "sel => [...document.querySelectorAll(sel)].filter(e 
 /// from the previous load) and hand it `png` as a dropped file.
 fn load_in_editor(page: &mut crate::devtools::Browser, png: &[u8]) -> EditorLoad {
     use base64::Engine;
-    page.navigate(&format!("{}/", url()));
+    page.open(&format!("{}/", url()));
     page.wait_for("!!(window.app && window.app.graph && window.app.canvas)", Duration::from_secs(120));
     // The editor restores its last workflow and may greet a new user with
     // the template browser: let that settle, then close what is open.
