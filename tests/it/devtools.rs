@@ -188,7 +188,8 @@ impl Browser {
                 }
                 Some("Runtime.exceptionThrown") => {
                     let d = &p["exceptionDetails"];
-                    let what = d["exception"]["description"].as_str().unwrap_or_else(|| d["text"].as_str().unwrap_or(""));
+                    let what =
+                        d["exception"]["description"].as_str().unwrap_or_else(|| d["text"].as_str().unwrap_or(""));
                     out.push(format!("uncaught: {what}"));
                 }
                 _ => {}

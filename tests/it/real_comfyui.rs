@@ -291,7 +291,13 @@ fn load_in_editor(page: &mut crate::devtools::Browser, png: &[u8]) -> EditorLoad
         .unwrap_or_else(|e| panic!("the editor threw while loading the PNG: {e}"));
     let new = |key: &str| -> Vec<String> {
         let old: Vec<&Value> = before[key].as_array().unwrap().iter().collect();
-        after[key].as_array().unwrap().iter().filter(|v| !old.contains(v)).map(|v| v.as_str().unwrap().to_string()).collect()
+        after[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| !old.contains(v))
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
     };
     let mut nodes: Vec<(i64, String)> = after["nodes"]
         .as_array()
@@ -379,13 +385,22 @@ fn accepted(load: &EditorLoad, png: &[u8]) -> Result<(), Vec<String>> {
     for (id, node) in &ran {
         let Some(other) = again.get(id) else { continue };
         if node["class_type"] != other["class_type"] {
-            why.push(format!("node {id}: the editor has {} where the server ran {}", other["class_type"], node["class_type"]));
+            why.push(format!(
+                "node {id}: the editor has {} where the server ran {}",
+                other["class_type"], node["class_type"]
+            ));
         }
-        let (a, b) = (node["inputs"].as_object().cloned().unwrap_or_default(), other["inputs"].as_object().cloned().unwrap_or_default());
+        let (a, b) = (
+            node["inputs"].as_object().cloned().unwrap_or_default(),
+            other["inputs"].as_object().cloned().unwrap_or_default(),
+        );
         for name in keys(&a).union(&keys(&b)) {
             let (x, y) = (a.get(name).unwrap_or(&Value::Null), b.get(name).unwrap_or(&Value::Null));
             if !same_value(x, y) {
-                why.push(format!("node {id} ({}) input {name}: the editor has {y}, the server ran {x}", node["class_type"]));
+                why.push(format!(
+                    "node {id} ({}) input {name}: the editor has {y}, the server ran {x}",
+                    node["class_type"]
+                ));
             }
         }
     }

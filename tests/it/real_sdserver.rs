@@ -170,7 +170,10 @@ fn real_sdserver_cancel_of_a_generating_job_stops_waiting_within_2_s_and_the_ser
     // The server is still busy with genpath's job: a new job waits first in line.
     let probe = someone_elses_job(64, 1);
     let waiting = job(&probe);
-    assert!(waiting["status"] == "queued" && waiting["queue_position"] == 1, "genpath's job still generates: {waiting}");
+    assert!(
+        waiting["status"] == "queued" && waiting["queue_position"] == 1,
+        "genpath's job still generates: {waiting}"
+    );
     // Why: the server refuses to cancel a job that is generating.
     wait_for_status(&probe, "generating");
     let http = reqwest::blocking::Client::new();

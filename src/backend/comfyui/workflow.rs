@@ -210,12 +210,8 @@ mod tests {
             "/tests/fixtures/peers/comfyui_object_info_LoadImageMask.json"
         )))
         .unwrap();
-        let info: BTreeMap<String, Value> = recorded["response"]["body"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let info: BTreeMap<String, Value> =
+            recorded["response"]["body"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let api = json!({"11": {"class_type": "LoadImageMask", "inputs": {"image": "m.png", "channel": "red"}}});
         let ui = ui_workflow(api.as_object().unwrap(), &info).unwrap();
         assert_eq!(ui["nodes"][0]["widgets_values"], json!(["m.png", "red", "image"]));
