@@ -195,10 +195,18 @@ pub fn paste_back(raw: &[u8], init: &image::RgbImage, mask: &image::GrayImage) -
 }
 
 /// Cancel a job. A queued one leaves the queue; one that is generating
-/// cannot be stopped by this server, so genpath stops waiting and says so.
+/// cannot be stopped by this server (`409 job is currently generating and
+/// cannot be interrupted yet`, `examples/server/routes_sdcpp.cpp` at
+/// 97d2990; no route calls the library's `sd_cancel_generation`), so
+/// genpath stops waiting and says so.
+///
+/// The request carries a body: cpp-httplib reads a POST without
+/// `Content-Length` until the connection closes or its 5 s read timeout
+/// (`CPPHTTPLIB_SERVER_READ_TIMEOUT_SECOND`) passes, so a bodiless cancel
+/// was answered only after 5 s.
 fn cancel(http: &Http, id: &str, caps: &Capabilities, explain: &dyn Fn(u16, &[u8]) -> String) {
     let url = http.url(&format!("/sdcpp/v1/jobs/{id}/cancel"));
-    match http.send_side(&|c| c.post(&url), explain) {
+    match http.send_side(&|c| c.post(&url).json(&json!({})), explain) {
         Ok(_) => {}
         Err(e) if !caps.cancel_generating => tracing::warn!(
             "sd-server cannot stop a job that is already generating ({e}); job {id} finishes on the server, \

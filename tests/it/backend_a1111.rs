@@ -417,6 +417,7 @@ fn sd_server_cancel_removes_a_queued_job_and_stops_waiting_for_a_generating_one(
         assert!(matches!(e, BackendError::Cancelled), "{e}");
     });
     assert_eq!(s.script.jobs.lock().unwrap()[1].status, "generating", "the server goes on; genpath does not wait");
+    assert!(s.violations.lock().unwrap().is_empty(), "{:?}", s.violations.lock().unwrap());
 }
 
 #[test]

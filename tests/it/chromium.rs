@@ -10,12 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::*;
-
-fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|b| Command::new(b).arg("--version").output().map(|o| o.status.success()).unwrap_or(false))
-}
+use crate::devtools::chromium;
 
 /// Render `page` to a screenshot; returns (console lines, page requests to the network).
 fn render(browser: &str, page: &Path, work: &Path) -> (Vec<String>, Vec<String>) {

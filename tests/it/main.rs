@@ -17,6 +17,7 @@ mod calibration_exercises;
 mod checks;
 mod chromium;
 mod cli;
+mod devtools;
 mod fuzz;
 mod hardening;
 mod import;

@@ -224,3 +224,257 @@ fn real_comfyui_a_misspelt_placeholder_is_refused_before_queueing() {
     assert!(e.contains("bad.json") && e.contains("{{negatve}}") && e.contains("{{negative}}"), "{e}");
     assert_eq!(queue()["queue_pending"], before["queue_pending"]);
 }
+
+// ---- the output PNG in ComfyUI's own editor --------------------------------
+
+/// What ComfyUI's editor (the frontend the server serves) made of a PNG
+/// given to its own file handler, the path a PNG dropped on the canvas takes.
+#[derive(Debug)]
+struct EditorLoad {
+    /// Toasts shown by the load (`Invalid workflow against zod schema`, link
+    /// repairs, missing models), as their text.
+    toasts: Vec<String>,
+    /// Dialogs opened by the load (load errors, missing node types).
+    dialogs: Vec<String>,
+    /// Console errors and warnings, uncaught exceptions during the load.
+    console: Vec<String>,
+    /// The editor's graph: nodes `[id, type]`, links `[from, slot, to, slot]`.
+    nodes: Vec<(i64, String)>,
+    links: Vec<[i64; 4]>,
+    /// The editor's graph turned back into a prompt (`app.graphToPrompt`).
+    prompt: Value,
+}
+
+const VISIBLE_TEXT: &str = "sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null || \
+     getComputedStyle(e).position === 'fixed').map(e => e.innerText.trim())";
+
+/// Open the server's editor in `page` (a fresh tab on each call: no state
+/// from the previous load) and hand it `png` as a dropped file.
+fn load_in_editor(page: &mut crate::devtools::Browser, png: &[u8]) -> EditorLoad {
+    use base64::Engine;
+    page.open(&format!("{}/", url()));
+    page.wait_for("!!(window.app && window.app.graph && window.app.canvas)", Duration::from_secs(120));
+    // The editor restores its last workflow and may greet a new user with
+    // the template browser: let that settle, then close what is open.
+    std::thread::sleep(Duration::from_secs(2));
+    page.evaluate("document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}))").unwrap();
+    page.evaluate(
+        "document.querySelectorAll('.p-dialog-close-button, .p-toast-close-button').forEach(b => b.click()); true",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let before: Value = page
+        .evaluate(&format!(
+            "(() => {{ const t = {VISIBLE_TEXT}; return {{toasts: t('.p-toast-message'), dialogs: t('.p-dialog')}}; }})()"
+        ))
+        .unwrap();
+    let mark = page.mark();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(png);
+    let after: Value = page
+        .evaluate(&format!(
+            "(async () => {{
+                const bytes = Uint8Array.from(atob('{b64}'), c => c.charCodeAt(0));
+                await app.handleFile(new File([bytes], 'genpath-output.png', {{type: 'image/png'}}));
+                await new Promise(r => setTimeout(r, 1500));
+                const t = {VISIBLE_TEXT};
+                const g = app.graph.serialize();
+                const {{output}} = await app.graphToPrompt();
+                return {{
+                    toasts: t('.p-toast-message'),
+                    dialogs: t('.p-dialog'),
+                    nodes: g.nodes.map(n => [n.id, n.type]),
+                    links: g.links.map(l => [l[1], l[2], l[3], l[4]]),
+                    prompt: JSON.parse(JSON.stringify(output)),
+                }};
+            }})()"
+        ))
+        .unwrap_or_else(|e| panic!("the editor threw while loading the PNG: {e}"));
+    let new = |key: &str| -> Vec<String> {
+        let old: Vec<&Value> = before[key].as_array().unwrap().iter().collect();
+        after[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| !old.contains(v))
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut nodes: Vec<(i64, String)> = after["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n[0].as_i64().unwrap_or(-1), n[1].as_str().unwrap_or("").to_string()))
+        .collect();
+    nodes.sort();
+    let mut links: Vec<[i64; 4]> = after["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| [0usize, 1, 2, 3].map(|i| l[i].as_i64().unwrap_or(-1)))
+        .collect();
+    links.sort_unstable();
+    EditorLoad {
+        toasts: new("toasts"),
+        dialogs: new("dialogs"),
+        console: page.problems_since(mark),
+        nodes,
+        links,
+        prompt: after["prompt"].clone(),
+    }
+}
+
+/// Same value for ComfyUI: numbers compare as numbers (`7` is `7.0`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => (x.as_f64().unwrap() - y.as_f64().unwrap()).abs() < 1e-9,
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b)),
+        _ => a == b,
+    }
+}
+
+/// Did the editor accept `png`'s `workflow` chunk as the graph genpath ran?
+/// `Err` names each sign that it did not: a validation toast, an error
+/// dialog, a console error, nodes or links other than the chunk's, or a
+/// graph that means something else than the `prompt` the server ran.
+fn accepted(load: &EditorLoad, png: &[u8]) -> Result<(), Vec<String>> {
+    let chunks = genpath::recipe::png::text_chunks(png).unwrap();
+    let chunk = |k: &str| -> Value {
+        serde_json::from_str(&chunks.iter().find(|(key, _)| key == k).unwrap_or_else(|| panic!("no {k} chunk")).1)
+            .unwrap_or(Value::Null)
+    };
+    let (workflow, prompt) = (chunk("workflow"), chunk("prompt"));
+    let mut why = Vec::new();
+    for t in &load.toasts {
+        why.push(format!("toast: {t}"));
+    }
+    for d in &load.dialogs {
+        why.push(format!("dialog: {d}"));
+    }
+    for c in &load.console {
+        why.push(c.clone());
+    }
+    let mut want_nodes: Vec<(i64, String)> = workflow["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| (n["id"].as_i64().unwrap_or(-1), n["type"].as_str().unwrap_or("").to_string()))
+        .collect();
+    want_nodes.sort();
+    if load.nodes != want_nodes {
+        why.push(format!("the editor's nodes {:?} are not the workflow's {want_nodes:?}", load.nodes));
+    }
+    let mut want_links: Vec<[i64; 4]> = workflow["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|l| [1usize, 2, 3, 4].map(|i| l[i].as_i64().unwrap_or(-1)))
+        .collect();
+    want_links.sort_unstable();
+    if load.links != want_links {
+        why.push(format!("the editor's links {:?} are not the workflow's {want_links:?}", load.links));
+    }
+    // The editor's graph, queued again, is the prompt the server ran: every
+    // node, class and input (widget values in their places, links to the
+    // same outputs).
+    let ran = prompt.as_object().cloned().unwrap_or_default();
+    let again = load.prompt.as_object().cloned().unwrap_or_default();
+    let keys = |m: &serde_json::Map<String, Value>| m.keys().cloned().collect::<std::collections::BTreeSet<_>>();
+    if keys(&ran) != keys(&again) {
+        why.push(format!("the editor would queue nodes {:?}, the server ran {:?}", keys(&again), keys(&ran)));
+    }
+    for (id, node) in &ran {
+        let Some(other) = again.get(id) else { continue };
+        if node["class_type"] != other["class_type"] {
+            why.push(format!(
+                "node {id}: the editor has {} where the server ran {}",
+                other["class_type"], node["class_type"]
+            ));
+        }
+        let (a, b) = (
+            node["inputs"].as_object().cloned().unwrap_or_default(),
+            other["inputs"].as_object().cloned().unwrap_or_default(),
+        );
+        for name in keys(&a).union(&keys(&b)) {
+            let (x, y) = (a.get(name).unwrap_or(&Value::Null), b.get(name).unwrap_or(&Value::Null));
+            if !same_value(x, y) {
+                why.push(format!(
+                    "node {id} ({}) input {name}: the editor has {y}, the server ran {x}",
+                    node["class_type"]
+                ));
+            }
+        }
+    }
+    if why.is_empty() { Ok(()) } else { Err(why) }
+}
+
+/// The PNG with its `workflow` chunk replaced (pixels and other chunks kept).
+fn with_workflow(png: &[u8], workflow: &Value) -> Vec<u8> {
+    let chunks = genpath::recipe::png::text_chunks(png).unwrap();
+    let text = workflow.to_string();
+    let kept: Vec<(&str, &str)> = chunks
+        .iter()
+        .map(|(k, v)| if k == "workflow" { (k.as_str(), text.as_str()) } else { (k.as_str(), v.as_str()) })
+        .collect();
+    genpath::recipe::png::encode_with(&pixels(png), &kept).unwrap()
+}
+
+#[test]
+#[ignore = "needs a real ComfyUI: scripts/real-peers.sh"]
+fn real_comfyui_output_pngs_open_in_the_real_comfyui_editor() {
+    let Some(chromium) = crate::devtools::chromium() else {
+        assert!(std::env::var_os("CI").is_none(), "CI must install chromium (see .ci/run)");
+        eprintln!("chromium not found: skipping the editor check (`apt-get install chromium` to run it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let b = backend(dir.path(), "", "");
+    // The built-in txt2img graph (with clip skip's extra node) and the
+    // built-in inpaint graph (uploads, mask, paste-back), 64×64, one step.
+    let txt2img = b
+        .generate(
+            &request("prompt = \"a lighthouse, \\\"quoted\\\"\"\nnegative = \"blur\"\nseed = 5\nsteps = 1\ncfg = 6.5\nwidth = 64\nheight = 64\nclip_skip = 2\n"),
+            &Cancel::default(),
+        )
+        .unwrap()
+        .png;
+    let mut inpaint = request(
+        "prompt = \"a red ball\"\nseed = 11\nsteps = 1\nwidth = 64\nheight = 64\n[init]\nimage = \"i.png\"\nmask = \"m.png\"\n",
+    );
+    inpaint.inputs.init = Some(image::RgbImage::from_pixel(64, 64, image::Rgb([20, 120, 220])));
+    inpaint.inputs.mask = Some(image::GrayImage::from_fn(64, 64, |x, _| image::Luma([if x < 32 { 255 } else { 0 }])));
+    let inpaint = b.generate(&inpaint, &Cancel::default()).unwrap().png;
+
+    let mut page = crate::devtools::Browser::launch(chromium);
+    for (name, png) in [("txt2img", &txt2img), ("inpaint", &inpaint)] {
+        let load = load_in_editor(&mut page, png);
+        if let Err(why) = accepted(&load, png) {
+            panic!("ComfyUI's editor did not accept the {name} output's workflow:\n  {}", why.join("\n  "));
+        }
+        assert!(load.nodes.len() >= 7, "{name}: {load:?}");
+    }
+
+    // Negative controls through the same path: a workflow that breaks the
+    // editor's schema, and one whose widget values are one place off (the
+    // KSampler's seed-control value left out), must not pass.
+    let workflow: Value = serde_json::from_str(
+        &genpath::recipe::png::text_chunks(&txt2img).unwrap().into_iter().find(|(k, _)| k == "workflow").unwrap().1,
+    )
+    .unwrap();
+    let mut broken = workflow.clone();
+    for l in broken["links"].as_array_mut().unwrap() {
+        l.as_array_mut().unwrap().truncate(5); // a link without its type
+    }
+    let load = load_in_editor(&mut page, &with_workflow(&txt2img, &broken));
+    let why = accepted(&load, &with_workflow(&txt2img, &broken)).expect_err("a link without its type is refused");
+    assert!(why.iter().any(|w| w.contains("Invalid workflow against zod schema")), "{why:?}");
+
+    let mut shifted = workflow;
+    for n in shifted["nodes"].as_array_mut().unwrap() {
+        if n["type"] == "KSampler" {
+            n["widgets_values"].as_array_mut().unwrap().retain(|v| v != "fixed");
+        }
+    }
+    let load = load_in_editor(&mut page, &with_workflow(&txt2img, &shifted));
+    let why = accepted(&load, &with_workflow(&txt2img, &shifted)).expect_err("shifted widget values are caught");
+    assert!(why.iter().any(|w| w.contains("KSampler") && w.contains("input steps")), "{why:?}");
+}

@@ -86,6 +86,10 @@ pub fn ui_workflow(api: &Map<String, Value>, info: &BTreeMap<String, Value>) -> 
         let given = n["inputs"].as_object().cloned().unwrap_or_default();
         let mut inputs = Vec::new();
         let mut widgets = Vec::new();
+        // The editor adds an image input's upload button after every other
+        // widget, so its value ("image") comes last: LoadImageMask is
+        // `[image, channel, "image"]`, not `[image, "image", channel]`.
+        let mut upload = false;
         for section in ["required", "optional"] {
             let order_list: Vec<String> = def["input_order"][section]
                 .as_array()
@@ -126,11 +130,12 @@ pub fn ui_workflow(api: &Map<String, Value>, info: &BTreeMap<String, Value>) -> 
                     if spec[1]["control_after_generate"].as_bool() == Some(true) {
                         widgets.push(json!("fixed"));
                     }
-                    if spec[1]["image_upload"].as_bool() == Some(true) {
-                        widgets.push(json!("image"));
-                    }
+                    upload |= spec[1]["image_upload"].as_bool() == Some(true);
                 }
             }
+        }
+        if upload {
+            widgets.push(json!("image"));
         }
         built.push((*k, *d, order, class, inputs, widgets));
     }
@@ -189,4 +194,26 @@ fn spec_type(spec: &Value) -> Value {
 fn link_source(v: &Value) -> Option<&str> {
     let a = v.as_array()?;
     if a.len() == 2 && a[1].is_u64() { a[0].as_str() } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real editor's order (ComfyUI frontend 1.27.10, checked against it
+    /// by `real_comfyui_output_pngs_open_in_the_real_comfyui_editor`): the
+    /// upload button's value follows every other widget.
+    #[test]
+    fn an_image_upload_value_comes_after_every_other_widget() {
+        let recorded: Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/peers/comfyui_object_info_LoadImageMask.json"
+        )))
+        .unwrap();
+        let info: BTreeMap<String, Value> =
+            recorded["response"]["body"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let api = json!({"11": {"class_type": "LoadImageMask", "inputs": {"image": "m.png", "channel": "red"}}});
+        let ui = ui_workflow(api.as_object().unwrap(), &info).unwrap();
+        assert_eq!(ui["nodes"][0]["widgets_values"], json!(["m.png", "red", "image"]));
+    }
 }

@@ -395,6 +395,12 @@ fn sdcpp(
                 return respond(req, 404, json!({"error": "job not found"}), &[]);
             };
             if cancel {
+                if !req.headers().iter().any(|h| h.field.equiv("Content-Length")) {
+                    // cpp-httplib reads a POST without a length until its 5 s read timeout.
+                    vi.lock()
+                        .unwrap()
+                        .push(format!("cancel of {id} without Content-Length: the real server answers after 5 s"));
+                }
                 if job.status == "generating" {
                     return respond(
                         req,
