@@ -24,18 +24,8 @@ fn render_sized(browser: &str, page: &Path, work: &Path, size: (u32, u32)) -> (V
     let netlog = work.join("netlog.json");
     let profile = tempfile::tempdir().unwrap();
     let o = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
+        .args(crate::devtools::HEADLESS)
+        .args(["--enable-logging=stderr", "--v=0"])
         .arg(format!("--window-size={},{}", size.0, size.1))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--log-net-log={}", netlog.display()))

@@ -20,6 +20,20 @@ pub fn chromium() -> Option<&'static str> {
         .find(|b| Command::new(b).arg("--version").output().map(|o| o.status.success()).unwrap_or(false))
 }
 
+/// Headless, and quiet on this machine's closed network: without the
+/// background-networking flags Chromium's own requests are refused many at
+/// a time. Every test browser starts with these and a fresh profile.
+pub const HEADLESS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+];
+
 /// How long one protocol call may take before the test fails.
 const CALL_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -39,18 +53,8 @@ impl Browser {
     pub fn launch(binary: &str) -> Browser {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(binary)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-                "--window-size=1280,900",
-            ])
+            .args(HEADLESS)
+            .args(["--remote-debugging-port=0", "--window-size=1280,900"])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdin(Stdio::null())
