@@ -62,8 +62,8 @@ fn write_inputs(dir: &Path) {
         c.save(dir.join(format!("colour-{i}-1024.png"))).unwrap();
     }
     for side in SIDES {
-        for i in 0..2 {
-            let g = grey8(&photo(SET[i], side));
+        for (i, name) in SET.iter().enumerate().take(2) {
+            let g = grey8(&photo(name, side));
             g.save(dir.join(format!("grey-{i}-{side}.png"))).unwrap();
         }
     }

@@ -108,13 +108,7 @@ fn horizontal<const C: usize>(vrow: &[f32], cols: &[Taps], orow: &mut [u8]) {
             // The image crate's clamp, then round half away from zero
             // (`f32::round`, without its libm call: for 0 ≤ v ≤ 255 the
             // fraction v − ⌊v⌋ is exact).
-            let v = if a < 0.0 {
-                0.0
-            } else if a > 255.0 {
-                255.0
-            } else {
-                a
-            };
+            let v = a.clamp(0.0, 255.0); // no NaN: sums of finite non-negative terms
             let i = v as u32;
             *o = (i + u32::from(v - i as f32 >= 0.5)) as u8;
         }
