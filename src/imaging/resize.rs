@@ -6,9 +6,11 @@
 //! horizontal pass reads a contiguous row with no per-pixel bounds check or
 //! alpha channel. The checks' thresholds were calibrated on the image
 //! crate's output, so this keeps every measured value; only the time
-//! changes (1024² → 512²: 15.5 M → 4.4 M instructions, callgrind,
-//! `examples/peer_ops.rs once resize`; the image crate's `resize` is
-//! compared against it on random and photographed images in the tests).
+//! changes (1024² → 512²: 151.7 M → 51.6 M instructions, callgrind on
+//! `examples/peer_ops.rs once resize_1024_to_512`; the image crate's
+//! `resize` is compared against it on random and photographed images in
+//! the tests). OpenCV's INTER_AREA is still far faster
+//! (`scripts/bench-peers`), but it is another filter.
 
 use image::{ImageBuffer, Pixel};
 
