@@ -172,11 +172,14 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let proxy = "(colour is a proxy for identity; a person should confirm look-alikes)";
     // Rigid products: keypoint matches against the central image are strong evidence (≥ 15 inliers).
     let keypoints = p.keypoints.then(|| {
+        use crate::imaging::keypoints;
         let rgbs: Vec<&image::RgbImage> = images.iter().filter_map(|i| i.pixels().ok().map(|d| &d.rgb)).collect();
-        let counts: Vec<f64> = (0..rgbs.len())
+        // Each image's keypoints once (the central image's are compared with every other).
+        let kps: Vec<Vec<keypoints::Keypoint>> = rgbs.par_iter().map(|rgb| keypoints::detect(rgb)).collect();
+        let counts: Vec<f64> = (0..kps.len())
             .into_par_iter()
             .filter(|i| *i != medoid)
-            .map(|i| crate::imaging::keypoints::inliers(rgbs[medoid], rgbs[i]) as f64)
+            .map(|i| keypoints::inliers_between(&kps[medoid], &kps[i]) as f64)
             .collect();
         median(counts)
     });

@@ -146,8 +146,7 @@ pub fn edge_agreement_with(output: &RgbImage, map: &RgbImage, rule: &EdgeRule) -
     let g = analysis::gray(output);
     let t = analysis::OrientedEdges { edges: &truth, orientation: &truth_ori };
     let near_truth = analysis::oriented_reach(t, w, h, r, rule.orientation_bins);
-    let m =
-        image::imageops::resize(&image::DynamicImage::ImageRgb8(map.clone()).to_luma8(), iw, ih, FilterType::Triangle);
+    let m = crate::imaging::resize::triangle_resize(&image::DynamicImage::ImageRgb8(map.clone()).to_luma8(), iw, ih);
     let map_correlation = correlation(&g.v, &m.pixels().map(|p| f32::from(p[0])).collect::<Vec<_>>());
     let blank = EdgeAgreement {
         precision: 0.0,
@@ -406,7 +405,7 @@ fn init_pixels(spec: &CheckSpec, ctx: &Context<'_>, init: Option<&str>) -> Resul
 /// Greyscale of the init and the output at the same working size.
 fn pair(init: &RgbImage, out: &RgbImage) -> (analysis::Plane, analysis::Plane) {
     let o = analysis::working(out, WORKING_SIDE);
-    let i = image::imageops::resize(init, o.width(), o.height(), FilterType::Triangle);
+    let i = crate::imaging::resize::triangle_resize(init, o.width(), o.height());
     (analysis::gray(&i), analysis::gray(&o))
 }
 

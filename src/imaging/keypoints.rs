@@ -67,17 +67,21 @@ fn pattern() -> &'static [(f32, f32, f32, f32)] {
     })
 }
 
+/// FAST-9's corner score at (x, y), or `None` for no corner. The ring is
+/// read into an array on the stack (no allocation per pixel), and only
+/// after the quick test on its four compass pixels passes — most pixels
+/// stop there.
 fn is_corner(g: &Plane, x: usize, y: usize, t: f32) -> Option<f32> {
     let p = g.at(x, y);
-    let ring: Vec<f32> =
-        CIRCLE.iter().map(|(dx, dy)| g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize)).collect();
+    let at = |(dx, dy): (i32, i32)| g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize);
     // Quick rejection: of pixels 1, 5, 9, 13 at least three must be beyond the threshold one way.
-    let quick = [0, 4, 8, 12];
-    let bright = quick.iter().filter(|&&i| ring[i] > p + t).count();
-    let dark = quick.iter().filter(|&&i| ring[i] < p - t).count();
+    let quick = [at(CIRCLE[0]), at(CIRCLE[4]), at(CIRCLE[8]), at(CIRCLE[12])];
+    let bright = quick.iter().filter(|&&v| v > p + t).count();
+    let dark = quick.iter().filter(|&&v| v < p - t).count();
     if bright < 3 && dark < 3 {
         return None;
     }
+    let ring: [f32; 16] = std::array::from_fn(|i| at(CIRCLE[i]));
     for sign in [1.0f32, -1.0] {
         let mut run = 0;
         for i in 0..32 {
@@ -93,6 +97,15 @@ fn is_corner(g: &Plane, x: usize, y: usize, t: f32) -> Option<f32> {
         }
     }
     None
+}
+
+/// Half-width of the radius-15 orientation disc at each row offset |dy|
+/// (the offsets with dx² + dy² ≤ 225).
+fn disc_rows() -> [i32; 16] {
+    std::array::from_fn(|dy| {
+        let dy = dy as i32;
+        (0..=15).rev().find(|dx| dx * dx + dy * dy <= 225).unwrap_or(0)
+    })
 }
 
 /// Oriented FAST keypoints with rotated BRIEF descriptors.
@@ -129,17 +142,20 @@ pub fn detect(img: &image::RgbImage) -> Vec<Keypoint> {
     corners.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
     corners.truncate(500);
     let smooth = convolve(&g, &gaussian_kernel(2.0, 4));
+    let disc = disc_rows();
     corners
         .into_iter()
         .map(|(x, y, _)| {
+            // Intensity centroid over the disc, row span by row span (the
+            // same sums in the same order as testing every offset of the square).
             let (mut m01, mut m10) = (0f32, 0f32);
             for dy in -15i32..=15 {
-                for dx in -15i32..=15 {
-                    if dx * dx + dy * dy <= 225 {
-                        let v = g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize);
-                        m10 += dx as f32 * v;
-                        m01 += dy as f32 * v;
-                    }
+                let half = disc[dy.unsigned_abs() as usize];
+                let row = &g.v[(y as i32 + dy) as usize * w..];
+                for dx in -half..=half {
+                    let v = row[(x as i32 + dx) as usize];
+                    m10 += dx as f32 * v;
+                    m01 += dy as f32 * v;
                 }
             }
             let angle = m01.atan2(m10);
@@ -247,7 +263,13 @@ pub fn ransac_inliers(a: &[Keypoint], b: &[Keypoint], m: &[(usize, usize)]) -> u
 /// RANSAC inliers between two images.
 pub fn inliers(a: &image::RgbImage, b: &image::RgbImage) -> usize {
     let (ka, kb) = (detect(a), detect(b));
-    ransac_inliers(&ka, &kb, &matches(&ka, &kb))
+    inliers_between(&ka, &kb)
+}
+
+/// RANSAC inliers between two images' keypoints (detect each image once,
+/// then compare it with as many others as needed).
+pub fn inliers_between(a: &[Keypoint], b: &[Keypoint]) -> usize {
+    ransac_inliers(a, b, &matches(a, b))
 }
 
 #[cfg(test)]
@@ -261,6 +283,138 @@ mod tests {
             let v = if (x * 7 + y * 13) % 97 < 3 { 255 - v } else { v };
             image::Rgb([v, v, v])
         })
+    }
+
+    /// `detect` as it was (a Vec per pixel, the image crate's resize, every
+    /// offset of the square tested): the reference the faster one must equal.
+    fn detect_reference(img: &image::RgbImage) -> Vec<Keypoint> {
+        let (iw, ih) = img.dimensions();
+        let small = if iw.max(ih) <= 512 {
+            img.clone()
+        } else {
+            let s = 512.0 / iw.max(ih) as f32;
+            let (nw, nh) = (((iw as f32 * s).round() as u32).max(1), ((ih as f32 * s).round() as u32).max(1));
+            image::imageops::resize(img, nw, nh, image::imageops::FilterType::Triangle)
+        };
+        let g = gray(&small);
+        let (w, h) = (g.w, g.h);
+        let border = 20;
+        if w <= 2 * border || h <= 2 * border {
+            return Vec::new();
+        }
+        let corner = |x: usize, y: usize, t: f32| -> Option<f32> {
+            let p = g.at(x, y);
+            let ring: Vec<f32> =
+                CIRCLE.iter().map(|(dx, dy)| g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize)).collect();
+            let quick = [0, 4, 8, 12];
+            let bright = quick.iter().filter(|&&i| ring[i] > p + t).count();
+            let dark = quick.iter().filter(|&&i| ring[i] < p - t).count();
+            if bright < 3 && dark < 3 {
+                return None;
+            }
+            for sign in [1.0f32, -1.0] {
+                let mut run = 0;
+                for i in 0..32 {
+                    if (ring[i % 16] - p) * sign > t {
+                        run += 1;
+                        if run >= 9 {
+                            return Some(ring.iter().map(|v| ((v - p).abs() - t).max(0.0)).sum());
+                        }
+                    } else {
+                        run = 0;
+                    }
+                }
+            }
+            None
+        };
+        let mut score = vec![0f32; w * h];
+        for y in border..h - border {
+            for x in border..w - border {
+                if let Some(s) = corner(x, y, 20.0) {
+                    score[y * w + x] = s;
+                }
+            }
+        }
+        let mut corners: Vec<(usize, usize, f32)> = Vec::new();
+        for y in border..h - border {
+            for x in border..w - border {
+                let s = score[y * w + x];
+                if s > 0.0
+                    && (-1i32..=1).all(|dy| {
+                        (-1i32..=1).all(|dx| {
+                            (dx == 0 && dy == 0) || score[(y as i32 + dy) as usize * w + (x as i32 + dx) as usize] <= s
+                        })
+                    })
+                {
+                    corners.push((x, y, s));
+                }
+            }
+        }
+        corners.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+        corners.truncate(500);
+        let smooth = convolve(&g, &gaussian_kernel(2.0, 4));
+        corners
+            .into_iter()
+            .map(|(x, y, _)| {
+                let (mut m01, mut m10) = (0f32, 0f32);
+                for dy in -15i32..=15 {
+                    for dx in -15i32..=15 {
+                        if dx * dx + dy * dy <= 225 {
+                            let v = g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize);
+                            m10 += dx as f32 * v;
+                            m01 += dy as f32 * v;
+                        }
+                    }
+                }
+                let angle = m01.atan2(m10);
+                let (c, s) = (angle.cos(), angle.sin());
+                let mut d = [0u64; 4];
+                for (i, (x1, y1, x2, y2)) in pattern().iter().enumerate() {
+                    let at = |px: f32, py: f32| {
+                        let rx = (x as f32 + c * px - s * py).round().clamp(0.0, (w - 1) as f32) as usize;
+                        let ry = (y as f32 + s * px + c * py).round().clamp(0.0, (h - 1) as f32) as usize;
+                        smooth.at(rx, ry)
+                    };
+                    if at(*x1, *y1) < at(*x2, *y2) {
+                        d[i / 64] |= 1 << (i % 64);
+                    }
+                }
+                Keypoint { x: x as f32, y: y as f32, angle, descriptor: d }
+            })
+            .collect()
+    }
+
+    fn same(a: &[Keypoint], b: &[Keypoint]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(p, q)| {
+                p.x.to_bits() == q.x.to_bits()
+                    && p.y.to_bits() == q.y.to_bits()
+                    && p.angle.to_bits() == q.angle.to_bits()
+                    && p.descriptor == q.descriptor
+            })
+    }
+
+    #[test]
+    fn detect_equals_the_allocating_detector_on_photographs_and_patterns() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if entry.path().extension().is_none_or(|e| e != "jpg") {
+                continue;
+            }
+            let Ok(img) = image::open(entry.path()) else { continue };
+            let img = img.to_rgb8();
+            let big = image::imageops::resize(&img, 1024, 768, image::imageops::FilterType::Triangle);
+            for im in [&img, &big] {
+                let k = detect(im);
+                assert!(same(&k, &detect_reference(im)), "{}", entry.path().display());
+                n += usize::from(!k.is_empty());
+            }
+        }
+        assert!(n >= 20, "{n} images with keypoints");
+        for shift in [0, 6] {
+            assert!(same(&detect(&checker(shift)), &detect_reference(&checker(shift))));
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod color;
 pub mod control_maps;
 pub mod font;
 pub mod keypoints;
+pub mod resize;
 pub mod sheet;
 pub mod subject;
 
@@ -77,16 +78,19 @@ pub fn over_white(img: DynamicImage) -> (RgbImage, bool) {
     }
     let rgba = img.into_rgba8();
     let (w, h) = rgba.dimensions();
-    let mut transparent = w > 0 && h > 0;
-    let mut out = Vec::with_capacity(w as usize * h as usize * 3);
-    for p in rgba.as_raw().chunks_exact(4) {
+    let mut out = vec![0u8; w as usize * h as usize * 3];
+    // One pass into a buffer of the final size (no push per channel), the
+    // alpha's OR kept on the side: the compiler vectorises it.
+    let mut any_alpha = 0u8;
+    for (o, p) in out.chunks_exact_mut(3).zip(rgba.as_raw().chunks_exact(4)) {
         let a = u32::from(p[3]);
-        transparent &= a == 0;
-        for &c in &p[..3] {
+        any_alpha |= p[3];
+        for (o, &c) in o.iter_mut().zip(&p[..3]) {
             // c·a/255 + 255·(1 − a/255), rounded to nearest.
-            out.push(((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+            *o = ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
         }
     }
+    let transparent = w > 0 && h > 0 && any_alpha == 0;
     (RgbImage::from_raw(w, h, out).unwrap_or_default(), transparent)
 }
 
