@@ -168,7 +168,9 @@ fn real_sdserver_cancel_of_a_generating_job_stops_waiting_within_2_s_and_the_ser
     assert!(took < Duration::from_secs(2), "genpath stopped waiting after {took:?}");
     assert!(watch.queued.lock().unwrap().iter().all(|&p| p <= 1), "the server was idle");
     // The server is still busy with genpath's job: a new job waits first in line.
-    let probe = someone_elses_job(64, 1);
+    // It runs long enough (128², 4 steps) to be still generating when its own
+    // cancel arrives: a 1-step job finished first once and got a 200.
+    let probe = someone_elses_job(128, 4);
     let waiting = job(&probe);
     assert!(
         waiting["status"] == "queued" && waiting["queue_position"] == 1,
