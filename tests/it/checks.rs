@@ -788,3 +788,34 @@ fn a_colour_filtered_copy_of_the_init_fails_restyle() {
         assert_eq!(style["passed"], false, "{name}: {style}");
     }
 }
+
+/// A re-run close to the original is "nearly" reproduced and asks for a
+/// person — unless the recipe draws a random seed (seed = -1): then its
+/// nearness is chance and the verdict is a plain fail.
+#[test]
+fn a_random_seed_is_never_nearly_reproducible() {
+    let base = photo("cat-01");
+    let images = [img("a", &base)];
+    let d = Deliverable { file: "r.toml".into(), count: 1, width: None, height: None, description: None };
+    let judge = |seed: i64, again: Vec<u8>| {
+        let recipe = genpath::recipe::Recipe::parse(
+            "r.toml",
+            &format!("prompt = \"a cat\"\nseed = {seed}\n"),
+            genpath::recipe::Limits::default(),
+        )
+        .unwrap();
+        let regen = move || Ok(vec![again.clone()]);
+        let ctx = Context { reproduce: Some(&regen), recipe: Some(&recipe), ..Context::standalone(&d) };
+        checks::run_one(&spec("reproducible", ""), &images, &ctx)
+    };
+    let near = [1, 2, 3, 4, 6, 8, 12]
+        .into_iter()
+        .map(|px| png(&shift(&base, px)))
+        .find(|again| {
+            let o = judge(7, again.clone());
+            !o.passed && o.review
+        })
+        .expect("a small shift of the image is a near miss on a fixed seed");
+    let random = judge(-1, near);
+    assert!(!random.passed && !random.review, "{random:?}");
+}
