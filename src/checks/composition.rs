@@ -52,6 +52,18 @@ params! {
 }
 
 params! {
+    /// Parameters of `single_subject`.
+    pub struct SingleSubject {
+        max_repeat: f64 = num(
+            0.0,
+            1.0,
+            Some(0.6),
+            "highest match (NCC) of a second copy of the subject (142 real pictures of one subject ≤ 0.48; practice twins 0.46–0.99)",
+        ),
+    }
+}
+
+params! {
     /// Parameters of `subject_present`.
     pub struct SubjectPresent {
         min_confidence: f64 = num(0.0, 1.0, Some(0.15), "lowest subject confidence (flat, halves, noise: 0)"),
@@ -237,6 +249,47 @@ fn detail(working: &image::RgbImage, bbox: [f64; 4]) -> f64 {
 /// `placement`: the subject's box overlaps the target region with IoU ≥
 /// min_iou (default 0.5, the PASCAL VOC convention), or — with `relation` —
 /// stands in that GenEval relation to it.
+/// `single_subject`: the subject appears once — no twin beside it, no second
+/// figure stacked on it ([`crate::imaging::repeat`]): what a model draws far
+/// above its training size. With no distinct subject the whole picture's
+/// halves are compared.
+pub fn single_subject(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let p: SingleSubject = measured!(super::params(spec));
+    let found = measured!(subjects(spec, images));
+    let working = measured!(per_image(spec, images, |img, _| img.working().unwrap_or_default()));
+    let repeats: Vec<crate::imaging::repeat::Repeat> = working
+        .iter()
+        .zip(&found)
+        .map(|(w, s)| crate::imaging::repeat::second_subject(w, if s.present() { s.bbox } else { s.content }))
+        .collect();
+    let scores: Vec<f64> = repeats.iter().map(|r| r.score).collect();
+    let (i, worst) = super::highest(&scores);
+    if worst > p.max_repeat {
+        let [x, y, w, h] = repeats[i].at;
+        return Outcome::new(
+            spec,
+            false,
+            Some(worst),
+            Some(p.max_repeat),
+            format!(
+                "the subject appears twice{}: a second copy at [{x:.2}, {y:.2}, {w:.2}, {h:.2}] matches it \
+                 ({worst:.2} > {:.2}). A model rendering far above its native size repeats the subject: \
+                 render at the native size and enlarge with hires fix (`[hires] scale = 2`), or hold \
+                 the layout with a control map.",
+                which(images, i),
+                p.max_repeat
+            ),
+        );
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        Some(p.max_repeat),
+        format!("one subject: no second copy (best match {worst:.2} ≤ {:.2})", p.max_repeat),
+    )
+}
+
 pub fn placement(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let p: Placement = measured!(super::params(spec));
     let Some(region) = p.region else { return Outcome::unmeasured(spec, "placement needs `region`") };

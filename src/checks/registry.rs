@@ -319,6 +319,11 @@ pub const CHECKS: &[CheckDef] = &[
         "a distinct, drawn subject stands out from its background (not a flat fill, halves, gradient, noise or flat shape)",
         |s, i, _| composition::subject_present(s, i),
     ),
+    image::<composition::SingleSubject>(
+        "single_subject",
+        "the subject appears once: no twin beside it or figure stacked on it (template match of the subject's box)",
+        |s, i, _| composition::single_subject(s, i),
+    ),
     image::<edits::EdgeAdherence>(
         "edge_adherence",
         "Canny edges of the output follow a control edge map's lines (tolerance and orientation, above chance)",

@@ -9,6 +9,7 @@ pub mod color;
 pub mod control_maps;
 pub mod font;
 pub mod keypoints;
+pub mod repeat;
 pub mod resize;
 pub mod sheet;
 pub mod subject;

@@ -819,3 +819,72 @@ fn a_random_seed_is_never_nearly_reproducible() {
     let random = judge(-1, near);
     assert!(!random.passed && !random.review, "{random:?}");
 }
+
+/// Every real image the fixtures hold: the DreamBooth photos and the SD
+/// outputs (IP-Adapter/LoRA identity sets, ControlNet outputs).
+fn real_images() -> Vec<(String, Vec<u8>)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut out = Vec::new();
+    let mut stack = vec![root.join("subjects"), root.join("control")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if p.is_dir() {
+                stack.push(p);
+            } else if (name.ends_with(".jpg") || name.ends_with(".png")) && name != "control.png" {
+                out.push((p.strip_prefix(&root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `single_subject` on real pictures of one subject and on the practice
+/// renderer's twins: SD 1.5-class at 1024² (twice its native side) draws the
+/// subject twice; composed at 512² and enlarged by hires fix, once. The
+/// threshold (0.6) sits above every real photo and output (highest 0.48).
+#[test]
+fn single_subject_passes_real_pictures_and_fails_twins() {
+    let check = spec("single_subject", "");
+    let h = Harness::new();
+    let mut real: Vec<(f64, String)> = real_images()
+        .into_iter()
+        .map(|(label, bytes)| {
+            let o = h.run(&check, &[Image::load(label.clone(), bytes)]);
+            (o.value.unwrap(), label)
+        })
+        .collect();
+    real.sort_by(|a, b| b.0.total_cmp(&a.0));
+    eprintln!("single_subject on {} real images, highest: {:?}", real.len(), &real[..5]);
+    let failing: Vec<&(f64, String)> = real.iter().filter(|r| r.0 > 0.6).collect();
+    assert!(real.len() >= 140, "{} real images", real.len());
+    assert!(failing.is_empty(), "real single-subject pictures flagged as twins: {failing:?}");
+
+    let subjects = ["fox", "cat", "robot", "penguin", "bottle", "mug", "owl", "backpack"];
+    let scenes = ["in a park", "on a beach", "studio backdrop", "in the snow"];
+    let (mut twins, mut ones) = (Vec::new(), Vec::new());
+    for (i, s) in subjects.iter().enumerate() {
+        let prompt = format!("a {s}, flat vector, {}", scenes[i % scenes.len()]);
+        let big = format!("prompt = \"{prompt}\"\nseed = {i}\nwidth = 1024\nheight = 1024\n");
+        let hires = format!("prompt = \"{prompt}\"\nseed = {i}\nwidth = 512\nheight = 512\n[hires]\nscale = 2\n");
+        for (text, into) in [(big, &mut twins), (hires, &mut ones)] {
+            let r = genpath::recipe::Recipe::parse("t.toml", &text, genpath::recipe::Limits::default()).unwrap();
+            let req = genpath::backend::Request { recipe: r.resolve().remove(0), inputs: Default::default() };
+            let g = genpath::backend::Backend::generate(
+                &genpath::backend::builtin::Builtin::new(),
+                &req,
+                &genpath::backend::Cancel::default(),
+            )
+            .unwrap();
+            into.push(h.run(&check, &[Image::load(format!("{s} {}", text.len()), g.png)]));
+        }
+    }
+    let caught = twins.iter().filter(|o| !o.passed).count();
+    eprintln!("twins caught {caught}/{}: {:?}", twins.len(), twins.iter().map(|o| o.value).collect::<Vec<_>>());
+    assert!(caught * 4 >= twins.len() * 3, "only {caught} of {} twin renders caught", twins.len());
+    let flagged: Vec<&Outcome> = ones.iter().filter(|o| !o.passed).collect();
+    assert!(flagged.is_empty(), "hires renders of one subject flagged: {flagged:?}");
+    assert!(twins.iter().find(|o| !o.passed).unwrap().message.contains("hires fix"));
+}
