@@ -177,7 +177,9 @@ pub fn evaluate(
 
 /// A pipeline answer: run it on the built-in backends (`builtin`, and the
 /// simulated paid service `practice`) so every learner meets the same prices,
-/// rate limits and failures; then check the assets, the budget and the manifest.
+/// rate limits and failures; then check the assets, the budget and the
+/// manifest — and, when it asks for one, its hand-off package, which
+/// `bundle_reruns` re-runs in a clean folder holding only the package.
 fn evaluate_pipeline(
     curriculum: &Curriculum,
     exercise: &Exercise,
@@ -186,7 +188,7 @@ fn evaluate_pipeline(
 ) -> Result<(Made, Verdict)> {
     let p = Pipeline::parse(&answer.path.display().to_string(), &answer.text, Limits::default())?;
     // A fresh folder unless the caller keeps one; removed however this function
-    // returns (declared before the store, so the database closes first).
+    // returns.
     let (dir, _temporary) = match &answer.work_dir {
         Some(d) => (d.clone(), None),
         None => {
@@ -194,7 +196,53 @@ fn evaluate_pipeline(
             (t.path().to_path_buf(), Some(t))
         }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("Failed to create {}", dir.display()))?;
+    // Input files: beside the answer, then in the exercise.
+    let files = asset_reader(curriculum, exercise);
+    let beside = answer.path.parent().map(Path::to_path_buf);
+    let inputs = |rel: &str| -> Option<Vec<u8>> {
+        let own = beside.as_ref().filter(|_| !answer.sandbox || crate::pipeline::stays_inside(rel));
+        own.and_then(|d| std::fs::read(d.join(rel)).ok()).or_else(|| files(rel))
+    };
+    let (made, mut report) = run_pipeline_in(&p, &dir, &crate::pipeline::input_files(&p, &inputs)?, observer)?;
+    if let Some(package) = crate::pipeline::write_package(&p, &answer.text, &dir, &inputs)? {
+        report.package = Some(checks::Package {
+            files: crate::pipeline::read_package(&package)?,
+            expected: crate::pipeline::expected_assets(&p),
+        });
+    }
+    observer.checking();
+    let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
+    let rerun_fn;
+    let rerun: Option<checks::Reproduce<'_>> = match &report.package {
+        Some(pkg) => {
+            rerun_fn = move || rerun_package(pkg).map_err(|e| format!("{e:#}"));
+            Some(&rerun_fn)
+        }
+        None => None,
+    };
+    let ctx = Context {
+        deliverable: &exercise.deliverable,
+        recipe: None,
+        answer: Some(&answer.text),
+        assets: &files,
+        reproduce: None,
+        bundle: rerun,
+        run: Some(&report),
+        pricing: pricing.as_deref(),
+    };
+    let verdict = checks::run(&exercise.checks, &made.images, &ctx);
+    Ok((made, verdict))
+}
+
+/// Run a pipeline in `dir` on the built-in backends, its input files given;
+/// the assets it made (in job order) and what the run reports.
+fn run_pipeline_in(
+    p: &Pipeline,
+    dir: &Path,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    observer: &dyn Observer,
+) -> Result<(Made, RunReport)> {
+    std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
     let members = p
         .run
         .backends
@@ -209,7 +257,7 @@ fn evaluate_pipeline(
     let db = dir.join(".pipeline.db");
     let total = p.expand().len();
     observer.image_started(0, total);
-    let result = crate::pipeline::run(&p, &db, &dir, members, Options::default());
+    let result = crate::pipeline::run(p, &db, dir, members, Options { files: files.clone(), ..Options::default() });
     let store = Store::open(&db)?;
     let calls = store.pipeline_calls(&p.name)?;
     let mut per_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -243,22 +291,24 @@ fn evaluate_pipeline(
     }
     made.cost = report.cost;
     observer.image_done(total.saturating_sub(1), total, report.cost);
-    observer.checking();
-    let files = asset_reader(curriculum, exercise);
-    let pricing = curriculum.read("curriculum/pricing.toml").ok().and_then(|b| String::from_utf8(b).ok());
-    let ctx = Context {
-        deliverable: &exercise.deliverable,
-        recipe: None,
-        answer: Some(&answer.text),
-        assets: &files,
-        reproduce: None,
-        bundle: None,
-        run: Some(&report),
-        pricing: pricing.as_deref(),
-    };
-    let verdict = checks::run(&exercise.checks, &made.images, &ctx);
-    drop(store);
-    Ok((made, verdict))
+    Ok((made, report))
+}
+
+/// Re-run a hand-off package as its client would: `rerun/` alone in a
+/// clean folder, its pipeline reading only the files beside it; the assets
+/// made, in job order.
+fn rerun_package(pkg: &checks::Package) -> Result<Vec<Vec<u8>>> {
+    let prefix = format!("{}/", crate::pipeline::HANDOFF_RERUN);
+    let clean = temp_dir("genpath-handoff-")?;
+    let files: std::collections::BTreeMap<&str, &Vec<u8>> =
+        pkg.files.iter().filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rel| (rel, v))).collect();
+    let text = files.get("pipeline.toml").context("the package has no rerun/pipeline.toml")?;
+    let text = String::from_utf8_lossy(text).into_owned();
+    let p = Pipeline::parse("rerun/pipeline.toml (from the package)", &text, Limits::default())?;
+    let read = |rel: &str| files.get(rel).map(|b| (*b).clone()).filter(|_| crate::pipeline::stays_inside(rel));
+    let inputs = crate::pipeline::input_files(&p, &read)?;
+    let (made, _) = run_pipeline_in(&p, clean.path(), &inputs, &Quiet)?;
+    Ok(made.images.into_iter().map(|i| i.bytes).collect())
 }
 
 /// Run the checks on images already made.

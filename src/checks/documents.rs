@@ -70,6 +70,25 @@ params! {
     }
 }
 
+params! {
+    /// Parameters of `handoff`.
+    pub struct Handoff {
+        sections: Option<String> = req(of(
+            ParamKind::Text,
+            "the headings the response must have: words separated by commas, each in one heading (`\"delivered, cost\"`)",
+        )),
+        max_words: u32 = int(50, 5_000, Some(600), "most words of the response: one page"),
+        min_words: u32 = int(0, 5_000, Some(120), "fewest words of the response"),
+        min_prose_share: f64 = num(
+            0.0,
+            1.0,
+            Some(0.2),
+            "least share of the response's words that are English function words (prose 0.3–0.45, lorem ipsum 0.06)",
+        ),
+        cost_tolerance: f64 = num(0.0, 1.0, Some(0.01), "largest difference between the cost the response states and the run's"),
+    }
+}
+
 /// Why a recipe check is not checked: images came without their recipe.
 const NO_RECIPE: &str = "not checked: no recipe came with these images (give it with --recipe FILE)";
 
@@ -285,6 +304,133 @@ pub fn manifest(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         Some(run.assets.len() as f64),
         Some(min as f64),
         format!("manifest complete: {} assets, hashes match, no near-duplicates", run.assets.len()),
+    )
+}
+
+/// The numbers written in a text (`1.60`, `1,200`, `$0.05`), in order.
+fn numbers(text: &str) -> Vec<f64> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|t| t.trim_matches(|c| c == '.' || c == ',').replace(',', ""))
+        .filter_map(|t| t.parse::<f64>().ok())
+        .collect()
+}
+
+/// `handoff`: the run's hand-off package is complete and its response is
+/// one page a client can read. Every asset the run was asked for is in
+/// `assets/` with the sha256 the manifest records, in every delivery
+/// format; the manifest, the contact sheet (a readable PNG) and
+/// `rerun/pipeline.toml` are there; `response.md` has a heading for each of
+/// `sections`, between min_words and max_words words of prose, and states
+/// the run's total cost (within cost_tolerance). Whether `rerun/` re-runs
+/// is `bundle_reruns`'s job.
+pub fn handoff(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let fail = |message: String| Outcome::new(spec, false, None, None, message);
+    let Some(run) = ctx.run else { return Outcome::unmeasured(spec, "no run to read: run the pipeline first") };
+    let p: Handoff = measured!(super::params(spec));
+    let Some(pkg) = &run.package else {
+        return fail(
+            "no hand-off package: a client gets nothing but loose files. Add `[handoff]` to the pipeline with \
+             `response = \"\"\"…\"\"\"` (the one-page response to the brief) and `formats = \"<the matrix \
+             variable of the formats>\"`"
+                .into(),
+        );
+    };
+    // Completeness: each asset, by format, byte for byte as recorded.
+    let recorded: std::collections::HashMap<&str, &str> =
+        run.assets.iter().map(|a| (a.path.as_str(), a.sha256.as_str())).collect();
+    let mut missing: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut formats: std::collections::BTreeSet<&str> = Default::default();
+    for (format, output) in &pkg.expected {
+        formats.insert(format);
+        let ok = pkg
+            .files
+            .get(&format!("assets/{output}"))
+            .is_some_and(|b| recorded.get(output.as_str()).is_some_and(|sha| crate::hash::sha256_hex(b) == *sha));
+        if !ok {
+            missing.entry(format).or_default().push(output);
+        }
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|(f, outs)| {
+                format!("{f}: {} of them ({})", outs.len(), outs.iter().take(3).copied().collect::<Vec<_>>().join(", "))
+            })
+            .collect();
+        return fail(format!(
+            "the package lacks assets, or holds ones that differ from the manifest's sha256 — {}. Re-run the \
+             pipeline until every asset is made, then the package is written again",
+            list.join("; ")
+        ));
+    }
+    for name in ["manifest.json", "contact-sheet.png", "rerun/pipeline.toml"] {
+        if !pkg.files.contains_key(name) {
+            return fail(format!("the package has no {name}"));
+        }
+    }
+    if Image::load("contact-sheet.png", pkg.files["contact-sheet.png"].clone()).pixels().is_err() {
+        return fail("the package's contact-sheet.png is not a readable image".into());
+    }
+    // The response: one page of prose with the brief's sections and the true cost.
+    let Some(response) = pkg.files.get("response.md").map(|b| String::from_utf8_lossy(b).into_owned()) else {
+        return fail("the package has no response.md: write `[handoff] response`".into());
+    };
+    let headings: Vec<String> =
+        response.lines().filter(|l| l.trim_start().starts_with('#')).map(str::to_lowercase).collect();
+    let sections: Vec<&str> =
+        p.sections.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let absent: Vec<&str> =
+        sections.iter().copied().filter(|s| !headings.iter().any(|h| h.contains(&s.to_lowercase()))).collect();
+    if !absent.is_empty() {
+        return fail(format!(
+            "response.md has no heading for: {} (a `## …` line each; the brief asks for {})",
+            absent.join(", "),
+            sections.join(", ")
+        ));
+    }
+    let n = words(&response);
+    if n < p.min_words as usize || n > p.max_words as usize {
+        return Outcome::new(
+            spec,
+            false,
+            Some(n as f64),
+            Some(f64::from(if n > p.max_words as usize { p.max_words } else { p.min_words })),
+            format!("response.md has {n} words; a one-page response has {}–{}", p.min_words, p.max_words),
+        );
+    }
+    let (prose, _) = prose_shares(&response);
+    if prose < p.min_prose_share {
+        return Outcome::new(
+            spec,
+            false,
+            Some(prose),
+            Some(p.min_prose_share),
+            format!(
+                "response.md does not read as prose ({:.0}% function words, at least {:.0}% wanted): write \
+                 sentences a client can follow",
+                prose * 100.0,
+                p.min_prose_share * 100.0
+            ),
+        );
+    }
+    if !numbers(&response).iter().any(|v| (v - run.cost).abs() <= p.cost_tolerance) {
+        return fail(format!(
+            "response.md does not state what the run cost ({:.2}): the client signs off on that number",
+            run.cost
+        ));
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(pkg.expected.len() as f64),
+        None,
+        format!(
+            "hand-off package complete: {} assets in {} format(s), manifest, contact sheet, re-run folder, \
+             a {n}-word response stating the cost {:.2}",
+            pkg.expected.len(),
+            formats.len(),
+            run.cost
+        ),
     )
 }
 

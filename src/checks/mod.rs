@@ -324,6 +324,18 @@ pub struct RunReport {
     pub stopped: Option<String>,
     /// (path, sha256 as recorded, bytes as found on disk)
     pub assets: Vec<ManifestAsset>,
+    /// The hand-off package the run wrote, when its pipeline asks for one.
+    #[serde(skip)]
+    pub package: Option<Package>,
+}
+
+/// A hand-off package as the `handoff` check reads it.
+#[derive(Debug, Clone, Default)]
+pub struct Package {
+    /// Every file in it: path relative to the package (with `/`) → bytes.
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
+    /// Each asset the run was asked for: (delivery format, output name).
+    pub expected: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -386,6 +386,11 @@ pub const CHECKS: &[CheckDef] = &[
         "manifest complete with sha256 per asset; near-duplicates flagged",
         |s, _, c| documents::manifest(s, c),
     ),
+    answer::<documents::Handoff>(
+        "handoff",
+        "the run's hand-off package is complete: every asset in every format, manifest, contact sheet, re-run folder, a one-page response with the true cost",
+        |s, _, c| documents::handoff(s, c),
+    ),
     answer::<documents::Brief>(
         "decision",
         "a tool decision with a correct monthly cost and written trade-offs",

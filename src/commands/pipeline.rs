@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use super::{Env, UsageError};
 use crate::pipeline::{self, Member, Options, Pipeline};
@@ -65,7 +65,12 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
     );
     let progress_bar = bar.clone();
     let cancel = super::run::ctrl_c_flag();
+    // Input files resolve beside the pipeline file (or where an absolute path points).
+    let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let read = |rel: &str| std::fs::read(folder.join(rel)).ok();
+    let files = pipeline::input_files(&p, &read)?;
     let opts = Options {
+        files,
         allow_over_budget,
         cancel: Arc::clone(&cancel),
         on_progress: Some(Box::new(move |done, _total, spent| {
@@ -103,6 +108,10 @@ pub fn run(env: &Env, file: &Path, allow_over_budget: bool) -> Result<()> {
         outln!("{}", super::verdict::outcome_line(o));
     }
     outln!("manifest: {}", r.manifest.display());
+    let text = std::fs::read_to_string(file).with_context(|| format!("Failed to read {}", file.display()))?;
+    if let Some(dir) = pipeline::write_package(&p, &text, &out, &read)? {
+        outln!("hand-off package: {}", dir.display());
+    }
     if r.failed > 0 || r.stopped.is_some() {
         return Err(super::ChecksFailed.into());
     }

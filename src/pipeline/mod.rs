@@ -6,6 +6,7 @@
 //! spread the work over. [`Pipeline::plan`] expands it into jobs keyed by the
 //! hash of their resolved recipe; [`run`] executes them.
 
+mod handoff;
 mod run;
 
 use std::collections::BTreeMap;
@@ -14,7 +15,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-pub use run::{Estimate, Member, Options, Report, Summary, estimate, run, summaries, write_manifest};
+pub use handoff::{
+    FOLDER as HANDOFF_FOLDER, Handoff, RERUN as HANDOFF_RERUN, expected_assets, read_package, write_package,
+};
+pub use run::{Estimate, Member, Options, Report, Summary, estimate, input_files, run, summaries, write_manifest};
 
 use crate::checks::Severity;
 use crate::checks::registry;
@@ -41,6 +45,8 @@ struct Raw {
     run: RunConfig,
     #[serde(default)]
     checks: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
+    #[serde(default)]
+    handoff: Option<Handoff>,
 }
 
 /// Fields one matrix value changes in the recipe.
@@ -108,6 +114,8 @@ pub struct Pipeline {
     pub budget: Budget,
     pub run: RunConfig,
     pub checks: Vec<CheckSpec>,
+    /// The hand-off package a run ships, when `[handoff]` asks for one.
+    pub handoff: Option<Handoff>,
 }
 
 /// One asset to make.
@@ -349,6 +357,31 @@ impl Pipeline {
                 )),
             }
         }
+        if let Some(h) = &raw.handoff {
+            if let Some(f) = h.formats.as_ref().filter(|f| !raw.matrix.contains_key(f.as_str())) {
+                let known: Vec<&str> = raw.matrix.keys().map(String::as_str).collect();
+                d.push(Diagnostic::at(
+                    label,
+                    text,
+                    at(&[Seg::Key("handoff"), Seg::Key("formats")]),
+                    format!(
+                        "handoff.formats = \"{f}\" is not a [matrix] variable{}",
+                        crate::names::closest(f, known.iter().copied()).map_or_else(
+                            || format!(" (the matrix has: {})", known.join(", ")),
+                            |s| format!(": did you mean '{s}'?")
+                        )
+                    ),
+                ));
+            }
+            if h.response.trim().is_empty() {
+                d.push(Diagnostic::at(
+                    label,
+                    text,
+                    at(&[Seg::Key("handoff"), Seg::Key("response")]),
+                    "handoff.response is empty: write the one-page response to the brief the client reads",
+                ));
+            }
+        }
         let p = Pipeline {
             name: raw.name.into_inner(),
             description: raw.description,
@@ -359,6 +392,7 @@ impl Pipeline {
             budget: raw.budget,
             run: raw.run,
             checks,
+            handoff: raw.handoff,
         };
         // Every expanded recipe must be valid (sizes, ranges), located at [base] or the override.
         if d.is_empty() {

@@ -4,7 +4,7 @@
 //! be exceeded; every asset written atomically, checked, and recorded; a
 //! manifest (JSON and CSV) written beside the assets.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use super::{Job, Pipeline};
-use crate::backend::{Backend, BackendError, Cancel, Inputs, Request};
+use crate::backend::{Backend, BackendError, Cancel, Request};
 use crate::checks::{self, Image, Outcome};
 use crate::store::Store;
 use crate::time::Timestamp;
@@ -30,11 +30,20 @@ pub struct Options {
     /// Stop scheduling when set (Ctrl-C).
     pub cancel: Arc<AtomicBool>,
     pub on_progress: Option<OnProgress>,
+    /// The input files the pipeline names (reference images, control maps,
+    /// inits, masks), by the path it gives, read before the run starts
+    /// ([`input_files`]): every job's inputs come from here.
+    pub files: BTreeMap<String, Vec<u8>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { allow_over_budget: false, cancel: Arc::new(AtomicBool::new(false)), on_progress: None }
+        Options {
+            allow_over_budget: false,
+            cancel: Arc::new(AtomicBool::new(false)),
+            on_progress: None,
+            files: BTreeMap::new(),
+        }
     }
 }
 
@@ -346,7 +355,7 @@ fn worker(
             (job, tries, member, price)
         };
         let t = Instant::now();
-        let outcome = attempt(p, &mut store, out_dir, run_id, &job, member, price, &cancel);
+        let outcome = attempt(p, &mut store, out_dir, run_id, &job, member, price, &cancel, &opts.files);
         member.record_latency(t.elapsed().as_secs_f64());
         member.in_flight.fetch_sub(1, Ordering::SeqCst);
         let mut s = shared.lock().unwrap_or_else(|e| e.into_inner());
@@ -383,6 +392,18 @@ enum Failure {
     Cancelled,
 }
 
+/// Read every input file a pipeline names with `read` (by the path the
+/// pipeline gives), before a run: a missing one is an error naming it, not
+/// a run whose every job fails.
+pub fn input_files(p: &Pipeline, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for rel in p.base.asset_paths() {
+        let bytes = read(rel).with_context(|| format!("pipeline {}: input file not found: {rel}", p.name))?;
+        out.insert(rel.to_string(), bytes);
+    }
+    Ok(out)
+}
+
 /// One call: submit (recorded first), generate, write, check, record done.
 #[allow(clippy::too_many_arguments)]
 fn attempt(
@@ -394,10 +415,26 @@ fn attempt(
     member: &Member,
     price: f64,
     cancel: &Cancel,
+    files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<f64, Failure> {
     let call = store.pipeline_submit(&p.name, &job.key, run_id, &member.name, price).map_err(|_| Failure::Final)?;
     let t = Instant::now();
-    let result = member.backend.generate(&Request { recipe: job.recipe.clone(), inputs: Inputs::default() }, cancel);
+    // Every input was read before the run, by the path the pipeline gives.
+    let read = |rel: &str| files.get(rel).cloned();
+    let dirs = crate::backend::inputs::AssetDirs {
+        recipe_dir: None,
+        exercise: Some(&read),
+        exercise_label: format!("the files pipeline {} read before the run", p.name),
+        sandbox: false,
+    };
+    let inputs = match crate::backend::inputs::load(&job.recipe, &dirs, &[]) {
+        Ok(i) => i,
+        Err(e) => {
+            let _ = store.pipeline_call_failed(&p.name, &job.key, call, &e.to_string(), true);
+            return Err(Failure::Final);
+        }
+    };
+    let result = member.backend.generate(&Request { recipe: job.recipe.clone(), inputs }, cancel);
     let g = match result {
         Ok(g) => g,
         Err(BackendError::Cancelled) => {

@@ -350,3 +350,168 @@ fn a_pool_of_two_http_servers_favours_the_fast_one_and_survives_one_dying() {
         .count();
     assert!(ok_by_healthy >= 9, "the healthy server finished the work ({ok_by_healthy} assets)");
 }
+
+/// A small pipeline with a reference image and, when `handoff`, a
+/// `[handoff]` table; written with its reference into `dir`.
+fn handoff_pipeline(dir: &std::path::Path, name: &str, reference: bool, handoff: &str) -> std::path::PathBuf {
+    let sheet = image::RgbImage::from_fn(64, 64, |x, _| {
+        if x < 32 { image::Rgb([0xFF, 0x7A, 0x1A]) } else { image::Rgb([0x1B, 0x99, 0x8B]) }
+    });
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    sheet.save(dir.join("assets/sheet.png")).unwrap();
+    let reference = if reference { "reference = { image = \"assets/sheet.png\", weight = 0.8 }" } else { "" };
+    let text = format!(
+        r#"name = "{name}"
+output = "{{shot}}-{{format}}.png"
+
+[base]
+prompt = "a fox, plain, flat vector, studio backdrop, {{shot}}"
+seed = 5
+width = 64
+height = 64
+{reference}
+
+[matrix]
+shot = ["close-up", "medium shot"]
+format = ["1:1", "16:9"]
+
+[overrides.format."16:9"]
+width = 112
+height = 64
+{handoff}
+"#
+    );
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const HANDOFF: &str = "[handoff]\nformats = \"format\"\nresponse = \"\"\"\n## Delivered\nFour assets.\n\"\"\"\n";
+
+#[test]
+fn a_pipeline_with_handoff_ships_a_package_that_stands_on_its_own() {
+    let ws = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let file = handoff_pipeline(src.path(), "launch", true, HANDOFF);
+    let o = common::run(ws.path(), &["pipeline", "run", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", common::stdout(&o), common::stderr(&o));
+    assert!(common::stdout(&o).contains("hand-off package:"), "{}", common::stdout(&o));
+    let out = ws.path().join("outputs/pipelines/launch");
+    let pkg = genpath::pipeline::read_package(&out.join("handoff")).unwrap();
+    for name in [
+        "assets/close-up-1x1.png",
+        "assets/close-up-16x9.png",
+        "assets/medium-shot-1x1.png",
+        "assets/medium-shot-16x9.png",
+        "manifest.json",
+        "contact-sheet.png",
+        "response.md",
+        "rerun/pipeline.toml",
+        "rerun/assets/sheet.png",
+        "rerun/README.md",
+    ] {
+        assert!(pkg.contains_key(name), "{name} missing from {:?}", pkg.keys().collect::<Vec<_>>());
+    }
+    assert_eq!(pkg["assets/close-up-1x1.png"], std::fs::read(out.join("close-up-1x1.png")).unwrap());
+    assert_eq!(String::from_utf8_lossy(&pkg["response.md"]), "## Delivered\nFour assets.\n");
+    // The package's own folder re-runs to the same bytes, with nothing else around it.
+    let elsewhere = tempfile::tempdir().unwrap();
+    common::copy_dir(&out.join("handoff/rerun"), elsewhere.path());
+    let ws2 = tempfile::tempdir().unwrap();
+    let o = common::run(ws2.path(), &["pipeline", "run", elsewhere.path().join("pipeline.toml").to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", common::stdout(&o), common::stderr(&o));
+    let again = std::fs::read(ws2.path().join("outputs/pipelines/launch/close-up-16x9.png")).unwrap();
+    assert_eq!(again, pkg["assets/close-up-16x9.png"]);
+}
+
+#[test]
+fn a_pipelines_reference_image_reaches_the_renderer_and_a_missing_one_is_named() {
+    let ws = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let with = handoff_pipeline(src.path(), "with", true, "");
+    let without = handoff_pipeline(src.path(), "without", false, "");
+    for f in [&with, &without] {
+        let o = common::run(ws.path(), &["pipeline", "run", f.to_str().unwrap()]);
+        assert!(o.status.success(), "{}{}", common::stdout(&o), common::stderr(&o));
+    }
+    let read = |n: &str| std::fs::read(ws.path().join(format!("outputs/pipelines/{n}/medium-shot-1x1.png"))).unwrap();
+    assert_ne!(read("with"), read("without"), "the reference image changed nothing: it was not loaded");
+    std::fs::remove_file(src.path().join("assets/sheet.png")).unwrap();
+    let o = common::run(ws.path(), &["pipeline", "run", with.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(common::stderr(&o).contains("input file not found: assets/sheet.png"), "{}", common::stderr(&o));
+}
+
+#[test]
+fn a_handoff_formats_typo_is_located_with_a_suggestion() {
+    let src = tempfile::tempdir().unwrap();
+    let file =
+        handoff_pipeline(src.path(), "typo", false, &HANDOFF.replace("formats = \"format\"", "formats = \"formt\""));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let e = Pipeline::parse("typo.toml", &text, Limits::default()).unwrap_err().to_string();
+    assert!(e.contains("typo.toml:19:11") && e.contains("did you mean 'format'"), "{e}");
+}
+
+/// The systems milestone's `handoff` and `bundle_reruns` checks, through
+/// the attempt engine (as `genpath run` judges it), on the solution edited
+/// to game or break them.
+#[test]
+fn the_campaign_handoff_fails_without_a_package_a_true_cost_prose_or_a_rerun() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let solution = std::fs::read_to_string(root.join("exercises/systems/campaign/solution/pipeline.toml")).unwrap();
+    let response_at = solution.find("response = \"\"\"").unwrap();
+    let lorem = "Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore ";
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        ("as written", solution.clone(), "", ""),
+        ("no [handoff]", solution[..solution.find("[handoff]").unwrap()].to_string(), "handoff", "no hand-off package"),
+        (
+            "a wrong cost",
+            solution.replace("The run cost 1.28", "The run cost 0.90"),
+            "handoff",
+            "does not state what the run cost (1.28)",
+        ),
+        (
+            "lorem ipsum",
+            format!(
+                "{}response = \"\"\"\n## Delivered\n## Formats\n## Cost 1.28\n## Re-run\n## Known limits\n{}\n\"\"\"\n",
+                &solution[..response_at],
+                lorem.repeat(12)
+            ),
+            "handoff",
+            "does not read as prose",
+        ),
+        ("a missing section", solution.replace("## Known limits", "## Notes"), "handoff", "no heading for: limits"),
+        (
+            "an input outside the package",
+            solution.replace("assets/brand-sheet.png", "../shared/brand-sheet.png"),
+            "bundle_reruns",
+            "input file not found: ../shared/brand-sheet.png",
+        ),
+    ];
+    let curriculum = genpath::curriculum::Curriculum::builtin().unwrap();
+    let exercise = curriculum.exercise("systems.campaign").unwrap().clone();
+    for (what, text, failing, message) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+        std::fs::copy(
+            root.join("exercises/systems/campaign/assets/brand-sheet.png"),
+            dir.path().join("shared/brand-sheet.png"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("answer")).unwrap();
+        let path = dir.path().join("answer/pipeline.toml");
+        let answer = genpath::attempt::Answer::from_text(&exercise, &path, text, Limits::default())
+            .unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let (_, verdict) =
+            genpath::attempt::evaluate(&curriculum, &exercise, &answer, &Builtin::new(), &genpath::attempt::Quiet)
+                .unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let failed: Vec<&genpath::checks::Outcome> = verdict.outcomes.iter().filter(|o| !o.passed).collect();
+        if failing.is_empty() {
+            assert!(failed.is_empty(), "{what}: {failed:?}");
+            continue;
+        }
+        let hit = failed.iter().find(|o| o.check == failing);
+        assert!(hit.is_some(), "{what}: {failing} passed; failed: {failed:?}");
+        assert!(hit.unwrap().message.contains(message), "{what}: {}", hit.unwrap().message);
+    }
+}
