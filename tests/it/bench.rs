@@ -110,7 +110,7 @@ fn a_bench_is_bounded_and_a_wrong_request_is_a_clear_error() {
         (vec!["builtin", "--concurrency", "17"], "--concurrency 17: give 1–16"),
         (vec!["builtin", "--size", "4096x4096"], "each side must be 1–"),
         (vec!["builtin", "--size", "big"], "give WIDTHxHEIGHT"),
-        (vec!["builtin", "--hourly-cost", "-1"], "give a number of 0 or more"),
+        (vec!["builtin", "--hourly-cost=-1"], "give a number of 0 or more"),
         (vec!["nowhere"], "no backend named 'nowhere'"),
     ] {
         let mut all = vec!["backend", "bench"];
@@ -191,14 +191,12 @@ fn decision(choice: &str, api: &str, host: &str) -> String {
 #[test]
 fn benches_measured_here_argue_the_self_hosting_decision_and_the_api_at_this_volume_fails() {
     let ws = tempfile::tempdir().unwrap();
-    let common_args = ["--images", "8", "--size", "1024x1024", "--steps", "6", "--model", "practice-sdxl"];
-    let json = |name: &str, extra: &[&str]| {
-        let mut args = vec![name];
-        args.extend_from_slice(&common_args);
+    let json = |name: &str, size: &str, extra: &[&str]| {
+        let mut args = vec![name, "--images", "8", "--size", size, "--steps", "6", "--model", "practice-sdxl"];
         args.extend_from_slice(extra);
         bench(ws.path(), &args).to_json()
     };
-    let (api, host) = (json("practice", &[]), json("builtin", &["--hourly-cost", "0.9"]));
+    let (api, host) = (json("practice", "1024x1024", &[]), json("builtin", "1024x1024", &["--hourly-cost", "0.9"]));
     let o = answer(ws.path(), HOSTING, "decision.toml", &decision("self-host", &api, &host));
     assert!(o.status.success(), "{}", stdout(&o));
     assert!(stdout(&o).contains("self-host at"), "{}", stdout(&o));
@@ -211,7 +209,7 @@ fn benches_measured_here_argue_the_self_hosting_decision_and_the_api_at_this_vol
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("measure the hosted side on the practice service"), "{}", stdout(&o));
     // A bench at another size than the brief's is not evidence for it.
-    let small = json("builtin", &["--hourly-cost", "0.9", "--size", "512x512"]);
+    let small = json("builtin", "512x512", &["--hourly-cost", "0.9"]);
     let o = answer(ws.path(), HOSTING, "decision.toml", &decision("self-host", &api, &small));
     assert!(stdout(&o).contains("the brief's images are 1024×1024"), "{}", stdout(&o));
 }
