@@ -26,8 +26,7 @@ pub const MAX_SIDE: u32 = 2048;
 pub const HOURS_PER_MONTH: f64 = 730.5;
 
 /// A record changed after genpath wrote it.
-pub const EDITED: &str =
-    "the bench record was changed after genpath wrote it (its content does not match its sha256): paste the file `genpath backend bench` saved, unedited";
+pub const EDITED: &str = "the bench record was changed after genpath wrote it (its content does not match its sha256): paste the file `genpath backend bench` saved, unedited";
 
 crate::named_enum! {
     /// How a bench knows what an image costs.

@@ -630,7 +630,8 @@ pub fn self_hosting(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         );
     }
     let (Some(api), Some(host)) = (&d.api, &d.self_host) else { return fail(NO_BENCH.into()) };
-    let read = |side: &str, text: &str| crate::bench::Bench::from_json(text).map_err(|e| format!("[{side}] bench: {e}"));
+    let read =
+        |side: &str, text: &str| crate::bench::Bench::from_json(text).map_err(|e| format!("[{side}] bench: {e}"));
     let (a, h) = match (read("api", &api.bench), read("self_host", &host.bench)) {
         (Ok(a), Ok(h)) => (a, h),
         (Err(e), _) | (_, Err(e)) => return fail(e),
@@ -773,11 +774,7 @@ pub fn self_hosting(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     if !chosen_ok(&d.choice) {
         let why = if d.choice == "api" || !meets(&h) {
             let b = if d.choice == "api" { &a } else { &h };
-            format!(
-                "its measured p95 is {:.2} s and the brief needs at most {} s",
-                b.p95_s,
-                p.max_p95_s.unwrap_or(0.0)
-            )
+            format!("its measured p95 is {:.2} s and the brief needs at most {} s", b.p95_s, p.max_p95_s.unwrap_or(0.0))
         } else {
             format!(
                 "one machine cannot make {volume} images a month: {} hours > {} in a month",

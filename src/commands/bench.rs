@@ -28,7 +28,8 @@ const TRIES: u32 = 4;
 const MAX_WAIT: Duration = Duration::from_secs(10);
 
 const CANCELLED: &str = "bench cancelled: nothing saved";
-const NO_HOURLY: &str = "unknown: give the machine's hourly cost with --hourly-cost or `hourly_cost` in [backends.NAME]";
+const NO_HOURLY: &str =
+    "unknown: give the machine's hourly cost with --hourly-cost or `hourly_cost` in [backends.NAME]";
 
 /// `WxH` (or `W×H`) into a width and height.
 fn size(text: &str, max: u32) -> Result<(u32, u32), UsageError> {
@@ -101,7 +102,14 @@ struct Timed {
 
 /// Make `n` images with `concurrency` workers; each image's latency is its
 /// successful call's.
-fn measure(backend: &dyn Backend, base: &Resolved, n: usize, concurrency: usize, cancel: &Cancel, bar: &indicatif::ProgressBar) -> Timed {
+fn measure(
+    backend: &dyn Backend,
+    base: &Resolved,
+    n: usize,
+    concurrency: usize,
+    cancel: &Cancel,
+    bar: &indicatif::ProgressBar,
+) -> Timed {
     let timed = Timed::default();
     let next = AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -222,10 +230,9 @@ fn print(b: &Bench, saved: &str) -> Result<()> {
     outln!("  latency         p50 {:.3} s, p95 {:.3} s per image", b.p50_s, b.p95_s);
     match (b.cost_per_image, b.price_per_image, b.hourly_cost) {
         (Some(c), Some(_), _) => outln!("  cost per image  {c:.4} (the backend's price per image)"),
-        (Some(c), None, Some(h)) => outln!(
-            "  cost per image  {c:.6} ({h}/hour ÷ {} images/hour)",
-            grouped(b.images_per_hour)
-        ),
+        (Some(c), None, Some(h)) => {
+            outln!("  cost per image  {c:.6} ({h}/hour ÷ {} images/hour)", grouped(b.images_per_hour))
+        }
         _ => outln!("  cost per image  {NO_HOURLY}"),
     }
     if let Some(t) = b.total_cost {

@@ -26,10 +26,7 @@ fn bench(ws: &Path, args: &[&str]) -> Bench {
     let b = Bench::from_json(&stdout(&o)).unwrap_or_else(|e| panic!("{e}\n{}", stdout(&o)));
     // The record printed is the one saved, byte for byte.
     let saved: Vec<_> = std::fs::read_dir(ws.join("benches")).unwrap().flatten().map(|e| e.path()).collect();
-    assert!(
-        saved.iter().any(|p| std::fs::read_to_string(p).unwrap().trim() == stdout(&o).trim()),
-        "{saved:?}"
-    );
+    assert!(saved.iter().any(|p| std::fs::read_to_string(p).unwrap().trim() == stdout(&o).trim()), "{saved:?}");
     b
 }
 
@@ -49,7 +46,8 @@ fn consistent(b: &Bench) {
 #[test]
 fn the_builtin_is_benched_from_its_real_timing_and_priced_by_the_hour() {
     let ws = tempfile::tempdir().unwrap();
-    let b = bench(ws.path(), &["builtin", "--images", "4", "--size", "256x256", "--steps", "4", "--hourly-cost", "0.9"]);
+    let b =
+        bench(ws.path(), &["builtin", "--images", "4", "--size", "256x256", "--steps", "4", "--hourly-cost", "0.9"]);
     consistent(&b);
     assert_eq!((b.backend.as_str(), b.kind.as_str(), b.images, b.width, b.steps), ("builtin", "builtin", 4, 256, 4));
     assert_eq!(b.pricing, Pricing::Hourly);
@@ -59,7 +57,9 @@ fn the_builtin_is_benched_from_its_real_timing_and_priced_by_the_hour() {
     let o = run(ws.path(), &["backend", "bench", "builtin", "--images", "2", "--size", "128x128", "--steps", "2"]);
     let out = stdout(&o);
     assert!(o.status.success(), "{out}");
-    for want in ["throughput", "images/hour", "p50", "p95", "cost per image  unknown", "saved           benches/builtin-"] {
+    for want in
+        ["throughput", "images/hour", "p50", "p95", "cost per image  unknown", "saved           benches/builtin-"]
+    {
         assert!(out.contains(want), "{want:?} not in\n{out}");
     }
 }
@@ -69,7 +69,19 @@ fn the_practice_service_is_benched_at_its_price_with_concurrency_and_retries() {
     let ws = tempfile::tempdir().unwrap();
     let b = bench(
         ws.path(),
-        &["practice", "--images", "6", "--concurrency", "2", "--size", "1024x1024", "--steps", "4", "--model", "practice-sdxl"],
+        &[
+            "practice",
+            "--images",
+            "6",
+            "--concurrency",
+            "2",
+            "--size",
+            "1024x1024",
+            "--steps",
+            "4",
+            "--model",
+            "practice-sdxl",
+        ],
     );
     consistent(&b);
     assert_eq!((b.kind.as_str(), b.model.as_deref(), b.concurrency), ("practice", Some("practice-sdxl"), 2));
