@@ -175,7 +175,10 @@ impl Bench {
             p.push(format!("{} latencies for {} images", self.latencies_s.len(), self.images));
             return p;
         }
-        if self.latencies_s.iter().any(|l| !l.is_finite() || *l < 0.0) || !(self.elapsed_s > 0.0) {
+        if self.latencies_s.iter().any(|l| !l.is_finite() || *l < 0.0)
+            || !self.elapsed_s.is_finite()
+            || self.elapsed_s <= 0.0
+        {
             p.push("a latency or the elapsed time is not a positive number".into());
             return p;
         }

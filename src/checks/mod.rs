@@ -354,8 +354,11 @@ pub struct Context<'a> {
     pub pricing: Option<&'a str>,
     /// A practice model's facts for an image of this size (the attempt, which
     /// sees the renderer's table, fills it in: the checks sit below the backends).
-    pub models: &'a dyn Fn(Option<&str>, u32, u32) -> Result<ModelFacts, String>,
+    pub models: &'a ModelTable,
 }
+
+/// A practice model's facts by its name (none: the default model) for an image of a width and height.
+pub type ModelTable = dyn Fn(Option<&str>, u32, u32) -> Result<ModelFacts, String>;
 
 /// What a practice model is and what one image of a size costs with it on
 /// the practice service, as the renderer's model table says
