@@ -483,7 +483,7 @@ mod tests {
                 let value = match *key {
                     "url" | "auth_env" | "model" | "controlnet_model" | "quality" => toml::Value::from("http://h:1"),
                     "timeout_s" | "retries" | "max_concurrent" => toml::Value::from(3),
-                    "price_per_image" => toml::Value::from(0.5),
+                    "price_per_image" | "hourly_cost" => toml::Value::from(0.5),
                     "templates" | "controlnet_models" => toml::Value::Table(toml::Table::new()),
                     "service" => toml::Value::Table(toml::Table::new()),
                     other => panic!("no sample value for {other}"),
