@@ -229,6 +229,7 @@ fn evaluate_pipeline(
         bundle: rerun,
         run: Some(&report),
         pricing: pricing.as_deref(),
+        models: &model_facts,
     };
     let verdict = checks::run(&exercise.checks, &made.images, &ctx);
     Ok((made, verdict))
@@ -311,6 +312,25 @@ fn rerun_package(pkg: &checks::Package) -> Result<Vec<Vec<u8>>> {
     Ok(made.images.into_iter().map(|i| i.bytes).collect())
 }
 
+/// A practice model's facts for the checks, from the renderer's own table
+/// and the practice service's prices (`checks::ModelFacts`).
+pub fn model_facts(name: Option<&str>, width: u32, height: u32) -> Result<checks::ModelFacts, String> {
+    let m = crate::backend::builtin::model::Model::named(name)?;
+    let service = crate::backend::practice_service();
+    Ok(checks::ModelFacts {
+        name: m.name.to_string(),
+        family: m.family.to_string(),
+        native: m.native,
+        spells_up_to: m.spelling.short,
+        short_error: f64::from(m.spelling.short_error),
+        long_error: f64::from(m.spelling.long_error),
+        service_price: crate::backend::price_by_area(service.price_per_image, width, height) * m.cost,
+        service_latency_ms: service.latency_ms as f64 * m.cost,
+        repeats: m.repeats_at(width, height),
+        undersized: m.undersize(width, height) > 0.0,
+    })
+}
+
 /// Run the checks on images already made.
 pub fn check(
     curriculum: &Curriculum,
@@ -351,6 +371,7 @@ pub fn check(
         bundle: bundle_ref,
         run: None,
         pricing: pricing.as_deref(),
+        models: &model_facts,
     };
     checks::run(&exercise.checks, images, &ctx)
 }

@@ -322,6 +322,36 @@ pub enum BackendCommand {
         #[arg(long)]
         generate: bool,
     },
+    /// Measure a backend: throughput, latency p50/p95 and cost per image over N images (saved under benches/)
+    Bench(BenchArgs),
+}
+
+/// `genpath backend bench NAME`: what to make, how many, how many at once.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// The backend (`builtin`, `practice`, or a [backends.NAME] table)
+    pub name: String,
+    /// Images to make (1–200)
+    #[arg(long, default_value_t = 8)]
+    pub images: u32,
+    /// Image size, WIDTH x HEIGHT
+    #[arg(long, default_value = "512x512", value_name = "WxH")]
+    pub size: String,
+    /// Sampling steps per image
+    #[arg(long, default_value_t = 20)]
+    pub steps: u32,
+    /// Requests in flight at once (1–16)
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: u32,
+    /// The model (checkpoint) to ask for, where the backend takes one (`practice-sdxl` …)
+    #[arg(long)]
+    pub model: Option<String>,
+    /// What the machine costs an hour, for a self-hosted backend (overrides `hourly_cost` in genpath.toml)
+    #[arg(long, value_name = "COST")]
+    pub hourly_cost: Option<f64>,
+    /// Print the record as JSON (the file saved under benches/)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -77,6 +77,12 @@ pub struct HttpOptions {
     pub auth_env: Option<String>,
 }
 
+/// The option every kind takes: what its machine costs an hour.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Metered {
+    pub hourly_cost: Option<f64>,
+}
+
 /// `kind = "builtin"`: the practice renderer, optionally as a simulated paid service.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct BuiltinOptions {
@@ -188,10 +194,18 @@ impl BackendConfig {
     pub fn known_keys(kind: BackendKind) -> &'static [&'static str] {
         const HTTP: [&str; 5] = ["url", "timeout_s", "retries", "max_concurrent", "auth_env"];
         match kind {
-            BackendKind::Builtin => &["service"],
-            BackendKind::A1111 => {
-                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "price_per_image", "controlnet_models"]
-            }
+            BackendKind::Builtin => &["service", "hourly_cost"],
+            BackendKind::A1111 => &[
+                HTTP[0],
+                HTTP[1],
+                HTTP[2],
+                HTTP[3],
+                HTTP[4],
+                "model",
+                "price_per_image",
+                "controlnet_models",
+                "hourly_cost",
+            ],
             BackendKind::Comfyui => &[
                 HTTP[0],
                 HTTP[1],
@@ -202,11 +216,19 @@ impl BackendConfig {
                 "controlnet_model",
                 "controlnet_models",
                 "templates",
+                "hourly_cost",
             ],
             BackendKind::Openai => {
-                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "quality", "price_per_image"]
+                &[HTTP[0], HTTP[1], HTTP[2], HTTP[3], HTTP[4], "model", "quality", "price_per_image", "hourly_cost"]
             }
         }
+    }
+
+    /// What the machine behind this backend costs an hour (`hourly_cost`,
+    /// any kind): `genpath backend bench` divides it by the measured
+    /// throughput for a self-hosted server's cost per image.
+    pub fn hourly_cost(&self) -> Result<Option<f64>, Vec<OptionProblem>> {
+        self.typed::<Metered>(Self::known_keys(self.kind)).map(|m| m.hourly_cost)
     }
 
     /// Every problem with this backend's options, whatever its kind.
@@ -217,7 +239,8 @@ impl BackendConfig {
             BackendKind::A1111 => self.typed::<A1111Options>(known).map(drop),
             BackendKind::Comfyui => self.typed::<ComfyUiOptions>(known).map(drop),
             BackendKind::Openai => self.typed::<OpenAiOptions>(known).map(drop),
-        };
+        }
+        .and_then(|()| self.typed::<Metered>(known).map(drop));
         result.err().unwrap_or_default()
     }
 }
@@ -460,7 +483,7 @@ mod tests {
                 let value = match *key {
                     "url" | "auth_env" | "model" | "controlnet_model" | "quality" => toml::Value::from("http://h:1"),
                     "timeout_s" | "retries" | "max_concurrent" => toml::Value::from(3),
-                    "price_per_image" => toml::Value::from(0.5),
+                    "price_per_image" | "hourly_cost" => toml::Value::from(0.5),
                     "templates" | "controlnet_models" => toml::Value::Table(toml::Table::new()),
                     "service" => toml::Value::Table(toml::Table::new()),
                     other => panic!("no sample value for {other}"),

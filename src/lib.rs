@@ -7,6 +7,7 @@
 
 pub mod attempt;
 pub mod backend;
+pub mod bench;
 pub mod bundle;
 pub mod checks;
 pub mod cli;

@@ -124,6 +124,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Backend(BackendCommand::List) => commands::backend::list(&env),
         Command::Backend(BackendCommand::Test { name, generate }) => commands::backend::test(&env, &name, generate),
+        Command::Backend(BackendCommand::Bench(args)) => commands::bench::run(&env, &args),
         Command::Pipeline(PipelineCommand::Plan { file }) => commands::pipeline::plan(&env, &file),
         Command::Pipeline(PipelineCommand::Run { file, allow_over_budget }) => {
             commands::pipeline::run(&env, &file, allow_over_budget)

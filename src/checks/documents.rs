@@ -434,6 +434,78 @@ pub fn handoff(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
     )
 }
 
+/// How much of a write-up the brief asks for, and how much it must read as prose.
+struct Written {
+    min_tradeoff_words: Option<u32>,
+    min_fallback_words: Option<u32>,
+    min_prose_share: f64,
+    min_distinct_share: f64,
+}
+
+impl Written {
+    /// A failing outcome when the trade-offs or the fallback are too short
+    /// or do not read as an argument; `None` when they do.
+    fn judge(&self, spec: &CheckSpec, tradeoffs: &str, fallback: Option<&str>) -> Option<Outcome> {
+        // Each written part the brief asks for, with its fewest words and what to write.
+        let parts = [
+            (
+                "the trade-offs are",
+                words(tradeoffs),
+                self.min_tradeoff_words,
+                "what you gain, what you give up, what would change your mind",
+            ),
+            (
+                "`fallback` has",
+                fallback.map_or(0, words),
+                self.min_fallback_words,
+                "what the team does when this choice fails (the server is down, the price or the volume changes)",
+            ),
+        ];
+        for (what, n, min, ask) in parts {
+            if let Some(min) = min.filter(|&m| n < m as usize) {
+                return Some(Outcome::new(
+                    spec,
+                    false,
+                    Some(n as f64),
+                    Some(f64::from(min)),
+                    format!("{what} {n} words; write at least {min}: {ask}"),
+                ));
+            }
+        }
+        // Each written part reads as prose on its own: good prose in one does
+        // not carry filler in the other.
+        let (prose, distinct) = std::iter::once(tradeoffs)
+            .chain(fallback)
+            .map(prose_shares)
+            .fold((f64::INFINITY, f64::INFINITY), |(p, q), (a, b)| (p.min(a), q.min(b)));
+        if prose < self.min_prose_share || distinct < self.min_distinct_share {
+            return Some(
+                Outcome::new(
+                    spec,
+                    false,
+                    Some(prose),
+                    Some(self.min_prose_share),
+                    format!(
+                        "{NOT_AN_ARGUMENT} ({:.0}% common English words, {:.0}% distinct words): \
+                         write sentences a colleague could act on",
+                        prose * 100.0,
+                        distinct * 100.0
+                    ),
+                )
+                .with_measures(vec![
+                    Measure::at_least("prose share", prose, self.min_prose_share).held_by("min_prose_share"),
+                    Measure::at_least("distinct share", distinct, self.min_distinct_share)
+                        .held_by("min_distinct_share"),
+                ]),
+            );
+        }
+        None
+    }
+}
+
+/// The start of the message for a write-up that is not prose.
+const NOT_AN_ARGUMENT: &str = "the trade-offs do not read as an argument";
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Pricing {
@@ -575,56 +647,15 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
             );
         }
     }
-    // Each written part the brief asks for, with its fewest words and what to write.
     let n = words(&d.tradeoffs);
-    let parts = [
-        (
-            "the trade-offs are",
-            n,
-            Some(brief.min_tradeoff_words),
-            "what you gain, what you give up, what would change your mind",
-        ),
-        (
-            "`fallback` has",
-            d.fallback.as_deref().map_or(0, words),
-            brief.min_fallback_words,
-            "what the team does when this choice fails (the server is down, the price or the volume changes)",
-        ),
-    ];
-    for (what, n, min, ask) in parts {
-        if let Some(min) = min.filter(|&m| n < m as usize) {
-            return Outcome::new(
-                spec,
-                false,
-                Some(n as f64),
-                Some(f64::from(min)),
-                format!("{what} {n} words; write at least {min}: {ask}"),
-            );
-        }
-    }
-    // Each written part reads as prose on its own: good prose in one does
-    // not carry filler in the other.
-    let (prose, distinct) = std::iter::once(d.tradeoffs.as_str())
-        .chain(d.fallback.as_deref())
-        .map(prose_shares)
-        .fold((f64::INFINITY, f64::INFINITY), |(p, q), (a, b)| (p.min(a), q.min(b)));
-    if prose < brief.min_prose_share || distinct < brief.min_distinct_share {
-        return Outcome::new(
-            spec,
-            false,
-            Some(prose),
-            Some(brief.min_prose_share),
-            format!(
-                "the trade-offs do not read as an argument ({:.0}% common English words, {:.0}% distinct words): \
-                 write sentences a colleague could act on",
-                prose * 100.0,
-                distinct * 100.0
-            ),
-        )
-        .with_measures(vec![
-            Measure::at_least("prose share", prose, brief.min_prose_share).held_by("min_prose_share"),
-            Measure::at_least("distinct share", distinct, brief.min_distinct_share).held_by("min_distinct_share"),
-        ]);
+    let written = Written {
+        min_tradeoff_words: Some(brief.min_tradeoff_words),
+        min_fallback_words: brief.min_fallback_words,
+        min_prose_share: brief.min_prose_share,
+        min_distinct_share: brief.min_distinct_share,
+    };
+    if let Some(o) = written.judge(spec, &d.tradeoffs, d.fallback.as_deref()) {
+        return o;
     }
     let _ = &b.notes;
     Outcome::new(
@@ -635,6 +666,451 @@ pub fn decision(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
         format!(
             "{} at {expected:.2} {}/month, worked out correctly; trade-offs written ({n} words)",
             b.name, pricing.currency
+        ),
+    )
+}
+
+params! {
+    /// Parameters of `self_hosting`: the brief's volume, size and prices, and how exact the answer must be.
+    pub struct SelfHosting {
+        volume: Option<u64> = int(1, 1_000_000_000, None, "the monthly image volume the brief states"),
+        width: Option<u32> = int(64, 2048, None, "the image width the benches must measure"),
+        height: Option<u32> = int(64, 2048, None, "the image height the benches must measure"),
+        model: Option<String> = of(ParamKind::Text, "the practice model the benches must use"),
+        hourly_cost: Option<f64> = num(0.0, 1e6, None, "what the brief's GPU server costs an hour"),
+        ops_monthly: f64 = num(0.0, 1e9, Some(0.0), "fixed monthly cost of running your own server (people, storage)"),
+        max_p95_s: Option<f64> = num(0.0, 1e6, None, "the latency the brief needs: p95 seconds per image"),
+        min_bench_images: u32 = int(1, 200, Some(8), "fewest images each bench must have made"),
+        tolerance: f64 = num(0.0, 1.0, Some(0.02), "relative error allowed in each figure of the write-up"),
+        min_tradeoff_words: u32 = int(0, 10_000, Some(40), "fewest words of trade-offs"),
+        min_fallback_words: Option<u32> = int(0, 10_000, None, "fewest words of `fallback`"),
+        min_prose_share: f64 = num(0.0, 1.0, Some(0.08), "least share of common English function words in the write-up"),
+        min_distinct_share: f64 = num(0.0, 1.0, Some(0.4), "least share of distinct words in the write-up"),
+    }
+}
+
+/// The hosted side of a self-hosting decision, measured on the practice service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSide {
+    /// The record `genpath backend bench practice` saved, pasted whole.
+    bench: String,
+    cost_per_image: f64,
+    monthly_cost: f64,
+}
+
+/// The self-hosted side, measured on a machine you run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostSide {
+    bench: String,
+    images_per_hour: f64,
+    hourly_cost: f64,
+    gpu_hours: f64,
+    monthly_cost: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostingDecision {
+    choice: String,
+    monthly_images: u64,
+    /// Monthly images from which self-hosting is the cheaper (absent: never).
+    #[serde(default)]
+    break_even_images: Option<f64>,
+    tradeoffs: String,
+    #[serde(default)]
+    fallback: Option<String>,
+    #[serde(default)]
+    api: Option<ApiSide>,
+    #[serde(default)]
+    self_host: Option<HostSide>,
+}
+
+/// The two choices of a self-hosting decision.
+const CHOICES: [&str; 2] = ["api", "self-host"];
+/// A self-hosting decision without its benches.
+const NO_BENCH: &str = "no measured numbers: bench both sides at the brief's size and model \
+     (`genpath backend bench practice …` and `genpath backend bench builtin … --hourly-cost …`) and paste each \
+     saved file into `bench = '''…'''` under [api] and [self_host]";
+
+/// `self_hosting`: a self-host vs API decision argued from two benches
+/// (`genpath backend bench`, pasted into the answer): each record verifies
+/// (its sha256, its own sums), measures the brief's size and model with
+/// enough images, the API side on the practice service at its price and the
+/// self-hosted side at the brief's hourly cost; the write-up's figures are
+/// the benches' (within tolerance) and its arithmetic right — API monthly =
+/// volume × price, GPU hours = volume ÷ throughput, self-hosted monthly =
+/// ops_monthly + hours × hourly cost, break-even = ops_monthly ÷ (price −
+/// hourly cost ÷ throughput); the choice is the cheaper option that meets
+/// the latency (p95) and fits in one machine's month; trade-offs and
+/// fallback read as prose.
+pub fn self_hosting(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let fail = |message: String| Outcome::new(spec, false, None, None, message);
+    let off = |what: &str, written: f64, expected: f64, working: String| {
+        Outcome::new(
+            spec,
+            false,
+            Some(written),
+            Some(expected),
+            format!("{what} {written} does not add up: {working} = {}", crate::present::number(expected)),
+        )
+    };
+    let Some(text) = ctx.answer else { return Outcome::unmeasured(spec, "no decision file to read") };
+    let p: SelfHosting = measured!(super::params(spec));
+    let d: HostingDecision = match toml::from_str(text) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("the decision file is not valid: {}", e.message())),
+    };
+    if !CHOICES.contains(&d.choice.as_str()) {
+        return fail(format!("choice '{}' is not one of: {}", d.choice, CHOICES.join(", ")));
+    }
+    let Some(volume) = p.volume else { return Outcome::unmeasured(spec, "the brief states no volume") };
+    if d.monthly_images != volume {
+        return Outcome::new(
+            spec,
+            false,
+            Some(d.monthly_images as f64),
+            Some(volume as f64),
+            format!("the brief's volume is {volume} images a month, not {}", d.monthly_images),
+        );
+    }
+    let (Some(api), Some(host)) = (&d.api, &d.self_host) else { return fail(NO_BENCH.into()) };
+    let read =
+        |side: &str, text: &str| crate::bench::Bench::from_json(text).map_err(|e| format!("[{side}] bench: {e}"));
+    let (a, h) = match (read("api", &api.bench), read("self_host", &host.bench)) {
+        (Ok(a), Ok(h)) => (a, h),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    // Both benches measure what the brief makes, with enough images to mean something.
+    for (side, b) in [("api", &a), ("self_host", &h)] {
+        if b.images < p.min_bench_images {
+            return fail(format!(
+                "[{side}] bench made {} images; make at least {} (--images {})",
+                b.images, p.min_bench_images, p.min_bench_images
+            ));
+        }
+        if p.width.is_some_and(|w| w != b.width) || p.height.is_some_and(|x| x != b.height) {
+            return fail(format!(
+                "[{side}] bench measured {}×{}; the brief's images are {}×{} (--size)",
+                b.width,
+                b.height,
+                p.width.unwrap_or(b.width),
+                p.height.unwrap_or(b.height)
+            ));
+        }
+        if p.model.is_some() && p.model != b.model {
+            return fail(format!(
+                "[{side}] bench used model {}; the brief's is {} (--model)",
+                b.model.as_deref().unwrap_or("(none)"),
+                p.model.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    use crate::bench::Pricing;
+    if a.kind != "practice" || a.pricing != Pricing::PerImage {
+        return fail(format!(
+            "[api] bench is of {} ({}); measure the hosted side on the practice service: `genpath backend bench practice`",
+            a.backend, a.kind
+        ));
+    }
+    if let Ok(facts) = (ctx.models)(a.model.as_deref(), a.width, a.height)
+        && a.price_per_image.is_none_or(|x| (x - facts.service_price).abs() > 1e-6 * facts.service_price.max(1e-9))
+    {
+        return fail(format!(
+            "[api] bench's price per image is not the practice service's ({} for {} at {}×{})",
+            facts.service_price, facts.name, a.width, a.height
+        ));
+    }
+    if h.pricing != Pricing::Hourly || matches!(h.kind.as_str(), "practice" | "openai") {
+        return fail(format!(
+            "[self_host] bench is of {} ({}, priced {}); measure a machine you run, with its hourly cost: \
+             `genpath backend bench builtin --hourly-cost …`",
+            h.backend, h.kind, h.pricing
+        ));
+    }
+    if let Some(want) = p.hourly_cost
+        && h.hourly_cost.is_none_or(|x| (x - want).abs() > 1e-9)
+    {
+        return fail(format!(
+            "[self_host] bench priced the machine at {}/hour; the brief's GPU server costs {want}/hour (--hourly-cost {want})",
+            h.hourly_cost.unwrap_or(0.0)
+        ));
+    }
+    // The write-up's figures are the benches'.
+    let tol = p.tolerance;
+    let near = |x: f64, y: f64| (x - y).abs() <= tol * y.abs().max(1e-9);
+    let price = a.cost_per_image.unwrap_or(0.0);
+    let (iph, hourly) = (h.images_per_hour, h.hourly_cost.unwrap_or(0.0));
+    if !near(api.cost_per_image, price) {
+        return fail(format!(
+            "[api] cost_per_image {} is not the bench's: {price} per image (measured {})",
+            api.cost_per_image, a.measured_at
+        ));
+    }
+    if !near(host.images_per_hour, iph) {
+        return fail(format!(
+            "[self_host] images_per_hour {} is not the bench's: {} (measured {})",
+            host.images_per_hour,
+            crate::present::number(iph),
+            h.measured_at
+        ));
+    }
+    if !near(host.hourly_cost, hourly) {
+        return fail(format!("[self_host] hourly_cost {} is not the bench's: {hourly}", host.hourly_cost));
+    }
+    // The arithmetic, from the benches' numbers.
+    let v = volume as f64;
+    let api_monthly = v * price;
+    let hours = h.hours_for(volume);
+    let host_monthly = p.ops_monthly + hours * hourly;
+    if !near(api.monthly_cost, api_monthly) {
+        return off("[api] monthly_cost", api.monthly_cost, api_monthly, format!("{volume} images × {price}"));
+    }
+    if !near(host.gpu_hours, hours) {
+        return off(
+            "[self_host] gpu_hours",
+            host.gpu_hours,
+            hours,
+            format!("{volume} images ÷ {} images/hour", crate::present::number(iph)),
+        );
+    }
+    if !near(host.monthly_cost, host_monthly) {
+        return off(
+            "[self_host] monthly_cost",
+            host.monthly_cost,
+            host_monthly,
+            format!("{} a month to run it + {} GPU hours × {hourly}", p.ops_monthly, crate::present::number(hours)),
+        );
+    }
+    let margin = price - hourly / iph.max(1e-9);
+    let break_even = (margin > 0.0).then(|| p.ops_monthly / margin);
+    match (d.break_even_images, break_even) {
+        (Some(w), Some(e)) if !near(w, e) => {
+            return off(
+                "break_even_images",
+                w,
+                e,
+                format!(
+                    "{} a month to run it ÷ ({price} per image − {hourly}/hour ÷ {} images/hour)",
+                    p.ops_monthly,
+                    crate::present::number(iph)
+                ),
+            );
+        }
+        (None, Some(e)) => {
+            return fail(format!(
+                "give `break_even_images`: the monthly volume from which self-hosting is the cheaper (about {})",
+                e.round()
+            ));
+        }
+        (Some(_), None) => {
+            return fail(
+                "self-hosting never pays here (an image costs more on the machine than on the API): \
+                 leave `break_even_images` out"
+                    .into(),
+            );
+        }
+        _ => {}
+    }
+    // Hard constraints: the latency the brief needs, and one machine's month.
+    let meets = |b: &crate::bench::Bench| p.max_p95_s.is_none_or(|m| b.p95_s <= m);
+    let host_fits = hours <= crate::bench::HOURS_PER_MONTH;
+    let chosen_ok = |choice: &str| if choice == "api" { meets(&a) } else { meets(&h) && host_fits };
+    if !chosen_ok(&d.choice) {
+        let why = if d.choice == "api" || !meets(&h) {
+            let b = if d.choice == "api" { &a } else { &h };
+            format!("its measured p95 is {:.2} s and the brief needs at most {} s", b.p95_s, p.max_p95_s.unwrap_or(0.0))
+        } else {
+            format!(
+                "one machine cannot make {volume} images a month: {} hours > {} in a month",
+                crate::present::number(hours),
+                crate::bench::HOURS_PER_MONTH
+            )
+        };
+        return fail(format!("{} breaks a hard constraint of the brief: {why}", d.choice));
+    }
+    let (mine, other, other_name, other_cost) = if d.choice == "api" {
+        (api_monthly, "self-host", "self-hosting", host_monthly)
+    } else {
+        (host_monthly, "api", "the API", api_monthly)
+    };
+    if chosen_ok(other) && other_cost < mine {
+        return Outcome::new(
+            spec,
+            false,
+            Some(mine),
+            Some(other_cost),
+            format!(
+                "{} costs {mine:.2} a month at {volume} images, {other_name} {other_cost:.2} and it meets the brief too: \
+                 choose the cheaper at the brief's volume",
+                d.choice
+            ),
+        );
+    }
+    let written = Written {
+        min_tradeoff_words: Some(p.min_tradeoff_words),
+        min_fallback_words: p.min_fallback_words,
+        min_prose_share: p.min_prose_share,
+        min_distinct_share: p.min_distinct_share,
+    };
+    if let Some(o) = written.judge(spec, &d.tradeoffs, d.fallback.as_deref()) {
+        return o;
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(mine),
+        Some(other_cost),
+        format!(
+            "{} at {mine:.2} a month against {other_cost:.2}, from benches of {} and {} images; break-even {}",
+            d.choice,
+            a.images,
+            h.images,
+            break_even.map_or("never".to_string(), |e| format!("{:.0} images a month", e))
+        ),
+    )
+}
+
+params! {
+    /// Parameters of `model_choice`: the brief's hard constraints on the model.
+    pub struct ModelChoice {
+        headline: Option<String> = of(ParamKind::Text, "text the model must spell in the picture (quoted in the prompt)"),
+        max_letter_errors: f64 = num(0.0, 100.0, Some(0.5), "most letters of the headline the model is expected to get wrong"),
+        max_price: Option<f64> = num(0.0, 1e6, None, "most the practice service may charge per image"),
+        max_latency_ms: Option<f64> = num(0.0, 1e9, None, "slowest the practice service may answer per image, ms"),
+        min_notes_words: u32 = int(0, 10_000, Some(30), "fewest words of notes on why this model"),
+        min_prose_share: f64 = num(0.0, 1.0, Some(0.08), "least share of common English function words in the notes"),
+        min_distinct_share: f64 = num(0.0, 1.0, Some(0.4), "least share of distinct words in the notes"),
+    }
+}
+
+/// The first `"…"` a prompt quotes (what the renderer letters).
+fn quoted(prompt: &str) -> Option<&str> {
+    let start = prompt.find('"')? + 1;
+    let len = prompt[start..].find('"')?;
+    Some(&prompt[start..start + len])
+}
+
+/// `model_choice`: the recipe's model (`model = "practice-…"`) meets the
+/// brief's hard constraints as the model table states them — it composes
+/// the recipe's size as trained (no repeated subject far above its native
+/// side, no mush well below it), it spells the brief's headline (expected
+/// wrong letters ≤ max_letter_errors), and the practice service's price and
+/// latency for it are within the brief's — and `notes` say why, in prose.
+pub fn model_choice(spec: &CheckSpec, ctx: &Context<'_>) -> Outcome {
+    let fail = |message: String| Outcome::new(spec, false, None, None, message);
+    let Some(r) = ctx.recipe else { return Outcome::unmeasured(spec, NO_RECIPE) };
+    let p: ModelChoice = measured!(super::params(spec));
+    let mut chosen = None;
+    for shot in r.resolve() {
+        let m = match (ctx.models)(shot.model.as_deref(), shot.width, shot.height) {
+            Ok(m) => m,
+            Err(e) => return fail(e),
+        };
+        let name = &m.name;
+        let (w, h) = (shot.width, shot.height);
+        if m.repeats {
+            return fail(format!(
+                "{name} ({}) was trained at {n}×{n}: at {w}×{h} it draws the subject twice — choose a model trained \
+                 near this size",
+                m.family,
+                n = m.native
+            ));
+        }
+        if m.undersized {
+            return fail(format!(
+                "{name} ({}) was trained at {n}×{n}: at {w}×{h} it loses detail — give it its native size",
+                m.family,
+                n = m.native
+            ));
+        }
+        if let Some(headline) = &p.headline {
+            let Some(text) = quoted(&shot.prompt).filter(|t| t.trim().eq_ignore_ascii_case(headline.trim())) else {
+                return fail(format!("quote the brief's headline in the prompt: \"{headline}\""));
+            };
+            let letters = text.chars().filter(|c| c.is_alphanumeric()).count();
+            let wrong = m.letter_error(letters) * letters as f64;
+            if wrong > p.max_letter_errors {
+                return Outcome::new(
+                    spec,
+                    false,
+                    Some(wrong),
+                    Some(p.max_letter_errors),
+                    format!(
+                        "{name} cannot spell \"{text}\": it gets about {:.0}% of the letters of a {letters}-letter text \
+                         wrong ({wrong:.1} letters here)",
+                        m.letter_error(letters) * 100.0
+                    ),
+                );
+            }
+        }
+        if let Some(max) = p.max_price
+            && m.service_price > max + 1e-9
+        {
+            return Outcome::new(
+                spec,
+                false,
+                Some(m.service_price),
+                Some(max),
+                format!(
+                    "{name} costs {:.3} an image at {w}×{h} on the practice service; the budget is {max}",
+                    m.service_price
+                ),
+            );
+        }
+        if let Some(max) = p.max_latency_ms
+            && m.service_latency_ms > max + 1e-9
+        {
+            return Outcome::new(
+                spec,
+                false,
+                Some(m.service_latency_ms),
+                Some(max),
+                format!(
+                    "{name} takes {:.0} ms an image on the practice service; the brief allows {max:.0} ms",
+                    m.service_latency_ms
+                ),
+            );
+        }
+        chosen = Some(m);
+    }
+    let Some(m) = chosen else { return Outcome::unmeasured(spec, "the recipe makes no image") };
+    let notes = r.notes.as_deref().unwrap_or("");
+    let n = words(notes);
+    if n < p.min_notes_words as usize {
+        return Outcome::new(
+            spec,
+            false,
+            Some(n as f64),
+            Some(f64::from(p.min_notes_words)),
+            format!(
+                "`notes` has {n} words; write at least {} on why this model: its text, size, price and speed against the brief",
+                p.min_notes_words
+            ),
+        );
+    }
+    let written = Written {
+        min_tradeoff_words: None,
+        min_fallback_words: None,
+        min_prose_share: p.min_prose_share,
+        min_distinct_share: p.min_distinct_share,
+    };
+    if let Some(o) = written.judge(spec, notes, None) {
+        return o;
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(m.service_price),
+        p.max_price,
+        format!(
+            "{} ({}) meets the brief: native {n}×{n}, {:.3} an image, {:.0} ms",
+            m.name,
+            m.family,
+            m.service_price,
+            m.service_latency_ms,
+            n = m.native
         ),
     )
 }

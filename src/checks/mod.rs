@@ -364,10 +364,50 @@ pub struct Context<'a> {
     pub run: Option<&'a RunReport>,
     /// The price table (curriculum/pricing.toml), for decisions.
     pub pricing: Option<&'a str>,
+    /// A practice model's facts for an image of this size (the attempt, which
+    /// sees the renderer's table, fills it in: the checks sit below the backends).
+    pub models: &'a ModelTable,
+}
+
+/// A practice model's facts by its name (none: the default model) for an image of a width and height.
+pub type ModelTable = dyn Fn(Option<&str>, u32, u32) -> Result<ModelFacts, String>;
+
+/// What a practice model is and what one image of a size costs with it on
+/// the practice service, as the renderer's model table says
+/// (`backend::builtin::model`, written down in curriculum/physics.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFacts {
+    pub name: String,
+    /// The family it imitates (`Stable Diffusion XL` …).
+    pub family: String,
+    /// The side it was trained at.
+    pub native: u32,
+    /// Letters of quoted text it spells at `short_error`; longer text at `long_error`.
+    pub spells_up_to: usize,
+    pub short_error: f64,
+    pub long_error: f64,
+    /// The practice service's price for one image of the size, and its latency, in ms.
+    pub service_price: f64,
+    pub service_latency_ms: f64,
+    /// At this size it draws the subject twice (far above its training size).
+    pub repeats: bool,
+    /// At this size it loses detail (well below its training size).
+    pub undersized: bool,
+}
+
+impl ModelFacts {
+    /// The share of a text's letters it gets wrong.
+    pub fn letter_error(&self, letters: usize) -> f64 {
+        if letters <= self.spells_up_to { self.short_error } else { self.long_error }
+    }
 }
 
 fn no_assets(_: &str) -> Option<Vec<u8>> {
     None
+}
+
+fn no_models(_: Option<&str>, _: u32, _: u32) -> Result<ModelFacts, String> {
+    Err("no model table here".into())
 }
 
 impl<'a> Context<'a> {
@@ -384,6 +424,7 @@ impl<'a> Context<'a> {
             bundle: None,
             run: None,
             pricing: None,
+            models: &no_models,
         }
     }
 }

@@ -396,6 +396,16 @@ pub const CHECKS: &[CheckDef] = &[
         "a tool decision with a correct monthly cost and written trade-offs",
         |s, _, c| documents::decision(s, c),
     ),
+    answer::<documents::SelfHosting>(
+        "self_hosting",
+        "a self-host vs API decision argued from two verified benches, with the break-even worked out",
+        |s, _, c| documents::self_hosting(s, c),
+    ),
+    answer::<documents::ModelChoice>(
+        "model_choice",
+        "the recipe's model meets the brief's text, size, price and latency constraints, and the notes say why",
+        |s, _, c| documents::model_choice(s, c),
+    ),
 ];
 
 /// The definition of a check by name.

@@ -23,6 +23,7 @@ macro_rules! out {
 }
 
 pub mod backend;
+pub mod bench;
 pub mod calibrate;
 pub mod check;
 pub mod collect;

@@ -12,6 +12,7 @@ mod servers;
 mod backend_a1111;
 mod backend_comfyui;
 mod backend_openai;
+mod bench;
 mod bundle;
 mod calibration_exercises;
 mod checks;
