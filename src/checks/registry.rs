@@ -314,6 +314,11 @@ pub const CHECKS: &[CheckDef] = &[
         "a calm text area: low edge density, no subject overlap, readable text colour",
         |s, i, _| composition::safe_area(s, i),
     ),
+    image::<composition::Headline>(
+        "headline",
+        "the exact headline set in type (a [[post]] text step) in its area: re-drawn from the record, legible, WCAG contrast",
+        |s, i, _| composition::headline(s, i),
+    ),
     image::<composition::SubjectPresent>(
         "subject_present",
         "a distinct, drawn subject stands out from its background (not a flat fill, halves, gradient, noise or flat shape)",
