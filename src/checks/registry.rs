@@ -349,6 +349,11 @@ pub const CHECKS: &[CheckDef] = &[
         "SSIM outside the inpainting mask",
         edits::outside_mask_preserved,
     ),
+    image::<edits::Outpainted>(
+        "outpainted",
+        "a key visual extended to other formats: found at its own size and kept, the margins continuing its scene",
+        edits::outpainted,
+    ),
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     set::<consistency::Identity>(
         "identity_consistency",
