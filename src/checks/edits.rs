@@ -765,7 +765,7 @@ mod tests {
             assert!(extension(&kv, &image::imageops::resize(&kv, 400, 225, FilterType::Triangle)).is_none());
         }
     }
-    }
+
     use super::*;
 
     fn grey(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> RgbImage {
@@ -870,7 +870,10 @@ pub fn extension(init: &RgbImage, out: &RgbImage) -> Option<Extension> {
             }
             let (sx, sy) = (x.clamp(ox, ox + iw - 1) - ox, y.clamp(oy, oy + ih - 1) - oy);
             let d = f64::from(analysis::delta_e(lab(init.get_pixel(sx, sy)), lab(out.get_pixel(x, y))));
-            let reach = (ox.saturating_sub(x)).max(x.saturating_sub(ox + iw - 1)).max(oy.saturating_sub(y)).max(y.saturating_sub(oy + ih - 1));
+            let reach = (ox.saturating_sub(x))
+                .max(x.saturating_sub(ox + iw - 1))
+                .max(oy.saturating_sub(y))
+                .max(y.saturating_sub(oy + ih - 1));
             if reach <= SEAM {
                 seam += d;
                 seam_n += 1;
@@ -981,7 +984,11 @@ pub fn outpainted(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outc
                 (got / ratio - 1.0).abs() <= 0.01
             });
             if !delivered {
-                return fail(None, p.max_delta_e, format!("no output is {name}: set that shot's width and height to it"));
+                return fail(
+                    None,
+                    p.max_delta_e,
+                    format!("no output is {name}: set that shot's width and height to it"),
+                );
             }
         }
     }

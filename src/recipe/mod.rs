@@ -636,7 +636,10 @@ impl Recipe {
                     init: s.init.clone().or_else(|| self.init.clone()),
                     control: s.control.clone().unwrap_or_else(|| self.control.clone()),
                     reference,
-                    extra: Settings { outpaint: s.outpaint.clone().or_else(|| self.outpaint.clone()), ..self.settings() },
+                    extra: Settings {
+                        outpaint: s.outpaint.clone().or_else(|| self.outpaint.clone()),
+                        ..self.settings()
+                    },
                 }
             })
             .collect()
@@ -837,7 +840,6 @@ fn common_problems(
     }
 }
 
-
 /// Problems with outpainting margins on a `width`×`height` image (the base
 /// recipe's, or a shot's at `base`).
 fn outpaint_problems(
@@ -859,7 +861,8 @@ fn outpaint_problems(
     if sides.iter().all(|(_, v)| *v == 0) {
         out.push((at(vec![K("outpaint")]), "outpaint adds no margin: give `left`, `right`, `top` or `bottom`".into()));
     }
-    let inner = (width.saturating_sub(o.left.saturating_add(o.right)), height.saturating_sub(o.top.saturating_add(o.bottom)));
+    let inner =
+        (width.saturating_sub(o.left.saturating_add(o.right)), height.saturating_sub(o.top.saturating_add(o.bottom)));
     if inner.0 < 64 || inner.1 < 64 {
         out.push((
             at(vec![K("outpaint")]),
