@@ -527,86 +527,6 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::towards;
-
-    /// Images made to game `headline`: lettering without a record, a record
-    /// without lettering, pale ink, a busy area, another line.
-    mod headline_games {
-        use super::super::*;
-        use crate::imaging::font;
-
-        fn spec() -> CheckSpec {
-            let mut params = std::collections::BTreeMap::new();
-            params.insert("text".to_string(), toml::Value::from("AUTUMN MENU"));
-            let region = [0.04, 0.02, 0.92, 0.2].map(toml::Value::from);
-            params.insert("region".to_string(), toml::Value::Array(region.to_vec()));
-            CheckSpec { check: "headline".into(), severity: crate::checks::Severity::Essential, params }
-        }
-
-        /// A calm poster with `text` lettered in `ink` at the top, and the record `edit` makes of it.
-        fn poster(text: &str, ink: [u8; 3], draw: bool, edit: impl Fn(&mut font::Lettering)) -> Image {
-            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
-            let scale = font::fit_scale(text, 460, 108);
-            let (x, y) = (256 - font::width(text, scale) / 2, 40);
-            if draw {
-                font::draw(&mut img, x, y, scale, text, ink);
-            }
-            let mut l = font::Lettering {
-                text: text.into(),
-                x,
-                y,
-                scale,
-                color: crate::imaging::color::to_hex(ink),
-                region: [0.05, 0.03, 0.9, 0.17],
-                edge_density: 0.0,
-                subject_overlap: 0.0,
-                contrast: 13.0,
-            };
-            edit(&mut l);
-            let record = serde_json::json!([{ "step": "text", "text": text, "result": l }]).to_string();
-            let png = crate::recipe::png::encode_with(&img, &[(crate::recipe::png::POST_CHUNK, &record)]).unwrap();
-            Image::load("poster.png", png)
-        }
-
-        #[test]
-        fn only_the_exact_line_set_legibly_on_a_calm_area_passes() {
-            let ok = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |_| {})]);
-            assert!(ok.passed, "{}", ok.message);
-            // The model's lettering (no record): however it reads, it was not set.
-            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
-            font::draw(&mut img, 60, 40, 6, "AUTUMN MENU", [26, 26, 26]);
-            let png = crate::recipe::png::encode_with(&img, &[]).unwrap();
-            let o = headline(&spec(), &[Image::load("model.png", png)]);
-            assert!(!o.passed && o.message.contains(HEADLINE_NOT_SET), "{}", o.message);
-            // A record with nothing drawn: the pixels do not carry it.
-            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], false, |_| {})]);
-            assert!(!o.passed && o.message.contains("not on the picture as set"), "{}", o.message);
-            // Pale ink: the contrast measured on the pixels, named.
-            let o = headline(&spec(), &[poster("AUTUMN MENU", [200, 200, 200], true, |_| {})]);
-            assert!(!o.passed && o.message.contains("WCAG contrast of 1.3"), "{}", o.message);
-            // The step's own thresholds loosened onto a busy area: the check holds its own.
-            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |l| l.edge_density = 0.2)]);
-            assert!(!o.passed && o.message.contains("busy area"), "{}", o.message);
-            // Another line set.
-            let o = headline(&spec(), &[poster("AUTUMN MENUE", [26, 26, 26], true, |_| {})]);
-            assert!(!o.passed && o.message.contains("reads \"AUTUMN MENUE\""), "{}", o.message);
-        }
-    }
-
-    #[test]
-    fn placement_advice_points_from_the_measured_box_to_the_target() {
-        // The pose lesson's case: subject centred at x 0.39, target at x 0.18.
-        let target = [0.18, 0.22, 0.2, 0.69];
-        assert_eq!(towards([0.29, 0.22, 0.2, 0.69], target), "move it left");
-        // Inside the target but too small: grow it, do not move it.
-        assert_eq!(towards([0.23, 0.45, 0.1, 0.2], target), "make it larger");
-        assert_eq!(towards([0.6, 0.0, 0.3, 0.3], [0.1, 0.6, 0.3, 0.3]), "move it left and down");
-        assert_eq!(towards([0.0, 0.0, 1.0, 1.0], [0.6, 0.2, 0.3, 0.65]), "move it right and make it smaller");
-    }
-}
-
 /// Said when a picture's headline was not set in type.
 pub const HEADLINE_NOT_SET: &str = "the headline is not set in type";
 
@@ -738,4 +658,84 @@ pub fn headline(spec: &CheckSpec, images: &[Image]) -> Outcome {
         Some(p.min_contrast),
         format!("{text:?} set in type in the headline area, legible, contrast at least {worst:.1}:1"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::towards;
+
+    /// Images made to game `headline`: lettering without a record, a record
+    /// without lettering, pale ink, a busy area, another line.
+    mod headline_games {
+        use super::super::*;
+        use crate::imaging::font;
+
+        fn spec() -> CheckSpec {
+            let mut params = std::collections::BTreeMap::new();
+            params.insert("text".to_string(), toml::Value::from("AUTUMN MENU"));
+            let region = [0.04, 0.02, 0.92, 0.2].map(toml::Value::from);
+            params.insert("region".to_string(), toml::Value::Array(region.to_vec()));
+            CheckSpec { check: "headline".into(), severity: crate::checks::Severity::Essential, params }
+        }
+
+        /// A calm poster with `text` lettered in `ink` at the top, and the record `edit` makes of it.
+        fn poster(text: &str, ink: [u8; 3], draw: bool, edit: impl Fn(&mut font::Lettering)) -> Image {
+            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
+            let scale = font::fit_scale(text, 460, 108);
+            let (x, y) = (256 - font::width(text, scale) / 2, 40);
+            if draw {
+                font::draw(&mut img, x, y, scale, text, ink);
+            }
+            let mut l = font::Lettering {
+                text: text.into(),
+                x,
+                y,
+                scale,
+                color: crate::imaging::color::to_hex(ink),
+                region: [0.05, 0.03, 0.9, 0.17],
+                edge_density: 0.0,
+                subject_overlap: 0.0,
+                contrast: 13.0,
+            };
+            edit(&mut l);
+            let record = serde_json::json!([{ "step": "text", "text": text, "result": l }]).to_string();
+            let png = crate::recipe::png::encode_with(&img, &[(crate::recipe::png::POST_CHUNK, &record)]).unwrap();
+            Image::load("poster.png", png)
+        }
+
+        #[test]
+        fn only_the_exact_line_set_legibly_on_a_calm_area_passes() {
+            let ok = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |_| {})]);
+            assert!(ok.passed, "{}", ok.message);
+            // The model's lettering (no record): however it reads, it was not set.
+            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
+            font::draw(&mut img, 60, 40, 6, "AUTUMN MENU", [26, 26, 26]);
+            let png = crate::recipe::png::encode_with(&img, &[]).unwrap();
+            let o = headline(&spec(), &[Image::load("model.png", png)]);
+            assert!(!o.passed && o.message.contains(HEADLINE_NOT_SET), "{}", o.message);
+            // A record with nothing drawn: the pixels do not carry it.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], false, |_| {})]);
+            assert!(!o.passed && o.message.contains("not on the picture as set"), "{}", o.message);
+            // Pale ink: the contrast measured on the pixels, named.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [200, 200, 200], true, |_| {})]);
+            assert!(!o.passed && o.message.contains("WCAG contrast of 1.3"), "{}", o.message);
+            // The step's own thresholds loosened onto a busy area: the check holds its own.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |l| l.edge_density = 0.2)]);
+            assert!(!o.passed && o.message.contains("busy area"), "{}", o.message);
+            // Another line set.
+            let o = headline(&spec(), &[poster("AUTUMN MENUE", [26, 26, 26], true, |_| {})]);
+            assert!(!o.passed && o.message.contains("reads \"AUTUMN MENUE\""), "{}", o.message);
+        }
+    }
+
+    #[test]
+    fn placement_advice_points_from_the_measured_box_to_the_target() {
+        // The pose lesson's case: subject centred at x 0.39, target at x 0.18.
+        let target = [0.18, 0.22, 0.2, 0.69];
+        assert_eq!(towards([0.29, 0.22, 0.2, 0.69], target), "move it left");
+        // Inside the target but too small: grow it, do not move it.
+        assert_eq!(towards([0.23, 0.45, 0.1, 0.2], target), "make it larger");
+        assert_eq!(towards([0.6, 0.0, 0.3, 0.3], [0.1, 0.6, 0.3, 0.3]), "move it left and down");
+        assert_eq!(towards([0.0, 0.0, 1.0, 1.0], [0.6, 0.2, 0.3, 0.65]), "move it right and make it smaller");
+    }
 }

@@ -720,99 +720,6 @@ pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
     )
 }
 
-#[cfg(test)]
-mod tests {
-
-    /// The `control.outpaint` key visual, and outputs made to game `outpainted`.
-    mod outpaint_games {
-        use super::super::*;
-
-        fn key_visual() -> RgbImage {
-            crate::imaging::decode(include_bytes!("../../exercises/control/outpaint/assets/key-visual.png"))
-                .unwrap()
-                .to_rgb8()
-        }
-
-        fn on_canvas(kv: &RgbImage, w: u32, h: u32, fill: impl Fn(u32, u32) -> [u8; 3]) -> RgbImage {
-            let (ox, oy) = ((w - kv.width()) / 2, (h - kv.height()) / 2);
-            RgbImage::from_fn(w, h, |x, y| {
-                if (ox..ox + kv.width()).contains(&x) && (oy..oy + kv.height()).contains(&y) {
-                    *kv.get_pixel(x - ox, y - oy)
-                } else {
-                    image::Rgb(fill(x, y))
-                }
-            })
-        }
-
-        #[test]
-        fn flat_margins_smeared_edges_and_a_stretch_fail() {
-            let kv = key_visual();
-            // Plain grey margins: the key visual is kept, the scene is not continued.
-            let grey = extension(&kv, &on_canvas(&kv, 768, 432, |_, _| [128, 128, 128])).unwrap();
-            assert!(grey.kept < 0.01 && grey.seam > 12.0, "{grey:?}");
-            // The edge pixels repeated outward (the padded canvas, unpainted): no new scene.
-            let smear = extension(
-                &kv,
-                &on_canvas(&kv, 432, 768, |x, y| kv.get_pixel(x.min(431), y.saturating_sub(168).min(431)).0),
-            )
-            .unwrap();
-            assert!(smear.kept < 0.01 && smear.seam < 12.0 && smear.new < 3.0, "{smear:?}");
-            // Stretched to 16:9: the key visual is nowhere at its own size.
-            let stretched = image::imageops::resize(&kv, 768, 432, FilterType::Triangle);
-            let e = extension(&kv, &stretched).unwrap();
-            assert!(e.kept > 2.0, "{e:?}");
-            // Scaled down to fit: smaller than the key visual.
-            assert!(extension(&kv, &image::imageops::resize(&kv, 400, 225, FilterType::Triangle)).is_none());
-        }
-    }
-
-    use super::*;
-
-    fn grey(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> RgbImage {
-        RgbImage::from_fn(w, h, |x, y| image::Rgb([f(x, y); 3]))
-    }
-
-    #[test]
-    fn edges_across_the_map_lines_do_not_count() {
-        // White vertical lines every 16 px on black; outputs with bands
-        // whose edges lie on those lines, or across them.
-        let map = grey(256, 256, |x, _| if x % 16 == 0 { 255 } else { 0 });
-        let along = grey(256, 256, |x, _| if (x / 16) % 2 == 0 { 40 } else { 200 });
-        let across = grey(256, 256, |_, y| if (y / 16) % 2 == 0 { 40 } else { 200 });
-        let a = edge_agreement(&along, &map);
-        let c = edge_agreement(&across, &map);
-        assert!(a.above_chance > 0.5, "{a:?}");
-        assert!(c.above_chance < 0.05, "{c:?}");
-    }
-
-    #[test]
-    fn a_thick_stroke_is_matched_along_its_centre_line() {
-        // A 12 px ring drawn like a scribble; the output's disc edge runs
-        // inside the stroke, 4 px off its centre line.
-        let ring = |r: f32| {
-            grey(256, 256, move |x, y| {
-                let d = ((x as f32 - 128.0).powi(2) + (y as f32 - 128.0).powi(2)).sqrt();
-                if (d - r).abs() <= 6.0 { 0 } else { 255 }
-            })
-        };
-        let disc = grey(256, 256, |x, y| {
-            let d = ((x as f32 - 128.0).powi(2) + (y as f32 - 128.0).powi(2)).sqrt();
-            if d < 64.0 { 60 } else { 190 }
-        });
-        let on = edge_agreement(&disc, &ring(60.0));
-        let off = edge_agreement(&disc, &ring(100.0));
-        assert!(on.tolerance > 1 && on.above_chance > 0.5, "{on:?}");
-        assert!(off.above_chance < 0.05, "{off:?}");
-    }
-
-    #[test]
-    fn f_beta_weighs_recall() {
-        assert!((f_beta(0.5, 0.5, 2.0) - 0.5).abs() < 1e-12);
-        assert!(f_beta(0.1, 0.9, 2.0) > f_beta(0.9, 0.1, 2.0));
-        assert_eq!(f_beta(0.0, 0.0, 2.0), 0.0);
-    }
-}
-
 /// Where a key visual sits in an output and what the output did around it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Extension {
@@ -1016,4 +923,97 @@ pub fn outpainted(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outc
             })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+
+    /// The `control.outpaint` key visual, and outputs made to game `outpainted`.
+    mod outpaint_games {
+        use super::super::*;
+
+        fn key_visual() -> RgbImage {
+            crate::imaging::decode(include_bytes!("../../exercises/control/outpaint/assets/key-visual.png"))
+                .unwrap()
+                .to_rgb8()
+        }
+
+        fn on_canvas(kv: &RgbImage, w: u32, h: u32, fill: impl Fn(u32, u32) -> [u8; 3]) -> RgbImage {
+            let (ox, oy) = ((w - kv.width()) / 2, (h - kv.height()) / 2);
+            RgbImage::from_fn(w, h, |x, y| {
+                if (ox..ox + kv.width()).contains(&x) && (oy..oy + kv.height()).contains(&y) {
+                    *kv.get_pixel(x - ox, y - oy)
+                } else {
+                    image::Rgb(fill(x, y))
+                }
+            })
+        }
+
+        #[test]
+        fn flat_margins_smeared_edges_and_a_stretch_fail() {
+            let kv = key_visual();
+            // Plain grey margins: the key visual is kept, the scene is not continued.
+            let grey = extension(&kv, &on_canvas(&kv, 768, 432, |_, _| [128, 128, 128])).unwrap();
+            assert!(grey.kept < 0.01 && grey.seam > 12.0, "{grey:?}");
+            // The edge pixels repeated outward (the padded canvas, unpainted): no new scene.
+            let smear = extension(
+                &kv,
+                &on_canvas(&kv, 432, 768, |x, y| kv.get_pixel(x.min(431), y.saturating_sub(168).min(431)).0),
+            )
+            .unwrap();
+            assert!(smear.kept < 0.01 && smear.seam < 12.0 && smear.new < 3.0, "{smear:?}");
+            // Stretched to 16:9: the key visual is nowhere at its own size.
+            let stretched = image::imageops::resize(&kv, 768, 432, FilterType::Triangle);
+            let e = extension(&kv, &stretched).unwrap();
+            assert!(e.kept > 2.0, "{e:?}");
+            // Scaled down to fit: smaller than the key visual.
+            assert!(extension(&kv, &image::imageops::resize(&kv, 400, 225, FilterType::Triangle)).is_none());
+        }
+    }
+
+    use super::*;
+
+    fn grey(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| image::Rgb([f(x, y); 3]))
+    }
+
+    #[test]
+    fn edges_across_the_map_lines_do_not_count() {
+        // White vertical lines every 16 px on black; outputs with bands
+        // whose edges lie on those lines, or across them.
+        let map = grey(256, 256, |x, _| if x % 16 == 0 { 255 } else { 0 });
+        let along = grey(256, 256, |x, _| if (x / 16) % 2 == 0 { 40 } else { 200 });
+        let across = grey(256, 256, |_, y| if (y / 16) % 2 == 0 { 40 } else { 200 });
+        let a = edge_agreement(&along, &map);
+        let c = edge_agreement(&across, &map);
+        assert!(a.above_chance > 0.5, "{a:?}");
+        assert!(c.above_chance < 0.05, "{c:?}");
+    }
+
+    #[test]
+    fn a_thick_stroke_is_matched_along_its_centre_line() {
+        // A 12 px ring drawn like a scribble; the output's disc edge runs
+        // inside the stroke, 4 px off its centre line.
+        let ring = |r: f32| {
+            grey(256, 256, move |x, y| {
+                let d = ((x as f32 - 128.0).powi(2) + (y as f32 - 128.0).powi(2)).sqrt();
+                if (d - r).abs() <= 6.0 { 0 } else { 255 }
+            })
+        };
+        let disc = grey(256, 256, |x, y| {
+            let d = ((x as f32 - 128.0).powi(2) + (y as f32 - 128.0).powi(2)).sqrt();
+            if d < 64.0 { 60 } else { 190 }
+        });
+        let on = edge_agreement(&disc, &ring(60.0));
+        let off = edge_agreement(&disc, &ring(100.0));
+        assert!(on.tolerance > 1 && on.above_chance > 0.5, "{on:?}");
+        assert!(off.above_chance < 0.05, "{off:?}");
+    }
+
+    #[test]
+    fn f_beta_weighs_recall() {
+        assert!((f_beta(0.5, 0.5, 2.0) - 0.5).abs() < 1e-12);
+        assert!(f_beta(0.1, 0.9, 2.0) > f_beta(0.9, 0.1, 2.0));
+        assert_eq!(f_beta(0.0, 0.0, 2.0), 0.0);
+    }
 }
