@@ -65,7 +65,7 @@ params! {
             "share of the letters' pixels that still carry the ink as set (nothing painted over them)",
         ),
         max_edge_density: f64 =
-            num(0.0, 1.0, Some(0.03), "largest edge density of the area before lettering (safe_area's default)"),
+            num(0.0, 1.0, Some(0.03), "largest edge density of the area before lettering (as safe_area)"),
         max_subject_overlap: f64 =
             num(0.0, 1.0, Some(0.05), "largest share of the area under the subject's box before lettering"),
     }
