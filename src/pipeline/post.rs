@@ -48,7 +48,7 @@ pub enum Step {
 }
 
 /// Where a crop centres.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Focus {
     /// `"subject"` (the subject finder's box, kept whole) or `"center"`.
@@ -62,6 +62,25 @@ crate::named_enum! {
     pub enum FocusWord ("focus") {
         Subject = "subject",
         Center = "center",
+    }
+}
+
+const FOCUS_IS: &str = "crop focus is \"subject\", \"center\" or [x, y] in fractions of the picture";
+
+impl<'de> Deserialize<'de> for Focus {
+    /// Read by hand so a wrong value says what `focus` takes (serde's
+    /// untagged error names no choice).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let number = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+        match toml::Value::deserialize(d)? {
+            toml::Value::String(s) => s.parse().map(Focus::Named).map_err(|_| D::Error::custom(FOCUS_IS)),
+            toml::Value::Array(a) if a.len() == 2 => match (number(&a[0]), number(&a[1])) {
+                (Some(x), Some(y)) => Ok(Focus::Point([x, y])),
+                _ => Err(D::Error::custom(FOCUS_IS)),
+            },
+            _ => Err(D::Error::custom(FOCUS_IS)),
+        }
     }
 }
 
@@ -509,6 +528,9 @@ mod tests {
         ));
         let e = toml::from_str::<Step>("step = \"crop\"\naspct = \"4:5\"").unwrap_err().to_string();
         assert!(e.contains("aspct"), "{e}");
+        let e =
+            toml::from_str::<Step>("step = \"crop\"\naspect = \"4:5\"\nfocus = \"middle\"").unwrap_err().to_string();
+        assert!(e.contains(FOCUS_IS), "{e}");
         let e = toml::from_str::<Step>("step = \"blur\"").unwrap_err().to_string();
         assert!(e.contains("blur"), "{e}");
         assert!(!parse("step = \"crop\"\nwidth = 10").problems().is_empty());
