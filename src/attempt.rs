@@ -244,21 +244,18 @@ fn run_pipeline_in(
     observer: &dyn Observer,
 ) -> Result<(Made, RunReport)> {
     std::fs::create_dir_all(dir).with_context(|| format!("Failed to create {}", dir.display()))?;
-    let members = p
-        .run
-        .backends
-        .iter()
-        .map(|n| {
-            if n != "builtin" && n != "practice" {
-                anyhow::bail!("exercise pipelines run on the built-in backends `builtin` and `practice`, not '{n}'");
-            }
-            Ok(Member::new(n.clone(), crate::backend::from_config(n, &crate::config::Config::default())?))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let members = pipeline_members(p)?;
     let db = dir.join(".pipeline.db");
     let total = p.expand().len();
     observer.image_started(0, total);
-    let result = crate::pipeline::run(p, &db, dir, members, Options { files: files.clone(), ..Options::default() });
+    let mut result = crate::pipeline::run(p, &db, dir, members, Options { files: files.clone(), ..Options::default() });
+    // A job that failed for good (its retries spent, or the database busy on
+    // a loaded machine) is run again once, as a learner re-running the
+    // pipeline would: the run resumes, and nothing done is made again.
+    if result.as_ref().is_ok_and(|r| r.failed > 0 && r.stopped.is_none()) {
+        let members = pipeline_members(p)?;
+        result = crate::pipeline::run(p, &db, dir, members, Options { files: files.clone(), ..Options::default() });
+    }
     let store = Store::open(&db)?;
     let calls = store.pipeline_calls(&p.name)?;
     let mut per_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
@@ -293,6 +290,21 @@ fn run_pipeline_in(
     made.cost = report.cost;
     observer.image_done(total.saturating_sub(1), total, report.cost);
     Ok((made, report))
+}
+
+/// The pool an exercise pipeline runs on: only the built-in backends, so
+/// every learner meets the same prices, rate limits and failures.
+fn pipeline_members(p: &Pipeline) -> Result<Vec<Member>> {
+    p.run
+        .backends
+        .iter()
+        .map(|n| {
+            if n != "builtin" && n != "practice" {
+                anyhow::bail!("exercise pipelines run on the built-in backends `builtin` and `practice`, not '{n}'");
+            }
+            Ok(Member::new(n.clone(), crate::backend::from_config(n, &crate::config::Config::default())?))
+        })
+        .collect()
 }
 
 /// Re-run a hand-off package as its client would: `rerun/` alone in a

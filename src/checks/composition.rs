@@ -64,6 +64,26 @@ params! {
 }
 
 params! {
+    /// Parameters of `headline`.
+    pub struct Headline {
+        text: Option<String> = req(of(ParamKind::Text, "the headline, exactly as it must read")),
+        region: Option<[f64; 4]> = req(of(ParamKind::Region, "the headline area [x, y, w, h] in fractions")),
+        min_contrast: f64 =
+            num(1.0, 21.0, Some(4.5), "lowest WCAG contrast of the letters against the area around them (AA: 4.5)"),
+        min_legible: f64 = num(
+            0.0,
+            1.0,
+            Some(0.98),
+            "share of the letters' pixels that still carry the ink as set (nothing painted over them)",
+        ),
+        max_edge_density: f64 =
+            num(0.0, 1.0, Some(0.03), "largest edge density of the area before lettering (as safe_area)"),
+        max_subject_overlap: f64 =
+            num(0.0, 1.0, Some(0.05), "largest share of the area under the subject's box before lettering"),
+    }
+}
+
+params! {
     /// Parameters of `subject_present`.
     pub struct SubjectPresent {
         min_confidence: f64 = num(0.0, 1.0, Some(0.15), "lowest subject confidence (flat, halves, noise: 0)"),
@@ -456,6 +476,35 @@ pub fn wcag_contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
+/// What a text area `r` ([x, y, w, h] fractions) of `img` measures:
+/// Canny edge density at working size, the share of it under the subject's
+/// box, and its mean colour. `safe_area` judges these; a pipeline's `[[post]]`
+/// text step measures them before it letters the area.
+pub fn text_area(img: &Image, r: [f64; 4]) -> (f64, f64, [f64; 3]) {
+    let w = img.working().unwrap_or_default();
+    let (iw, ih) = (w.width() as usize, w.height() as usize);
+    let edges = analysis::canny(&analysis::gray(&w));
+    let (x0, y0) = ((r[0] * iw as f64) as usize, (r[1] * ih as f64) as usize);
+    let (x1, y1) = (((r[0] + r[2]) * iw as f64) as usize, ((r[1] + r[3]) * ih as f64) as usize);
+    let (mut n, mut e, mut sum) = (0usize, 0usize, [0f64; 3]);
+    for y in y0..y1.min(ih) {
+        for x in x0..x1.min(iw) {
+            n += 1;
+            e += edges[y * iw + x] as usize;
+            let p = w.get_pixel(x as u32, y as u32).0;
+            (0..3).for_each(|k| sum[k] += p[k] as f64);
+        }
+    }
+    let density = e as f64 / n.max(1) as f64;
+    let mean = sum.map(|v| v / n.max(1) as f64);
+    let s = img.subject().unwrap_or(NO_SUBJECT);
+    let b = s.bbox;
+    let ix = ((b[0] + b[2]).min(r[0] + r[2]) - b[0].max(r[0])).max(0.0);
+    let iy = ((b[1] + b[3]).min(r[1] + r[3]) - b[1].max(r[1])).max(0.0);
+    let overlap = if s.present() { ix * iy / (r[2] * r[3]) } else { 0.0 };
+    (density, overlap, mean)
+}
+
 /// `safe_area`: a declared text area is calm — Canny edge density (working
 /// size) ≤ max_edge_density (default 3%) and at most max_subject_overlap
 /// (default 5%) of it under the subject's box. Reports the WCAG contrast of
@@ -466,30 +515,7 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let Some(r) = p.region else { return Outcome::unmeasured(spec, "safe_area needs `region`") };
     let (max_edges, max_overlap) = (p.max_edge_density, p.max_subject_overlap);
     let text = p.text_color.as_deref().and_then(crate::imaging::color::parse_hex);
-    let stats = measured!(per_image(spec, images, |img, _| {
-        let w = img.working().unwrap_or_default();
-        let (iw, ih) = (w.width() as usize, w.height() as usize);
-        let edges = analysis::canny(&analysis::gray(&w));
-        let (x0, y0) = ((r[0] * iw as f64) as usize, (r[1] * ih as f64) as usize);
-        let (x1, y1) = (((r[0] + r[2]) * iw as f64) as usize, ((r[1] + r[3]) * ih as f64) as usize);
-        let (mut n, mut e, mut sum) = (0usize, 0usize, [0f64; 3]);
-        for y in y0..y1.min(ih) {
-            for x in x0..x1.min(iw) {
-                n += 1;
-                e += edges[y * iw + x] as usize;
-                let p = w.get_pixel(x as u32, y as u32).0;
-                (0..3).for_each(|k| sum[k] += p[k] as f64);
-            }
-        }
-        let density = e as f64 / n.max(1) as f64;
-        let mean = sum.map(|v| v / n.max(1) as f64);
-        let s = img.subject().unwrap_or(NO_SUBJECT);
-        let b = s.bbox;
-        let ix = ((b[0] + b[2]).min(r[0] + r[2]) - b[0].max(r[0])).max(0.0);
-        let iy = ((b[1] + b[3]).min(r[1] + r[3]) - b[1].max(r[1])).max(0.0);
-        let overlap = if s.present() { ix * iy / (r[2] * r[3]) } else { 0.0 };
-        (density, overlap, mean)
-    }));
+    let stats = measured!(per_image(spec, images, |img, _| text_area(img, r)));
     let mut contrast_note = String::new();
     for (i, (density, overlap, mean)) in stats.iter().enumerate() {
         if *density > max_edges {
@@ -554,9 +580,206 @@ pub fn safe_area(spec: &CheckSpec, images: &[Image]) -> Outcome {
     )
 }
 
+/// Said when a picture's headline was not set in type.
+pub const HEADLINE_NOT_SET: &str = "the headline is not set in type";
+
+/// One image's headline as `headline` judged it: Ok(contrast) or the failure.
+fn judge_headline(p: &Headline, text: &str, r: [f64; 4], img: &Image) -> Result<(f64, f64), (Option<f64>, String)> {
+    let d = img.pixels().map_err(|e| (None, e))?;
+    if (d.rgb.width(), d.rgb.height()) != (d.width, d.height) {
+        return Err((None, format!("{} is too large to re-draw its lettering", img.label)));
+    }
+    let set: Vec<crate::imaging::font::Lettering> = crate::recipe::png::post_record(&img.bytes)
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.get("step").and_then(|v| v.as_str()) == Some("text"))
+        .filter_map(|s| serde_json::from_value(s.get("result")?.clone()).ok())
+        .collect();
+    let Some(l) = set.iter().find(|l| l.text.eq_ignore_ascii_case(text)) else {
+        let other = set.first().map(|l| format!(" (the set line reads {:?})", l.text)).unwrap_or_default();
+        return Err((
+            None,
+            format!(
+                "{HEADLINE_NOT_SET}{other}: no [[post]] text step lettered {text:?}. A model asked for lettering \
+                 misspells it (SD 1.5 gets about half the letters wrong); ask for copy space and set the line in \
+                 a [[post]] step = \"text\""
+            ),
+        ));
+    };
+    let (w, h) = (d.width, d.height);
+    let (fw, fh) = (f64::from(w), f64::from(h));
+    let (x0, y0, x1, y1) = (r[0] * fw, r[1] * fh, (r[0] + r[2]) * fw, (r[1] + r[3]) * fh);
+    let (lw, lh) = (crate::imaging::font::width(&l.text, l.scale), 7 * l.scale);
+    let inside = f64::from(l.x) >= x0 - 1.0
+        && f64::from(l.y) >= y0 - 1.0
+        && f64::from(l.x + lw) <= x1 + 1.0
+        && f64::from(l.y + lh) <= y1 + 1.0;
+    if !inside {
+        return Err((None, "the headline is set outside the headline area: set the text step's region to it".into()));
+    }
+    if l.edge_density > p.max_edge_density {
+        return Err((
+            Some(l.edge_density),
+            format!(
+                "the headline went onto a busy area (edge density {:.1}% > {:.1}% before lettering): ask for copy \
+                 space there, and leave the lettering out of the prompt",
+                l.edge_density * 100.0,
+                p.max_edge_density * 100.0
+            ),
+        ));
+    }
+    if l.subject_overlap > p.max_subject_overlap {
+        return Err((
+            Some(l.subject_overlap),
+            format!("the headline covers the subject ({:.0}% of its area)", l.subject_overlap * 100.0),
+        ));
+    }
+    let ink = crate::imaging::color::parse_hex(&l.color).unwrap_or([0, 0, 0]);
+    let inked = crate::imaging::font::ink_pixels(&l.text, l.x, l.y, l.scale, w, h);
+    let carried = inked
+        .iter()
+        .filter(|(x, y)| d.rgb.get_pixel(*x, *y).0.iter().zip(ink).all(|(a, b)| a.abs_diff(b) <= 3))
+        .count();
+    let legible = carried as f64 / inked.len().max(1) as f64;
+    if inked.is_empty() || legible < p.min_legible {
+        return Err((
+            Some(legible),
+            format!(
+                "the set headline is not on the picture as set: {:.0}% of its letters' pixels carry the ink \
+                 (at least {:.0}%)",
+                legible * 100.0,
+                p.min_legible * 100.0
+            ),
+        ));
+    }
+    let ink_at: std::collections::HashSet<(u32, u32)> = inked.into_iter().collect();
+    let (mut n, mut sum) = (0usize, [0f64; 3]);
+    for y in (y0.max(0.0) as u32)..(y1.min(fh) as u32) {
+        for x in (x0.max(0.0) as u32)..(x1.min(fw) as u32) {
+            if !ink_at.contains(&(x, y)) {
+                n += 1;
+                let px = d.rgb.get_pixel(x, y).0;
+                (0..3).for_each(|k| sum[k] += f64::from(px[k]));
+            }
+        }
+    }
+    let around = sum.map(|v| v / n.max(1) as f64);
+    let contrast = wcag_contrast(ink.map(f64::from), around);
+    if contrast < p.min_contrast {
+        return Err((
+            Some(contrast),
+            format!(
+                "the headline has a WCAG contrast of {contrast:.2}:1 against the area around it (at least \
+                 {:.1}:1): pick a darker or lighter ink",
+                p.min_contrast
+            ),
+        ));
+    }
+    Ok((contrast, legible))
+}
+
+/// `headline`: the exact headline is set in type in the headline area —
+/// read from the `[[post]]` text step's record in the PNG and held to the
+/// pixels: the letters re-drawn where the record says must carry the ink
+/// (≥ min_legible of their pixels: the exact text, nothing painted over it),
+/// their WCAG contrast against the rest of the area ≥ min_contrast, and the
+/// area as the step measured it before lettering calm and off the subject.
+/// A model's own lettering is not read: without OCR genpath cannot tell a
+/// spelt word from a misspelt one, and a real job sets type in layout.
+pub fn headline(spec: &CheckSpec, images: &[Image]) -> Outcome {
+    let p: Headline = measured!(super::params(spec));
+    let (Some(text), Some(r)) = (p.text.clone(), p.region) else {
+        return Outcome::unmeasured(spec, "headline needs `text` and `region`");
+    };
+    if images.is_empty() {
+        return Outcome::unmeasured(spec, "no image to read a headline on");
+    }
+    let mut worst = f64::MAX;
+    for (i, img) in images.iter().enumerate() {
+        match judge_headline(&p, &text, r, img) {
+            Ok((contrast, _)) => worst = worst.min(contrast),
+            Err((value, why)) => {
+                return Outcome::new(spec, false, value, Some(p.min_contrast), format!("{why}{}", which(images, i)));
+            }
+        }
+    }
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        Some(p.min_contrast),
+        format!("{text:?} set in type in the headline area, legible, contrast at least {worst:.1}:1"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::towards;
+
+    /// Images made to game `headline`: lettering without a record, a record
+    /// without lettering, pale ink, a busy area, another line.
+    mod headline_games {
+        use super::super::*;
+        use crate::imaging::font;
+
+        fn spec() -> CheckSpec {
+            let mut params = std::collections::BTreeMap::new();
+            params.insert("text".to_string(), toml::Value::from("AUTUMN MENU"));
+            let region = [0.04, 0.02, 0.92, 0.2].map(toml::Value::from);
+            params.insert("region".to_string(), toml::Value::Array(region.to_vec()));
+            CheckSpec { check: "headline".into(), severity: crate::checks::Severity::Essential, params }
+        }
+
+        /// A calm poster with `text` lettered in `ink` at the top, and the record `edit` makes of it.
+        fn poster(text: &str, ink: [u8; 3], draw: bool, edit: impl Fn(&mut font::Lettering)) -> Image {
+            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
+            let scale = font::fit_scale(text, 460, 108);
+            let (x, y) = (256 - font::width(text, scale) / 2, 40);
+            if draw {
+                font::draw(&mut img, x, y, scale, text, ink);
+            }
+            let mut l = font::Lettering {
+                text: text.into(),
+                x,
+                y,
+                scale,
+                color: crate::imaging::color::to_hex(ink),
+                region: [0.05, 0.03, 0.9, 0.17],
+                edge_density: 0.0,
+                subject_overlap: 0.0,
+                contrast: 13.0,
+            };
+            edit(&mut l);
+            let record = serde_json::json!([{ "step": "text", "text": text, "result": l }]).to_string();
+            let png = crate::recipe::png::encode_with(&img, &[(crate::recipe::png::POST_CHUNK, &record)]).unwrap();
+            Image::load("poster.png", png)
+        }
+
+        #[test]
+        fn only_the_exact_line_set_legibly_on_a_calm_area_passes() {
+            let ok = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |_| {})]);
+            assert!(ok.passed, "{}", ok.message);
+            // The model's lettering (no record): however it reads, it was not set.
+            let mut img = image::RgbImage::from_pixel(512, 640, image::Rgb([236, 233, 226]));
+            font::draw(&mut img, 60, 40, 6, "AUTUMN MENU", [26, 26, 26]);
+            let png = crate::recipe::png::encode_with(&img, &[]).unwrap();
+            let o = headline(&spec(), &[Image::load("model.png", png)]);
+            assert!(!o.passed && o.message.contains(HEADLINE_NOT_SET), "{}", o.message);
+            // A record with nothing drawn: the pixels do not carry it.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], false, |_| {})]);
+            assert!(!o.passed && o.message.contains("not on the picture as set"), "{}", o.message);
+            // Pale ink: the contrast measured on the pixels, named.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [200, 200, 200], true, |_| {})]);
+            assert!(!o.passed && o.message.contains("WCAG contrast of 1.3"), "{}", o.message);
+            // The step's own thresholds loosened onto a busy area: the check holds its own.
+            let o = headline(&spec(), &[poster("AUTUMN MENU", [26, 26, 26], true, |l| l.edge_density = 0.2)]);
+            assert!(!o.passed && o.message.contains("busy area"), "{}", o.message);
+            // Another line set.
+            let o = headline(&spec(), &[poster("AUTUMN MENUE", [26, 26, 26], true, |_| {})]);
+            assert!(!o.passed && o.message.contains("reads \"AUTUMN MENUE\""), "{}", o.message);
+        }
+    }
 
     #[test]
     fn placement_advice_points_from_the_measured_box_to_the_target() {

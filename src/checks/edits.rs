@@ -57,6 +57,30 @@ params! {
 }
 
 params! {
+    /// Parameters of `outpainted`.
+    pub struct Outpainted {
+        init: Option<String> = req(of(ParamKind::Asset, "the key visual the outputs extend")),
+        aspects: Option<String> =
+            of(ParamKind::Text, "aspect ratios that must each be among the outputs, e.g. \"16:9, 9:16\""),
+        max_delta_e: f64 =
+            num(0.0, 100.0, Some(2.0), "largest mean ΔE00 over the key visual's place (kept pixel for pixel)"),
+        min_margin: f64 = num(0.0, 1.0, Some(0.2), "smallest share of each output outside the key visual"),
+        max_seam: f64 = num(
+            0.0,
+            100.0,
+            Some(12.0),
+            "largest mean ΔE00 between the key visual's edge and the margin just beyond it (the scene continues)",
+        ),
+        min_new: f64 = num(
+            0.0,
+            100.0,
+            Some(3.0),
+            "lowest mean ΔE00 of the margins from the key visual's edge repeated outward (new scene, not a smear)",
+        ),
+    }
+}
+
+params! {
     /// Parameters of `inside_changed`.
     pub struct InsideChanged {
         init: Option<String> = req(of(ParamKind::Asset, "the init image")),
@@ -696,8 +720,257 @@ pub fn inside_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> 
     )
 }
 
+/// Where a key visual sits in an output and what the output did around it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Extension {
+    /// Top-left of the key visual in the output.
+    pub at: (u32, u32),
+    /// Mean ΔE00 between the key visual and the output at its place.
+    pub kept: f64,
+    /// Share of the output outside the key visual.
+    pub margin: f64,
+    /// Mean ΔE00 across the seam: the margin's first pixels against the key visual's edge pixels.
+    pub seam: f64,
+    /// Mean ΔE00 of the margins from the key visual's edge repeated outward.
+    pub new: f64,
+}
+
+/// How far into the margin the seam is read, in pixels.
+const SEAM: u32 = 3;
+
+/// Find `init` at its own size inside `out` (on the 8-pixel grid outpainting
+/// margins use, and centred) and measure the extension; `None` when the
+/// output is smaller than the key visual on either side.
+pub fn extension(init: &RgbImage, out: &RgbImage) -> Option<Extension> {
+    let (iw, ih) = init.dimensions();
+    let (w, h) = out.dimensions();
+    if iw > w || ih > h || iw < 8 || ih < 8 {
+        return None;
+    }
+    let lab = |p: &image::Rgb<u8>| analysis::lab(p.0);
+    let far = |(ox, oy): (u32, u32)| {
+        let mut sum = 0u64;
+        for y in (0..ih).step_by(7) {
+            for x in (0..iw).step_by(7) {
+                let (a, b) = (init.get_pixel(x, y).0, out.get_pixel(ox + x, oy + y).0);
+                sum += a.iter().zip(b).map(|(a, b)| u64::from(a.abs_diff(b))).sum::<u64>();
+            }
+        }
+        sum
+    };
+    let xs: Vec<u32> = (0..=w - iw).step_by(8).chain([(w - iw) / 2, w - iw]).collect();
+    let ys: Vec<u32> = (0..=h - ih).step_by(8).chain([(h - ih) / 2, h - ih]).collect();
+    let at = xs.iter().flat_map(|x| ys.iter().map(move |y| (*x, *y))).min_by_key(|o| far(*o))?;
+    let (ox, oy) = at;
+    let mut kept = 0.0;
+    for (x, y, p) in init.enumerate_pixels() {
+        kept += f64::from(analysis::delta_e(lab(p), lab(out.get_pixel(ox + x, oy + y))));
+    }
+    kept /= f64::from(iw * ih);
+    // Each margin pixel against the key visual's nearest edge pixel (what an edge smear would paint).
+    let (mut seam, mut seam_n, mut new, mut new_n) = (0.0, 0usize, 0.0, 0usize);
+    for y in 0..h {
+        for x in 0..w {
+            let inside = (ox..ox + iw).contains(&x) && (oy..oy + ih).contains(&y);
+            if inside {
+                continue;
+            }
+            let (sx, sy) = (x.clamp(ox, ox + iw - 1) - ox, y.clamp(oy, oy + ih - 1) - oy);
+            let d = f64::from(analysis::delta_e(lab(init.get_pixel(sx, sy)), lab(out.get_pixel(x, y))));
+            let reach = (ox.saturating_sub(x))
+                .max(x.saturating_sub(ox + iw - 1))
+                .max(oy.saturating_sub(y))
+                .max(y.saturating_sub(oy + ih - 1));
+            if reach <= SEAM {
+                seam += d;
+                seam_n += 1;
+            }
+            new += d;
+            new_n += 1;
+        }
+    }
+    Some(Extension {
+        at,
+        kept,
+        margin: new_n as f64 / f64::from(w * h),
+        seam: seam / seam_n.max(1) as f64,
+        new: new / new_n.max(1) as f64,
+    })
+}
+
+fn parse_aspects(s: &str) -> Vec<(String, f64)> {
+    s.split(',')
+        .filter_map(|a| {
+            let (x, y) = a.trim().split_once(':')?;
+            let (x, y): (f64, f64) = (x.trim().parse().ok()?, y.trim().parse().ok()?);
+            (x > 0.0 && y > 0.0).then(|| (a.trim().to_string(), x / y))
+        })
+        .collect()
+}
+
+/// `outpainted`: one key visual taken to other formats by extending it —
+/// found at its own size in every output (on the 8-pixel grid of outpainting
+/// margins) and kept there (mean ΔE00 ≤ max_delta_e), each output at least
+/// min_margin new canvas, the margins continuing its scene across the seam
+/// (≤ max_seam) with new content rather than its edge smeared outward
+/// (≥ min_new), and every aspect in `aspects` delivered. A stretched or
+/// re-generated visual is not found; flat fills break the seam.
+pub fn outpainted(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
+    let p: Outpainted = measured!(super::params(spec));
+    let init = measured!(init_pixels(spec, ctx, p.init.as_deref()));
+    let found = measured!(per_image(spec, images, |_, d| extension(&init, &d.rgb)));
+    let fail = |value: Option<f64>, threshold: f64, msg: String| Outcome::new(spec, false, value, Some(threshold), msg);
+    for (i, e) in found.iter().enumerate() {
+        let Some(e) = e else {
+            return fail(
+                None,
+                p.max_delta_e,
+                format!(
+                    "the output{} is smaller than the key visual on a side: it was scaled down, not extended. Keep \
+                     the key visual at its size and outpaint around it ([outpaint] margins with the key visual as [init]).",
+                    which(images, i)
+                ),
+            );
+        };
+        if e.kept > p.max_delta_e {
+            return fail(
+                Some(e.kept),
+                p.max_delta_e,
+                format!(
+                    "the key visual is not in the output{} as approved: mean ΔE00 {:.1} > {:.1} at its best place. \
+                     Stretching or re-generating loses it; outpaint: the key visual as [init] and margins in [outpaint].",
+                    which(images, i),
+                    e.kept,
+                    p.max_delta_e
+                ),
+            );
+        }
+        if e.margin < p.min_margin {
+            return fail(
+                Some(e.margin),
+                p.min_margin,
+                format!(
+                    "the output{} is {:.0}% new canvas (at least {:.0}%): it barely extends the key visual",
+                    which(images, i),
+                    e.margin * 100.0,
+                    p.min_margin * 100.0
+                ),
+            );
+        }
+        if e.seam > p.max_seam {
+            return fail(
+                Some(e.seam),
+                p.max_seam,
+                format!(
+                    "the margins{} do not continue the scene: ΔE00 {:.1} across the seam > {:.1}. Outpaint them \
+                     from the key visual (inpainting of the margins), not a fill.",
+                    which(images, i),
+                    e.seam,
+                    p.max_seam
+                ),
+            );
+        }
+        if e.new < p.min_new {
+            return fail(
+                Some(e.new),
+                p.min_new,
+                format!(
+                    "the margins{} are the key visual's edge smeared outward (ΔE00 {:.1} from it, at least {:.1}): \
+                     let the model paint them (strength 1, a prompt for the scenery)",
+                    which(images, i),
+                    e.new,
+                    p.min_new
+                ),
+            );
+        }
+    }
+    if let Some(want) = p.aspects.as_deref() {
+        for (name, ratio) in parse_aspects(want) {
+            let delivered = images.iter().filter_map(|img| img.pixels().ok()).any(|d| {
+                let got = f64::from(d.width) / f64::from(d.height.max(1));
+                (got / ratio - 1.0).abs() <= 0.01
+            });
+            if !delivered {
+                return fail(
+                    None,
+                    p.max_delta_e,
+                    format!("no output is {name}: set that shot's width and height to it"),
+                );
+            }
+        }
+    }
+    let worst = found.iter().flatten().map(|e| e.kept).fold(0.0, f64::max);
+    let seam = found.iter().flatten().map(|e| e.seam).fold(0.0, f64::max);
+    Outcome::new(
+        spec,
+        true,
+        Some(worst),
+        Some(p.max_delta_e),
+        format!(
+            "the key visual kept in every format (mean ΔE00 ≤ {worst:.1}), the margins continue its scene (seam ΔE00 ≤ {seam:.1})"
+        ),
+    )
+    .with_measures(
+        found
+            .iter()
+            .flatten()
+            .flat_map(|e| {
+                [
+                    Measure::at_most("kept", e.kept, p.max_delta_e).held_by("max_delta_e"),
+                    Measure::at_most("seam", e.seam, p.max_seam).held_by("max_seam"),
+                    Measure::at_least("new", e.new, p.min_new).held_by("min_new"),
+                ]
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+
+    /// The `control.outpaint` key visual, and outputs made to game `outpainted`.
+    mod outpaint_games {
+        use super::super::*;
+
+        fn key_visual() -> RgbImage {
+            crate::imaging::decode(include_bytes!("../../exercises/control/outpaint/assets/key-visual.png"))
+                .unwrap()
+                .to_rgb8()
+        }
+
+        fn on_canvas(kv: &RgbImage, w: u32, h: u32, fill: impl Fn(u32, u32) -> [u8; 3]) -> RgbImage {
+            let (ox, oy) = ((w - kv.width()) / 2, (h - kv.height()) / 2);
+            RgbImage::from_fn(w, h, |x, y| {
+                if (ox..ox + kv.width()).contains(&x) && (oy..oy + kv.height()).contains(&y) {
+                    *kv.get_pixel(x - ox, y - oy)
+                } else {
+                    image::Rgb(fill(x, y))
+                }
+            })
+        }
+
+        #[test]
+        fn flat_margins_smeared_edges_and_a_stretch_fail() {
+            let kv = key_visual();
+            // Plain grey margins: the key visual is kept, the scene is not continued.
+            let grey = extension(&kv, &on_canvas(&kv, 768, 432, |_, _| [128, 128, 128])).unwrap();
+            assert!(grey.kept < 0.01 && grey.seam > 12.0, "{grey:?}");
+            // The edge pixels repeated outward (the padded canvas, unpainted): no new scene.
+            let smear = extension(
+                &kv,
+                &on_canvas(&kv, 432, 768, |x, y| kv.get_pixel(x.min(431), y.saturating_sub(168).min(431)).0),
+            )
+            .unwrap();
+            assert!(smear.kept < 0.01 && smear.seam < 12.0 && smear.new < 3.0, "{smear:?}");
+            // Stretched to 16:9: the key visual is nowhere at its own size.
+            let stretched = image::imageops::resize(&kv, 768, 432, FilterType::Triangle);
+            let e = extension(&kv, &stretched).unwrap();
+            assert!(e.kept > 2.0, "{e:?}");
+            // Scaled down to fit: smaller than the key visual.
+            assert!(extension(&kv, &image::imageops::resize(&kv, 400, 225, FilterType::Triangle)).is_none());
+        }
+    }
+
     use super::*;
 
     fn grey(w: u32, h: u32, f: impl Fn(u32, u32) -> u8) -> RgbImage {

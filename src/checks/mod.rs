@@ -30,7 +30,7 @@ fn params<T: serde::de::DeserializeOwned>(spec: &CheckSpec) -> Result<T, Outcome
 }
 
 pub mod calibrate;
-mod composition;
+pub mod composition;
 mod consistency;
 mod documents;
 pub mod edits;
@@ -256,6 +256,21 @@ impl Image {
         let label = label.into();
         let decoded = decode(&bytes);
         Image { label, bytes, decoded, working: std::sync::OnceLock::new(), subject: std::sync::OnceLock::new() }
+    }
+
+    /// Pixels already in memory (a pipeline's post step measuring the
+    /// picture it is about to change): no file, so no bytes.
+    pub fn from_rgb(label: impl Into<String>, rgb: RgbImage) -> Image {
+        let (width, height) = rgb.dimensions();
+        let rgb = crate::imaging::shrink(rgb, crate::imaging::KEEP_SIDE);
+        let decoded = Decoded { rgb, format: None, color: image::ColorType::Rgb8, width, height, transparent: false };
+        Image {
+            label: label.into(),
+            bytes: Vec::new(),
+            decoded: Ok(decoded),
+            working: std::sync::OnceLock::new(),
+            subject: std::sync::OnceLock::new(),
+        }
     }
 
     /// The pixels, or the reason they are not available.

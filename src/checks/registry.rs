@@ -314,6 +314,11 @@ pub const CHECKS: &[CheckDef] = &[
         "a calm text area: low edge density, no subject overlap, readable text colour",
         |s, i, _| composition::safe_area(s, i),
     ),
+    image::<composition::Headline>(
+        "headline",
+        "the exact headline set in type (a [[post]] text step) in its area: re-drawn from the record, legible, WCAG contrast",
+        |s, i, _| composition::headline(s, i),
+    ),
     image::<composition::SubjectPresent>(
         "subject_present",
         "a distinct, drawn subject stands out from its background (not a flat fill, halves, gradient, noise or flat shape)",
@@ -348,6 +353,11 @@ pub const CHECKS: &[CheckDef] = &[
         "outside_mask_preserved",
         "SSIM outside the inpainting mask",
         edits::outside_mask_preserved,
+    ),
+    image::<edits::Outpainted>(
+        "outpainted",
+        "a key visual extended to other formats: found at its own size and kept, the margins continuing its scene",
+        edits::outpainted,
     ),
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     set::<consistency::Identity>(

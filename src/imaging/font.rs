@@ -95,6 +95,50 @@ pub fn draw(img: &mut RgbImage, x: u32, y: u32, scale: u32, text: &str, ink: [u8
     }
 }
 
+/// Whether every character of `text` has a glyph (what is not in the font is not drawn).
+pub fn covers(text: &str) -> Option<char> {
+    text.chars().find(|c| glyph(*c).is_none())
+}
+
+/// The largest scale at which `text` fits a `w`×`h` box with a margin (90%
+/// of the width, 80% of the height); 0 when it does not fit even at 1.
+pub fn fit_scale(text: &str, w: u32, h: u32) -> u32 {
+    let (one_w, one_h) = (width(text, 1).max(1), 7);
+    ((w * 9 / 10) / one_w).min((h * 8 / 10) / one_h)
+}
+
+/// Lettering genpath set on a picture (a pipeline's `[[post]]` text step):
+/// where, how large, in which colour, and what the area measured before the
+/// letters went on. Written into the PNG beside the pipeline's other post
+/// steps, so a check can re-draw the same letters and compare them with the
+/// pixels (the exact text, legible, nothing painted over it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Lettering {
+    pub text: String,
+    /// Top-left of the first glyph, in pixels of the final picture.
+    pub x: u32,
+    pub y: u32,
+    /// Each font pixel is a `scale`×`scale` square.
+    pub scale: u32,
+    /// The ink as `#RRGGBB`.
+    pub color: String,
+    /// The text area as fractions `[x, y, w, h]`.
+    pub region: [f64; 4],
+    /// Canny edge density of the area before lettering (working size).
+    pub edge_density: f64,
+    /// Share of the area under the subject's box before lettering.
+    pub subject_overlap: f64,
+    /// WCAG contrast of the ink against the area's mean colour before lettering.
+    pub contrast: f64,
+}
+
+/// The pixels `draw` would ink for `text`: (x, y) of every one inside `w`×`h`.
+pub fn ink_pixels(text: &str, x: u32, y: u32, scale: u32, w: u32, h: u32) -> Vec<(u32, u32)> {
+    let mut img = RgbImage::new(w, h);
+    draw(&mut img, x, y, scale, text, [255, 255, 255]);
+    img.enumerate_pixels().filter(|p| p.2.0[0] > 0).map(|p| (p.0, p.1)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,9 +7,8 @@
 //! patch. Real models repeat along the canvas's long side (side by side on a
 //! square or wide canvas, stacked on a tall one), so the search runs along
 //! that axis only: the subject's box (from [`super::subject`]; the whole
-//! picture when no distinct subject is found) and its first and last half
-//! (the finder boxed both copies: each half's copy is looked for inside the
-//! box) are each compared, by normalised
+//! picture when no distinct subject is found) and, when the box is longer along that axis
+//! than across, its first and last half (the finder boxed both copies) are each compared, by normalised
 //! cross-correlation (NCC), with every window of their size in their band
 //! (level within 15% of the height, or of the width when stacked) that does
 //! not overlap them. What is compared is detail, not light: each Lab channel
@@ -74,18 +73,14 @@ pub fn second_subject(img: &RgbImage, subject: [f64; 4]) -> Repeat {
     let axis = if w >= h { Axis::Rows } else { Axis::Cols };
     let planes = centred(&detail, w, h, axis);
     let mut best = none;
-    for (t, inside) in templates([bx, by, bw, bh], axis) {
+    for t in templates([bx, by, bw, bh], axis) {
         let [tx, ty, tw, th] = t;
         let (band_x, band_y) = match axis {
             Axis::Rows => (w, (BAND * h as f64).round() as usize),
             Axis::Cols => ((BAND * w as f64).round() as usize, h),
         };
-        // A half box's copy is the box's other half: inside the box (scenery
-        // beside the box that matches a half of it is not a second subject).
-        let (x_lo, x_hi) = if inside { (bx, bx + bw - tw) } else { (0, w - tw) };
-        let (y_lo, y_hi) = if inside { (by, by + bh - th) } else { (0, h - th) };
-        for y in ty.saturating_sub(band_y).max(y_lo)..=(ty + band_y).min(y_hi) {
-            for x in tx.saturating_sub(band_x).max(x_lo)..=(tx + band_x).min(x_hi) {
+        for y in ty.saturating_sub(band_y)..=(ty + band_y).min(h - th) {
+            for x in tx.saturating_sub(band_x)..=(tx + band_x).min(w - tw) {
                 let disjoint = x >= tx + tw || x + tw <= tx || y >= ty + th || y + th <= ty;
                 if !disjoint {
                     continue;
@@ -101,23 +96,24 @@ pub fn second_subject(img: &RgbImage, subject: [f64; 4]) -> Repeat {
     best
 }
 
-/// The box (its copy searched anywhere in its band), and its first and
-/// last half along the axis the copies would repeat on (each one's copy
-/// searched inside the box: the finder boxed both copies, with whatever
-/// stands between or above them).
-fn templates(b: [usize; 4], axis: Axis) -> Vec<([usize; 4], bool)> {
+/// The box and, when it may hold two copies (the finder boxed both), its
+/// first and last half along the axis the copies would repeat on.
+fn templates(b: [usize; 4], axis: Axis) -> Vec<[usize; 4]> {
     let [x, y, w, h] = b;
-    let mut out = vec![(b, false)];
-    match axis {
-        Axis::Rows if w / 2 >= MIN_PART => {
-            out.push(([x, y, w / 2, h], true));
-            out.push(([x + w - w / 2, y, w / 2, h], true));
+    let mut out = vec![b];
+    // The box's first and last half along the axis, when the box is longer
+    // along it than across (two figures side by side make a wide box; one
+    // figure with some scenery beside it, a tall one).
+    let long = match axis {
+        Axis::Rows => w >= h,
+        Axis::Cols => h >= w,
+    };
+    for k in [0, 4].into_iter().filter(|_| long) {
+        match axis {
+            Axis::Rows if w / 2 >= MIN_PART => out.push([x + k * (w - w / 2) / 4, y, w / 2, h]),
+            Axis::Cols if h / 2 >= MIN_PART => out.push([x, y + k * (h - h / 2) / 4, w, h / 2]),
+            _ => {}
         }
-        Axis::Cols if h / 2 >= MIN_PART => {
-            out.push(([x, y, w, h / 2], true));
-            out.push(([x, y + h - h / 2, w, h / 2], true));
-        }
-        _ => {}
     }
     out
 }

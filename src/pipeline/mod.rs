@@ -7,6 +7,7 @@
 //! hash of their resolved recipe; [`run`] executes them.
 
 mod handoff;
+pub mod post;
 mod run;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,9 @@ struct Raw {
     checks: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
     #[serde(default)]
     handoff: Option<Handoff>,
+    /// Steps run on every asset after it is generated, in order.
+    #[serde(default)]
+    post: Vec<Spanned<post::Step>>,
 }
 
 /// Fields one matrix value changes in the recipe.
@@ -116,6 +120,9 @@ pub struct Pipeline {
     pub checks: Vec<CheckSpec>,
     /// The hand-off package a run ships, when `[handoff]` asks for one.
     pub handoff: Option<Handoff>,
+    /// `[[post]]`: what is done to every asset after it is generated (its
+    /// checks judge the result, which is what ships).
+    pub post: Vec<post::Step>,
 }
 
 /// One asset to make.
@@ -125,7 +132,10 @@ pub struct Job {
     pub vars: BTreeMap<String, String>,
     pub output: String,
     pub recipe: Resolved,
-    /// sha256 of the resolved recipe: the job's identity across runs.
+    /// The post steps for this asset (`{variables}` filled in).
+    pub post: Vec<post::Step>,
+    /// sha256 of the resolved recipe and the post steps: the job's identity
+    /// across runs (a changed step re-does the asset, a resume keeps the rest).
     pub key: String,
     /// The outputs of later jobs with the same resolved recipe: the image is
     /// generated once (by the first such job) and written to each of them.
@@ -382,6 +392,31 @@ impl Pipeline {
                 ));
             }
         }
+        if raw.post.len() > post::MAX_STEPS {
+            d.push(Diagnostic::at(
+                label,
+                text,
+                Some(raw.post[post::MAX_STEPS].span()),
+                format!("at most {} [[post]] steps", post::MAX_STEPS),
+            ));
+        }
+        for step in &raw.post {
+            for msg in step.get_ref().problems() {
+                d.push(Diagnostic::at(label, text, Some(step.span()), msg));
+            }
+            if let post::Step::Text(t) = step.get_ref() {
+                for p in placeholders(&t.text) {
+                    if !raw.matrix.contains_key(&p) {
+                        d.push(Diagnostic::at(
+                            label,
+                            text,
+                            Some(step.span()),
+                            format!("{{{p}}} in the text step is not a [matrix] variable"),
+                        ));
+                    }
+                }
+            }
+        }
         let p = Pipeline {
             name: raw.name.into_inner(),
             description: raw.description,
@@ -393,6 +428,7 @@ impl Pipeline {
             run: raw.run,
             checks,
             handoff: raw.handoff,
+            post: raw.post.into_iter().map(Spanned::into_inner).collect(),
         };
         // Every expanded recipe must be valid (sizes, ranges), located at [base] or the override.
         if d.is_empty() {
@@ -489,8 +525,14 @@ impl Pipeline {
                 }
                 let slugged: BTreeMap<String, String> = vars.iter().map(|(k, v)| (k.clone(), slug(v))).collect();
                 let output = fill(&self.output, &slugged);
-                let key = crate::hash::sha256_hex(serde_json::to_string(&r).unwrap_or_default().as_bytes());
-                Job { index: i as u32, vars, output, recipe: r, key, copies: Vec::new(), is_copy: false }
+                let post: Vec<post::Step> = self.post.iter().map(|s| s.for_job(&vars)).collect();
+                let mut identity = serde_json::to_string(&r).unwrap_or_default();
+                // Without post steps the key is the recipe's alone, as before them.
+                if !post.is_empty() {
+                    identity.push_str(&serde_json::to_string(&post).unwrap_or_default());
+                }
+                let key = crate::hash::sha256_hex(identity.as_bytes());
+                Job { index: i as u32, vars, output, recipe: r, post, key, copies: Vec::new(), is_copy: false }
             })
             .collect::<Vec<Job>>();
         // Same recipe, same image: the first job of a key makes it for the rest.

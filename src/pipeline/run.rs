@@ -172,6 +172,9 @@ struct ManifestEntry<'a> {
     seconds: f64,
     vars: &'a std::collections::BTreeMap<String, String>,
     recipe: serde_json::Value,
+    /// The `[[post]]` steps with their parameters and results, as the file records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    post: Option<serde_json::Value>,
     checks: serde_json::Value,
 }
 
@@ -462,17 +465,26 @@ fn attempt(
             return Err(if transient { Failure::Retry(wait) } else { Failure::Final });
         }
     };
+    // The post steps make the asset that ships; its checks and sha256 are of that.
+    let png = match super::post::apply(&job.post, &g.png) {
+        Ok((png, _)) => png,
+        Err(e) => {
+            let _ = store.pipeline_call_failed(&p.name, &job.key, call, &e, true);
+            return Err(Failure::Final);
+        }
+    };
     let path = out_dir.join(&job.output);
-    if write_atomic(&path, &g.png).and_then(|()| write_copies(out_dir, job, &g.png)).is_err() {
+    if write_atomic(&path, &png).and_then(|()| write_copies(out_dir, job, &png)).is_err() {
         let _ = store.pipeline_call_failed(&p.name, &job.key, call, "could not write the image", true);
         return Err(Failure::Final);
     }
-    let img = Image::load(job.output.clone(), g.png.clone());
+    let img = Image::load(job.output.clone(), png.clone());
+    let (width, height) = img.decoded.as_ref().map_or((job.recipe.width, job.recipe.height), |d| (d.width, d.height));
     let deliverable = crate::curriculum::Deliverable {
         file: String::new(),
         count: 1,
-        width: Some(job.recipe.width),
-        height: Some(job.recipe.height),
+        width: Some(width),
+        height: Some(height),
         description: None,
     };
     let outcomes: Vec<Outcome> = p
@@ -481,7 +493,7 @@ fn attempt(
         .filter(|c| !checks::registry::find(&c.check).is_some_and(|d| d.set_level))
         .map(|c| checks::run_on_images(c, std::slice::from_ref(&img), &deliverable))
         .collect();
-    let sha = crate::hash::sha256_hex(&g.png);
+    let sha = crate::hash::sha256_hex(&png);
     store
         .pipeline_job_done(
             &p.name,
@@ -528,6 +540,11 @@ pub fn write_manifest(p: &Pipeline, store: &Store, out_dir: &Path) -> Result<(Pa
             seconds: r.seconds,
             vars: &j.vars,
             recipe: serde_json::to_value(&j.recipe).unwrap_or_default(),
+            post: if j.post.is_empty() {
+                None
+            } else {
+                std::fs::read(out_dir.join(&j.output)).ok().and_then(|b| super::post::record(&b))
+            },
             checks: r.checks.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default(),
         });
     }

@@ -396,6 +396,9 @@ pub struct Shot {
     pub control: Option<Vec<Control>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Reference>,
+    /// This shot's outpainting margins (one key visual to several formats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outpaint: Option<Outpaint>,
 }
 
 /// One image's worth of recipe: a base with a shot applied.
@@ -545,6 +548,16 @@ impl Recipe {
                 s.control.as_deref().unwrap_or(&[]),
                 s.reference.as_ref(),
             );
+            if let Some(o) = &s.outpaint {
+                outpaint_problems(
+                    &mut out,
+                    base.clone(),
+                    o,
+                    s.width.unwrap_or(self.width),
+                    s.height.unwrap_or(self.height),
+                    s.init.as_ref().or(self.init.as_ref()),
+                );
+            }
             if let Some(n) = s.reference.as_ref().and_then(|r| r.shot)
                 && (n == 0 || n as usize > i)
             {
@@ -623,7 +636,10 @@ impl Recipe {
                     init: s.init.clone().or_else(|| self.init.clone()),
                     control: s.control.clone().unwrap_or_else(|| self.control.clone()),
                     reference,
-                    extra: self.settings(),
+                    extra: Settings {
+                        outpaint: s.outpaint.clone().or_else(|| self.outpaint.clone()),
+                        ..self.settings()
+                    },
                 }
             })
             .collect()
@@ -694,37 +710,7 @@ impl Recipe {
             }
         }
         if let Some(o) = &self.outpaint {
-            let sides = [("left", o.left), ("right", o.right), ("top", o.top), ("bottom", o.bottom)];
-            for (name, v) in sides {
-                if !v.is_multiple_of(8) {
-                    out.push((vec![K("outpaint"), K(name)], format!("outpaint.{name} = {v} is not a multiple of 8")));
-                }
-            }
-            if sides.iter().all(|(_, v)| *v == 0) {
-                out.push((
-                    vec![K("outpaint")],
-                    "outpaint adds no margin: give `left`, `right`, `top` or `bottom`".into(),
-                ));
-            }
-            let inner = (
-                self.width.saturating_sub(o.left.saturating_add(o.right)),
-                self.height.saturating_sub(o.top.saturating_add(o.bottom)),
-            );
-            if inner.0 < 64 || inner.1 < 64 {
-                out.push((
-                    vec![K("outpaint")],
-                    format!(
-                        "the margins leave {}×{} of the {}×{} image for the init: at least 64×64",
-                        inner.0, inner.1, self.width, self.height
-                    ),
-                ));
-            }
-            match &self.init {
-                None => out.push((vec![K("outpaint")], "outpaint extends an image: give it in [init]".into())),
-                Some(i) if i.mask.is_some() => out
-                    .push((vec![K("outpaint")], "outpaint makes its own mask (the margins): remove init.mask".into())),
-                Some(_) => {}
-            }
+            outpaint_problems(out, vec![], o, self.width, self.height, self.init.as_ref());
         }
     }
 
@@ -851,6 +837,47 @@ fn common_problems(
         if r.image.is_some() == r.shot.is_some() {
             out.push((at(&[K("reference")]), "a reference needs exactly one of `image` or `shot`".into()));
         }
+    }
+}
+
+/// Problems with outpainting margins on a `width`×`height` image (the base
+/// recipe's, or a shot's at `base`).
+fn outpaint_problems(
+    out: &mut Vec<(Vec<PathPart>, String)>,
+    base: Vec<PathPart>,
+    o: &Outpaint,
+    width: u32,
+    height: u32,
+    init: Option<&Init>,
+) {
+    use PathPart::Key as K;
+    let at = |rest: Vec<PathPart>| [base.clone(), rest].concat();
+    let sides = [("left", o.left), ("right", o.right), ("top", o.top), ("bottom", o.bottom)];
+    for (name, v) in sides {
+        if !v.is_multiple_of(8) {
+            out.push((at(vec![K("outpaint"), K(name)]), format!("outpaint.{name} = {v} is not a multiple of 8")));
+        }
+    }
+    if sides.iter().all(|(_, v)| *v == 0) {
+        out.push((at(vec![K("outpaint")]), "outpaint adds no margin: give `left`, `right`, `top` or `bottom`".into()));
+    }
+    let inner =
+        (width.saturating_sub(o.left.saturating_add(o.right)), height.saturating_sub(o.top.saturating_add(o.bottom)));
+    if inner.0 < 64 || inner.1 < 64 {
+        out.push((
+            at(vec![K("outpaint")]),
+            format!(
+                "the margins leave {}×{} of the {}×{} image for the init: at least 64×64",
+                inner.0, inner.1, width, height
+            ),
+        ));
+    }
+    match init {
+        None => out.push((at(vec![K("outpaint")]), "outpaint extends an image: give it in [init]".into())),
+        Some(i) if i.mask.is_some() => {
+            out.push((at(vec![K("outpaint")]), "outpaint makes its own mask (the margins): remove init.mask".into()))
+        }
+        Some(_) => {}
     }
 }
 

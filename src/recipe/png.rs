@@ -114,6 +114,17 @@ pub fn text_chunks(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The text chunk in which a pipeline's `[[post]]` steps record what they
+/// did to a picture (JSON: each step with its parameters and result).
+pub const POST_CHUNK: &str = "genpath-post";
+
+/// The `[[post]]` record of a PNG, if it has one.
+pub fn post_record(bytes: &[u8]) -> Option<serde_json::Value> {
+    let chunks = text_chunks(bytes).ok()?;
+    let (_, json) = chunks.iter().find(|(k, _)| k == POST_CHUNK)?;
+    serde_json::from_str(json).ok()
+}
+
 /// The `genpath` provenance of a PNG, if it has one.
 pub fn provenance(bytes: &[u8]) -> Option<Provenance> {
     let chunks = text_chunks(bytes).ok()?;

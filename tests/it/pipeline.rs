@@ -515,3 +515,110 @@ fn the_campaign_handoff_fails_without_a_package_a_true_cost_prose_or_a_rerun() {
         assert!(hit.unwrap().message.contains(message), "{what}: {}", hit.unwrap().message);
     }
 }
+
+const POST_PIPELINE: &str = r##"
+name = "poster"
+output = "{product}.png"
+
+[base]
+prompt = "a {product}, orange body BREAK teal accents, plain, flat vector, studio backdrop, copy space at the top, medium shot"
+seed = 5
+width = 512
+height = 512
+
+[matrix]
+product = ["mug", "bottle"]
+
+[[post]]
+step = "crop"
+aspect = "4:5"
+focus = "subject"
+
+[[post]]
+step = "recolor"
+colors = ["#FF7A1A", "#1B998B"]
+tolerance = 12.0
+
+[[post]]
+step = "upscale"
+scale = 1.25
+
+[[post]]
+step = "text"
+text = "NEW {product}"
+region = [0.05, 0.02, 0.9, 0.16]
+
+[[checks]]
+check = "format"
+aspect = "4:5"
+"##;
+
+/// `[[post]]` steps through the CLI: the final files are the post-processed
+/// ones, the manifest records each step with its parameters and result and
+/// the final file's sha256, a re-run reproduces the same bytes, and changing
+/// one step re-does the assets while an unchanged pipeline resumes.
+#[test]
+fn post_steps_shape_the_assets_and_the_manifest_records_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let file = ws.join("poster.toml");
+    std::fs::write(&file, POST_PIPELINE).unwrap();
+    let o = common::run(ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", common::stdout(&o), common::stderr(&o));
+    let out = ws.join("outputs/pipelines/poster");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let assets = manifest["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 2);
+    let mug = assets.iter().find(|a| a["path"] == "mug.png").unwrap();
+    let bytes = std::fs::read(out.join("mug.png")).unwrap();
+    assert_eq!(mug["sha256"], genpath::hash::sha256_hex(&bytes), "the sha256 is of the final file");
+    let img = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((img.width(), img.height()), (513, 640), "cropped to 4:5 (410×512), then ×1.25");
+    let steps: Vec<&str> = mug["post"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["crop", "recolor", "resize", "text"]);
+    assert_eq!(mug["post"][0]["aspect"], "4:5");
+    assert_eq!(mug["post"][3]["text"], "NEW mug", "the job's value is filled in");
+    assert!(mug["post"][3]["result"]["contrast"].as_f64().unwrap() >= 4.5, "{}", mug["post"][3]);
+    assert!(mug["checks"][0]["passed"].as_bool().unwrap(), "checks judge the final asset: {}", mug["checks"]);
+
+    // An unchanged pipeline resumes: nothing is made again, the bytes stay.
+    let o = common::run(ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert!(common::stdout(&o).contains("0 made now"), "{}", common::stdout(&o));
+    assert_eq!(std::fs::read(out.join("mug.png")).unwrap(), bytes);
+    // A changed step changes every job's key: the assets are made again, to the new step.
+    std::fs::write(&file, POST_PIPELINE.replace("scale = 1.25", "scale = 1.5")).unwrap();
+    let o = common::run(ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert!(common::stdout(&o).contains("2 made now"), "{}", common::stdout(&o));
+    let again = image::load_from_memory(&std::fs::read(out.join("mug.png")).unwrap()).unwrap();
+    assert_eq!((again.width(), again.height()), (615, 768));
+    // Back to the first step: the same bytes as the first run (deterministic).
+    std::fs::write(&file, POST_PIPELINE).unwrap();
+    std::fs::remove_file(out.join("mug.png")).unwrap();
+    let o = common::run(ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(std::fs::read(out.join("mug.png")).unwrap(), bytes, "a re-run reproduces the same bytes");
+}
+
+/// A text step on a busy or low-contrast area fails the job with the reason,
+/// and a misspelt step key is located in the file.
+#[test]
+fn a_post_step_that_cannot_be_honoured_fails_its_job_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path();
+    let file = ws.join("poster.toml");
+    std::fs::write(
+        &file,
+        POST_PIPELINE
+            .replace("region = [0.05, 0.02, 0.9, 0.16]", "region = [0.05, 0.02, 0.9, 0.16]\ncolor = \"#EEEEEE\""),
+    )
+    .unwrap();
+    let o = common::run(ws, &["pipeline", "run", file.to_str().unwrap()]);
+    assert_ne!(o.status.code(), Some(0));
+    let status = common::stdout(&common::run(ws, &["pipeline", "status"]));
+    assert!(status.contains("WCAG contrast of 1.") && status.contains("post step 4 (text)"), "{status}");
+    std::fs::write(&file, POST_PIPELINE.replace("aspect = \"4:5\"\nfocus", "aspct = \"4:5\"\nfocus")).unwrap();
+    let o = common::run(ws, &["pipeline", "plan", file.to_str().unwrap()]);
+    let err = common::stderr(&o);
+    assert!(err.contains("poster.toml:") && err.contains("aspct"), "{err}");
+}

@@ -182,6 +182,10 @@ fn progress_view_shows_pipeline_runs() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let mut rt = runtime(ws.path());
     key(&mut rt, Action::Progress);
+    // The exercise table fills the first screen; the runs are below it.
+    for _ in 0..20 {
+        key(&mut rt, Action::Down);
+    }
     let text = screen(&mut rt, 120, 40);
     assert!(text.contains("Pipelines") && text.contains("launch") && text.contains("2/2"), "{text}");
 }
