@@ -227,6 +227,7 @@ fn evaluate_pipeline(
         assets: &files,
         reproduce: None,
         bundle: rerun,
+        render: None,
         run: Some(&report),
         pricing: pricing.as_deref(),
         models: &model_facts,
@@ -366,6 +367,14 @@ pub fn check(
         }
         _ => None,
     };
+    let render_fn;
+    let render_ref: Option<checks::Render<'_>> = match backend {
+        Some(b) => {
+            render_fn = move |r: &Recipe| reproduce(r, b);
+            Some(&render_fn)
+        }
+        None => None,
+    };
     let bundle_fn;
     let bundle_ref: Option<checks::Reproduce<'_>> = match (&answer.recipe, backend) {
         (Some(_), Some(b)) => {
@@ -381,6 +390,7 @@ pub fn check(
         assets: &files,
         reproduce: reproduce_ref,
         bundle: bundle_ref,
+        render: render_ref,
         run: None,
         pricing: pricing.as_deref(),
         models: &model_facts,

@@ -36,12 +36,18 @@ params! {
     }
 }
 
+/// SSIM and pHash distance within which two renders count as the same image
+/// (a re-run on a backend that is not bit-exact; a cell of a grid and its
+/// converged picture).
+pub(super) const SAME_SSIM: f64 = 0.95;
+pub(super) const SAME_PHASH: i64 = 4;
+
 params! {
     /// Parameters of `reproducible` and `bundle_reruns`.
     pub struct Rerun {
         min_ssim: f64 =
-            num(0.0, 1.0, Some(0.95), "SSIM that counts as reproduced on nondeterministic backends"),
-        max_phash_distance: u32 = int(0, 64, Some(4), "pHash distance that counts as reproduced"),
+            num(0.0, 1.0, Some(SAME_SSIM), "SSIM that counts as reproduced on nondeterministic backends"),
+        max_phash_distance: u32 = int(0, 64, Some(SAME_PHASH), "pHash distance that counts as reproduced"),
     }
 }
 

@@ -51,7 +51,7 @@ params! {
         min_prose_share: f64 = num(
             0.0,
             1.0,
-            Some(0.08),
+            Some(MIN_PROSE_SHARE),
             "least share of the trade-offs' words that are common English function words (prose has 0.3–0.45, terse bullet notes 0.12, lorem ipsum 0.06)",
         ),
         min_fallback_words: Option<u32> = int(
@@ -90,11 +90,16 @@ params! {
 }
 
 /// Why a recipe check is not checked: images came without their recipe.
-const NO_RECIPE: &str = "not checked: no recipe came with these images (give it with --recipe FILE)";
+pub(super) const NO_RECIPE: &str = "not checked: no recipe came with these images (give it with --recipe FILE)";
 
 fn words(s: &str) -> usize {
     s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
 }
+
+/// The least share of function words a written argument has (solutions
+/// 0.37–0.38, terse bullet notes 0.12, lorem ipsum 0.06, keyword dumps 0:
+/// docs/checks.md, `decision`).
+pub(super) const MIN_PROSE_SHARE: f64 = 0.08;
 
 /// English function words: any written argument is full of them, filler
 /// text (lorem ipsum, keyword lists) has almost none.
@@ -109,7 +114,7 @@ const FUNCTION_WORDS: &[&str] = &[
 
 /// Of a text's words: the share that are function words, and the share
 /// that are distinct.
-fn prose_shares(s: &str) -> (f64, f64) {
+pub(super) fn prose_shares(s: &str) -> (f64, f64) {
     let words: Vec<String> = s
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -684,7 +689,7 @@ params! {
         tolerance: f64 = num(0.0, 1.0, Some(0.02), "relative error allowed in each figure of the write-up"),
         min_tradeoff_words: u32 = int(0, 10_000, Some(40), "fewest words of trade-offs"),
         min_fallback_words: Option<u32> = int(0, 10_000, None, "fewest words of `fallback`"),
-        min_prose_share: f64 = num(0.0, 1.0, Some(0.08), "least share of common English function words in the write-up"),
+        min_prose_share: f64 = num(0.0, 1.0, Some(MIN_PROSE_SHARE), "least share of common English function words in the write-up"),
         min_distinct_share: f64 = num(0.0, 1.0, Some(0.4), "least share of distinct words in the write-up"),
     }
 }
@@ -980,7 +985,7 @@ params! {
         max_price: Option<f64> = num(0.0, 1e6, None, "most the practice service may charge per image"),
         max_latency_ms: Option<f64> = num(0.0, 1e9, None, "slowest the practice service may answer per image, ms"),
         min_notes_words: u32 = int(0, 10_000, Some(30), "fewest words of notes on why this model"),
-        min_prose_share: f64 = num(0.0, 1.0, Some(0.08), "least share of common English function words in the notes"),
+        min_prose_share: f64 = num(0.0, 1.0, Some(MIN_PROSE_SHARE), "least share of common English function words in the notes"),
         min_distinct_share: f64 = num(0.0, 1.0, Some(0.4), "least share of distinct words in the notes"),
     }
 }

@@ -34,6 +34,7 @@ pub mod composition;
 mod consistency;
 mod documents;
 pub mod edits;
+mod explore;
 pub mod format;
 mod palette;
 pub mod registry;
@@ -364,6 +365,10 @@ pub struct ManifestAsset {
 /// Regenerates the attempt's images from its recipe (for `reproducible`).
 pub type Reproduce<'a> = &'a dyn Fn() -> Result<Vec<Vec<u8>>, String>;
 
+/// Renders a recipe (a variant of the learner's) on the attempt's backend:
+/// the PNG bytes of its images.
+pub type Render<'a> = &'a dyn Fn(&Recipe) -> Result<Vec<Vec<u8>>, String>;
+
 /// Everything a check may need beyond the images.
 pub struct Context<'a> {
     pub deliverable: &'a Deliverable,
@@ -376,6 +381,9 @@ pub struct Context<'a> {
     pub reproduce: Option<Reproduce<'a>>,
     /// Packs the answer into a hand-off bundle and re-runs it on a clean machine (for `bundle_reruns`).
     pub bundle: Option<Reproduce<'a>>,
+    /// Draws variants of the recipe on the attempt's backend (for checks that
+    /// explore settings, like `grid_choice`).
+    pub render: Option<Render<'a>>,
     pub run: Option<&'a RunReport>,
     /// The price table (curriculum/pricing.toml), for decisions.
     pub pricing: Option<&'a str>,
@@ -437,6 +445,7 @@ impl<'a> Context<'a> {
             assets: &no_assets,
             reproduce: None,
             bundle: None,
+            render: None,
             run: None,
             pricing: None,
             models: &no_models,

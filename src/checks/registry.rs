@@ -13,7 +13,7 @@
 //! files, and one row here (`image::<file::Params>("name", "summary", run)`).
 
 use super::spec::CheckSpec;
-use super::{Context, Image, Outcome, composition, consistency, documents, edits, format, palette};
+use super::{Context, Image, Outcome, composition, consistency, documents, edits, explore, format, palette};
 
 /// What a check parameter holds; used to validate exercise.toml.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -415,6 +415,11 @@ pub const CHECKS: &[CheckDef] = &[
         "model_choice",
         "the recipe's model meets the brief's text, size, price and latency constraints, and the notes say why",
         |s, _, c| documents::model_choice(s, c),
+    ),
+    answer::<explore::GridChoice>(
+        "grid_choice",
+        "steps, sampler and schedule from an X/Y grid: finished on every seed of the batch, none of the grid's finished cells much cheaper, the notes say what the grid showed",
+        |s, _, c| explore::grid_choice(s, c),
     ),
 ];
 

@@ -543,6 +543,34 @@ pub fn is_ancestral(sampler: &str) -> bool {
     sampler.ends_with("_a")
 }
 
+/// Model evaluations a sampler spends on one step: second-order samplers
+/// (Heun, DPM2, DPM++ 2S a, DPM++ SDE) run the network twice per step, so a
+/// step costs twice the GPU time (k-diffusion's `sample_heun`, `sample_dpm_2`,
+/// `sample_dpmpp_2s_ancestral`, `sample_dpmpp_sde`). A grid's cost axis is
+/// steps × this, not steps.
+pub fn evaluations_per_step(sampler: &str) -> u32 {
+    match sampler {
+        "heun" | "dpm2" | "dpm2_a" | "dpmpp_2s_a" | "dpmpp_sde" => 2,
+        _ => 1,
+    }
+}
+
+/// How many Euler steps' worth of convergence one step of a sampler buys:
+/// multistep and higher-order solvers reach a finished image in fewer steps
+/// than Euler (DPM-Solver++ 2M and UniPC converge by ~15–20 steps where
+/// Euler needs ~25–30; Lu et al. 2022, Zhao et al. 2023; the A1111 wiki's
+/// sampler comparisons), DDIM needs more, ancestral samplers add fresh noise
+/// each step and converge like Euler before it. The renderer applies it in
+/// its steps model (curriculum/physics.md, *Sampling*).
+pub fn convergence_per_step(sampler: &str) -> f32 {
+    match sampler {
+        "dpmpp_2m" | "unipc" => 1.4,
+        "heun" | "dpm2" | "dpm2_a" | "dpmpp_2s_a" | "dpmpp_sde" => 1.8,
+        "ddim" | "lms" => 0.8,
+        _ => 1.0,
+    }
+}
+
 /// Render the vocabulary as Markdown (the content of `curriculum/vocabulary.md`).
 pub fn markdown() -> String {
     fn list<T>(rows: &[(T, &[&str])], name: impl Fn(&T) -> String) -> String {
