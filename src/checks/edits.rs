@@ -68,8 +68,8 @@ params! {
         max_seam: f64 = num(
             0.0,
             100.0,
-            Some(12.0),
-            "largest mean ΔE00 between the key visual's edge and the margin just beyond it (the scene continues)",
+            Some(10.0),
+            "largest mean ΔE00 between the key visual's edge and the margin just beyond it, on the worst stretch of the seam (the scene continues everywhere)",
         ),
         min_new: f64 = num(
             0.0,
@@ -729,10 +729,16 @@ pub struct Extension {
     pub kept: f64,
     /// Share of the output outside the key visual.
     pub margin: f64,
-    /// Mean ΔE00 across the seam: the margin's first pixels against the key visual's edge pixels.
+    /// ΔE00 across the seam on its worst stretch: the margin's first pixels
+    /// against the key visual's edge pixels, averaged along stretches of 8%
+    /// of the edge (half overlapping), the highest stretch — a reviewer sees
+    /// the one place the scene breaks, which a mean over the whole seam hides.
     pub seam: f64,
-    /// Mean ΔE00 of the margins from the key visual's edge repeated outward.
-    pub new: f64,
+    /// Mean ΔE00 of the margins from the key visual's edge repeated outward,
+    /// where that edge has structure (a tree, a cloud, a horizon cut by it:
+    /// smeared, it streaks); a plain edge (sky, grass) repeated is a fair
+    /// continuation, so it is left out. `None` when the whole edge is plain.
+    pub new: Option<f64>,
 }
 
 /// How far into the margin the seam is read, in pixels.
@@ -767,8 +773,26 @@ pub fn extension(init: &RgbImage, out: &RgbImage) -> Option<Extension> {
         kept += f64::from(analysis::delta_e(lab(p), lab(out.get_pixel(ox + x, oy + y))));
     }
     kept /= f64::from(iw * ih);
+    // An edge pixel with structure: it differs (ΔE00 > 6) from the edge 3 px
+    // along it on either side — what a smear would draw out into streaks.
+    let structured = |sx: u32, sy: u32| {
+        let here = lab(init.get_pixel(sx, sy));
+        let along: [(u32, u32); 2] = if sx == 0 || sx == iw - 1 {
+            [(sx, sy.saturating_sub(3)), (sx, (sy + 3).min(ih - 1))]
+        } else {
+            [(sx.saturating_sub(3), sy), ((sx + 3).min(iw - 1), sy)]
+        };
+        along.iter().any(|&(x, y)| analysis::delta_e(here, lab(init.get_pixel(x, y))) > 6.0)
+    };
     // Each margin pixel against the key visual's nearest edge pixel (what an edge smear would paint).
-    let (mut seam, mut seam_n, mut new, mut new_n) = (0.0, 0usize, 0.0, 0usize);
+    // The seam's pixels are summed per side (left, right, top, bottom) and position along it.
+    let mut seam_along: [Vec<(f64, usize)>; 4] = [
+        vec![(0.0, 0); ih as usize],
+        vec![(0.0, 0); ih as usize],
+        vec![(0.0, 0); iw as usize],
+        vec![(0.0, 0); iw as usize],
+    ];
+    let (mut new, mut new_n, mut margin_n) = (0.0, 0usize, 0usize);
     for y in 0..h {
         for x in 0..w {
             let inside = (ox..ox + iw).contains(&x) && (oy..oy + ih).contains(&y);
@@ -782,20 +806,56 @@ pub fn extension(init: &RgbImage, out: &RgbImage) -> Option<Extension> {
                 .max(oy.saturating_sub(y))
                 .max(y.saturating_sub(oy + ih - 1));
             if reach <= SEAM {
-                seam += d;
-                seam_n += 1;
+                // Corner pixels (beyond two edges) belong to no side's seam.
+                let side = match (x < ox, x >= ox + iw, y < oy, y >= oy + ih) {
+                    (true, false, false, false) => Some((0, sy)),
+                    (false, true, false, false) => Some((1, sy)),
+                    (false, false, true, false) => Some((2, sx)),
+                    (false, false, false, true) => Some((3, sx)),
+                    _ => None,
+                };
+                if let Some((side, at)) = side {
+                    let cell = &mut seam_along[side][at as usize];
+                    cell.0 += d;
+                    cell.1 += 1;
+                }
             }
-            new += d;
-            new_n += 1;
+            margin_n += 1;
+            if structured(sx, sy) {
+                new += d;
+                new_n += 1;
+            }
         }
     }
     Some(Extension {
         at,
         kept,
-        margin: new_n as f64 / f64::from(w * h),
-        seam: seam / seam_n.max(1) as f64,
-        new: new / new_n.max(1) as f64,
+        margin: margin_n as f64 / f64::from(w * h),
+        seam: worst_stretch(&seam_along),
+        new: (new_n > 0).then(|| new / new_n as f64),
     })
+}
+
+/// The highest mean of a seam's stretches: 8% of its side long (at least 8
+/// pixels), every half stretch, over the sides that have a margin.
+fn worst_stretch(sides: &[Vec<(f64, usize)>; 4]) -> f64 {
+    let mut worst: f64 = 0.0;
+    for along in sides {
+        if along.iter().all(|c| c.1 == 0) {
+            continue;
+        }
+        let len = (along.len() * 8 / 100).max(8).min(along.len());
+        let step = (len / 2).max(1);
+        let mut start = 0;
+        while start + len <= along.len() {
+            let (sum, n) = along[start..start + len].iter().fold((0.0, 0), |a, c| (a.0 + c.0, a.1 + c.1));
+            if n > 0 {
+                worst = worst.max(sum / n as f64);
+            }
+            start += step;
+        }
+    }
+    worst
 }
 
 fn parse_aspects(s: &str) -> Vec<(String, f64)> {
@@ -870,15 +930,15 @@ pub fn outpainted(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outc
                 ),
             );
         }
-        if e.new < p.min_new {
+        if let Some(new) = e.new.filter(|n| *n < p.min_new) {
             return fail(
-                Some(e.new),
+                Some(new),
                 p.min_new,
                 format!(
-                    "the margins{} are the key visual's edge smeared outward (ΔE00 {:.1} from it, at least {:.1}): \
-                     let the model paint them (strength 1, a prompt for the scenery)",
+                    "the margins{} are the key visual's edge smeared outward (ΔE00 {:.1} from it where the edge has \
+                     shapes, at least {:.1}): let the model paint them (strength 1, a prompt for the scenery)",
                     which(images, i),
-                    e.new,
+                    new,
                     p.min_new
                 ),
             );
@@ -916,11 +976,12 @@ pub fn outpainted(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outc
             .flatten()
             .flat_map(|e| {
                 [
-                    Measure::at_most("kept", e.kept, p.max_delta_e).held_by("max_delta_e"),
-                    Measure::at_most("seam", e.seam, p.max_seam).held_by("max_seam"),
-                    Measure::at_least("new", e.new, p.min_new).held_by("min_new"),
+                    Some(Measure::at_most("kept", e.kept, p.max_delta_e).held_by("max_delta_e")),
+                    Some(Measure::at_most("seam (worst stretch)", e.seam, p.max_seam).held_by("max_seam")),
+                    e.new.map(|n| Measure::at_least("new", n, p.min_new).held_by("min_new")),
                 ]
             })
+            .flatten()
             .collect(),
     )
 }
@@ -955,13 +1016,22 @@ mod tests {
             // Plain grey margins: the key visual is kept, the scene is not continued.
             let grey = extension(&kv, &on_canvas(&kv, 768, 432, |_, _| [128, 128, 128])).unwrap();
             assert!(grey.kept < 0.01 && grey.seam > 12.0, "{grey:?}");
-            // The edge pixels repeated outward (the padded canvas, unpainted): no new scene.
+            // The edge pixels repeated outward (the padded canvas, unpainted):
+            // the trees the side edges cut drawn out into streaks, no new scene.
             let smear = extension(
+                &kv,
+                &on_canvas(&kv, 768, 432, |x, y| kv.get_pixel(x.saturating_sub(168).min(431), y.min(431)).0),
+            )
+            .unwrap();
+            assert!(smear.kept < 0.01 && smear.seam < 10.0 && smear.new.is_some_and(|n| n < 3.0), "{smear:?}");
+            // Above and below, the key visual's edges are plain sky and lawn:
+            // repeated, they are a fair continuation, so `new` does not judge them.
+            let plain = extension(
                 &kv,
                 &on_canvas(&kv, 432, 768, |x, y| kv.get_pixel(x.min(431), y.saturating_sub(168).min(431)).0),
             )
             .unwrap();
-            assert!(smear.kept < 0.01 && smear.seam < 12.0 && smear.new < 3.0, "{smear:?}");
+            assert!(plain.seam < 1.0 && plain.new.is_none(), "{plain:?}");
             // Stretched to 16:9: the key visual is nowhere at its own size.
             let stretched = image::imageops::resize(&kv, 768, 432, FilterType::Triangle);
             let e = extension(&kv, &stretched).unwrap();

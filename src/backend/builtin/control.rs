@@ -778,7 +778,11 @@ const CONTEXT_LIGHT: f32 = 0.7;
 /// init's sky instead of starting its own); here the render's mean colour
 /// outside the mask is moved toward the init's there, and the same shift
 /// applied inside, before the composite.
-pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32) {
+///
+/// Outpainting (`kept` = the key visual's box `[left, top, width, height]`)
+/// continues the picture instead of leaning on the canvas's smeared edge:
+/// see [`continue_margins`].
+pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32, kept: Option<[u32; 4]>) {
     let (w, h) = out.dimensions();
     let (mut sum_out, mut sum_init, mut n) = ([0f64; 3], [0f64; 3], 0f64);
     for ((o, px), m) in out.pixels().zip(init.pixels()).zip(mask.pixels()) {
@@ -806,6 +810,10 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
             mask.width() as usize,
             mask.height() as usize,
         );
+        if let Some(kept) = kept {
+            continue_margins(out, init, mask, &dist, kept);
+            return composite(out, init, mask, blur);
+        }
         let reach = (w.min(h) as f32 * 0.04).max(2.0);
         for (i, (o, px)) in out.pixels_mut().zip(init.pixels()).enumerate() {
             if mask.as_raw()[i] == 0 {
@@ -817,6 +825,12 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
             }
         }
     }
+    composite(out, init, mask, blur);
+}
+
+/// Outside the (optionally blurred) mask the init's pixels, inside the render.
+fn composite(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32) {
+    let (w, h) = out.dimensions();
     let mut m: Vec<f32> = mask.pixels().map(|p| p.0[0] as f32 / 255.0).collect();
     if blur > 0 {
         let mut b = Buf { w: w as usize, h: h as usize, px: m.iter().map(|v| [*v, *v, *v]).collect() };
@@ -831,6 +845,73 @@ pub fn inpaint(out: &mut RgbImage, init: &RgbImage, mask: &GrayImage, blur: u32)
             for k in 0..3 {
                 o.0[k] = (px.0[k] as f32 + (o.0[k] as f32 - px.0[k] as f32) * a).round() as u8;
             }
+        }
+    }
+}
+
+/// Outpainted margins continue the key visual, as an inpainting model that
+/// conditions on the visible pixels continues them (SD inpainting
+/// checkpoints, A1111 outpainting with "fill" and mask blur, ComfyUI
+/// `ImagePadForOutpaint` + `VAEEncodeForInpaint`):
+/// - the light and colour field: the margins' low frequencies (a blur of
+///   6% of the short side) are moved to the key visual's along its edge —
+///   the sky's gradient row by row, the ground's colour — fading over 30%
+///   of the short side into the render's own scenery, on pixels of the
+///   same kind (a colour cast: the render's tree is not painted sky-grey);
+/// - the structure across the seam: within 10% of the short side of it,
+///   what the key visual shows at its edge is continued (reflected across
+///   the seam: a tree the edge cuts is completed, the horizon carries on),
+///   fading into the render's new content.
+///
+/// Both read `canvas`: the key visual inside `kept`, its edge repeated
+/// outward in the margins (what the model is given).
+fn continue_margins(out: &mut RgbImage, canvas: &RgbImage, mask: &GrayImage, dist: &[f32], kept: [u32; 4]) {
+    let (w, h) = out.dimensions();
+    let [left, top, iw, ih] = kept;
+    if iw == 0 || ih == 0 {
+        return;
+    }
+    let short = w.min(h) as f32;
+    let buf = |img: &RgbImage| Buf {
+        w: w as usize,
+        h: h as usize,
+        px: img.pixels().map(|p| [p.0[0] as f32, p.0[1] as f32, p.0[2] as f32]).collect(),
+    };
+    let radius = (short * 0.06).round().max(2.0) as usize;
+    let mut field = buf(canvas);
+    super::effects::box_blur(&mut field, radius);
+    let (light_reach, shape_reach) = (short * 0.3, short * 0.1);
+    // The key visual's pixel mirrored across its nearest edge.
+    let mirror = |v: u32, start: u32, len: u32| -> u32 {
+        let end = start + len - 1;
+        let m = if v < start {
+            start + (start - 1 - v)
+        } else if v > end {
+            end - (v - end - 1).min(end)
+        } else {
+            v
+        };
+        m.clamp(start, end)
+    };
+    for (i, (x, y, o)) in out.enumerate_pixels_mut().enumerate() {
+        if mask.as_raw()[i] == 0 {
+            continue;
+        }
+        let d = dist[i];
+        let light = (-d / light_reach).exp();
+        let t = (d / shape_reach).clamp(0.0, 1.0);
+        let shape = 0.9 * (1.0 - t * t * (3.0 - 2.0 * t));
+        // The model takes the key visual's light, not its content: where the
+        // render's own pixel differs in kind from the key visual's field (a
+        // tree where the edge shows sky: RGB distance past 50), it is left
+        // alone; a near colour (another grey of sky) takes the field's.
+        let diff: [f32; 3] = std::array::from_fn(|k| field.px[i][k] - f32::from(o.0[k]));
+        let apart = ((diff[0] * diff[0] + diff[1] * diff[1] + diff[2] * diff[2]).sqrt() - 25.0) / 25.0;
+        let same_kind = 1.0 - apart.clamp(0.0, 1.0);
+        let src = canvas.get_pixel(mirror(x, left, iw), mirror(y, top, ih));
+        for k in 0..3 {
+            let lit = f32::from(o.0[k]) + diff[k] * light * same_kind;
+            o.0[k] = super::effects::byte(lit * (1.0 - shape) + f32::from(src.0[k]) * shape);
         }
     }
 }

@@ -140,6 +140,12 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         control::place_in_mask(&mut plan, mask);
     }
 
+    let scenery_only = r.extra.outpaint.is_some()
+        && parsed.best(|k| matches!(k, prompt::TermKind::Subject(_)).then_some(())).is_none();
+    if scenery_only {
+        // Nor the shadow a subject would cast.
+        plan.removed.insert("shadow");
+    }
     let mut pix = Pixmap::new(w, h).ok_or_else(|| BackendError::Failed(format!("cannot allocate a {w}×{h} image")))?;
     // Seg and depth maps lay out the scenery too, not only the subject.
     let guide = control::Guide::read(&controls);
@@ -168,6 +174,9 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
                 subject::draw(&mut pix, &twin);
             }
         }
+        // Outpainting a scene the prompt names no subject in paints scenery:
+        // a stray subject in a margin would be cut by the seam.
+        None if scenery_only => {}
         None => subject::draw(&mut pix, &plan),
     }
     // Quoted text is lettered on a sign, spelt as well as the model spells.
@@ -194,7 +203,12 @@ pub fn render(r: &Resolved, seed: u64, inputs: &Inputs) -> Result<Rendered, Back
         image = hires_fix(&image, r, hires, plan.noise_seed);
     }
     if let (Some(init), Some(mask)) = (&inputs.init, &inputs.mask) {
-        control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur));
+        let kept = r
+            .extra
+            .outpaint
+            .as_ref()
+            .map(|o| [o.left, o.top, w.saturating_sub(o.left + o.right), h.saturating_sub(o.top + o.bottom)]);
+        control::inpaint(&mut image, init, mask, r.init.as_ref().map_or(0, |i| i.mask_blur), kept);
     }
     Ok(Rendered { image, plan, lettering, understood: parsed.understood, not_understood: parsed.unknown })
 }
