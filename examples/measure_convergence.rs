@@ -26,8 +26,8 @@ fn draw(prompt: &str, steps: u32, sampler: &str, scheduler: &str, seed: i64) -> 
 fn main() {
     let seeds = [11i64, 101, 202, 303, 404, 505];
     for prompt in [
-        "a sneaker, white body, orange laces, on a light grey backdrop, flat vector",
-        "a sneaker, white body, orange laces, on a light grey backdrop, studio light, photographic",
+        "a sneaker, white body, orange laces, studio backdrop, soft light, flat vector",
+        "a sneaker, white body, orange laces, studio backdrop, soft light, photographic",
     ] {
         println!("\n{prompt}\nsampler/schedule        steps  worst SSIM  worst pHash  noise σ (max)");
         for sampler in ["euler_a", "euler", "dpmpp_2m", "ddim", "heun"] {
