@@ -393,45 +393,69 @@ fn subject_moved(img: &RgbImage, frac: f64) -> RgbImage {
     out
 }
 
-const RESTYLE_PHOTOS: [&str; 6] = ["backpack-00", "cat-01", "dog-02", "vase-00", "clock-00", "shiny_sneaker-00"];
+/// control.restyle's `structure_kept` alone, as the exercise sets it, with
+/// `init` as its init asset.
+fn restyle_structure(init: &RgbImage, out: &RgbImage) -> Outcome {
+    let e = exercise("control.restyle");
+    let spec = e.checks.iter().find(|c| c.check == "structure_kept").unwrap().clone();
+    let init_name = spec.params["init"].as_str().unwrap().to_string();
+    let read = move |p: &str| (p == init_name).then(|| png(init));
+    let ctx = Context { assets: &read, ..Context::standalone(&e.deliverable) };
+    checks::run_one(&spec, &[Image::load("out", png(out))], &ctx)
+}
 
 /// What control.restyle's `structure_kept` judges is the layout as SD's
-/// latent keeps it: simulated VAE losses (JPEG q30, 8× down-up with noise)
-/// of real photos and of the exercise's own init keep it; the subject moved
-/// by 5–10% of the frame, the picture mirrored, or another photo do not.
+/// latent keeps it. Over every photo in `tests/fixtures/photos/` and the
+/// exercise's own init: simulated VAE losses (JPEG q30, 8× down-up with
+/// noise) keep it; the picture mirrored or another picture do not; the
+/// subject moved by 10% of the frame does not; moved by 5% it does not save
+/// for the few the measurement over 172 pictures found (9 of 344 moves,
+/// `docs/checks.md`; among these photos the 5% moves of cat-00, clock-00
+/// and shiny_sneaker-00: a small subject nudged across its backdrop), so at
+/// most 3 of these may pass, and the forest's fox may not.
 #[test]
 fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_unrelated() {
-    let forest = image::open(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"),
-    )
-    .unwrap()
-    .to_rgb8();
-    let photo = |n: &str| genpath::imaging::analysis::working(&rgb(&format!("photos/{n}.jpg")), 512);
-    let mut inits: Vec<(String, RgbImage)> = RESTYLE_PHOTOS.iter().map(|n| (n.to_string(), photo(n))).collect();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".jpg"))
+        .collect();
+    names.sort();
+    let mut inits: Vec<(String, RgbImage)> = names
+        .iter()
+        .map(|n| (n.clone(), genpath::imaging::analysis::working(&rgb(&format!("photos/{n}")), 512)))
+        .collect();
+    let forest =
+        image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+            .unwrap()
+            .to_rgb8();
     inits.push(("forest".into(), forest));
-    let kept = |init: &RgbImage, out: &RgbImage| {
-        let r = restyle_judge(init, out);
-        (outcome(&r, "structure_kept").passed, summary(&r))
-    };
+    assert!(inits.len() >= 15, "{names:?}");
+    let mut moved_passed = Vec::new();
     for (name, init) in &inits {
         for (what, out) in [("JPEG q30", jpeg_q(init, 30)), ("8x down-up + noise", down_up_noise(init))] {
-            let (passed, s) = kept(init, &out);
-            assert!(passed, "{name}, {what} (a VAE-like loss) lost the layout: {s}");
+            let o = restyle_structure(init, &out);
+            assert!(o.passed, "{name}, {what} (a VAE-like loss) lost the layout: {o:?}");
         }
-        for (what, out) in [
-            ("subject moved 5%", subject_moved(init, 0.05)),
-            ("subject moved 10%", subject_moved(init, 0.10)),
-            ("mirrored", image::imageops::flip_horizontal(init)),
-        ] {
-            let (passed, s) = kept(init, &out);
-            eprintln!("{name}, {what}: {s}");
-            assert!(!passed, "{name}, {what} kept the layout: {s}");
+        let o = restyle_structure(init, &image::imageops::flip_horizontal(init));
+        assert!(!o.passed, "{name} mirrored kept the layout: {o:?}");
+        for frac in [0.05, 0.10] {
+            let o = restyle_structure(init, &subject_moved(init, frac));
+            eprintln!("{name}, subject moved {frac}: {o:?}");
+            if o.passed {
+                assert!(frac < 0.1 && name != "forest", "{name}, subject moved by {frac} of the frame kept the layout: {o:?}");
+                moved_passed.push(format!("{name} {frac}"));
+            }
         }
     }
+    assert!(moved_passed.len() <= 3, "moved subjects that kept the layout: {moved_passed:?}");
     for (i, (name, init)) in inits.iter().enumerate() {
         let (other, out) = &inits[(i + 1) % inits.len()];
-        let (passed, s) = kept(init, &image::imageops::resize(out, init.width(), init.height(), image::imageops::FilterType::Triangle));
-        assert!(!passed, "{other} kept the layout of {name}: {s}");
+        let out = image::imageops::resize(out, init.width(), init.height(), image::imageops::FilterType::Triangle);
+        let o = restyle_structure(init, &out);
+        assert!(!o.passed, "{other} kept the layout of {name}: {o:?}");
     }
 }
 
