@@ -180,8 +180,11 @@ fn main() {
     };
     // Layout kept.
     let strengths = [0.2f32, 0.3, 0.4, 0.45, 0.5, 0.6];
-    let renders: Vec<(&RgbImage, RgbImage)> =
-        strengths.iter().flat_map(|s| (1..=6).map(move |seed| (*s, seed))).map(|(s, seed)| (&forest, restyle(&forest, s, seed))).collect();
+    let renders: Vec<(&RgbImage, RgbImage)> = strengths
+        .iter()
+        .flat_map(|s| (1..=6).map(move |seed| (*s, seed)))
+        .map(|(s, seed)| (&forest, restyle(&forest, s, seed)))
+        .collect();
     for (k, s) in strengths.iter().enumerate() {
         let c = measure(&format!("renderer img2img {s:.2} (seeds 1–6)"), true, &renders[k * 6..k * 6 + 6]);
         cases.push(c);
@@ -213,12 +216,19 @@ fn main() {
     cases.push(measure("renderer img2img 0.75–0.95 (seeds 1–6)", false, &high));
 
     println!("layout SSIM (2 px shift tolerance at 512), by the long side it is taken at");
-    println!("{:42} {:>4} | {:>23} | {:>23} | {:>23} | {:>23}", "case", "n", "512 min/med", "128 min/med", "64 min/med", "32 min/med");
+    println!(
+        "{:42} {:>4} | {:>23} | {:>23} | {:>23} | {:>23}",
+        "case", "n", "512 min/med", "128 min/med", "64 min/med", "32 min/med"
+    );
     for c in &cases {
         let cols: Vec<String> = (0..4)
             .map(|k| {
                 let v: Vec<f64> = c.values.iter().map(|x| x[k]).collect();
-                let (lo, hi) = if c.kept { (quantile(&v, 0.0), quantile(&v, 0.05)) } else { (quantile(&v, 0.95), quantile(&v, 1.0)) };
+                let (lo, hi) = if c.kept {
+                    (quantile(&v, 0.0), quantile(&v, 0.05))
+                } else {
+                    (quantile(&v, 0.95), quantile(&v, 1.0))
+                };
                 format!("{} {lo:.3}/{hi:.3} m{:.3}", if c.kept { "min/p5" } else { "p95/max" }, quantile(&v, 0.5))
             })
             .collect();
@@ -248,7 +258,13 @@ fn main() {
             let mut wins = 0.0;
             for a in &kept {
                 for b in &lost {
-                    wins += if a > b { 1.0 } else if a == b { 0.5 } else { 0.0 };
+                    wins += if a > b {
+                        1.0
+                    } else if a == b {
+                        0.5
+                    } else {
+                        0.0
+                    };
                 }
             }
             wins / (kept.len() * lost.len()) as f64
@@ -278,10 +294,15 @@ fn main() {
             );
         }
     }
-    // The lost cases that pass at 64 px from 0.7 (to look at).
+    // The lost cases that reach 0.4 at 64 px (to look at).
     for c in cases.iter().filter(|c| !c.kept) {
-        let high: Vec<String> =
-            c.values.iter().enumerate().filter(|(_, x)| x[2] >= 0.4).map(|(i, x)| format!("#{i} {:.3}", x[2])).collect();
+        let high: Vec<String> = c
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x[2] >= 0.4)
+            .map(|(i, x)| format!("#{i} {:.3}", x[2]))
+            .collect();
         if !high.is_empty() {
             println!("lost, ≥ 0.4 at 64: {}: {}", c.name, high.join(", "));
         }
@@ -294,5 +315,8 @@ fn main() {
         println!("SD 2 img2img mountains {f}: 512 {:.3}, 128 {:.3}, 64 {:.3}, 32 {:.3}", v[0], v[1], v[2], v[3]);
     }
     let names: Vec<String> = pictures.iter().map(|(g, _)| g.clone()).collect();
-    println!("picture index → group: {}", names.iter().enumerate().map(|(i, g)| format!("{i}:{g}")).collect::<Vec<_>>().join(" "));
+    println!(
+        "picture index → group: {}",
+        names.iter().enumerate().map(|(i, g)| format!("{i}:{g}")).collect::<Vec<_>>().join(" ")
+    );
 }

@@ -379,7 +379,11 @@ fn subject_moved(img: &RgbImage, frac: f64) -> RgbImage {
         let r = img.get_pixel((s.x + s.w).min(w - 1), y).0;
         for x in s.x..(s.x + s.w).min(w) {
             let t = (x - s.x) as f32 / s.w.max(1) as f32;
-            out.put_pixel(x, y, image::Rgb(std::array::from_fn(|c| (f32::from(l[c]) * (1.0 - t) + f32::from(r[c]) * t) as u8)));
+            out.put_pixel(
+                x,
+                y,
+                image::Rgb(std::array::from_fn(|c| (f32::from(l[c]) * (1.0 - t) + f32::from(r[c]) * t) as u8)),
+            );
         }
     }
     for y in s.y..(s.y + s.h).min(h) {
@@ -427,10 +431,9 @@ fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_u
         .iter()
         .map(|n| (n.clone(), genpath::imaging::analysis::working(&rgb(&format!("photos/{n}")), 512)))
         .collect();
-    let forest =
-        image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
-            .unwrap()
-            .to_rgb8();
+    let forest = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+        .unwrap()
+        .to_rgb8();
     inits.push(("forest".into(), forest));
     assert!(inits.len() >= 15, "{names:?}");
     let mut moved_passed = Vec::new();
@@ -445,7 +448,10 @@ fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_u
             let o = restyle_structure(init, &subject_moved(init, frac));
             eprintln!("{name}, subject moved {frac}: {o:?}");
             if o.passed {
-                assert!(frac < 0.1 && name != "forest", "{name}, subject moved by {frac} of the frame kept the layout: {o:?}");
+                assert!(
+                    frac < 0.1 && name != "forest",
+                    "{name}, subject moved by {frac} of the frame kept the layout: {o:?}"
+                );
                 moved_passed.push(format!("{name} {frac}"));
             }
         }
@@ -465,11 +471,9 @@ fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_u
 /// `style_changed` is what must catch them.
 #[test]
 fn restyle_fails_the_init_and_its_colour_filtered_copies() {
-    let forest = image::open(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"),
-    )
-    .unwrap()
-    .to_rgb8();
+    let forest = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+        .unwrap()
+        .to_rgb8();
     let map = |f: &dyn Fn([u8; 3]) -> [u8; 3]| {
         RgbImage::from_fn(forest.width(), forest.height(), |x, y| image::Rgb(f(forest.get_pixel(x, y).0)))
     };
@@ -485,7 +489,13 @@ fn restyle_fails_the_init_and_its_colour_filtered_copies() {
         let f = |v: u8, k: f32| (255.0 * (f32::from(v) / 255.0).powf(0.8) * k).clamp(0.0, 255.0) as u8;
         [f(p[0], 1.25), f(p[1], 0.8), f(p[2], 1.1)]
     });
-    for (name, out) in [("the init itself", forest.clone()), ("greyscale", grey), ("hue +150°", hue(150.0)), ("hue +60°", hue(60.0)), ("warm grade", grade)] {
+    for (name, out) in [
+        ("the init itself", forest.clone()),
+        ("greyscale", grey),
+        ("hue +150°", hue(150.0)),
+        ("hue +60°", hue(60.0)),
+        ("warm grade", grade),
+    ] {
         let r = restyle_judge(&forest, &out);
         eprintln!("restyle, {name}: {}", summary(&r));
         assert!(outcome(&r, "structure_kept").passed, "{name}: {}", summary(&r));
