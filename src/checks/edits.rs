@@ -524,9 +524,10 @@ pub fn shifted_ssim_at(a: &analysis::Plane, b: &analysis::Plane, max_shift: isiz
 /// The structure `structure_kept` judges between an init and an output:
 /// greyscale, at working size, the output allowed 2 px off the init's grid;
 /// SSIM over the picture, or with `layout_side` the SSIM of the worst-kept
-/// tenth of the picture with both reduced (area average) to that long side. Image-to-image keeps the init's layout as its latent holds it
-/// — SD's VAE works on a grid 8× smaller than the picture (64 cells for a
-/// 512 px side) and even a bare encode/decode loses fine texture (SSIM
+/// tenth of the picture with both reduced (area average) to that long
+/// side. Image-to-image keeps the init's layout as its latent holds it —
+/// SD's VAE works on a grid 8× smaller than the picture (64 cells for a 512
+/// px side) and even a bare encode/decode loses fine texture (SSIM
 /// 0.69–0.71 on COCO 256², 0.81–0.83 on LAION-Aesthetics; the
 /// `sd-vae-ft-mse` model card) — so at the latent grid a redraw that kept
 /// every object's place, shape and tonal mass scores high while a moved,
