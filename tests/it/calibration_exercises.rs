@@ -415,7 +415,8 @@ fn restyle_structure(init: &RgbImage, out: &RgbImage) -> Outcome {
 /// subject moved by 10% of the frame does not; moved by 5% it does not save
 /// for the few the measurement over 172 pictures found (9 of 344 moves,
 /// `docs/checks.md`; among these photos the 5% moves of cat-00, clock-00
-/// and shiny_sneaker-00: a small subject nudged across its backdrop), so at
+/// and shiny_sneaker-00: the moved object still overlaps its old place at
+/// 64 px, or the found box held only the cat's head), so at
 /// most 3 of these may pass, and the forest's fox may not.
 #[test]
 fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_unrelated() {
