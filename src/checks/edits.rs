@@ -608,7 +608,8 @@ pub fn style_changed(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
         return verdict(
             false,
             format!(
-                "the style barely changed{}: palette ΔE00 {worst:.1} < {min:.1}. Raise init.strength a little or name the new palette and style.",
+                "the style barely changed{}: palette ΔE00 {worst:.1} < {min:.1}. Describe the whole picture in the new \
+                 palette (subject, scene and light by colour name); below strength ~0.3 raise init.strength a little.",
                 which(images, i)
             ),
         );
