@@ -308,27 +308,199 @@ fn calibration_inpaint_passes_real_inpaints_pasted_back_and_fails_raw_and_foreig
     }
 }
 
-// ---- control.restyle: SD 2 image-to-image --------------------------------------------------
+// ---- control.restyle: SD 2 image-to-image, and what a VAE keeps ---------------------------
 
-/// The calibration set has no low-strength restyle of a finished picture;
-/// its one img2img pair (SD 2, a sketch redrawn as a painting) is what the
-/// exercise's checks must reject: the layout moved.
-#[test]
-fn calibration_restyle_rejects_a_high_strength_real_img2img() {
+/// control.restyle's checks with `init` as the exercise's init asset.
+fn restyle_judge(init: &RgbImage, out: &RgbImage) -> Vec<Outcome> {
     let e = exercise("control.restyle");
     let spec = e.checks.iter().find(|c| c.check == "structure_kept").unwrap();
     let init_name: &'static str = Box::leak(spec.params["init"].as_str().unwrap().to_string().into_boxed_str());
-    let assets = asset(init_name, fixture("edit/sd2_img2img_mountains/init.png"));
+    judge(&e, &asset(init_name, png(init)), &[Image::load("out", png(out))], &no_edit)
+}
+
+/// The calibration set has no low-strength restyle of a finished picture;
+/// its one img2img pair (SD 2, a sketch redrawn as a painting at high
+/// strength) moved its objects — the big mountain on the right and the
+/// castle are gone, the left peaks are redrawn elsewhere — though the
+/// coarse zones (sky, sand left, river, grass right) survive. A catalogue
+/// layout was not kept, and the exercise's checks must say so.
+#[test]
+fn calibration_restyle_rejects_a_high_strength_real_img2img() {
+    let init = rgb("edit/sd2_img2img_mountains/init.png");
     for o in ["out", "out_02"] {
-        let r =
-            judge(&e, &assets, &[Image::load(o, fixture(&format!("edit/sd2_img2img_mountains/{o}.png")))], &no_edit);
+        let r = restyle_judge(&init, &rgb(&format!("edit/sd2_img2img_mountains/{o}.png")));
         eprintln!("restyle {o}: {}", summary(&r));
-        // A sketch redrawn as a painting at high strength: the layout moved.
         assert!(!outcome(&r, "structure_kept").passed, "{o}: {}", summary(&r));
         // Redrawn (far above the filter line), but the sketch's palette survived.
         let style = outcome(&r, "style_changed");
         let redrawn = style.measures.iter().find(|m| m.name == "redrawn").unwrap();
         assert!(redrawn.value > 10.0 && !style.passed, "{o}: {}", summary(&r));
+    }
+}
+
+fn jpeg_q(img: &RgbImage, q: u8) -> RgbImage {
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, q).encode_image(img).unwrap();
+    image::load_from_memory(&bytes).unwrap().to_rgb8()
+}
+
+/// A VAE round trip's loss, simulated (no model here): 8× down and up again
+/// (SD's latent is 8× smaller than the picture) plus Gaussian noise σ 3.
+fn down_up_noise(img: &RgbImage) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let small = genpath::imaging::resize::triangle_resize(img, (w / 8).max(1), (h / 8).max(1));
+    let mut up = image::imageops::resize(&small, w, h, image::imageops::FilterType::Triangle);
+    let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    for p in up.pixels_mut() {
+        for c in p.0.iter_mut() {
+            let n = (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos() * 3.0;
+            *c = (f64::from(*c) + n).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    up
+}
+
+/// The subject's box (the subject finder's) moved right by `frac` of the
+/// width, the hole it leaves smeared from its sides.
+fn subject_moved(img: &RgbImage, frac: f64) -> RgbImage {
+    let (w, h) = img.dimensions();
+    let s = genpath::imaging::subject::find(img);
+    let d = (f64::from(w) * frac).round() as u32;
+    let dx: i64 = if s.x + s.w + d <= w { i64::from(d) } else { -i64::from(d) };
+    let mut out = img.clone();
+    for y in s.y..(s.y + s.h).min(h) {
+        let l = img.get_pixel(s.x.saturating_sub(1), y).0;
+        let r = img.get_pixel((s.x + s.w).min(w - 1), y).0;
+        for x in s.x..(s.x + s.w).min(w) {
+            let t = (x - s.x) as f32 / s.w.max(1) as f32;
+            out.put_pixel(
+                x,
+                y,
+                image::Rgb(std::array::from_fn(|c| (f32::from(l[c]) * (1.0 - t) + f32::from(r[c]) * t) as u8)),
+            );
+        }
+    }
+    for y in s.y..(s.y + s.h).min(h) {
+        for x in s.x..(s.x + s.w).min(w) {
+            let nx = i64::from(x) + dx;
+            if (0..i64::from(w)).contains(&nx) {
+                out.put_pixel(nx as u32, y, *img.get_pixel(x, y));
+            }
+        }
+    }
+    out
+}
+
+/// control.restyle's `structure_kept` alone, as the exercise sets it, with
+/// `init` as its init asset.
+fn restyle_structure(init: &RgbImage, out: &RgbImage) -> Outcome {
+    let e = exercise("control.restyle");
+    let spec = e.checks.iter().find(|c| c.check == "structure_kept").unwrap().clone();
+    let init_name = spec.params["init"].as_str().unwrap().to_string();
+    let read = move |p: &str| (p == init_name).then(|| png(init));
+    let ctx = Context { assets: &read, ..Context::standalone(&e.deliverable) };
+    checks::run_one(&spec, &[Image::load("out", png(out))], &ctx)
+}
+
+/// What control.restyle's `structure_kept` judges is the layout as SD's
+/// latent keeps it. Over every photo in `tests/fixtures/photos/` and the
+/// exercise's own init: simulated VAE losses (JPEG q30, 8× down-up with
+/// noise) keep it; the picture mirrored or another picture do not; the
+/// subject moved by 10% of the frame does not; moved by 5% it does not save
+/// for the few the measurement over 172 pictures found (9 of 344 moves,
+/// `docs/checks.md`; among these photos the 5% moves of cat-00, clock-00
+/// and shiny_sneaker-00: the moved object still overlaps its old place at
+/// 64 px, or the found box held only the cat's head), so at
+/// most 3 of these may pass, and the forest's fox may not.
+#[test]
+fn restyle_structure_keeps_simulated_vae_losses_and_rejects_moved_mirrored_and_unrelated() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photos");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".jpg"))
+        .collect();
+    names.sort();
+    let mut inits: Vec<(String, RgbImage)> = names
+        .iter()
+        .map(|n| (n.clone(), genpath::imaging::analysis::working(&rgb(&format!("photos/{n}")), 512)))
+        .collect();
+    let forest = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+        .unwrap()
+        .to_rgb8();
+    inits.push(("forest".into(), forest));
+    assert!(inits.len() >= 15, "{names:?}");
+    let mut moved_passed = Vec::new();
+    for (name, init) in &inits {
+        for (what, out) in [("JPEG q30", jpeg_q(init, 30)), ("8x down-up + noise", down_up_noise(init))] {
+            let o = restyle_structure(init, &out);
+            assert!(o.passed, "{name}, {what} (a VAE-like loss) lost the layout: {o:?}");
+        }
+        let o = restyle_structure(init, &image::imageops::flip_horizontal(init));
+        assert!(!o.passed, "{name} mirrored kept the layout: {o:?}");
+        for frac in [0.05, 0.10] {
+            let o = restyle_structure(init, &subject_moved(init, frac));
+            eprintln!("{name}, subject moved {frac}: {o:?}");
+            if o.passed {
+                assert!(
+                    frac < 0.1 && name != "forest",
+                    "{name}, subject moved by {frac} of the frame kept the layout: {o:?}"
+                );
+                moved_passed.push(format!("{name} {frac}"));
+            }
+        }
+    }
+    assert!(moved_passed.len() <= 3, "moved subjects that kept the layout: {moved_passed:?}");
+    for (i, (name, init)) in inits.iter().enumerate() {
+        let (other, out) = &inits[(i + 1) % inits.len()];
+        let out = image::imageops::resize(out, init.width(), init.height(), image::imageops::FilterType::Triangle);
+        let o = restyle_structure(init, &out);
+        assert!(!o.passed, "{other} kept the layout of {name}: {o:?}");
+    }
+}
+
+/// Copies that game the exercise fail it: the init itself (no palette
+/// move), greyscale and hue-flipped copies and a global colour filter
+/// (colours moved, nothing redrawn) — each keeps the layout perfectly, so
+/// `style_changed` is what must catch them.
+#[test]
+fn restyle_fails_the_init_and_its_colour_filtered_copies() {
+    let forest = image::open(Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle/assets/forest.png"))
+        .unwrap()
+        .to_rgb8();
+    let map = |f: &dyn Fn([u8; 3]) -> [u8; 3]| {
+        RgbImage::from_fn(forest.width(), forest.height(), |x, y| image::Rgb(f(forest.get_pixel(x, y).0)))
+    };
+    let grey = map(&|p| [((u32::from(p[0]) * 3 + u32::from(p[1]) * 6 + u32::from(p[2])) / 10) as u8; 3]);
+    let hue = |deg: f32| {
+        map(&move |p| {
+            let (h, s, l) = genpath::imaging::color::to_hsl(p);
+            genpath::imaging::color::from_hsl(h + deg, s, l)
+        })
+    };
+    // A warm grade: red up, blue down, a little gamma — a filter, not a redraw.
+    let grade = map(&|p| {
+        let f = |v: u8, k: f32| (255.0 * (f32::from(v) / 255.0).powf(0.8) * k).clamp(0.0, 255.0) as u8;
+        [f(p[0], 1.25), f(p[1], 0.8), f(p[2], 1.1)]
+    });
+    for (name, out) in [
+        ("the init itself", forest.clone()),
+        ("greyscale", grey),
+        ("hue +150°", hue(150.0)),
+        ("hue +60°", hue(60.0)),
+        ("warm grade", grade),
+    ] {
+        let r = restyle_judge(&forest, &out);
+        eprintln!("restyle, {name}: {}", summary(&r));
+        assert!(outcome(&r, "structure_kept").passed, "{name}: {}", summary(&r));
+        assert!(!outcome(&r, "style_changed").passed, "{name} passed as a restyle: {}", summary(&r));
     }
 }
 
