@@ -151,7 +151,7 @@ pub fn style(b: &mut Buf, plan: &Plan) {
             let seed = plan.noise_seed ^ 0xaa;
             let mut paper = vec![0f32; b.w.div_ceil(3)];
             for (y, (line, lum)) in b.px.chunks_exact_mut(b.w).zip(orig.chunks_exact(b.w)).enumerate() {
-                if y % 3 == 0 {
+                if y.is_multiple_of(3) {
                     for (bx, v) in paper.iter_mut().enumerate() {
                         *v = 0.94 + 0.06 * rng::at(seed, bx as u32, (y / 3) as u32);
                     }
@@ -345,7 +345,7 @@ pub fn steps(b: &mut Buf, steps: u32, seed: u64) {
     let mut coarse = vec![0u64; b.w.div_ceil(4)];
     for (y, line) in b.px.chunks_exact_mut(b.w).enumerate() {
         let y = y as u32;
-        if y % 4 == 0 {
+        if y.is_multiple_of(4) {
             for (bx, c) in coarse.iter_mut().enumerate() {
                 *c = rng::bits_at(coarse_seed, bx as u32, y / 4);
             }
