@@ -142,7 +142,7 @@ pub fn style(b: &mut Buf, plan: &Plan) {
             }
         }
         Style::Watercolor => {
-            // Only the original's luma is needed afterwards (a quarter of a copy).
+            // Only the original's luma is needed afterwards (a third of a copy).
             let orig: Vec<f32> = b.px.iter().map(|p| Buf::luma(*p)).collect();
             box_blur(b, (scale * 3.0).round().max(1.0) as usize);
             box_blur(b, (scale * 2.0).round().max(1.0) as usize);
