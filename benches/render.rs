@@ -91,5 +91,30 @@ fn grid(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench, conditioned, grid);
+/// Scaling (#20): every style at 512², 1024² and 2048² on one model,
+/// `practice-sdxl`, so the sizes compare like for like (its 512² render also
+/// pays the undersized blur, its 2048² one draws the twin subject). Target:
+/// t(2048²) ÷ t(512²) ≤ 16 × 1.3.
+fn scale(c: &mut Criterion) {
+    use genpath::recipe::vocab::STYLES;
+    let mut group = c.benchmark_group("render/scale");
+    // One render per sample: a 2048² render is long enough to time alone.
+    group.sampling_mode(criterion::SamplingMode::Flat);
+    for (_, names) in STYLES {
+        let style = names[0];
+        for side in [512u32, 1024, 2048] {
+            let text = format!(
+                "prompt = \"pip the fox, orange fur, teal scarf, striped, on a beach, golden hour, {style}\"\nseed = 42\nwidth = {side}\nheight = {side}\nmodel = \"practice-sdxl\"\n"
+            );
+            let r = Recipe::parse("bench.toml", &text, Limits::default()).unwrap().resolve().remove(0);
+            group.sample_size(if side >= 2048 { 10 } else { 20 });
+            group.bench_function(format!("{}/{side}", style.replace(' ', "-")), |b| {
+                b.iter(|| builtin::render(&r, 42, &Inputs::default()).unwrap())
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, conditioned, grid, scale);
 criterion_main!(benches);
