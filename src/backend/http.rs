@@ -124,9 +124,17 @@ impl Drop for Slot<'_> {
     }
 }
 
+/// A client builder with TLS ready: rustls with the ring provider (reqwest
+/// is built without a default provider, so every client is made here).
+pub fn client_builder() -> reqwest::blocking::ClientBuilder {
+    // An error only says a provider is already installed: keep that one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+}
+
 impl Http {
     pub fn new(settings: Settings, auth: Auth) -> Result<Http, BackendError> {
-        let client = Client::builder()
+        let client = client_builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .build()

@@ -61,7 +61,7 @@ fn pixels(png: &[u8]) -> image::RgbImage {
 }
 
 fn http() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+    genpath::backend::http::client_builder().timeout(Duration::from_secs(30)).build().unwrap()
 }
 
 fn queue() -> Value {
