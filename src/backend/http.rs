@@ -132,13 +132,29 @@ pub fn client_builder() -> reqwest::blocking::ClientBuilder {
     Client::builder()
 }
 
+/// An error and what caused it (reqwest's own text stops at "error sending
+/// request"; the cause — connection refused, an untrusted certificate — is
+/// what the user can act on).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
 impl Http {
     pub fn new(settings: Settings, auth: Auth) -> Result<Http, BackendError> {
         let client = client_builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             .build()
-            .map_err(|e| BackendError::Failed(format!("cannot set up the HTTP client: {e}")))?;
+            .map_err(|e| BackendError::Failed(format!("cannot set up the HTTP client: {}", with_causes(&e))))?;
         Ok(Http { client, settings, auth, slots: (Mutex::new(0), Condvar::new()) })
     }
 
@@ -226,7 +242,7 @@ impl Http {
                     } else {
                         "request failed"
                     };
-                    (None, format!("{kind}: {}", strip_url_secrets(&e.to_string())))
+                    (None, format!("{kind}: {}", strip_url_secrets(&with_causes(&e))))
                 }
                 Ok(resp) => {
                     let status = resp.status().as_u16();

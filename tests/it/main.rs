@@ -38,6 +38,7 @@ mod roster;
 mod service;
 mod store;
 mod subject;
+mod tls;
 mod tui;
 mod tui_pty;
 mod tui_review;

@@ -31,18 +31,18 @@ fn client() -> A1111 {
     A1111::from_options("sd", &b.typed(genpath::config::BackendConfig::known_keys(b.kind)).unwrap()).unwrap()
 }
 
-/// A plain client for the test's own requests.
-fn client() -> reqwest::blocking::Client {
+/// A plain HTTP client for the test's own requests.
+fn http() -> reqwest::blocking::Client {
     genpath::backend::http::client_builder().build().unwrap()
 }
 
 fn job(id: &str) -> Value {
-    client().get(format!("{}/sdcpp/v1/jobs/{id}", url())).send().unwrap().json().unwrap()
+    http().get(format!("{}/sdcpp/v1/jobs/{id}", url())).send().unwrap().json().unwrap()
 }
 
 /// Another client's job through the job API: its id.
 fn someone_elses_job(side: u32, steps: u32) -> String {
-    let r: Value = client()
+    let r: Value = http()
         .post(format!("{}/sdcpp/v1/img_gen", url()))
         .json(&json!({"prompt": "someone else's fox", "width": side, "height": side, "seed": 3,
             "sample_params": {"sample_method": "euler", "sample_steps": steps}}))
@@ -183,7 +183,7 @@ fn real_sdserver_cancel_of_a_generating_job_stops_waiting_within_2_s_and_the_ser
     );
     // Why: the server refuses to cancel a job that is generating.
     wait_for_status(&probe, "generating");
-    let http = client();
+    let http = http();
     let r = http.post(format!("{}/sdcpp/v1/jobs/{probe}/cancel", url())).send().unwrap();
     let status = r.status().as_u16();
     let body = r.text().unwrap();
