@@ -23,6 +23,10 @@ params! {
         colors: Vec<String> = req(of(ParamKind::Colors, "colours that must each appear")),
         min_share: f64 = num(0.0, 1.0, Some(0.03), "lowest share of the image a matching cluster must cover"),
         max_delta_e: f64 = num(0.0, 100.0, Some(6.0), "CIEDE2000 distance for a cluster to match"),
+        on: Option<String> = of(
+            ParamKind::Choice(&["image", "subject"]),
+            "where the colours must be: the whole image (default) or the subject's own pixels",
+        ),
     }
 }
 
@@ -107,24 +111,59 @@ pub fn coverage(spec: &CheckSpec, images: &[Image]) -> Outcome {
 
 /// `required_colors`: each brand colour is matched (ΔE00 ≤ max_delta_e,
 /// default 6) by a k-means cluster (k = 8, Lab, ≤128 px copy) covering at
-/// least min_share (default 3%) of the image.
+/// least min_share (default 3%) of the image — or, with `on = "subject"`,
+/// of the subject's own pixels (the subject finder's box without the
+/// colours around it, [`crate::imaging::subject::own_pixels`]): a brand
+/// colour on the backdrop is not a brand colour on the product, and an
+/// image with no distinct subject carries none.
 pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let p: Required = measured!(super::params(spec));
     let colors = brand(&p.colors);
     let (min_share, max_de) = (p.min_share, p.max_delta_e as f32);
-    let missing = measured!(per_image(spec, images, |_, d| {
+    let on_subject = p.on.as_deref() == Some("subject");
+    let found = measured!(per_image(spec, images, |img, d| {
         let small = analysis::working(&d.rgb, 128);
-        let ls: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
-        let clusters = analysis::dominant(&ls, 8);
-        colors
-            .iter()
-            .filter(|(_, b)| {
-                !clusters.iter().any(|(c, share)| *share >= min_share && analysis::delta_e(*c, *b) <= max_de)
-            })
-            .map(|(c, _)| to_hex(*c))
-            .collect::<Vec<_>>()
+        let pixels: Vec<[f32; 3]> = if on_subject {
+            let Some(found) = img.subject().ok().filter(super::Found::present) else {
+                return None;
+            };
+            let (w, h) = (f64::from(small.width()), f64::from(small.height()));
+            let [x, y, bw, bh] = found.bbox;
+            let bbox =
+                [(x * w).round() as u32, (y * h).round() as u32, (bw * w).round() as u32, (bh * h).round() as u32];
+            let own = crate::imaging::subject::own_pixels(&small, bbox);
+            small.pixels().zip(own).filter(|(_, o)| *o).map(|(p, _)| analysis::lab(p.0)).collect()
+        } else {
+            small.pixels().map(|p| analysis::lab(p.0)).collect()
+        };
+        let clusters = analysis::dominant(&pixels, 8);
+        Some(
+            colors
+                .iter()
+                .filter(|(_, b)| {
+                    !clusters.iter().any(|(c, share)| *share >= min_share && analysis::delta_e(*c, *b) <= max_de)
+                })
+                .map(|(c, _)| to_hex(*c))
+                .collect::<Vec<_>>(),
+        )
     }));
     let total = colors.len();
+    let all = || colors.iter().map(|(c, _)| to_hex(*c)).collect::<Vec<_>>();
+    if let Some(i) = found.iter().position(Option::is_none) {
+        return Outcome::new(
+            spec,
+            false,
+            Some(0.0),
+            Some(total as f64),
+            format!(
+                "no distinct subject{} to carry the brand colours {}: put the product on a plain backdrop and name its colours on its parts (\"teal body\")",
+                which(images, i),
+                all().join(", ")
+            ),
+        );
+    }
+    let missing: Vec<Vec<String>> = found.into_iter().map(Option::unwrap_or_default).collect();
+    let place = if on_subject { " on the subject" } else { "" };
     let worst = missing.iter().enumerate().max_by_key(|(_, m)| m.len());
     match worst {
         Some((i, m)) if !m.is_empty() => Outcome::new(
@@ -133,7 +172,7 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
             Some((total - m.len()) as f64),
             Some(total as f64),
             format!(
-                "{} missing{}: no colour area of at least {:.0}% within ΔE00 {max_de} of it. Name it on a part large enough to show (\"orange band\"); a colour word is a family, so for the exact value add an image in the brand colours as a [reference].",
+                "{} missing{place}{}: no colour area of at least {:.0}% within ΔE00 {max_de} of it. Name it on a part large enough to show (\"orange band\"); a colour word is a family, so for the exact value add an image in the brand colours as a [reference].",
                 m.join(", "),
                 which(images, i),
                 min_share * 100.0
@@ -144,7 +183,7 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
             true,
             Some(total as f64),
             Some(total as f64),
-            format!("all {total} brand colours present"),
+            format!("all {total} brand colours present{place}"),
         ),
     }
 }

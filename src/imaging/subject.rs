@@ -155,6 +155,35 @@ pub fn find(img: &RgbImage) -> Subject {
     }
 }
 
+/// ΔE00 from every colour around the subject's box above which a pixel in
+/// the box is the subject's own (a just-clear difference; JND is ~2–3).
+pub const OWN_CONTRAST: f32 = 10.0;
+
+/// The subject's own pixels of `img` (true): inside `bbox` ([x, y, w, h] in
+/// `img`'s pixels) and unlike every colour around the box (the dominant
+/// colours outside it, k = 5, each on ≥ 3% of the outside) — so a sky, a
+/// backdrop or sand seen through the box is not the subject's colour. A
+/// subject the colour of its surroundings keeps the whole box.
+pub fn own_pixels(img: &RgbImage, bbox: [u32; 4]) -> Vec<bool> {
+    use super::analysis::{delta_e, dominant, lab};
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let (x0, y0) = (bbox[0] as usize, bbox[1] as usize);
+    let (x1, y1) = ((x0 + bbox[2] as usize).min(w), (y0 + bbox[3] as usize).min(h));
+    let inside = |i: usize| (x0..x1).contains(&(i % w.max(1))) && (y0..y1).contains(&(i / w.max(1)));
+    let labs: Vec<[f32; 3]> = img.pixels().map(|p| lab(p.0)).collect();
+    let around: Vec<[f32; 3]> = labs.iter().enumerate().filter(|(i, _)| !inside(*i)).map(|(_, l)| *l).collect();
+    let background: Vec<[f32; 3]> = dominant(&around, 5).into_iter().filter(|c| c.1 > 0.03).map(|c| c.0).collect();
+    let own: Vec<bool> = labs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| inside(i) && background.iter().all(|b| delta_e(*b, *l) > OWN_CONTRAST))
+        .collect();
+    if own.iter().filter(|o| **o).count() < 16 {
+        return (0..w * h).map(inside).collect();
+    }
+    own
+}
+
 /// Letterbox and pillarbox bars: top, bottom, left, right, in pixels. A run
 /// of uniform lines counts only when the content next to it clearly differs,
 /// so the white background of a product shot is not a bar.

@@ -235,6 +235,84 @@ fn palette_checks_pass_the_photo_and_fail_it_recoloured() {
     assert!(!b.passed);
 }
 
+/// `required_colors` with `on = "subject"` on the 116 hand-labelled real
+/// pictures (tests/fixtures/subjects: DreamBooth photos and SD 1.5
+/// outputs). The truth comes from the hand label, the verdict from the
+/// subject finder: the subject's own main colour (the labelled box without
+/// the colours around it) is found on the subject, and a backdrop colour
+/// (outside the label, unlike every colour of the subject) is not — while
+/// on the whole image it passes. Rates measured, lines below them.
+#[test]
+fn required_colors_on_the_subject_reads_the_subject_not_the_backdrop() {
+    use genpath::imaging::{color::to_hex, subject};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects");
+    let mut rows = csv::Reader::from_path(dir.join("boxes.csv")).unwrap();
+    let h = Harness::new();
+    let hex = |c: [f32; 3]| format!("\"{}\"", to_hex(analysis::lab_to_rgb(c)));
+    let (mut subject_n, mut subject_pass, mut backdrop_n, mut backdrop_fail, mut backdrop_image_pass) = (0, 0, 0, 0, 0);
+    for r in rows.records() {
+        let r = r.unwrap();
+        let file = r[0].to_string();
+        let label: [f64; 4] = std::array::from_fn(|i| r[3 + i].parse().unwrap());
+        let rgb = image::open(dir.join(&file)).unwrap().to_rgb8();
+        let small = analysis::working(&rgb, 128);
+        let k = f64::from(small.width()) / f64::from(rgb.width());
+        let bbox = label.map(|v| (v * k).round() as u32);
+        let own = subject::own_pixels(&small, bbox);
+        let labs: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
+        let mine: Vec<[f32; 3]> = labs.iter().zip(&own).filter(|(_, o)| **o).map(|(l, _)| *l).collect();
+        let (x0, y0, x1, y1) = (bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]);
+        let outside: Vec<[f32; 3]> = small
+            .enumerate_pixels()
+            .filter(|(x, y, _)| !(x0..x1).contains(x) || !(y0..y1).contains(y))
+            .map(|(_, _, p)| analysis::lab(p.0))
+            .collect();
+        let palette = analysis::dominant(&mine, 8);
+        if let Some((c, _)) = palette.iter().find(|(c, s)| *s >= 0.15 && analysis::chroma(*c) > 12.0) {
+            subject_n += 1;
+            let o = h.run(
+                &spec("required_colors", &format!("colors = [{}]\non = \"subject\"", hex(*c))),
+                &[img(&file, &rgb)],
+            );
+            if o.passed {
+                subject_pass += 1;
+            } else {
+                eprintln!("subject colour {} of {file} not found on its subject: {}", hex(*c), o.message);
+            }
+        }
+        let backdrop = analysis::dominant(&outside, 8).into_iter().find(|(c, s)| {
+            *s >= 0.1 && analysis::chroma(*c) > 12.0 && palette.iter().all(|(p, _)| analysis::delta_e(*p, *c) > 20.0)
+        });
+        if let Some((c, _)) = backdrop {
+            backdrop_n += 1;
+            let on = |place: &str| {
+                h.run(
+                    &spec("required_colors", &format!("colors = [{}]\non = \"{place}\"", hex(c))),
+                    &[img(&file, &rgb)],
+                )
+            };
+            let (s, whole) = (on("subject"), on("image"));
+            if !s.passed {
+                backdrop_fail += 1;
+            } else {
+                eprintln!("backdrop colour {} of {file} passed on the subject: {}", hex(c), s.message);
+            }
+            backdrop_image_pass += usize::from(whole.passed);
+        }
+    }
+    eprintln!(
+        "subject colour found on the subject: {subject_pass}/{subject_n}; backdrop colour refused on the subject: {backdrop_fail}/{backdrop_n} (on the whole image it passes {backdrop_image_pass}/{backdrop_n})"
+    );
+    // Measured 2026-11-30: 75/87 found (the misses are dark browns and skin
+    // where the finder's box is not the label's, so the clusters move by more
+    // than the brand's ΔE00 6), 15/15 backdrops refused (13/15 pass on the
+    // whole image).
+    assert!(subject_n >= 80 && backdrop_n >= 12, "{subject_n} subjects, {backdrop_n} backdrops");
+    assert!(subject_pass as f64 >= 0.8 * subject_n as f64, "{subject_pass}/{subject_n}");
+    assert!(backdrop_fail as f64 >= 0.9 * backdrop_n as f64, "{backdrop_fail}/{backdrop_n}");
+    assert!(backdrop_image_pass as f64 >= 0.7 * backdrop_n as f64, "the same colours on the whole image");
+}
+
 #[test]
 fn ten_copies_of_one_image_fail_scene_variety_and_real_scenes_pass() {
     let h = Harness::new();
