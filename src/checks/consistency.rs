@@ -289,10 +289,12 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         ));
     }
     if lay > max_lay {
-        return fail(format!(
+        // Reported with its own value and threshold (the palette's passed).
+        return Outcome::new(spec, false, Some(lay), Some(max_lay), format!(
             "image {} does not look like the others: where its subject's colours sit (a 3×3 grid over the subject) is ΔE00 {lay:.1} from the others (median; at most {max_lay:.1}) though its palette is close. Check it is the same subject; if so, keep its framing like the others'{note} {proxy}",
             lay_i + 1
-        ));
+        ))
+        .with_measures(measures);
     }
     let mut o = Outcome::new(
         spec,
