@@ -176,8 +176,12 @@ fn identity_separates_real_sets_as_calibrated() {
     assert!(odd.auc >= 0.92, "AUC {:.3}", odd.auc);
     assert!(rate(Kind::Same) >= 0.8);
     assert!(rate(Kind::Mixed) <= 0.05);
-    // The issue asks ≤ 10%; colour alone gets 4 of 23 (docs/checks.md says which).
-    assert!(rate(Kind::Intruder) <= 0.2);
+    // The issue asks ≤ 10%; colour alone got 4 of 23, with the layout rule
+    // 3 of 23 (docs/checks.md says which, and why not 2).
+    assert!(rate(Kind::Intruder) <= 0.14);
+    let layout = report.measures.iter().find(|m| m.name == "odd_one_out_layout_delta_e").unwrap();
+    eprintln!("layout AUC {:.3}", layout.auc);
+    assert!(layout.auc >= 0.9, "layout AUC {:.3}", layout.auc);
 }
 
 /// A set and its variants a reviewer would call the same pictures — a 90%
