@@ -69,36 +69,11 @@ struct SubjectLook {
 }
 
 /// The subject's own pixels (1) on `small`: inside the subject finder's box
-/// and unlike every colour around the box — so a sky, a backdrop or sand
-/// seen through the box does not count as the subject's colour.
+/// and unlike every colour around the box
+/// ([`crate::imaging::subject::own_pixels`]).
 fn subject_pixels(small: &image::RgbImage, found: &crate::imaging::subject::Subject) -> Vec<u8> {
-    let (sw, sh) = (small.width() as usize, small.height() as usize);
-    let (x0, y0) = (found.x as usize, found.y as usize);
-    let (x1, y1) = ((x0 + found.w as usize).min(sw), (y0 + found.h as usize).min(sh));
-    let inside = |x: usize, y: usize| x >= x0 && x < x1 && y >= y0 && y < y1;
-    let labs: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
-    let around: Vec<[f32; 3]> =
-        labs.iter().enumerate().filter(|(i, _)| !inside(i % sw, i / sw)).map(|(_, l)| *l).collect();
-    let background: Vec<[f32; 3]> =
-        analysis::dominant(&around, 5).into_iter().filter(|c| c.1 > 0.03).map(|c| c.0).collect();
-    let mask: Vec<u8> = labs
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let own = inside(i % sw, i / sw) && background.iter().all(|b| analysis::delta_e(*b, *l) > SUBJECT_CONTRAST);
-            u8::from(own)
-        })
-        .collect();
-    // Nothing distinct (a subject the colour of its surroundings): the box itself.
-    if mask.iter().filter(|m| **m > 0).count() < 16 {
-        return (0..sw * sh).map(|i| u8::from(inside(i % sw, i / sw))).collect();
-    }
-    mask
+    crate::imaging::subject::own_pixels(small, [found.x, found.y, found.w, found.h]).into_iter().map(u8::from).collect()
 }
-
-/// ΔE00 from every surrounding colour above which a pixel in the subject's
-/// box is the subject's own (a just-clear difference; JND is ~2–3).
-const SUBJECT_CONTRAST: f32 = 10.0;
 
 fn look(img: &image::RgbImage) -> SubjectLook {
     let small = analysis::working(&analysis::working(img, 256), 128);

@@ -295,7 +295,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     image::<palette::Required>(
         "required_colors",
-        "each brand colour present as a k-means cluster of real weight",
+        "each brand colour present as a k-means cluster of real weight, on the image or on the subject",
         |s, i, _| palette::required(s, i),
     ),
     image::<composition::Placement>(
@@ -362,7 +362,7 @@ pub const CHECKS: &[CheckDef] = &[
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     set::<consistency::Identity>(
         "identity_consistency",
-        "the same subject across a set: no odd one out by the subject's palette ΔE00, little drift overall",
+        "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall",
         |s, i, _| consistency::identity(s, i),
     ),
     set::<consistency::Variety>(
