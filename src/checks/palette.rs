@@ -124,9 +124,7 @@ pub fn required(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let found = measured!(per_image(spec, images, |img, d| {
         let small = analysis::working(&d.rgb, 128);
         let pixels: Vec<[f32; 3]> = if on_subject {
-            let Some(found) = img.subject().ok().filter(super::Found::present) else {
-                return None;
-            };
+            let found = img.subject().ok().filter(super::Found::present)?;
             let (w, h) = (f64::from(small.width()), f64::from(small.height()));
             let [x, y, bw, bh] = found.bbox;
             let bbox =
