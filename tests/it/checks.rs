@@ -313,6 +313,50 @@ fn required_colors_on_the_subject_reads_the_subject_not_the_backdrop() {
     assert!(backdrop_image_pass as f64 >= 0.7 * backdrop_n as f64, "the same colours on the whole image");
 }
 
+/// The game `on = "subject"` exists for: a grey mug on a teal wall under an
+/// orange sun carries both brand colours in the image and neither on the
+/// mug; a teal mug with an orange band on a cream backdrop carries both on
+/// itself.
+#[test]
+fn required_colors_on_the_subject_refuses_brand_colours_that_are_only_scenery() {
+    let (teal, orange, grey, cream) = ([27, 153, 139], [255, 122, 26], [150, 150, 150], [244, 235, 217]);
+    let draw = |body: [u8; 3], band: [u8; 3], wall: [u8; 3], sun: [u8; 3]| {
+        RgbImage::from_fn(512, 512, |x, y| {
+            let (dx, dy) = (x as f32 - 425.0, y as f32 - 85.0);
+            let p = if (190..330).contains(&x) && (220..420).contains(&y) {
+                // The mug with its band, outlined as an illustration draws it.
+                let edge = x < 193 || x >= 327 || y < 223 || y >= 417;
+                if edge {
+                    [40, 40, 40]
+                } else if (280..305).contains(&y) {
+                    band
+                } else {
+                    body
+                }
+            } else if dx * dx + dy * dy < 60.0 * 60.0 {
+                sun
+            } else if y >= 440 {
+                cream
+            } else {
+                wall
+            };
+            image::Rgb(p)
+        })
+    };
+    let h = Harness::new();
+    let check =
+        |place: &str| spec("required_colors", &format!("colors = [\"#FF7A1A\", \"#1B998B\"]\non = \"{place}\""));
+    let game = img("grey mug", &draw(grey, grey, teal, orange));
+    // (No orange sun here: a colour that also fills the surroundings is not
+    // counted as the subject's own — docs/checks.md says so.)
+    let real = img("teal mug", &draw(teal, orange, cream, cream));
+    assert!(h.run(&check("image"), std::slice::from_ref(&game)).passed, "on the whole image the game passes");
+    let refused = h.run(&check("subject"), &[game]);
+    assert!(!refused.passed && refused.message.contains("on the subject"), "{}", refused.message);
+    let kept = h.run(&check("subject"), &[real]);
+    assert!(kept.passed, "{}", kept.message);
+}
+
 #[test]
 fn ten_copies_of_one_image_fail_scene_variety_and_real_scenes_pass() {
     let h = Harness::new();
