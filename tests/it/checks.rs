@@ -325,7 +325,7 @@ fn required_colors_on_the_subject_refuses_brand_colours_that_are_only_scenery() 
             let (dx, dy) = (x as f32 - 425.0, y as f32 - 85.0);
             let p = if (190..330).contains(&x) && (220..420).contains(&y) {
                 // The mug with its band, outlined as an illustration draws it.
-                let edge = x < 193 || x >= 327 || y < 223 || y >= 417;
+                let edge = !(193..327).contains(&x) || !(223..417).contains(&y);
                 if edge {
                     [40, 40, 40]
                 } else if (280..305).contains(&y) {
