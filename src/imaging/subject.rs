@@ -397,10 +397,11 @@ fn saliency(lab: &[Vec<f32>; 3], w: usize, h: usize) -> (Vec<f32>, Vec<f32>) {
 /// running minimum per lane. A plain scan here was two thirds of the
 /// identity check's instructions; this takes subject finding from 134 M to
 /// 84 M instructions an image (callgrind, `examples/peer_ops.rs once
-/// identity_10x1024`). Tried and slower: a k-d tree, and a lightness-sorted
-/// scan that stops once the lightness difference alone is too far (the
-/// border palettes are a hundred-odd colours, and most pixels of a subject
-/// are far from all of them, so little can be pruned).
+/// identity_10x1024`). Tried and slower: a k-d tree, a lightness-sorted
+/// scan that stops once the lightness difference alone is too far, and a
+/// bitmap of the palette's lattice cells searched around the pixel's own
+/// cell (the border palettes are a hundred-odd colours, and most pixels of
+/// a subject are far from all of them, so little can be pruned).
 struct Nearest {
     l: Vec<f32>,
     a: Vec<f32>,
