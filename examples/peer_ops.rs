@@ -3,7 +3,7 @@
 //! scikit-image) read exactly the same pixels.
 //!
 //!   cargo run --release --example peer_ops -- inputs DIR       write the inputs (deterministic PNGs)
-//!   cargo run --release --example peer_ops -- time DIR [REPS]  time every operation, one JSON object per line
+//!   cargo run --release --example peer_ops -- time DIR [REPS [OP…]]  time every operation (or those named), one JSON object per line
 //!   cargo run --release --example peer_ops -- once OP DIR      run OP once (for callgrind:
 //!       valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*peer_ops*measured*' …)
 //!
@@ -184,8 +184,9 @@ fn main() {
         }
         ["time", dir, rest @ ..] => {
             let reps: usize = rest.first().and_then(|s| s.parse().ok()).unwrap_or(15);
+            let only = rest.get(1..).unwrap_or_default();
             let inp = load(&PathBuf::from(dir));
-            for op in ops() {
+            for op in ops().into_iter().filter(|op| only.is_empty() || only.contains(&op.as_str())) {
                 let mut check = measured(&op, &inp); // warm-up
                 let mut times = Vec::with_capacity(reps);
                 for _ in 0..reps {
@@ -202,7 +203,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: peer_ops inputs DIR | time DIR [REPS] | once OP DIR");
+            eprintln!("usage: peer_ops inputs DIR | time DIR [REPS [OP…]] | once OP DIR");
             std::process::exit(2);
         }
     }

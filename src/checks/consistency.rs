@@ -68,24 +68,24 @@ struct SubjectLook {
     background: u64,
 }
 
-/// The subject's own pixels (1) on `small`: inside the subject finder's box
-/// and unlike every colour around the box
-/// ([`crate::imaging::subject::own_pixels`]).
-fn subject_pixels(small: &image::RgbImage, found: &crate::imaging::subject::Subject) -> Vec<u8> {
-    crate::imaging::subject::own_pixels(small, [found.x, found.y, found.w, found.h]).into_iter().map(u8::from).collect()
-}
-
 fn look(img: &image::RgbImage) -> SubjectLook {
     let small = analysis::working(&analysis::working(img, 256), 128);
     let (sw, sh) = (small.width() as usize, small.height() as usize);
     let found = crate::imaging::subject::find(&small);
     let (bbox, centroid) =
         (found.fraction(small.width(), small.height()), found.centroid(small.width(), small.height()));
-    let mask = subject_pixels(&small, &found);
-    let labs: Vec<[f32; 3]> =
-        small.pixels().zip(&mask).filter(|(_, m)| **m > 0).map(|(p, _)| analysis::lab(p.0)).collect();
+    // The subject's own pixels (1): inside the subject finder's box and
+    // unlike every colour around the box
+    // ([`crate::imaging::subject::own_pixels`]); the Lab of every pixel is
+    // computed once for them, the palette and the layout.
+    let all: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
+    let mask: Vec<u8> = crate::imaging::subject::own_pixels_of_lab(&all, sw, [found.x, found.y, found.w, found.h])
+        .into_iter()
+        .map(u8::from)
+        .collect();
+    let labs: Vec<[f32; 3]> = all.iter().zip(&mask).filter(|(_, m)| **m > 0).map(|(l, _)| *l).collect();
     let palette = analysis::dominant(&labs, 5);
-    let layout = layout(&small, &mask);
+    let layout = layout(&all, sw, &mask);
     let hist = analysis::hsv_histogram(&small, Some((&mask, sw, sh)));
     // Background: the subject's box filled with the image's mean colour, then hashed.
     let mut bg = small.clone();
@@ -111,14 +111,13 @@ fn look(img: &image::RgbImage) -> SubjectLook {
 /// holds fewer than two of them.
 type Layout = [Option<[f32; 3]>; 9];
 
-fn layout(small: &image::RgbImage, mask: &[u8]) -> Layout {
-    let sw = small.width() as usize;
-    let own: Vec<(f64, f64, [f32; 3])> = small
-        .pixels()
+fn layout(labs: &[[f32; 3]], sw: usize, mask: &[u8]) -> Layout {
+    let own: Vec<(f64, f64, [f32; 3])> = labs
+        .iter()
         .zip(mask)
         .enumerate()
         .filter(|(_, (_, m))| **m > 0)
-        .map(|(i, (p, _))| ((i % sw) as f64, (i / sw) as f64, analysis::lab(p.0)))
+        .map(|(i, (l, _))| ((i % sw) as f64, (i / sw) as f64, *l))
         .collect();
     let percentile = |mut v: Vec<f64>, q: f64| {
         v.sort_by(|a, b| a.total_cmp(b));
@@ -154,8 +153,8 @@ fn layout_distance(a: &Layout, b: &Layout) -> f64 {
 }
 
 fn looks(spec: &CheckSpec, images: &[Image]) -> Result<Vec<SubjectLook>, Outcome> {
-    let decoded = per_image(spec, images, |_, d| d.rgb.clone())?;
-    Ok(decoded.par_iter().map(look).collect())
+    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
+    Ok(decoded.into_par_iter().map(look).collect())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -477,7 +477,11 @@ pub fn run_one(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome
 }
 
 /// Apply `f` to every image's pixels; the first unreadable image fails the check.
-fn per_image<T>(spec: &CheckSpec, images: &[Image], f: impl Fn(&Image, &Decoded) -> T) -> Result<Vec<T>, Outcome> {
+fn per_image<'a, T>(
+    spec: &CheckSpec,
+    images: &'a [Image],
+    f: impl Fn(&'a Image, &'a Decoded) -> T,
+) -> Result<Vec<T>, Outcome> {
     images.iter().map(|img| img.pixels().map(|d| f(img, d)).map_err(|e| Outcome::unmeasured(spec, e))).collect()
 }
 

@@ -84,16 +84,29 @@ where
         // The first term is assigned rather than added to 0.0: equal, as
         // every term is ≥ 0 (no −0.0 to turn into +0.0).
         for (i, &wt) in t.weights.iter().enumerate() {
-            let s = &src[(t.left + i) * stride..(t.left + i + 1) * stride];
-            if i == 0 {
-                vrow.iter_mut().zip(s).for_each(|(o, &v)| *o = f32::from(v) * wt);
-            } else {
-                vrow.iter_mut().zip(s).for_each(|(o, &v)| *o += f32::from(v) * wt);
-            }
+            add_row(&mut vrow, &src[(t.left + i) * stride..(t.left + i + 1) * stride], wt, i == 0);
         }
         row_pass(&vrow, &cols, orow);
     }
     ImageBuffer::from_raw(nw, nh, out).unwrap_or_else(|| ImageBuffer::new(nw, nh))
+}
+
+/// One tap of the vertical pass: `vrow` = `row` × `wt` for the first tap,
+/// `vrow` += `row` × `wt` for the others.
+///
+/// Compiled twice, and the AVX2 copy chosen at run time where the CPU has
+/// it (`multiversion`): eight bytes widen to eight floats in one step
+/// instead of four, about half the instructions of this pass. The same
+/// single-precision multiply and add in either copy (Rust never fuses
+/// them), so the sums are equal to the bit; the tests compare whichever
+/// copy the machine picks with the image crate.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn add_row(vrow: &mut [f32], row: &[u8], wt: f32, first: bool) {
+    if first {
+        vrow.iter_mut().zip(row).for_each(|(o, &v)| *o = f32::from(v) * wt);
+    } else {
+        vrow.iter_mut().zip(row).for_each(|(o, &v)| *o += f32::from(v) * wt);
+    }
 }
 
 /// The horizontal pass over one row of vertical sums.

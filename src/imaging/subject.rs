@@ -165,12 +165,18 @@ pub const OWN_CONTRAST: f32 = 10.0;
 /// backdrop or sand seen through the box is not the subject's colour. A
 /// subject the colour of its surroundings keeps the whole box.
 pub fn own_pixels(img: &RgbImage, bbox: [u32; 4]) -> Vec<bool> {
-    use super::analysis::{delta_e, dominant, lab};
-    let (w, h) = (img.width() as usize, img.height() as usize);
+    let labs: Vec<[f32; 3]> = img.pixels().map(|p| super::analysis::lab(p.0)).collect();
+    own_pixels_of_lab(&labs, img.width() as usize, bbox)
+}
+
+/// [`own_pixels`] of an image given as the Lab of its pixels, row by row,
+/// `w` to a row (for a caller that needs the Lab anyway).
+pub fn own_pixels_of_lab(labs: &[[f32; 3]], w: usize, bbox: [u32; 4]) -> Vec<bool> {
+    use super::analysis::{delta_e, dominant};
+    let h = labs.len() / w.max(1);
     let (x0, y0) = (bbox[0] as usize, bbox[1] as usize);
     let (x1, y1) = ((x0 + bbox[2] as usize).min(w), (y0 + bbox[3] as usize).min(h));
     let inside = |i: usize| (x0..x1).contains(&(i % w.max(1))) && (y0..y1).contains(&(i / w.max(1)));
-    let labs: Vec<[f32; 3]> = img.pixels().map(|p| lab(p.0)).collect();
     let around: Vec<[f32; 3]> = labs.iter().enumerate().filter(|(i, _)| !inside(*i)).map(|(_, l)| *l).collect();
     let background: Vec<[f32; 3]> = dominant(&around, 5).into_iter().filter(|c| c.1 > 0.03).map(|c| c.0).collect();
     let own: Vec<bool> = labs
@@ -372,7 +378,7 @@ fn saliency(lab: &[Vec<f32>; 3], w: usize, h: usize) -> (Vec<f32>, Vec<f32>) {
     let sides: Vec<Vec<f32>> = (0..4)
         .map(|side| {
             let palette = Nearest::new(&strip(side));
-            (0..n).map(|i| palette.distance2(pixel(i)).sqrt()).collect()
+            nearest_distances(&palette.l, &palette.a, &palette.b, &lab[0], &lab[1], &lab[2])
         })
         .collect();
     let bn: Vec<f32> = (0..n).map(|i| sides.iter().map(|s| s[i]).fold(f32::MAX, f32::min)).collect();
@@ -424,19 +430,42 @@ impl Nearest {
 
     /// The squared distance from `p` to the nearest colour (`f32::MAX` for
     /// an empty palette, as a fold from `f32::MAX` gives).
+    #[cfg(test)]
     fn distance2(&self, p: [f32; 3]) -> f32 {
-        let mut best = [f32::MAX; LANES];
-        let columns = self.l.chunks_exact(LANES).zip(self.a.chunks_exact(LANES)).zip(self.b.chunks_exact(LANES));
-        for ((l, a), b) in columns {
-            for k in 0..LANES {
-                let d = (p[0] - l[k]).powi(2) + (p[1] - a[k]).powi(2) + (p[2] - b[k]).powi(2);
-                // `<` and a select (one minps), not `f32::min`, whose NaN
-                // rule keeps the loop scalar; no distance here is NaN.
-                best[k] = if d < best[k] { d } else { best[k] };
-            }
-        }
-        best.into_iter().fold(f32::MAX, |m, v| if v < m { v } else { m })
+        distance2([&self.l, &self.a, &self.b], p)
     }
+}
+
+/// [`Nearest`]'s squared distance from `p` to the nearest of the colours
+/// given as columns. Always inlined, so that it is compiled for the
+/// instruction set of its caller ([`nearest_distances`]).
+#[inline(always)]
+fn distance2([l, a, b]: [&[f32]; 3], p: [f32; 3]) -> f32 {
+    let mut best = [f32::MAX; LANES];
+    let columns = l.chunks_exact(LANES).zip(a.chunks_exact(LANES)).zip(b.chunks_exact(LANES));
+    for ((l, a), b) in columns {
+        for k in 0..LANES {
+            let d = (p[0] - l[k]).powi(2) + (p[1] - a[k]).powi(2) + (p[2] - b[k]).powi(2);
+            // `<` and a select (one minps), not `f32::min`, whose NaN
+            // rule keeps the loop scalar; no distance here is NaN.
+            best[k] = if d < best[k] { d } else { best[k] };
+        }
+    }
+    best.into_iter().fold(f32::MAX, |m, v| if v < m { v } else { m })
+}
+
+/// The distance from every pixel (Lab columns `pl`, `pa`, `pb`) to the
+/// nearest colour of a [`Nearest`] palette (columns `l`, `a`, `b`).
+///
+/// Compiled twice, and the AVX2 copy chosen at run time where the CPU has
+/// it (`multiversion`): eight colours are one register instead of two, so
+/// the scan takes about half the instructions. Every operation is the same
+/// IEEE single-precision one in either copy (Rust never fuses a multiply
+/// and an add on its own), so the distances are equal to the bit — the
+/// unit tests run whichever copy the machine picks against a plain scan.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
+fn nearest_distances(l: &[f32], a: &[f32], b: &[f32], pl: &[f32], pa: &[f32], pb: &[f32]) -> Vec<f32> {
+    pl.iter().zip(pa).zip(pb).map(|((&pl, &pa), &pb)| distance2([l, a, b], [pl, pa, pb]).sqrt()).collect()
 }
 
 /// 4-connected components of a mask: a label per pixel (0 = background) and their count.
@@ -560,35 +589,7 @@ fn ramp(v: f64, (lo, hi): (f64, f64)) -> f64 {
 fn confidence(lab: &[Vec<f32>; 3], mbd: &[f32], w: usize, h: usize, bx: &[f64; 4], sel: &[u8]) -> f64 {
     let (m_in, m_ring) = box_ring(mbd, w, h, bx);
     let contrast = m_in - m_ring;
-    // Sobel magnitude summed over L, a, b (mirrored edges).
-    let at = |c: &Vec<f32>, x: isize, y: isize| {
-        let xx = if x < 0 {
-            -x - 1
-        } else if x >= w as isize {
-            2 * w as isize - x - 1
-        } else {
-            x
-        };
-        let yy = if y < 0 {
-            -y - 1
-        } else if y >= h as isize {
-            2 * h as isize - y - 1
-        } else {
-            y
-        };
-        c[yy as usize * w + xx as usize]
-    };
-    let mut g = vec![0f32; w * h];
-    for (i, gi) in g.iter_mut().enumerate() {
-        let (x, y) = ((i % w) as isize, (i / w) as isize);
-        for c in lab {
-            let gx = (at(c, x + 1, y - 1) + 2.0 * at(c, x + 1, y) + at(c, x + 1, y + 1))
-                - (at(c, x - 1, y - 1) + 2.0 * at(c, x - 1, y) + at(c, x - 1, y + 1));
-            let gy = (at(c, x - 1, y + 1) + 2.0 * at(c, x, y + 1) + at(c, x + 1, y + 1))
-                - (at(c, x - 1, y - 1) + 2.0 * at(c, x, y - 1) + at(c, x + 1, y - 1));
-            *gi += (gx * gx + gy * gy).sqrt();
-        }
-    }
+    let g = sobel_sum(lab, w, h);
     let on = |x: isize, y: isize| {
         x >= 0 && y >= 0 && x < w as isize && y < h as isize && sel[y as usize * w + x as usize] > 0
     };
@@ -607,6 +608,39 @@ fn confidence(lab: &[Vec<f32>; 3], mbd: &[f32], w: usize, h: usize, bx: &[f64; 4
         contour.iter().map(|v| f64::from(*v)).sum::<f64>() / contour.len() as f64 / (median + 1.0)
     };
     ramp(contrast, CONF_MBD) * ramp(edge_ratio, CONF_EDGE)
+}
+
+/// The Sobel gradient magnitude of each of L, a, b, summed per pixel (in
+/// that order, from 0), with mirrored edges. Each channel is first copied
+/// with a one-pixel mirrored frame, so the 3×3 sums index rows directly and
+/// the compiler vectorises them; the sums are the same, term for term, as
+/// clamping every neighbour's coordinates (the unit test compares the two).
+fn sobel_sum(lab: &[Vec<f32>; 3], w: usize, h: usize) -> Vec<f32> {
+    let mirror = |v: usize, n: usize| -> usize {
+        // `v` is a coordinate plus one: 0 is −1, n + 1 is n.
+        if v == 0 {
+            0
+        } else if v > n {
+            n - 1
+        } else {
+            v - 1
+        }
+    };
+    let (pw, ph) = (w + 2, h + 2);
+    let mut g = vec![0f32; w * h];
+    for c in lab {
+        let framed: Vec<f32> = (0..ph).flat_map(|y| (0..pw).map(move |x| c[mirror(y, h) * w + mirror(x, w)])).collect();
+        for (y, out) in g.chunks_exact_mut(w).enumerate() {
+            let (up, mid, down) =
+                (&framed[y * pw..][..pw], &framed[(y + 1) * pw..][..pw], &framed[(y + 2) * pw..][..pw]);
+            for (x, gi) in out.iter_mut().enumerate() {
+                let gx = (up[x + 2] + 2.0 * mid[x + 2] + down[x + 2]) - (up[x] + 2.0 * mid[x] + down[x]);
+                let gy = (down[x] + 2.0 * down[x + 1] + down[x + 2]) - (up[x] + 2.0 * up[x + 1] + up[x + 2]);
+                *gi += (gx * gx + gy * gy).sqrt();
+            }
+        }
+    }
+    g
 }
 
 #[cfg(test)]
@@ -630,15 +664,68 @@ mod tests {
             cells.dedup();
             let palette: Vec<[f32; 3]> =
                 cells.into_iter().map(|c| c.map(|v| v as f32 * super::PALETTE_ROUND)).collect();
-            for _ in 0..50 {
-                let p = [next(140.0) + 50.0, next(200.0), next(200.0)];
+            let pixels: Vec<[f32; 3]> = (0..50).map(|_| [next(140.0) + 50.0, next(200.0), next(200.0)]).collect();
+            let lanes = super::Nearest::new(&palette);
+            // The copy the CPU dispatches to (AVX2 where it has it) and the
+            // baseline copy, against a plain scan.
+            let column = |k: usize| pixels.iter().map(|p| p[k]).collect::<Vec<f32>>();
+            let dispatched = super::nearest_distances(&lanes.l, &lanes.a, &lanes.b, &column(0), &column(1), &column(2));
+            for (p, got) in pixels.iter().zip(dispatched) {
                 let scan = palette
                     .iter()
                     .map(|c| (p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2) + (p[2] - c[2]).powi(2))
                     .fold(f32::MAX, f32::min);
-                let lanes = super::Nearest::new(&palette);
-                assert_eq!(lanes.distance2(p).to_bits(), scan.to_bits(), "{p:?} on {} colours", palette.len());
+                assert_eq!(lanes.distance2(*p).to_bits(), scan.to_bits(), "{p:?} on {} colours", palette.len());
+                assert_eq!(got.to_bits(), scan.sqrt().to_bits(), "{p:?} on {} colours (dispatched)", palette.len());
             }
+        }
+    }
+
+    /// The framed Sobel sum equals, to the bit, the Sobel with every
+    /// neighbour's coordinates mirrored one at a time.
+    #[test]
+    fn framed_sobel_equals_mirroring_each_neighbour() {
+        let mut s: u64 = 11;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 40) as f32 / 167_772.16 - 50.0
+        };
+        for (w, h) in [(1, 1), (1, 5), (4, 1), (2, 3), (7, 5), (33, 17)] {
+            let lab: [Vec<f32>; 3] = std::array::from_fn(|_| (0..w * h).map(|_| next()).collect());
+            let at = |c: &Vec<f32>, x: isize, y: isize| {
+                let xx = if x < 0 {
+                    -x - 1
+                } else if x >= w as isize {
+                    2 * w as isize - x - 1
+                } else {
+                    x
+                };
+                let yy = if y < 0 {
+                    -y - 1
+                } else if y >= h as isize {
+                    2 * h as isize - y - 1
+                } else {
+                    y
+                };
+                c[yy as usize * w + xx as usize]
+            };
+            let mut want = vec![0f32; w * h];
+            for (i, gi) in want.iter_mut().enumerate() {
+                let (x, y) = ((i % w) as isize, (i / w) as isize);
+                for c in &lab {
+                    let gx = (at(c, x + 1, y - 1) + 2.0 * at(c, x + 1, y) + at(c, x + 1, y + 1))
+                        - (at(c, x - 1, y - 1) + 2.0 * at(c, x - 1, y) + at(c, x - 1, y + 1));
+                    let gy = (at(c, x - 1, y + 1) + 2.0 * at(c, x, y + 1) + at(c, x + 1, y + 1))
+                        - (at(c, x - 1, y - 1) + 2.0 * at(c, x, y - 1) + at(c, x + 1, y - 1));
+                    *gi += (gx * gx + gy * gy).sqrt();
+                }
+            }
+            let got = super::sobel_sum(&lab, w, h);
+            assert_eq!(
+                got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "{w}×{h}"
+            );
         }
     }
 
