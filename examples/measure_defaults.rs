@@ -1,5 +1,7 @@
 //! Measure the image checks whose default thresholds had no measured data
-//! (`mask_adherence`, `inside_changed`, `scene_variety`, `reproducible` /
+//! (`mask_adherence`, `inside_changed`, `outside_mask_preserved`'s
+//! `min_ssim` and `max_delta_e`, `style_changed`'s `min_delta_e`,
+//! `scene_variety`, `reproducible` /
 //! `bundle_reruns`, `required_colors`, `rule_of_thirds`, `headroom`,
 //! `safe_area`) on real pictures, through the checks themselves or the
 //! functions they call. Dev time only: reads `../shared/photos/` and
@@ -7,7 +9,7 @@
 //! hand-labelled subject boxes. Prints, per part, one line per case and the
 //! distribution (min / p25 / p50 / p75 / max) of each measure.
 //!
-//! `cargo run --example measure_defaults [-- mask|inside|scene|rerun|colors|composition]`
+//! `cargo run --example measure_defaults [-- mask|inside|outside|style|scene|rerun|colors|composition]`
 //! (no argument: every part).
 
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a dev-time measurement: a missing file should stop it loudly
@@ -19,10 +21,11 @@ use std::path::{Path, PathBuf};
 
 use genpath::backend::{Inputs, builtin};
 use genpath::checks::composition::text_area;
+use genpath::checks::edits;
 use genpath::checks::{CheckSpec, Context, Deliverable, Image, Outcome, Severity, run_one};
 use genpath::imaging::analysis;
 use genpath::recipe::{Limits, Recipe};
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 /// A changed copy of a picture.
 type Variant = fn(&RgbImage) -> RgbImage;
@@ -94,9 +97,11 @@ fn spread(name: &str, v: &[f64]) {
 
 fn main() {
     let part = std::env::args().nth(1).unwrap_or_default();
-    let parts: [(&str, fn()); 6] = [
+    let parts: [(&str, fn()); 8] = [
         ("mask", mask),
         ("inside", inside),
+        ("outside", outside),
+        ("style", style),
         ("scene", scene),
         ("rerun", rerun),
         ("colors", colors),
@@ -237,6 +242,109 @@ fn practice_inpaint() {
             })
             .collect();
         spread(&format!("practice renderer, control.inpaint {which}"), &v);
+    }
+}
+
+/// `outside_mask_preserved`: perfect inpaints (the init outside the mask,
+/// anything inside) as they are and through JPEG, and real inpaints without
+/// paste-back.
+fn outside() {
+    let mut rows: Vec<(&str, Vec<[f64; 3]>)> =
+        vec![("perfect", vec![]), ("perfect, JPEG q90", vec![]), ("perfect, JPEG q75", vec![])];
+    let mut cases: Vec<(RgbImage, GrayImage, RgbImage)> = Vec::new();
+    // The two real pairs, pasted back over their init.
+    let root = shared_dir().join("calibration/edit");
+    for pair in ["ipa_inpaint_face", "lora_pti_inpaint_pearl"] {
+        let init = open(&root.join(pair).join("init.png"));
+        let mask = image::open(root.join(pair).join("mask.png")).unwrap().to_luma8();
+        for out in ["out.png", "out_02.png"] {
+            let raw = open(&root.join(pair).join(out));
+            let o = edits::outside_mask(&init, &mask, &raw).unwrap();
+            println!("  real, not pasted back: {pair}/{out}: SSIM {:.3}, mean ΔE00 {:.2}", o.ssim, o.mean_delta_e);
+            cases.push((init.clone(), mask.clone(), raw));
+        }
+    }
+    // Every photo with an ellipse in its middle repainted from the next photo.
+    let mut photos = Vec::new();
+    shared::images_below(&shared_dir().join("photos"), &mut photos);
+    let photos: Vec<RgbImage> = photos.iter().map(|p| open(p)).collect();
+    for (i, p) in photos.iter().enumerate() {
+        let (w, h) = p.dimensions();
+        let mask = GrayImage::from_fn(w, h, |x, y| {
+            let (dx, dy) = ((f64::from(x) / f64::from(w) - 0.5) / 0.25, (f64::from(y) / f64::from(h) - 0.5) / 0.3);
+            image::Luma([if dx * dx + dy * dy <= 1.0 { 255 } else { 0 }])
+        });
+        let other =
+            image::imageops::resize(&photos[(i + 1) % photos.len()], w, h, image::imageops::FilterType::Triangle);
+        cases.push((p.clone(), mask, other));
+    }
+    for (init, mask, inside) in &cases {
+        let perfect = RgbImage::from_fn(init.width(), init.height(), |x, y| {
+            if mask.get_pixel(x, y).0[0] >= 128 { *inside.get_pixel(x, y) } else { *init.get_pixel(x, y) }
+        });
+        for (k, img) in [perfect.clone(), jpeg(&perfect, 90), jpeg(&perfect, 75)].iter().enumerate() {
+            let o = edits::outside_mask(init, mask, img).unwrap();
+            rows[k].1.push([o.ssim, o.mean_delta_e, o.max_patch_delta_e]);
+        }
+    }
+    for (label, v) in &rows {
+        let pass = v.iter().filter(|r| r[0] >= 0.98 && r[1] <= 2.0 && r[2] <= 8.0).count();
+        spread(&format!("{label}: SSIM outside"), &v.iter().map(|r| r[0]).collect::<Vec<_>>());
+        spread(&format!("{label}: mean ΔE00 outside"), &v.iter().map(|r| r[1]).collect::<Vec<_>>());
+        println!("  {label}: pass at the defaults {pass} / {}", v.len());
+        let (ss, de, patch) = (
+            v.iter().filter(|r| r[0] < 0.98).count(),
+            v.iter().filter(|r| r[1] > 2.0).count(),
+            v.iter().filter(|r| r[2] > 8.0).count(),
+        );
+        println!("    fail SSIM < 0.98: {ss}, mean ΔE00 > 2: {de}, a block > 8: {patch}");
+    }
+}
+
+/// `style_changed`'s palette ΔE00 (`min_delta_e`): copies of each picture
+/// that are no restyle, real SD 2 image-to-image, and the practice
+/// renderer's restyle at several strengths.
+fn style() {
+    let palette = |init: &Path, out: &RgbImage| {
+        let params = format!("init = {:?}", init.display().to_string());
+        let o = run("style_changed", &params, std::slice::from_ref(out));
+        o.measures.iter().find(|m| m.name == "palette_delta_e").map_or(f64::NAN, |m| m.value)
+    };
+    let mut files = Vec::new();
+    shared::images_below(&shared_dir().join("photos"), &mut files);
+    shared::images_below(&shared_dir().join("calibration"), &mut files);
+    let grey = |i: &RgbImage| image::DynamicImage::ImageLuma8(image::imageops::grayscale(i)).to_rgb8();
+    let (mut q75, mut greys) = (Vec::new(), Vec::new());
+    for f in &files {
+        let img = open(f);
+        q75.push(palette(f, &jpeg(&img, 75)));
+        greys.push(palette(f, &grey(&img)));
+    }
+    spread("the picture as JPEG q75", &q75);
+    spread("the picture in greyscale", &greys);
+    let at8 = |v: &[f64]| v.iter().filter(|x| **x >= 8.0).count();
+    println!("  at or above 8: JPEG q75 {} / {}, greyscale {} / {}", at8(&q75), q75.len(), at8(&greys), greys.len());
+    for (f, v) in files.iter().zip(&q75).filter(|(_, v)| **v >= 8.0) {
+        println!("    JPEG q75 of {} moves the palette by {v:.2}", f.display());
+    }
+    let pair = shared_dir().join("calibration/edit/sd2_img2img_mountains");
+    for out in ["out.png", "out_02.png"] {
+        println!("  real SD 2 img2img {out}: {:.2}", palette(&pair.join("init.png"), &open(&pair.join(out))));
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/control/restyle");
+    let text = std::fs::read_to_string(dir.join("solution/recipe.toml")).unwrap();
+    let recipe = Recipe::parse("recipe.toml", &text, Limits::default()).unwrap().resolve().remove(0);
+    let forest = dir.join("assets/forest.png");
+    let inputs = Inputs { init: Some(open(&forest)), ..Inputs::default() };
+    for strength in [0.2, 0.3, 0.45, 0.6, 0.75] {
+        let v: Vec<f64> = (1..=6)
+            .map(|seed| {
+                let mut r = recipe.clone();
+                r.init.as_mut().unwrap().strength = strength;
+                palette(&forest, &builtin::render(&r, seed, &inputs).unwrap().image)
+            })
+            .collect();
+        spread(&format!("practice restyle, strength {strength}"), &v);
     }
 }
 
