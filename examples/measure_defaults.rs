@@ -1,13 +1,14 @@
 //! Measure the image checks whose default thresholds had no measured data
 //! (`mask_adherence`, `inside_changed`, `outside_mask_preserved`'s
 //! `min_ssim` and `max_delta_e`, `style_changed`'s `min_delta_e`,
-//! `scene_variety`, `reproducible` /
-//! `bundle_reruns`, `required_colors`, `rule_of_thirds`, `headroom`,
-//! `safe_area`) on real pictures, through the checks themselves or the
+//! `scene_variety`, `reproducible` / `bundle_reruns`, `required_colors`,
+//! `rule_of_thirds`, `headroom`, `safe_area`) on real pictures, through the checks themselves or the
 //! functions they call. Dev time only: reads `../shared/photos/` and
 //! `../shared/calibration/`, and `tests/fixtures/subjects/boxes.csv` for
 //! hand-labelled subject boxes. Prints, per part, one line per case and the
-//! distribution (min / p25 / p50 / p75 / max) of each measure.
+//! distribution (min / p25 / p50 / p75 / max) of each measure; a few parts
+//! also print an alternative measure beside the check's, marked "not the
+//! check" (mask boundaries from the map's colours, the background's palette).
 //!
 //! `cargo run --example measure_defaults [-- mask|inside|outside|style|scene|rerun|colors|composition]`
 //! (no argument: every part).
@@ -372,13 +373,15 @@ fn scene() {
     let measure = |imgs: &[RgbImage]| {
         let o = run("scene_variety", "", imgs);
         let spread = o.measures.iter().find(|m| m.name == "position_spread").map_or(f64::NAN, |m| m.value);
-        (o.value.unwrap_or(f64::NAN), spread)
+        (o.value.unwrap_or(f64::NAN), spread, background_palette(imgs))
     };
     let (mut real, mut mixed, mut same) = (Vec::new(), Vec::new(), Vec::new());
     for (i, (name, imgs)) in sets.iter().enumerate() {
-        let (d, s) = measure(imgs);
-        real.push((d, s));
-        println!("  real set {name:28} background pHash median {d:4.1}  position spread {s:.3}");
+        let (d, s, pal) = measure(imgs);
+        real.push((d, s, pal));
+        println!(
+            "  real set {name:28} background pHash median {d:4.1}  position spread {s:.3}  background palette {pal:.1}"
+        );
         let mix: Vec<RgbImage> = (0..4).map(|k| sets[(i + 1 + k * 5) % sets.len()].1[0].clone()).collect();
         mixed.push(measure(&mix));
         let a = &imgs[0];
@@ -398,10 +401,42 @@ fn scene() {
     ] {
         spread(&format!("{label}: background pHash"), &rows.iter().map(|r| r.0).collect::<Vec<_>>());
         spread(&format!("{label}: position spread"), &rows.iter().map(|r| r.1).collect::<Vec<_>>());
+        spread(&format!("{label}: background palette (not the check)"), &rows.iter().map(|r| r.2).collect::<Vec<_>>());
         for line in [16.0, 27.0] {
             println!("  {label}: pass at {line}: {} / {}", rows.iter().filter(|r| r.0 >= line).count(), rows.len());
         }
     }
+}
+
+/// Not the check: the median pairwise palette ΔE00 (k = 5, ≤ 128 px) of the
+/// pixels outside each image's subject box — whether the background's
+/// colours tell one scene drawn again from different scenes.
+fn background_palette(imgs: &[RgbImage]) -> f64 {
+    let pals: Vec<_> = imgs
+        .iter()
+        .map(|img| {
+            let small = analysis::working(img, 128);
+            let b = Image::load("x", png(img)).subject().map(|f| f.bbox).unwrap_or([0.0; 4]);
+            let (w, h) = (f64::from(small.width()), f64::from(small.height()));
+            let labs: Vec<[f32; 3]> = small
+                .enumerate_pixels()
+                .filter(|(x, y, _)| {
+                    let (fx, fy) = ((f64::from(*x) + 0.5) / w, (f64::from(*y) + 0.5) / h);
+                    !(fx >= b[0] && fx < b[0] + b[2] && fy >= b[1] && fy < b[1] + b[3])
+                })
+                .map(|(_, _, p)| analysis::lab(p.0))
+                .collect();
+            analysis::dominant(&labs, 5)
+        })
+        .collect();
+    let mut d = Vec::new();
+    for i in 0..pals.len() {
+        for j in i + 1..pals.len() {
+            d.push(analysis::palette_distance(&pals[i], &pals[j]));
+        }
+    }
+    d.sort_by(f64::total_cmp);
+    d.get(d.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// `reproducible` / `bundle_reruns`: SSIM and pHash as `compare_rerun`
