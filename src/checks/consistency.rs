@@ -49,12 +49,18 @@ params! {
 /// converged picture).
 pub(super) const SAME_SSIM: f64 = 0.95;
 pub(super) const SAME_PHASH: i64 = 4;
+/// SSIM within which a re-run counts as reproduced: every JPEG q75 re-save
+/// and σ 2 grain copy of 171 real pictures stays above it (lowest 0.925),
+/// every other draw falls below (highest 0.899; docs/checks.md). Lower
+/// than a grid's "finished" line ([`SAME_SSIM`]), which is about grain a
+/// person sees, not about a re-encode.
+const RERUN_SSIM: f64 = 0.92;
 
 params! {
     /// Parameters of `reproducible` and `bundle_reruns`.
     pub struct Rerun {
         min_ssim: f64 =
-            num(0.0, 1.0, Some(SAME_SSIM), "SSIM that counts as reproduced on nondeterministic backends"),
+            num(0.0, 1.0, Some(RERUN_SSIM), "SSIM that counts as reproduced on nondeterministic backends (re-encodes ≥ 0.925, other draws ≤ 0.899)"),
         max_phash_distance: u32 = int(0, 64, Some(SAME_PHASH), "pHash distance that counts as reproduced"),
     }
 }
@@ -406,7 +412,7 @@ pub fn bundle_reruns(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> O
 }
 
 /// Compare images with their re-run: identical pixels pass; otherwise pHash
-/// distance ≤ max_phash_distance (4) and SSIM ≥ min_ssim (0.95) count as
+/// distance ≤ max_phash_distance (4) and SSIM ≥ min_ssim (0.92) count as
 /// reproduced (for hosted backends that are not bit-exact) — every image
 /// held to both; pHash ≤ 10 or SSIM ≥ 0.85 is "nearly" (needs review);
 /// anything else fails.

@@ -198,6 +198,11 @@ pub struct CheckDef {
     pub needs_images: bool,
     /// Judges a set as a whole (a pipeline runs it once over every asset).
     pub set_level: bool,
+    /// A set of one subject: a set with a stranger in it must fail, so
+    /// `genpath calibrate` makes mixed and one-intruder sets from the
+    /// same-subject ones (for `scene_variety`, say, they would be varied
+    /// sets that should pass).
+    pub one_subject: bool,
     /// No shipped exercise uses it: offered to curriculum authors only.
     pub library_only: bool,
     pub params: &'static [ParamDef],
@@ -245,6 +250,7 @@ const fn image<P: CheckParams>(name: &'static str, summary: &'static str, run: R
         run,
         needs_images: true,
         set_level: false,
+        one_subject: false,
         library_only: false,
         params: P::PARAMS,
         parse: parse_as::<P>,
@@ -263,6 +269,13 @@ const fn set<P: CheckParams>(name: &'static str, summary: &'static str, run: Run
 const fn answer<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
     let mut c = image::<P>(name, summary, run);
     c.needs_images = false;
+    c
+}
+
+/// A check over a set of one subject.
+const fn one_subject<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
+    let mut c = set::<P>(name, summary, run);
+    c.one_subject = true;
     c
 }
 
@@ -336,7 +349,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     library_only(image::<edits::MaskAdherence>(
         "mask_adherence",
-        "region boundaries of a control mask appear in the output, regions uniform",
+        "the region boundaries of a segmentation map (where its colour changes) appear as edges in the output",
         edits::mask_adherence,
     )),
     image::<edits::StructureKept>(
@@ -360,7 +373,7 @@ pub const CHECKS: &[CheckDef] = &[
         edits::outpainted,
     ),
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
-    set::<consistency::Identity>(
+    one_subject::<consistency::Identity>(
         "identity_consistency",
         "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall",
         |s, i, _| consistency::identity(s, i),

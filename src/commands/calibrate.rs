@@ -1,8 +1,8 @@
 //! `genpath calibrate CHECK --same DIR… [--different DIR…]`: how well a
 //! check separates work a person labelled, and the threshold the data
-//! supports. For a set check every folder is one set, and mixed and
-//! one-intruder sets are made from the same-subject ones; for an image
-//! check every image is judged alone.
+//! supports. For a set check every folder is one set; for a check of one
+//! subject across a set, mixed and one-intruder sets are also made from
+//! the same-subject ones. For an image check every image is judged alone.
 
 use std::path::{Path, PathBuf};
 
@@ -54,14 +54,14 @@ pub fn run(args: &Args<'_>) -> Result<()> {
             }
         }
     }
-    if def.set_level {
+    if def.one_subject {
         let same: Vec<Group> = groups.iter().filter(|g| g.kind == Kind::Same).cloned().collect();
         groups.extend(calibrate::made_negatives(&same));
     }
     if !groups.iter().any(|g| g.kind.should_pass()) || !groups.iter().any(|g| !g.kind.should_pass()) {
         return Err(UsageError(
-            "calibrating needs groups on both sides: --same and --different folders (a set check makes its \
-             own different sets from three or more --same sets)"
+            "calibrating needs groups on both sides: --same and --different folders (a check of one subject \
+             across a set makes its own different sets from three or more --same sets)"
                 .into(),
         )
         .into());
@@ -240,7 +240,12 @@ fn render(r: &Report, each: bool) -> String {
                 );
             }
         }
-        let _ = writeln!(out, "  ROC AUC {:.3}", m.auc);
+        let by_kind: Vec<String> = m.auc_by_kind.iter().map(|(k, a)| format!("{} {a:.3}", k.name())).collect();
+        if by_kind.is_empty() {
+            let _ = writeln!(out, "  ROC AUC {:.3}", m.auc);
+        } else {
+            let _ = writeln!(out, "  ROC AUC {:.3} (against {})", m.auc, by_kind.join(", against "));
+        }
         if let Some((t, tp)) = m.suggested {
             let _ = writeln!(
                 out,

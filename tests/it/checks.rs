@@ -156,6 +156,43 @@ fn edge_adherence_passes_real_controlnet_outputs_on_their_own_maps_only() {
     }
 }
 
+/// `mask_adherence` on the two real ControlNet seg pairs (ADE20K-coloured
+/// maps): each output passes on its own map and fails on the other's; the
+/// map, its inverse, noise and the edge pairs' outputs fail on both.
+#[test]
+fn mask_adherence_passes_real_seg_outputs_on_their_own_maps_only() {
+    let s = spec("mask_adherence", "control = \"map.png\"");
+    let names = ["cn_house", "cn_river"];
+    let open = |p: &str| image::load_from_memory(&fixture(&format!("control/seg/{p}.png"))).unwrap().to_rgb8();
+    let mut strangers: Vec<RgbImage> = control_pairs().into_iter().flat_map(|(_, _, outs)| outs).collect();
+    let mut state = 11u64;
+    strangers.push(RgbImage::from_fn(300, 300, |_, _| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        image::Rgb([(state >> 56) as u8, (state >> 48) as u8, (state >> 40) as u8])
+    }));
+    for (k, name) in names.iter().enumerate() {
+        let map = open(&format!("{name}/control"));
+        let h = Harness::new().asset("map.png", png(&map));
+        for out in ["out_01", "out_02"] {
+            let own = h.run(&s, &[img(out, &open(&format!("{name}/{out}")))]);
+            assert!(own.passed, "{name}/{out} on its own map: {own:?}");
+            let other = names[1 - k];
+            let cross = h.run(&s, &[img(out, &open(&format!("{other}/{out}")))]);
+            assert!(!cross.passed, "{other}/{out} on {name}'s map: {cross:?}");
+        }
+        let inverse =
+            RgbImage::from_fn(map.width(), map.height(), |x, y| image::Rgb(map.get_pixel(x, y).0.map(|v| 255 - v)));
+        for (what, picture) in [("the map", &map), ("its inverse", &inverse)] {
+            let o = h.run(&s, &[img(what, picture)]);
+            assert!(!o.passed && o.message.contains("not a picture drawn from it"), "{what} on {name}: {o:?}");
+        }
+        for (i, o) in strangers.iter().enumerate() {
+            let r = h.run(&s, &[img("stranger", o)]);
+            assert!(!r.passed, "stranger {i} on {name}'s map: {r:?}");
+        }
+    }
+}
+
 /// The one pair whose map and outputs do not line up as copied: per
 /// SOURCES.csv the map's crop starts 101 rows below its gallery cell (y 163
 /// where the outputs' cells start at 62: rows taken for padding), and the
