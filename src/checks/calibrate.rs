@@ -145,26 +145,19 @@ pub fn calibrate(spec: &CheckSpec, groups: Vec<Group>, ctx: &Context<'_>, max_fa
         .into_iter()
         .map(|(name, passes, threshold, param)| {
             let value_of = |o: &Outcome| o.measures.iter().find(|m| m.name == name).map(|m| m.value);
-            let pick = |positive: bool| -> Vec<f64> {
+            // The finite values of the groups whose kind `keep` accepts.
+            let pick = |keep: &dyn Fn(Kind) -> bool| -> Vec<f64> {
                 outcomes
                     .iter()
-                    .filter(|(g, _)| g.kind.should_pass() == positive)
+                    .filter(|(g, _)| keep(g.kind))
                     .filter_map(|(_, o)| value_of(o))
                     .filter(|v| v.is_finite())
                     .collect()
             };
-            let (positives, negatives) = (pick(true), pick(false));
-            let of_kind = |kind: Kind| -> Vec<f64> {
-                outcomes
-                    .iter()
-                    .filter(|(g, _)| g.kind == kind)
-                    .filter_map(|(_, o)| value_of(o))
-                    .filter(|v| v.is_finite())
-                    .collect()
-            };
+            let (positives, negatives) = (pick(&|k| k.should_pass()), pick(&|k| !k.should_pass()));
             let kinds: Vec<(Kind, Vec<f64>)> = [Kind::Different, Kind::Mixed, Kind::Intruder]
                 .into_iter()
-                .map(|k| (k, of_kind(k)))
+                .map(|kind| (kind, pick(&|k| k == kind)))
                 .filter(|(_, v)| !v.is_empty())
                 .collect();
             let auc_by_kind = if kinds.len() > 1 {
