@@ -335,14 +335,16 @@ fn scene() {
     let measure = |imgs: &[RgbImage]| {
         let o = run("scene_variety", "", imgs);
         let spread = o.measures.iter().find(|m| m.name == "position_spread").map_or(f64::NAN, |m| m.value);
-        (o.value.unwrap_or(f64::NAN), spread, background_palette(imgs))
+        let shared =
+            o.measures.iter().find(|m| m.name == "shared_background_keypoints").map_or(0, |m| m.value as usize);
+        (o.value.unwrap_or(f64::NAN), spread, background_palette(imgs), shared, o.passed)
     };
     let (mut real, mut mixed, mut same) = (Vec::new(), Vec::new(), Vec::new());
     for (i, (name, imgs)) in sets.iter().enumerate() {
-        let (d, s, pal) = measure(imgs);
-        real.push((d, s, pal));
+        let (d, s, pal, kp, passed) = measure(imgs);
+        real.push((d, s, pal, kp, passed));
         println!(
-            "  real set {name:28} background pHash median {d:4.1}  position spread {s:.3}  background palette {pal:.1}"
+            "  real set {name:28} background pHash median {d:4.1}  position spread {s:.3}  background palette {pal:.1}  shared background keypoints {kp}"
         );
         let mix: Vec<RgbImage> = (0..4).map(|k| sets[(i + 1 + k * 5) % sets.len()].1[0].clone()).collect();
         mixed.push(measure(&mix));
@@ -364,6 +366,11 @@ fn scene() {
         spread(&format!("{label}: background pHash"), &rows.iter().map(|r| r.0).collect::<Vec<_>>());
         spread(&format!("{label}: position spread"), &rows.iter().map(|r| r.1).collect::<Vec<_>>());
         spread(&format!("{label}: background palette (not the check)"), &rows.iter().map(|r| r.2).collect::<Vec<_>>());
+        spread(
+            &format!("{label}: shared background keypoints (most of a pair)"),
+            &rows.iter().map(|r| r.3 as f64).collect::<Vec<_>>(),
+        );
+        println!("  {label}: pass the check as configured: {} / {}", rows.iter().filter(|r| r.4).count(), rows.len());
         for line in [16.0, 27.0] {
             println!("  {label}: pass at {line}: {} / {}", rows.iter().filter(|r| r.0 >= line).count(), rows.len());
         }

@@ -4,7 +4,7 @@ use rayon::prelude::*;
 
 use super::registry::params;
 use super::{CheckSpec, Context, Image, Measure, Outcome, per_image};
-use crate::imaging::analysis;
+use crate::imaging::{analysis, keypoints};
 
 params! {
     /// Parameters of `identity_consistency`.
@@ -41,8 +41,20 @@ params! {
             None,
             "lowest spread of subject centres and sizes (not judged unless set: real varied sets reach 0.01)",
         ),
+        max_shared_keypoints: u32 = int(
+            0,
+            10000,
+            Some(SHARED_KEYPOINTS),
+            "most keypoints two images' backgrounds may share (RANSAC inliers outside the subject): more is one picture cropped, shifted or re-saved",
+        ),
     }
 }
+
+/// Keypoints two backgrounds may share (outside the subjects' boxes): the
+/// other shots of 23 real sets share at most 19 (a burst of two near-equal
+/// frames, 113), four different subjects at most 7; one picture cropped
+/// 10%, shifted 8 px and re-saved, a median of 29 (docs/checks.md).
+const SHARED_KEYPOINTS: i64 = 30;
 
 /// SSIM and pHash distance within which two renders count as the same image
 /// (a re-run on a backend that is not bit-exact; a cell of a grid and its
@@ -156,6 +168,40 @@ fn layout_distance(a: &Layout, b: &Layout) -> f64 {
     let d: Vec<f64> =
         a.iter().zip(b).filter_map(|(x, y)| x.zip(*y)).map(|(x, y)| f64::from(analysis::delta_e(x, y))).collect();
     if d.len() < 3 { 100.0 } else { d.iter().sum::<f64>() / d.len() as f64 }
+}
+
+/// The most keypoints any two images' backgrounds share (RANSAC inliers
+/// among the keypoints outside each image's subject box), and which two.
+fn shared_background(spec: &CheckSpec, images: &[Image], ls: &[SubjectLook]) -> Result<(usize, usize, usize), Outcome> {
+    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
+    let kps: Vec<Vec<keypoints::Keypoint>> = decoded
+        .par_iter()
+        .zip(ls)
+        .map(|(rgb, l)| {
+            // Keypoints are found on the ≤ 512 px working copy.
+            let (w, h) = rgb.dimensions();
+            let s = (512.0 / f64::from(w.max(h))).min(1.0);
+            let (fw, fh) = (f64::from(w) * s, f64::from(h) * s);
+            let b = l.bbox;
+            keypoints::detect(rgb)
+                .into_iter()
+                .filter(|k| {
+                    let (x, y) = (f64::from(k.x) / fw, f64::from(k.y) / fh);
+                    !(x >= b[0] && x <= b[0] + b[2] && y >= b[1] && y <= b[1] + b[3])
+                })
+                .collect()
+        })
+        .collect();
+    let mut most = (0, 0, 0);
+    for i in 0..kps.len() {
+        for j in i + 1..kps.len() {
+            let n = keypoints::inliers_between(&kps[i], &kps[j]);
+            if n > most.0 {
+                most = (n, i, j);
+            }
+        }
+    }
+    Ok(most)
 }
 
 fn looks(spec: &CheckSpec, images: &[Image]) -> Result<Vec<SubjectLook>, Outcome> {
@@ -310,6 +356,8 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
 /// when a brief sets min_position_spread: on 23 real sets of one subject in
 /// varied scenes it runs from 0.01 (a statue framed alike in every style)
 /// to 0.48, so no default would be fair. Ten copies of one image score 0.
+/// And no two backgrounds share more than max_shared_keypoints (30): one
+/// picture cropped, shifted or re-saved into several "scenes" does.
 pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let p: Variety = measured!(super::params(spec));
     let (min, min_spread) = (f64::from(p.min_background_phash_distance), p.min_position_spread);
@@ -317,6 +365,8 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
         return Outcome::unmeasured(spec, "scene variety needs at least two images");
     }
     let ls = measured!(looks(spec, images));
+    let shared = measured!(shared_background(spec, images, &ls));
+    let max_shared = f64::from(p.max_shared_keypoints);
     let mut d = Vec::new();
     for i in 0..ls.len() {
         for j in i + 1..ls.len() {
@@ -336,7 +386,23 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
             threshold: min_spread,
             ..Measure::at_least("position_spread", spread, 0.0).held_by("min_position_spread")
         },
+        Measure::at_most("shared_background_keypoints", shared.0 as f64, max_shared).held_by("max_shared_keypoints"),
     ];
+    if shared.0 as f64 > max_shared {
+        let (n, i, j) = shared;
+        return Outcome::new(
+            spec,
+            false,
+            Some(med),
+            Some(min),
+            format!(
+                "images {} and {} show one picture reframed: their backgrounds share {n} keypoints (at most {max_shared:.0}). Generate each scene; do not crop or shift one image into several.",
+                i + 1,
+                j + 1
+            ),
+        )
+        .with_measures(measures);
+    }
     if med < min {
         return Outcome::new(
             spec,

@@ -380,7 +380,7 @@ pub const CHECKS: &[CheckDef] = &[
     ),
     set::<consistency::Variety>(
         "scene_variety",
-        "backgrounds differ across a set (pHash); subject movement when a brief asks for it",
+        "backgrounds differ across a set (pHash), and no two are one picture reframed (shared keypoints); subject movement when a brief asks for it",
         |s, i, _| consistency::variety(s, i),
     ),
     image::<consistency::Rerun>(
