@@ -6,9 +6,9 @@
 //! functions they call. Dev time only: reads `../shared/photos/` and
 //! `../shared/calibration/`, and `tests/fixtures/subjects/boxes.csv` for
 //! hand-labelled subject boxes. Prints, per part, one line per case and the
-//! distribution (min / p25 / p50 / p75 / max) of each measure; a few parts
-//! also print an alternative measure beside the check's, marked "not the
-//! check" (mask boundaries from the map's colours, the background's palette).
+//! distribution (min / p25 / p50 / p75 / max) of each measure; the scene
+//! part also prints an alternative measure beside the check's, marked "not
+//! the check" (the background's palette).
 //!
 //! `cargo run --example measure_defaults [-- mask|inside|outside|style|scene|rerun|colors|composition]`
 //! (no argument: every part).

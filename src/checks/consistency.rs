@@ -173,15 +173,13 @@ fn layout_distance(a: &Layout, b: &Layout) -> f64 {
 /// The most keypoints any two images' backgrounds share (RANSAC inliers
 /// among the keypoints outside each image's subject box), and which two.
 fn shared_background(spec: &CheckSpec, images: &[Image], ls: &[SubjectLook]) -> Result<(usize, usize, usize), Outcome> {
-    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
-    let kps: Vec<Vec<keypoints::Keypoint>> = decoded
+    // Keypoints are found on the working copy every check shares.
+    let working = per_image(spec, images, |img, _| img.working().unwrap_or_default())?;
+    let kps: Vec<Vec<keypoints::Keypoint>> = working
         .par_iter()
         .zip(ls)
         .map(|(rgb, l)| {
-            // Keypoints are found on the ≤ 512 px working copy.
-            let (w, h) = rgb.dimensions();
-            let s = (512.0 / f64::from(w.max(h))).min(1.0);
-            let (fw, fh) = (f64::from(w) * s, f64::from(h) * s);
+            let (fw, fh) = (f64::from(rgb.width()), f64::from(rgb.height()));
             let b = l.bbox;
             keypoints::detect(rgb)
                 .into_iter()
