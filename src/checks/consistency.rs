@@ -557,3 +557,171 @@ fn compare_rerun(spec: &CheckSpec, images: &[Image], again: &[Vec<u8>], from: &s
         }
     }
 }
+
+/// The descriptor study of `docs/research/identity-descriptors/`: every
+/// descriptor the identity check could use, between every two fixture
+/// images, written to `/tmp/ident.json` for `study.py` (`cargo test --lib
+/// identity_descriptor_study -- --ignored`). Ignored: a measurement, not a
+/// test.
+#[cfg(test)]
+mod descriptor_study {
+    use super::*;
+    use crate::imaging::analysis::Plane;
+
+    fn lbp_hist(g: &Plane, mask: &[u8], mw: usize, mh: usize) -> Vec<f32> {
+        // Rotation-invariant uniform LBP(8,1): 10 bins.
+        let mut h = vec![0f32; 10];
+        let off = [(-1i32, -1i32), (0, -1), (1, -1), (1, 0), (1, 1), (0, 1), (-1, 1), (-1, 0)];
+        for y in 1..g.h - 1 {
+            for x in 1..g.w - 1 {
+                let (mx, my) = (x * mw / g.w, y * mh / g.h);
+                if mask[my.min(mh - 1) * mw + mx.min(mw - 1)] == 0 {
+                    continue;
+                }
+                let c = g.at(x, y);
+                let bits: Vec<u8> = off
+                    .iter()
+                    .map(|(dx, dy)| u8::from(g.at((x as i32 + dx) as usize, (y as i32 + dy) as usize) >= c + 2.0))
+                    .collect();
+                let trans = (0..8).filter(|i| bits[*i] != bits[(i + 1) % 8]).count();
+                let ones = bits.iter().filter(|b| **b == 1).count();
+                let bin = if trans <= 2 { ones } else { 9 };
+                h[bin] += 1.0;
+            }
+        }
+        let t: f32 = h.iter().sum();
+        h.iter_mut().for_each(|v| *v /= t.max(1.0));
+        h
+    }
+
+    fn hog(g: &Plane, mask: &[u8], mw: usize, mh: usize) -> Vec<f32> {
+        // 2x2 cells over the masked extent x 8 unsigned orientation bins.
+        let mut h = vec![0f32; 32];
+        let own = |x: usize, y: usize| {
+            let (mx, my) = (x * mw / g.w, y * mh / g.h);
+            mask[my.min(mh - 1) * mw + mx.min(mw - 1)] > 0
+        };
+        let (mut x0, mut x1, mut y0, mut y1) = (g.w, 0, g.h, 0);
+        for y in 0..g.h {
+            for x in 0..g.w {
+                if own(x, y) {
+                    x0 = x0.min(x);
+                    x1 = x1.max(x);
+                    y0 = y0.min(y);
+                    y1 = y1.max(y);
+                }
+            }
+        }
+        for y in 1..g.h - 1 {
+            for x in 1..g.w - 1 {
+                if !own(x, y) {
+                    continue;
+                }
+                let gx = g.at(x + 1, y) - g.at(x - 1, y);
+                let gy = g.at(x, y + 1) - g.at(x, y - 1);
+                let m = (gx * gx + gy * gy).sqrt();
+                let a = gy.atan2(gx).rem_euclid(std::f32::consts::PI);
+                let b = ((a / std::f32::consts::PI * 8.0) as usize).min(7);
+                let cx = usize::from(x * 2 > x0 + x1);
+                let cy = usize::from(y * 2 > y0 + y1);
+                h[(cy * 2 + cx) * 8 + b] += m;
+            }
+        }
+        let t: f32 = h.iter().sum();
+        h.iter_mut().for_each(|v| *v /= t.max(1e-6));
+        h
+    }
+
+    fn chi2(a: &[f32], b: &[f32]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| if x + y > 0.0 { ((x - y) * (x - y) / (x + y)) as f64 } else { 0.0 }).sum::<f64>()
+            / 2.0
+    }
+
+    #[test]
+    #[ignore]
+    fn identity_descriptor_study() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects");
+        let mut files = Vec::new();
+        for sub in ["photos", "generated"] {
+            let mut dirs: Vec<_> =
+                std::fs::read_dir(root.join(sub)).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+            dirs.sort();
+            for d in dirs.into_iter().filter(|d| d.is_dir()) {
+                let mut fs: Vec<_> = std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+                fs.sort();
+                for f in fs {
+                    let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("").to_lowercase();
+                    if ["png", "jpg", "jpeg"].contains(&ext.as_str()) {
+                        files.push((format!("{sub}/{}", d.file_name().unwrap().to_string_lossy()), f));
+                    }
+                }
+            }
+        }
+        struct D {
+            l: SubjectLook,
+            lbp: Vec<f32>,
+            hog: Vec<f32>,
+            chroma: Vec<([f32; 3], f64)>,
+            aspect: f64,
+            kps: Vec<keypoints::Keypoint>,
+            fill: f64,
+        }
+        let ds: Vec<D> = files
+            .par_iter()
+            .map(|(_, f)| {
+                let img = Image::load(f.display().to_string(), std::fs::read(f).unwrap());
+                let rgb = &img.pixels().unwrap().rgb;
+                let l = look(rgb);
+                let small = analysis::working(&analysis::working(rgb, 256), 128);
+                let (sw, sh) = (small.width() as usize, small.height() as usize);
+                let found = crate::imaging::subject::find(&small);
+                let all: Vec<[f32; 3]> = small.pixels().map(|p| analysis::lab(p.0)).collect();
+                let mask: Vec<u8> =
+                    crate::imaging::subject::own_pixels_of_lab(&all, sw, [found.x, found.y, found.w, found.h])
+                        .into_iter()
+                        .map(u8::from)
+                        .collect();
+                let mid = analysis::working(rgb, 256);
+                let g = analysis::gray(&mid);
+                let lbp = lbp_hist(&g, &mask, sw, sh);
+                let hog = hog(&g, &mask, sw, sh);
+                let labs: Vec<[f32; 3]> =
+                    all.iter().zip(&mask).filter(|(_, m)| **m > 0).map(|(l, _)| [60.0, l[1], l[2]]).collect();
+                let chroma = analysis::dominant(&labs, 5);
+                let own: Vec<(usize, usize)> =
+                    (0..sw * sh).filter(|i| mask[*i] > 0).map(|i| (i % sw, i / sw)).collect();
+                let ext = |v: Vec<usize>| {
+                    let mut v = v;
+                    v.sort();
+                    let n = v.len().max(1);
+                    (v[n * 95 / 100 - usize::from(n * 95 / 100 == n)] - v[n * 5 / 100]) as f64 + 1.0
+                };
+                let (ex, ey) = (ext(own.iter().map(|o| o.0).collect()), ext(own.iter().map(|o| o.1).collect()));
+                let aspect = (ex / ey).ln();
+                let fill = own.len() as f64 / (ex * ey);
+                let kps = keypoints::detect(&img.working().unwrap());
+                D { l, lbp, hog, chroma, aspect, kps, fill }
+            })
+            .collect();
+        let n = ds.len();
+        let mat = |f: &(dyn Fn(&D, &D) -> f64 + Sync)| -> Vec<Vec<f64>> {
+            (0..n)
+                .into_par_iter()
+                .map(|i| (0..n).map(|j| if i == j { 0.0 } else { f(&ds[i], &ds[j]) }).collect())
+                .collect()
+        };
+        let out = serde_json::json!({
+            "images": files.iter().map(|(g, f)| serde_json::json!({"group": g, "file": f.file_name().unwrap().to_string_lossy()})).collect::<Vec<_>>(),
+            "palette": mat(&|a, b| analysis::palette_distance(&a.l.palette, &b.l.palette)),
+            "layout": mat(&|a, b| layout_distance(&a.l.layout, &b.l.layout)),
+            "hist": mat(&|a, b| analysis::histogram_intersection(&a.l.hist, &b.l.hist)),
+            "lbp": mat(&|a, b| chi2(&a.lbp, &b.lbp)),
+            "hog": mat(&|a, b| chi2(&a.hog, &b.hog)),
+            "chroma": mat(&|a, b| analysis::palette_distance(&a.chroma, &b.chroma)),
+            "aspect": mat(&|a, b| (a.aspect - b.aspect).abs()),
+            "fill": mat(&|a, b| (a.fill - b.fill).abs()),
+            "kp": mat(&|a, b| keypoints::inliers_between(&a.kps, &b.kps) as f64),
+        });
+        std::fs::write("/tmp/ident.json", out.to_string()).unwrap();
+    }
+}
