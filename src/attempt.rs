@@ -158,9 +158,10 @@ pub fn evaluate(
     answer: &Answer,
     backend: &dyn Backend,
     observer: &dyn Observer,
+    embedding: Option<checks::Embedding<'_>>,
 ) -> Result<(Made, Verdict)> {
     if exercise.kind == ExerciseKind::Pipeline {
-        return evaluate_pipeline(curriculum, exercise, answer, observer);
+        return evaluate_pipeline(curriculum, exercise, answer, observer, embedding);
     }
     let files = asset_reader(curriculum, exercise);
     let label = curriculum.source.display(&exercise.dir);
@@ -171,7 +172,7 @@ pub fn evaluate(
         }
     };
     observer.checking();
-    let verdict = check(curriculum, exercise, answer, &made.images, Some(backend));
+    let verdict = check(curriculum, exercise, answer, &made.images, Some(backend), embedding);
     Ok((made, verdict))
 }
 
@@ -185,6 +186,7 @@ fn evaluate_pipeline(
     exercise: &Exercise,
     answer: &Answer,
     observer: &dyn Observer,
+    embedding: Option<checks::Embedding<'_>>,
 ) -> Result<(Made, Verdict)> {
     let p = Pipeline::parse(&answer.path.display().to_string(), &answer.text, Limits::default())?;
     // A fresh folder unless the caller keeps one; removed however this function
@@ -231,6 +233,7 @@ fn evaluate_pipeline(
         run: Some(&report),
         pricing: pricing.as_deref(),
         models: &model_facts,
+        embedding,
     };
     let verdict = checks::run(&exercise.checks, &made.images, &ctx);
     Ok((made, verdict))
@@ -351,6 +354,7 @@ pub fn check(
     answer: &Answer,
     images: &[Image],
     backend: Option<&dyn Backend>,
+    embedding: Option<checks::Embedding<'_>>,
 ) -> Verdict {
     let files = asset_reader(curriculum, exercise);
     let label = curriculum.source.display(&exercise.dir);
@@ -394,6 +398,7 @@ pub fn check(
         run: None,
         pricing: pricing.as_deref(),
         models: &model_facts,
+        embedding,
     };
     checks::run(&exercise.checks, images, &ctx)
 }
@@ -444,6 +449,7 @@ pub fn run_recorded(
     backend: &dyn Backend,
     backend_name: &str,
     observer: &dyn Observer,
+    embedding: Option<checks::Embedding<'_>>,
 ) -> Result<Recorded> {
     let id = store.begin_attempt(&NewAttempt {
         learner,
@@ -451,7 +457,7 @@ pub fn run_recorded(
         recipe_text: &answer.text,
         backend: backend_name,
     })?;
-    let result = evaluate(curriculum, exercise, answer, backend, observer);
+    let result = evaluate(curriculum, exercise, answer, backend, observer, embedding);
     let (made, verdict) = match result {
         Ok(x) => x,
         Err(e) => {
@@ -483,6 +489,7 @@ pub fn record_made(
     images: Vec<Image>,
     seeds: Vec<i64>,
     backend_name: &str,
+    embedding: Option<checks::Embedding<'_>>,
 ) -> Result<Recorded> {
     let id = store.begin_attempt(&NewAttempt {
         learner,
@@ -490,7 +497,7 @@ pub fn record_made(
         recipe_text: &answer.text,
         backend: backend_name,
     })?;
-    let verdict = check(curriculum, exercise, answer, &images, None);
+    let verdict = check(curriculum, exercise, answer, &images, None, embedding);
     let made = Made { images, seeds, cost: 0.0, not_understood: Vec::new(), conflicts: Vec::new() };
     finish(store, outputs, curriculum, exercise, id, made, verdict)
 }

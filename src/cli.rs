@@ -234,6 +234,10 @@ pub enum Command {
         /// curriculum folder) for each entry of this check; comments and layout are kept
         #[arg(long, value_name = "PATH", num_args = 1..)]
         write: Vec<PathBuf>,
+        /// An ONNX image-embedding model to measure beside the check's own measures (identity_consistency;
+        /// needs a genpath built with --features embedding)
+        #[arg(long, value_name = "FILE")]
+        embedding_model: Option<PathBuf>,
     },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]

@@ -30,6 +30,9 @@ pub struct Config {
     /// Named backends, e.g. `[backends.studio] kind = "a1111"`.
     #[serde(default)]
     pub backends: BTreeMap<String, BackendConfig>,
+    /// How the checks judge, beyond what each exercise sets.
+    #[serde(default, skip_serializing_if = "ChecksConfig::is_empty")]
+    pub checks: ChecksConfig,
     /// The folder genpath.toml is in: relative paths in it (templates) are
     /// taken from here, whatever folder genpath was started in.
     #[serde(skip)]
@@ -51,6 +54,28 @@ pub struct LearnerConfig {
 impl Default for LearnerConfig {
     fn default() -> Self {
         LearnerConfig { id: default_learner_id(), name: default_learner_name(), email: None }
+    }
+}
+
+/// `[checks]`: what the checks may use that genpath does not ship.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// An ONNX image-embedding model (DINO-style) for identity checks,
+    /// relative to genpath.toml. genpath ships none; it needs a genpath
+    /// built with `--features embedding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding_model: Option<PathBuf>,
+    /// The odd one out's lowest cosine similarity to the others that
+    /// passes, for that model: `genpath calibrate identity_consistency`
+    /// on your own sets prints it. Unset: measured, not judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embedding_min_similarity: Option<f64>,
+}
+
+impl ChecksConfig {
+    fn is_empty(&self) -> bool {
+        *self == ChecksConfig::default()
     }
 }
 
@@ -275,6 +300,7 @@ impl Default for Config {
             max_side: default_max_side(),
             learner: LearnerConfig::default(),
             backends: BTreeMap::new(),
+            checks: ChecksConfig::default(),
             dir: PathBuf::new(),
         }
     }
@@ -310,6 +336,14 @@ name = "Learner"
 # kind = "openai"
 # model = "gpt-image-1"
 # auth_env = "OPENAI_API_KEY"
+
+# An image-embedding model (ONNX, DINO-style) that identity checks use
+# beside colour; genpath ships none. Set the line with
+# `genpath calibrate identity_consistency --same DIR...` on your own sets.
+#
+# [checks]
+# embedding_model = "models/dinov2-small.onnx"
+# embedding_min_similarity = 0.6
 "#;
 
 impl Config {
@@ -350,6 +384,15 @@ impl Config {
                 diags.push(spans.at(label, &[Seg::Key("backends"), Seg::Key(name), Seg::Key("url")], problem));
             }
         }
+        if let Some(m) = config.checks.embedding_min_similarity
+            && !(-1.0..=1.0).contains(&m)
+        {
+            diags.push(spans.at(
+                label,
+                &[Seg::Key("checks"), Seg::Key("embedding_min_similarity")],
+                format!("embedding_min_similarity is a cosine similarity from -1 to 1, not {m}"),
+            ));
+        }
         diags.into_result().map(|()| config)
     }
 
@@ -373,6 +416,11 @@ impl Config {
             self.backend = b.trim().to_string();
         }
         self
+    }
+
+    /// The embedding model's file, relative paths taken from genpath.toml's folder.
+    pub fn embedding_model(&self) -> Option<PathBuf> {
+        self.checks.embedding_model.as_ref().map(|p| self.dir.join(p))
     }
 
     pub fn limits(&self) -> crate::recipe::Limits {

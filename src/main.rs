@@ -58,7 +58,7 @@ fn run(cli: Cli) -> Result<()> {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
-    if let Command::Calibrate { check, same, different, param, false_pass, each, write } = &command {
+    if let Command::Calibrate { check, same, different, param, false_pass, each, write, embedding_model } = &command {
         return commands::calibrate::run(&commands::calibrate::Args {
             check,
             same,
@@ -67,6 +67,7 @@ fn run(cli: Cli) -> Result<()> {
             false_pass: *false_pass,
             each: *each,
             write,
+            embedding_model: embedding_model.as_deref(),
         });
     }
     if let Command::Render { recipe, out } = command {

@@ -20,6 +20,9 @@ pub const DB_FILE: &str = "genpath.db";
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
+    /// The `[checks] embedding_model`, loaded on first use (a model takes a
+    /// moment to load; most commands never judge a set).
+    embedder: std::sync::OnceLock<Result<crate::imaging::embedding::Embedder, String>>,
     /// Held for the life of the process: a running attempt whose process no
     /// longer holds its lock was interrupted (crash, kill -9, power loss).
     _lock: ProcessLock,
@@ -69,9 +72,23 @@ impl Workspace {
         }
         let config = Config::load(&config_path)?.with_env();
         let lock = take_process_lock(&root.join(".locks"))?;
-        let ws = Workspace { root: root.to_path_buf(), config, _lock: lock };
+        let ws = Workspace { root: root.to_path_buf(), config, embedder: std::sync::OnceLock::new(), _lock: lock };
         ws.remove_stale_locks();
         Ok(ws)
+    }
+
+    /// The image-embedding model of `[checks]`, with its line, for the
+    /// checks; `None` when none is configured. A model that cannot be
+    /// loaded is an error naming the file (a check must not quietly judge
+    /// without the model the learner asked for).
+    pub fn embedding(&self) -> Result<Option<crate::checks::Embedding<'_>>> {
+        let Some(path) = self.config.embedding_model() else { return Ok(None) };
+        let model = self
+            .embedder
+            .get_or_init(|| crate::imaging::embedding::Embedder::load(&path).map_err(|e| format!("{e:#}")))
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("[checks] embedding_model in {}: {e}", self.config_path().display()))?;
+        Ok(Some(crate::checks::Embedding { model, min_similarity: self.config.checks.embedding_min_similarity }))
     }
 
     pub fn config_path(&self) -> PathBuf {

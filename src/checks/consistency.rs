@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 
 use super::registry::params;
-use super::{CheckSpec, Context, Image, Measure, Outcome, per_image};
+use super::{CheckSpec, Context, Embedding, Image, Measure, Outcome, per_image};
 use crate::imaging::{analysis, keypoints};
 
 params! {
@@ -27,6 +27,12 @@ params! {
         review_odd_layout_delta_e: f64 =
             num(0.0, 100.0, Some(25.0), "layout above this (and within the largest) passes as needs review (the largest less what a crop or shift moves it)"),
         keypoints: bool = of(ParamKind::Bool, "add ORB keypoint matching (RANSAC inliers) for rigid products"),
+        min_embedding_similarity: Option<f64> = num(
+            -1.0,
+            1.0,
+            None,
+            "with [checks] embedding_model: lowest cosine similarity of the odd one out's subject embedding to the others' (median); overrides [checks] embedding_min_similarity; set it with genpath calibrate on your own sets",
+        ),
     }
 }
 
@@ -215,6 +221,84 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// What the embedding model says of a set: the odd one out by its
+/// subject's embedding, and the line it is held to.
+struct Embedded {
+    odd: usize,
+    /// Its median cosine similarity to the others.
+    similarity: f64,
+    min: Option<f64>,
+}
+
+impl Embedded {
+    fn fails(&self) -> bool {
+        self.min.is_some_and(|m| self.similarity < m)
+    }
+    fn describe(&self) -> String {
+        match self.min {
+            Some(m) => format!(
+                "embedding: the odd one out (image {}) has similarity {:.3} to the others (at least {m:.3})",
+                self.odd + 1,
+                self.similarity
+            ),
+            None => format!(
+                "embedding: the odd one out (image {}) has similarity {:.3} to the others (not judged: no min_similarity yet; run genpath calibrate identity_consistency on your own sets)",
+                self.odd + 1,
+                self.similarity
+            ),
+        }
+    }
+}
+
+/// How much of the subject's box, on each side, the embedding also sees:
+/// a little context, as a crop a person would make.
+const EMBED_MARGIN: f64 = 0.15;
+
+/// Each image's subject (the finder's box, [`EMBED_MARGIN`] wider on every
+/// side) embedded by the user's model; the odd one out is the image with
+/// the lowest median cosine similarity to the others. The subject, not the
+/// frame: the set is meant to vary its scenes.
+fn embedding_odd_one(
+    spec: &CheckSpec,
+    images: &[Image],
+    ls: &[SubjectLook],
+    e: Embedding<'_>,
+    min: Option<f64>,
+) -> Result<Embedded, Outcome> {
+    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
+    let vectors: Vec<Result<Vec<f32>, String>> = decoded
+        .par_iter()
+        .zip(ls)
+        .map(|(rgb, l)| {
+            let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
+            let [bx, by, bw, bh] = l.bbox;
+            let (x0, y0) = ((bx - EMBED_MARGIN * bw).max(0.0), (by - EMBED_MARGIN * bh).max(0.0));
+            let (x1, y1) = ((bx + bw * (1.0 + EMBED_MARGIN)).min(1.0), (by + bh * (1.0 + EMBED_MARGIN)).min(1.0));
+            let px = |f: f64, side: f64| (f * side).round() as u32;
+            let (cx, cy) = (px(x0, w).min(rgb.width() - 1), px(y0, h).min(rgb.height() - 1));
+            let cw = px(x1, w).saturating_sub(cx).clamp(1, rgb.width() - cx);
+            let ch = px(y1, h).saturating_sub(cy).clamp(1, rgb.height() - cy);
+            let crop = image::imageops::crop_imm(*rgb, cx, cy, cw, ch).to_image();
+            e.model.embed(&crop).map_err(|err| format!("{err:#}"))
+        })
+        .collect();
+    let mut vs = Vec::with_capacity(vectors.len());
+    for (i, v) in vectors.into_iter().enumerate() {
+        vs.push(v.map_err(|err| {
+            Outcome::unmeasured(spec, format!("the embedding model failed on image {}: {err}", i + 1))
+        })?);
+    }
+    let n = vs.len();
+    let (odd, similarity) = (0..n)
+        .map(|i| {
+            let sims: Vec<f64> =
+                (0..n).filter(|j| *j != i).map(|j| crate::imaging::embedding::cosine(&vs[i], &vs[j])).collect();
+            (i, median(sims))
+        })
+        .fold((0, f64::MAX), |a, x| if x.1 < a.1 { x } else { a });
+    Ok(Embedded { odd, similarity, min: min.or(e.min_similarity) })
+}
+
 /// `identity_consistency`: one subject across the set, judged on each
 /// image's subject (the subject finder's box without the colours around
 /// it): every image's median palette distance to the others (k = 5, Lab,
@@ -234,7 +318,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// intruder sets pass). The histogram intersection with the set's central
 /// image is reported, not judged. Colour is a proxy for identity:
 /// same-coloured look-alikes can fool it, and a person should confirm.
-pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
+/// With an image-embedding model (`[checks] embedding_model`), each
+/// subject is also embedded and the odd one out by cosine similarity must
+/// reach min_embedding_similarity (from the workspace or the exercise; not
+/// judged until calibrated): what colour cannot tell, a cat among brown
+/// dogs, a model can (`docs/research/identity-descriptors/`).
+pub fn identity(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
     let p: Identity = measured!(super::params(spec));
     let (max_odd, review_odd, max_de) = (p.max_odd_delta_e, p.review_odd_delta_e, p.max_palette_delta_e);
     let (max_lay, review_lay) = (p.max_odd_layout_delta_e, p.review_odd_layout_delta_e);
@@ -293,12 +382,28 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         let verdict = if m >= 15.0 { "strong evidence of one rigid object" } else { "no strong evidence" };
         format!("; keypoints: median {m:.0} RANSAC inliers with the central image ({verdict})")
     });
-    let measures = vec![
+    // A model's word on what the subject is (when the user supplied one).
+    let embedded = match ctx.embedding {
+        Some(e) => Some(measured!(embedding_odd_one(spec, images, &ls, e, p.min_embedding_similarity))),
+        None => None,
+    };
+    let mut measures = vec![
         Measure::at_most("odd_one_out_delta_e", odd, max_odd).held_by("max_odd_delta_e"),
         Measure::at_most("palette_delta_e", med, max_de).held_by("max_palette_delta_e"),
         Measure::at_most("odd_one_out_layout_delta_e", lay, max_lay).held_by("max_odd_layout_delta_e"),
         Measure { threshold: None, ..Measure::at_least("histogram_intersection", worst_h, 0.0) },
     ];
+    if let Some(e) = &embedded {
+        measures.push(Measure {
+            threshold: e.min,
+            ..Measure::at_least("odd_one_out_embedding_similarity", e.similarity, 0.0)
+                .held_by("min_embedding_similarity")
+        });
+    }
+    let note = match &embedded {
+        Some(e) => format!("{note}; {}", e.describe()),
+        None => note,
+    };
     let fail =
         |message: String| Outcome::new(spec, false, Some(odd), Some(max_odd), message).with_measures(measures.clone());
     if odd > max_odd {
@@ -311,6 +416,16 @@ pub fn identity(spec: &CheckSpec, images: &[Image]) -> Outcome {
         return fail(format!(
             "the subject's colours drift across the set: median palette ΔE00 {med:.1} > {max_de:.1}. Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference]{note} {proxy}"
         ));
+    }
+    if let Some(e) = embedded.as_ref().filter(|e| e.fails()) {
+        // Reported with its own value and threshold (the colours passed).
+        let min = e.min.unwrap_or_default();
+        return Outcome::new(spec, false, Some(e.similarity), e.min, format!(
+            "image {} is not the same subject as the others by the embedding model: its subject's similarity to theirs is {:.3} (median cosine; at least {min:.3}) though its colours are close. Give the first image as a [reference] and keep the subject's description word for word",
+            e.odd + 1,
+            e.similarity
+        ))
+        .with_measures(measures);
     }
     if lay > max_lay {
         // Reported with its own value and threshold (the palette's passed).

@@ -390,6 +390,22 @@ pub struct Context<'a> {
     /// A practice model's facts for an image of this size (the attempt, which
     /// sees the renderer's table, fills it in: the checks sit below the backends).
     pub models: &'a ModelTable,
+    /// An image-embedding model the user supplied (`[checks]
+    /// embedding_model`), for checks of one subject across a set.
+    pub embedding: Option<Embedding<'a>>,
+}
+
+/// An image-embedding model and the line calibrated for it: embeddings are
+/// what tells a cat from a brown dog where colour cannot
+/// (`docs/research/identity-descriptors/`), and a cosine similarity means
+/// something only for the model that made it, so the line travels with the
+/// model (`genpath calibrate` measures it on the user's own sets).
+#[derive(Clone, Copy)]
+pub struct Embedding<'a> {
+    pub model: &'a crate::imaging::embedding::Embedder,
+    /// The lowest similarity of the odd one out to the others that passes;
+    /// `None`: measured and reported, not judged (not yet calibrated).
+    pub min_similarity: Option<f64>,
 }
 
 /// A practice model's facts by its name (none: the default model) for an image of a width and height.
@@ -449,6 +465,7 @@ impl<'a> Context<'a> {
             run: None,
             pricing: None,
             models: &no_models,
+            embedding: None,
         }
     }
 }

@@ -376,7 +376,7 @@ pub const CHECKS: &[CheckDef] = &[
     one_subject::<consistency::Identity>(
         "identity_consistency",
         "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall",
-        |s, i, _| consistency::identity(s, i),
+        consistency::identity,
     ),
     set::<consistency::Variety>(
         "scene_variety",

@@ -10,7 +10,10 @@ use anyhow::{Context as _, Result};
 
 use super::{UsageError, write_stdout};
 use crate::checks::calibrate::{self, Group, Kind, Report};
-use crate::checks::{CheckSpec, Context, Deliverable, Image, Passes, Severity, registry};
+use crate::checks::{CheckSpec, Context, Deliverable, Embedding, Image, Passes, Severity, registry};
+
+/// The identity parameter a model's line is written to.
+const EMBEDDING_PARAM: &str = "min_embedding_similarity";
 use crate::present::number;
 
 /// What to calibrate, as the command line gives it.
@@ -24,6 +27,8 @@ pub struct Args<'a> {
     pub each: bool,
     /// exercise.toml files, or folders searched for them, to write the thresholds into.
     pub write: &'a [PathBuf],
+    /// An image-embedding model to measure with (`[checks] embedding_model`).
+    pub embedding_model: Option<&'a Path>,
 }
 
 pub fn run(args: &Args<'_>) -> Result<()> {
@@ -68,8 +73,28 @@ pub fn run(args: &Args<'_>) -> Result<()> {
     }
     let deliverable =
         Deliverable { file: "recipe.toml".into(), count: 0, width: None, height: None, description: None };
-    let report = calibrate::calibrate(&spec, groups, &Context::standalone(&deliverable), args.false_pass);
+    let model = match args.embedding_model {
+        Some(path) => Some(crate::imaging::embedding::Embedder::load(path).map_err(|e| UsageError(format!("{e:#}")))?),
+        None => None,
+    };
+    // Measured, not judged: the line is what this run is for.
+    let embedding = model.as_ref().map(|model| Embedding { model, min_similarity: None });
+    let ctx = Context { embedding, ..Context::standalone(&deliverable) };
+    let report = calibrate::calibrate(&spec, groups, &ctx, args.false_pass);
     write_stdout(format_args!("{}", render(&report, args.each)))?;
+    if let Some(m) = report.measures.iter().find(|m| m.param.as_deref() == Some(EMBEDDING_PARAM))
+        && let Some((t, tp)) = m.suggested
+    {
+        write_stdout(format_args!(
+            "\nto judge with this model in a workspace, put under [checks] in genpath.toml, beside embedding_model:\n  embedding_min_similarity = {t:.3}\n"
+        ))?;
+        if tp < 0.8 {
+            write_stdout(format_args!(
+                "note: that line passes only {:.0}% of the sets that should pass: the model separates these sets poorly; label more sets, or try another model\n",
+                tp * 100.0
+            ))?;
+        }
+    }
     if !args.write.is_empty() {
         write_thresholds(def, &report, args.write)?;
     }

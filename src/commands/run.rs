@@ -98,6 +98,7 @@ pub fn run(
         backend.as_ref(),
         &name,
         &observer,
+        ws.embedding()?,
     );
     observer.bar.finish_and_clear();
     let rec = rec?;

@@ -1143,6 +1143,27 @@ pub fn dominant(labs: &[[f32; 3]], k: usize) -> Vec<([f32; 3], f64)> {
     out
 }
 
+/// Cosine similarity of two vectors, in [-1, 1] (1: the same direction).
+/// Vectors of different lengths (two models' embeddings) or a zero vector
+/// have no meaningful similarity: 0, never NaN.
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    let (mut dot, mut aa, mut bb) = (0f64, 0f64, 0f64);
+    for (&x, &y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(x), f64::from(y));
+        dot += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    let denom = (aa * bb).sqrt();
+    if denom.is_nan() || denom <= 0.0 || !denom.is_finite() {
+        return 0.0;
+    }
+    (dot / denom).clamp(-1.0, 1.0)
+}
+
 /// Weighted palette distance: each colour of `a`'s palette to its nearest in
 /// `b`'s, weighted by share, made symmetric by averaging both directions.
 pub fn palette_distance(a: &[([f32; 3], f64)], b: &[([f32; 3], f64)]) -> f64 {

@@ -7,6 +7,13 @@
 pub mod analysis;
 pub mod color;
 pub mod control_maps;
+/// Image embeddings from a user's ONNX model; without `--features
+/// embedding`, the same names and a model that cannot be loaded.
+#[cfg(feature = "embedding")]
+pub mod embedding;
+#[cfg(not(feature = "embedding"))]
+#[path = "embedding_off.rs"]
+pub mod embedding;
 pub mod font;
 pub mod keypoints;
 pub mod repeat;

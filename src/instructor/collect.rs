@@ -265,9 +265,13 @@ fn recheck(
     };
     // The answer's files resolve inside the bundle only, as on a clean machine.
     answer.sandbox = true;
+    let embedding = match ws.embedding() {
+        Ok(e) => e,
+        Err(e) => return failed(format!("{e:#}")),
+    };
     if exercise.kind == ExerciseKind::Pipeline {
         answer.work_dir = answer_path.parent().map(|p| p.join(".rerun"));
-        let result = attempt::evaluate(curriculum, exercise, &answer, backend, &attempt::Quiet);
+        let result = attempt::evaluate(curriculum, exercise, &answer, backend, &attempt::Quiet, embedding);
         if let Some(dir) = &answer.work_dir {
             let _ = std::fs::remove_dir_all(dir);
         }
@@ -279,7 +283,7 @@ fn recheck(
             Err(e) => failed(format!("re-running the pipeline failed: {e:#}")),
         };
     }
-    let verdict = attempt::check(curriculum, exercise, &answer, images, Some(backend));
+    let verdict = attempt::check(curriculum, exercise, &answer, images, Some(backend), embedding);
     let reproduced = (reproduce && exercise.deliverable.count > 0)
         .then(|| attempt::reproduce(curriculum, exercise, &answer, images, backend));
     (verdict, reproduced)

@@ -19,6 +19,7 @@ mod checks;
 mod chromium;
 mod cli;
 mod devtools;
+mod embedding;
 mod explore;
 mod fuzz;
 mod hardening;

@@ -502,9 +502,15 @@ fn the_campaign_handoff_fails_without_a_package_a_true_cost_prose_or_a_rerun() {
         let path = dir.path().join("answer/pipeline.toml");
         let answer = genpath::attempt::Answer::from_text(&exercise, &path, text, Limits::default())
             .unwrap_or_else(|e| panic!("{what}: {e:#}"));
-        let (_, verdict) =
-            genpath::attempt::evaluate(&curriculum, &exercise, &answer, &Builtin::new(), &genpath::attempt::Quiet)
-                .unwrap_or_else(|e| panic!("{what}: {e:#}"));
+        let (_, verdict) = genpath::attempt::evaluate(
+            &curriculum,
+            &exercise,
+            &answer,
+            &Builtin::new(),
+            &genpath::attempt::Quiet,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{what}: {e:#}"));
         let failed: Vec<&genpath::checks::Outcome> = verdict.outcomes.iter().filter(|o| !o.passed).collect();
         if failing.is_empty() {
             assert!(failed.is_empty(), "{what}: {failed:?}");

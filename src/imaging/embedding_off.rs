@@ -1,0 +1,33 @@
+//! Image embeddings in a genpath built without `--features embedding`: the
+//! same names as `embedding.rs`, and a model that can never be loaded, so
+//! the checks and the workspace need no `cfg` of their own. A workspace
+//! that names a model gets an error saying how to build a genpath that
+//! reads it, never a check that quietly judges without it.
+
+use std::path::Path;
+
+use anyhow::Result;
+use image::RgbImage;
+
+pub use super::analysis::cosine;
+
+/// What a user who names a model in a genpath without the runtime reads.
+pub const NOT_BUILT: &str = "this genpath was built without image-embedding support; \
+     install it with `cargo install --locked --path . --features embedding` to use an embedding model";
+
+/// An image encoder; none can exist in this build.
+#[derive(Debug, Clone)]
+pub struct Embedder {
+    never: std::convert::Infallible,
+}
+
+impl Embedder {
+    /// Always an error naming the file and the feature.
+    pub fn load(path: &Path) -> Result<Embedder> {
+        anyhow::bail!("{}: {NOT_BUILT}", path.display())
+    }
+
+    pub fn embed(&self, _rgb: &RgbImage) -> Result<Vec<f32>> {
+        match self.never {}
+    }
+}

@@ -1,0 +1,174 @@
+//! The optional image-embedding model: its measure in `identity_consistency`,
+//! its line from the workspace or the exercise, `genpath calibrate
+//! --embedding-model`, and `[checks] embedding_model` in a workspace. With
+//! `--features embedding` these run on the tiny ONNX model the library
+//! builds for tests (genpath ships no model); without it, a configured model
+//! is a clear error that says how to get a genpath that reads it.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{run, stderr, stdout};
+
+fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects/photos").join(name)
+}
+
+fn image_paths(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg" || e == "png"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// A workspace whose genpath.toml names an embedding model (and a line).
+fn workspace_with_model(model: &[u8], line: Option<f64>) -> tempfile::TempDir {
+    let ws = tempfile::tempdir().unwrap();
+    std::fs::write(ws.path().join("tiny.onnx"), model).unwrap();
+    let line = line.map_or(String::new(), |l| format!("embedding_min_similarity = {l}\n"));
+    std::fs::write(ws.path().join("genpath.toml"), format!("[checks]\nembedding_model = \"tiny.onnx\"\n{line}"))
+        .unwrap();
+    ws
+}
+
+#[cfg(not(feature = "embedding"))]
+#[test]
+fn a_configured_embedding_model_without_the_feature_is_a_clear_error() {
+    let ws = workspace_with_model(b"not read", Some(0.6));
+    let mut args = vec!["check", "control.consistent-character"];
+    let images = image_paths(&fixture_dir("dog6"));
+    args.extend(images.iter().map(String::as_str));
+    args.extend(["--json", "--no-images"]);
+    let o = run(ws.path(), &args);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    assert!(err.contains("tiny.onnx") && err.contains("--features embedding"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[cfg(feature = "embedding")]
+mod with_the_feature {
+    use super::*;
+    use genpath::checks::{CheckSpec, Context, Deliverable, Embedding, Image, Severity, run_one};
+    use genpath::imaging::embedding::{Embedder, tiny_test_model};
+
+    fn images(dir: &Path) -> Vec<Image> {
+        image_paths(dir).iter().map(|p| Image::load(p.clone(), std::fs::read(p).unwrap())).collect()
+    }
+
+    fn identity(params: &[(&str, f64)]) -> CheckSpec {
+        CheckSpec {
+            check: "identity_consistency".into(),
+            severity: Severity::Essential,
+            params: params.iter().map(|(k, v)| ((*k).to_string(), toml::Value::Float(*v))).collect(),
+        }
+    }
+
+    fn model() -> (tempfile::TempDir, Embedder) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tiny.onnx");
+        std::fs::write(&path, tiny_test_model()).unwrap();
+        let m = Embedder::load(&path).unwrap();
+        (dir, m)
+    }
+
+    fn similarity(o: &genpath::checks::Outcome) -> (f64, Option<f64>) {
+        let m = o.measures.iter().find(|m| m.name == "odd_one_out_embedding_similarity").expect("no embedding measure");
+        (m.value, m.threshold)
+    }
+
+    /// Unset, the model's similarity is reported and not judged; set, the
+    /// odd one out below it fails (and is named) where colour alone passed;
+    /// an exercise's own line overrides the workspace's.
+    #[test]
+    fn identity_embedding_is_reported_until_a_line_is_set_then_judged() {
+        let (_dir, m) = model();
+        let d = Deliverable { file: "recipe.toml".into(), count: 0, width: None, height: None, description: None };
+        let set = images(&fixture_dir("dog6"));
+        let with = |min: Option<f64>| Context {
+            embedding: Some(Embedding { model: &m, min_similarity: min }),
+            ..Context::standalone(&d)
+        };
+        let plain = run_one(&identity(&[]), &set, &Context::standalone(&d));
+        assert!(plain.passed, "{}", plain.message);
+        assert!(plain.measures.iter().all(|m| m.name != "odd_one_out_embedding_similarity"));
+
+        let reported = run_one(&identity(&[]), &set, &with(None));
+        let (sim, threshold) = similarity(&reported);
+        assert!(reported.passed && threshold.is_none(), "{}", reported.message);
+        assert!((-1.0..=1.0).contains(&sim) && sim < 1.0, "{sim}");
+        assert!(reported.message.contains("not judged"), "{}", reported.message);
+
+        let strict = run_one(&identity(&[]), &set, &with(Some(sim + 0.001)));
+        assert!(!strict.passed, "{}", strict.message);
+        assert!(strict.message.contains("by the embedding model"), "{}", strict.message);
+        assert_eq!(similarity(&strict).1, Some(sim + 0.001));
+
+        let lenient = run_one(&identity(&[]), &set, &with(Some(sim - 0.001)));
+        assert!(lenient.passed, "{}", lenient.message);
+        // The exercise's line wins over the workspace's.
+        let own = run_one(&identity(&[("min_embedding_similarity", -1.0)]), &set, &with(Some(sim + 0.001)));
+        assert!(own.passed, "{}", own.message);
+    }
+
+    /// `genpath calibrate --embedding-model` measures the model beside the
+    /// colour measures and prints the workspace line; a file that is not a
+    /// model is an error naming it.
+    #[test]
+    fn calibrate_measures_an_embedding_model_and_prints_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = dir.path().join("tiny.onnx");
+        std::fs::write(&model, tiny_test_model()).unwrap();
+        let dirs: Vec<String> =
+            ["backpack", "can", "dog6"].iter().map(|d| fixture_dir(d).to_string_lossy().into_owned()).collect();
+        let mut args = vec!["calibrate", "identity_consistency", "--same"];
+        args.extend(dirs.iter().map(String::as_str));
+        args.extend(["--embedding-model", model.to_str().unwrap()]);
+        let o = run(dir.path(), &args);
+        let out = stdout(&o);
+        assert!(o.status.success(), "{out}{}", stderr(&o));
+        assert!(out.contains("odd_one_out_embedding_similarity (passes ≥ threshold"), "{out}");
+        assert!(out.contains("embedding_min_similarity = "), "{out}");
+
+        let junk = dir.path().join("junk.onnx");
+        std::fs::write(&junk, b"this is not a model").unwrap();
+        let last = args.len() - 1;
+        args[last] = junk.to_str().unwrap();
+        let o = run(dir.path(), &args);
+        assert!(!o.status.success(), "{}", stdout(&o));
+        assert!(stderr(&o).contains("junk.onnx") && stderr(&o).contains("not an ONNX model"), "{}", stderr(&o));
+    }
+
+    /// A workspace's `[checks] embedding_model` reaches `genpath check`: the
+    /// JSON carries the measure, held to the workspace's line.
+    #[test]
+    fn a_workspace_embedding_model_reaches_genpath_check() {
+        let ws = workspace_with_model(&tiny_test_model(), Some(0.999_999));
+        let mut args = vec!["check", "control.consistent-character"];
+        let images = image_paths(&fixture_dir("dog6"));
+        args.extend(images.iter().map(String::as_str));
+        args.extend(["--json", "--no-images"]);
+        let o = run(ws.path(), &args);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        let identity =
+            v["outcomes"].as_array().unwrap().iter().find(|o| o["check"] == "identity_consistency").unwrap().clone();
+        let measure = identity["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "odd_one_out_embedding_similarity")
+            .unwrap_or_else(|| panic!("no embedding measure: {identity}"))
+            .clone();
+        assert_eq!(measure["threshold"], 0.999_999, "{measure}");
+        assert_eq!(identity["passed"], false, "{identity}");
+
+        // A model file that is not there: an error naming genpath.toml and the file.
+        std::fs::remove_file(ws.path().join("tiny.onnx")).unwrap();
+        let o = run(ws.path(), &args);
+        assert!(!o.status.success());
+        assert!(stderr(&o).contains("embedding_model") && stderr(&o).contains("tiny.onnx"), "{}", stderr(&o));
+    }
+}
