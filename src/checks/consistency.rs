@@ -254,8 +254,8 @@ impl Embedded {
 /// a little context, as a crop a person would make.
 const EMBED_MARGIN: f64 = 0.15;
 
-/// Each image's subject (the finder's box, [`EMBED_MARGIN`] wider on every
-/// side) embedded by the user's model; the odd one out is the image with
+/// Each image's subject (a square on the finder's box, [`EMBED_MARGIN`]
+/// wider on every side) embedded by the user's model; the odd one out is the image with
 /// the lowest median cosine similarity to the others. The subject, not the
 /// frame: the set is meant to vary its scenes.
 fn embedding_odd_one(
@@ -272,12 +272,16 @@ fn embedding_odd_one(
         .map(|(rgb, l)| {
             let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
             let [bx, by, bw, bh] = l.bbox;
-            let (x0, y0) = ((bx - EMBED_MARGIN * bw).max(0.0), (by - EMBED_MARGIN * bh).max(0.0));
-            let (x1, y1) = ((bx + bw * (1.0 + EMBED_MARGIN)).min(1.0), (by + bh * (1.0 + EMBED_MARGIN)).min(1.0));
-            let px = |f: f64, side: f64| (f * side).round() as u32;
-            let (cx, cy) = (px(x0, w).min(rgb.width() - 1), px(y0, h).min(rgb.height() - 1));
-            let cw = px(x1, w).saturating_sub(cx).clamp(1, rgb.width() - cx);
-            let ch = px(y1, h).saturating_sub(cy).clamp(1, rgb.height() - cy);
+            // A square on the subject's centre, its box's longer side plus
+            // the margin, moved (not cut) to stay inside the image: encoders
+            // take a square, and a stretched crop changes the subject's shape.
+            let side = (bw * w).max(bh * h) * (1.0 + 2.0 * EMBED_MARGIN);
+            let (sw, sh) = (side.min(w).max(1.0), side.min(h).max(1.0));
+            let x0 = ((bx + bw / 2.0) * w - sw / 2.0).clamp(0.0, w - sw);
+            let y0 = ((by + bh / 2.0) * h - sh / 2.0).clamp(0.0, h - sh);
+            let (cx, cy) = ((x0.round() as u32).min(rgb.width() - 1), (y0.round() as u32).min(rgb.height() - 1));
+            let cw = (sw.round() as u32).clamp(1, rgb.width() - cx);
+            let ch = (sh.round() as u32).clamp(1, rgb.height() - cy);
             let crop = image::imageops::crop_imm(*rgb, cx, cy, cw, ch).to_image();
             e.model.embed(&crop).map_err(|err| format!("{err:#}"))
         })
