@@ -126,7 +126,9 @@ mod with_the_feature {
             ["backpack", "can", "dog6"].iter().map(|d| fixture_dir(d).to_string_lossy().into_owned()).collect();
         let mut args = vec!["calibrate", "identity_consistency", "--same"];
         args.extend(dirs.iter().map(String::as_str));
-        args.extend(["--embedding-model", model.to_str().unwrap()]);
+        // A loose false-pass rate: the tiny model is no encoder, and the
+        // line is what is under test, not how well it separates.
+        args.extend(["--false-pass", "0.5", "--embedding-model", model.to_str().unwrap()]);
         let o = run(dir.path(), &args);
         let out = stdout(&o);
         assert!(o.status.success(), "{out}{}", stderr(&o));
