@@ -498,6 +498,21 @@ mod tests {
     }
 
     #[test]
+    fn the_embedding_model_is_relative_to_the_config_and_its_line_a_cosine() {
+        let mut c =
+            Config::parse("g.toml", "[checks]\nembedding_model = \"m/dino.onnx\"\nembedding_min_similarity = 0.61\n")
+                .unwrap();
+        c.dir = PathBuf::from("/ws");
+        assert_eq!(c.embedding_model(), Some(PathBuf::from("/ws/m/dino.onnx")));
+        assert_eq!(c.checks.embedding_min_similarity, Some(0.61));
+        assert_eq!(Config::default().embedding_model(), None);
+        let e = Config::parse("g.toml", "[checks]\nembedding_min_similarity = 1.5\n").unwrap_err().to_string();
+        assert!(e.contains("g.toml:2:28") && e.contains("from -1 to 1, not 1.5"), "{e}");
+        let e = Config::parse("g.toml", "[checks]\nembedding_modl = \"x\"\n").unwrap_err().to_string();
+        assert!(e.contains("g.toml:2:1") && e.contains("embedding_model"), "{e}");
+    }
+
+    #[test]
     fn only_http_urls_are_accepted_and_located() {
         let e = Config::parse("g.toml", "[backends.x]\nkind = \"a1111\"\nurl = \"file:///etc/passwd\"\n").unwrap_err();
         let text = e.to_string();

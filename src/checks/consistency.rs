@@ -242,7 +242,7 @@ impl Embedded {
                 self.similarity
             ),
             None => format!(
-                "embedding: the odd one out (image {}) has similarity {:.3} to the others (not judged: no min_similarity yet; run genpath calibrate identity_consistency on your own sets)",
+                "embedding: the odd one out (image {}) has similarity {:.3} to the others (not judged: no embedding_min_similarity in genpath.toml yet; genpath calibrate identity_consistency --embedding-model on your own sets prints it)",
                 self.odd + 1,
                 self.similarity
             ),
@@ -255,9 +255,9 @@ impl Embedded {
 const EMBED_MARGIN: f64 = 0.15;
 
 /// Each image's subject (a square on the finder's box, [`EMBED_MARGIN`]
-/// wider on every side) embedded by the user's model; the odd one out is the image with
-/// the lowest median cosine similarity to the others. The subject, not the
-/// frame: the set is meant to vary its scenes.
+/// wider on every side) embedded by the user's model; the odd one out is
+/// the image with the lowest median cosine similarity to the others. The
+/// subject, not the frame: the set is meant to vary its scenes.
 fn embedding_odd_one(
     spec: &CheckSpec,
     images: &[Image],
