@@ -375,7 +375,7 @@ pub const CHECKS: &[CheckDef] = &[
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     one_subject::<consistency::Identity>(
         "identity_consistency",
-        "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall",
+        "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall; with an embedding model, none by its embedding either",
         consistency::identity,
     ),
     set::<consistency::Variety>(
