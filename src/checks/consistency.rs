@@ -422,9 +422,10 @@ pub fn identity(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcom
         ));
     }
     if let Some(e) = embedded.as_ref().filter(|e| e.fails()) {
-        // Reported with its own value and threshold (the colours passed).
+        // `value` keeps the check's one meaning (the palette's odd one out,
+        // which passed); the embedding's own number is in the measures.
         let min = e.min.unwrap_or_default();
-        return Outcome::new(spec, false, Some(e.similarity), e.min, format!(
+        return Outcome::new(spec, false, Some(odd), Some(max_odd), format!(
             "image {} is not the same subject as the others by the embedding model: its subject's similarity to theirs is {:.3} (median cosine; at least {min:.3}) though its colours are close. Give the first image as a [reference] and keep the subject's description word for word",
             e.odd + 1,
             e.similarity

@@ -106,6 +106,9 @@ mod with_the_feature {
         assert!(!strict.passed, "{}", strict.message);
         assert!(strict.message.contains("by the embedding model"), "{}", strict.message);
         assert_eq!(similarity(&strict).1, Some(sim + 0.001));
+        // `value` keeps identity's one meaning, the palette's odd one out, in every outcome.
+        assert_eq!(strict.value, reported.value);
+        assert_eq!(strict.threshold, reported.threshold);
 
         let lenient = run_one(&identity(&[]), &set, &with(Some(sim - 0.001)));
         assert!(lenient.passed, "{}", lenient.message);
