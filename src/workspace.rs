@@ -77,12 +77,19 @@ impl Workspace {
         Ok(ws)
     }
 
-    /// The image-embedding model of `[checks]`, with its line, for the
-    /// checks; `None` when none is configured. A model that cannot be
-    /// loaded is an error naming the file (a check must not quietly judge
-    /// without the model the learner asked for).
-    pub fn embedding(&self) -> Result<Option<crate::checks::Embedding<'_>>> {
+    /// The image-embedding model of `[checks]`, with its line, for an
+    /// exercise's checks; `None` when none is configured or none of the
+    /// checks reads one (`CheckDef::uses_embedding`), so an exercise that
+    /// never judges a set neither waits for the model nor fails on it. A
+    /// model that cannot be loaded is an error naming the file: a check
+    /// must not quietly judge without the model the learner asked for.
+    pub fn embedding_for(&self, checks: &[crate::checks::CheckSpec]) -> Result<Option<crate::checks::Embedding<'_>>> {
         let Some(path) = self.config.embedding_model() else { return Ok(None) };
+        let reads =
+            |c: &crate::checks::CheckSpec| crate::checks::registry::find(&c.check).is_some_and(|d| d.uses_embedding);
+        if !checks.iter().any(reads) {
+            return Ok(None);
+        }
         let model = self
             .embedder
             .get_or_init(|| crate::imaging::embedding::Embedder::load(&path).map_err(|e| format!("{e:#}")))

@@ -203,6 +203,9 @@ pub struct CheckDef {
     /// same-subject ones (for `scene_variety`, say, they would be varied
     /// sets that should pass).
     pub one_subject: bool,
+    /// Reads the user's image-embedding model (`[checks] embedding_model`)
+    /// when one is configured: only exercises with such a check load it.
+    pub uses_embedding: bool,
     /// No shipped exercise uses it: offered to curriculum authors only.
     pub library_only: bool,
     pub params: &'static [ParamDef],
@@ -251,6 +254,7 @@ const fn image<P: CheckParams>(name: &'static str, summary: &'static str, run: R
         needs_images: true,
         set_level: false,
         one_subject: false,
+        uses_embedding: false,
         library_only: false,
         params: P::PARAMS,
         parse: parse_as::<P>,
@@ -276,6 +280,11 @@ const fn answer<P: CheckParams>(name: &'static str, summary: &'static str, run: 
 const fn one_subject<P: CheckParams>(name: &'static str, summary: &'static str, run: Run) -> CheckDef {
     let mut c = set::<P>(name, summary, run);
     c.one_subject = true;
+    c
+}
+
+const fn with_embedding(mut c: CheckDef) -> CheckDef {
+    c.uses_embedding = true;
     c
 }
 
@@ -373,11 +382,11 @@ pub const CHECKS: &[CheckDef] = &[
         edits::outpainted,
     ),
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
-    one_subject::<consistency::Identity>(
+    with_embedding(one_subject::<consistency::Identity>(
         "identity_consistency",
         "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall; with an embedding model, none by its embedding either",
         consistency::identity,
-    ),
+    )),
     set::<consistency::Variety>(
         "scene_variety",
         "backgrounds differ across a set (pHash), and no two are one picture reframed (shared keypoints); subject movement when a brief asks for it",

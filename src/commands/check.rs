@@ -60,7 +60,14 @@ pub fn run(
             .collect::<Result<_>>()?
     };
     let backend = crate::backend::from_config(&ws.config.backend, &ws.config)?;
-    let v = attempt::check(&env.curriculum, exercise, &answer, &images, Some(backend.as_ref()), ws.embedding()?);
+    let v = attempt::check(
+        &env.curriculum,
+        exercise,
+        &answer,
+        &images,
+        Some(backend.as_ref()),
+        ws.embedding_for(&exercise.checks)?,
+    );
     if json {
         outln!("{}", serde_json::to_string_pretty(&v).context("Failed to encode the verdict")?);
     } else {

@@ -139,7 +139,7 @@ fn as_attempt(env: &Env, files: &[PathBuf], out: Option<PathBuf>, exercise: &str
         images,
         seeds,
         &backend,
-        env.workspace.embedding()?,
+        env.workspace.embedding_for(&exercise.checks)?,
     )?;
     outln!(
         "{} image(s) made on {tool} → attempt {} at {} (recipe {})",

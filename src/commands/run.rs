@@ -98,7 +98,7 @@ pub fn run(
         backend.as_ref(),
         &name,
         &observer,
-        ws.embedding()?,
+        ws.embedding_for(&exercise.checks)?,
     );
     observer.bar.finish_and_clear();
     let rec = rec?;

@@ -265,7 +265,7 @@ fn recheck(
     };
     // The answer's files resolve inside the bundle only, as on a clean machine.
     answer.sandbox = true;
-    let embedding = match ws.embedding() {
+    let embedding = match ws.embedding_for(&exercise.checks) {
         Ok(e) => e,
         Err(e) => return failed(format!("{e:#}")),
     };

@@ -434,7 +434,7 @@ fn run_in_worker(env: &Env, id: &str, reporter: &Reporter) -> Result<Box<LastAtt
         backend.as_ref(),
         &ws.config.backend,
         reporter,
-        ws.embedding()?,
+        ws.embedding_for(&ex.checks)?,
     )?;
     let row = store.attempt(rec.attempt)?;
     Ok(Box::new(LastAttempt { attempt: row, verdict: Some(rec.verdict), images: rec.images }))

@@ -49,6 +49,18 @@ fn a_configured_embedding_model_without_the_feature_is_a_clear_error() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// Only an exercise with a check that reads the model loads it: one that
+/// never judges a set neither waits for the model nor fails on a bad one.
+#[test]
+fn an_exercise_without_a_set_check_never_loads_the_model() {
+    let ws = workspace_with_model(b"not an onnx model", Some(0.6));
+    let images = image_paths(&fixture_dir("dog6"));
+    let o = run(ws.path(), &["check", "fluency.first-image", &images[0], "--json", "--no-images"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert!(v["outcomes"].as_array().is_some_and(|a| !a.is_empty()), "{}{}", stdout(&o), stderr(&o));
+    assert!(!stderr(&o).contains("tiny.onnx"), "{}", stderr(&o));
+}
+
 #[cfg(feature = "embedding")]
 mod with_the_feature {
     use super::*;
