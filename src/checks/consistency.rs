@@ -506,32 +506,20 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
         },
         Measure::at_most("shared_background_keypoints", shared.0 as f64, max_shared).held_by("max_shared_keypoints"),
     ];
+    let fail =
+        |message: String| Outcome::new(spec, false, Some(med), Some(min), message).with_measures(measures.clone());
     if shared.0 as f64 > max_shared {
         let (n, i, j) = shared;
-        return Outcome::new(
-            spec,
-            false,
-            Some(med),
-            Some(min),
-            format!(
-                "images {} and {} show one picture reframed: their backgrounds share {n} keypoints (at most {max_shared:.0}). Generate each scene; do not crop or shift one image into several.",
-                i + 1,
-                j + 1
-            ),
-        )
-        .with_measures(measures);
+        return fail(format!(
+            "images {} and {} show one picture reframed: their backgrounds share {n} keypoints (at most {max_shared:.0}). Generate each scene; do not crop or shift one image into several.",
+            i + 1,
+            j + 1
+        ));
     }
     if med < min {
-        return Outcome::new(
-            spec,
-            false,
-            Some(med),
-            Some(min),
-            format!(
-                "the scenes are too alike: median background pHash distance {med:.0} < {min:.0}. Give each shot its own scene words."
-            ),
-        )
-        .with_measures(measures);
+        return fail(format!(
+            "the scenes are too alike: median background pHash distance {med:.0} < {min:.0}. Give each shot its own scene words."
+        ));
     }
     if let Some(min_spread) = min_spread
         && spread < min_spread
