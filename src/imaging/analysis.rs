@@ -1117,17 +1117,50 @@ pub fn histogram_intersection(a: &[f32], b: &[f32]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x.min(*y) as f64).sum()
 }
 
-/// Dominant colours: k-means (Hamerly, k clusters, 20 iterations, fixed
-/// seed) on the Lab pixels given, as (centroid, share) sorted by share.
+/// k-means starts [`dominant`] runs, keeping the tightest clustering.
+const PALETTE_STARTS: u64 = 8;
+/// At most this many pixels are clustered (an even stride over the rest):
+/// a 128² working copy is clustered whole; a full-size crop is sampled.
+const PALETTE_POINTS: usize = 16_384;
+
+/// Dominant colours: k-means (Hamerly, k clusters, 20 iterations) on the
+/// Lab pixels given, as (centroid, share) sorted by share.
+///
+/// The best of [`PALETTE_STARTS`] seeded k-means++ starts, by the sum of
+/// squared distances to the centroids. One start decides the clusters: on
+/// the same pixels, other seeds moved a subject's palette by up to ΔE00 7,
+/// more than the identity check's review band, so a set's verdict hung on
+/// one seed (measured on the identity fixtures, docs/checks.md); the
+/// tightest of eight gives the same palette whichever seeds are tried.
 pub fn dominant(labs: &[[f32; 3]], k: usize) -> Vec<([f32; 3], f64)> {
     use kmeans_colors::get_kmeans_hamerly;
     use palette::Lab;
     if labs.is_empty() {
         return Vec::new();
     }
-    let pts: Vec<Lab> = labs.iter().map(|l| Lab::new(l[0], l[1], l[2])).collect();
+    let step = labs.len().div_ceil(PALETTE_POINTS);
+    let pts: Vec<Lab> = labs.iter().step_by(step).map(|l| Lab::new(l[0], l[1], l[2])).collect();
     let k = k.min(pts.len()).max(1);
-    let res = get_kmeans_hamerly(k, 20, 0.5, false, &pts, 42);
+    let sse = |r: &kmeans_colors::Kmeans<Lab>| -> f64 {
+        pts.iter()
+            .zip(&r.indices)
+            .map(|(p, i)| {
+                let c = r.centroids[*i as usize];
+                f64::from((p.l - c.l).powi(2) + (p.a - c.a).powi(2) + (p.b - c.b).powi(2))
+            })
+            .sum()
+    };
+    let Some(res) = (0..PALETTE_STARTS)
+        .map(|s| get_kmeans_hamerly(k, 20, 0.5, false, &pts, 42 + s))
+        .map(|r| {
+            let e = sse(&r);
+            (r, e)
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(r, _)| r)
+    else {
+        return Vec::new();
+    };
     let mut counts = vec![0usize; res.centroids.len()];
     for i in &res.indices {
         counts[*i as usize] += 1;
@@ -1181,6 +1214,27 @@ pub fn palette_distance(a: &[([f32; 3], f64)], b: &[([f32; 3], f64)]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The palette of a photograph's pixels and of the same pixels with a
+    /// few dropped (what a crop or re-save does) agree: one k-means start
+    /// moved it by up to ΔE00 7 between such copies.
+    #[test]
+    fn dominant_hardly_moves_when_a_few_pixels_change() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/subjects/photos");
+        let mut worst: f64 = 0.0;
+        for set in ["can", "cat", "monster_toy", "poop_emoji"] {
+            for i in 0..5 {
+                let img = image::open(format!("{dir}/{set}/0{i}.jpg")).unwrap().to_rgb8();
+                let small = working(&img, 128);
+                let labs: Vec<[f32; 3]> = small.pixels().map(|p| lab(p.0)).collect();
+                let fewer: Vec<[f32; 3]> =
+                    labs.iter().enumerate().filter(|(i, _)| i % 33 != 0).map(|(_, l)| *l).collect();
+                worst = worst.max(palette_distance(&dominant(&labs, 5), &dominant(&fewer, 5)));
+            }
+        }
+        // Measured: 2.1 at worst with the best of eight starts, 7.5 with one.
+        assert!(worst < 3.0, "a palette moved ΔE00 {worst:.2} when 3% of its pixels were dropped");
+    }
 
     fn plane_from(w: usize, h: usize, f: impl Fn(usize, usize) -> f32) -> Plane {
         Plane { w, h, v: (0..w * h).map(|i| f(i % w, i / w)).collect() }

@@ -205,10 +205,12 @@ fn set_images(set: &str) -> Vec<Image> {
         .collect()
 }
 
-/// The real identity set control.consistent-character's thresholds reject:
-/// the LoRA training-progress set, whose colours drift from cell to cell
-/// more than the IP-Adapter sets' (odd one out ΔE00 14.5 > 13).
-const IDENTITY_REJECTED: &str = "lora_green_hair_character";
+/// The real identity set control.consistent-character passes only as
+/// "needs review": the LoRA training-progress set, whose colours drift from
+/// cell to cell more than the IP-Adapter sets' (odd one out ΔE00 13.5, in
+/// the review band 12.6–13.6). It is left out of the intruder sets below
+/// (a set that is borderline alone says little about a stranger in it).
+const IDENTITY_REVIEWED: &str = "lora_green_hair_character";
 
 #[test]
 fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_ones() {
@@ -218,7 +220,8 @@ fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_o
         let r = judge(&e, &none, &set_images(set), &no_edit);
         eprintln!("consistent-character {set}: {}", summary(&r));
         let identity = outcome(&r, "identity_consistency");
-        assert_eq!(identity.passed, set != IDENTITY_REJECTED, "{set}: {}", summary(&r));
+        assert!(identity.passed, "{set}: {}", summary(&r));
+        assert_eq!(identity.review, set == IDENTITY_REVIEWED, "{set}: {}", summary(&r));
         // Variations of one picture on one white backdrop are not six scenes.
         let variety = outcome(&r, "scene_variety");
         assert_eq!(variety.passed, set != "ipa_statue_variations", "{set}: {}", summary(&r));
@@ -232,7 +235,7 @@ fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_o
     // Three images of a set and one of another identity: colour is a proxy,
     // and an intruder of similar colouring gets through.
     let (mut caught, mut total) = (0, 0);
-    for set in IDENTITY_SETS.iter().filter(|s| **s != IDENTITY_REJECTED) {
+    for set in IDENTITY_SETS.iter().filter(|s| **s != IDENTITY_REVIEWED) {
         for intruder in IDENTITY_SETS.iter().filter(|o| identity_group(o) != identity_group(set)) {
             let mut imgs = set_images(set);
             imgs.truncate(3);
@@ -250,7 +253,7 @@ fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_o
 
 /// One-intruder sets control.consistent-character fails, of 39 (measured):
 /// an intruder of similar colouring (a face among warriors) passes.
-const INTRUDERS_CAUGHT: usize = 18;
+const INTRUDERS_CAUGHT: usize = 16;
 
 #[test]
 fn calibration_character_lora_rejects_the_real_lora_set_for_its_centred_pose() {
@@ -261,8 +264,10 @@ fn calibration_character_lora_rejects_the_real_lora_set_for_its_centred_pose() {
     // The LoRA's training look: one centred front view, not the left third.
     let placement = outcome(&r, "placement");
     assert!(!placement.passed && placement.value.unwrap() < 0.25, "{}", summary(&r));
-    // …and its colours drift too much for the identity threshold (as above).
-    assert!(!outcome(&r, "identity_consistency").passed, "{}", summary(&r));
+    // …and its colours drift to the edge of the identity line: a person
+    // should look (as above).
+    let identity = outcome(&r, "identity_consistency");
+    assert!(identity.passed && identity.review, "{}", summary(&r));
 }
 
 // ---- control.inpaint: SD inpainting with IP-Adapter / LoRA-PTI ----------------------------
