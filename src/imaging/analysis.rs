@@ -1131,7 +1131,7 @@ const PALETTE_POINTS: usize = 16_384;
 /// the same pixels, other seeds moved a subject's palette by up to ΔE00 7,
 /// more than the identity check's review band, so a set's verdict hung on
 /// one seed (measured on the identity fixtures, docs/checks.md); the
-/// tightest of eight gives the same palette whichever seeds are tried.
+/// tightest of eight barely depends on which eight seeds are tried.
 pub fn dominant(labs: &[[f32; 3]], k: usize) -> Vec<([f32; 3], f64)> {
     use kmeans_colors::get_kmeans_hamerly;
     use palette::Lab;
