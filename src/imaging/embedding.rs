@@ -9,10 +9,12 @@
 //! pixels (SSIM). Two renders of the same character embed close together; a
 //! different character in the same pose and palette does not.
 //!
-//! genpath ships no model: the weights are tens to hundreds of MB, carry their
-//! own licences, and cannot be fetched at run time. The user exports one (for
-//! example DINOv2 ViT-S/14 to ONNX, pooled or CLS output) and points genpath at
-//! the file; this module loads it with tract, a pure-Rust ONNX runtime (no
+//! genpath's binary carries no model: the weights are megabytes to hundreds
+//! of MB, carry their own licences, and cannot be fetched at run time. The
+//! user exports one (for example DINOv2 ViT-S/14 to ONNX, pooled or CLS
+//! output; `scripts/export_efficientnet_lite0.py` makes a real ImageNet
+//! encoder from a registry package, measured in docs/checks.md) and points
+//! genpath at the file; this module loads it with tract, a pure-Rust ONNX runtime (no
 //! native library, no `unsafe` of ours), and turns an [`RgbImage`] into an
 //! L2-normalised vector. [`cosine`] compares two such vectors.
 //!

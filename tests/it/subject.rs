@@ -116,7 +116,7 @@ fn placement_agrees_with_the_hand_labels_on_real_images() {
 
 /// Every labelled set in the fixtures, each folder one identity except the
 /// generated sets that share one (the IP-Adapter face, statue and warrior).
-fn identity_sets() -> Vec<genpath::checks::calibrate::Group> {
+pub(crate) fn identity_sets() -> Vec<genpath::checks::calibrate::Group> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/subjects");
     let mut sets = Vec::new();
     for root in ["photos", "generated"] {
@@ -185,23 +185,18 @@ fn identity_separates_real_sets_as_calibrated() {
     // the intruder (496 sets), 127 pass, most of them look-alikes by
     // colour that no colour cue separates (docs/checks.md; the 21.6% an
     // earlier palette showed hung on its one k-means seed). This holds the
-    // measured rate so it can only improve.
+    // measured rate so it can only improve; with a real image encoder the
+    // target is met (1.4%: tests/it/embedding.rs).
     assert!(rate(Kind::Intruder) <= 0.26, "intruders pass {:.3}", rate(Kind::Intruder));
 }
 
-/// A set and its variants a reviewer would call the same pictures — a 90%
-/// centre crop, a 3% shift, JPEG q75 — get the same verdict, except sets
-/// in the review band (a person looks at those anyway). One clear change
-/// is measured and named: the cat set's 90% crop, where the subject
-/// finder's box on one photo jumps from the cat's head to the whole cat
-/// (odd one out 14.6 → 10.4); every other change crosses the review band.
-#[test]
-fn identity_verdicts_survive_crop_shift_and_jpeg() {
-    let deliverable = no_deliverable();
-    let ctx = genpath::checks::Context::standalone(&deliverable);
-    let check = spec("identity_consistency", "");
-    type Variant = fn(&image::RgbImage) -> image::RgbImage;
-    let variants: [(&str, Variant); 3] = [
+/// A change to a picture that a reviewer would not call a different picture.
+pub(crate) type Variant = fn(&image::RgbImage) -> image::RgbImage;
+
+/// The three changes identity's verdicts must survive: a 90% centre crop,
+/// a 3% shift and a JPEG q75 re-save.
+pub(crate) fn variants() -> [(&'static str, Variant); 3] {
+    [
         ("90% crop", |i| {
             let (w, h) = i.dimensions();
             image::imageops::crop_imm(i, w / 20, h / 20, w * 9 / 10, h * 9 / 10).to_image()
@@ -216,24 +211,42 @@ fn identity_verdicts_survive_crop_shift_and_jpeg() {
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75).encode_image(i).unwrap();
             image::load_from_memory(&out).unwrap().to_rgb8()
         }),
-    ];
+    ]
+}
+
+/// `images` with `change` applied to each, re-saved as PNG.
+pub(crate) fn varied(images: &[genpath::checks::Image], change: Variant) -> Vec<genpath::checks::Image> {
+    images
+        .iter()
+        .map(|i| {
+            let rgb = change(&i.pixels().unwrap().rgb);
+            let mut png = Vec::new();
+            image::DynamicImage::ImageRgb8(rgb)
+                .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+                .unwrap();
+            genpath::checks::Image::load(i.label.clone(), png)
+        })
+        .collect()
+}
+
+/// A set and its variants a reviewer would call the same pictures — a 90%
+/// centre crop, a 3% shift, JPEG q75 — get the same verdict, except sets
+/// in the review band (a person looks at those anyway). One clear change
+/// is measured and named: the cat set's 90% crop, where the subject
+/// finder's box on one photo jumps from the cat's head to the whole cat
+/// (odd one out 14.6 → 10.4); every other change crosses the review band.
+#[test]
+fn identity_verdicts_survive_crop_shift_and_jpeg() {
+    let deliverable = no_deliverable();
+    let ctx = genpath::checks::Context::standalone(&deliverable);
+    let check = spec("identity_consistency", "");
+    let variants = variants();
     let (mut same, mut total) = (0, 0);
     let mut changed = Vec::new();
     for set in identity_sets() {
         let base = genpath::checks::run_one(&check, &set.images, &ctx);
         for (name, f) in &variants {
-            let images: Vec<genpath::checks::Image> = set
-                .images
-                .iter()
-                .map(|i| {
-                    let rgb = f(&i.pixels().unwrap().rgb);
-                    let mut png = Vec::new();
-                    image::DynamicImage::ImageRgb8(rgb)
-                        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-                        .unwrap();
-                    genpath::checks::Image::load(i.label.clone(), png)
-                })
-                .collect();
+            let images = varied(&set.images, *f);
             let v = genpath::checks::run_one(&check, &images, &ctx);
             total += 1;
             if v.passed == base.passed {
@@ -309,7 +322,7 @@ fn scene_variety_fails_one_picture_reframed_and_passes_real_sets() {
 }
 
 /// What a check reads about the deliverable when there is none (images from elsewhere).
-fn no_deliverable() -> genpath::curriculum::Deliverable {
+pub(crate) fn no_deliverable() -> genpath::curriculum::Deliverable {
     genpath::curriculum::Deliverable {
         file: "recipe.toml".into(),
         count: 0,
