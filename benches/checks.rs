@@ -66,11 +66,17 @@ fn bench(c: &mut Criterion) {
             params: Default::default(),
         };
         let d = Deliverable { file: "r.toml".into(), count: 10, width: None, height: None, description: None };
-        let ctx = Context::standalone(&d);
+        // As a workspace judges by default: with the built-in image encoder.
+        let builtin = checks::Embedding::builtin_for(std::slice::from_ref(&spec)).unwrap();
+        let ctx = Context { embedding: builtin, ..Context::standalone(&d) };
+        let colour = Context::standalone(&d);
         let mut g = c.benchmark_group("checks");
         g.sample_size(10);
         g.bench_function(format!("identity consistency, 10 images {side}x{side}"), |x| {
             x.iter(|| checks::run_one(&spec, &images, &ctx))
+        });
+        g.bench_function(format!("identity consistency, 10 images {side}x{side}, colour alone"), |x| {
+            x.iter(|| checks::run_one(&spec, &images, &colour))
         });
         g.finish();
     }

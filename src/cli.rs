@@ -234,10 +234,13 @@ pub enum Command {
         /// curriculum folder) for each entry of this check; comments and layout are kept
         #[arg(long, value_name = "PATH", num_args = 1..)]
         write: Vec<PathBuf>,
-        /// An ONNX image-embedding model to measure beside the check's own measures (identity_consistency;
-        /// needs a genpath built with --features embedding)
-        #[arg(long, value_name = "FILE")]
+        /// An ONNX image-embedding model of your own to measure, instead of the built-in encoder
+        /// (identity_consistency): its line is measured, not judged
+        #[arg(long, value_name = "FILE", conflicts_with = "no_embedding")]
         embedding_model: Option<PathBuf>,
+        /// Judge by the check's colour measures alone, without the built-in encoder
+        #[arg(long)]
+        no_embedding: bool,
     },
     /// Tools for curriculum authors and genpath developers
     #[command(subcommand)]

@@ -57,20 +57,38 @@ impl Default for LearnerConfig {
     }
 }
 
-/// `[checks]`: what the checks may use that genpath does not ship.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `[checks]`: which image encoder the identity checks use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksConfig {
     /// An ONNX image-embedding model (DINO-style) for identity checks,
-    /// relative to genpath.toml. genpath ships none; it needs a genpath
-    /// built with `--features embedding`.
+    /// relative to genpath.toml, instead of the built-in encoder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding_model: Option<PathBuf>,
     /// The odd one out's lowest cosine similarity to the others that
     /// passes, for that model: `genpath calibrate identity_consistency`
-    /// on your own sets prints it. Unset: measured, not judged.
+    /// on your own sets prints it. Unset: for a model of your own, measured
+    /// and not judged; for the built-in encoder, its calibrated line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding_min_similarity: Option<f64>,
+    /// Judge identity with the built-in encoder where no `embedding_model`
+    /// is named (default); `false` judges by colour alone.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub builtin_embedding: bool,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        ChecksConfig { embedding_model: None, embedding_min_similarity: None, builtin_embedding: true }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(b: &bool) -> bool {
+    *b
 }
 
 impl ChecksConfig {
@@ -337,9 +355,11 @@ name = "Learner"
 # model = "gpt-image-1"
 # auth_env = "OPENAI_API_KEY"
 
-# An image-embedding model (ONNX, DINO-style) that identity checks use
-# beside colour; genpath ships none. Set the line with
-# `genpath calibrate identity_consistency --same DIR...` on your own sets.
+# Identity checks embed each subject with genpath's built-in image encoder
+# (EfficientNet-Lite0) beside colour. Name an ONNX encoder of your own
+# (DINO-style) instead, and set its line with
+# `genpath calibrate identity_consistency --embedding-model FILE --same DIR...`
+# on your own sets; or judge by colour alone with builtin_embedding = false.
 #
 # [checks]
 # embedding_model = "models/dinov2-small.onnx"

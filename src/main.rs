@@ -58,7 +58,18 @@ fn run(cli: Cli) -> Result<()> {
         let curriculum = commands::load_curriculum(cli.global.curriculum.as_deref())?;
         return commands::dev_check::run(&curriculum, exercise.as_deref());
     }
-    if let Command::Calibrate { check, same, different, param, false_pass, each, write, embedding_model } = &command {
+    if let Command::Calibrate {
+        check,
+        same,
+        different,
+        param,
+        false_pass,
+        each,
+        write,
+        embedding_model,
+        no_embedding,
+    } = &command
+    {
         return commands::calibrate::run(&commands::calibrate::Args {
             check,
             same,
@@ -68,6 +79,7 @@ fn run(cli: Cli) -> Result<()> {
             each: *each,
             write,
             embedding_model: embedding_model.as_deref(),
+            no_embedding: *no_embedding,
         });
     }
     if let Command::Render { recipe, out } = command {

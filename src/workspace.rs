@@ -77,25 +77,33 @@ impl Workspace {
         Ok(ws)
     }
 
-    /// The image-embedding model of `[checks]`, with its line, for an
-    /// exercise's checks; `None` when none is configured or none of the
-    /// checks reads one (`CheckDef::uses_embedding`), so an exercise that
-    /// never judges a set neither waits for the model nor fails on it. A
-    /// model that cannot be loaded is an error naming the file: a check
-    /// must not quietly judge without the model the learner asked for.
+    /// The image-embedding model for an exercise's checks, with its line:
+    /// the user's (`[checks] embedding_model`), else the built-in encoder
+    /// (unless `builtin_embedding = false`, or the build has no runtime).
+    /// `None` when none of the checks reads one (`CheckDef::uses_embedding`),
+    /// so an exercise that never judges a set neither waits for the model
+    /// nor fails on it. A user's model that cannot be loaded is an error
+    /// naming the file: a check must not quietly judge without the model
+    /// the learner asked for.
     pub fn embedding_for(&self, checks: &[crate::checks::CheckSpec]) -> Result<Option<crate::checks::Embedding<'_>>> {
-        let Some(path) = self.config.embedding_model() else { return Ok(None) };
-        let reads =
-            |c: &crate::checks::CheckSpec| crate::checks::registry::find(&c.check).is_some_and(|d| d.uses_embedding);
-        if !checks.iter().any(reads) {
+        if !crate::checks::reads_embedding(checks) {
             return Ok(None);
         }
+        let line = self.config.checks.embedding_min_similarity;
+        let Some(path) = self.config.embedding_model() else {
+            if !self.config.checks.builtin_embedding {
+                return Ok(None);
+            }
+            // The built-in encoder, at its own line unless the workspace sets one.
+            let builtin = crate::checks::Embedding::builtin_for(checks)?;
+            return Ok(builtin.map(|e| crate::checks::Embedding { min_similarity: line.or(e.min_similarity), ..e }));
+        };
         let model = self
             .embedder
             .get_or_init(|| crate::imaging::embedding::Embedder::load(&path).map_err(|e| format!("{e:#}")))
             .as_ref()
             .map_err(|e| anyhow::anyhow!("[checks] embedding_model in {}: {e}", self.config_path().display()))?;
-        Ok(Some(crate::checks::Embedding { model, min_similarity: self.config.checks.embedding_min_similarity }))
+        Ok(Some(crate::checks::Embedding { model, min_similarity: line }))
     }
 
     pub fn config_path(&self) -> PathBuf {

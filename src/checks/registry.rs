@@ -384,7 +384,7 @@ pub const CHECKS: &[CheckDef] = &[
     image::<edits::InsideChanged>("inside_changed", "the masked region really changed", edits::inside_changed),
     with_embedding(one_subject::<consistency::Identity>(
         "identity_consistency",
-        "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall; with an embedding model, none by its embedding either",
+        "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall, and none by the image encoder's embedding of the subject (built in, or your own)",
         consistency::identity,
     )),
     set::<consistency::Variety>(

@@ -27,8 +27,11 @@ pub struct Args<'a> {
     pub each: bool,
     /// exercise.toml files, or folders searched for them, to write the thresholds into.
     pub write: &'a [PathBuf],
-    /// An image-embedding model to measure with (`[checks] embedding_model`).
+    /// An image-embedding model of the user's to measure (`[checks]
+    /// embedding_model`), instead of the built-in encoder.
     pub embedding_model: Option<&'a Path>,
+    /// Colour alone: neither the built-in encoder nor a model.
+    pub no_embedding: bool,
 }
 
 pub fn run(args: &Args<'_>) -> Result<()> {
@@ -77,17 +80,29 @@ pub fn run(args: &Args<'_>) -> Result<()> {
         Some(path) => Some(crate::imaging::embedding::Embedder::load(path).map_err(|e| UsageError(format!("{e:#}")))?),
         None => None,
     };
-    // Measured, not judged: the line is what this run is for.
-    let embedding = model.as_ref().map(|model| Embedding { model, min_similarity: None });
+    let embedding = match &model {
+        // A model of the user's: measured, not judged; the line is what this run is for.
+        Some(model) => Some(Embedding { model, min_similarity: None }),
+        // The check as a workspace runs it by default: the built-in encoder at its line.
+        None if !args.no_embedding => Embedding::builtin_for(std::slice::from_ref(&spec))?,
+        None => None,
+    };
     let ctx = Context { embedding, ..Context::standalone(&deliverable) };
     let report = calibrate::calibrate(&spec, groups, &ctx, args.false_pass);
     write_stdout(format_args!("{}", render(&report, args.each)))?;
     if let Some(m) = report.measures.iter().find(|m| m.param.as_deref() == Some(EMBEDDING_PARAM))
         && let Some((t, tp)) = m.suggested
     {
-        write_stdout(format_args!(
-            "\nto judge with this model in a workspace, put under [checks] in genpath.toml, beside embedding_model:\n  embedding_min_similarity = {t:.3}\n"
-        ))?;
+        if model.is_some() {
+            write_stdout(format_args!(
+                "\nto judge with this model in a workspace, put under [checks] in genpath.toml, beside embedding_model:\n  embedding_min_similarity = {t:.3}\n"
+            ))?;
+        } else {
+            write_stdout(format_args!(
+                "\nthe built-in encoder judges at {:.3}; to hold it to the line these sets support, put under [checks] in genpath.toml:\n  embedding_min_similarity = {t:.3}\n",
+                crate::checks::BUILTIN_MIN_SIMILARITY
+            ))?;
+        }
         if tp < 0.8 {
             write_stdout(format_args!(
                 "note: that line passes only {:.0}% of the sets that should pass: the model separates these sets poorly; label more sets, or try another model\n",

@@ -31,7 +31,9 @@ fn judge(curriculum: &Curriculum, e: &Exercise, which: &str) -> Result<Verdict> 
     let text = String::from_utf8(curriculum.read(&rel)?)?;
     // Label it with its place in the curriculum; assets resolve through the exercise.
     let answer = Answer::from_text(e, &PathBuf::from(curriculum.source.display(&rel)), text, Limits::default())?;
-    let (_, verdict) = attempt::evaluate(curriculum, e, &answer, &Builtin::new(), &Quiet, None)?;
+    // Judged as a learner's answer is by default: with the built-in encoder.
+    let embedding = crate::checks::Embedding::builtin_for(&e.checks)?;
+    let (_, verdict) = attempt::evaluate(curriculum, e, &answer, &Builtin::new(), &Quiet, embedding)?;
     Ok(verdict)
 }
 

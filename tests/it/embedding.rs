@@ -1,11 +1,11 @@
-//! The optional image-embedding model: its measure in `identity_consistency`,
-//! its line from the workspace or the exercise, `genpath calibrate
-//! --embedding-model`, and `[checks] embedding_model` in a workspace. With
-//! `--features embedding` these run on the tiny ONNX model the library
-//! builds for tests, and on a real encoder kept in the fixtures
-//! (EfficientNet-Lite0, `tests/fixtures/README.md`); without it, a
-//! configured model is a clear error that says how to get a genpath that
-//! reads it.
+//! Image embeddings in identity checks: the built-in encoder a workspace
+//! judges with by default (and `builtin_embedding = false`), its measured
+//! separation of the fixtures' real sets, a model of the user's with its
+//! line from the workspace or the exercise, and `genpath calibrate
+//! --embedding-model`. A user's model is played by the tiny ONNX model the
+//! library builds in code. Built with `--no-default-features`, identity is
+//! judged by colour alone and a configured model is a clear error that says
+//! how to get a genpath that reads it.
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,7 @@ fn a_configured_embedding_model_without_the_feature_is_a_clear_error() {
     let o = run(ws.path(), &args);
     let err = stderr(&o);
     assert!(!o.status.success(), "{}", stdout(&o));
-    assert!(err.contains("tiny.onnx") && err.contains("--features embedding"), "{err}");
+    assert!(err.contains("tiny.onnx") && err.contains("--no-default-features"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -61,6 +61,51 @@ fn an_exercise_without_a_set_check_never_loads_the_model() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert!(v["outcomes"].as_array().is_some_and(|a| !a.is_empty()), "{}{}", stdout(&o), stderr(&o));
     assert!(!stderr(&o).contains("tiny.onnx"), "{}", stderr(&o));
+}
+
+/// The identity outcome of `genpath check control.consistent-character` on
+/// `images` in the workspace `ws`, as JSON.
+fn identity_outcome(ws: &Path, images: &[String]) -> serde_json::Value {
+    let mut args = vec!["check", "control.consistent-character"];
+    args.extend(images.iter().map(String::as_str));
+    args.extend(["--json", "--no-images"]);
+    let o = run(ws, &args);
+    let v: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    v["outcomes"].as_array().unwrap().iter().find(|o| o["check"] == "identity_consistency").unwrap().clone()
+}
+
+fn embedding_measure(identity: &serde_json::Value) -> Option<serde_json::Value> {
+    identity["measures"].as_array().unwrap().iter().find(|m| m["name"] == "odd_one_out_embedding_similarity").cloned()
+}
+
+/// Four photos of a dog and one of a cat: the colours pass (odd one out
+/// ΔE00 5.7), and only an encoder tells the cat from the dogs. With no model
+/// named, a workspace judges with the built-in encoder at its line and
+/// fails the set; `builtin_embedding = false` judges by colour alone, as a
+/// genpath built without the runtime does.
+#[test]
+fn a_workspace_judges_identity_with_the_builtin_encoder_unless_told_not_to() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut images: Vec<String> = image_paths(&fixture_dir("dog6")).into_iter().take(4).collect();
+    images.push(image_paths(&fixture_dir("cat"))[0].clone());
+
+    let identity = identity_outcome(ws.path(), &images);
+    if cfg!(feature = "embedding") {
+        let m = embedding_measure(&identity).unwrap_or_else(|| panic!("no embedding measure: {identity}"));
+        assert_eq!(m["threshold"], genpath::checks::BUILTIN_MIN_SIMILARITY, "{m}");
+        assert!(m["value"].as_f64().unwrap() < genpath::checks::BUILTIN_MIN_SIMILARITY, "{m}");
+        assert_eq!(identity["passed"], false, "{identity}");
+        assert!(identity["message"].as_str().unwrap().contains("image 5"), "{identity}");
+    } else {
+        assert!(embedding_measure(&identity).is_none(), "{identity}");
+        assert_eq!(identity["passed"], true, "{identity}");
+    }
+
+    std::fs::write(ws.path().join("genpath.toml"), "[checks]\nbuiltin_embedding = false\n").unwrap();
+    let identity = identity_outcome(ws.path(), &images);
+    assert!(embedding_measure(&identity).is_none(), "{identity}");
+    assert_eq!(identity["passed"], true, "colour alone lets the cat through: {identity}");
 }
 
 #[cfg(feature = "embedding")]
@@ -131,21 +176,19 @@ mod with_the_feature {
         assert!(own.passed, "{}", own.message);
     }
 
-    /// EfficientNet-Lite0 with its ImageNet weights, as
-    /// `scripts/export_efficientnet_lite0.py` exports it
-    /// (`tests/fixtures/README.md`): a real encoder small enough to keep in
-    /// the repository, and one a user can make from a registry package.
-    fn real_encoder() -> Embedder {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/models/efficientnet-lite0.onnx");
-        Embedder::load(&path).unwrap()
+    /// The built-in encoder: EfficientNet-Lite0 with its ImageNet weights,
+    /// as `scripts/export_efficientnet_lite0.py` exports it
+    /// (`models/README.md`).
+    fn real_encoder() -> &'static Embedder {
+        genpath::imaging::embedding::builtin().unwrap().expect("built with the embedding feature")
     }
 
-    /// The line `genpath calibrate identity_consistency --embedding-model
-    /// efficientnet-lite0.onnx` prints for the 23 fixture identities at a
-    /// 5% false-pass rate (docs/checks.md). The test below also sets the
-    /// line for each identity from the others only, so the rates do not
-    /// rest on a line fitted to the sets it judges.
-    const LITE0_LINE: f64 = 0.454;
+    /// The line `genpath calibrate identity_consistency` prints for the 23
+    /// fixture identities at a 5% false-pass rate (docs/checks.md), which
+    /// the built-in encoder judges at. The test below also sets the line for
+    /// each identity from the others only, so the rates do not rest on a
+    /// line fitted to the sets it judges.
+    const LITE0_LINE: f64 = genpath::checks::BUILTIN_MIN_SIMILARITY;
 
     /// The one-intruder target (a set of four images of one subject
     /// and one of another passes at most 10%), which no colour cue reaches
@@ -165,7 +208,7 @@ mod with_the_feature {
         let mut groups = made_negatives(&same);
         groups.extend(same);
         let d = crate::subject::no_deliverable();
-        let ctx = Context { embedding: Some(Embedding { model: &m, min_similarity: None }), ..Context::standalone(&d) };
+        let ctx = Context { embedding: Some(Embedding { model: m, min_similarity: None }), ..Context::standalone(&d) };
         let report = calibrate(&identity(&[("min_embedding_similarity", LITE0_LINE)]), groups, &ctx, 0.05);
 
         let rate = |kind: Kind| {
@@ -234,7 +277,7 @@ mod with_the_feature {
     fn a_real_encoder_agrees_with_itself_across_crop_shift_and_jpeg() {
         let m = real_encoder();
         let d = crate::subject::no_deliverable();
-        let ctx = Context { embedding: Some(Embedding { model: &m, min_similarity: None }), ..Context::standalone(&d) };
+        let ctx = Context { embedding: Some(Embedding { model: m, min_similarity: None }), ..Context::standalone(&d) };
         let check = identity(&[]);
         let mut worst: f64 = 0.0;
         for set in crate::subject::identity_sets() {
