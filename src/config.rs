@@ -532,6 +532,22 @@ mod tests {
         assert!(e.contains("g.toml:2:1") && e.contains("embedding_model"), "{e}");
     }
 
+    /// The built-in encoder is on unless a workspace turns it off, and the
+    /// default is not written out.
+    #[test]
+    fn the_builtin_encoder_is_on_unless_turned_off() {
+        assert!(Config::default().checks.builtin_embedding);
+        assert!(
+            Config::parse("g.toml", "[checks]\nembedding_min_similarity = 0.5\n").unwrap().checks.builtin_embedding
+        );
+        let off = Config::parse("g.toml", "[checks]\nbuiltin_embedding = false\n").unwrap();
+        assert!(!off.checks.builtin_embedding);
+        assert!(toml::to_string(&off.checks).unwrap().contains("builtin_embedding = false"));
+        assert!(!toml::to_string(&ChecksConfig::default()).unwrap().contains("builtin_embedding"));
+        let e = Config::parse("g.toml", "[checks]\nbuiltin_embedding = \"no\"\n").unwrap_err().to_string();
+        assert!(e.contains("g.toml:2:") && e.contains("builtin_embedding"), "{e}");
+    }
+
     #[test]
     fn only_http_urls_are_accepted_and_located() {
         let e = Config::parse("g.toml", "[backends.x]\nkind = \"a1111\"\nurl = \"file:///etc/passwd\"\n").unwrap_err();

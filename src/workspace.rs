@@ -103,7 +103,7 @@ impl Workspace {
             .get_or_init(|| crate::imaging::embedding::Embedder::load(&path).map_err(|e| format!("{e:#}")))
             .as_ref()
             .map_err(|e| anyhow::anyhow!("[checks] embedding_model in {}: {e}", self.config_path().display()))?;
-        Ok(Some(crate::checks::Embedding { model, min_similarity: line }))
+        Ok(Some(crate::checks::Embedding { model, min_similarity: line, builtin: false }))
     }
 
     pub fn config_path(&self) -> PathBuf {

@@ -53,8 +53,22 @@ params! {
             Some(SHARED_KEYPOINTS),
             "most keypoints two images' backgrounds may share (RANSAC inliers outside the subject): more is one picture cropped, shifted or re-saved",
         ),
+        max_background_similarity: f64 = num(
+            -1.0,
+            1.0,
+            Some(BACKGROUND_SIMILARITY),
+            "with the built-in image encoder: highest median pairwise cosine similarity of the backgrounds (each image with its subject's box filled with the colour around it); more is one place",
+        ),
     }
 }
+
+/// The built-in encoder's line for one place (docs/checks.md, 2026-11-30):
+/// above every set of different places measured — 12 real photo sets,
+/// 0.31–0.57, and 52 practice-renderer sets of four to six places,
+/// 0.37–0.73 (its painted places embed closer than real ones) — so no
+/// varied set fails; real one-place sets run 0.63–0.90, and five of the
+/// nine measured are above it.
+const BACKGROUND_SIMILARITY: f64 = 0.75;
 
 /// Keypoints two backgrounds may share (outside the subjects' boxes): the
 /// other shots of 23 real sets share at most 19 (a burst of two near-equal
@@ -485,8 +499,14 @@ pub fn identity(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcom
 /// varied scenes it runs from 0.01 (a statue framed alike in every style)
 /// to 0.48, so no default would be fair. Ten copies of one image score 0.
 /// And no two backgrounds share more than max_shared_keypoints (30): one
-/// picture cropped, shifted or re-saved into several "scenes" does.
-pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
+/// picture cropped, shifted or re-saved into several "scenes" does. With
+/// the built-in image encoder, the backgrounds (each frame with its
+/// subject's box filled with the mean colour around it) must not embed
+/// alike: median pairwise cosine similarity ≤ max_background_similarity
+/// (0.75) — one garden, one beach or one studio backdrop shot from new
+/// angles does, which neither pHash nor keypoints see. Not judged where a
+/// subject fills more than 90% of a frame (no background to read).
+pub fn variety(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcome {
     let p: Variety = measured!(super::params(spec));
     let (min, min_spread) = (f64::from(p.min_background_phash_distance), p.min_position_spread);
     if images.len() < 2 {
@@ -495,6 +515,15 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
     let ls = measured!(looks(spec, images));
     let shared = measured!(shared_background(spec, images, &ls));
     let max_shared = f64::from(p.max_shared_keypoints);
+    // One place, by the built-in encoder (its line is measured on it alone),
+    // where every image has a background to read.
+    let max_alike = p.max_background_similarity;
+    let alike = match ctx.embedding {
+        Some(e) if e.builtin && ls.iter().all(|l| l.bbox[2] * l.bbox[3] <= MOSTLY_SUBJECT) => {
+            Some(measured!(background_similarity(spec, images, &ls, e.model)))
+        }
+        _ => None,
+    };
     let mut d = Vec::new();
     for i in 0..ls.len() {
         for j in i + 1..ls.len() {
@@ -515,7 +544,10 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
             ..Measure::at_least("position_spread", spread, 0.0).held_by("min_position_spread")
         },
         Measure::at_most("shared_background_keypoints", shared.0 as f64, max_shared).held_by("max_shared_keypoints"),
-    ];
+    ]
+    .into_iter()
+    .chain(alike.map(|a| Measure::at_most("background_similarity", a, max_alike).held_by("max_background_similarity")))
+    .collect::<Vec<_>>();
     let fail =
         |message: String| Outcome::new(spec, false, Some(med), Some(min), message).with_measures(measures.clone());
     if shared.0 as f64 > max_shared {
@@ -524,6 +556,13 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
             "images {} and {} show one picture reframed: their backgrounds share {n} keypoints (at most {max_shared:.0}). Generate each scene; do not crop or shift one image into several.",
             i + 1,
             j + 1
+        ));
+    }
+    if let Some(a) = alike
+        && a > max_alike
+    {
+        return fail(format!(
+            "the shots are in one place: their backgrounds look alike to the image encoder (median similarity {a:.2} > {max_alike:.2}). Put each shot somewhere else — its own location words — not a new angle on the same backdrop."
         ));
     }
     if med < min {
@@ -555,6 +594,67 @@ pub fn variety(spec: &CheckSpec, images: &[Image]) -> Outcome {
         ),
     )
     .with_measures(measures)
+}
+
+/// A subject box larger than this share of the frame leaves too little
+/// background to say where the shot is.
+const MOSTLY_SUBJECT: f64 = 0.9;
+
+/// Each image's background as the built-in encoder sees it: the frame (at
+/// most 448 px; the encoder takes 224) with the subject's box filled with
+/// the mean colour of the pixels around it, so the subject does not count,
+/// embedded; the median pairwise cosine similarity.
+fn background_similarity(
+    spec: &CheckSpec,
+    images: &[Image],
+    ls: &[SubjectLook],
+    model: &crate::imaging::embedding::Embedder,
+) -> Result<f64, Outcome> {
+    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
+    let vectors: Vec<Result<Vec<f32>, String>> = decoded
+        .par_iter()
+        .zip(ls)
+        .map(|(rgb, l)| {
+            let mut frame = analysis::working(rgb, 448);
+            let (w, h) = (f64::from(frame.width()), f64::from(frame.height()));
+            let [bx, by, bw, bh] = l.bbox;
+            let (x0, y0) = ((bx * w).floor() as u32, (by * h).floor() as u32);
+            let (x1, y1) = (
+                (((bx + bw) * w).ceil() as u32).min(frame.width()),
+                (((by + bh) * h).ceil() as u32).min(frame.height()),
+            );
+            let inside = |x: u32, y: u32| (x0..x1).contains(&x) && (y0..y1).contains(&y);
+            let (mut sum, mut n) = ([0u64; 3], 0u64);
+            for (x, y, p) in frame.enumerate_pixels() {
+                if !inside(x, y) {
+                    for (total, v) in sum.iter_mut().zip(p.0) {
+                        *total += u64::from(v);
+                    }
+                    n += 1;
+                }
+            }
+            let fill = image::Rgb(sum.map(|s| s.checked_div(n).map_or(128, |m| m as u8)));
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    frame.put_pixel(x, y, fill);
+                }
+            }
+            model.embed(&frame).map_err(|err| format!("{err:#}"))
+        })
+        .collect();
+    let mut vs = Vec::with_capacity(vectors.len());
+    for (i, v) in vectors.into_iter().enumerate() {
+        vs.push(
+            v.map_err(|err| Outcome::unmeasured(spec, format!("the image encoder failed on image {}: {err}", i + 1)))?,
+        );
+    }
+    let mut sims = Vec::new();
+    for i in 0..vs.len() {
+        for j in i + 1..vs.len() {
+            sims.push(crate::imaging::embedding::cosine(&vs[i], &vs[j]));
+        }
+    }
+    Ok(median(sims))
 }
 
 /// `reproducible`: the images re-generated from the recipe with the same

@@ -406,6 +406,9 @@ pub struct Embedding<'a> {
     /// The lowest similarity of the odd one out to the others that passes;
     /// `None`: measured and reported, not judged (not yet calibrated).
     pub min_similarity: Option<f64>,
+    /// Whether the model is the built-in encoder: lines measured on it
+    /// (`scene_variety`'s backgrounds) hold for it alone.
+    pub builtin: bool,
 }
 
 /// The line of the built-in encoder (EfficientNet-Lite0): the one `genpath
@@ -424,8 +427,11 @@ impl Embedding<'static> {
         if !reads_embedding(checks) {
             return Ok(None);
         }
-        Ok(crate::imaging::embedding::builtin()?
-            .map(|model| Embedding { model, min_similarity: Some(BUILTIN_MIN_SIMILARITY) }))
+        Ok(crate::imaging::embedding::builtin()?.map(|model| Embedding {
+            model,
+            min_similarity: Some(BUILTIN_MIN_SIMILARITY),
+            builtin: true,
+        }))
     }
 }
 

@@ -387,11 +387,11 @@ pub const CHECKS: &[CheckDef] = &[
         "the same subject across a set: no odd one out by the subject's palette or colour layout (ΔE00), little drift overall, and none by the image encoder's embedding of the subject (built in, or your own)",
         consistency::identity,
     )),
-    set::<consistency::Variety>(
+    with_embedding(set::<consistency::Variety>(
         "scene_variety",
-        "backgrounds differ across a set (pHash), and no two are one picture reframed (shared keypoints); subject movement when a brief asks for it",
-        |s, i, _| consistency::variety(s, i),
-    ),
+        "backgrounds differ across a set: not one place (the built-in image encoder), not one picture reframed (shared keypoints), not alike (pHash); subject movement when a brief asks for it",
+        consistency::variety,
+    )),
     image::<consistency::Rerun>(
         "reproducible",
         "re-generating from the recipe gives the same image",

@@ -82,7 +82,7 @@ pub fn run(args: &Args<'_>) -> Result<()> {
     };
     let embedding = match &model {
         // A model of the user's: measured, not judged; the line is what this run is for.
-        Some(model) => Some(Embedding { model, min_similarity: None }),
+        Some(model) => Some(Embedding { model, min_similarity: None, builtin: false }),
         // The check as a workspace runs it by default: the built-in encoder at its line.
         None if !args.no_embedding => Embedding::builtin_for(std::slice::from_ref(&spec))?,
         None => None,

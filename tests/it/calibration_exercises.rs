@@ -207,6 +207,13 @@ fn set_images(set: &str) -> Vec<Image> {
         .collect()
 }
 
+/// The real identity sets shot in one place that `scene_variety` fails
+/// (the others in one place embed below its line: the statue on one beach
+/// 0.68, the depth-conditioned statue 0.64; the anime woman fills her
+/// frames, the LoRA character nearly so).
+const ONE_PLACE_CAUGHT: [&str; 4] =
+    ["ipa_face_realistic", "ipa_statue_variations", "ipa_warrior_beach", "ipa_warrior_variations"];
+
 /// The real identity set control.consistent-character passes only as
 /// "needs review": the LoRA training-progress set, whose colours drift from
 /// cell to cell more than the IP-Adapter sets' (odd one out ΔE00 13.5, in
@@ -224,9 +231,11 @@ fn calibration_consistent_character_holds_real_identity_sets_and_rejects_mixed_o
         let identity = outcome(&r, "identity_consistency");
         assert!(identity.passed, "{set}: {}", summary(&r));
         assert_eq!(identity.review, set == IDENTITY_REVIEWED, "{set}: {}", summary(&r));
-        // Variations of one picture on one white backdrop are not six scenes.
+        // Variations of one picture on one white backdrop are not six
+        // scenes, nor is one garden, one beach or one grey backdrop (the
+        // built-in encoder; docs/checks.md, `scene_variety`).
         let variety = outcome(&r, "scene_variety");
-        assert_eq!(variety.passed, set != "ipa_statue_variations", "{set}: {}", summary(&r));
+        assert_eq!(variety.passed, !ONE_PLACE_CAUGHT.contains(&set), "{set}: {}", summary(&r));
     }
     // Four identities, one image each.
     let firsts = ["ipa_face_realistic", "ipa_statue_beach", "ipa_warrior_beach", "lora_green_hair_character"];
