@@ -269,7 +269,7 @@ impl Embedded {
 const EMBED_MARGIN: f64 = 0.15;
 
 /// Each image's subject (a square on the finder's box, [`EMBED_MARGIN`]
-/// wider on every side) embedded by the user's model; the odd one out is
+/// wider on every side) embedded by the image encoder; the odd one out is
 /// the image with the lowest median cosine similarity to the others. The
 /// subject, not the frame: the set is meant to vary its scenes.
 fn embedding_odd_one(
@@ -279,33 +279,21 @@ fn embedding_odd_one(
     e: Embedding<'_>,
     min: Option<f64>,
 ) -> Result<Embedded, Outcome> {
-    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
-    let vectors: Vec<Result<Vec<f32>, String>> = decoded
-        .par_iter()
-        .zip(ls)
-        .map(|(rgb, l)| {
-            let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
-            let [bx, by, bw, bh] = l.bbox;
-            // A square on the subject's centre, its box's longer side plus
-            // the margin, moved (not cut) to stay inside the image: encoders
-            // take a square, and a stretched crop changes the subject's shape.
-            let side = (bw * w).max(bh * h) * (1.0 + 2.0 * EMBED_MARGIN);
-            let (sw, sh) = (side.min(w).max(1.0), side.min(h).max(1.0));
-            let x0 = ((bx + bw / 2.0) * w - sw / 2.0).clamp(0.0, w - sw);
-            let y0 = ((by + bh / 2.0) * h - sh / 2.0).clamp(0.0, h - sh);
-            let (cx, cy) = ((x0.round() as u32).min(rgb.width() - 1), (y0.round() as u32).min(rgb.height() - 1));
-            let cw = (sw.round() as u32).clamp(1, rgb.width() - cx);
-            let ch = (sh.round() as u32).clamp(1, rgb.height() - cy);
-            let crop = image::imageops::crop_imm(*rgb, cx, cy, cw, ch).to_image();
-            e.model.embed(&crop).map_err(|err| format!("{err:#}"))
-        })
-        .collect();
-    let mut vs = Vec::with_capacity(vectors.len());
-    for (i, v) in vectors.into_iter().enumerate() {
-        vs.push(v.map_err(|err| {
-            Outcome::unmeasured(spec, format!("the embedding model failed on image {}: {err}", i + 1))
-        })?);
-    }
+    let vs = embed_each(spec, images, ls, e.model, |rgb, l| {
+        let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
+        let [bx, by, bw, bh] = l.bbox;
+        // A square on the subject's centre, its box's longer side plus
+        // the margin, moved (not cut) to stay inside the image: encoders
+        // take a square, and a stretched crop changes the subject's shape.
+        let side = (bw * w).max(bh * h) * (1.0 + 2.0 * EMBED_MARGIN);
+        let (sw, sh) = (side.min(w).max(1.0), side.min(h).max(1.0));
+        let x0 = ((bx + bw / 2.0) * w - sw / 2.0).clamp(0.0, w - sw);
+        let y0 = ((by + bh / 2.0) * h - sh / 2.0).clamp(0.0, h - sh);
+        let (cx, cy) = ((x0.round() as u32).min(rgb.width() - 1), (y0.round() as u32).min(rgb.height() - 1));
+        let cw = (sw.round() as u32).clamp(1, rgb.width() - cx);
+        let ch = (sh.round() as u32).clamp(1, rgb.height() - cy);
+        image::imageops::crop_imm(rgb, cx, cy, cw, ch).to_image()
+    })?;
     let n = vs.len();
     let (odd, similarity) = (0..n)
         .map(|i| {
@@ -315,6 +303,31 @@ fn embedding_odd_one(
         })
         .fold((0, f64::MAX), |a, x| if x.1 < a.1 { x } else { a });
     Ok(Embedded { odd, similarity, min: min.or(e.min_similarity) })
+}
+
+/// Each image as `view` shows it to the encoder (its subject, or its
+/// background), embedded in parallel; an image the encoder fails on makes
+/// the check unmeasured, naming the image.
+fn embed_each(
+    spec: &CheckSpec,
+    images: &[Image],
+    ls: &[SubjectLook],
+    model: &crate::imaging::embedding::Embedder,
+    view: impl Fn(&image::RgbImage, &SubjectLook) -> image::RgbImage + Sync,
+) -> Result<Vec<Vec<f32>>, Outcome> {
+    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
+    let vectors: Vec<Result<Vec<f32>, String>> = decoded
+        .par_iter()
+        .zip(ls)
+        .map(|(rgb, l)| model.embed(&view(rgb, l)).map_err(|err| format!("{err:#}")))
+        .collect();
+    vectors
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.map_err(|err| Outcome::unmeasured(spec, format!("the image encoder failed on image {}: {err}", i + 1)))
+        })
+        .collect()
 }
 
 /// `identity_consistency`: one subject across the set, judged on each
@@ -610,44 +623,31 @@ fn background_similarity(
     ls: &[SubjectLook],
     model: &crate::imaging::embedding::Embedder,
 ) -> Result<f64, Outcome> {
-    let decoded = per_image(spec, images, |_, d| &d.rgb)?;
-    let vectors: Vec<Result<Vec<f32>, String>> = decoded
-        .par_iter()
-        .zip(ls)
-        .map(|(rgb, l)| {
-            let mut frame = analysis::working(rgb, 448);
-            let (w, h) = (f64::from(frame.width()), f64::from(frame.height()));
-            let [bx, by, bw, bh] = l.bbox;
-            let (x0, y0) = ((bx * w).floor() as u32, (by * h).floor() as u32);
-            let (x1, y1) = (
-                (((bx + bw) * w).ceil() as u32).min(frame.width()),
-                (((by + bh) * h).ceil() as u32).min(frame.height()),
-            );
-            let inside = |x: u32, y: u32| (x0..x1).contains(&x) && (y0..y1).contains(&y);
-            let (mut sum, mut n) = ([0u64; 3], 0u64);
-            for (x, y, p) in frame.enumerate_pixels() {
-                if !inside(x, y) {
-                    for (total, v) in sum.iter_mut().zip(p.0) {
-                        *total += u64::from(v);
-                    }
-                    n += 1;
+    let vs = embed_each(spec, images, ls, model, |rgb, l| {
+        let mut frame = analysis::working(rgb, 448);
+        let (w, h) = (f64::from(frame.width()), f64::from(frame.height()));
+        let [bx, by, bw, bh] = l.bbox;
+        let (x0, y0) = ((bx * w).floor() as u32, (by * h).floor() as u32);
+        let (x1, y1) =
+            ((((bx + bw) * w).ceil() as u32).min(frame.width()), (((by + bh) * h).ceil() as u32).min(frame.height()));
+        let inside = |x: u32, y: u32| (x0..x1).contains(&x) && (y0..y1).contains(&y);
+        let (mut sum, mut n) = ([0u64; 3], 0u64);
+        for (x, y, p) in frame.enumerate_pixels() {
+            if !inside(x, y) {
+                for (total, v) in sum.iter_mut().zip(p.0) {
+                    *total += u64::from(v);
                 }
+                n += 1;
             }
-            let fill = image::Rgb(sum.map(|s| s.checked_div(n).map_or(128, |m| m as u8)));
-            for y in y0..y1 {
-                for x in x0..x1 {
-                    frame.put_pixel(x, y, fill);
-                }
+        }
+        let fill = image::Rgb(sum.map(|s| s.checked_div(n).map_or(128, |m| m as u8)));
+        for y in y0..y1 {
+            for x in x0..x1 {
+                frame.put_pixel(x, y, fill);
             }
-            model.embed(&frame).map_err(|err| format!("{err:#}"))
-        })
-        .collect();
-    let mut vs = Vec::with_capacity(vectors.len());
-    for (i, v) in vectors.into_iter().enumerate() {
-        vs.push(
-            v.map_err(|err| Outcome::unmeasured(spec, format!("the image encoder failed on image {}: {err}", i + 1)))?,
-        );
-    }
+        }
+        frame
+    })?;
     let mut sims = Vec::new();
     for i in 0..vs.len() {
         for j in i + 1..vs.len() {
