@@ -242,11 +242,34 @@ struct Embedded {
     /// Its median cosine similarity to the others.
     similarity: f64,
     min: Option<f64>,
+    /// Measured by the built-in encoder, whose vouching line is known.
+    builtin: bool,
 }
+
+/// Where the built-in encoder vouches for a set whose colours miss their
+/// lines by a little: its odd one out is at least this similar to the
+/// others. One stranger among four reaches it in 2 of the fixtures' 496
+/// one-intruder sets (two golden dogs, whose colours pass anyway); 20 of
+/// the 23 same sets reach it.
+const VOUCH_SIMILARITY: f64 = 0.55;
+
+/// How far (ΔE00) past a colour line the encoder may vouch for a set: a
+/// change of light moves a real set's palette that far (the cat under a
+/// lamp and in daylight, 14.6 against 13.6; the duck toy's drift 12.9
+/// against 12), and a 3% shift, 90% crop or JPEG q75 copy moves a set's odd
+/// one out by up to 2.4 (the cat 14.6 → 16.0, the LoRA set 13.5 → 15.8).
+/// On the fixtures no stranger among four gets in up to a margin of 4; at 5,
+/// two do.
+const VOUCH_MARGIN: f64 = 3.0;
 
 impl Embedded {
     fn fails(&self) -> bool {
         self.min.is_some_and(|m| self.similarity < m)
+    }
+    /// The built-in encoder, judging, is sure enough of one subject to send
+    /// a near miss on colour to a person instead of failing it.
+    fn vouches(&self) -> bool {
+        self.builtin && self.min.is_some_and(|m| self.similarity >= m) && self.similarity >= VOUCH_SIMILARITY
     }
     fn describe(&self) -> String {
         match self.min {
@@ -302,7 +325,7 @@ fn embedding_odd_one(
             (i, median(sims))
         })
         .fold((0, f64::MAX), |a, x| if x.1 < a.1 { x } else { a });
-    Ok(Embedded { odd, similarity, min: min.or(e.min_similarity) })
+    Ok(Embedded { odd, similarity, min: min.or(e.min_similarity), builtin: e.builtin })
 }
 
 /// Each image as `view` shows it to the encoder (its subject, or its
@@ -352,6 +375,12 @@ fn embed_each(
 /// with the set's central image is reported, not judged. Colour is a
 /// proxy for identity: same-coloured look-alikes can fool it, and a person
 /// should confirm.
+/// Where the colours miss their lines by at most 3 ΔE00 and the built-in
+/// encoder finds the odd one out at least 0.55 similar to the others, the
+/// set passes as "needs review" instead of failing: a change of light or
+/// framing moves a real set's colours that far (the cat and the duck toy of
+/// the fixtures, and sets on the line under a crop or shift), a recolour of
+/// the whole subject further.
 /// With an image encoder (the built-in EfficientNet-Lite0, or the user's
 /// `[checks] embedding_model`), each subject is also embedded and the odd
 /// one out by cosine similarity must reach min_embedding_similarity (the
@@ -447,6 +476,22 @@ pub fn identity(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcom
     };
     let fail =
         |message: String| Outcome::new(spec, false, Some(odd), Some(max_odd), message).with_measures(measures.clone());
+    // A near miss on colour that the built-in encoder calls one subject: a
+    // change of light or framing, or a recolour; a person decides.
+    let near = odd <= max_odd + VOUCH_MARGIN && med <= max_de + VOUCH_MARGIN && lay <= max_lay + VOUCH_MARGIN;
+    if (odd > max_odd || med > max_de || lay > max_lay)
+        && near
+        && let Some(e) = embedded.as_ref().filter(|e| e.vouches())
+    {
+        let mut o = Outcome::new(spec, true, Some(odd), Some(max_odd), format!(
+            "needs review: the colours miss their lines by at most {VOUCH_MARGIN} ΔE00 (odd one out, image {}, {odd:.1} ≤ {max_odd:.1}; median palette {med:.1} ≤ {max_de:.1}; layout {lay:.1} ≤ {max_lay:.1}), and the image encoder finds one subject (similarity {:.3} ≥ {VOUCH_SIMILARITY}): a change of light or framing passes, a recoloured subject does not{note} {proxy}",
+            odd_i + 1,
+            e.similarity
+        ))
+        .with_measures(measures);
+        o.review = true;
+        return o;
+    }
     if odd > max_odd {
         return fail(format!(
             "image {} does not look like the others: its subject's colours are ΔE00 {odd:.1} from theirs (median; at most {max_odd:.1}). Pin body and accent colours in the prompt, keep one seed, and give the first image as a [reference]{note} {proxy}",

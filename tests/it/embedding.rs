@@ -193,9 +193,10 @@ mod with_the_feature {
     /// The one-intruder target (a set of four images of one subject
     /// and one of another passes at most 10%), which no colour cue reaches
     /// (25.6% pass with colour alone: tests/it/subject.rs), met with a real
-    /// encoder: measured 20 of 23 same sets, 0 of 23 mixed and 7 of 496
-    /// one-intruder sets pass (two different dogs, and the IP-Adapter warrior
-    /// among the faces and statues), AUC 0.990.
+    /// encoder: measured 22 of 23 same sets (the cat and the duck toy under
+    /// new light as "needs review", vouched for by the encoder), 0 of 23
+    /// mixed and 7 of 496 one-intruder sets pass (two different dogs, and
+    /// the IP-Adapter warrior among the faces and statues), AUC 0.990.
     #[test]
     fn a_real_encoder_catches_the_intruders_colour_lets_through() {
         use genpath::checks::Passes;
@@ -272,31 +273,38 @@ mod with_the_feature {
         assert!(intruders_passed as f64 <= 0.10 * intruders_n as f64);
     }
 
-    /// The encoder's verdict on a set survives the changes a reviewer would
-    /// not call a different picture (90% crop, 3% shift, JPEG q75): on every
-    /// fixture set, the odd one out's similarity stays on the same side of
-    /// the line, and moves little.
+    /// Identity as a workspace judges it (colour and the built-in encoder)
+    /// gives a set and the changes a reviewer would not call a different
+    /// picture (90% crop, 3% shift, JPEG q75) the same verdict: the odd one
+    /// out's similarity stays on its side of the line and moves little, and
+    /// the sets whose colours sit on their lines are sent to a person both
+    /// ways rather than passing one way and failing the other.
     #[test]
-    fn a_real_encoder_agrees_with_itself_across_crop_shift_and_jpeg() {
-        let m = real_encoder();
+    fn identity_with_the_builtin_encoder_survives_crop_shift_and_jpeg() {
         let d = crate::subject::no_deliverable();
-        let ctx = Context {
-            embedding: Some(Embedding { model: m, min_similarity: None, builtin: true }),
-            ..Context::standalone(&d)
-        };
+        let ctx = Context { embedding: Embedding::builtin_for(&[identity(&[])]).unwrap(), ..Context::standalone(&d) };
         let check = identity(&[]);
-        let mut worst: f64 = 0.0;
+        let (mut worst, mut agree, mut total, mut changed): (f64, usize, usize, Vec<String>) = (0.0, 0, 0, Vec::new());
         for set in crate::subject::identity_sets() {
-            let (base, _) = similarity(&run_one(&check, &set.images, &ctx));
+            let base = run_one(&check, &set.images, &ctx);
+            let (b, _) = similarity(&base);
             for (name, change) in crate::subject::variants() {
-                let (v, _) = similarity(&run_one(&check, &crate::subject::varied(&set.images, change), &ctx));
-                worst = worst.max((v - base).abs());
-                assert_eq!(v >= LITE0_LINE, base >= LITE0_LINE, "{} {name}: {base:.3} → {v:.3}", set.label);
+                let o = run_one(&check, &crate::subject::varied(&set.images, change), &ctx);
+                let (v, _) = similarity(&o);
+                worst = worst.max((v - b).abs());
+                assert_eq!(v >= LITE0_LINE, b >= LITE0_LINE, "{} {name}: {b:.3} → {v:.3}", set.label);
+                total += 1;
+                if o.passed == base.passed {
+                    agree += 1;
+                } else {
+                    changed.push(format!("{} {name} {}→{}: {}", set.label, base.mark(), o.mark(), o.message));
+                }
             }
         }
-        eprintln!("the odd one out's similarity moves at most {worst:.3}");
+        eprintln!("the odd one out's similarity moves at most {worst:.3}; verdicts agree {agree}/{total}: {changed:?}");
         // Measured: 0.097 at most.
         assert!(worst < 0.15, "{worst:.3}");
+        assert_eq!(agree, total, "{changed:?}");
     }
 
     /// `scene_variety` with the built-in encoder, on the real sets sorted by
