@@ -447,7 +447,7 @@ pub fn identity(spec: &CheckSpec, images: &[Image], ctx: &Context<'_>) -> Outcom
         let verdict = if m >= 15.0 { "strong evidence of one rigid object" } else { "no strong evidence" };
         format!("; keypoints: median {m:.0} RANSAC inliers with the central image ({verdict})")
     });
-    // A model's word on what the subject is (when the user supplied one).
+    // An image encoder's word on what the subject is (built in, or the user's).
     let embedded = match ctx.embedding {
         Some(e) => Some(measured!(embedding_odd_one(spec, images, &ls, e, p.min_embedding_similarity))),
         None => None,

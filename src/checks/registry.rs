@@ -203,8 +203,8 @@ pub struct CheckDef {
     /// same-subject ones (for `scene_variety`, say, they would be varied
     /// sets that should pass).
     pub one_subject: bool,
-    /// Reads the user's image-embedding model (`[checks] embedding_model`)
-    /// when one is configured: only exercises with such a check load it.
+    /// Reads an image encoder (the built-in one, or the user's `[checks]
+    /// embedding_model`): loaded only for an exercise with such a check.
     pub uses_embedding: bool,
     /// No shipped exercise uses it: offered to curriculum authors only.
     pub library_only: bool,
